@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Memory check: `letheql query --count` over a generated store of 1 GiB (default) must keep
+// peak RSS well under 300 MB, whatever the store's size. The store is generated once into
+// bench/data (not committed). Usage: node scripts/memory-check.mjs [--size 1GiB] [--limit-mb 300]
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { generateStore, parseSize } from '../bench/generate.mjs';
+
+const { values } = parseArgs({ options: { size: { type: 'string', default: '1GiB' }, 'limit-mb': { type: 'string', default: '300' } } });
+const sizeBytes = parseSize(values.size);
+const out = fileURLToPath(new URL(`../bench/data/store-${values.size}`, import.meta.url));
+const info = await generateStore({ out, sizeBytes, seed: 1 });
+
+const runner = `
+  const { main } = await import(${JSON.stringify(new URL('../dist/cli/main.js', import.meta.url).href)});
+  let out = '';
+  const code = await main(process.argv.slice(1), { stdout: { write: (s, cb) => { out += s; cb?.(); return true; } }, stderr: process.stderr, env: {} });
+  console.log(JSON.stringify({ code, out: out.trim(), maxRssKiB: process.resourceUsage().maxRSS }));
+`;
+const queries = ['pod{namespace=~".*"}', 'pod{namespace=~".*"} |= "RARE-7f3a"', 'node{node=~".*"} != "kubelet"'];
+let failed = false;
+for (const q of queries) {
+  const res = spawnSync(process.execPath, ['--input-type=module', '-e', runner, 'query', '--count', '--store', out, '--start', info.start, '--end', info.end, q], { encoding: 'utf8' });
+  if (res.status !== 0) {
+    console.error(res.stdout, res.stderr);
+    process.exit(1);
+  }
+  const r = JSON.parse(res.stdout.trim().split('\n').pop());
+  const mb = r.maxRssKiB / 1024;
+  const ok = r.code === 0 && mb < Number(values['limit-mb']);
+  failed ||= !ok;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} peak RSS ${mb.toFixed(0)} MB, count ${r.out}  ${q}  (store ${(info.bytes / 2 ** 20).toFixed(0)} MiB)`);
+}
+process.exit(failed ? 1 : 0);

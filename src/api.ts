@@ -1,0 +1,121 @@
+/**
+ * The library API: one {@link LogStore} over any chunk source.
+ *
+ * `query()` returns an Arrow table, `stream()` record batches, `count()` a number without
+ * materialising rows, `explain()` the plan. Entry points (`node.ts`, `browser.ts`) are thin
+ * shells that build a source and pick a regex engine; everything else is here and in the
+ * stage modules it calls (parse → plan → scan → arrow).
+ */
+import type { RecordBatch, Table } from 'apache-arrow';
+import { buildBatches, buildTable } from './arrow/build.js';
+import { collectRows, countLines, type ExecOptions, type QueryStats } from './exec/execute.js';
+import { LOG_TYPES, type LogType } from './model.js';
+import { formatPlan, planLogQuery, type LogQueryPlan, type QueryOptions } from './plan/plan.js';
+import type { Expr } from './query/ast.js';
+import { parseQuery } from './query/index.js';
+import type { RegexEngine } from './regex/engine.js';
+import type { ChunkSource } from './store/types.js';
+
+/** Options of a query: its window and shape ({@link QueryOptions}) plus execution tuning ({@link ExecOptions}). */
+export interface LogQueryOptions extends QueryOptions, ExecOptions {
+  /** Rows per record batch (default 8192). */
+  batchSize?: number;
+}
+
+/** The key under which `query()` stores {@link QueryStats} (JSON) in the table's schema metadata. */
+export const STATS_METADATA_KEY = 'letheql.stats';
+
+/** Reads the statistics that `LogStore.query()` attached to a table. */
+export function getStats(table: Table): QueryStats | null {
+  const json = table.schema.metadata.get(STATS_METADATA_KEY);
+  return json ? (JSON.parse(json) as QueryStats) : null;
+}
+
+/** Record batches of a result, in order, with the query's statistics once the scan is done. */
+export interface QueryStream extends AsyncIterable<RecordBatch> {
+  /** Resolves when the scan completes (rejects if it fails). */
+  readonly stats: Promise<QueryStats>;
+}
+
+/** Targets (namespaces or nodes) of a store per log type. */
+export type StoreTargets = Record<LogType, string[]>;
+
+/** A Lethe store opened for queries. Cheap to create; holds no open files between queries. */
+export class LogStore {
+  constructor(
+    readonly source: ChunkSource,
+    private readonly regex: RegexEngine | null,
+  ) {}
+
+  /** Parses (if needed) and plans a query without reading log data. */
+  async explain(query: string | Expr, opts: LogQueryOptions = {}): Promise<LogQueryPlan> {
+    const expr = typeof query === 'string' ? parseQuery(query) : query;
+    return planLogQuery(expr, opts, this.source, this.regex);
+  }
+
+  /**
+   * Runs a log query and returns an Arrow table ordered by time (`direction`), ties in
+   * store order, at most `limit` rows. Statistics are in the schema metadata: {@link getStats}.
+   *
+   * @example
+   * const table = await store.query('pod{namespace="shop"} |= "error"', { since: '1h', limit: 100 });
+   * for (const row of table) console.log(row.time, row.pod, row.line);
+   */
+  async query(query: string | Expr, opts: LogQueryOptions = {}): Promise<Table> {
+    const plan = await this.explain(query, opts);
+    const { rows, stats } = await collectRows(plan, this.exec(), opts);
+    return buildTable(plan.logType, rows, opts.batchSize ?? 8192, new Map([[STATS_METADATA_KEY, JSON.stringify(stats)]]));
+  }
+
+  /**
+   * Runs a log query and yields record batches in result order.
+   *
+   * @example
+   * const s = store.stream('node{node="node-a"} |= "OOM"', { start, end });
+   * for await (const batch of s) render(batch);
+   * console.log((await s.stats).linesScanned);
+   */
+  stream(query: string | Expr, opts: LogQueryOptions = {}): QueryStream {
+    let resolveStats!: (s: QueryStats) => void;
+    let rejectStats!: (e: unknown) => void;
+    const stats = new Promise<QueryStats>((res, rej) => {
+      resolveStats = res;
+      rejectStats = rej;
+    });
+    // Callers that only iterate must not see an unhandled rejection from `stats`.
+    stats.catch(() => undefined);
+    const self = this;
+    async function* batches(): AsyncGenerator<RecordBatch> {
+      try {
+        const plan = await self.explain(query, opts);
+        const result = await collectRows(plan, self.exec(), opts);
+        resolveStats(result.stats);
+        const { batches: out } = buildBatches(plan.logType, result.rows, opts.batchSize ?? 8192);
+        yield* out;
+      } catch (e) {
+        rejectStats(e);
+        throw e;
+      }
+    }
+    return { stats, [Symbol.asyncIterator]: () => batches() };
+  }
+
+  /** Counts matching lines without materialising rows (`limit` and `direction` are ignored). */
+  async count(query: string | Expr, opts: LogQueryOptions = {}): Promise<{ count: number; stats: QueryStats }> {
+    const plan = await this.explain(query, { ...opts, limit: null });
+    return countLines(plan, this.exec(), opts);
+  }
+
+  /** The store's targets per log type (directory names), sorted. */
+  async targets(): Promise<StoreTargets> {
+    const out = {} as StoreTargets;
+    for (const t of Object.keys(LOG_TYPES) as LogType[]) out[t] = await this.source.listTargets(t);
+    return out;
+  }
+
+  private exec(): { source: ChunkSource; regex: RegexEngine | null } {
+    return { source: this.source, regex: this.regex };
+  }
+}
+
+export { formatPlan };

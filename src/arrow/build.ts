@@ -1,0 +1,133 @@
+/**
+ * Result schemas and builders (contract §3).
+ *
+ * Rows become Arrow columns directly: times into one `BigInt64Array`, labels into
+ * dictionary indices over a per-result dictionary (label values repeat heavily), messages
+ * into one UTF-8 buffer with offsets. One dictionary is shared by every batch of a result,
+ * so an IPC stream never needs dictionary replacement.
+ *
+ * Columns: `time` (Timestamp ns UTC), the log type's labels (Dictionary<Int32, Utf8>),
+ * `line` (Utf8, the message as stored) and `time_raw` (Utf8, the timestamp exactly as
+ * stored, which Lethe's and our JSON outputs print; not in the contract's table).
+ */
+import {
+  Dictionary,
+  Field,
+  Int32,
+  makeData,
+  makeVector,
+  RecordBatch,
+  RecordBatchStreamWriter,
+  Schema,
+  Struct,
+  Table,
+  TimestampNanosecond,
+  Utf8,
+  type Data,
+  type TypeMap,
+} from 'apache-arrow';
+import { fieldNames } from '../model.js';
+import type { LogType } from '../model.js';
+
+/** One result row before it becomes columns. `labels` follow the log type's field order. */
+export interface LogRow {
+  timeNs: bigint;
+  timeRaw: string;
+  labels: string[];
+  line: string;
+}
+
+const utf8 = new Utf8();
+
+/** The Arrow schema of a log query's result. Dictionary ids are fixed per column so streams stay stable. */
+export function logSchema(logType: LogType, metadata: Map<string, string> = new Map()): Schema {
+  const fields: Field[] = [new Field('time', new TimestampNanosecond('UTC'), false)];
+  fieldNames(logType).forEach((name, i) => {
+    fields.push(new Field(name, new Dictionary(utf8, new Int32(), i, false), false));
+  });
+  fields.push(new Field('line', utf8, false));
+  fields.push(new Field('time_raw', utf8, false));
+  return new Schema(fields, metadata);
+}
+
+const encoder = new TextEncoder();
+
+function utf8Data(values: readonly string[], from: number, to: number): Data<Utf8> {
+  const offsets = new Int32Array(to - from + 1);
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (let i = from; i < to; i++) {
+    const bytes = encoder.encode(values[i]!);
+    parts.push(bytes);
+    total += bytes.length;
+    offsets[i - from + 1] = total;
+  }
+  const data = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    data.set(p, at);
+    at += p.length;
+  }
+  return makeData({ type: utf8, length: to - from, nullCount: 0, valueOffsets: offsets, data });
+}
+
+/**
+ * Builds record batches of at most `batchSize` rows from rows already in result order.
+ * All batches share one dictionary per label column.
+ */
+export function buildBatches(logType: LogType, rows: readonly LogRow[], batchSize: number, metadata?: Map<string, string>): { schema: Schema; batches: RecordBatch[] } {
+  const schema = logSchema(logType, metadata);
+  const labelCount = fieldNames(logType).length;
+  // Shared dictionaries: value -> index per label column.
+  const dictValues: string[][] = [];
+  const indices: Int32Array[] = [];
+  for (let c = 0; c < labelCount; c++) {
+    const map = new Map<string, number>();
+    const values: string[] = [];
+    const idx = new Int32Array(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const v = rows[r]!.labels[c] ?? '';
+      let k = map.get(v);
+      if (k === undefined) {
+        k = values.length;
+        values.push(v);
+        map.set(v, k);
+      }
+      idx[r] = k;
+    }
+    dictValues.push(values);
+    indices.push(idx);
+  }
+  const dictionaries = dictValues.map((values) => utf8Data(values, 0, values.length));
+  const lines = rows.map((r) => r.line);
+  const raws = rows.map((r) => r.timeRaw);
+  const batches: RecordBatch[] = [];
+  const step = Math.max(1, batchSize);
+  for (let from = 0; from < rows.length || (from === 0 && batches.length === 0); from += step) {
+    const to = Math.min(rows.length, from + step);
+    const times = new BigInt64Array(to - from);
+    for (let r = from; r < to; r++) times[r - from] = rows[r]!.timeNs;
+    const children: Data[] = [makeData({ type: schema.fields[0]!.type as TimestampNanosecond, length: to - from, nullCount: 0, data: times })];
+    for (let c = 0; c < labelCount; c++) {
+      const type = schema.fields[1 + c]!.type as Dictionary<Utf8, Int32>;
+      children.push(makeData({ type, length: to - from, nullCount: 0, data: indices[c]!.subarray(from, to), dictionary: makeVector(dictionaries[c]!) }));
+    }
+    children.push(utf8Data(lines, from, to));
+    children.push(utf8Data(raws, from, to));
+    const struct = makeData({ type: new Struct<TypeMap>(schema.fields), length: to - from, nullCount: 0, children });
+    batches.push(new RecordBatch(schema, struct));
+    if (rows.length === 0) break;
+  }
+  return { schema, batches };
+}
+
+/** A whole result as one table (possibly several batches). */
+export function buildTable(logType: LogType, rows: readonly LogRow[], batchSize: number, metadata?: Map<string, string>): Table {
+  const { schema, batches } = buildBatches(logType, rows, batchSize, metadata);
+  return new Table(schema, batches);
+}
+
+/** Serialises a table as an Arrow IPC stream (`application/vnd.apache.arrow.stream`). */
+export function toArrowIPC(table: Table): Uint8Array {
+  return RecordBatchStreamWriter.writeAll(table).toUint8Array(true);
+}

@@ -1,0 +1,50 @@
+/**
+ * Row output for people (`text`) and programs (`jsonl`).
+ *
+ * `jsonl` prints one Lethe record per line, keys in Lethe's order (`time, namespace, pod,
+ * container, log` or `time, node, process, log`) with `time` exactly as stored. `text`
+ * aligns the label columns and colours them on a TTY.
+ */
+import type { Table } from 'apache-arrow';
+
+export type OutputFormat = 'text' | 'jsonl' | 'arrow';
+
+const DIM = '\x1b[2m';
+const CYAN = '\x1b[36m';
+const RESET = '\x1b[0m';
+
+/** Label columns of a log table, between `time` and `line`. */
+function labelColumns(table: Table): string[] {
+  return table.schema.fields.map((f) => f.name).filter((n) => n !== 'time' && n !== 'line' && n !== 'time_raw');
+}
+
+export function formatRows(table: Table, format: 'text' | 'jsonl', color: boolean): string {
+  const labels = labelColumns(table);
+  const raw = table.getChild('time_raw')!;
+  const line = table.getChild('line')!;
+  const cols = labels.map((l) => table.getChild(l)!);
+  const n = table.numRows;
+  const out: string[] = [];
+  if (format === 'jsonl') {
+    for (let i = 0; i < n; i++) {
+      const rec: Record<string, string> = { time: raw.get(i) as string };
+      labels.forEach((l, k) => (rec[l] = cols[k]!.get(i) as string));
+      rec['log'] = line.get(i) as string;
+      out.push(JSON.stringify(rec));
+    }
+    return out.length ? out.join('\n') + '\n' : '';
+  }
+  const widths = labels.map(() => 0);
+  let timeWidth = 0;
+  for (let i = 0; i < n; i++) {
+    timeWidth = Math.max(timeWidth, (raw.get(i) as string).length);
+    cols.forEach((c, k) => (widths[k] = Math.max(widths[k]!, (c.get(i) as string).length)));
+  }
+  for (let i = 0; i < n; i++) {
+    const t = (raw.get(i) as string).padEnd(timeWidth);
+    const ls = cols.map((c, k) => (c.get(i) as string).padEnd(widths[k]!)).join(' ');
+    const msg = line.get(i) as string;
+    out.push(color ? `${DIM}${t}${RESET} ${CYAN}${ls}${RESET} ${msg}` : `${t} ${ls} ${msg}`);
+  }
+  return out.length ? out.join('\n') + '\n' : '';
+}

@@ -1,0 +1,187 @@
+/**
+ * The `letheql` command line: a thin shell over the Node entry.
+ *
+ * Exit codes: 0 success; 2 bad input (query, flag, time, missing store); 1 anything else
+ * (an I/O failure or a bug). Errors go to stderr; results to stdout. `main()` takes its
+ * streams and environment as arguments so tests can run it in-process.
+ */
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import type { Table } from 'apache-arrow';
+import { toArrowIPC } from '../arrow/build.js';
+import { formatQueryError, LetheQLError, QueryError } from '../errors.js';
+import { getStats, openStore, formatPlan, type LogQueryOptions } from '../node.js';
+import type { Direction } from '../plan/plan.js';
+import { parseQuery } from '../query/index.js';
+import { formatRows, type OutputFormat } from './format.js';
+
+export interface CliIO {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: Record<string, string | undefined>;
+}
+
+/** A usage problem: printed with a hint, exit code 2. */
+class UsageError extends Error {}
+
+export const DEFAULT_LIMIT = 1000;
+
+/** The fixture store bundled with the package (`fixtures/store`). */
+export const BUNDLED_STORE = fileURLToPath(new URL('../../fixtures/store', import.meta.url));
+
+const USAGE = `usage: letheql <command> [options] QUERY
+
+commands:
+  query     run a log query and print the matching lines
+  explain   print the query plan (files, kernel program, filters) without reading logs
+  targets   list the store's namespaces and nodes
+
+options (query, explain):
+  --store DIR          store root (default: $LETHEQL_STORE, else the bundled fixture store)
+  --start T, --end T   inclusive window; RFC 3339 (2024-09-24T15:00:00Z) or Unix seconds
+  --since DUR          window length when --start is absent (default 1h), e.g. 15m, 1h30m, 7d
+  --now T              freeze the clock (default: the real time)
+  --limit N            at most N lines (default ${DEFAULT_LIMIT}; 0 = no limit)
+  --direction D        forward (oldest first, default) or backward
+  --format F           text (default), jsonl, or arrow (Arrow IPC stream on stdout)
+  --count              print only the number of matching lines
+  --stats              print query statistics as JSON on stderr
+  --json               (explain) print the plan as JSON
+  -h, --help           this help
+  -V, --version        the version`;
+
+const OPTIONS = {
+  store: { type: 'string' },
+  start: { type: 'string' },
+  end: { type: 'string' },
+  since: { type: 'string' },
+  now: { type: 'string' },
+  limit: { type: 'string' },
+  direction: { type: 'string' },
+  format: { type: 'string' },
+  count: { type: 'boolean' },
+  stats: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
+function write(stream: NodeJS.WritableStream, data: string | Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(data, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+function parseLimit(text: string | undefined): number | null {
+  if (text === undefined) return DEFAULT_LIMIT;
+  if (!/^\d+$/.test(text)) throw new UsageError(`invalid --limit ${JSON.stringify(text)}: expected a non-negative integer`);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`invalid --limit ${text}: too large`);
+  return n === 0 ? null : n;
+}
+
+function parseDirection(text: string | undefined): Direction {
+  if (text === undefined || text === 'forward' || text === 'backward') return text ?? 'forward';
+  throw new UsageError(`invalid --direction ${JSON.stringify(text)}: expected forward or backward`);
+}
+
+function parseFormat(text: string | undefined): OutputFormat {
+  if (text === undefined) return 'text';
+  if (text === 'text' || text === 'jsonl' || text === 'arrow') return text;
+  throw new UsageError(`invalid --format ${JSON.stringify(text)}: expected text, jsonl or arrow`);
+}
+
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Runs the CLI and returns its exit code. */
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  let query = '';
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    } catch (e) {
+      throw new UsageError((e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
+    }
+    const { values, positionals } = parsed;
+    if (values.help) {
+      await write(io.stdout, USAGE + '\n');
+      return 0;
+    }
+    if (values.version) {
+      await write(io.stdout, `letheql ${await version()}\n`);
+      return 0;
+    }
+    const [command, ...rest] = positionals;
+    if (command === undefined) throw new UsageError('missing command');
+    if (command !== 'query' && command !== 'explain' && command !== 'targets') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+
+    const storeDir = values.store ?? io.env['LETHEQL_STORE'] ?? BUNDLED_STORE;
+    const store = openStore(storeDir);
+    if (command === 'targets') {
+      if (rest.length > 0) throw new UsageError('targets takes no query');
+      const targets = await store.targets();
+      await write(io.stdout, values.json ? JSON.stringify(targets) + '\n' : `pod namespaces: ${targets.pod.join(' ') || '(none)'}\nnodes: ${targets.node.join(' ') || '(none)'}\n`);
+      return 0;
+    }
+    if (rest.length === 0) throw new UsageError('missing QUERY');
+    if (rest.length > 1) throw new UsageError(`expected one QUERY, got ${rest.length} arguments (quote the query)`);
+    query = rest[0]!;
+    const expr = parseQuery(query);
+    const opts: LogQueryOptions = {
+      start: values.start,
+      end: values.end,
+      since: values.since,
+      now: values.now,
+      limit: parseLimit(values.limit),
+      direction: parseDirection(values.direction),
+    };
+    const format = parseFormat(values.format);
+
+    if (command === 'explain') {
+      const plan = await store.explain(expr, opts);
+      await write(io.stdout, (values.json ? JSON.stringify(plan, null, 2) : formatPlan(plan)) + '\n');
+      return 0;
+    }
+    if (values.count) {
+      const { count, stats } = await store.count(expr, opts);
+      await write(io.stdout, `${count}\n`);
+      if (values.stats) await write(io.stderr, JSON.stringify(stats) + '\n');
+      return 0;
+    }
+    const table: Table = await store.query(expr, opts);
+    if (format === 'arrow') {
+      await write(io.stdout, toArrowIPC(table));
+    } else {
+      const color = format === 'text' && io.stdout.isTTY === true && !io.env['NO_COLOR'];
+      const text = formatRows(table, format, color);
+      if (text) await write(io.stdout, text);
+    }
+    const stats = getStats(table);
+    if (values.stats) await write(io.stderr, JSON.stringify(stats) + '\n');
+    else if (stats?.truncated && format === 'text') {
+      await write(io.stderr, `letheql: showing the first ${stats.rowsReturned} of ${stats.linesMatched} matching lines (use --limit N or --limit 0 for all)\n`);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof QueryError) {
+      await write(io.stderr, `letheql: query error [${e.code}]\n${formatQueryError(e, query)}\n`);
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      await write(io.stderr, `letheql: ${e.message}\n${'run `letheql --help` for usage'}\n`);
+      return 2;
+    }
+    if (e instanceof LetheQLError) {
+      await write(io.stderr, `letheql: ${e.message}\n`);
+      return 2;
+    }
+    if ((e as NodeJS.ErrnoException)?.code === 'EPIPE') return 0;
+    await write(io.stderr, `letheql: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}

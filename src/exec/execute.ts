@@ -1,0 +1,270 @@
+/**
+ * The executor: runs a {@link LogQueryPlan} against a chunk source.
+ *
+ * Files are scanned one after another in store order by the WASM kernel, which hands back
+ * the matching lines of each block as offsets. Here, per match, we run the regex
+ * post-filters (if any), then either count the line or keep it as a row. With a limit,
+ * rows live in a bounded heap ordered by (time, file, line), so memory stays bounded by
+ * the limit whatever the store's size; a candidate that cannot make the cut is dropped
+ * before any string is decoded (fast path). Without a limit every row is kept: the caller
+ * asked for all of them.
+ *
+ * Ordering is exact even when files hold lines outside their hour (Lethe's own test store
+ * does), which is why results are emitted after the scan rather than hour by hour.
+ */
+import { LetheQLError } from '../errors.js';
+import type { LogRow } from '../arrow/build.js';
+import type { LogQueryPlan, PostFilter } from '../plan/plan.js';
+import { anchored } from '../plan/plan.js';
+import type { CompiledRegex, RegexEngine } from '../regex/engine.js';
+import { Kernel } from '../scan/kernel.js';
+import { OFF_FIELD0_START, OFF_LINE_START, OFF_MSG_END, OFF_MSG_START, OFF_TIME_END, OFFSET_STRIDE, type BadLineReason, type MatchBatch } from '../scan/types.js';
+import type { ChunkSource } from '../store/types.js';
+
+/** Statistics of one query (contract §3). */
+export interface QueryStats {
+  filesRead: number;
+  /** Files in the selected targets that were not read: outside the window or not named as an hour. */
+  filesSkipped: number;
+  /** Files skipped because their name is not an hour, by store-relative path. */
+  skippedFiles: { path: string; reason: 'invalid-name' }[];
+  bytesScanned: number;
+  linesScanned: number;
+  /** Lines that passed every filter (whether or not returned: see `truncated`). */
+  linesMatched: number;
+  rowsReturned: number;
+  badLines: number;
+  /** The first bad lines, with file and 1-based line number. */
+  badLineSamples: { path: string; line: number; reason: BadLineReason }[];
+  /** True when more lines matched than `limit` allowed to return. */
+  truncated: boolean;
+  elapsedMs: number;
+}
+
+/** Tuning and cancellation for one execution. */
+export interface ExecOptions {
+  signal?: AbortSignal;
+  /** Bytes per kernel block (default 1 MiB). */
+  blockSize?: number;
+  /** Longest line read (default 64 MiB); longer ones are skipped and counted as bad lines. */
+  maxLineBytes?: number;
+}
+
+export interface ExecEnv {
+  source: ChunkSource;
+  regex: RegexEngine | null;
+}
+
+const MAX_BAD_LINE_SAMPLES = 100;
+
+function emptyStats(plan: LogQueryPlan): QueryStats {
+  return {
+    filesRead: 0,
+    filesSkipped: plan.filesOutOfRange + plan.skippedFiles.length,
+    skippedFiles: plan.skippedFiles.slice(),
+    bytesScanned: 0,
+    linesScanned: 0,
+    linesMatched: 0,
+    rowsReturned: 0,
+    badLines: 0,
+    badLineSamples: [],
+    truncated: false,
+    elapsedMs: 0,
+  };
+}
+
+interface CompiledPost {
+  filter: PostFilter;
+  re: CompiledRegex;
+}
+
+function compilePostFilters(plan: LogQueryPlan, engine: RegexEngine | null): CompiledPost[] {
+  if (plan.postFilters.length === 0) return [];
+  if (!engine) throw new LetheQLError('NOT_SUPPORTED', 'not supported yet: regex filters in this build (no regex engine is loaded)');
+  return plan.postFilters.map((f) => ({ filter: f, re: engine.compile(f.kind === 'LabelRegex' ? anchored(f.pattern) : f.pattern) }));
+}
+
+const decoder = new TextDecoder('utf-8');
+
+/** Decodes label fields, reusing the previous string when the bytes repeat (they usually do). */
+class FieldDecoder {
+  private prevBytes: Uint8Array = new Uint8Array(0);
+  private prevValue = '';
+  decode(bytes: Uint8Array, start: number, end: number): string {
+    const len = end - start;
+    const prev = this.prevBytes;
+    if (len === prev.length) {
+      let same = true;
+      for (let i = 0; i < len; i++) {
+        if (bytes[start + i] !== prev[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.prevValue;
+    }
+    this.prevBytes = bytes.slice(start, end);
+    this.prevValue = decoder.decode(this.prevBytes);
+    return this.prevValue;
+  }
+}
+
+/** A kept row with its sort key: time, then file index and line number (store order). */
+interface Keyed {
+  t: bigint;
+  f: number;
+  n: number;
+  row: LogRow;
+}
+
+/** True when `a` comes before `b` in result order. */
+function makeBefore(direction: 'forward' | 'backward'): (at: bigint, af: number, an: number, b: Keyed) => boolean {
+  const storeOrder = (af: number, an: number, b: Keyed): boolean => af < b.f || (af === b.f && an < b.n);
+  return direction === 'forward'
+    ? (at, af, an, b) => at < b.t || (at === b.t && storeOrder(af, an, b))
+    : (at, af, an, b) => at > b.t || (at === b.t && storeOrder(af, an, b));
+}
+
+/** Keeps the first `limit` rows in result order: a max-heap whose root is the last kept row. */
+class TopRows {
+  private readonly heap: Keyed[] = [];
+  constructor(
+    private readonly limit: number,
+    private readonly before: (at: bigint, af: number, an: number, b: Keyed) => boolean,
+  ) {}
+  wouldKeep(t: bigint, f: number, n: number): boolean {
+    return this.heap.length < this.limit || this.before(t, f, n, this.heap[0]!);
+  }
+  push(k: Keyed): void {
+    const h = this.heap;
+    const after = (a: Keyed, b: Keyed): boolean => this.before(b.t, b.f, b.n, a);
+    if (h.length < this.limit) {
+      h.push(k);
+      let i = h.length - 1;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (!after(h[i]!, h[p]!)) break;
+        [h[i], h[p]] = [h[p]!, h[i]!];
+        i = p;
+      }
+      return;
+    }
+    h[0] = k;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && after(h[l]!, h[m]!)) m = l;
+      if (r < h.length && after(h[r]!, h[m]!)) m = r;
+      if (m === i) break;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  }
+  items(): Keyed[] {
+    return this.heap;
+  }
+}
+
+type Sink =
+  | { kind: 'count' }
+  | { kind: 'rows'; top: TopRows | null; all: Keyed[] };
+
+async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Sink): Promise<QueryStats> {
+  const started = performance.now();
+  const stats = emptyStats(plan);
+  const post = compilePostFilters(plan, env.regex);
+  const fieldCount = plan.program.fieldCount;
+  const fieldDecoders = Array.from({ length: fieldCount }, () => new FieldDecoder());
+  const kernel = await Kernel.load();
+  kernel.setProgram(plan.program);
+
+  for (let fileIndex = 0; fileIndex < plan.files.length; fileIndex++) {
+    opts.signal?.throwIfAborted();
+    const file = plan.files[fileIndex]!;
+    const reader = await env.source.open(plan.logType, file.target, file.name);
+    try {
+      const onBatch = (b: MatchBatch): void => {
+        const { bytes, offsets, timesNs, lineNos } = b;
+        for (let i = 0; i < b.count; i++) {
+          const o = i * OFFSET_STRIDE;
+          let line: string | null = null;
+          let pass = true;
+          for (const p of post) {
+            let text: string;
+            if (p.filter.kind === 'LineRegex') {
+              text = line ??= decoder.decode(bytes.subarray(offsets[o + OFF_MSG_START]!, offsets[o + OFF_MSG_END]!));
+            } else {
+              const fo = o + OFF_FIELD0_START + 2 * p.filter.field;
+              text = fieldDecoders[p.filter.field]!.decode(bytes, offsets[fo]!, offsets[fo + 1]!);
+            }
+            if (p.re.test(text) === p.filter.negate) {
+              pass = false;
+              break;
+            }
+          }
+          if (!pass) continue;
+          stats.linesMatched++;
+          if (sink.kind === 'count') continue;
+          const t = timesNs[i]!;
+          const n = lineNos[i]!;
+          // Fast path: a row that cannot make the limit is dropped before decoding anything.
+          if (sink.top && !sink.top.wouldKeep(t, fileIndex, n)) continue;
+          const labels: string[] = new Array<string>(fieldCount);
+          for (let k = 0; k < fieldCount; k++) {
+            const fo = o + OFF_FIELD0_START + 2 * k;
+            labels[k] = fieldDecoders[k]!.decode(bytes, offsets[fo]!, offsets[fo + 1]!);
+          }
+          const row: LogRow = {
+            timeNs: t,
+            timeRaw: decoder.decode(bytes.subarray(offsets[o + OFF_LINE_START]!, offsets[o + OFF_TIME_END]!)),
+            labels,
+            line: line ?? decoder.decode(bytes.subarray(offsets[o + OFF_MSG_START]!, offsets[o + OFF_MSG_END]!)),
+          };
+          const keyed: Keyed = { t, f: fileIndex, n, row };
+          if (sink.top) {
+            sink.top.push(keyed);
+          } else {
+            sink.all.push(keyed);
+          }
+        }
+      };
+      const fs = await kernel.scanFile(
+        reader,
+        { blockSize: opts.blockSize, maxLineBytes: opts.maxLineBytes, maxBadLineSamples: MAX_BAD_LINE_SAMPLES, signal: opts.signal },
+        onBatch,
+      );
+      stats.filesRead++;
+      stats.bytesScanned += fs.bytes;
+      stats.linesScanned += fs.lines;
+      stats.badLines += fs.badLines;
+      for (const bad of fs.badLineSamples) {
+        if (stats.badLineSamples.length >= MAX_BAD_LINE_SAMPLES) break;
+        stats.badLineSamples.push({ path: file.path, line: bad.line, reason: bad.reason });
+      }
+    } finally {
+      await reader.close();
+    }
+  }
+  stats.elapsedMs = performance.now() - started;
+  return stats;
+}
+
+/** Runs a plan and returns its rows in result order (at most `plan.limit`). */
+export async function collectRows(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions = {}): Promise<{ rows: LogRow[]; stats: QueryStats }> {
+  const before = makeBefore(plan.direction);
+  const sink: Sink = { kind: 'rows', top: plan.limit === null ? null : new TopRows(plan.limit, before), all: [] };
+  const stats = await run(plan, env, opts, sink);
+  const kept = sink.top ? sink.top.items().slice() : sink.all;
+  kept.sort((a, b) => (before(a.t, a.f, a.n, b) ? -1 : before(b.t, b.f, b.n, a) ? 1 : 0));
+  stats.rowsReturned = kept.length;
+  if (plan.limit !== null && stats.linesMatched > plan.limit) stats.truncated = true;
+  return { rows: kept.map((k) => k.row), stats };
+}
+
+/** Runs a plan counting matching lines, without materialising any row. */
+export async function countLines(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions = {}): Promise<{ count: number; stats: QueryStats }> {
+  const stats = await run(plan, env, opts, { kind: 'count' });
+  return { count: stats.linesMatched, stats };
+}

@@ -1,0 +1,67 @@
+/**
+ * The LetheQL front end: parse text into a plain AST, print an AST back as text.
+ *
+ * This is the module's public entry; everything else in `src/query/` is internal
+ * (tokens, grammar, CST visitor, function table). It is platform-neutral (no `node:`
+ * imports): the browser build uses it unchanged.
+ *
+ * - {@link parseQuery} throws a {@link QueryError}; {@link safeParseQuery} returns it.
+ * - {@link printQuery} is the canonical printer; `parseQuery(printQuery(ast))` equals
+ *   `ast` up to spans (compare with {@link stripSpans}).
+ */
+import { QueryError } from '../errors.js';
+import type { Expr } from './ast.js';
+import { parse } from './parser.js';
+import { printExpr } from './printer.js';
+
+export * from './ast.js';
+export { FUNCTIONS, getFunction, type FunctionSignature, type ValueType } from './functions.js';
+
+/**
+ * Parses a LetheQL query (PromQL 3.x plus log line filters) into an AST.
+ *
+ * @throws {QueryError} with code EMPTY_QUERY, UNEXPECTED_CHARACTER, UNTERMINATED_STRING,
+ *   INVALID_ESCAPE, INVALID_NUMBER, INVALID_DURATION, UNEXPECTED_TOKEN, UNEXPECTED_END,
+ *   UNKNOWN_FUNCTION, WRONG_ARGUMENT_COUNT, INVALID_EXPRESSION or NOT_SUPPORTED.
+ */
+export function parseQuery(text: string): Expr {
+  return parse(text);
+}
+
+/** The result of {@link safeParseQuery}. */
+export type SafeParseResult = { ok: true; expr: Expr } | { ok: false; error: QueryError };
+
+/** Like {@link parseQuery}, but returns query errors instead of throwing them (other errors, i.e. bugs, still throw). */
+export function safeParseQuery(text: string): SafeParseResult {
+  try {
+    return { ok: true, expr: parse(text) };
+  } catch (error) {
+    if (error instanceof QueryError) return { ok: false, error };
+    throw error;
+  }
+}
+
+/** Prints an AST in canonical LetheQL form (see `printer.ts` for the conventions). */
+export function printQuery(expr: Expr): string {
+  return printExpr(expr);
+}
+
+/** `T` with every `span`/`valueSpan` removed, recursively. */
+export type WithoutSpans<T> = T extends readonly (infer U)[]
+  ? WithoutSpans<U>[]
+  : T extends object
+    ? { [K in keyof T as K extends 'span' | 'valueSpan' ? never : K]: WithoutSpans<T[K]> }
+    : T;
+
+/** A copy of `value` without spans, for comparing trees (tests, the printer round trip). */
+export function stripSpans<T>(value: T): WithoutSpans<T> {
+  if (Array.isArray(value)) return value.map((v: unknown) => stripSpans(v)) as WithoutSpans<T>;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (k !== 'span' && k !== 'valueSpan') out[k] = stripSpans(v);
+    }
+    return out as WithoutSpans<T>;
+  }
+  return value as WithoutSpans<T>;
+}

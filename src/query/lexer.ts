@@ -1,0 +1,444 @@
+/**
+ * LetheQL tokens and lexer.
+ *
+ * Owns: the token vocabulary (PromQL 3.x lexing plus the log line-filter operators),
+ * the one Chevrotain lexer built at module load, string unquoting (Go escapes) and
+ * number/duration decoding. Everything here is context-free; the grammar decides
+ * what a word means (`sum` is an aggregation before `(`/`by`/`without`, a metric name
+ * elsewhere, a label name inside braces).
+ *
+ * Design choices:
+ * - Keywords are case-insensitive tokens with `longer_alt: Identifier`, and belong to
+ *   the token *categories* `LabelName`/`MetricName` where PromQL lets a keyword stand
+ *   for a name (`{by="x"}`, `sum by (on)`, a metric called `offset`). The grammar
+ *   consumes categories, so one rule covers every keyword that may act as a name.
+ * - Malformed literals are tokens too (`BadNumber`, `UnterminatedString`): the lexer
+ *   never guesses, and {@link tokenize} turns them into precise errors with spans,
+ *   instead of Chevrotain's generic "unexpected character" for the tail.
+ * - Strings are validated and decoded here (before parsing), so an invalid escape is
+ *   reported even when the query also has a syntax error later on, as Prometheus does.
+ * - Spans use offsets only (lines and columns come from `spanAt`), but the lexer still
+ *   tracks full positions: Chevrotain fills `endOffset`, which CST node locations need,
+ *   only in that mode.
+ */
+import { createToken, Lexer, type IToken, type TokenType } from 'chevrotain';
+import { QueryError, spanAt } from '../errors.js';
+
+// ---------------------------------------------------------------------------
+// Categories (abstract tokens the grammar consumes; never produced by the lexer).
+// ---------------------------------------------------------------------------
+
+/** Anything that may be a label name: identifiers and every keyword. */
+export const LabelName = createToken({ name: 'LabelName', pattern: Lexer.NA, label: 'label name' });
+/** Anything that may be a metric (or log type) name. */
+export const MetricName = createToken({ name: 'MetricName', pattern: Lexer.NA, label: 'metric name' });
+/** Aggregation operators (`sum`, `topk`, …). */
+export const AggregateOp = createToken({ name: 'AggregateOp', pattern: Lexer.NA, label: 'aggregation operator' });
+/** Numeric literals: decimal, hex, `Inf`, `NaN`. */
+export const NumberLit = createToken({ name: 'NumberLit', pattern: Lexer.NA, label: 'number' });
+
+// One category per binary precedence level, lowest first.
+export const OrLevelOp = createToken({ name: 'OrLevelOp', pattern: Lexer.NA, label: 'binary operator' });
+export const AndLevelOp = createToken({ name: 'AndLevelOp', pattern: Lexer.NA, label: 'binary operator' });
+export const CmpLevelOp = createToken({ name: 'CmpLevelOp', pattern: Lexer.NA, label: 'binary operator' });
+export const AddLevelOp = createToken({ name: 'AddLevelOp', pattern: Lexer.NA, label: 'binary operator' });
+export const MulLevelOp = createToken({ name: 'MulLevelOp', pattern: Lexer.NA, label: 'binary operator' });
+
+/** `= != =~ !~` inside braces. */
+export const MatchOp = createToken({ name: 'MatchOp', pattern: Lexer.NA, label: 'label matcher operator' });
+/** `|= != |~ !~` after a selector. */
+export const LineFilterOp = createToken({ name: 'LineFilterOp', pattern: Lexer.NA, label: 'line filter operator' });
+
+// ---------------------------------------------------------------------------
+// Concrete tokens.
+// ---------------------------------------------------------------------------
+
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED, line_breaks: true });
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\n]*/, group: Lexer.SKIPPED });
+
+/** `"…"`, `'…'` (Go escapes, no raw newline) and raw `` `…` `` (anything but a backtick). */
+export const StringLit = createToken({
+  name: 'StringLit',
+  pattern: /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`/,
+  line_breaks: true,
+  label: 'string',
+});
+/** A string that reaches the end of its line (quoted) or of the input (raw): always an error. */
+export const UnterminatedString = createToken({
+  name: 'UnterminatedString',
+  pattern: /"(?:[^"\\\n]|\\.)*\\?|'(?:[^'\\\n]|\\.)*\\?|`[^`]*/,
+  line_breaks: true,
+  label: 'unterminated string',
+});
+
+// A literal must not run into letters, digits, `_` or `.`: `5x`, `1.5h`, `1e` are one
+// bad token (Prometheus: "bad number or duration syntax"), not a number and a name.
+export const Duration = createToken({
+  name: 'Duration',
+  pattern: /(?:\d+(?:ms|[smhdwy]))+(?![a-zA-Z0-9_.])/,
+  label: 'duration',
+});
+export const HexNumber = createToken({
+  name: 'HexNumber',
+  pattern: /0[xX][0-9a-fA-F]+(?![a-zA-Z0-9_.])/,
+  categories: [NumberLit],
+  label: 'number',
+});
+export const DecimalNumber = createToken({
+  name: 'DecimalNumber',
+  pattern: /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?![a-zA-Z0-9_.])/,
+  categories: [NumberLit],
+  label: 'number',
+});
+export const BadNumber = createToken({
+  name: 'BadNumber',
+  pattern: /(?:\d|\.\d)[a-zA-Z0-9_.]*(?:[eE][+-]\d*)?[a-zA-Z0-9_.]*/,
+  label: 'malformed number',
+});
+
+/** Metric names may contain `:` (recording rules); label and function names are checked for it by the parser. */
+export const Identifier = createToken({
+  name: 'Identifier',
+  pattern: /[a-zA-Z_][a-zA-Z0-9_:]*|:[a-zA-Z_:][a-zA-Z0-9_:]*/,
+  categories: [LabelName, MetricName],
+  label: 'identifier',
+});
+
+function keyword(name: string, word: string, categories: TokenType[]): TokenType {
+  return createToken({
+    name,
+    pattern: new RegExp(word, 'i'),
+    longer_alt: Identifier,
+    categories: [...categories, LabelName],
+    label: `"${word}"`,
+  });
+}
+
+const NAMEABLE = [MetricName];
+const AGG = [AggregateOp, MetricName];
+
+export const Sum = keyword('Sum', 'sum', AGG);
+export const Avg = keyword('Avg', 'avg', AGG);
+export const Min = keyword('Min', 'min', AGG);
+export const Max = keyword('Max', 'max', AGG);
+export const Count = keyword('Count', 'count', AGG);
+export const CountValues = keyword('CountValues', 'count_values', AGG);
+export const Stddev = keyword('Stddev', 'stddev', AGG);
+export const Stdvar = keyword('Stdvar', 'stdvar', AGG);
+export const Group = keyword('Group', 'group', AGG);
+export const Topk = keyword('Topk', 'topk', AGG);
+export const Bottomk = keyword('Bottomk', 'bottomk', AGG);
+export const Quantile = keyword('Quantile', 'quantile', AGG);
+export const Limitk = keyword('Limitk', 'limitk', AGG);
+export const LimitRatio = keyword('LimitRatio', 'limit_ratio', AGG);
+
+export const By = keyword('By', 'by', NAMEABLE);
+export const Without = keyword('Without', 'without', NAMEABLE);
+export const Offset = keyword('Offset', 'offset', NAMEABLE);
+export const Start = keyword('Start', 'start', NAMEABLE);
+export const End = keyword('End', 'end', NAMEABLE);
+export const And = keyword('And', 'and', [AndLevelOp, MetricName]);
+export const Or = keyword('Or', 'or', [OrLevelOp, MetricName]);
+export const Unless = keyword('Unless', 'unless', [AndLevelOp, MetricName]);
+// Not metric names in PromQL: they would make `x > bool y` or `x + on(a) y` ambiguous.
+export const Atan2 = keyword('Atan2', 'atan2', [MulLevelOp]);
+export const Bool = keyword('Bool', 'bool', []);
+export const On = keyword('On', 'on', []);
+export const Ignoring = keyword('Ignoring', 'ignoring', []);
+export const GroupLeft = keyword('GroupLeft', 'group_left', []);
+export const GroupRight = keyword('GroupRight', 'group_right', []);
+export const Inf = keyword('Inf', 'inf', [NumberLit]);
+export const NaN_ = keyword('NaN', 'nan', [NumberLit]);
+
+function op(name: string, image: string, categories: TokenType[] = []): TokenType {
+  return createToken({ name, pattern: image, categories, label: `"${image}"` });
+}
+
+export const EqEq = op('EqEq', '==', [CmpLevelOp]);
+export const NotEq = op('NotEq', '!=', [CmpLevelOp, MatchOp, LineFilterOp]);
+export const NotTilde = op('NotTilde', '!~', [MatchOp, LineFilterOp]);
+export const EqTilde = op('EqTilde', '=~', [MatchOp]);
+export const Le = op('Le', '<=', [CmpLevelOp]);
+export const Ge = op('Ge', '>=', [CmpLevelOp]);
+export const PipeEq = op('PipeEq', '|=', [LineFilterOp]);
+export const PipeTilde = op('PipeTilde', '|~', [LineFilterOp]);
+export const Eq = op('Eq', '=', [MatchOp]);
+export const Lt = op('Lt', '<', [CmpLevelOp]);
+export const Gt = op('Gt', '>', [CmpLevelOp]);
+export const Plus = op('Plus', '+', [AddLevelOp]);
+export const Minus = op('Minus', '-', [AddLevelOp]);
+export const Star = op('Star', '*', [MulLevelOp]);
+export const Slash = op('Slash', '/', [MulLevelOp]);
+export const Percent = op('Percent', '%', [MulLevelOp]);
+export const Caret = op('Caret', '^');
+/** A lone `|` starts a LogQL pipeline stage, which the grammar does not have yet. */
+export const Pipe = op('Pipe', '|');
+export const LParen = op('LParen', '(');
+export const RParen = op('RParen', ')');
+export const LBrace = op('LBrace', '{');
+export const RBrace = op('RBrace', '}');
+export const LBracket = op('LBracket', '[');
+export const RBracket = op('RBracket', ']');
+export const Comma = op('Comma', ',');
+export const Colon = op('Colon', ':');
+export const At = op('At', '@');
+
+/** Every token type, lexer order (first match wins; keywords defer to longer identifiers). */
+export const allTokens: TokenType[] = [
+  WhiteSpace,
+  Comment,
+  StringLit,
+  UnterminatedString,
+  Duration,
+  HexNumber,
+  DecimalNumber,
+  BadNumber,
+  CountValues,
+  Sum, Avg, Min, Max, Count, Stddev, Stdvar, GroupLeft, GroupRight, Group, Topk, Bottomk, Quantile, Limitk, LimitRatio,
+  By, Without, Offset, Start, End, And, Or, Unless, Atan2, Bool, On, Ignoring, Inf, NaN_,
+  Identifier,
+  EqEq, NotEq, NotTilde, EqTilde, Le, Ge, PipeEq, PipeTilde,
+  Eq, Lt, Gt, Plus, Minus, Star, Slash, Percent, Caret, Pipe,
+  LParen, RParen, LBrace, RBrace, LBracket, RBracket, Comma, Colon, At,
+  // Categories must be known to the lexer/parser even though they never match.
+  LabelName, MetricName, AggregateOp, NumberLit, OrLevelOp, AndLevelOp, CmpLevelOp, AddLevelOp, MulLevelOp, MatchOp, LineFilterOp,
+];
+
+// Built once: Chevrotain validates and optimises the token set here, which is the
+// expensive part; `tokenize` below only runs it.
+const lexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: true });
+
+/** Go's `%q` for one character, as in Prometheus's `unexpected character: '$'`. */
+function quoteRune(ch: string): string {
+  if (ch === "'") return "'\\''";
+  if (ch === '\\') return "'\\\\'";
+  const code = ch.codePointAt(0) ?? 0;
+  if (code < 0x20 || code === 0x7f) return `'\\x${code.toString(16).padStart(2, '0')}'`;
+  return `'${ch}'`;
+}
+
+/**
+ * Lexes `text` into tokens (whitespace and comments dropped) and checks every literal.
+ * Throws the first lexical error by position: UNEXPECTED_CHARACTER, UNTERMINATED_STRING,
+ * INVALID_ESCAPE, INVALID_NUMBER or INVALID_DURATION.
+ */
+export function tokenize(text: string): IToken[] {
+  const result = lexer.tokenize(text);
+  const firstLexError = result.errors[0];
+  const limit = firstLexError ? firstLexError.offset : Infinity;
+  for (const tok of result.tokens) {
+    if (tok.startOffset >= limit) break;
+    const end = tok.startOffset + tok.image.length;
+    switch (tok.tokenType) {
+      case UnterminatedString:
+        throw new QueryError(
+          'UNTERMINATED_STRING',
+          tok.image.startsWith('`') ? 'unterminated raw string' : 'unterminated quoted string',
+          spanAt(text, tok.startOffset, end),
+        );
+      case BadNumber: {
+        // Digits and unit letters only (`1.5h`, `5M`) reads as a duration attempt.
+        const isDuration = /^[0-9.]+[smhdwy]/i.test(tok.image) && /^[0-9.smhdwy]+$/i.test(tok.image);
+        throw isDuration
+          ? new QueryError('INVALID_DURATION', `bad duration syntax: ${goQuote(tok.image)} (use integers with units ms s m h d w y, e.g. 1h30m)`, spanAt(text, tok.startOffset, end))
+          : new QueryError('INVALID_NUMBER', `bad number syntax: ${goQuote(tok.image)}`, spanAt(text, tok.startOffset, end));
+      }
+      case StringLit:
+        unquote(tok.image, text, tok.startOffset);
+        break;
+      case Duration:
+        parseDurationLiteral(tok.image, text, tok.startOffset);
+        break;
+      default:
+        break;
+    }
+  }
+  if (firstLexError) {
+    const ch = String.fromCodePoint(text.codePointAt(firstLexError.offset) ?? 0);
+    throw new QueryError(
+      'UNEXPECTED_CHARACTER',
+      `unexpected character: ${quoteRune(ch)}`,
+      spanAt(text, firstLexError.offset, firstLexError.offset + ch.length),
+    );
+  }
+  return result.tokens;
+}
+
+// ---------------------------------------------------------------------------
+// Literal decoding.
+// ---------------------------------------------------------------------------
+
+const SIMPLE_ESCAPES: Record<string, string> = {
+  a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\',
+};
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decodes a string literal's image (quotes included) the way Go's `strconv.Unquote`
+ * does, which is what Prometheus uses. `\'` is valid only in single-quoted strings and
+ * `\"` only in double-quoted ones. `\xHH` and `\ooo` are *bytes*: runs of them must form
+ * valid UTF-8 (JS strings cannot hold arbitrary bytes; an invalid run is an error rather
+ * than a silent U+FFFD). `offset` is the image's position in `text`, for error spans.
+ */
+export function unquote(image: string, text: string, offset: number): string {
+  const quote = image[0];
+  const body = image.slice(1, -1);
+  if (quote === '`') return body;
+  let out = '';
+  let bytes: number[] = [];
+  let bytesStart = 0;
+  const flushBytes = (at: number): void => {
+    if (bytes.length === 0) return;
+    try {
+      out += utf8.decode(new Uint8Array(bytes));
+    } catch {
+      throw new QueryError('INVALID_ESCAPE', 'byte escapes (\\x.., \\ooo) must form valid UTF-8', spanAt(text, offset + 1 + bytesStart, offset + 1 + at));
+    }
+    bytes = [];
+  };
+  let i = 0;
+  while (i < body.length) {
+    const ch = body[i]!;
+    if (ch !== '\\') {
+      flushBytes(i);
+      out += ch;
+      i++;
+      continue;
+    }
+    const start = i;
+    const e = body[i + 1] ?? '';
+    const fail = (len: number, why: string): never => {
+      throw new QueryError(
+        'INVALID_ESCAPE',
+        `invalid escape sequence ${goQuote(body.slice(start, start + len))} in string literal${why ? `: ${why}` : ''}`,
+        spanAt(text, offset + 1 + start, offset + 1 + start + len),
+      );
+    };
+    const simple = SIMPLE_ESCAPES[e];
+    if (simple !== undefined || e === quote) {
+      flushBytes(i);
+      out += simple ?? e;
+      i += 2;
+      continue;
+    }
+    if (e === 'x' || (e >= '0' && e <= '7')) {
+      const isHex = e === 'x';
+      const digits = isHex ? body.slice(i + 2, i + 4) : body.slice(i + 1, i + 4);
+      const len = isHex ? 4 : 4;
+      if (!(isHex ? /^[0-9a-fA-F]{2}$/ : /^[0-7]{3}$/).test(digits)) fail(Math.min(len, body.length - i), isHex ? 'expected two hex digits' : 'expected three octal digits');
+      const value = parseInt(digits, isHex ? 16 : 8);
+      if (value > 255) fail(len, 'octal value above \\377');
+      if (bytes.length === 0) bytesStart = i;
+      bytes.push(value);
+      i += len;
+      continue;
+    }
+    if (e === 'u' || e === 'U') {
+      const n = e === 'u' ? 4 : 8;
+      const digits = body.slice(i + 2, i + 2 + n);
+      if (!new RegExp(`^[0-9a-fA-F]{${n}}$`).test(digits)) fail(Math.min(2 + n, body.length - i), `expected ${n} hex digits`);
+      const cp = parseInt(digits, 16);
+      if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) fail(2 + n, 'not a valid Unicode code point');
+      flushBytes(i);
+      out += String.fromCodePoint(cp);
+      i += 2 + n;
+      continue;
+    }
+    fail(e ? 1 + e.length : 1, e === '' ? 'escape at end of string' : '');
+  }
+  flushBytes(body.length);
+  return out;
+}
+
+/** Go's `strconv.Quote`-style double-quoted rendering; the printer's one string form. */
+export function goQuote(value: string): string {
+  let out = '"';
+  for (const ch of value) {
+    const cp = ch.codePointAt(0)!;
+    switch (ch) {
+      case '"': out += '\\"'; continue;
+      case '\\': out += '\\\\'; continue;
+      case '\x07': out += '\\a'; continue;
+      case '\b': out += '\\b'; continue;
+      case '\f': out += '\\f'; continue;
+      case '\n': out += '\\n'; continue;
+      case '\r': out += '\\r'; continue;
+      case '\t': out += '\\t'; continue;
+      case '\v': out += '\\v'; continue;
+      default: break;
+    }
+    if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    // C1 controls and line/paragraph separators are invisible: escape them like Go does.
+    else if ((cp >= 0x80 && cp <= 0x9f) || cp === 0x2028 || cp === 0x2029 || cp === 0xfeff) out += `\\u${cp.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return out + '"';
+}
+
+/**
+ * Decodes a numeric literal as Prometheus does: `Inf`/`NaN` (any case), hex, and
+ * `strconv.ParseInt(s, 0, 64)` semantics first, so a leading-zero integer is octal
+ * (`010` is 8, a long-standing PromQL quirk), then a float.
+ */
+export function parseNumberLiteral(image: string): number {
+  const lower = image.toLowerCase();
+  if (lower === 'inf') return Infinity;
+  if (lower === 'nan') return NaN;
+  if (/^0[xX]/.test(image)) return parseInt(image.slice(2), 16);
+  if (/^0[0-7]+$/.test(image)) return parseInt(image.slice(1), 8);
+  return Number(image);
+}
+
+const UNIT_MS: Record<string, number> = {
+  y: 365 * 24 * 3600_000,
+  w: 7 * 24 * 3600_000,
+  d: 24 * 3600_000,
+  h: 3600_000,
+  m: 60_000,
+  s: 1000,
+  ms: 1,
+};
+const UNIT_ORDER = ['y', 'w', 'd', 'h', 'm', 's', 'ms'];
+
+/**
+ * Decodes a duration literal (`1h30m`) into milliseconds, with Prometheus's rules: integer
+ * amounts, each unit at most once, units from largest to smallest.
+ */
+export function parseDurationLiteral(image: string, text: string, offset: number): number {
+  let ms = 0;
+  let last = -1;
+  for (const m of image.matchAll(/(\d+)(ms|[smhdwy])/g)) {
+    const rank = UNIT_ORDER.indexOf(m[2]!);
+    if (rank <= last) {
+      throw new QueryError(
+        'INVALID_DURATION',
+        `not a valid duration string: ${goQuote(image)} (units must appear once each, largest first: y w d h m s ms)`,
+        spanAt(text, offset, offset + image.length),
+      );
+    }
+    last = rank;
+    ms += Number(m[1]) * UNIT_MS[m[2]!]!;
+  }
+  if (!Number.isSafeInteger(ms)) {
+    throw new QueryError('INVALID_DURATION', `duration out of range: ${goQuote(image)}`, spanAt(text, offset, offset + image.length));
+  }
+  return ms;
+}
+
+/** Canonical Prometheus rendering of a millisecond duration: `5400000` → `1h30m`, `0` → `0s`. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms < 0) return `-${formatDuration(-ms)}`;
+  let rest = ms;
+  let out = '';
+  for (const unit of UNIT_ORDER) {
+    const size = UNIT_MS[unit]!;
+    const n = Math.floor(rest / size);
+    if (n > 0) {
+      out += `${n}${unit}`;
+      rest -= n * size;
+    }
+  }
+  return out;
+}

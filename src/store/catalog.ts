@@ -1,0 +1,155 @@
+/**
+ * The catalog: which files of a store a query reads, in which order.
+ *
+ * `selectFiles` turns (log type, target filter, window) into the list of hour files to
+ * scan and the list of files it passed over, as plain data. It applies the two file-level
+ * rules of contract §1:
+ *
+ * - a file whose name is not an hour (`0000-00-00_00.log`, `notes.txt`) is never read and
+ *   is reported as `invalid-name`, whatever the window;
+ * - an hour file is read when its hour overlaps the window ({@link hourOverlaps}); the
+ *   others are reported as `out-of-range`.
+ *
+ * Selected files are sorted by (hour, target, name): this is the **store order**, the
+ * tie-break for lines with equal timestamps. The file hour is only a hint for selection;
+ * lines are kept or dropped by their own timestamps later (a file may hold lines from other
+ * hours). Only target directories are matched here — never the labels inside lines.
+ */
+import type { LogType } from '../model.js';
+import { LOG_TYPES } from '../model.js';
+import { formatHourRfc3339, hourOverlaps, parseHourFileName } from './hours.js';
+import { compareNames, storePath } from './paths.js';
+import type { ChunkSource } from './types.js';
+
+/** A file chosen for reading. */
+export interface SelectedFile {
+  logType: LogType;
+  /** Target directory (namespace or node). */
+  target: string;
+  /** File name, `YYYY-MM-DD_HH.log`. */
+  name: string;
+  /** Store-relative path, `pod/shop/2024-09-24_13.log`. */
+  path: string;
+  /** Start of the file's hour, ns since the epoch (UTC). */
+  hourNs: bigint;
+  /** Size in bytes when listed. */
+  size: number;
+}
+
+/** Why a file in a selected target was not read. */
+export type SkipReason = 'invalid-name' | 'out-of-range';
+
+/** A file passed over by {@link selectFiles}. */
+export interface SkippedFile {
+  /** Store-relative path, `pod/namespace02/0000-00-00_00.log`. */
+  path: string;
+  reason: SkipReason;
+}
+
+/** The outcome of {@link selectFiles}. */
+export interface FileSelection {
+  /** Files to read, in store order: (hourNs, target, name). */
+  files: SelectedFile[];
+  /** Files of the matched targets not read, sorted by path. */
+  skipped: SkippedFile[];
+}
+
+/** Compares selected files in store order: hour, then target, then name. */
+export function compareStoreOrder(a: SelectedFile, b: SelectedFile): number {
+  return a.hourNs < b.hourNs ? -1 : a.hourNs > b.hourNs ? 1 : compareNames(a.target, b.target) || compareNames(a.name, b.name);
+}
+
+/**
+ * Chooses the files of `logType` to read for the window `[startNs, endNs]` (inclusive):
+ * every hour file of every target accepted by `targetFilter` whose hour overlaps the window.
+ *
+ * @param targetFilter decides on a target directory name (the `namespace`/`node` matchers).
+ */
+export async function selectFiles(
+  source: ChunkSource,
+  logType: LogType,
+  targetFilter: (target: string) => boolean,
+  startNs: bigint,
+  endNs: bigint,
+): Promise<FileSelection> {
+  const targets = (await source.listTargets(logType)).filter((t) => targetFilter(t));
+  const listings = await Promise.all(targets.map(async (target) => ({ target, entries: await source.listFiles(logType, target) })));
+  const files: SelectedFile[] = [];
+  const skipped: SkippedFile[] = [];
+  for (const { target, entries } of listings) {
+    for (const { name, size } of entries) {
+      const path = storePath(logType, target, name);
+      const hourNs = parseHourFileName(name);
+      if (hourNs === null) skipped.push({ path, reason: 'invalid-name' });
+      else if (!hourOverlaps(hourNs, startNs, endNs)) skipped.push({ path, reason: 'out-of-range' });
+      else files.push({ logType, target, name, path, hourNs, size });
+    }
+  }
+  files.sort(compareStoreOrder);
+  skipped.sort((a, b) => compareNames(a.path, b.path));
+  return { files, skipped };
+}
+
+/** The target directories (namespaces or nodes) of `logType`, sorted. */
+export function listTargets(source: ChunkSource, logType: LogType): Promise<string[]> {
+  return source.listTargets(logType);
+}
+
+/** One target directory at a glance. JSON-safe (hours are RFC 3339 strings). */
+export interface TargetSummary {
+  target: string;
+  /** Files whose name is an hour. */
+  files: number;
+  /** Bytes of those files. */
+  bytes: number;
+  /** Files whose name is not an hour (never read by queries). */
+  invalidFiles: number;
+  /** First and last hour present, `2024-09-24T13:00:00Z`; null when the target has no hour file. */
+  firstHour: string | null;
+  lastHour: string | null;
+}
+
+/** A store at a glance, for front ends (`letheql targets`, a browser's store picker). JSON-safe. */
+export interface StoreDescription {
+  /** The source's description (its root directory, `memory`, …). */
+  source: string;
+  /** Targets per log type, sorted by name. */
+  logTypes: Record<LogType, TargetSummary[]>;
+  /** Totals over hour files of both log types. */
+  files: number;
+  bytes: number;
+}
+
+/** Lists every target of both log types with its hour-file count, bytes and first/last hour. */
+export async function describeStore(source: ChunkSource): Promise<StoreDescription> {
+  const out: StoreDescription = { source: source.description, logTypes: { pod: [], node: [] }, files: 0, bytes: 0 };
+  for (const logType of Object.keys(LOG_TYPES) as LogType[]) {
+    const targets = await source.listTargets(logType);
+    out.logTypes[logType] = await Promise.all(
+      targets.map(async (target): Promise<TargetSummary> => {
+        const s: TargetSummary = { target, files: 0, bytes: 0, invalidFiles: 0, firstHour: null, lastHour: null };
+        let first: bigint | null = null;
+        let last: bigint | null = null;
+        for (const { name, size } of await source.listFiles(logType, target)) {
+          const hour = parseHourFileName(name);
+          if (hour === null) {
+            s.invalidFiles++;
+            continue;
+          }
+          s.files++;
+          s.bytes += size;
+          if (first === null || hour < first) first = hour;
+          if (last === null || hour > last) last = hour;
+        }
+        s.firstHour = first === null ? null : formatHourRfc3339(first);
+        s.lastHour = last === null ? null : formatHourRfc3339(last);
+        return s;
+      }),
+    );
+    for (const s of out.logTypes[logType]) {
+      out.files += s.files;
+      out.bytes += s.bytes;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,128 @@
+/**
+ * The Node filesystem chunk source: a Lethe store on local disk.
+ *
+ * This is the only module of the store layer that imports `node:` modules; the browser
+ * build never reaches it (the Node entry imports it directly, `store/index.ts` does not).
+ *
+ * - Listing follows symlinks (a target directory or an hour file may be a link, as when a
+ *   store is assembled from several disks), sorts by code unit, and treats a missing
+ *   `<root>/<logType>` as "no targets": a root holding neither `pod/` nor `node/` is an
+ *   empty store, not an error.
+ * - Reads are positional `FileHandle.read` calls straight into the caller's buffer (which
+ *   may be a view into WASM memory): no intermediate copy.
+ * - Names are checked before any path is built ({@link assertStoreName}), so nothing a
+ *   caller passes can reach outside the root.
+ */
+import type { Dirent } from 'node:fs';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { LetheQLError } from '../errors.js';
+import type { LogType } from '../model.js';
+import { assertLogType, assertStoreName, compareNames, isSafeName } from './paths.js';
+import type { ChunkReader, ChunkSource, FileEntry } from './types.js';
+
+function isNotFound(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** A reader over one open file. `size` is the size when the file was opened. */
+class FsChunkReader implements ChunkReader {
+  private closed = false;
+  constructor(
+    private readonly handle: FileHandle,
+    readonly size: number,
+  ) {}
+
+  async read(dest: Uint8Array, position: number): Promise<number> {
+    if (dest.length === 0) return 0;
+    const { bytesRead } = await this.handle.read(dest, 0, dest.length, position);
+    return bytesRead;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.handle.close();
+  }
+}
+
+/** A {@link ChunkSource} over a store directory: `<root>/pod/<namespace>/…`, `<root>/node/<node>/…`. */
+export class FsChunkSource implements ChunkSource {
+  /** The absolute root directory. */
+  readonly root: string;
+  readonly description: string;
+
+  /** Wraps `root` without checking it; use {@link FsChunkSource.open} to fail early on a missing store. */
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.description = this.root;
+  }
+
+  /**
+   * Opens the store at `root`, checking that it is a directory. Throws `STORE_NOT_FOUND`
+   * otherwise (`store not found: /x (no such directory)`). A directory with neither `pod/`
+   * nor `node/` is accepted as an empty store.
+   */
+  static async open(root: string): Promise<FsChunkSource> {
+    const abs = resolve(root);
+    let isDir: boolean;
+    try {
+      isDir = (await stat(abs)).isDirectory();
+    } catch (err) {
+      if (isNotFound(err)) throw new LetheQLError('STORE_NOT_FOUND', `store not found: ${abs} (no such directory)`);
+      throw new LetheQLError('STORE_NOT_FOUND', `store not found: ${abs} (${(err as Error).message})`);
+    }
+    if (!isDir) throw new LetheQLError('STORE_NOT_FOUND', `store not found: ${abs} is not a directory`);
+    return new FsChunkSource(abs);
+  }
+
+  /** Directory entries of `dir` with their kind resolved through symlinks; `[]` when `dir` is missing. */
+  private async entries(dir: string, want: 'dir' | 'file'): Promise<{ name: string; size: number }[]> {
+    let dirents: Dirent[];
+    try {
+      dirents = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+    const out: { name: string; size: number }[] = [];
+    await Promise.all(
+      dirents.map(async (d) => {
+        if (!isSafeName(d.name)) return;
+        if (want === 'dir' && d.isDirectory()) return void out.push({ name: d.name, size: 0 });
+        if (!d.isSymbolicLink() && !(want === 'file' && d.isFile())) return;
+        try {
+          const s = await stat(join(dir, d.name)); // follows symlinks
+          if (want === 'dir' ? s.isDirectory() : s.isFile()) out.push({ name: d.name, size: s.size });
+        } catch (err) {
+          if (!isNotFound(err)) throw err; // a dangling link is not an entry
+        }
+      }),
+    );
+    return out.sort((a, b) => compareNames(a.name, b.name));
+  }
+
+  async listTargets(logType: LogType): Promise<string[]> {
+    assertLogType(logType);
+    return (await this.entries(join(this.root, logType), 'dir')).map((e) => e.name);
+  }
+
+  async listFiles(logType: LogType, target: string): Promise<FileEntry[]> {
+    assertStoreName(logType, target);
+    return this.entries(join(this.root, logType, target), 'file');
+  }
+
+  async open(logType: LogType, target: string, name: string): Promise<ChunkReader> {
+    assertStoreName(logType, target, name);
+    const handle = await open(join(this.root, logType, target, name), 'r');
+    try {
+      const s = await handle.stat();
+      if (!s.isFile()) throw new LetheQLError('INVALID_OPTION', `not a regular file: ${logType}/${target}/${name}`);
+      return new FsChunkReader(handle, s.size);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * The store layer's public face: hour file names, the platform-neutral sources and the
+ * catalog. The Node filesystem source (`fs-source.ts`) is deliberately absent: it imports
+ * `node:` modules, so only the Node entry point imports it, directly.
+ */
+export type { ChunkReader, ChunkSource, FileEntry, LogType } from './types.js';
+export { HOUR_NS, formatHourFileName, formatHourRfc3339, hourFloor, hourOverlaps, parseHourFileName } from './hours.js';
+export { compareNames, isSafeName, storePath } from './paths.js';
+export { MemoryChunkSource, type MemoryContent, type MemorySourceOptions } from './memory-source.js';
+export {
+  compareStoreOrder,
+  describeStore,
+  listTargets,
+  selectFiles,
+  type FileSelection,
+  type SelectedFile,
+  type SkipReason,
+  type SkippedFile,
+  type StoreDescription,
+  type TargetSummary,
+} from './catalog.js';

@@ -1,0 +1,41 @@
+/**
+ * The chunk-source interface: the only way the engine reaches bytes.
+ *
+ * A Lethe store is `<root>/<logType>/<target>/YYYY-MM-DD_HH.log`. A source lists targets
+ * and files and opens a file for positional reads; it knows nothing about hours, lines
+ * or queries. The Node filesystem source lives in `fs-source.ts` (the only place in the
+ * core that imports `node:` modules); the in-memory/Blob source in `memory-source.ts`
+ * works everywhere.
+ */
+import type { LogType } from '../model.js';
+
+export type { LogType } from '../model.js';
+
+/** A file as listed by a source. `size` is in bytes. */
+export interface FileEntry {
+  name: string;
+  size: number;
+}
+
+/** An open file. Reads are positional so that one reader can serve block after block. */
+export interface ChunkReader {
+  readonly size: number;
+  /**
+   * Reads up to `dest.length` bytes at `position` into `dest` and returns how many were read
+   * (0 at end of file). `dest` may be a view into WASM memory: sources that can read straight
+   * into it (Node's `FileHandle.read`) do so; others copy.
+   */
+  read(dest: Uint8Array, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Where a store's bytes come from. */
+export interface ChunkSource {
+  /** A short description for messages, e.g. the root directory. */
+  readonly description: string;
+  /** Target directory names (namespaces or nodes) under `logType`, sorted; `[]` if the log type has none. */
+  listTargets(logType: LogType): Promise<string[]>;
+  /** Files in one target directory (every regular file, valid hour name or not), sorted by name. */
+  listFiles(logType: LogType, target: string): Promise<FileEntry[]>;
+  open(logType: LogType, target: string, name: string): Promise<ChunkReader>;
+}

@@ -1,0 +1,151 @@
+/**
+ * The `letheql` CLI, in-process through `main()` (fast) and once through the real
+ * `bin/letheql.js` in a child process (exit codes as a shell sees them).
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { tableFromIPC } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { FIXTURE_STORE, HAS_SHARED, LETHE_STORE, SHARED_REASON } from './support/paths.js';
+
+interface Run {
+  code: number;
+  out: string;
+  outBytes: Uint8Array;
+  err: string;
+}
+
+function sink(tty = false) {
+  const chunks: Buffer[] = [];
+  return {
+    chunks,
+    isTTY: tty,
+    write(data: string | Uint8Array, cb?: (err?: Error | null) => void): boolean {
+      chunks.push(Buffer.from(data));
+      cb?.();
+      return true;
+    },
+  };
+}
+
+async function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const stdout = sink();
+  const stderr = sink();
+  const code = await main(args, { stdout: stdout as never, stderr: stderr as never, env });
+  const outBytes = new Uint8Array(Buffer.concat(stdout.chunks));
+  return { code, out: Buffer.from(outBytes).toString('utf8'), outBytes, err: Buffer.concat(stderr.chunks).toString('utf8') };
+}
+
+const LETHE = ['--store', LETHE_STORE, '--now', '2009-11-10T23:00:00Z', '--start', '2009-11-10T00:00:00Z'];
+
+describe.skipIf(!HAS_SHARED)(`CLI on Lethe's store (${SHARED_REASON})`, () => {
+  it('prints Lethe records as jsonl, time exactly as stored', async () => {
+    const r = await run(['query', ...LETHE, '--format', 'jsonl', 'node{node="node01"} |= "world"']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      [
+        '{"time":"2009-11-10T22:59:00.000000Z","node":"node01","process":"containerd","log":"hello world"}',
+        '{"time":"2009-11-10T23:00:00.000000Z","node":"node01","process":"containerd","log":"hello world"}',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints pod records with namespace, pod, container keys in Lethe order', async () => {
+    const r = await run(['query', ...LETHE, '--format', 'jsonl', '--limit', '1', '--direction', 'backward', 'pod{namespace="namespace01"}']);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('{"time":"2009-11-10T22:59:00.000000Z","namespace":"namespace01","pod":"nginx-deployment-75675f5897-7ci7o","container":"nginx","log":"lorem ipsum"}\n');
+  });
+
+  it('--count prints only the number; --stats prints JSON on stderr', async () => {
+    const r = await run(['query', ...LETHE, '--count', '--stats', 'pod{namespace=~"namespace0[12]"} |= "hello"']);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('22\n');
+    const stats = JSON.parse(r.err);
+    expect(stats).toMatchObject({ filesRead: 3, linesMatched: 22, badLines: 0 });
+    expect(stats.linesScanned).toBe(14 + 12);
+  });
+
+  it('--format arrow writes an Arrow IPC stream', async () => {
+    const r = await run(['query', ...LETHE, '--format', 'arrow', 'node{node=~"node0."} |= "lorem"']);
+    expect(r.code).toBe(0);
+    const table = tableFromIPC(r.outBytes);
+    expect(table.numRows).toBe(4);
+    expect([...table.getChild('node')!]).toEqual(['node02', 'node02', 'node01', 'node01']);
+    expect([...table.getChild('process')!]).toEqual(['containerd', 'dockerd', 'dockerd', 'containerd']);
+  });
+
+  it('text output aligns columns and says when a limit truncated the result', async () => {
+    const r = await run(['query', ...LETHE, '--limit', '2', 'node{node="node01"}']);
+    expect(r.code).toBe(0);
+    const lines = r.out.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^2009-11-10T22:56:00\.000000Z node01 kubelet I0525/);
+    expect(r.err).toMatch(/showing the first 2 of 12 matching lines/);
+  });
+
+  it('reads $LETHEQL_STORE when --store is absent', async () => {
+    const r = await run(['query', '--now', '2009-11-10T23:00:00Z', '--since', '1m', '--count', 'node{node="node01"}'], { LETHEQL_STORE: LETHE_STORE });
+    // [22:59, 23:00] reads only node01's hour-22 file (23:00); its 22:59 lines are in the hour-21 file.
+    expect(r.out).toBe('1\n');
+  });
+});
+
+describe('CLI errors', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['bad query, with position and caret', ['query', 'pod{namespace="a"} |= "x" "y"'], /query error \[UNEXPECTED_TOKEN\]\n1:27: .*\n  pod\{namespace="a"\} \|= "x" "y"\n {28}\^\^\^/],
+    ['unknown flag', ['query', '--frobnicate', 'pod{namespace="a"}'], /Unknown option '--frobnicate'/],
+    ['bad --start', ['query', '--start', 'yesterday', 'pod{namespace="a"}'], /invalid start "yesterday": expected RFC 3339/],
+    ['start after end', ['query', '--start', '2024-01-02T00:00:00Z', '--end', '2024-01-01T00:00:00Z', 'pod{namespace="a"}'], /invalid range: start .* is after end/],
+    ['bad --since', ['query', '--since', '1x', 'pod{namespace="a"}'], /invalid since "1x"/],
+    ['bad --limit', ['query', '--limit', 'ten', 'pod{namespace="a"}'], /invalid --limit "ten"/],
+    ['bad --direction', ['query', '--direction', 'sideways', 'pod{namespace="a"}'], /invalid --direction "sideways"/],
+    ['bad --format', ['query', '--format', 'xml', 'pod{namespace="a"}'], /invalid --format "xml"/],
+    ['missing store', ['query', '--store', '/nonexistent/store', 'pod{namespace="a"}'], /store not found: \/nonexistent\/store/],
+    ['missing query', ['query'], /missing QUERY/],
+    ['two queries', ['query', 'pod{namespace="a"}', 'extra'], /expected one QUERY/],
+    ['unknown command', ['frob'], /unknown command "frob"/],
+    ['no command', [], /missing command/],
+    ['metric query', ['query', 'count_over_time(pod{namespace="a"}[5m])'], /not supported yet: function count_over_time\(\)/],
+    ['bad regex points into the pattern', ['query', 'pod{namespace="a"} |~ "(x"'], /INVALID_REGEX\]\n1:23: invalid regex "\(x": missing \)/],
+  ];
+  it.each(cases)('%s → exit 2', async (_name, args, pattern) => {
+    const r = await run(args);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(pattern);
+  });
+});
+
+describe('CLI on the bundled fixture store', () => {
+  it('lists targets of the default store', async () => {
+    const r = await run(['targets', '--json']);
+    expect(r.code).toBe(0);
+    const t = JSON.parse(r.out);
+    expect(t.pod.length).toBeGreaterThan(1);
+    expect(t.node.length).toBeGreaterThan(1);
+    expect(FIXTURE_STORE).toContain('fixtures/store');
+  });
+
+  it('explain prints the plan without reading logs', async () => {
+    const r = await run(['explain', '--now', '2024-09-24T16:00:00Z', '--since', '3h', 'pod{namespace="shop", container!="istio-proxy"} |= "GET" |~ "user/[0-9]+"']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/window: +\[2024-09-24T13:00:00\.000000000Z, 2024-09-24T16:00:00\.000000000Z\]/);
+    expect(r.out).toMatch(/label container != "istio-proxy"/);
+    expect(r.out).toMatch(/line contains "GET"/);
+    expect(r.out).toMatch(/line \|~ "user\/\[0-9\]\+"/);
+  });
+
+  it('the real binary exits 2 on a bad query and 0 on a good one', () => {
+    const bin = fileURLToPath(new URL('../bin/letheql.js', import.meta.url));
+    const bad = spawnSync(process.execPath, [bin, 'query', 'pod{namespace='], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^letheql: query error/);
+    const good = spawnSync(process.execPath, [bin, 'query', '--now', '2024-09-24T16:00:00Z', '--since', '3h', '--count', 'pod{namespace=~".*"}'], { encoding: 'utf8' });
+    expect(good.stderr).toBe('');
+    expect(good.status).toBe(0);
+    expect(Number(good.stdout)).toBeGreaterThan(100);
+  });
+});

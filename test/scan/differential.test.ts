@@ -1,0 +1,114 @@
+/**
+ * Differential test: random files and programs through the kernel at random block sizes
+ * and maxLineBytes, against the straightforward JS reference in helpers.ts. Matches (times,
+ * line numbers, fields, messages), line counts, bad-line counts and samples must be equal.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import type { KernelProgram } from '../../src/plan/program.js';
+import { Kernel } from '../../src/scan/kernel.js';
+import { program, referenceScan, refTimestamp, runScan } from './helpers.js';
+
+const pad = (n: number, w: number) => String(n).padStart(w, '0');
+
+/** Mostly valid timestamps, sometimes with out-of-range parts, rare years, or corruption. */
+const timestamp = fc
+  .record({
+    year: fc.oneof({ weight: 12, arbitrary: fc.integer({ min: 1999, max: 2001 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 1677, 1678, 2261, 2262, 9999) }),
+    month: fc.oneof({ weight: 12, arbitrary: fc.integer({ min: 1, max: 12 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 2, 13) }),
+    day: fc.oneof({ weight: 12, arbitrary: fc.integer({ min: 1, max: 28 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 29, 30, 31, 32) }),
+    hour: fc.oneof({ weight: 20, arbitrary: fc.integer({ min: 0, max: 23 }) }, { weight: 1, arbitrary: fc.constant(24) }),
+    minute: fc.integer({ min: 0, max: 60 }),
+    second: fc.integer({ min: 0, max: 60 }),
+    frac: fc.option(fc.oneof({ weight: 10, arbitrary: fc.stringMatching(/^[0-9]{1,9}$/) }, { weight: 1, arbitrary: fc.constantFrom('', '0123456789') }), { nil: undefined }),
+    t: fc.constantFrom('T', 'T', 'T', 'T', 'T', 't', ' '),
+    zone: fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom('Z', 'Z', 'Z', 'z', '', '+00:00', '-00:00') },
+      { weight: 3, arbitrary: fc.tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 24 }), fc.integer({ min: 0, max: 60 })).map(([s, h, m]) => `${s}${pad(h, 2)}:${pad(m, 2)}`) },
+    ),
+  })
+  .map((r) => `${pad(r.year, 4)}-${pad(r.month, 2)}-${pad(r.day, 2)}${r.t}${pad(r.hour, 2)}:${pad(r.minute, 2)}:${pad(r.second, 2)}${r.frac === undefined ? '' : '.' + r.frac}${r.zone}`);
+
+const VALUES = ['a', 'b', 'ab', '', 'é', 'x|y'];
+const MSG_PARTS = ['a', 'b', 'ab', 'ba', ' ', '|', '[', ']', '\r', 'é', '✓', 'GET', 'aab'];
+
+const fields = fc.oneof({ weight: 4, arbitrary: fc.array(fc.constantFrom(...VALUES), { minLength: 2, maxLength: 3 }) }, { weight: 1, arbitrary: fc.array(fc.constantFrom(...VALUES), { minLength: 1, maxLength: 4 }) }).map((fs) => fs.join('|'));
+const message = fc.array(fc.constantFrom(...MSG_PARTS), { maxLength: 12 }).map((ps) => ps.join(''));
+
+const line = fc.oneof(
+  { weight: 8, arbitrary: fc.tuple(timestamp, fields, fc.constantFrom(' ', ' ', ' ', '', '\t'), message, fc.oneof({ weight: 9, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) })).map(([ts, f, sep, m, close]) => `${ts}[${f}${close ? ']' : ''}${sep}${m}`) },
+  { weight: 1, arbitrary: message },
+  { weight: 1, arbitrary: fc.constantFrom('', '\r', 'lorem', '2000-01-01T00:00:00Z', '2000-01-01T00:00:00Z[') },
+);
+
+const file = fc.tuple(fc.array(line, { maxLength: 40, size: 'medium' }), fc.constantFrom('\n', '\r\n'), fc.boolean()).map(([ls, eol, finalNl]) => ls.join(eol) + (finalNl && ls.length > 0 ? eol : ''));
+
+const needle = fc.oneof(fc.constantFrom(...MSG_PARTS, ''), fc.array(fc.constantFrom(...MSG_PARTS), { minLength: 2, maxLength: 3 }).map((p) => p.join('')));
+
+function programArb(sampleTimes: bigint[]): fc.Arbitrary<KernelProgram> {
+  const bound = fc.oneof({ weight: 2, arbitrary: fc.constant<bigint | null>(null) }, { weight: 1, arbitrary: fc.constantFrom(...(sampleTimes.length ? sampleTimes : [0n])).chain((t) => fc.constantFrom(t - 1n, t, t + 1n)) });
+  return fc
+    .record({
+      fieldCount: fc.constantFrom(2 as const, 3 as const),
+      start: bound,
+      end: bound,
+      matchers: fc.array(fc.record({ field: fc.integer({ min: 0, max: 2 }), op: fc.constantFrom('eq' as const, 'neq' as const), value: fc.constantFrom(...VALUES) }), { maxLength: 2 }),
+      filters: fc.array(fc.record({ op: fc.constantFrom('contains' as const, 'notContains' as const), needle }), { maxLength: 3 }),
+    })
+    .map((r) =>
+      program({
+        fieldCount: r.fieldCount,
+        ...(r.start !== null ? { startNs: r.start.toString() } : {}),
+        ...(r.end !== null ? { endNs: r.end.toString() } : {}),
+        labelMatchers: r.matchers.filter((m) => m.field < r.fieldCount),
+        lineFilters: r.filters,
+      }),
+    );
+}
+
+const validTimes = (data: string): bigint[] =>
+  data
+    .split('\n')
+    .map((l) => refTimestamp(l))
+    .flatMap((t) => (t.ok ? [t.ns] : []));
+
+describe('kernel vs reference', async () => {
+  const k = await Kernel.load();
+  test('random files, programs, block sizes', async () => {
+    const stats = { runs: 0, withMatches: 0, filteredMatches: 0 };
+    await fc.assert(
+      fc.asyncProperty(
+        file.chain((data) => fc.tuple(fc.constant(data), programArb(validTimes(data)), fc.integer({ min: 1, max: 300 }), fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 120 }) }))),
+        async ([data, p, blockSize, maxLineBytes]) => {
+          k.setProgram(p);
+          const got = await runScan(k, data, { blockSize, maxLineBytes, maxBadLineSamples: 5 });
+          const want = referenceScan(data, p, { maxLineBytes, maxBadLineSamples: 5 });
+          expect(got.matches).toEqual(want.matches);
+          expect(got.lines).toBe(want.lines);
+          expect(got.badLines).toBe(want.badLines);
+          expect(got.samples).toEqual(want.samples);
+          stats.runs++;
+          if (want.matches.length > 0) stats.withMatches++;
+          if (want.matches.length > 0 && p.lineFilters.length > 0) stats.filteredMatches++;
+        },
+      ),
+      { numRuns: 1500 },
+    );
+    // The generator must exercise matching, not just bad lines.
+    expect(stats.withMatches).toBeGreaterThan(stats.runs / 5);
+    expect(stats.filteredMatches).toBeGreaterThan(stats.runs / 20);
+  });
+
+  test('random bytes never crash and agree with the reference', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), fc.integer({ min: 1, max: 64 }), async (bytes, blockSize) => {
+        const p = program({ lineFilters: [{ op: 'contains', needle: 'a' }] });
+        k.setProgram(p);
+        const got = await runScan(k, bytes, { blockSize });
+        const want = referenceScan(bytes, p);
+        expect([got.lines, got.badLines, got.matches.length]).toEqual([want.lines, want.badLines, want.matches.length]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

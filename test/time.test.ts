@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { LetheQLError } from '../src/errors.js';
+import { civilFromDays, daysFromCivil, formatRfc3339, parseDuration, parseRfc3339, parseTime } from '../src/time.js';
+
+const S = 1_000_000_000n;
+
+describe('parseRfc3339', () => {
+  const valid: [string, bigint][] = [
+    ['1970-01-01T00:00:00Z', 0n],
+    ['2009-11-10T23:00:00Z', 1_257_894_000n * S],
+    ['2009-11-10T23:00:00.000000Z', 1_257_894_000n * S],
+    ['2009-11-10T23:00:00.1Z', 1_257_894_000n * S + 100_000_000n],
+    ['2009-11-10T23:00:00.123456789Z', 1_257_894_000n * S + 123_456_789n],
+    ['2009-11-11T08:00:00+09:00', 1_257_894_000n * S],
+    ['2009-11-10T18:30:00-04:30', 1_257_894_000n * S],
+    ['2009-11-10t23:00:00z', 1_257_894_000n * S],
+    ['2000-02-29T00:00:00Z', 951_782_400n * S],
+    ['1969-12-31T23:59:59.999999999Z', -1n],
+    ['0001-01-01T00:00:00Z', -62_135_596_800n * S],
+  ];
+  it.each(valid)('%s', (text, ns) => expect(parseRfc3339(text)).toBe(ns));
+
+  const invalid = [
+    '2009-11-10 23:00:00Z', // space instead of T
+    '2009-11-10T23:00:00', // no zone
+    '2009-02-30T00:00:00Z',
+    '2001-02-29T00:00:00Z',
+    '2009-11-10T24:00:00Z',
+    '2009-11-10T23:60:00Z',
+    '2009-11-10T23:00:60Z',
+    '2009-13-10T23:00:00Z',
+    '2009-11-10T23:00:00.Z',
+    '2009-11-10T23:00:00.1234567890Z',
+    '2009-11-10T23:00:00+24:00',
+    '2009-11-10T23:00:00+0900',
+    '',
+  ];
+  it.each(invalid)('rejects %j', (text) => expect(parseRfc3339(text)).toBeNull());
+});
+
+describe('civil day arithmetic', () => {
+  it('round-trips every 97th day over ±3000 years', () => {
+    for (let d = -1_100_000; d < 1_100_000; d += 97) {
+      const { year, month, day } = civilFromDays(d);
+      expect(daysFromCivil(year, month, day)).toBe(d);
+    }
+  });
+});
+
+describe('formatRfc3339', () => {
+  it.each([
+    [0n, 9, '1970-01-01T00:00:00.000000000Z'],
+    [1_257_894_000n * S + 1n, 9, '2009-11-10T23:00:00.000000001Z'],
+    [1_257_894_000n * S, 0, '2009-11-10T23:00:00Z'],
+    [-1n, 3, '1969-12-31T23:59:59.999Z'],
+  ])('%s', (ns, digits, text) => expect(formatRfc3339(ns, digits)).toBe(text));
+});
+
+describe('parseTime', () => {
+  it.each([
+    ['1257894000', 1_257_894_000n * S],
+    ['1257894000.5', 1_257_894_000n * S + 500_000_000n],
+    ['-1', -S],
+    ['2009-11-10T23:00:00Z', 1_257_894_000n * S],
+  ])('%s', (text, ns) => expect(parseTime(text)).toBe(ns));
+  it('accepts Date and bigint', () => {
+    expect(parseTime(new Date(1000))).toBe(S);
+    expect(parseTime(5n)).toBe(5n);
+  });
+  it.each(['yesterday', '2009-11-10', '12ab', '1.2.3', '2009-11-10T23:00:00'])('rejects %j with INVALID_TIME', (text) => {
+    expect(() => parseTime(text, '--start')).toThrow(LetheQLError);
+    expect(() => parseTime(text, '--start')).toThrow(/invalid --start/);
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['1h', 3600n * S],
+    ['90s', 90n * S],
+    ['1h30m', 5400n * S],
+    ['7d', 7n * 86400n * S],
+    ['1w2d', 9n * 86400n * S],
+    ['500ms', 500_000_000n],
+    ['1m30s500ms', 90n * S + 500_000_000n],
+  ])('%s', (text, ns) => expect(parseDuration(text)).toBe(ns));
+  it.each(['', '1', 'h', '1x', '30m1h', '1h1h', '0s', '-1h', '1.5h'])('rejects %j', (text) => {
+    expect(() => parseDuration(text)).toThrow(LetheQLError);
+  });
+});
