@@ -91,7 +91,9 @@ for (const s of shapes) {
   const bytes = plan.files.reduce((a, f) => a + f.size, 0);
   let ours = -1;
   let naive = -1;
-  const bench = new Bench({ iterations: Number(values.iterations), warmupIterations: 1, time: 0, warmupTime: 0 });
+  // Small reads get more iterations so that each figure rests on at least ~200 MB of scanning.
+  const iterations = Math.max(Number(values.iterations), Math.ceil(200e6 / Math.max(1, bytes)));
+  const bench = new Bench({ iterations, warmupIterations: 2, time: 0, warmupTime: 0 });
   bench.add('letheql', async () => {
     ours = (await store.count(s.q, opts)).count;
   });

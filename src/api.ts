@@ -14,6 +14,7 @@ import { formatPlan, planLogQuery, type LogQueryPlan, type QueryOptions } from '
 import type { Expr } from './query/ast.js';
 import { parseQuery } from './query/index.js';
 import type { RegexEngine } from './regex/engine.js';
+import { Kernel } from './scan/kernel.js';
 import type { ChunkSource } from './store/types.js';
 
 /** Options of a query: its window and shape ({@link QueryOptions}) plus execution tuning ({@link ExecOptions}). */
@@ -40,8 +41,15 @@ export interface QueryStream extends AsyncIterable<RecordBatch> {
 /** Targets (namespaces or nodes) of a store per log type. */
 export type StoreTargets = Record<LogType, string[]>;
 
+/** Idle kernels kept per store, and the WASM memory above which a kernel is dropped instead (it grew for a very long line). */
+const MAX_IDLE_KERNELS = 2;
+const MAX_IDLE_KERNEL_BYTES = 32 * 1024 * 1024;
+
 /** A Lethe store opened for queries. Cheap to create; holds no open files between queries. */
 export class LogStore {
+  /** Kernels are instantiated once and reused: a fresh instance costs more than scanning a small file. */
+  private readonly idleKernels: Kernel[] = [];
+
   constructor(
     readonly source: ChunkSource,
     private readonly regex: RegexEngine | null,
@@ -63,7 +71,7 @@ export class LogStore {
    */
   async query(query: string | Expr, opts: LogQueryOptions = {}): Promise<Table> {
     const plan = await this.explain(query, opts);
-    const { rows, stats } = await collectRows(plan, this.exec(), opts);
+    const { rows, stats } = await this.withKernel((kernel) => collectRows(plan, { source: this.source, regex: this.regex, kernel }, opts));
     return buildTable(plan.logType, rows, opts.batchSize ?? 8192, new Map([[STATS_METADATA_KEY, JSON.stringify(stats)]]));
   }
 
@@ -88,7 +96,7 @@ export class LogStore {
     async function* batches(): AsyncGenerator<RecordBatch> {
       try {
         const plan = await self.explain(query, opts);
-        const result = await collectRows(plan, self.exec(), opts);
+        const result = await self.withKernel((kernel) => collectRows(plan, { source: self.source, regex: self.regex, kernel }, opts));
         resolveStats(result.stats);
         const { batches: out } = buildBatches(plan.logType, result.rows, opts.batchSize ?? 8192);
         yield* out;
@@ -103,7 +111,7 @@ export class LogStore {
   /** Counts matching lines without materialising rows (`limit` and `direction` are ignored). */
   async count(query: string | Expr, opts: LogQueryOptions = {}): Promise<{ count: number; stats: QueryStats }> {
     const plan = await this.explain(query, { ...opts, limit: null });
-    return countLines(plan, this.exec(), opts);
+    return this.withKernel((kernel) => countLines(plan, { source: this.source, regex: this.regex, kernel }, opts));
   }
 
   /** The store's targets per log type (directory names), sorted. */
@@ -113,8 +121,14 @@ export class LogStore {
     return out;
   }
 
-  private exec(): { source: ChunkSource; regex: RegexEngine | null } {
-    return { source: this.source, regex: this.regex };
+  /** Runs `fn` with a kernel of its own (concurrent queries each get one), then keeps it for the next query. */
+  private async withKernel<T>(fn: (kernel: Kernel) => Promise<T>): Promise<T> {
+    const kernel = this.idleKernels.pop() ?? (await Kernel.load());
+    try {
+      return await fn(kernel);
+    } finally {
+      if (this.idleKernels.length < MAX_IDLE_KERNELS && kernel.exports.memory.buffer.byteLength <= MAX_IDLE_KERNEL_BYTES) this.idleKernels.push(kernel);
+    }
   }
 }
 

@@ -17,7 +17,7 @@ import type { LogRow } from '../arrow/build.js';
 import type { LogQueryPlan, PostFilter } from '../plan/plan.js';
 import { anchored } from '../plan/plan.js';
 import type { CompiledRegex, RegexEngine } from '../regex/engine.js';
-import { Kernel } from '../scan/kernel.js';
+import type { Kernel } from '../scan/kernel.js';
 import { OFF_FIELD0_START, OFF_LINE_START, OFF_MSG_END, OFF_MSG_START, OFF_TIME_END, OFFSET_STRIDE, type BadLineReason, type MatchBatch } from '../scan/types.js';
 import type { ChunkSource } from '../store/types.js';
 
@@ -53,6 +53,8 @@ export interface ExecOptions {
 export interface ExecEnv {
   source: ChunkSource;
   regex: RegexEngine | null;
+  /** An idle kernel for this execution's exclusive use. */
+  kernel: Kernel;
 }
 
 const MAX_BAD_LINE_SAMPLES = 100;
@@ -177,7 +179,7 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
   const post = compilePostFilters(plan, env.regex);
   const fieldCount = plan.program.fieldCount;
   const fieldDecoders = Array.from({ length: fieldCount }, () => new FieldDecoder());
-  const kernel = await Kernel.load();
+  const kernel = env.kernel;
   kernel.setProgram(plan.program);
 
   for (let fileIndex = 0; fileIndex < plan.files.length; fileIndex++) {

@@ -323,9 +323,10 @@ export function unquote(image: string, text: string, offset: number): string {
       continue;
     }
     if (e === 'x' || (e >= '0' && e <= '7')) {
+      // `\xHH` and `\ooo` are both four characters long.
       const isHex = e === 'x';
       const digits = isHex ? body.slice(i + 2, i + 4) : body.slice(i + 1, i + 4);
-      const len = isHex ? 4 : 4;
+      const len = 4;
       if (!(isHex ? /^[0-9a-fA-F]{2}$/ : /^[0-7]{3}$/).test(digits)) fail(Math.min(len, body.length - i), isHex ? 'expected two hex digits' : 'expected three octal digits');
       const value = parseInt(digits, isHex ? 16 : 8);
       if (value > 255) fail(len, 'octal value above \\377');
