@@ -73,18 +73,31 @@ export async function selectFiles(
   endNs: bigint,
 ): Promise<FileSelection> {
   const targets = (await source.listTargets(logType)).filter((t) => targetFilter(t));
-  const listings = await Promise.all(targets.map(async (target) => ({ target, entries: await source.listFiles(logType, target) })));
   const files: SelectedFile[] = [];
   const skipped: SkippedFile[] = [];
-  for (const { target, entries } of listings) {
-    for (const { name, size } of entries) {
-      const path = storePath(logType, target, name);
-      const hourNs = parseHourFileName(name);
-      if (hourNs === null) skipped.push({ path, reason: 'invalid-name' });
-      else if (!hourOverlaps(hourNs, startNs, endNs)) skipped.push({ path, reason: 'out-of-range' });
-      else files.push({ logType, target, name, path, hourNs, size });
-    }
-  }
+  await Promise.all(
+    targets.map(async (target) => {
+      // Names are judged before the source looks up sizes, so only selected files cost a
+      // stat. A source that ignores `select` gets its entries judged afterwards instead.
+      const judged = new Map<string, bigint | null>();
+      const judge = (name: string): bigint | null => {
+        if (judged.has(name)) return judged.get(name)!;
+        const hourNs = parseHourFileName(name);
+        const path = storePath(logType, target, name);
+        let selected: bigint | null = null;
+        if (hourNs === null) skipped.push({ path, reason: 'invalid-name' });
+        else if (!hourOverlaps(hourNs, startNs, endNs)) skipped.push({ path, reason: 'out-of-range' });
+        else selected = hourNs;
+        judged.set(name, selected);
+        return selected;
+      };
+      const entries = await source.listFiles(logType, target, (name) => judge(name) !== null);
+      for (const { name, size } of entries) {
+        const hourNs = judge(name);
+        if (hourNs !== null) files.push({ logType, target, name, path: storePath(logType, target, name), hourNs, size });
+      }
+    }),
+  );
   files.sort(compareStoreOrder);
   skipped.sort((a, b) => compareNames(a.path, b.path));
   return { files, skipped };

@@ -78,7 +78,7 @@ export class FsChunkSource implements ChunkSource {
   }
 
   /** Directory entries of `dir` with their kind resolved through symlinks; `[]` when `dir` is missing. */
-  private async entries(dir: string, want: 'dir' | 'file'): Promise<{ name: string; size: number }[]> {
+  private async entries(dir: string, want: 'dir' | 'file', select?: (name: string) => boolean): Promise<{ name: string; size: number }[]> {
     let dirents: Dirent[];
     try {
       dirents = await readdir(dir, { withFileTypes: true });
@@ -92,6 +92,7 @@ export class FsChunkSource implements ChunkSource {
         if (!isSafeName(d.name)) return;
         if (want === 'dir' && d.isDirectory()) return void out.push({ name: d.name, size: 0 });
         if (!d.isSymbolicLink() && !(want === 'file' && d.isFile())) return;
+        if (select && !select(d.name)) return;
         try {
           const s = await stat(join(dir, d.name)); // follows symlinks
           if (want === 'dir' ? s.isDirectory() : s.isFile()) out.push({ name: d.name, size: s.size });
@@ -108,9 +109,9 @@ export class FsChunkSource implements ChunkSource {
     return (await this.entries(join(this.root, logType), 'dir')).map((e) => e.name);
   }
 
-  async listFiles(logType: LogType, target: string): Promise<FileEntry[]> {
+  async listFiles(logType: LogType, target: string, select?: (name: string) => boolean): Promise<FileEntry[]> {
     assertStoreName(logType, target);
-    return this.entries(join(this.root, logType, target), 'file');
+    return this.entries(join(this.root, logType, target), 'file', select);
   }
 
   async open(logType: LogType, target: string, name: string): Promise<ChunkReader> {

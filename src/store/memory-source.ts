@@ -165,11 +165,12 @@ export class MemoryChunkSource implements ChunkSource {
     return [...(this.tree.get(logType)?.keys() ?? [])].sort(compareNames);
   }
 
-  async listFiles(logType: LogType, target: string): Promise<FileEntry[]> {
+  async listFiles(logType: LogType, target: string, select?: (name: string) => boolean): Promise<FileEntry[]> {
     assertStoreName(logType, target);
     const files = this.tree.get(logType)?.get(target);
     if (files === undefined) return [];
     return [...files]
+      .filter(([name]) => !select || select(name))
       .map(([name, s]) => ({ name, size: s.kind === 'bytes' ? s.bytes.length : s.blob.size }))
       .sort((a, b) => compareNames(a.name, b.name));
   }

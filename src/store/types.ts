@@ -35,7 +35,12 @@ export interface ChunkSource {
   readonly description: string;
   /** Target directory names (namespaces or nodes) under `logType`, sorted; `[]` if the log type has none. */
   listTargets(logType: LogType): Promise<string[]>;
-  /** Files in one target directory (every regular file, valid hour name or not), sorted by name. */
-  listFiles(logType: LogType, target: string): Promise<FileEntry[]>;
+  /**
+   * Files in one target directory (every regular file, valid hour name or not), sorted by name.
+   * With `select`, only files whose name it accepts are returned: sources call it before
+   * looking up a file's size, so a one-hour query over a long-lived target does not stat
+   * thousands of files.
+   */
+  listFiles(logType: LogType, target: string, select?: (name: string) => boolean): Promise<FileEntry[]>;
   open(logType: LogType, target: string, name: string): Promise<ChunkReader>;
 }

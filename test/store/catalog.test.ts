@@ -235,3 +235,42 @@ describe('selectFiles on our fixture stores', () => {
     expect(d.files).toBe(15);
   });
 });
+
+describe('selectFiles and the select callback of listFiles', () => {
+  const files = {
+    'pod/a/2024-09-24_13.log': 'x',
+    'pod/a/2024-09-24_14.log': 'yy',
+    'pod/a/2024-09-24_15.log': 'zzz',
+    'pod/a/notes.txt': 'n',
+  };
+  const start = 1_727_182_800n * 1_000_000_000n + HOUR_NS; // 2024-09-24T14:00:00Z
+  const end = start + HOUR_NS - 1n;
+
+  it('asks the source only for the files it will read', async () => {
+    const source = MemoryChunkSource.fromRecord(files);
+    const asked: string[] = [];
+    const original = source.listFiles.bind(source);
+    source.listFiles = async (logType, target, select) => {
+      const entries = await original(logType, target, select);
+      asked.push(...entries.map((e) => e.name));
+      return entries;
+    };
+    const sel = await selectFiles(source, 'pod', () => true, start, end);
+    expect(sel.files.map((f) => [f.name, f.size])).toEqual([['2024-09-24_14.log', 2]]);
+    expect(asked).toEqual(['2024-09-24_14.log']);
+    expect(sel.skipped).toEqual([
+      { path: 'pod/a/2024-09-24_13.log', reason: 'out-of-range' },
+      { path: 'pod/a/2024-09-24_15.log', reason: 'out-of-range' },
+      { path: 'pod/a/notes.txt', reason: 'invalid-name' },
+    ]);
+  });
+
+  it('gives the same selection with a source that ignores select', async () => {
+    const source = MemoryChunkSource.fromRecord(files);
+    const original = source.listFiles.bind(source);
+    source.listFiles = (logType, target) => original(logType, target);
+    const sel = await selectFiles(source, 'pod', () => true, start, end);
+    expect(sel.files.map((f) => f.name)).toEqual(['2024-09-24_14.log']);
+    expect(sel.skipped.map((s) => s.reason)).toEqual(['out-of-range', 'out-of-range', 'invalid-name']);
+  });
+});
