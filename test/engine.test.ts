@@ -1,0 +1,207 @@
+/**
+ * The library API end to end on our own fixture stores: documented counts (computed by the
+ * fixture generator from the bytes it wrote, not by the engine), bad lines reported with file
+ * and line number, ordering and limit invariants, streaming, sources, plans and cancellation.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { getStats, LogStore, MemoryChunkSource, openStore, parseQuery, type LogQueryPlan } from '../src/node.js';
+import { re2WasmEngine } from '../src/regex/re2-wasm.js';
+import facts from '../fixtures/store-facts.json' with { type: 'json' };
+import { EDGE_STORE, FIXTURE_STORE, tableLines } from './support/paths.js';
+
+const store = openStore(FIXTURE_STORE);
+const WINDOW = { start: facts.window.start, end: facts.window.end };
+
+function memoryCopy(root: string): LogStore {
+  const files: Record<string, Uint8Array> = {};
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else files[relative(root, p)] = new Uint8Array(readFileSync(p));
+    }
+  };
+  walk(root);
+  return new LogStore(MemoryChunkSource.fromRecord(files), re2WasmEngine);
+}
+
+describe('documented facts of fixtures/store', () => {
+  it.each(Object.entries(facts.queries))('%s → %i', async (query, want) => {
+    const { count, stats } = await store.count(query, WINDOW);
+    expect(count).toBe(want);
+    expect(stats.badLines).toBe(0);
+    const table = await store.query(query, WINDOW);
+    expect(table.numRows).toBe(want);
+  });
+
+  it('scans every byte and line of the files it reads', async () => {
+    const { stats } = await store.count('pod{namespace=~".*"}', WINDOW);
+    const podFiles = Object.entries(facts.files).filter(([p]) => p.startsWith('pod/'));
+    expect(stats.filesRead).toBe(podFiles.length);
+    expect(stats.bytesScanned).toBe(podFiles.reduce((a, [, f]) => a + f.bytes, 0));
+    expect(stats.linesScanned).toBe(podFiles.reduce((a, [, f]) => a + f.lines, 0));
+  });
+});
+
+describe('ordering and limits', () => {
+  const queries = ['pod{namespace=~".*"}', 'pod{namespace="shop"} |= "GET"', 'node{node=~"node-.*"}', 'pod{namespace!="default"} |~ "(?i)error|warn"'];
+  it.each(queries)('%s: time-ordered, limit k is the first k, backward is stable', async (q) => {
+    const all = await store.query(q, WINDOW);
+    const times = all.getChild('time')!.toArray() as BigInt64Array;
+    for (let i = 1; i < times.length; i++) expect(times[i]! >= times[i - 1]!).toBe(true);
+    const lines = tableLines(all);
+    for (const k of [1, 7, 100]) {
+      const t = await store.query(q, { ...WINDOW, limit: k });
+      expect(tableLines(t)).toEqual(lines.slice(0, k));
+      expect(getStats(t)!.truncated).toBe(lines.length > k);
+    }
+    // Backward: newest first; rows with equal times keep store order.
+    const back = await store.query(q, { ...WINDOW, direction: 'backward' });
+    const keyed = lines.map((l, i) => ({ l, t: times[i]!, i }));
+    keyed.sort((a, b) => (a.t === b.t ? a.i - b.i : a.t > b.t ? -1 : 1));
+    expect(tableLines(back)).toEqual(keyed.map((k) => k.l));
+    const back5 = await store.query(q, { ...WINDOW, direction: 'backward', limit: 5 });
+    expect(tableLines(back5)).toEqual(keyed.slice(0, 5).map((k) => k.l));
+  });
+
+  it('orders the swapped lines of shop hour 14 by time', async () => {
+    const t = await store.query('pod{namespace="shop"}', { start: '2024-09-24T14:00:00Z', end: '2024-09-24T14:59:59.999999999Z' });
+    const raw = [...t.getChild('time_raw')!] as string[];
+    expect(raw).toEqual([...raw].sort());
+  });
+});
+
+describe('stream()', () => {
+  it('yields the same rows as query(), in batches, then its statistics', async () => {
+    const q = 'pod{namespace=~".*"} != "healthz"';
+    const table = await store.query(q, WINDOW);
+    const s = store.stream(q, { ...WINDOW, batchSize: 100 });
+    const lines: string[] = [];
+    let batches = 0;
+    for await (const batch of s) {
+      batches++;
+      expect(batch.numRows).toBeLessThanOrEqual(100);
+      for (let i = 0; i < batch.numRows; i++) lines.push(`${batch.getChild('time_raw')!.get(i)}`);
+    }
+    expect(batches).toBe(Math.ceil(table.numRows / 100));
+    expect(lines).toEqual([...table.getChild('time_raw')!]);
+    expect((await s.stats).rowsReturned).toBe(table.numRows);
+  });
+
+  it('rejects stats and the iterator on a bad query', async () => {
+    const s = store.stream('pod{namespace="shop"} |~ "("', WINDOW);
+    await expect(async () => {
+      for await (const _ of s) void _;
+    }).rejects.toThrow(/invalid regex/);
+    await expect(s.stats).rejects.toThrow(/invalid regex/);
+  });
+});
+
+describe('fixtures/edge-store: bad input is counted, never fatal', () => {
+  const edge = openStore(EDGE_STORE);
+  it('keeps the six good lines of pod/edge and reports six bad ones by line number', async () => {
+    const t = await edge.query('pod{namespace="edge"}', { start: '2024-09-24T13:00:00Z', end: '2024-09-24T14:00:00Z' });
+    const stats = getStats(t)!;
+    expect(t.numRows).toBe(6);
+    expect(stats.filesRead).toBe(2);
+    expect(stats.badLines).toBe(6);
+    expect(stats.badLineSamples.map((b) => `${b.path}:${b.line}:${b.reason}`)).toEqual([
+      'pod/edge/2024-09-24_13.log:2:bad-timestamp',
+      'pod/edge/2024-09-24_13.log:3:wrong-field-count',
+      'pod/edge/2024-09-24_13.log:4:wrong-field-count',
+      'pod/edge/2024-09-24_13.log:5:bad-timestamp',
+      'pod/edge/2024-09-24_13.log:6:missing-bracket',
+      'pod/edge/2024-09-24_13.log:12:bad-timestamp',
+    ]);
+    expect(stats.skippedFiles.map((f) => f.path).sort()).toEqual(['pod/edge/2024-09-24_24.log', 'pod/edge/2024-9-24_15.log']);
+    const msgs = [...t.getChild('line')!] as string[];
+    expect(msgs).toContain('message with [brackets] and | pipes | inside');
+    expect(msgs).toContain('');
+    expect(msgs.some((m) => m.endsWith('one is stripped, one stays\r'))).toBe(true);
+    expect(msgs.some((m) => m.includes('\n'))).toBe(false);
+  });
+
+  it('finds the +09:00 line at its UTC instant when the window holds it', async () => {
+    const t = await edge.query('pod{namespace="edge"} |= "offset +09:00"', { start: '2024-09-24T04:00:07Z', end: '2024-09-24T13:59:59Z' });
+    expect(t.numRows).toBe(1);
+    // Arrow JS reads timestamps as epoch ms; the column's buffer holds the exact ns.
+    expect(t.getChild('time')!.toArray()).toEqual(BigInt64Array.of(1_727_150_407_000n * 1_000_000n));
+    expect(t.getChild('time_raw')!.get(0)).toBe('2024-09-24T13:00:07+09:00');
+  });
+
+  it('returns the 131 KB line and the line without a final newline', async () => {
+    const t = await edge.query('node{node="node-x"}', { start: '2024-09-24T13:00:00Z', end: '2024-09-24T14:00:00Z' });
+    const msgs = [...t.getChild('line')!] as string[];
+    expect(msgs.some((m) => m.length > 131_000)).toBe(true);
+    expect(msgs.at(-1)).toBe('last line without final newline');
+    expect(getStats(t)!.badLines).toBe(1);
+  });
+
+  it('keeps invalid UTF-8 and truncated chunks from failing a query', async () => {
+    const enc = new TextEncoder();
+    const good = enc.encode('2024-09-24T13:00:00Z[ns|p|c] ok\n');
+    const bad = Uint8Array.from([...enc.encode('2024-09-24T13:00:01Z[ns|p|c] bytes '), 0xff, 0xfe, 0x0a]);
+    const truncated = enc.encode('2024-09-24T13:00:02Z[ns|p|c] ok again\n2024-09-24T13:0');
+    const mem = new LogStore(MemoryChunkSource.fromRecord({ 'pod/ns/2024-09-24_13.log': new Uint8Array([...good, ...bad, ...truncated]) }), null);
+    const t = await mem.query('pod{namespace="ns"}', { start: '2024-09-24T13:00:00Z', end: '2024-09-24T13:59:59Z' });
+    expect([...t.getChild('line')!]).toEqual(['ok', 'bytes \ufffd\ufffd', 'ok again']);
+    expect(getStats(t)!.badLineSamples).toEqual([{ path: 'pod/ns/2024-09-24_13.log', line: 4, reason: 'bad-timestamp' }]);
+  });
+});
+
+describe('sources, plans and cancellation', () => {
+  it('an in-memory copy answers exactly like the filesystem', async () => {
+    const mem = memoryCopy(FIXTURE_STORE);
+    for (const q of ['pod{namespace=~"s.*", pod=~"api-.*"} |= "GET"', 'node{node="node-b"} !~ "^I0924"']) {
+      expect(tableLines(await mem.query(q, WINDOW))).toEqual(tableLines(await store.query(q, WINDOW)));
+    }
+  });
+
+  it('a plan is plain data: JSON round-trips it', async () => {
+    const plan = await store.explain('pod{namespace="shop", container!="istio-proxy", pod=~"api-.*"} |= "GET" !~ "healthz"', { ...WINDOW, limit: 10, direction: 'backward' });
+    expect(JSON.parse(JSON.stringify(plan)) as LogQueryPlan).toEqual(plan);
+    expect(plan.program).toEqual({
+      version: 1,
+      fieldCount: 3,
+      startNs: '1727182800000000000',
+      endNs: '1727193600000000000',
+      labelMatchers: [{ field: 2, op: 'neq', value: 'istio-proxy' }],
+      lineFilters: [{ op: 'contains', needle: 'GET' }],
+    });
+    expect(plan.postFilters).toEqual([
+      { kind: 'LabelRegex', label: 'pod', field: 1, pattern: 'api-.*', negate: false },
+      { kind: 'LineRegex', pattern: 'healthz', negate: true },
+    ]);
+    expect(plan.files.map((f) => f.path)).toEqual(['pod/shop/2024-09-24_13.log', 'pod/shop/2024-09-24_14.log', 'pod/shop/2024-09-24_15.log']);
+    expect(plan.limit).toBe(10);
+  });
+
+  it('accepts a parsed query as well as text', async () => {
+    const a = await store.query(parseQuery('pod{namespace="shop"} |= "500"'), WINDOW);
+    const b = await store.query('pod{namespace="shop"} |= "500"', WINDOW);
+    expect(tableLines(a)).toEqual(tableLines(b));
+  });
+
+  it('stops on an aborted signal', async () => {
+    const ac = new AbortController();
+    ac.abort(new Error('stop now'));
+    await expect(store.query('pod{namespace=~".*"}', { ...WINDOW, signal: ac.signal })).rejects.toThrow('stop now');
+  });
+
+  it('runs queries concurrently on one store', async () => {
+    const qs = ['pod{namespace="shop"} |= "GET"', 'pod{namespace="default"}', 'node{node="node-a"}', 'pod{namespace="shop"} |= "POST"'];
+    const one = await Promise.all(qs.map((q) => store.count(q, WINDOW)));
+    const seq: number[] = [];
+    for (const q of qs) seq.push((await store.count(q, WINDOW)).count);
+    expect(one.map((r) => r.count)).toEqual(seq);
+  });
+
+  it('rejects bad options clearly', async () => {
+    await expect(store.query('pod{namespace="shop"}', { limit: 0 })).rejects.toThrow(/invalid limit 0/);
+    await expect(store.query('pod{namespace="shop"}', { start: 'soon' })).rejects.toThrow(/invalid start "soon"/);
+    await expect(store.query('pod{namespace="shop"}', { direction: 'up' as never })).rejects.toThrow(/invalid direction/);
+    await expect(store.query('pod{namespace="shop"}', { start: '2024-01-02T00:00:00Z', end: '2024-01-01T00:00:00Z' })).rejects.toThrow(/is after end/);
+  });
+});
