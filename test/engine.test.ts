@@ -6,10 +6,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getStats, LogStore, MemoryChunkSource, openStore, parseQuery, type LogQueryPlan } from '../src/node.js';
+import { getStats, LogStore, MemoryChunkSource, openStore, parseQuery, parseTime, type LogQueryPlan } from '../src/node.js';
 import { re2WasmEngine } from '../src/regex/re2-wasm.js';
 import facts from '../fixtures/store-facts.json' with { type: 'json' };
 import { EDGE_STORE, FIXTURE_STORE, tableLines } from './support/paths.js';
+import { referenceQuery } from './support/reference.js';
 
 const store = openStore(FIXTURE_STORE);
 const WINDOW = { start: facts.window.start, end: facts.window.end };
@@ -168,14 +169,40 @@ describe('sources, plans and cancellation', () => {
       startNs: '1727182800000000000',
       endNs: '1727193600000000000',
       labelMatchers: [{ field: 2, op: 'neq', value: 'istio-proxy' }],
-      lineFilters: [{ op: 'contains', needle: 'GET' }],
+      lineFilters: [
+        { op: 'contains', needle: 'GET' },
+        { op: 'notContains', needle: 'healthz', fromRegex: 'healthz' },
+      ],
     });
-    expect(plan.postFilters).toEqual([
-      { kind: 'LabelRegex', label: 'pod', field: 1, pattern: 'api-.*', negate: false },
-      { kind: 'LineRegex', pattern: 'healthz', negate: true },
-    ]);
+    expect(plan.postFilters).toEqual([{ kind: 'LabelRegex', label: 'pod', field: 1, pattern: 'api-.*', negate: false }]);
     expect(plan.files.map((f) => f.path)).toEqual(['pod/shop/2024-09-24_13.log', 'pod/shop/2024-09-24_14.log', 'pod/shop/2024-09-24_15.log']);
     expect(plan.limit).toBe(10);
+  });
+
+  const regexPlans: [string, object[], object[]][] = [
+    ['|~ "error"', [{ op: 'contains', needle: 'error', fromRegex: 'error' }], []],
+    ['!~ "결제"', [{ op: 'notContains', needle: '결제', fromRegex: '결제' }], []],
+    ['|~ "user/[0-9]+"', [{ op: 'contains', needle: 'user/', fromRegex: 'user/[0-9]+' }], [{ kind: 'LineRegex', pattern: 'user/[0-9]+', negate: false }]],
+    ['!~ "user/[0-9]+"', [], [{ kind: 'LineRegex', pattern: 'user/[0-9]+', negate: true }]],
+    ['|~ "(?i)error"', [], [{ kind: 'LineRegex', pattern: '(?i)error', negate: false }]],
+    ['|~ "GET|POST"', [], [{ kind: 'LineRegex', pattern: 'GET|POST', negate: false }]],
+    ['|~ "a.b"', [], [{ kind: 'LineRegex', pattern: 'a.b', negate: false }]],
+  ];
+  it.each(regexPlans)('plans %s with kernel prefilters only where they are exact or required', async (filter, kernel, post) => {
+    const plan = await store.explain(`pod{namespace="shop"} ${filter}`, WINDOW);
+    expect(plan.program.lineFilters).toEqual(kernel);
+    expect(plan.postFilters).toEqual(post);
+  });
+
+  it('prefiltered and plain regex filters return what RE2 alone returns (reference)', async () => {
+    for (const f of ['|~ "user/[0-9]+"', '|~ "error"', '!~ "error"', '|~ "api/v1/[a-z]+"', '|= "GET" |~ `/api/v1/[a-z]+\\b`']) {
+      const q = `pod{namespace=~".*"} ${f}`;
+      const plan = await store.explain(q, WINDOW);
+      expect(plan.program.lineFilters.some((l) => l.fromRegex !== undefined), q).toBe(true);
+      const ref = referenceQuery(FIXTURE_STORE, parseQuery(q), parseTime(WINDOW.start), parseTime(WINDOW.end));
+      expect(ref.length, q).toBeGreaterThan(0);
+      expect(tableLines(await store.query(q, WINDOW)), q).toEqual(ref.map((r) => `${r.raw}[${r.labels.join('|')}] ${r.line}`));
+    }
   });
 
   it('accepts a parsed query as well as text', async () => {

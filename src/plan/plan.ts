@@ -16,6 +16,7 @@ import { fieldCount, fieldNames, LOG_TYPES, isLogType, type LogType } from '../m
 import type { Expr, LabelMatcher, MatchOp, VectorSelector } from '../query/ast.js';
 import { printQuery } from '../query/index.js';
 import { RegexSyntaxError, type RegexEngine } from '../regex/engine.js';
+import { requiredLiteral } from '../regex/literals.js';
 import { selectFiles } from '../store/catalog.js';
 import type { ChunkSource } from '../store/types.js';
 import { formatRfc3339, NS_PER_HOUR, NS_PER_MS, parseDuration, parseTime, type TimeInput } from '../time.js';
@@ -213,6 +214,12 @@ function validateRegex(engine: RegexEngine | null, pattern: string, valueSpan: S
   }
 }
 
+/** A pattern with no RE2 metacharacter is a plain literal (flags need `(`, classes `[`, escapes `\\`). */
+const PLAIN_LITERAL = /^[^\\.+*?()|[\]{}^$]+$/;
+
+/** Shorter required literals filter too little to pay for an extra kernel pass. */
+const MIN_PREFILTER_BYTES = 3;
+
 /** `=~` and `!~` label matchers are fully anchored (contract §2.1). */
 export function anchored(pattern: string): string {
   return `^(?:${pattern})$`;
@@ -244,10 +251,19 @@ function compileSelector(q: LogicalLogQuery, win: { startNs: bigint; endNs: bigi
   for (const f of q.selector.lineFilters) {
     if (f.op === '|=' || f.op === '!=') {
       lineFilters.push({ op: f.op === '|=' ? 'contains' : 'notContains', needle: f.value });
-    } else {
-      validateRegex(engine, f.value, f.valueSpan, 'regex line filters');
-      postFilters.push({ kind: 'LineRegex', pattern: f.value, negate: f.op === '!~' });
+      continue;
     }
+    validateRegex(engine, f.value, f.valueSpan, 'regex line filters');
+    if (PLAIN_LITERAL.test(f.value)) {
+      // A regex without metacharacters matches exactly the lines that contain it.
+      lineFilters.push({ op: f.op === '|~' ? 'contains' : 'notContains', needle: f.value, fromRegex: f.value });
+      continue;
+    }
+    postFilters.push({ kind: 'LineRegex', pattern: f.value, negate: f.op === '!~' });
+    const required = f.op === '|~' ? requiredLiteral(f.value, MIN_PREFILTER_BYTES) : null;
+    // Every match contains `required` (literals.ts's no-false-negative contract), so the
+    // kernel may drop lines without it before RE2 sees them; RE2 still decides on the rest.
+    if (required !== null) lineFilters.push({ op: 'contains', needle: required, fromRegex: f.value });
   }
   // All filters are conjunctive, so running the literal ones in the kernel before the
   // regex ones after it selects exactly the lines that left-to-right evaluation selects.
@@ -327,7 +343,9 @@ export function formatPlan(plan: LogQueryPlan): string {
   out.push(`  time in [${plan.program.startNs}, ${plan.program.endNs}] ns, ${plan.program.fieldCount} bracket fields`);
   const names = fieldNames(plan.logType);
   for (const m of plan.program.labelMatchers) out.push(`  label ${names[m.field]} ${m.op === 'eq' ? '==' : '!='} ${JSON.stringify(m.value)}`);
-  for (const f of plan.program.lineFilters) out.push(`  line ${f.op} ${JSON.stringify(f.needle)}`);
+  for (const f of plan.program.lineFilters) {
+    out.push(`  line ${f.op} ${JSON.stringify(f.needle)}${f.fromRegex === undefined ? '' : f.fromRegex === f.needle ? '  (the regex is a plain literal)' : `  (prefilter for ${JSON.stringify(f.fromRegex)})`}`);
+  }
   out.push(`after kernel (${plan.regexEngine ?? 'no regex engine'}):`);
   if (plan.postFilters.length === 0) out.push('  (nothing)');
   for (const f of plan.postFilters) {

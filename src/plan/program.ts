@@ -18,6 +18,8 @@ export interface KernelLabelMatcher {
 export interface KernelLineFilter {
   op: 'contains' | 'notContains';
   needle: string;
+  /** Set when the planner derived this filter from a regex filter (a prefilter, or a regex that is a plain literal), for `explain()`. */
+  fromRegex?: string;
 }
 
 export interface KernelProgram {

@@ -161,8 +161,10 @@ function scan(p: string): string | null {
           i++;
           continue;
         }
-        if (prev === 'none' || prev === 'quantifier') return null;
-        if (prev === 'literal') {
+        // `prev` is also set inside the helper closures, which TypeScript's narrowing cannot see.
+        const before = prev as Prev;
+        if (before === 'none' || before === 'quantifier') return null;
+        if (before === 'literal') {
           if (q.min === 0) run.pop(); // the character may be absent
           endRun(); // with min ≥ 1 it is present, but the run cannot continue past a repeat
         }
