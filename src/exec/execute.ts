@@ -19,7 +19,7 @@ import { anchored } from '../plan/plan.js';
 import type { CompiledRegex, RegexEngine } from '../regex/engine.js';
 import type { Kernel } from '../scan/kernel.js';
 import { OFF_FIELD0_START, OFF_LINE_START, OFF_MSG_END, OFF_MSG_START, OFF_TIME_END, OFFSET_STRIDE, type BadLineReason, type MatchBatch } from '../scan/types.js';
-import type { ChunkSource } from '../store/types.js';
+import type { ChunkReader, ChunkSource } from '../store/types.js';
 
 /** Statistics of one query (contract §3). */
 export interface QueryStats {
@@ -182,10 +182,22 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
   const kernel = env.kernel;
   kernel.setProgram(plan.program);
 
+  // Opening a file costs a few thread-pool round trips; the next file is opened while the
+  // current one is scanned. An opened-but-unused reader is closed on the way out.
+  const openFile = (i: number): Promise<ChunkReader> | null => {
+    const f = plan.files[i];
+    if (!f) return null;
+    const p = env.source.open(plan.logType, f.target, f.name);
+    p.catch(() => undefined); // observed when awaited; never an unhandled rejection
+    return p;
+  };
+  let next = openFile(0);
+  try {
   for (let fileIndex = 0; fileIndex < plan.files.length; fileIndex++) {
     opts.signal?.throwIfAborted();
     const file = plan.files[fileIndex]!;
-    const reader = await env.source.open(plan.logType, file.target, file.name);
+    const reader = await next!;
+    next = openFile(fileIndex + 1);
     try {
       const onBatch = (b: MatchBatch): void => {
         const { bytes, offsets, timesNs, lineNos } = b;
@@ -248,6 +260,9 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
     } finally {
       await reader.close();
     }
+  }
+  } finally {
+    if (next) await next.then((r) => r.close(), () => undefined);
   }
   stats.elapsedMs = performance.now() - started;
   return stats;
