@@ -12,18 +12,8 @@ import { openStore, parseQuery, type LogStore } from '../src/node.js';
 import { formatRfc3339 } from '../src/time.js';
 import { HAS_SHARED, LOGHUB, SHARED_REASON, tableLines } from './support/paths.js';
 import { referenceQuery } from './support/reference.js';
+import { mulberry32 } from '../scripts/prng.mjs';
 
-/** mulberry32: a tiny seeded PRNG so every run draws the same filters. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const START = 1_727_182_800n * 1_000_000_000n; // 2024-09-24T13:00:00Z
 
@@ -31,7 +21,7 @@ describe.skipIf(!HAS_SHARED)(`loghub differential (${SHARED_REASON})`, () => {
   let root = '';
   let store: LogStore;
   const corpus: string[] = [];
-  const rand = rng(20240924);
+  const rand = mulberry32(20240924);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
   beforeAll(() => {

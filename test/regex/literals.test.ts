@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { requiredLiteral } from '../../src/regex/literals.js';
+import { mulberry32 } from '../../scripts/prng.mjs';
 
 // The oracle: RE2 itself, loaded the way src/regex/re2-wasm.ts does.
 interface Re2Instance {
@@ -167,17 +168,8 @@ function pick<T>(rng: () => number, xs: readonly T[]): T {
   return xs[Math.floor(rng() * xs.length)]!;
 }
 
-/** mulberry32: a small deterministic generator, seeded by fast-check. */
-function rngFrom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic generator, seeded by fast-check. */
+const rngFrom = mulberry32;
 
 const LITERALS: Array<[string, string]> = [
   ['a', 'a'], ['b', 'b'], ['c', 'c'], ['x', 'x'], ['-', '-'], [' ', ' '], ['/', '/'],
