@@ -18,33 +18,41 @@ function labelColumns(table: Table): string[] {
   return table.schema.fields.map((f) => f.name).filter((n) => n !== 'time' && n !== 'line' && n !== 'time_raw');
 }
 
-export function formatRows(table: Table, format: 'text' | 'jsonl', color: boolean): string {
+/**
+ * Renders a log table as text chunks of at most `chunkRows` rows each, so the CLI can write
+ * a large result with back-pressure instead of building one huge string.
+ */
+export function* formatRows(table: Table, format: 'text' | 'jsonl', color: boolean, chunkRows = 2000): Generator<string> {
   const labels = labelColumns(table);
   const raw = table.getChild('time_raw')!;
   const line = table.getChild('line')!;
   const cols = labels.map((l) => table.getChild(l)!);
   const n = table.numRows;
-  const out: string[] = [];
+  let row: (i: number) => string;
   if (format === 'jsonl') {
-    for (let i = 0; i < n; i++) {
+    row = (i) => {
       const rec: Record<string, string> = { time: raw.get(i) as string };
       labels.forEach((l, k) => (rec[l] = cols[k]!.get(i) as string));
       rec['log'] = line.get(i) as string;
-      out.push(JSON.stringify(rec));
+      return JSON.stringify(rec);
+    };
+  } else {
+    const widths = labels.map(() => 0);
+    let timeWidth = 0;
+    for (let i = 0; i < n; i++) {
+      timeWidth = Math.max(timeWidth, (raw.get(i) as string).length);
+      cols.forEach((c, k) => (widths[k] = Math.max(widths[k]!, (c.get(i) as string).length)));
     }
-    return out.length ? out.join('\n') + '\n' : '';
+    row = (i) => {
+      const t = (raw.get(i) as string).padEnd(timeWidth);
+      const ls = cols.map((c, k) => (c.get(i) as string).padEnd(widths[k]!)).join(' ');
+      const msg = line.get(i) as string;
+      return color ? `${DIM}${t}${RESET} ${CYAN}${ls}${RESET} ${msg}` : `${t} ${ls} ${msg}`;
+    };
   }
-  const widths = labels.map(() => 0);
-  let timeWidth = 0;
-  for (let i = 0; i < n; i++) {
-    timeWidth = Math.max(timeWidth, (raw.get(i) as string).length);
-    cols.forEach((c, k) => (widths[k] = Math.max(widths[k]!, (c.get(i) as string).length)));
+  for (let from = 0; from < n; from += chunkRows) {
+    const out: string[] = [];
+    for (let i = from; i < Math.min(n, from + chunkRows); i++) out.push(row(i));
+    yield out.join('\n') + '\n';
   }
-  for (let i = 0; i < n; i++) {
-    const t = (raw.get(i) as string).padEnd(timeWidth);
-    const ls = cols.map((c, k) => (c.get(i) as string).padEnd(widths[k]!)).join(' ');
-    const msg = line.get(i) as string;
-    out.push(color ? `${DIM}${t}${RESET} ${CYAN}${ls}${RESET} ${msg}` : `${t} ${ls} ${msg}`);
-  }
-  return out.length ? out.join('\n') + '\n' : '';
 }

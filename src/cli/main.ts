@@ -158,8 +158,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       await write(io.stdout, toArrowIPC(table));
     } else {
       const color = format === 'text' && io.stdout.isTTY === true && !io.env['NO_COLOR'];
-      const text = formatRows(table, format, color);
-      if (text) await write(io.stdout, text);
+      for (const chunk of formatRows(table, format, color)) await write(io.stdout, chunk);
     }
     const stats = getStats(table);
     if (values.stats) await write(io.stderr, JSON.stringify(stats) + '\n');

@@ -264,7 +264,7 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
   } finally {
     if (next) await next.then((r) => r.close(), () => undefined);
   }
-  stats.elapsedMs = performance.now() - started;
+  stats.elapsedMs = Math.round((performance.now() - started) * 1000) / 1000;
   return stats;
 }
 
