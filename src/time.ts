@@ -19,8 +19,11 @@ export const NS_PER_DAY = 24n * NS_PER_HOUR;
 export const MIN_NS = -(2n ** 63n);
 export const MAX_NS = 2n ** 63n - 1n;
 
-/** Something that names an instant: a `Date`, nanoseconds as `bigint`, or a string (RFC 3339 or Unix seconds). */
-export type TimeInput = Date | bigint | string;
+/**
+ * Something that names an instant: a `Date`, nanoseconds as `bigint`, Unix seconds as a
+ * `number` (as Prometheus APIs take them), or a string (RFC 3339 or Unix seconds).
+ */
+export type TimeInput = Date | bigint | number | string;
 
 /** Days from 1970-01-01 to the given proleptic Gregorian date (Howard Hinnant's days_from_civil). */
 export function daysFromCivil(year: number, month: number, day: number): number {
@@ -106,6 +109,14 @@ const UNIX_SECONDS = /^-?\d+(?:\.\d{1,9})?$/;
  */
 export function parseTime(input: TimeInput, what = 'time'): bigint {
   if (typeof input === 'bigint') return input;
+  if (typeof input === 'number') {
+    if (!Number.isFinite(input)) throw new LetheQLError('INVALID_TIME', `invalid ${what}: ${input} is not a finite number of Unix seconds`);
+    // Whole milliseconds survive the float; finer digits of a float are noise anyway.
+    return BigInt(Math.round(input * 1000)) * NS_PER_MS;
+  }
+  if (typeof input !== 'string' && !(input instanceof Date)) {
+    throw new LetheQLError('INVALID_TIME', `invalid ${what}: expected a Date, a bigint of nanoseconds, Unix seconds or an RFC 3339 string`);
+  }
   if (input instanceof Date) {
     const ms = input.getTime();
     if (Number.isNaN(ms)) throw new LetheQLError('INVALID_TIME', `invalid ${what}: invalid Date`);

@@ -138,6 +138,18 @@ describe('CLI on the bundled fixture store', () => {
     expect(r.out).toMatch(/line \|~ "user\/\[0-9\]\+"/);
   });
 
+  it('the real binary stops quietly when its reader closes the pipe (letheql … | head)', async () => {
+    const { spawn } = await import('node:child_process');
+    const bin = fileURLToPath(new URL('../bin/letheql.js', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'query', '--now', '2024-09-24T16:00:00Z', '--since', '3h', '--limit', '0', 'pod{namespace=~".*"}']);
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(err).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('the real binary exits 2 on a bad query and 0 on a good one', () => {
     const bin = fileURLToPath(new URL('../bin/letheql.js', import.meta.url));
     const bad = spawnSync(process.execPath, [bin, 'query', 'pod{namespace='], { encoding: 'utf8' });

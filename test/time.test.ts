@@ -63,9 +63,14 @@ describe('parseTime', () => {
     ['-1', -S],
     ['2009-11-10T23:00:00Z', 1_257_894_000n * S],
   ])('%s', (text, ns) => expect(parseTime(text)).toBe(ns));
-  it('accepts Date and bigint', () => {
+  it('accepts Date, bigint nanoseconds and numeric Unix seconds', () => {
     expect(parseTime(new Date(1000))).toBe(S);
     expect(parseTime(5n)).toBe(5n);
+    expect(parseTime(1_257_894_000)).toBe(1_257_894_000n * S);
+    expect(parseTime(1.5)).toBe(1_500_000_000n);
+  });
+  it.each([NaN, Infinity, null, {}])('rejects %j with INVALID_TIME', (v) => {
+    expect(() => parseTime(v as never, 'end')).toThrow(/invalid end/);
   });
   it.each(['yesterday', '2009-11-10', '12ab', '1.2.3', '2009-11-10T23:00:00'])('rejects %j with INVALID_TIME', (text) => {
     expect(() => parseTime(text, '--start')).toThrow(LetheQLError);
