@@ -7,7 +7,7 @@
  * stage modules it calls (parse → plan → scan → arrow).
  */
 import type { RecordBatch, Table } from 'apache-arrow';
-import { buildBatches, buildTable } from './arrow/build.js';
+import { buildTable, recordBatches } from './arrow/build.js';
 import { collectRows, countLines, type ExecOptions, type QueryStats } from './exec/execute.js';
 import { LOG_TYPES, type LogType } from './model.js';
 import { formatPlan, planLogQuery, type LogQueryPlan, type QueryOptions } from './plan/plan.js';
@@ -98,8 +98,7 @@ export class LogStore {
         const plan = await self.explain(query, opts);
         const result = await self.withKernel((kernel) => collectRows(plan, { source: self.source, regex: self.regex, kernel }, opts));
         resolveStats(result.stats);
-        const { batches: out } = buildBatches(plan.logType, result.rows, opts.batchSize ?? 8192);
-        yield* out;
+        yield* recordBatches(plan.logType, result.rows, opts.batchSize ?? 8192);
       } catch (e) {
         rejectStats(e);
         throw e;

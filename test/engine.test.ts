@@ -6,7 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getStats, LogStore, MemoryChunkSource, openStore, parseQuery, parseTime, type LogQueryPlan } from '../src/node.js';
+import { tableFromIPC } from 'apache-arrow';
+import { getStats, LogStore, MemoryChunkSource, openStore, parseQuery, parseTime, toArrowIPC, type LogQueryPlan } from '../src/node.js';
 import { re2WasmEngine } from '../src/regex/re2-wasm.js';
 import facts from '../fixtures/store-facts.json' with { type: 'json' };
 import { EDGE_STORE, FIXTURE_STORE, tableLines } from './support/paths.js';
@@ -89,6 +90,18 @@ describe('stream()', () => {
     expect(batches).toBe(Math.ceil(table.numRows / 100));
     expect(lines).toEqual([...table.getChild('time_raw')!]);
     expect((await s.stats).rowsReturned).toBe(table.numRows);
+  });
+
+  it('an empty result still carries the schema, in a table, a stream and Arrow IPC', async () => {
+    const t = await store.query('node{node="node-a"} |= "no such text anywhere"', WINDOW);
+    expect(t.numRows).toBe(0);
+    expect(t.schema.fields.map((f) => f.name)).toEqual(['time', 'node', 'process', 'line', 'time_raw']);
+    const batches = [];
+    for await (const b of store.stream('node{node="nowhere"}', WINDOW)) batches.push(b);
+    expect(batches.map((b) => b.numRows)).toEqual([0]);
+    const back = tableFromIPC(toArrowIPC(t));
+    expect(back.numRows).toBe(0);
+    expect(back.schema.fields.map((f) => String(f.type))).toEqual(['Timestamp<NANOSECOND, UTC>', 'Dictionary<Int32, Utf8>', 'Dictionary<Int32, Utf8>', 'Utf8', 'Utf8']);
   });
 
   it('rejects stats and the iterator on a bad query', async () => {

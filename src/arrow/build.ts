@@ -25,6 +25,7 @@ import {
   Utf8,
   type Data,
   type TypeMap,
+  type Vector,
 } from 'apache-arrow';
 import { fieldNames } from '../model.js';
 import type { LogType } from '../model.js';
@@ -72,15 +73,16 @@ function utf8Data(values: readonly string[], from: number, to: number): Data<Utf
 }
 
 /**
- * Builds record batches of at most `batchSize` rows from rows already in result order.
- * All batches share one dictionary per label column.
+ * Builds record batches of at most `batchSize` rows from rows already in result order,
+ * lazily: each batch's column buffers are made when it is pulled, so a consumer that writes
+ * batches out as they come never holds two copies of the whole result. All batches share
+ * one dictionary per label column (computed up front: indices are 4 bytes per row).
+ * An empty result still yields one empty batch, so the schema travels.
  */
-export function buildBatches(logType: LogType, rows: readonly LogRow[], batchSize: number, metadata?: Map<string, string>): { schema: Schema; batches: RecordBatch[] } {
-  const schema = logSchema(logType, metadata);
+export function* recordBatches(logType: LogType, rows: readonly LogRow[], batchSize: number, schema: Schema = logSchema(logType)): Generator<RecordBatch> {
   const labelCount = fieldNames(logType).length;
-  // Shared dictionaries: value -> index per label column.
-  const dictValues: string[][] = [];
   const indices: Int32Array[] = [];
+  const dictionaries: Vector<Utf8>[] = [];
   for (let c = 0; c < labelCount; c++) {
     const map = new Map<string, number>();
     const values: string[] = [];
@@ -95,36 +97,31 @@ export function buildBatches(logType: LogType, rows: readonly LogRow[], batchSiz
       }
       idx[r] = k;
     }
-    dictValues.push(values);
     indices.push(idx);
+    dictionaries.push(makeVector(utf8Data(values, 0, values.length)));
   }
-  const dictionaries = dictValues.map((values) => utf8Data(values, 0, values.length));
-  const lines = rows.map((r) => r.line);
-  const raws = rows.map((r) => r.timeRaw);
-  const batches: RecordBatch[] = [];
   const step = Math.max(1, batchSize);
-  for (let from = 0; from < rows.length || (from === 0 && batches.length === 0); from += step) {
+  for (let from = 0; from === 0 || from < rows.length; from += step) {
     const to = Math.min(rows.length, from + step);
+    const slice = rows.slice(from, to);
     const times = new BigInt64Array(to - from);
     for (let r = from; r < to; r++) times[r - from] = rows[r]!.timeNs;
     const children: Data[] = [makeData({ type: schema.fields[0]!.type as TimestampNanosecond, length: to - from, nullCount: 0, data: times })];
     for (let c = 0; c < labelCount; c++) {
       const type = schema.fields[1 + c]!.type as Dictionary<Utf8, Int32>;
-      children.push(makeData({ type, length: to - from, nullCount: 0, data: indices[c]!.subarray(from, to), dictionary: makeVector(dictionaries[c]!) }));
+      children.push(makeData({ type, length: to - from, nullCount: 0, data: indices[c]!.subarray(from, to), dictionary: dictionaries[c]! }));
     }
-    children.push(utf8Data(lines, from, to));
-    children.push(utf8Data(raws, from, to));
+    children.push(utf8Data(slice.map((r) => r.line), 0, slice.length));
+    children.push(utf8Data(slice.map((r) => r.timeRaw), 0, slice.length));
     const struct = makeData({ type: new Struct<TypeMap>(schema.fields), length: to - from, nullCount: 0, children });
-    batches.push(new RecordBatch(schema, struct));
-    if (rows.length === 0) break;
+    yield new RecordBatch(schema, struct);
   }
-  return { schema, batches };
 }
 
 /** A whole result as one table (possibly several batches). */
 export function buildTable(logType: LogType, rows: readonly LogRow[], batchSize: number, metadata?: Map<string, string>): Table {
-  const { schema, batches } = buildBatches(logType, rows, batchSize, metadata);
-  return new Table(schema, batches);
+  const schema = logSchema(logType, metadata);
+  return new Table(schema, [...recordBatches(logType, rows, batchSize, schema)]);
 }
 
 /** Serialises a table as an Arrow IPC stream (`application/vnd.apache.arrow.stream`). */
