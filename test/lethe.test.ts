@@ -117,6 +117,9 @@ const cases: Case[] = [
   { name: 'one ns after the line excludes it', query: 'pod{namespace="namespace01"} |= "world"', start: '2009-11-10T22:59:00.000000001Z', end: '2009-11-10T23:00:00Z', want: [] },
   { name: 'end is inclusive at the exact nanosecond', query: 'pod{namespace="namespace01"} |= "world"', start: '2009-11-10T22:30:00Z', end: '2009-11-10T22:59:00Z', want: [namespace01All[13]!] },
   { name: 'one ns before the line excludes it', query: 'pod{namespace="namespace01"} |= "world"', start: '2009-11-10T22:30:00Z', end: '2009-11-10T22:58:59.999999999Z', want: [] },
+  // Lethe reads a file only when end > its hour: the 21:00:00 line of the hour-21 file is not found.
+  { name: 'a window ending exactly at an hour does not read that hour', query: 'pod{namespace="namespace01"}', start: '2009-11-10T20:00:00Z', end: '2009-11-10T21:00:00Z', want: [] },
+  { name: 'one ns later it does', query: 'pod{namespace="namespace01"}', start: '2009-11-10T20:00:00Z', end: '2009-11-10T21:00:00.000000001Z', want: namespace01All.slice(0, 1) },
   { name: 'empty file', query: 'node{node="node02"}', start: '2009-11-01T00:00:00Z', end: '2009-11-01T00:59:59Z', want: [] },
 ];
 

@@ -80,14 +80,14 @@ export function hourFloor(ns: bigint): bigint {
  * Whether the file covering `[hourNs, hourNs + 1h)` must be read for a query over
  * `[startNs, endNs]` (both ends inclusive).
  *
- * The contract (§1) writes the rule as `start < hour+1h && end > hour`. We deliberately
- * read it as `end >= hour`: the window is closed at `end`, so a line stamped exactly
- * `hour` — the first instant this file covers — belongs to `[start, end]` when
- * `end === hour`, and skipping the file would lose it. (`start < hour+1h` is already
- * right: the file's range is open at `hour+1h`, so `start === hour+1h` cannot overlap.)
- * Reading one extra file is harmless (lines are filtered by their own time); missing
- * one is a wrong answer.
+ * The rule is the contract's (§1) and Lethe's: `start < hour+1h && end > hour`. Note the
+ * strict `end > hour`: a window ending exactly at an hour does not read that hour's file,
+ * so a line stamped exactly at the hour (or a line of another time kept in that file) is
+ * not returned even though `end` is inclusive for line times. Lethe behaves so
+ * (`isFileInTimeRange`: `End.After(fileStart)`) and we reproduce it rather than read one
+ * more file than Lethe would. (Lethe's `Start.Before(fileStart+3599s)` is a one-second
+ * slip that the contract does not keep: the file covers `[hour, hour+1h)`.)
  */
 export function hourOverlaps(hourNs: bigint, startNs: bigint, endNs: bigint): boolean {
-  return startNs < hourNs + HOUR_NS && endNs >= hourNs;
+  return startNs < hourNs + HOUR_NS && endNs > hourNs;
 }

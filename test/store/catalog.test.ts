@@ -10,6 +10,7 @@ import { describeStore, listTargets, selectFiles } from '../../src/store/catalog
 import { FsChunkSource } from '../../src/store/fs-source.js';
 import { HOUR_NS } from '../../src/store/hours.js';
 import { MemoryChunkSource } from '../../src/store/memory-source.js';
+import { parseTime } from '../../src/time.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/store', import.meta.url));
 const EDGE = fileURLToPath(new URL('../../fixtures/edge-store', import.meta.url));
@@ -24,7 +25,7 @@ const HAS_LETHE = (() => {
 const NO_LETHE = "../shared/fixtures/lethe-testdata is absent (fresh clone): Lethe's store tests need it";
 
 /** Whole-second RFC 3339 (`…Z`) to ns; enough for these tables. */
-const ns = (iso: string): bigint => BigInt(Date.parse(iso)) * 1_000_000n;
+const ns = (iso: string): bigint => parseTime(iso);
 const all = (): boolean => true;
 const only =
   (...names: string[]) =>
@@ -132,11 +133,11 @@ const lethe: Case[] = [
     skipped: [],
   },
   {
-    name: 'the 2029 hour alone, instant window at its start',
+    name: 'the 2029 hour alone, instant window just inside it',
     logType: 'pod',
     filter: only('namespace01'),
-    start: '2029-11-10T23:00:00Z',
-    end: '2029-11-10T23:00:00Z',
+    start: '2029-11-10T23:00:00.000000001Z',
+    end: '2029-11-10T23:00:00.000000001Z',
     files: ['pod/namespace01/2029-11-10_23.log'],
     skipped: [
       ['pod/namespace01/2000-01-01_00.log', 'out-of-range'],
@@ -187,12 +188,12 @@ describe('selectFiles at hour boundaries (ns precision)', () => {
     'pod/b/notes.txt': '',
   });
   const cases: [string, bigint, bigint, string[]][] = [
-    ['end exactly at 13:00 reads hour 13 (closed end)', H13 - HOUR_NS, H13, ['pod/a/2024-09-24_12.log', 'pod/a/2024-09-24_13.log', 'pod/b/2024-09-24_13.log']],
-    ['end 1 ns before 13:00 does not', H13 - HOUR_NS, H13 - 1n, ['pod/a/2024-09-24_12.log']],
+    ['end exactly at 13:00 does not read hour 13 (contract and Lethe: end > hour)', H13 - HOUR_NS, H13, ['pod/a/2024-09-24_12.log']],
+    ['end 1 ns after 13:00 reads hour 13', H13 - HOUR_NS, H13 + 1n, ['pod/a/2024-09-24_12.log', 'pod/a/2024-09-24_13.log', 'pod/b/2024-09-24_13.log']],
     ['start exactly at 13:00 does not read hour 12', H13, H13 + 1n, ['pod/a/2024-09-24_13.log', 'pod/b/2024-09-24_13.log']],
-    ['start 1 ns before 13:00 reads hour 12', H13 - 1n, H13, ['pod/a/2024-09-24_12.log', 'pod/a/2024-09-24_13.log', 'pod/b/2024-09-24_13.log']],
+    ['start 1 ns before 13:00 reads hour 12', H13 - 1n, H13 + 1n, ['pod/a/2024-09-24_12.log', 'pod/a/2024-09-24_13.log', 'pod/b/2024-09-24_13.log']],
     ['the last ns of hour 13 reads hour 13 only', H13 + HOUR_NS - 1n, H13 + HOUR_NS - 1n, ['pod/a/2024-09-24_13.log', 'pod/b/2024-09-24_13.log']],
-    ['14:00 exactly reads hour 14 only', H13 + HOUR_NS, H13 + HOUR_NS, ['pod/a/2024-09-24_14.log']],
+    ['a single instant at 14:00 reads no file', H13 + HOUR_NS, H13 + HOUR_NS, []],
   ];
   it.each(cases)('%s', async (_, start, end, files) => {
     const sel = await selectFiles(src, 'pod', all, start, end);
@@ -212,7 +213,7 @@ describe('selectFiles on our fixture stores', () => {
   });
 
   it('the edge store reports both invalid names and reads the empty file', async () => {
-    const sel = await selectFiles(new FsChunkSource(EDGE), 'pod', all, ns('2024-09-24T13:00:00Z'), ns('2024-09-24T14:00:00Z'));
+    const sel = await selectFiles(new FsChunkSource(EDGE), 'pod', all, ns('2024-09-24T13:00:00Z'), ns('2024-09-24T14:00:00.000000001Z'));
     expect(sel.files.map((f) => [f.path, f.size])).toEqual([
       ['pod/edge/2024-09-24_13.log', expect.any(Number)],
       ['pod/edge/2024-09-24_14.log', 0],

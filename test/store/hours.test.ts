@@ -143,8 +143,9 @@ describe('hourOverlaps at nanosecond precision', () => {
   const cases: [string, bigint, bigint, boolean][] = [
     ['window inside the hour', H + 10n, H + 20n, true],
     ['window covering the hour', H - 1n, E + 1n, true],
-    ['end exactly at the hour start (closed end: a line at `hour` is in range)', H - HOUR_NS, H, true],
-    ['single instant at the hour start', H, H, true],
+    ['end exactly at the hour start (contract and Lethe: end > hour)', H - HOUR_NS, H, false],
+    ['end 1 ns after the hour start', H - HOUR_NS, H + 1n, true],
+    ['single instant at the hour start', H, H, false],
     ['end 1 ns before the hour', H - HOUR_NS, H - 1n, false],
     ['start at the last covered instant', E - 1n, E + HOUR_NS, true],
     ['start exactly at hour+1h (file range is open there)', E, E + HOUR_NS, false],
@@ -156,10 +157,10 @@ describe('hourOverlaps at nanosecond precision', () => {
   it.each(cases)('%s', (_, start, end, expected) => {
     expect(hourOverlaps(H, start, end)).toBe(expected);
   });
-  it('Lethe: [22:58, 23:00] reads hour 23 (end == hour) but not hour 21', () => {
+  it('Lethe: [22:58, 23:00] reads hour 22 only (not 23: end == hour; not 21)', () => {
     const start = 1_257_893_880_000_000_000n; // 2009-11-10T22:58:00Z
     const end = 1_257_894_000_000_000_000n; // 2009-11-10T23:00:00Z
-    expect(hourOverlaps(parseHourFileName('2009-11-10_23.log')!, start, end)).toBe(true);
+    expect(hourOverlaps(parseHourFileName('2009-11-10_23.log')!, start, end)).toBe(false);
     expect(hourOverlaps(parseHourFileName('2009-11-10_22.log')!, start, end)).toBe(true);
     expect(hourOverlaps(parseHourFileName('2009-11-10_21.log')!, start, end)).toBe(false);
     expect(hourOverlaps(parseHourFileName('2009-11-11_00.log')!, start, end)).toBe(false);

@@ -95,7 +95,7 @@ export function referenceQuery(root: string, expr: Expr, startNs: bigint, endNs:
     for (const name of readdirSync(join(dir, target))) {
       const hour = hourOf(name);
       if (hour === null) continue;
-      if (!(startNs < hour + 3_600_000_000_000n && endNs >= hour)) continue;
+      if (!(startNs < hour + 3_600_000_000_000n && endNs > hour)) continue;
       files.push({ path: `${logType}/${target}/${name}`, hour, target, name });
     }
   }
