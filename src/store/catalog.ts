@@ -10,8 +10,10 @@
  * - an hour file is read when its hour overlaps the window ({@link hourOverlaps}); the
  *   others are reported as `out-of-range`.
  *
- * Selected files are sorted by (hour, target, name): this is the **store order**, the
- * tie-break for lines with equal timestamps. The file hour is only a hint for selection;
+ * Selected files are sorted by path, i.e. (target, name) — names of valid hour files sort
+ * by hour. This is the **store order**, the tie-break for lines with equal timestamps; it is
+ * the order Lethe reads files in (`sort.Strings(files)` over paths), so rows with equal
+ * times come out as Lethe lists them. The file hour is only a hint for selection;
  * lines are kept or dropped by their own timestamps later (a file may hold lines from other
  * hours). Only target directories are matched here — never the labels inside lines.
  */
@@ -48,15 +50,15 @@ export interface SkippedFile {
 
 /** The outcome of {@link selectFiles}. */
 export interface FileSelection {
-  /** Files to read, in store order: (hourNs, target, name). */
+  /** Files to read, in store order: (target, name). */
   files: SelectedFile[];
   /** Files of the matched targets not read, sorted by path. */
   skipped: SkippedFile[];
 }
 
-/** Compares selected files in store order: hour, then target, then name. */
+/** Compares selected files in store order: target, then name (for hour files: hour). */
 export function compareStoreOrder(a: SelectedFile, b: SelectedFile): number {
-  return a.hourNs < b.hourNs ? -1 : a.hourNs > b.hourNs ? 1 : compareNames(a.target, b.target) || compareNames(a.name, b.name);
+  return compareNames(a.target, b.target) || compareNames(a.name, b.name);
 }
 
 /**

@@ -71,7 +71,7 @@ const lethe: Case[] = [
     ],
   },
   {
-    name: 'pod, [21:00, 23:00]: store order is hour first, then target',
+    name: 'pod, [21:00, 23:00]: store order is path order (target, then hour)',
     logType: 'pod',
     filter: all,
     start: '2009-11-10T21:00:00Z',
@@ -84,12 +84,12 @@ const lethe: Case[] = [
     ],
   },
   {
-    name: 'node, [21:00, 23:00]: node01 and node02 hour 21 before node01 hour 22',
+    name: 'node, [21:00, 23:00]: node01 hours 21 and 22 before node02 hour 21 (path order, as Lethe)',
     logType: 'node',
     filter: all,
     start: '2009-11-10T21:00:00Z',
     end: '2009-11-10T23:00:00Z',
-    files: ['node/node01/2009-11-10_21.log', 'node/node02/2009-11-10_21.log', 'node/node01/2009-11-10_22.log'],
+    files: ['node/node01/2009-11-10_21.log', 'node/node01/2009-11-10_22.log', 'node/node02/2009-11-10_21.log'],
     skipped: [['node/node02/2009-11-01_00.log', 'out-of-range']],
   },
   {
@@ -98,7 +98,7 @@ const lethe: Case[] = [
     filter: all,
     start: '0001-01-01T00:00:00Z',
     end: '9999-12-31T23:59:59Z',
-    files: ['pod/namespace01/2000-01-01_00.log', 'pod/namespace01/2009-11-10_21.log', 'pod/namespace01/2009-11-10_22.log', 'pod/namespace02/2009-11-10_22.log', 'pod/namespace01/2029-11-10_23.log'],
+    files: ['pod/namespace01/2000-01-01_00.log', 'pod/namespace01/2009-11-10_21.log', 'pod/namespace01/2009-11-10_22.log', 'pod/namespace01/2029-11-10_23.log', 'pod/namespace02/2009-11-10_22.log'],
     skipped: [['pod/namespace02/0000-00-00_00.log', 'invalid-name']],
   },
   {
@@ -204,10 +204,10 @@ describe('selectFiles at hour boundaries (ns precision)', () => {
 });
 
 describe('selectFiles on our fixture stores', () => {
-  it('the full window reads all 9 pod files, hour by hour', async () => {
+  it('the full window reads all 9 pod files, in path order', async () => {
     const sel = await selectFiles(new FsChunkSource(FIXTURE), 'pod', all, ns('2024-09-24T13:00:00Z'), ns('2024-09-24T16:00:00Z'));
     expect(sel.files.map((f) => f.path)).toEqual(
-      ['13', '14', '15'].flatMap((h) => ['default', 'kube-system', 'shop'].map((t) => `pod/${t}/2024-09-24_${h}.log`)),
+      ['default', 'kube-system', 'shop'].flatMap((t) => ['13', '14', '15'].map((h) => `pod/${t}/2024-09-24_${h}.log`)),
     );
     expect(sel.skipped).toEqual([]);
   });

@@ -99,7 +99,8 @@ export function referenceQuery(root: string, expr: Expr, startNs: bigint, endNs:
       files.push({ path: `${logType}/${target}/${name}`, hour, target, name });
     }
   }
-  files.sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : a.target < b.target ? -1 : a.target > b.target ? 1 : a.name < b.name ? -1 : 1));
+  // Store order is path order, as Lethe reads files (sort.Strings over paths).
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const rows: RefRow[] = [];
   for (const f of files) {
     const text = readFileSync(join(root, f.path)).toString('utf8');
