@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tableFromIPC } from 'apache-arrow';
+import fc from 'fast-check';
 import { getStats, LogStore, MemoryChunkSource, openStore, parseQuery, parseTime, toArrowIPC, type LogQueryPlan } from '../src/node.js';
 import { re2WasmEngine } from '../src/regex/re2-wasm.js';
 import facts from '../fixtures/store-facts.json' with { type: 'json' };
@@ -162,6 +163,35 @@ describe('fixtures/edge-store: bad input is counted, never fatal', () => {
     const t = await mem.query('pod{namespace="ns"}', { start: '2024-09-24T13:00:00Z', end: '2024-09-24T13:59:59Z' });
     expect([...t.getChild('line')!]).toEqual(['ok', 'bytes \ufffd\ufffd', 'ok again']);
     expect(getStats(t)!.badLineSamples).toEqual([{ path: 'pod/ns/2024-09-24_13.log', line: 4, reason: 'bad-timestamp' }]);
+  });
+});
+
+describe('garbage in, no crash', () => {
+  it('random bytes mixed with valid lines: every line is either a row, a bad line or outside the window', async () => {
+    const enc = new TextEncoder();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.uint8Array({ maxLength: 80 }), fc.constantFrom('2024-09-24T13:00:00Z[ns|p|c] ok', '2024-09-24T13:30:00.5+01:00[ns|p|c] early', '2024-09-24T13:00:00Z[ns|p] short')), { maxLength: 40 }),
+        fc.boolean(),
+        async (parts, finalNewline) => {
+          const chunks = parts.map((p) => (typeof p === 'string' ? enc.encode(p) : p.map((b) => (b === 10 ? 32 : b))));
+          const bytes: number[] = [];
+          chunks.forEach((c, i) => {
+            bytes.push(...c);
+            if (i < chunks.length - 1 || finalNewline) bytes.push(10);
+          });
+          const mem = new LogStore(MemoryChunkSource.fromRecord({ 'pod/ns/2024-09-24_13.log': Uint8Array.from(bytes) }), null);
+          const t = await mem.query('pod{namespace="ns"}', { start: '2024-09-24T13:00:00Z', end: '2024-09-24T13:59:59Z' });
+          const stats = getStats(t)!;
+          const valid = parts.filter((p) => p === '2024-09-24T13:00:00Z[ns|p|c] ok').length;
+          const early = parts.filter((p) => p === '2024-09-24T13:30:00.5+01:00[ns|p|c] early').length;
+          expect(t.numRows).toBe(valid);
+          expect(stats.linesScanned).toBe(chunks.length - (chunks.length > 0 && !finalNewline && chunks.at(-1)!.length === 0 ? 1 : 0));
+          expect(stats.linesScanned - stats.badLines - t.numRows).toBe(early);
+        },
+      ),
+      { numRuns: 300, seed: 7 },
+    );
   });
 });
 
