@@ -17,7 +17,8 @@ import type { LogRow } from '../arrow/build.js';
 import type { LogQueryPlan, PostFilter } from '../plan/plan.js';
 import { anchored } from '../plan/plan.js';
 import type { CompiledRegex, RegexEngine } from '../regex/engine.js';
-import type { Kernel } from '../scan/kernel.js';
+import { DEFAULT_BLOCK_SIZE, type Kernel } from '../scan/kernel.js';
+import { ReadAhead } from '../scan/read-ahead.js';
 import { OFF_FIELD0_START, OFF_LINE_START, OFF_MSG_END, OFF_MSG_START, OFF_TIME_END, OFFSET_STRIDE, type BadLineReason, type MatchBatch } from '../scan/types.js';
 import type { ChunkReader, ChunkSource } from '../store/types.js';
 
@@ -184,10 +185,14 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
 
   // Opening a file costs a few thread-pool round trips; the next file is opened while the
   // current one is scanned. An opened-but-unused reader is closed on the way out.
+  // Two staging buffers alternate: the file being scanned and the one opened ahead, whose
+  // first block is read while the current file is still scanned.
+  const blockSize = opts.blockSize ?? DEFAULT_BLOCK_SIZE;
+  const staging = [new Uint8Array(blockSize), new Uint8Array(blockSize)];
   const openFile = (i: number): Promise<ChunkReader> | null => {
     const f = plan.files[i];
     if (!f) return null;
-    const p = env.source.open(plan.logType, f.target, f.name);
+    const p = env.source.open(plan.logType, f.target, f.name).then((r) => new ReadAhead(r, staging[i % 2]!).prime());
     p.catch(() => undefined); // observed when awaited; never an unhandled rejection
     return p;
   };

@@ -160,7 +160,7 @@ export class Kernel {
     this.#busy = true;
     if (this.#staging.length !== blockSize) this.#staging = new Uint8Array(blockSize);
     // The next block is read while this one is scanned (see read-ahead.ts).
-    const ahead = reader.size > blockSize ? new ReadAhead(reader, this.#staging) : null;
+    const ahead = reader instanceof ReadAhead || reader.size <= blockSize ? null : new ReadAhead(reader, this.#staging);
     try {
       return await this.#scan(ahead ?? reader, opts, onBatch);
     } finally {

@@ -63,6 +63,18 @@ export class ReadAhead implements ChunkReader {
     return n;
   }
 
+  /**
+   * Starts reading the file's first chunk now, so that a file opened ahead of its turn
+   * has its first block ready when the scan starts. Returns `this`.
+   */
+  prime(): this {
+    if (!this.#inflight && this.#pos < 0 && this.size > 0 && this.#buf.length > 0) {
+      this.#inflightPos = 0;
+      this.#inflight = this.#inner.read(this.#buf, 0);
+    }
+    return this;
+  }
+
   /** Waits for a read still in flight (its result, or error, is dropped). Call before closing the inner reader. */
   async settle(): Promise<void> {
     const p = this.#inflight;
