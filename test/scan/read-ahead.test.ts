@@ -69,6 +69,16 @@ describe('ReadAhead', () => {
     expect(inner.log.length).toBeLessThanOrEqual(2 * 10 + 1);
   });
 
+  it('prime() reads the first chunk before it is asked for', async () => {
+    const inner = bytesReader(data);
+    const ra = new ReadAhead(inner, new Uint8Array(500)).prime();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(inner.log).toEqual([[0, 500]]);
+    expect(await readAll(ra, [500])).toEqual(data);
+    expect(inner.log[1]).toEqual([500, 500]); // no second read of block 0
+    await ra.close();
+  });
+
   it('falls back to a direct read when the caller seeks', async () => {
     const inner = bytesReader(data);
     const ra = new ReadAhead(inner, new Uint8Array(100));
