@@ -254,6 +254,16 @@ describe('sources, plans and cancellation', () => {
     expect(tableLines(a)).toEqual(tableLines(b));
   });
 
+  it('reading straight into WASM memory (readAhead: false) and tiny blocks give the same rows', async () => {
+    for (const q of ['pod{namespace=~".*"} |= "GET"', 'node{node=~".*"}']) {
+      const want = tableLines(await store.query(q, WINDOW));
+      expect(tableLines(await store.query(q, { ...WINDOW, readAhead: false })), q).toEqual(want);
+      expect(tableLines(await store.query(q, { ...WINDOW, blockSize: 333 })), q).toEqual(want);
+      expect(tableLines(await store.query(q, { ...WINDOW, blockSize: 4096, readAhead: false })), q).toEqual(want);
+    }
+    await expect(store.query('pod{namespace="shop"}', { ...WINDOW, blockSize: 0 })).rejects.toThrow(/invalid blockSize 0/);
+  });
+
   it('stops on an aborted signal', async () => {
     const ac = new AbortController();
     ac.abort(new Error('stop now'));

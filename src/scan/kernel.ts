@@ -160,7 +160,7 @@ export class Kernel {
     this.#busy = true;
     if (this.#staging.length !== blockSize) this.#staging = new Uint8Array(blockSize);
     // The next block is read while this one is scanned (see read-ahead.ts).
-    const ahead = reader instanceof ReadAhead || reader.size <= blockSize ? null : new ReadAhead(reader, this.#staging);
+    const ahead = opts.readAhead === false || reader instanceof ReadAhead || reader.size <= blockSize ? null : new ReadAhead(reader, this.#staging);
     try {
       return await this.#scan(ahead ?? reader, opts, onBatch);
     } finally {
