@@ -19,7 +19,7 @@ import { anchored } from '../plan/plan.js';
 import type { CompiledRegex, RegexEngine } from '../regex/engine.js';
 import { DEFAULT_BLOCK_SIZE, type Kernel } from '../scan/kernel.js';
 import { ReadAhead } from '../scan/read-ahead.js';
-import { OFF_FIELD0_START, OFF_LINE_START, OFF_MSG_END, OFF_MSG_START, OFF_TIME_END, OFFSET_STRIDE, type BadLineReason, type MatchBatch } from '../scan/types.js';
+import { OFF_FIELD0_START, OFF_LINE_START, OFF_MSG_END, OFF_MSG_START, OFF_TIME_END, OFFSET_STRIDE, type BadLineReason, type FileScanStats, type MatchBatch } from '../scan/types.js';
 import type { ChunkReader, ChunkSource } from '../store/types.js';
 
 /** Statistics of one query (contract §3). */
@@ -181,102 +181,132 @@ type Sink =
   | { kind: 'count' }
   | { kind: 'rows'; top: TopRows | null; all: Keyed[] };
 
+/**
+ * Opens the plan's files one ahead: opening costs a few thread-pool round trips, so file
+ * i+1 is opened (and, with read-ahead, its first block read) while file i is scanned. Two
+ * staging buffers alternate between the file being scanned and the one opened ahead.
+ */
+class FileOpener {
+  private readonly staging: Uint8Array[];
+  private next: Promise<ChunkReader> | null;
+
+  constructor(
+    private readonly plan: LogQueryPlan,
+    private readonly source: ChunkSource,
+    private readonly readAhead: boolean,
+    blockSize: number,
+  ) {
+    this.staging = readAhead ? [new Uint8Array(blockSize), new Uint8Array(blockSize)] : [];
+    this.next = this.open(0);
+  }
+
+  /** The reader of file `i` (files are taken in order), and the opening of file `i + 1` begins. */
+  async take(i: number): Promise<ChunkReader> {
+    const reader = await this.next!;
+    this.next = this.open(i + 1);
+    return reader;
+  }
+
+  /** Closes a reader opened ahead but never taken (the scan stopped or failed). */
+  async dispose(): Promise<void> {
+    const p = this.next;
+    this.next = null;
+    if (p) await p.then((r) => r.close(), () => undefined);
+  }
+
+  private open(i: number): Promise<ChunkReader> | null {
+    const f = this.plan.files[i];
+    if (!f) return null;
+    const opened = this.source.open(this.plan.logType, f.target, f.name);
+    const p = this.readAhead ? opened.then((r) => new ReadAhead(r, this.staging[i % 2]!).prime()) : opened;
+    p.catch(() => undefined); // observed when taken; never an unhandled rejection
+    return p;
+  }
+}
+
+/**
+ * The per-block work of an execution: regex post-filters on each kernel match, then count
+ * it or keep it as a row. Returned as a closure over the file being scanned.
+ */
+function batchHandler(stats: QueryStats, post: CompiledPost[], fieldCount: number, sink: Sink): (fileIndex: number) => (b: MatchBatch) => void {
+  const fieldDecoders = Array.from({ length: fieldCount }, () => new FieldDecoder());
+  const message = (bytes: Uint8Array, offsets: Int32Array, o: number): string => decoder.decode(bytes.subarray(offsets[o + OFF_MSG_START]!, offsets[o + OFF_MSG_END]!));
+  return (fileIndex) => (b) => {
+    const { bytes, offsets, timesNs, lineNos } = b;
+    for (let i = 0; i < b.count; i++) {
+      const o = i * OFFSET_STRIDE;
+      let line: string | null = null;
+      let pass = true;
+      for (const p of post) {
+        let text: string;
+        if (p.filter.kind === 'LineRegex') {
+          text = line ??= message(bytes, offsets, o);
+        } else {
+          const fo = o + OFF_FIELD0_START + 2 * p.filter.field;
+          text = fieldDecoders[p.filter.field]!.decode(bytes, offsets[fo]!, offsets[fo + 1]!);
+        }
+        if (p.re.test(text) === p.filter.negate) {
+          pass = false;
+          break;
+        }
+      }
+      if (!pass) continue;
+      stats.linesMatched++;
+      if (sink.kind === 'count') continue;
+      const t = timesNs[i]!;
+      const n = lineNos[i]!;
+      // Fast path: a row that cannot make the limit is dropped before decoding anything.
+      if (sink.top && !sink.top.wouldKeep(t, fileIndex, n)) continue;
+      const labels: string[] = new Array<string>(fieldCount);
+      for (let k = 0; k < fieldCount; k++) {
+        const fo = o + OFF_FIELD0_START + 2 * k;
+        labels[k] = fieldDecoders[k]!.decode(bytes, offsets[fo]!, offsets[fo + 1]!);
+      }
+      const row: LogRow = {
+        timeNs: t,
+        timeRaw: decoder.decode(bytes.subarray(offsets[o + OFF_LINE_START]!, offsets[o + OFF_TIME_END]!)),
+        labels,
+        line: line ?? message(bytes, offsets, o),
+      };
+      const keyed: Keyed = { t, f: fileIndex, n, row };
+      if (sink.top) sink.top.push(keyed);
+      else sink.all.push(keyed);
+    }
+  };
+}
+
+function addFileStats(stats: QueryStats, path: string, fs: FileScanStats): void {
+  stats.filesRead++;
+  stats.bytesScanned += fs.bytes;
+  stats.linesScanned += fs.lines;
+  stats.badLines += fs.badLines;
+  for (const bad of fs.badLineSamples) {
+    if (stats.badLineSamples.length >= MAX_BAD_LINE_SAMPLES) break;
+    stats.badLineSamples.push({ path, line: bad.line, reason: bad.reason });
+  }
+}
+
 async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Sink): Promise<QueryStats> {
   const started = performance.now();
-  const stats = emptyStats(plan);
-  const post = compilePostFilters(plan, env.regex);
-  const fieldCount = plan.program.fieldCount;
-  const fieldDecoders = Array.from({ length: fieldCount }, () => new FieldDecoder());
-  const kernel = env.kernel;
-  kernel.setProgram(plan.program);
-
-  // Opening a file costs a few thread-pool round trips; the next file is opened while the
-  // current one is scanned. An opened-but-unused reader is closed on the way out.
-  // Two staging buffers alternate: the file being scanned and the one opened ahead, whose
-  // first block is read while the current file is still scanned.
   const blockSize = opts.blockSize ?? DEFAULT_BLOCK_SIZE;
   if (!Number.isSafeInteger(blockSize) || blockSize < 1) throw new LetheQLError('INVALID_OPTION', `invalid blockSize ${String(blockSize)}: expected a positive integer of bytes`);
-  const staging = opts.readAhead === false ? [] : [new Uint8Array(blockSize), new Uint8Array(blockSize)];
-  const openFile = (i: number): Promise<ChunkReader> | null => {
-    const f = plan.files[i];
-    if (!f) return null;
-    const opened = env.source.open(plan.logType, f.target, f.name);
-    const p = opts.readAhead === false ? opened : opened.then((r) => new ReadAhead(r, staging[i % 2]!).prime());
-    p.catch(() => undefined); // observed when awaited; never an unhandled rejection
-    return p;
-  };
-  let next = openFile(0);
+  const stats = emptyStats(plan);
+  const onFile = batchHandler(stats, compilePostFilters(plan, env.regex), plan.program.fieldCount, sink);
+  const scanOptions = { blockSize, maxLineBytes: opts.maxLineBytes, maxBadLineSamples: MAX_BAD_LINE_SAMPLES, signal: opts.signal, readAhead: opts.readAhead };
+  env.kernel.setProgram(plan.program);
+  const files = new FileOpener(plan, env.source, opts.readAhead !== false, blockSize);
   try {
-  for (let fileIndex = 0; fileIndex < plan.files.length; fileIndex++) {
-    opts.signal?.throwIfAborted();
-    const file = plan.files[fileIndex]!;
-    const reader = await next!;
-    next = openFile(fileIndex + 1);
-    try {
-      const onBatch = (b: MatchBatch): void => {
-        const { bytes, offsets, timesNs, lineNos } = b;
-        for (let i = 0; i < b.count; i++) {
-          const o = i * OFFSET_STRIDE;
-          let line: string | null = null;
-          let pass = true;
-          for (const p of post) {
-            let text: string;
-            if (p.filter.kind === 'LineRegex') {
-              text = line ??= decoder.decode(bytes.subarray(offsets[o + OFF_MSG_START]!, offsets[o + OFF_MSG_END]!));
-            } else {
-              const fo = o + OFF_FIELD0_START + 2 * p.filter.field;
-              text = fieldDecoders[p.filter.field]!.decode(bytes, offsets[fo]!, offsets[fo + 1]!);
-            }
-            if (p.re.test(text) === p.filter.negate) {
-              pass = false;
-              break;
-            }
-          }
-          if (!pass) continue;
-          stats.linesMatched++;
-          if (sink.kind === 'count') continue;
-          const t = timesNs[i]!;
-          const n = lineNos[i]!;
-          // Fast path: a row that cannot make the limit is dropped before decoding anything.
-          if (sink.top && !sink.top.wouldKeep(t, fileIndex, n)) continue;
-          const labels: string[] = new Array<string>(fieldCount);
-          for (let k = 0; k < fieldCount; k++) {
-            const fo = o + OFF_FIELD0_START + 2 * k;
-            labels[k] = fieldDecoders[k]!.decode(bytes, offsets[fo]!, offsets[fo + 1]!);
-          }
-          const row: LogRow = {
-            timeNs: t,
-            timeRaw: decoder.decode(bytes.subarray(offsets[o + OFF_LINE_START]!, offsets[o + OFF_TIME_END]!)),
-            labels,
-            line: line ?? decoder.decode(bytes.subarray(offsets[o + OFF_MSG_START]!, offsets[o + OFF_MSG_END]!)),
-          };
-          const keyed: Keyed = { t, f: fileIndex, n, row };
-          if (sink.top) {
-            sink.top.push(keyed);
-          } else {
-            sink.all.push(keyed);
-          }
-        }
-      };
-      const fs = await kernel.scanFile(
-        reader,
-        { blockSize: opts.blockSize, maxLineBytes: opts.maxLineBytes, maxBadLineSamples: MAX_BAD_LINE_SAMPLES, signal: opts.signal, readAhead: opts.readAhead },
-        onBatch,
-      );
-      stats.filesRead++;
-      stats.bytesScanned += fs.bytes;
-      stats.linesScanned += fs.lines;
-      stats.badLines += fs.badLines;
-      for (const bad of fs.badLineSamples) {
-        if (stats.badLineSamples.length >= MAX_BAD_LINE_SAMPLES) break;
-        stats.badLineSamples.push({ path: file.path, line: bad.line, reason: bad.reason });
+    for (let fileIndex = 0; fileIndex < plan.files.length; fileIndex++) {
+      opts.signal?.throwIfAborted();
+      const reader = await files.take(fileIndex);
+      try {
+        addFileStats(stats, plan.files[fileIndex]!.path, await env.kernel.scanFile(reader, scanOptions, onFile(fileIndex)));
+      } finally {
+        await reader.close();
       }
-    } finally {
-      await reader.close();
     }
-  }
   } finally {
-    if (next) await next.then((r) => r.close(), () => undefined);
+    await files.dispose();
   }
   stats.elapsedMs = Math.round((performance.now() - started) * 1000) / 1000;
   return stats;
