@@ -48,7 +48,9 @@ export type ErrorCode =
   | 'INVALID_RANGE'
   | 'INVALID_OPTION'
   | 'STORE_NOT_FOUND'
-  | 'ABORTED';
+  | 'ABORTED'
+  // reading the store failed (permissions, I/O); not the user's input, not a bug
+  | 'IO_ERROR';
 
 /** Base class of every error letheql raises on purpose. */
 export class LetheQLError extends Error {

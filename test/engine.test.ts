@@ -264,6 +264,25 @@ describe('sources, plans and cancellation', () => {
     await expect(store.query('pod{namespace="shop"}', { ...WINDOW, blockSize: 0 })).rejects.toThrow(/invalid blockSize 0/);
   });
 
+  it('a file deleted between planning and reading is reported as vanished, not fatal', async () => {
+    const source = MemoryChunkSource.fromRecord({ 'pod/ns/2024-09-24_13.log': '2024-09-24T13:00:00Z[ns|p|c] a\n', 'pod/ns/2024-09-24_14.log': '2024-09-24T14:00:00Z[ns|p|c] b\n' });
+    const open = source.open.bind(source);
+    source.open = (logType, target, name) => (name.endsWith('_13.log') ? Promise.reject(Object.assign(new Error('ENOENT: gone'), { code: 'ENOENT' })) : open(logType, target, name));
+    const t = await new LogStore(source, null).query('pod{namespace="ns"}', { start: '2024-09-24T13:00:00Z', end: '2024-09-24T14:30:00Z' });
+    expect([...t.getChild('line')!]).toEqual(['b']);
+    expect(getStats(t)!.skippedFiles).toEqual([{ path: 'pod/ns/2024-09-24_13.log', reason: 'vanished' }]);
+  });
+
+  it('a read failure is an IO_ERROR naming the file; a bug is not disguised as one', async () => {
+    const source = MemoryChunkSource.fromRecord({ 'pod/ns/2024-09-24_13.log': '2024-09-24T13:00:00Z[ns|p|c] a\n' });
+    const failing = (err: Error) => {
+      source.open = async () => ({ size: 100, read: () => Promise.reject(err), close: async () => {} });
+      return new LogStore(source, null).query('pod{namespace="ns"}', { start: '2024-09-24T13:00:00Z', end: '2024-09-24T13:30:00Z' });
+    };
+    await expect(failing(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }))).rejects.toMatchObject({ code: 'IO_ERROR', message: 'cannot read pod/ns/2024-09-24_13.log: EIO: i/o error, read' });
+    await expect(failing(new TypeError('x is not a function'))).rejects.toThrow(TypeError);
+  });
+
   it('stops on an aborted signal', async () => {
     const ac = new AbortController();
     ac.abort(new Error('stop now'));

@@ -27,8 +27,12 @@ export interface QueryStats {
   filesRead: number;
   /** Files in the selected targets that were not read: outside the window or not named as an hour. */
   filesSkipped: number;
-  /** Files skipped because their name is not an hour, by store-relative path. */
-  skippedFiles: { path: string; reason: 'invalid-name' }[];
+  /**
+   * Files not read, by store-relative path: `invalid-name` (not an hour), or `vanished`
+   * (listed when the query was planned, gone when it was read — retention deletes old
+   * hours while queries run).
+   */
+  skippedFiles: { path: string; reason: 'invalid-name' | 'vanished' }[];
   bytesScanned: number;
   linesScanned: number;
   /** Lines that passed every filter (whether or not returned: see `truncated`). */
@@ -200,11 +204,19 @@ class FileOpener {
     this.next = this.open(0);
   }
 
-  /** The reader of file `i` (files are taken in order), and the opening of file `i + 1` begins. */
-  async take(i: number): Promise<ChunkReader> {
-    const reader = await this.next!;
+  /**
+   * The reader of file `i` (files are taken in order), or null when the file vanished since
+   * planning; the opening of file `i + 1` begins. Other failures are `IO_ERROR`s.
+   */
+  async take(i: number): Promise<ChunkReader | null> {
+    const pending = this.next!;
     this.next = this.open(i + 1);
-    return reader;
+    try {
+      return await pending;
+    } catch (e) {
+      if ((e as { code?: unknown } | null)?.code === 'ENOENT') return null;
+      throw ioError(this.plan.files[i]!.path, e);
+    }
   }
 
   /** Closes a reader opened ahead but never taken (the scan stopped or failed). */
@@ -275,6 +287,19 @@ function batchHandler(stats: QueryStats, post: CompiledPost[], fieldCount: numbe
   };
 }
 
+/**
+ * Turns a system failure to read a store file (an `E…` errno from Node, a `NotReadableError`
+ * from a Blob) into an `IO_ERROR` naming the file. Anything else passes through unchanged:
+ * our own errors, aborts, and bugs must not be disguised as I/O trouble.
+ */
+function ioError(path: string, e: unknown): unknown {
+  const code = (e as { code?: unknown } | null)?.code;
+  const name = e instanceof Error ? e.name : '';
+  const isSystem = (typeof code === 'string' && /^E[A-Z]+$/.test(code)) || name === 'NotReadableError' || name === 'NotFoundError';
+  if (!isSystem) return e;
+  return new LetheQLError('IO_ERROR', `cannot read ${path}: ${(e as Error).message}`);
+}
+
 function addFileStats(stats: QueryStats, path: string, fs: FileScanStats): void {
   stats.filesRead++;
   stats.bytesScanned += fs.bytes;
@@ -298,9 +323,18 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
   try {
     for (let fileIndex = 0; fileIndex < plan.files.length; fileIndex++) {
       opts.signal?.throwIfAborted();
+      const path = plan.files[fileIndex]!.path;
       const reader = await files.take(fileIndex);
+      if (reader === null) {
+        stats.filesSkipped++;
+        stats.skippedFiles.push({ path, reason: 'vanished' });
+        continue;
+      }
       try {
-        addFileStats(stats, plan.files[fileIndex]!.path, await env.kernel.scanFile(reader, scanOptions, onFile(fileIndex)));
+        addFileStats(stats, path, await env.kernel.scanFile(reader, scanOptions, onFile(fileIndex)));
+      } catch (e) {
+        if (opts.signal?.aborted) throw e;
+        throw ioError(path, e);
       } finally {
         await reader.close();
       }
