@@ -4,7 +4,7 @@
  */
 export { LogStore, getStats, STATS_METADATA_KEY, formatPlan } from './api.js';
 export type { LogQueryOptions, QueryStream, StoreTargets } from './api.js';
-export type { QueryStats, ExecOptions } from './exec/execute.js';
+export type { QueryStats, ExecOptions, ScanProgress } from './exec/execute.js';
 export type { LogQueryPlan, QueryOptions, Direction, PostFilter, PlannedFile } from './plan/plan.js';
 export type { KernelProgram, KernelLabelMatcher, KernelLineFilter } from './plan/program.js';
 export { parseQuery, safeParseQuery, printQuery } from './query/index.js';

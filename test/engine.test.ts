@@ -283,6 +283,15 @@ describe('sources, plans and cancellation', () => {
     await expect(failing(new TypeError('x is not a function'))).rejects.toThrow(TypeError);
   });
 
+  it('reports progress after each file, ending at the plan\'s total bytes', async () => {
+    const seen: { filesRead: number; bytesScanned: number; totalBytes: number }[] = [];
+    const { stats } = await store.count('pod{namespace=~".*"} |= "GET"', { ...WINDOW, onProgress: (p) => seen.push(p) });
+    expect(seen.map((p) => p.filesRead)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(seen.at(-1)!.bytesScanned).toBe(stats.bytesScanned);
+    expect(seen.at(-1)!.totalBytes).toBe(stats.bytesScanned);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.bytesScanned).toBeGreaterThan(seen[i - 1]!.bytesScanned);
+  });
+
   it('stops on an aborted signal', async () => {
     const ac = new AbortController();
     ac.abort(new Error('stop now'));

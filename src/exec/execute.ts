@@ -60,6 +60,17 @@ export interface ExecOptions {
    * store: median 1.41 vs 1.62 GB/s for a rare literal over 200 MB here; two buffers less).
    */
   readAhead?: boolean;
+  /** Called after each file with the running totals (for progress bars); `totalBytes` is the plan's. */
+  onProgress?: (progress: ScanProgress) => void;
+}
+
+/** Progress of a running query, reported after each file. */
+export interface ScanProgress {
+  filesRead: number;
+  filesTotal: number;
+  bytesScanned: number;
+  totalBytes: number;
+  linesMatched: number;
 }
 
 export interface ExecEnv {
@@ -320,6 +331,7 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
   const scanOptions = { blockSize, maxLineBytes: opts.maxLineBytes, maxBadLineSamples: MAX_BAD_LINE_SAMPLES, signal: opts.signal, readAhead: opts.readAhead };
   env.kernel.setProgram(plan.program);
   const files = new FileOpener(plan, env.source, opts.readAhead !== false, blockSize);
+  const totalBytes = plan.files.reduce((a, f) => a + f.size, 0);
   try {
     for (let fileIndex = 0; fileIndex < plan.files.length; fileIndex++) {
       opts.signal?.throwIfAborted();
@@ -338,6 +350,7 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
       } finally {
         await reader.close();
       }
+      opts.onProgress?.({ filesRead: stats.filesRead, filesTotal: plan.files.length, bytesScanned: stats.bytesScanned, totalBytes, linesMatched: stats.linesMatched });
     }
   } finally {
     await files.dispose();
