@@ -8,7 +8,7 @@
  */
 import type { RecordBatch, Table } from 'apache-arrow';
 import { buildTable, recordBatches } from './arrow/build.js';
-import { collectRows, countLines, type ExecOptions, type QueryStats } from './exec/execute.js';
+import { collectRows, countLines, type ExecEnv, type ExecOptions, type QueryStats } from './exec/execute.js';
 import { LOG_TYPES, type LogType } from './model.js';
 import { formatPlan, planLogQuery, type LogQueryPlan, type QueryOptions } from './plan/plan.js';
 import type { Expr } from './query/ast.js';
@@ -71,7 +71,7 @@ export class LogStore {
    */
   async query(query: string | Expr, opts: LogQueryOptions = {}): Promise<Table> {
     const plan = await this.explain(query, opts);
-    const { rows, stats } = await this.withKernel((kernel) => collectRows(plan, { source: this.source, regex: this.regex, kernel }, opts));
+    const { rows, stats } = await this.withEnv((env) => collectRows(plan, env, opts));
     return buildTable(plan.logType, rows, opts.batchSize ?? 8192, new Map([[STATS_METADATA_KEY, JSON.stringify(stats)]]));
   }
 
@@ -96,7 +96,7 @@ export class LogStore {
     async function* batches(): AsyncGenerator<RecordBatch> {
       try {
         const plan = await self.explain(query, opts);
-        const result = await self.withKernel((kernel) => collectRows(plan, { source: self.source, regex: self.regex, kernel }, opts));
+        const result = await self.withEnv((env) => collectRows(plan, env, opts));
         resolveStats(result.stats);
         yield* recordBatches(plan.logType, result.rows, opts.batchSize ?? 8192);
       } catch (e) {
@@ -110,7 +110,7 @@ export class LogStore {
   /** Counts matching lines without materialising rows (`limit` and `direction` are ignored). */
   async count(query: string | Expr, opts: LogQueryOptions = {}): Promise<{ count: number; stats: QueryStats }> {
     const plan = await this.explain(query, { ...opts, limit: null });
-    return this.withKernel((kernel) => countLines(plan, { source: this.source, regex: this.regex, kernel }, opts));
+    return this.withEnv((env) => countLines(plan, env, opts));
   }
 
   /** The store's targets per log type (directory names), sorted. */
@@ -120,11 +120,11 @@ export class LogStore {
     return out;
   }
 
-  /** Runs `fn` with a kernel of its own (concurrent queries each get one), then keeps it for the next query. */
-  private async withKernel<T>(fn: (kernel: Kernel) => Promise<T>): Promise<T> {
+  /** Runs `fn` with an execution environment and a kernel of its own (concurrent queries each get one), then keeps the kernel for the next query. */
+  private async withEnv<T>(fn: (env: ExecEnv) => Promise<T>): Promise<T> {
     const kernel = this.idleKernels.pop() ?? (await Kernel.load());
     try {
-      return await fn(kernel);
+      return await fn({ source: this.source, regex: this.regex, kernel });
     } finally {
       if (this.idleKernels.length < MAX_IDLE_KERNELS && kernel.exports.memory.buffer.byteLength <= MAX_IDLE_KERNEL_BYTES) this.idleKernels.push(kernel);
     }

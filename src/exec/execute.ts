@@ -328,7 +328,7 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
   if (!Number.isSafeInteger(blockSize) || blockSize < 1) throw new LetheQLError('INVALID_OPTION', `invalid blockSize ${String(blockSize)}: expected a positive integer of bytes`);
   const stats = emptyStats(plan);
   const onFile = batchHandler(stats, compilePostFilters(plan, env.regex), plan.program.fieldCount, sink);
-  const scanOptions = { blockSize, maxLineBytes: opts.maxLineBytes, maxBadLineSamples: MAX_BAD_LINE_SAMPLES, signal: opts.signal, readAhead: opts.readAhead };
+  const scanOptions = { blockSize, maxLineBytes: opts.maxLineBytes, maxBadLineSamples: MAX_BAD_LINE_SAMPLES, signal: opts.signal };
   env.kernel.setProgram(plan.program);
   const files = new FileOpener(plan, env.source, opts.readAhead !== false, blockSize);
   const totalBytes = plan.files.reduce((a, f) => a + f.size, 0);

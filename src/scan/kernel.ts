@@ -29,7 +29,6 @@ import type { ChunkReader } from '../store/types.js';
 import { InternalError } from '../errors.js';
 import { KERNEL_WASM_BASE64 } from './kernel-wasm.generated.js';
 import { encodeProgram, programAreaBytes } from './program-codec.js';
-import { ReadAhead } from './read-ahead.js';
 import { OFFSET_STRIDE, type BadLine, type BadLineReason, type FileScanStats, type MatchBatch, type ScanOptions } from './types.js';
 
 /** Bad-line reason codes as the kernel reports them (0 is "not bad"). Mirrors `assembly/constants.ts`. */
@@ -116,8 +115,6 @@ export class Kernel {
   #inCap = 0;
   #program: Uint8Array | null = null;
   #busy = false;
-  /** Staging buffer of the read-ahead, kept across scans. */
-  #staging: Uint8Array = new Uint8Array(0);
 
   private constructor(exports: KernelExports) {
     this.#x = exports;
@@ -156,15 +153,10 @@ export class Kernel {
   async scanFile(reader: ChunkReader, opts: ScanOptions, onBatch: (b: MatchBatch) => boolean | void): Promise<FileScanStats> {
     if (!this.#program) throw new Error('Kernel.scanFile: call setProgram first');
     if (this.#busy) throw new Error('Kernel.scanFile: a scan is already in progress on this kernel (use one Kernel per concurrent scan)');
-    const blockSize = positiveInt('blockSize', opts.blockSize, DEFAULT_BLOCK_SIZE, 1);
     this.#busy = true;
-    if (this.#staging.length !== blockSize) this.#staging = new Uint8Array(blockSize);
-    // The next block is read while this one is scanned (see read-ahead.ts).
-    const ahead = opts.readAhead === false || reader instanceof ReadAhead || reader.size <= blockSize ? null : new ReadAhead(reader, this.#staging);
     try {
-      return await this.#scan(ahead ?? reader, opts, onBatch);
+      return await this.#scan(reader, opts, onBatch);
     } finally {
-      await ahead?.settle();
       this.#busy = false;
     }
   }

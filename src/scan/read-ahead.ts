@@ -7,6 +7,8 @@
  * of the next chunk in flight, into a staging buffer, while the kernel scans the current
  * block; the next `read()` copies it out (a memcpy, far cheaper than the wait). A read at a
  * position other than the expected one falls back to a direct read, so callers may seek.
+ * The kernel reads whatever reader it is given; the executor decides to wrap (it also primes
+ * the next file's first block while the current file is scanned).
  */
 import type { ChunkReader } from '../store/types.js';
 

@@ -60,6 +60,4 @@ export interface ScanOptions {
   maxLineBytes?: number;
   maxBadLineSamples?: number;
   signal?: AbortSignal;
-  /** Read the next block while scanning this one (default true); `false` reads straight into WASM memory. */
-  readAhead?: boolean;
 }
