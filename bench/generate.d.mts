@@ -6,7 +6,7 @@ export function parseSize(text: string): number;
 export const GENERATOR: string;
 /** Name of the marker file written at the root of a generated store. */
 export const MARKER: string;
-/** The rare token, `trace_id=RARE-7f3a`, carried by about one line in 100,000. */
+/** The rare token, `trace_id=RARE-7f3a`, carried by about one line in 100,000 (about 40 lines in 1 GiB). */
 export const RARE_TOKEN: string;
 
 export interface GenerateOptions {
@@ -34,6 +34,8 @@ export interface GeneratedStore {
   /** Lines carrying {@link RARE_TOKEN}. */
   rareLines: number;
   rareToken: string;
+  /** Long lines (8–64 KiB: dumps, SQL, Korean text, runs of `a`/`x`), only in files big enough to hold four of them. */
+  longLines: number;
   hours: number;
   namespaces: string[];
   nodes: string[];

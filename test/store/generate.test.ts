@@ -126,14 +126,53 @@ describe('generated content (12 MB)', () => {
 
   it('has the advertised mix', () => {
     const has = (re: RegExp): number => lines.filter((l) => re.test(l.raw)).length;
-    expect(has(/"(GET|POST|PUT|DELETE) \/\S* HTTP\/1\.1" [45]\d\d /)).toBeGreaterThan(100);
+    const msg = (raw: string): string => raw.slice(raw.indexOf('] ') + 2);
+    // Access logs: nginx/ingress and Envoy, v1 and v2 APIs, user/<id> paths, probes.
+    expect(has(/"(GET|POST|PUT|PATCH|DELETE|HEAD) \/\S* HTTP\/1\.1" [45]\d\d /)).toBeGreaterThan(100);
+    expect(has(/\] \[\d{4}-\d\d-\d\dT[\d:.]+Z\] "[A-Z]+ \S+ HTTP\/1\.1" \d{3} \S+ via_upstream /)).toBeGreaterThan(100);
+    expect(has(/ \/api\/v1\//)).toBeGreaterThan(100);
+    expect(has(/ \/api\/v2\//)).toBeGreaterThan(100);
+    expect(has(/user\/[0-9]+/)).toBeGreaterThan(100);
     expect(has(/kube-probe/)).toBeGreaterThan(10);
+    // JSON application logs, errors spelled every way, latencies.
     expect(has(/\] \{"level":"error"/)).toBeGreaterThan(10);
+    expect(has(/"level":"ERROR"/)).toBeGreaterThan(10);
+    expect(has(/"severity":"ERROR"/)).toBeGreaterThan(1);
+    expect(has(/"message":"Error /)).toBeGreaterThan(10);
+    expect(has(/"latency_ms":\d+(\.\d)?[,}]/)).toBeGreaterThan(100);
+    // Multi-line stack traces: Java frames and Go goroutine dumps, one Lethe line each.
     expect(has(/\] \tat /)).toBeGreaterThan(10);
+    expect(has(/\] goroutine \d+ \[running\]:$/)).toBeGreaterThan(0);
+    expect(has(/\] \t\/usr\/local\/go\/src\/net\/http\/server\.go:\d+ \+0x[0-9a-f]+$/)).toBeGreaterThan(0);
+    // klog, Korean, long lines (some of them runs of `a` or `x`), the rare token.
+    expect(has(/\] [IWE]\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ [a-z_]+\.go:\d+\] /)).toBeGreaterThan(100);
     expect(has(/결제|주문/)).toBeGreaterThan(100);
-    expect(has(/\] [IWE]\d{4} \d\d:\d\d:\d\d\.\d{6} /)).toBeGreaterThan(100);
-    expect(lines.filter((l) => l.raw.length >= 10_000).length).toBeGreaterThan(0);
-    expect(Math.max(...lines.map((l) => l.raw.length))).toBeLessThan(101_000);
+    const long = lines.filter((l) => l.raw.length >= 8192);
+    expect(long.length).toBe(info.longLines);
+    expect(long.length).toBeGreaterThan(0);
+    expect(Math.max(...lines.map((l) => Buffer.byteLength(msg(l.raw))))).toBeLessThan(64 * 1024 + 300);
     expect(has(new RegExp(RARE_TOKEN))).toBe(info.rareLines);
+  });
+
+  it('has long runs of a and x, some ending the line (or in y), in a larger store', async () => {
+    // 12 MB holds only a handful of long lines; 64 MB holds dozens, and the generator cycles
+    // through the kinds of long line.
+    const big = await generateStore({ out: join(tmp, 'long'), sizeBytes: 64 << 20, seed: 1 });
+    const kinds = { aEndsLine: 0, aInside: 0, xNoY: 0, xThenY: 0 };
+    const [aRun, xRun] = ['a'.repeat(8192), 'x'.repeat(8192)];
+    for (const f of files(big.out)) {
+      for (const raw of readFileSync(join(big.out, f), 'utf8').split('\n')) {
+        if (raw.length < 8192) continue;
+        if (raw.endsWith(aRun)) kinds.aEndsLine++;
+        else if (raw.includes(`${aRun}"}`)) kinds.aInside++;
+        if (raw.includes(`${xRun}y`)) kinds.xThenY++;
+        else if (raw.endsWith(xRun)) kinds.xNoY++;
+      }
+    }
+    expect(kinds.aEndsLine).toBeGreaterThan(0);
+    expect(kinds.aInside).toBeGreaterThan(0);
+    expect(kinds.xNoY).toBeGreaterThan(0);
+    expect(kinds.xThenY).toBeGreaterThan(0);
+    rmSync(big.out, { recursive: true, force: true });
   });
 });
