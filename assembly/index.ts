@@ -1,7 +1,8 @@
 /**
  * letheql scan kernel: frames Lethe log lines in a block of bytes, parses each line's
  * RFC 3339 timestamp and bracket fields, and evaluates the kernel program (time window,
- * byte-equality label matchers, literal line filters) on them.
+ * label matchers: byte equality or full-match regex; line filters: literal, case-folded
+ * literal or regex search; the regex engines live in `regex.ts`) on them.
  *
  * ## The JS↔WASM boundary (design note)
  *
@@ -25,7 +26,8 @@
  * ## Memory map (bump arena from `__heap_base`, 64-byte aligned regions)
  *
  *   samples   sampleCap × (u32 lineNo, u32 reason)      bad-line samples of the last scan
- *   program   progCap bytes: program bytes, then 32-byte compiled descriptors
+ *   program   progCap bytes: program bytes, then 32-byte compiled descriptors, prepared
+ *             DFA tables / first-byte sets / folded needles, then the Pike scratch
  *   times     outCap × i64                               match timestamps (ns since epoch)
  *   lineNos   outCap × u32                               1-based line numbers
  *   offsets   outCap × OFFSET_STRIDE × i32               see src/scan/types.ts
@@ -34,27 +36,61 @@
  * Runtime: `--runtime stub`, and nothing here allocates: no GC, no `new`, no strings.
  * No recursion and no backtracking: every loop moves a pointer forward, and the substring
  * search verifies each candidate position at most once, so a block costs O(bytes × filters
- * × longest needle) in the worst case and O(bytes) in the common one.
+ * × longest needle) in the worst case and O(bytes) in the common one; a DFA is O(bytes), a
+ * Pike program O(bytes × instructions).
  */
 import {
   ABI_VERSION,
+  ASSERT_BEGIN_LINE,
+  ASSERT_BEGIN_TEXT,
+  ASSERT_END_LINE,
+  ASSERT_END_TEXT,
+  ASSERT_NOT_WORD_BOUNDARY,
+  ASSERT_WORD_BOUNDARY,
+  AUTOMATON_DFA,
+  AUTOMATON_HEADER_BYTES,
+  AUTOMATON_PIKE,
   DESC_BYTES,
+  DFA_DEAD,
+  DFA_MATCH,
   FILTER_OP_CONTAINS,
+  FILTER_OP_CONTAINS_FOLD,
   FILTER_OP_NOT_CONTAINS,
+  FILTER_OP_NOT_CONTAINS_FOLD,
+  FILTER_OP_NOT_REGEX,
+  FILTER_OP_REGEX,
   INPUT_PAD,
   MATCH_OP_EQ,
   MATCH_OP_NEQ,
+  MATCH_OP_NOT_REGEX,
+  MATCH_OP_REGEX,
   OFFSET_STRIDE,
   OFF_FIELD0_START,
   OFF_LINE_START,
   OFF_MSG_END,
   OFF_MSG_START,
   OFF_TIME_END,
+  OP_ASSERT,
+  OP_BYTE,
+  OP_FAIL,
+  OP_MATCH,
+  OP_NOP,
+  OP_SAVE,
+  OP_SPLIT,
+  PIKE_FLAG_ANCHOR_END,
+  PIKE_FLAG_ANCHOR_START,
+  PIKE_SCRATCH_BYTES_PER_INST,
+  PROGRAM_ERR_AUTOMATON_KIND,
+  PROGRAM_ERR_AUTOMATON_SIZE,
+  PROGRAM_ERR_DFA_CLASS,
+  PROGRAM_ERR_DFA_STATE,
   PROGRAM_ERR_FIELD_COUNT,
   PROGRAM_ERR_FIELD_INDEX,
   PROGRAM_ERR_MAGIC,
   PROGRAM_ERR_NO_ROOM,
   PROGRAM_ERR_OP,
+  PROGRAM_ERR_PIKE_INST,
+  PROGRAM_ERR_PIKE_TARGET,
   PROGRAM_ERR_TRUNCATED,
   PROGRAM_HEADER_BYTES,
   PROGRAM_MAGIC,
@@ -66,6 +102,8 @@ import {
   REASON_WRONG_FIELD_COUNT,
 } from './constants';
 import { byteRank, findByte, memEq } from './bytes';
+import { checkPike, containsFold, dfaAccel, dfaBytes, dfaEotOff, dfaMatch, dfaMatchRow, dfaStartRow, initUtf8Decode, loadDfa, PIKE_FIRST_BYTES, pikeFirstBytes, pikeInsts, pikeMatch, prepareFold } from './regex';
+export { utf8Decode } from './regex';
 import { parseTimestamp, tsEnd, tsNs } from './timestamp';
 
 // ---------------------------------------------------------------------------------------
@@ -143,22 +181,112 @@ let gNMatchers: i32 = 0;
 let gNFilters: i32 = 0;
 /** Compiled descriptors: matchers then filters, DESC_BYTES each. */
 let gDesc: usize = 0;
-/** True when some filter can never hold (`notContains ""`), or the window is empty: nothing matches. */
+/** True when some test can never hold (`notContains ""`, a regex whose DFA starts dead…), or the window is empty: nothing matches. */
 let gNever = false;
+/** Pike VM scratch (`PIKE_SCRATCH_BYTES_PER_INST` × the largest Pike program), shared by every Pike test: one runs at a time. */
+let gPikeScratch: usize = 0;
 
-// Matcher descriptor: u32 field, u32 op, u32 ptr, u32 len.
-// Filter descriptor:  u32 op, u32 ptr, u32 len, u32 rarePosA, u32 rarePosB.
+// A compiled descriptor is 8 u32 words: [0] test kind, [1] negate (0/1), [2] field (matchers),
+// then per kind:
+//   T_EQ        [3] value ptr, [4] len
+//   T_CONTAINS  [3] needle ptr, [4] len, [5] rarePosA, [6] rarePosB
+//   T_FOLD      [3] folded needle ptr (its OR mask follows it), [4] len, [5] rarePosA, [6] rarePosB
+//   T_DFA       [3] start row address, [4] match row address, [5] classes ptr, [6] end-of-text offset,
+//               [7] start-state accelerator address (0: none)
+//   T_PIKE      [3] instructions ptr, [4] nInsts, [5] start, [6] flags, [7] first-byte set address (0: none)
+const T_EQ: u32 = 0;
+const T_CONTAINS: u32 = 1;
+const T_FOLD: u32 = 2;
+const T_DFA: u32 = 3;
+const T_PIKE: u32 = 4;
+
+@inline function align8(p: usize): usize {
+  return (p + 7) & ~(<usize>7);
+}
+
+// Results of loadAutomaton: the next free byte of the program area, the largest Pike program.
+let lCursor: usize = 0;
+let lMaxPike: u32 = 0;
+
+/**
+ * Loads the automaton payload `[p, p + n)` into descriptor `d` (words 0 and 3..6), writing
+ * any table at `lCursor` (below `limit`) and advancing it. Returns 0 or a `PROGRAM_ERR_*`.
+ */
+function loadAutomaton(p: usize, n: usize, d: usize, limit: usize): i32 {
+  if (n < <usize>AUTOMATON_HEADER_BYTES) return PROGRAM_ERR_AUTOMATON_SIZE;
+  const kind = load<u32>(p);
+  if (kind == AUTOMATON_DFA) {
+    const r = loadDfa(p, n, lCursor, limit);
+    if (r != 0) return r;
+    store<u32>(d, T_DFA);
+    store<u32>(d, <u32>dfaStartRow, 12);
+    store<u32>(d, <u32>dfaMatchRow, 16);
+    store<u32>(d, <u32>(p + AUTOMATON_HEADER_BYTES), 20);
+    store<u32>(d, <u32>dfaEotOff, 24);
+    store<u32>(d, <u32>dfaAccel, 28);
+    lCursor = align8(lCursor + dfaBytes);
+    return 0;
+  }
+  if (kind == AUTOMATON_PIKE) {
+    const r = checkPike(p, n);
+    if (r != 0) return r;
+    initUtf8Decode();
+    store<u32>(d, T_PIKE);
+    store<u32>(d, <u32>(p + AUTOMATON_HEADER_BYTES), 12);
+    store<u32>(d, pikeInsts, 16);
+    store<u32>(d, load<u32>(p, 8), 20);
+    store<u32>(d, load<u32>(p, 12), 24);
+    // Room for its first-byte set, filled once the scratch is placed (end of setProgram).
+    if (<u64>lCursor + <u64>PIKE_FIRST_BYTES > <u64>limit) return PROGRAM_ERR_NO_ROOM;
+    store<u32>(d, <u32>lCursor, 28);
+    lCursor += PIKE_FIRST_BYTES;
+    if (pikeInsts > lMaxPike) lMaxPike = pikeInsts;
+    return 0;
+  }
+  return PROGRAM_ERR_AUTOMATON_KIND;
+}
+
+/** True when descriptor `d`'s automaton can never match (`DEAD`) or always does (`MATCH`), resp. */
+@inline function automatonStartsIn(d: usize, state: u32): bool {
+  if (load<u32>(d) != T_DFA) return false;
+  const start = <usize>load<u32>(d, 12);
+  const matchRow = <usize>load<u32>(d, 16);
+  return state == DFA_MATCH ? start == matchRow : start < matchRow;
+}
+
+/** The positions of the two rarest bytes of the `n`-byte needle at `p`, packed `a | b << 16` (`a < b`; both 0 when `n < 2`). */
+function rarePositions(p: usize, n: u32): u32 {
+  if (n < 2) return 0;
+  let a: u32 = 0;
+  let ra: i32 = 1 << 30;
+  for (let k: u32 = 0; k < n; k++) {
+    const r = byteRank(load<u8>(p + k));
+    if (r < ra) { ra = r; a = k; }
+  }
+  let rb: i32 = 1 << 30;
+  let b: u32 = a == 0 ? 1 : 0;
+  for (let k: u32 = 0; k < n; k++) {
+    if (k == a) continue;
+    const r = byteRank(load<u8>(p + k));
+    if (r < rb) { rb = r; b = k; }
+  }
+  if (a > b) { const t = a; a = b; b = t; }
+  return a | (b << 16);
+}
 
 /**
  * Compiles the `len` program bytes at `progPtr()` into descriptors stored right after
- * them (the program area must hold `len` rounded up to 8 plus 32 bytes per item).
- * Returns 0 or a negative `PROGRAM_ERR_*`.
+ * them, followed by what the tests need prepared (premultiplied DFA tables, folded needles,
+ * Pike scratch); the program area must hold `programAreaBytes()` (TS) bytes.
+ * Returns 0 or a negative `PROGRAM_ERR_*`: every count, length, op, state id, class id and
+ * instruction target is checked, so no program makes the scan read outside its regions.
  */
 export function setProgram(len: i32): i32 {
   gProgLoaded = false;
   if (len < PROGRAM_HEADER_BYTES || len > gProgCap || (len & 3) != 0) return PROGRAM_ERR_TRUNCATED;
   const base = gProg;
   const end = base + <usize>len;
+  const limit = base + <usize>gProgCap;
   if (load<u32>(base) != PROGRAM_MAGIC) return PROGRAM_ERR_MAGIC;
   const fieldCount = load<u32>(base, 4);
   if (fieldCount != 2 && fieldCount != 3) return PROGRAM_ERR_FIELD_COUNT;
@@ -167,8 +295,10 @@ export function setProgram(len: i32): i32 {
   const nm = load<u32>(base, 24);
   const nf = load<u32>(base, 28);
   if (nm > 0xffff || nf > 0xffff) return PROGRAM_ERR_TRUNCATED;
-  const desc = (end + 7) & ~(<usize>7);
-  if (desc + <usize>(nm + nf) * DESC_BYTES > base + <usize>gProgCap) return PROGRAM_ERR_NO_ROOM;
+  const desc = align8(end);
+  if (desc + <usize>(nm + nf) * DESC_BYTES > limit) return PROGRAM_ERR_NO_ROOM;
+  lCursor = desc + <usize>(nm + nf) * DESC_BYTES;
+  lMaxPike = 0;
   let p = base + PROGRAM_HEADER_BYTES;
   let d = desc;
   let never = startNs > endNs;
@@ -179,12 +309,21 @@ export function setProgram(len: i32): i32 {
     const n = load<u32>(p, 8);
     p += 12;
     if (field >= fieldCount) return PROGRAM_ERR_FIELD_INDEX;
-    if (op != MATCH_OP_EQ && op != MATCH_OP_NEQ) return PROGRAM_ERR_OP;
+    if (op > MATCH_OP_NOT_REGEX) return PROGRAM_ERR_OP;
     if (<u64>p + <u64>n > <u64>end) return PROGRAM_ERR_TRUNCATED;
-    store<u32>(d, field);
-    store<u32>(d, op, 4);
-    store<u32>(d, <u32>p, 8);
-    store<u32>(d, n, 12);
+    store<u32>(d, field, 8);
+    if (op == MATCH_OP_EQ || op == MATCH_OP_NEQ) {
+      store<u32>(d, T_EQ);
+      store<u32>(d, op == MATCH_OP_NEQ ? 1 : 0, 4);
+      store<u32>(d, <u32>p, 12);
+      store<u32>(d, n, 16);
+    } else {
+      const r = loadAutomaton(p, n, d, limit);
+      if (r != 0) return r;
+      const negate = op == MATCH_OP_NOT_REGEX;
+      store<u32>(d, negate ? 1 : 0, 4);
+      if (automatonStartsIn(d, negate ? DFA_MATCH : DFA_DEAD)) never = true;
+    }
     d += DESC_BYTES;
     p = (p + <usize>n + 3) & ~(<usize>3);
   }
@@ -193,36 +332,49 @@ export function setProgram(len: i32): i32 {
     const op = load<u32>(p);
     const n = load<u32>(p, 4);
     p += 8;
-    if (op != FILTER_OP_CONTAINS && op != FILTER_OP_NOT_CONTAINS) return PROGRAM_ERR_OP;
+    if (op > FILTER_OP_NOT_REGEX) return PROGRAM_ERR_OP;
     if (<u64>p + <u64>n > <u64>end) return PROGRAM_ERR_TRUNCATED;
-    if (n == 0 && op == FILTER_OP_NOT_CONTAINS) never = true;
-    // The two rarest bytes of the needle drive the SIMD candidate filter.
-    let a: u32 = 0;
-    let b: u32 = 0;
-    if (n > 1) {
-      let ra: i32 = 1 << 30;
-      for (let k: u32 = 0; k < n; k++) {
-        const r = byteRank(load<u8>(p + k));
-        if (r < ra) { ra = r; a = k; }
+    store<u32>(d, 0, 8);
+    if (op == FILTER_OP_REGEX || op == FILTER_OP_NOT_REGEX) {
+      const r = loadAutomaton(p, n, d, limit);
+      if (r != 0) return r;
+      const negate = op == FILTER_OP_NOT_REGEX;
+      store<u32>(d, negate ? 1 : 0, 4);
+      if (automatonStartsIn(d, negate ? DFA_MATCH : DFA_DEAD)) never = true;
+    } else {
+      const negate = op == FILTER_OP_NOT_CONTAINS || op == FILTER_OP_NOT_CONTAINS_FOLD;
+      if (n == 0 && negate) never = true;
+      let needle = p;
+      if (op == FILTER_OP_CONTAINS_FOLD || op == FILTER_OP_NOT_CONTAINS_FOLD) {
+        // The folded needle and its OR mask, 2n bytes; the program bytes stay as JS wrote them.
+        if (<u64>lCursor + (<u64>n << 1) > <u64>limit) return PROGRAM_ERR_NO_ROOM;
+        needle = lCursor;
+        prepareFold(p, n, needle);
+        lCursor = align8(lCursor + (<usize>n << 1));
+        store<u32>(d, T_FOLD);
+      } else {
+        store<u32>(d, T_CONTAINS);
       }
-      let rb: i32 = 1 << 30;
-      b = a == 0 ? 1 : 0;
-      for (let k: u32 = 0; k < n; k++) {
-        if (k == a) continue;
-        const r = byteRank(load<u8>(p + k));
-        if (r < rb) { rb = r; b = k; }
-      }
-      if (a > b) { const t = a; a = b; b = t; }
+      // The two rarest bytes of the needle drive the SIMD candidate filter.
+      const ab = rarePositions(needle, n);
+      store<u32>(d, negate ? 1 : 0, 4);
+      store<u32>(d, <u32>needle, 12);
+      store<u32>(d, n, 16);
+      store<u32>(d, ab & 0xffff, 20);
+      store<u32>(d, ab >> 16, 24);
     }
-    store<u32>(d, op);
-    store<u32>(d, <u32>p, 4);
-    store<u32>(d, n, 8);
-    store<u32>(d, a, 12);
-    store<u32>(d, b, 16);
     d += DESC_BYTES;
     p = (p + <usize>n + 3) & ~(<usize>3);
   }
   if (p != end) return PROGRAM_ERR_TRUNCATED; // the encoder pads every item, so len is a multiple of 4
+  if (<u64>lCursor + <u64>lMaxPike * <u64>PIKE_SCRATCH_BYTES_PER_INST > <u64>limit) return PROGRAM_ERR_NO_ROOM;
+  gPikeScratch = lCursor;
+  for (let k: u32 = 0; k < nm + nf; k++) {
+    const dk = desc + <usize>k * DESC_BYTES;
+    if (load<u32>(dk) != T_PIKE) continue;
+    const bitmap = <usize>load<u32>(dk, 28);
+    if (!pikeFirstBytes(<usize>load<u32>(dk, 12), load<u32>(dk, 16), load<u32>(dk, 20), bitmap, gPikeScratch)) store<u32>(dk, 0, 28);
+  }
   gFieldCount = <i32>fieldCount;
   gStartNs = startNs;
   gEndNs = endNs;
@@ -259,6 +411,18 @@ function contains(s: usize, e: usize, needle: usize, n: usize, a: usize, b: usiz
     i += 16;
   }
   return false;
+}
+
+/** Whether the test of descriptor `d` holds on the bytes `[s, e)`, before its negation. */
+function holds(d: usize, s: usize, e: usize): bool {
+  const kind = load<u32>(d);
+  const a = <usize>load<u32>(d, 12);
+  const b = <usize>load<u32>(d, 16);
+  if (kind == T_CONTAINS) return contains(s, e, a, b, <usize>load<u32>(d, 20), <usize>load<u32>(d, 24));
+  if (kind == T_EQ) return e - s == b && memEq(s, a, b);
+  if (kind == T_DFA) return dfaMatch(s, e, a, b, <usize>load<u32>(d, 20), <usize>load<u32>(d, 24), <usize>load<u32>(d, 28));
+  if (kind == T_FOLD) return containsFold(s, e, a, b, <usize>load<u32>(d, 20), <usize>load<u32>(d, 24));
+  return pikeMatch(s, e, a, <u32>b, load<u32>(d, 20), load<u32>(d, 24), gPikeScratch, <usize>load<u32>(d, 28));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -405,16 +569,13 @@ export function scan(off: i32, len: i32, final: i32, lineBase: i32, maxLine: i32
     const f2s = pipe1 + 1;
     const f2e = close;
     let ok = true;
+    // Matchers, then filters, each in program order (the planner puts the cheapest first).
     for (let k = 0; k < nm; k++) {
       const d = mdesc + <usize>k * DESC_BYTES;
-      const field = load<u32>(d);
-      const op = load<u32>(d, 4);
-      const vp = <usize>load<u32>(d, 8);
-      const vn = <usize>load<u32>(d, 12);
+      const field = load<u32>(d, 8);
       const fs = field == 0 ? f0s : field == 1 ? f1s : f2s;
       const fe = field == 0 ? f0e : field == 1 ? f1e : f2e;
-      const eq = fe - fs == vn && memEq(fs, vp, vn);
-      if (eq != (op == MATCH_OP_EQ)) {
+      if (holds(d, fs, fe) == (load<u32>(d, 4) != 0)) {
         ok = false;
         break;
       }
@@ -424,9 +585,7 @@ export function scan(off: i32, len: i32, final: i32, lineBase: i32, maxLine: i32
     if (ms > e) ms = e;
     for (let k = 0; k < nf; k++) {
       const d = fdesc + <usize>k * DESC_BYTES;
-      const op = load<u32>(d);
-      const has = contains(ms, e, <usize>load<u32>(d, 4), <usize>load<u32>(d, 8), <usize>load<u32>(d, 12), <usize>load<u32>(d, 16));
-      if (has != (op == FILTER_OP_CONTAINS)) {
+      if (holds(d, ms, e) == (load<u32>(d, 4) != 0)) {
         ok = false;
         break;
       }
@@ -482,3 +641,42 @@ export function matchOpEq(): i32 { return MATCH_OP_EQ; }
 export function matchOpNeq(): i32 { return MATCH_OP_NEQ; }
 export function filterOpContains(): i32 { return FILTER_OP_CONTAINS; }
 export function filterOpNotContains(): i32 { return FILTER_OP_NOT_CONTAINS; }
+export function matchOpRegex(): i32 { return MATCH_OP_REGEX; }
+export function matchOpNotRegex(): i32 { return MATCH_OP_NOT_REGEX; }
+export function filterOpContainsFold(): i32 { return FILTER_OP_CONTAINS_FOLD; }
+export function filterOpNotContainsFold(): i32 { return FILTER_OP_NOT_CONTAINS_FOLD; }
+export function filterOpRegex(): i32 { return FILTER_OP_REGEX; }
+export function filterOpNotRegex(): i32 { return FILTER_OP_NOT_REGEX; }
+export function automatonHeaderBytes(): i32 { return AUTOMATON_HEADER_BYTES; }
+export function automatonDfa(): i32 { return AUTOMATON_DFA; }
+export function automatonPike(): i32 { return AUTOMATON_PIKE; }
+export function pikeFlagAnchorStart(): i32 { return PIKE_FLAG_ANCHOR_START; }
+export function pikeFlagAnchorEnd(): i32 { return PIKE_FLAG_ANCHOR_END; }
+export function pikeScratchBytesPerInst(): i32 { return PIKE_SCRATCH_BYTES_PER_INST; }
+export function dfaDead(): i32 { return DFA_DEAD; }
+export function dfaMatchState(): i32 { return DFA_MATCH; }
+export function opByte(): i32 { return OP_BYTE; }
+export function opSplit(): i32 { return OP_SPLIT; }
+export function opSave(): i32 { return OP_SAVE; }
+export function opAssert(): i32 { return OP_ASSERT; }
+export function opMatch(): i32 { return OP_MATCH; }
+export function opFail(): i32 { return OP_FAIL; }
+export function opNop(): i32 { return OP_NOP; }
+export function assertBeginLine(): i32 { return ASSERT_BEGIN_LINE; }
+export function assertEndLine(): i32 { return ASSERT_END_LINE; }
+export function assertBeginText(): i32 { return ASSERT_BEGIN_TEXT; }
+export function assertEndText(): i32 { return ASSERT_END_TEXT; }
+export function assertWordBoundary(): i32 { return ASSERT_WORD_BOUNDARY; }
+export function assertNotWordBoundary(): i32 { return ASSERT_NOT_WORD_BOUNDARY; }
+export function programErrMagic(): i32 { return PROGRAM_ERR_MAGIC; }
+export function programErrTruncated(): i32 { return PROGRAM_ERR_TRUNCATED; }
+export function programErrFieldCount(): i32 { return PROGRAM_ERR_FIELD_COUNT; }
+export function programErrFieldIndex(): i32 { return PROGRAM_ERR_FIELD_INDEX; }
+export function programErrOp(): i32 { return PROGRAM_ERR_OP; }
+export function programErrNoRoom(): i32 { return PROGRAM_ERR_NO_ROOM; }
+export function programErrAutomatonKind(): i32 { return PROGRAM_ERR_AUTOMATON_KIND; }
+export function programErrAutomatonSize(): i32 { return PROGRAM_ERR_AUTOMATON_SIZE; }
+export function programErrDfaClass(): i32 { return PROGRAM_ERR_DFA_CLASS; }
+export function programErrDfaState(): i32 { return PROGRAM_ERR_DFA_STATE; }
+export function programErrPikeInst(): i32 { return PROGRAM_ERR_PIKE_INST; }
+export function programErrPikeTarget(): i32 { return PROGRAM_ERR_PIKE_TARGET; }

@@ -109,7 +109,8 @@ describe('CLI errors', () => {
     ['unknown command', ['frob'], /unknown command "frob"/],
     ['no command', [], /missing command/],
     ['metric query', ['query', 'count_over_time(pod{namespace="a"}[5m])'], /not supported yet: function count_over_time\(\)/],
-    ['bad regex points into the pattern', ['query', 'pod{namespace="a"} |~ "(x"'], /INVALID_REGEX\]\n1:23: invalid regex "\(x": missing \)/],
+    ['bad regex points into the pattern', ['query', 'pod{namespace="a"} |~ "(x"'], /INVALID_REGEX\]\n1:24: invalid regex "\(x": missing closing \): `\(x`/],
+    ['look-ahead is not RE2', ['query', 'pod{namespace="a"} |~ "ab(?=x)"'], /INVALID_REGEX\]\n1:26: invalid regex "ab\(\?=x\)": invalid or unsupported Perl syntax: `\(\?=`\n.*\n {27}\^{5}/],
   ];
   it.each(cases)('%s → exit 2', async (_name, args, pattern) => {
     const r = await run(args);

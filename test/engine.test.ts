@@ -207,41 +207,48 @@ describe('sources, plans and cancellation', () => {
     const plan = await store.explain('pod{namespace="shop", container!="istio-proxy", pod=~"api-.*"} |= "GET" !~ "healthz"', { ...WINDOW, limit: 10, direction: 'backward' });
     expect(JSON.parse(JSON.stringify(plan)) as LogQueryPlan).toEqual(plan);
     expect(plan.program).toEqual({
-      version: 1,
+      version: 2,
       fieldCount: 3,
       startNs: '1727182800000000000',
       endNs: '1727193600000000000',
-      labelMatchers: [{ field: 2, op: 'neq', value: 'istio-proxy' }],
+      labelMatchers: [
+        { field: 2, op: 'neq', value: 'istio-proxy' },
+        { field: 1, op: 'regex', pattern: 'api-.*', automaton: { engine: 'dfa', size: expect.any(Number) } },
+      ],
       lineFilters: [
         { op: 'contains', needle: 'GET' },
         { op: 'notContains', needle: 'healthz', fromRegex: 'healthz' },
       ],
     });
-    expect(plan.postFilters).toEqual([{ kind: 'LabelRegex', label: 'pod', field: 1, pattern: 'api-.*', negate: false }]);
     expect(plan.files.map((f) => f.path)).toEqual(['pod/shop/2024-09-24_13.log', 'pod/shop/2024-09-24_14.log', 'pod/shop/2024-09-24_15.log']);
     expect(plan.limit).toBe(10);
   });
 
-  const regexPlans: [string, object[], object[]][] = [
-    ['|~ "error"', [{ op: 'contains', needle: 'error', fromRegex: 'error' }], []],
-    ['!~ "결제"', [{ op: 'notContains', needle: '결제', fromRegex: '결제' }], []],
-    ['|~ "user/[0-9]+"', [{ op: 'contains', needle: 'user/', fromRegex: 'user/[0-9]+' }], [{ kind: 'LineRegex', pattern: 'user/[0-9]+', negate: false }]],
-    ['!~ "user/[0-9]+"', [], [{ kind: 'LineRegex', pattern: 'user/[0-9]+', negate: true }]],
-    ['|~ "(?i)error"', [], [{ kind: 'LineRegex', pattern: '(?i)error', negate: false }]],
-    ['|~ "GET|POST"', [], [{ kind: 'LineRegex', pattern: 'GET|POST', negate: false }]],
-    ['|~ "a.b"', [], [{ kind: 'LineRegex', pattern: 'a.b', negate: false }]],
+  const dfa = (pattern: string, op = 'regex') => ({ op, pattern, automaton: { engine: 'dfa', size: expect.any(Number) } });
+  const regexPlans: [string, object[]][] = [
+    ['|~ "error"', [{ op: 'contains', needle: 'error', fromRegex: 'error' }]],
+    ['!~ "결제"', [{ op: 'notContains', needle: '결제', fromRegex: '결제' }]],
+    ['|~ "user/[0-9]+"', [{ op: 'contains', needle: 'user/', fromRegex: 'user/[0-9]+' }, dfa('user/[0-9]+')]],
+    ['!~ "user/[0-9]+"', [dfa('user/[0-9]+', 'notRegex')]],
+    ['|~ "(?i)error"', [{ op: 'contains', needle: 'error', caseInsensitive: true, fromRegex: '(?i)error' }]],
+    ['!~ "(?i)ERROR"', [{ op: 'notContains', needle: 'error', caseInsensitive: true, fromRegex: '(?i)ERROR' }]],
+    ['|~ "(?i)disk"', [dfa('(?i)disk')]], // k also folds to U+212A: no ASCII fast path
+    ['|~ "GET|POST"', [dfa('GET|POST')]],
+    ['|~ "a.b"', [dfa('a.b')]],
+    ['|~ `\\bfoo\\b`', [{ op: 'contains', needle: 'foo', fromRegex: '\\bfoo\\b' }, dfa('\\bfoo\\b')]],
+    // Cheapest first: literal, folded literal, then automata; the result is the same as source order.
+    ['|~ "a.b" |~ "(?i)error" |= "x"', [{ op: 'contains', needle: 'x' }, { op: 'contains', needle: 'error', caseInsensitive: true, fromRegex: '(?i)error' }, dfa('a.b')]],
   ];
-  it.each(regexPlans)('plans %s with kernel prefilters only where they are exact or required', async (filter, kernel, post) => {
+  it.each(regexPlans)('plans %s with literal fast paths and prefilters where they are exact or required', async (filter, kernel) => {
     const plan = await store.explain(`pod{namespace="shop"} ${filter}`, WINDOW);
     expect(plan.program.lineFilters).toEqual(kernel);
-    expect(plan.postFilters).toEqual(post);
   });
 
   it('prefiltered and plain regex filters return what RE2 alone returns (reference)', async () => {
     for (const f of ['|~ "user/[0-9]+"', '|~ "error"', '!~ "error"', '|~ "api/v1/[a-z]+"', '|= "GET" |~ `/api/v1/[a-z]+\\b`']) {
       const q = `pod{namespace=~".*"} ${f}`;
       const plan = await store.explain(q, WINDOW);
-      expect(plan.program.lineFilters.some((l) => l.fromRegex !== undefined), q).toBe(true);
+      expect(plan.program.lineFilters.some((l) => 'needle' in l && l.fromRegex !== undefined), q).toBe(true);
       const ref = referenceQuery(FIXTURE_STORE, parseQuery(q), parseTime(WINDOW.start), parseTime(WINDOW.end));
       expect(ref.length, q).toBeGreaterThan(0);
       expect(tableLines(await store.query(q, WINDOW)), q).toEqual(ref.map((r) => `${r.raw}[${r.labels.join('|')}] ${r.line}`));

@@ -15,12 +15,16 @@ import { LetheQLError, QueryError, type Span } from '../errors.js';
 import { fieldCount, fieldNames, LOG_TYPES, isLogType, type LogType } from '../model.js';
 import type { Expr, LabelMatcher, MatchOp, VectorSelector } from '../query/ast.js';
 import { printQuery } from '../query/index.js';
+import type { ParsedRegex } from '../regex/ast.js';
+import { INST_WORDS } from '../regex/automaton.js';
 import { RegexSyntaxError, type RegexEngine } from '../regex/engine.js';
-import { requiredLiteral } from '../regex/literals.js';
+import { compileForKernel, compileRegex } from '../regex/index.js';
+import { analyseLiterals } from '../regex/prefilter.js';
+import { parseRegex } from '../regex/syntax.js';
 import { selectFiles } from '../store/catalog.js';
 import type { ChunkSource } from '../store/types.js';
 import { formatRfc3339, NS_PER_HOUR, NS_PER_MS, parseDuration, parseTime, type TimeInput } from '../time.js';
-import type { KernelLabelMatcher, KernelLineFilter, KernelProgram } from './program.js';
+import type { AutomatonSummary, KernelLabelMatcher, KernelLineFilter, KernelProgram } from './program.js';
 
 /** Result order: `forward` is oldest first (the default), `backward` newest first. */
 export type Direction = 'forward' | 'backward';
@@ -199,23 +203,31 @@ export function toLogicalLogQuery(expr: Expr): LogicalLogQuery {
   return { selector, logType: name, rangeNs, offsetNs: BigInt(offsetMs) * NS_PER_MS };
 }
 
-/** Compiles a pattern with the engine to validate it, turning syntax errors into spanned query errors. */
-function validateRegex(engine: RegexEngine | null, pattern: string, valueSpan: Span, what: string): void {
-  if (!engine) {
-    throw new QueryError('NOT_SUPPORTED', `not supported yet: ${what} in this build (no regex engine is loaded)`, valueSpan);
-  }
+/**
+ * Parses a pattern (RE2 syntax, `src/regex/syntax.ts`), turning syntax errors into query
+ * errors. The span points at the offending part of the pattern when the string literal has
+ * no escapes (so pattern offsets are query columns), and at the whole literal otherwise.
+ */
+function parsePattern(pattern: string, valueSpan: Span): ParsedRegex {
   try {
-    engine.compile(pattern);
+    return parseRegex(pattern);
   } catch (e) {
-    if (e instanceof RegexSyntaxError) {
-      throw new QueryError('INVALID_REGEX', `invalid regex ${JSON.stringify(pattern)}: ${e.message}`, valueSpan);
+    if (!(e instanceof RegexSyntaxError)) throw e;
+    let span = valueSpan;
+    const width = valueSpan.end.offset - valueSpan.start.offset;
+    if (e.offset !== null && valueSpan.start.line === valueSpan.end.line && width === pattern.length + 2) {
+      const at = (k: number) => ({ offset: valueSpan.start.offset + 1 + k, line: valueSpan.start.line, column: valueSpan.start.column + 1 + k });
+      span = { start: at(e.offset), end: at(pattern.length) };
     }
-    throw e;
+    throw new QueryError('INVALID_REGEX', `invalid regex ${JSON.stringify(pattern)}: ${e.message}`, span);
   }
 }
 
-/** A pattern with no RE2 metacharacter is a plain literal (flags need `(`, classes `[`, escapes `\\`). */
-const PLAIN_LITERAL = /^[^\\.+*?()|[\]{}^$]+$/;
+/** How the kernel will run a pattern (for `explain()`); the encoder compiles it again, from cache. */
+function automatonSummary(pattern: string, fullMatch: boolean): AutomatonSummary {
+  const a = compileForKernel(pattern, { fullMatch });
+  return a.kind === 'dfa' ? { engine: 'dfa', size: a.dfa.stateCount } : { engine: 'pike', size: a.prog.insts.length / INST_WORDS };
+}
 
 /** Shorter required literals filter too little to pay for an extra kernel pass. */
 const MIN_PREFILTER_BYTES = 3;
@@ -227,25 +239,40 @@ export function anchored(pattern: string): string {
 
 interface Compiled {
   program: KernelProgram;
-  postFilters: PostFilter[];
   targetMatchers: LabelMatcher[];
 }
 
-function compileSelector(q: LogicalLogQuery, win: { startNs: bigint; endNs: bigint }, engine: RegexEngine | null): Compiled {
+/**
+ * Relative cost of a kernel test, for ordering: bytes compare, then literal search, then
+ * ASCII-folded search, then a DFA, then the Pike VM. All tests are conjunctive and pure, so
+ * any order selects exactly the lines that left-to-right evaluation selects; running the
+ * cheap ones first means the expensive ones see fewer lines.
+ */
+function matcherCost(m: KernelLabelMatcher): number {
+  return !('automaton' in m) ? 0 : m.automaton.engine === 'dfa' ? 1 : 2;
+}
+function filterCost(f: KernelLineFilter): number {
+  if (!('automaton' in f)) return f.caseInsensitive ? 1 : 0;
+  return f.automaton.engine === 'dfa' ? 2 : 3;
+}
+function byCost<T>(items: T[], cost: (t: T) => number): T[] {
+  return items.map((item, i) => ({ item, i, c: cost(item) })).sort((a, b) => a.c - b.c || a.i - b.i).map((x) => x.item);
+}
+
+function compileSelector(q: LogicalLogQuery, win: { startNs: bigint; endNs: bigint }): Compiled {
   const names = fieldNames(q.logType);
   const target = names[0]!;
   const labelMatchers: KernelLabelMatcher[] = [];
-  const postFilters: PostFilter[] = [];
   const targetMatchers: LabelMatcher[] = [];
   for (const m of q.selector.matchers) {
-    if (m.op === '=~' || m.op === '!~') validateRegex(engine, anchored(m.value), m.valueSpan, 'regex label matchers');
+    if (m.op === '=~' || m.op === '!~') parsePattern(anchored(m.value), m.valueSpan);
     if (m.name === target) {
       targetMatchers.push(m);
       continue;
     }
     const field = names.indexOf(m.name);
     if (m.op === '=' || m.op === '!=') labelMatchers.push({ field, op: m.op === '=' ? 'eq' : 'neq', value: m.value });
-    else postFilters.push({ kind: 'LabelRegex', label: m.name, field, pattern: m.value, negate: m.op === '!~' });
+    else labelMatchers.push({ field, op: m.op === '=~' ? 'regex' : 'notRegex', pattern: m.value, automaton: automatonSummary(m.value, true) });
   }
   const lineFilters: KernelLineFilter[] = [];
   for (const f of q.selector.lineFilters) {
@@ -253,37 +280,39 @@ function compileSelector(q: LogicalLogQuery, win: { startNs: bigint; endNs: bigi
       lineFilters.push({ op: f.op === '|=' ? 'contains' : 'notContains', needle: f.value });
       continue;
     }
-    validateRegex(engine, f.value, f.valueSpan, 'regex line filters');
-    if (PLAIN_LITERAL.test(f.value)) {
-      // A regex without metacharacters matches exactly the lines that contain it.
-      lineFilters.push({ op: f.op === '|~' ? 'contains' : 'notContains', needle: f.value, fromRegex: f.value });
+    const positive = f.op === '|~';
+    const lit = analyseLiterals(parsePattern(f.value, f.valueSpan), MIN_PREFILTER_BYTES);
+    if (lit.exact !== null) {
+      // The regex matches exactly the lines that contain this literal.
+      lineFilters.push({ op: positive ? 'contains' : 'notContains', needle: lit.exact, fromRegex: f.value });
       continue;
     }
-    postFilters.push({ kind: 'LineRegex', pattern: f.value, negate: f.op === '!~' });
-    const required = f.op === '|~' ? requiredLiteral(f.value, MIN_PREFILTER_BYTES) : null;
-    // Every match contains `required` (literals.ts's no-false-negative contract), so the
-    // kernel may drop lines without it before RE2 sees them; RE2 still decides on the rest.
-    if (required !== null) lineFilters.push({ op: 'contains', needle: required, fromRegex: f.value });
+    if (lit.foldedAscii !== null) {
+      lineFilters.push({ op: positive ? 'contains' : 'notContains', needle: lit.foldedAscii, caseInsensitive: true, fromRegex: f.value });
+      continue;
+    }
+    // Every match contains `required` (prefilter.ts's no-false-negative contract), so the
+    // kernel may drop lines without it before the automaton runs; the automaton decides the rest.
+    if (positive && lit.required !== null) lineFilters.push({ op: 'contains', needle: lit.required, fromRegex: f.value });
+    lineFilters.push({ op: positive ? 'regex' : 'notRegex', pattern: f.value, automaton: automatonSummary(f.value, false) });
   }
-  // All filters are conjunctive, so running the literal ones in the kernel before the
-  // regex ones after it selects exactly the lines that left-to-right evaluation selects.
   const program: KernelProgram = {
-    version: 1,
+    version: 2,
     fieldCount: fieldCount(q.logType),
     startNs: win.startNs.toString(),
     endNs: win.endNs.toString(),
-    labelMatchers,
-    lineFilters,
+    labelMatchers: byCost(labelMatchers, matcherCost),
+    lineFilters: byCost(lineFilters, filterCost),
   };
-  return { program, postFilters, targetMatchers };
+  return { program, targetMatchers };
 }
 
 /** Tests a directory name against the target matchers. */
-function targetFilter(matchers: LabelMatcher[], engine: RegexEngine | null): (t: string) => boolean {
+function targetFilter(matchers: LabelMatcher[]): (t: string) => boolean {
   const tests = matchers.map((m) => {
     if (m.op === '=') return (t: string) => t === m.value;
     if (m.op === '!=') return (t: string) => t !== m.value;
-    const re = engine!.compile(anchored(m.value));
+    const re = compileRegex(anchored(m.value));
     return m.op === '=~' ? (t: string) => re.test(t) : (t: string) => !re.test(t);
   });
   return (t) => tests.every((f) => f(t));
@@ -306,8 +335,8 @@ export async function planLogQuery(
   if (logical.rangeNs !== null && endNs - logical.rangeNs > startNs) startNs = endNs - logical.rangeNs;
   startNs -= logical.offsetNs;
   endNs -= logical.offsetNs;
-  const compiled = compileSelector(logical, { startNs, endNs }, engine);
-  const selection = await selectFiles(source, logical.logType, targetFilter(compiled.targetMatchers, engine), startNs, endNs);
+  const compiled = compileSelector(logical, { startNs, endNs });
+  const selection = await selectFiles(source, logical.logType, targetFilter(compiled.targetMatchers), startNs, endNs);
   const targets = [...new Set(selection.files.map((f) => f.target))];
   return {
     kind: 'LogQueryPlan',
@@ -321,7 +350,7 @@ export async function planLogQuery(
     skippedFiles: selection.skipped.filter((s) => s.reason === 'invalid-name').map((s) => ({ path: s.path, reason: 'invalid-name' as const })),
     filesOutOfRange: selection.skipped.filter((s) => s.reason === 'out-of-range').length,
     program: compiled.program,
-    postFilters: compiled.postFilters,
+    postFilters: [],
     regexEngine: engine?.name ?? null,
     limit: resolved.limit,
     direction: resolved.direction,
@@ -342,14 +371,21 @@ export function formatPlan(plan: LogQueryPlan): string {
   out.push('kernel:');
   out.push(`  time in [${plan.program.startNs}, ${plan.program.endNs}] ns, ${plan.program.fieldCount} bracket fields`);
   const names = fieldNames(plan.logType);
-  for (const m of plan.program.labelMatchers) out.push(`  label ${names[m.field]} ${m.op === 'eq' ? '==' : '!='} ${JSON.stringify(m.value)}`);
-  for (const f of plan.program.lineFilters) {
-    out.push(`  line ${f.op} ${JSON.stringify(f.needle)}${f.fromRegex === undefined ? '' : f.fromRegex === f.needle ? '  (the regex is a plain literal)' : `  (prefilter for ${JSON.stringify(f.fromRegex)})`}`);
+  const auto = (a: AutomatonSummary): string => (a.engine === 'dfa' ? `DFA, ${a.size} states` : `Pike VM, ${a.size} instructions`);
+  for (const m of plan.program.labelMatchers) {
+    const name = names[m.field];
+    if (!('automaton' in m)) out.push(`  label ${name} ${m.op === 'eq' ? '==' : '!='} ${JSON.stringify(m.value)}`);
+    else out.push(`  label ${name} ${m.op === 'regex' ? '=~' : '!~'} ${JSON.stringify(m.pattern)}  (anchored; ${auto(m.automaton)})`);
   }
-  out.push(`after kernel (${plan.regexEngine ?? 'no regex engine'}):`);
-  if (plan.postFilters.length === 0) out.push('  (nothing)');
-  for (const f of plan.postFilters) {
-    out.push(f.kind === 'LabelRegex' ? `  label ${f.label} ${f.negate ? '!~' : '=~'} ${JSON.stringify(f.pattern)} (anchored)` : `  line ${f.negate ? '!~' : '|~'} ${JSON.stringify(f.pattern)}`);
+  const regexes = new Set(plan.program.lineFilters.flatMap((f) => ('automaton' in f ? [f.pattern] : [])));
+  for (const f of plan.program.lineFilters) {
+    if ('automaton' in f) {
+      out.push(`  line ${f.op === 'regex' ? '|~' : '!~'} ${JSON.stringify(f.pattern)}  (${auto(f.automaton)})`);
+      continue;
+    }
+    const how = f.caseInsensitive ? ' (ASCII case-insensitive)' : '';
+    const why = f.fromRegex === undefined ? '' : regexes.has(f.fromRegex) ? `  (prefilter for ${JSON.stringify(f.fromRegex)})` : `  (the regex ${JSON.stringify(f.fromRegex)} is this literal)`;
+    out.push(`  line ${f.op}${how} ${JSON.stringify(f.needle)}${why}`);
   }
   out.push(`order:      ${plan.direction}, ties in store order; limit ${plan.limit ?? 'none'}`);
   return out.join('\n');

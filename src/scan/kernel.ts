@@ -28,7 +28,7 @@ import type { KernelProgram } from '../plan/program.js';
 import type { ChunkReader } from '../store/types.js';
 import { InternalError } from '../errors.js';
 import { KERNEL_WASM_BASE64 } from './kernel-wasm.generated.js';
-import { encodeProgram, programAreaBytes } from './program-codec.js';
+import { encodeProgram, programAreaBytes, type EncodeOptions } from './program-codec.js';
 import { OFFSET_STRIDE, type BadLine, type BadLineReason, type FileScanStats, type MatchBatch, type ScanOptions } from './types.js';
 
 /** Bad-line reason codes as the kernel reports them (0 is "not bad"). Mirrors `assembly/constants.ts`. */
@@ -41,7 +41,7 @@ export const BAD_LINE_REASON_CODES = {
 } as const satisfies Record<BadLineReason, number>;
 
 /** Version of the kernel's exports, memory map and program format this wrapper speaks. */
-export const KERNEL_ABI_VERSION = 1;
+export const KERNEL_ABI_VERSION = 2;
 /** Slack bytes after the input region (SIMD loads may read up to 16 bytes past a line). */
 export const KERNEL_INPUT_PAD = 64;
 
@@ -136,10 +136,13 @@ export class Kernel {
     return this.#x;
   }
 
-  /** Encodes `p` and loads it into the kernel; used by every later {@link scanFile}. */
-  setProgram(p: KernelProgram): void {
+  /**
+   * Encodes `p` (compiling its regexes, see {@link EncodeOptions}) and loads it into the
+   * kernel; used by every later {@link scanFile}.
+   */
+  setProgram(p: KernelProgram, opts: EncodeOptions = {}): void {
     if (this.#busy) throw new Error('Kernel.setProgram: a scan is in progress on this kernel');
-    this.#program = encodeProgram(p);
+    this.#program = encodeProgram(p, opts);
     this.#loadProgram();
   }
 

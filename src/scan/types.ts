@@ -44,7 +44,7 @@ export interface BadLine {
 export interface FileScanStats {
   bytes: number;
   lines: number;
-  /** Lines that passed the kernel program (before regex post-filters). */
+  /** Lines that passed the kernel program (window, label matchers and line filters, regexes included). */
   matched: number;
   badLines: number;
   /** The first few bad lines (at most `ScanOptions.maxBadLineSamples`). */

@@ -113,3 +113,74 @@ describe('line filters', async () => {
     expect(r2.matches).toEqual([]);
   });
 });
+
+describe('case-insensitive line filters (ASCII letters fold, other bytes exact)', async () => {
+  const k = await Kernel.load();
+  const fold = (op: 'contains' | 'notContains', needle: string): KernelLineFilter => ({ op, needle, caseInsensitive: true });
+  const foldCases: [string, KernelLineFilter[], number[]][] = [
+    ['lower-case needle', [fold('contains', 'get')], [1, 3]],
+    ['mixed-case needle', [fold('contains', 'gEt /')], [1, 3]],
+    ['notContains', [fold('notContains', 'GET')], [2, 4, 5, 6, 7]],
+    ['empty needle', [fold('contains', '')], [1, 2, 3, 4, 5, 6, 7]],
+    ['notContains empty needle matches nothing', [fold('notContains', '')], []],
+    ['single letter', [fold('contains', 'P')], [4, 6]],
+    ['single non-letter', [fold('contains', '5')], [4]],
+    ['non-ASCII bytes compare exactly', [fold('contains', 'ÜNÏ')], []],
+    ['ASCII letters fold around exact non-ASCII bytes', [fold('contains', 'üNïCöDÉ')], []],
+    ['ASCII letters fold around exact non-ASCII bytes (match)', [fold('contains', 'üNïCöDé ✓ MESSAGE')], [5]],
+    ['needle does not see the fields', [fold('contains', 'SIDECAR]')], []],
+    ['fold and exact together', [fold('contains', 'Error'), { op: 'contains', needle: 'error' }], [4]],
+  ];
+  test.each(foldCases)('%s', async (_name, lineFilters, want) => {
+    const p = program({ lineFilters });
+    k.setProgram(p);
+    const r = await sweep(k, pod);
+    expect(r.matches.map((m) => m.lineNo)).toEqual(want);
+    expect(r.matches).toEqual(referenceScan(pod, p).matches);
+  });
+
+  test('only letters fold: @ ` [ { ] } \\ | ^ ~ _ DEL stay distinct', async () => {
+    // Each pair differs by 0x20 only; an OR-0x20 fold of all bytes would equate them.
+    const pairs = ['@`', '[{', ']}', '\\|', '^~', '_\x7f', 'Aa', 'Zz', 'Mm'];
+    const msgs = pairs.flatMap(([a, b]) => [`x${a}y`, `x${b}y`]);
+    const data = msgs.map((m) => `${T}[a|b|c] ${m}`).join('\n');
+    for (const [i, [a, b]] of pairs.entries()) {
+      for (const needle of [`x${a}y`, `X${b}Y`]) {
+        k.setProgram(program({ lineFilters: [fold('contains', needle)] }));
+        const r = await sweep(k, data);
+        const letters = /[A-Za-z]/.test(a!);
+        // Letters: both lines match; other bytes: only the line with the same byte.
+        const want = letters ? [2 * i + 1, 2 * i + 2] : [needle[1] === a ? 2 * i + 1 : 2 * i + 2];
+        expect(r.matches.map((m) => m.lineNo), JSON.stringify(needle)).toEqual(want);
+      }
+    }
+  });
+
+  test('needles at every position, in every case mix, across 16-byte chunks', async () => {
+    const needles = ['ab', 'aBc', 'XyZq', 'abcdefghijklmnopq', 'A'.repeat(20) + 'b', 'k8s-Pod_1'];
+    const flip = (s: string, i: number) => s.replace(/[a-z]/gi, (c, j: number) => ((i + j) % 2 ? c.toUpperCase() : c.toLowerCase()));
+    for (const needle of needles) {
+      k.setProgram(program({ lineFilters: [fold('contains', needle)] }));
+      const lines: string[] = [];
+      const want: number[] = [];
+      const lower = needle.toLowerCase();
+      for (let len = 0; len < 70; len++) {
+        for (const at of [0, Math.floor(len / 2), len - needle.length]) {
+          if (at < 0 || at + needle.length > len) {
+            lines.push(`${T}[a|b|c] ${'a'.repeat(len)}`);
+            if ('a'.repeat(len).includes(lower)) want.push(lines.length);
+            continue;
+          }
+          const msg = 'a'.repeat(at) + flip(needle, len + at) + 'a'.repeat(len - at - needle.length);
+          lines.push(`${T}[a|b|c] ${msg}`);
+          want.push(lines.length);
+        }
+      }
+      // Near misses: the first and last bytes are in place but the middle differs.
+      lines.push(`${T}[a|b|c] ${needle[0]}${'-'.repeat(Math.max(0, needle.length - 2))}${needle.at(-1)}`);
+      if (needle.length <= 2) want.push(lines.length);
+      const r = await sweep(k, lines.join('\n'));
+      expect(r.matches.map((m) => m.lineNo), needle).toEqual(want);
+    }
+  });
+});

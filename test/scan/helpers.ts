@@ -88,7 +88,7 @@ export async function runScan(kernel: Kernel, data: string | Uint8Array, opts: S
 /** A program with defaults: the widest window, no matchers, no filters. */
 export function program(p: Partial<KernelProgram> = {}): KernelProgram {
   return {
-    version: 1,
+    version: 2,
     fieldCount: 3,
     startNs: (-(1n << 63n)).toString(),
     endNs: ((1n << 63n) - 1n).toString(),
@@ -160,8 +160,25 @@ const latin1 = (b: Uint8Array): string => {
 };
 const utf8FromLatin1 = (s: string): string => td.decode(Uint8Array.from(s, (c) => c.charCodeAt(0)));
 
+/** Decides a regex test in the reference: `fullMatch` for label matchers, a search for line filters. */
+export type RefRegexTest = (pattern: string, text: Uint8Array, fullMatch: boolean) => boolean;
+
+export interface RefOptions {
+  maxLineBytes?: number;
+  maxBadLineSamples?: number;
+  /** Needed when the program has regex matchers or filters. */
+  regexTest?: RefRegexTest;
+}
+
+const noRegex: RefRegexTest = (pattern) => {
+  throw new Error(`referenceScan: regex ${pattern} needs RefOptions.regexTest`);
+};
+/** ASCII letters to lower case, every other byte (char of a latin1 string) unchanged. */
+const foldAscii = (s: string): string => s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) | 0x20));
+const bytesOfLatin1 = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
 /** The reference scan: split lines, parse with regexps, filter with `includes` — no blocks. */
-export function referenceScan(data: string | Uint8Array, p: KernelProgram, opts: { maxLineBytes?: number; maxBadLineSamples?: number } = {}): RefResult {
+export function referenceScan(data: string | Uint8Array, p: KernelProgram, opts: RefOptions = {}): RefResult {
   const text = latin1(bytesOf(data));
   const maxLine = opts.maxLineBytes ?? 64 << 20;
   const maxSamples = opts.maxBadLineSamples ?? 100;
@@ -170,8 +187,27 @@ export function referenceScan(data: string | Uint8Array, p: KernelProgram, opts:
   const start = BigInt(p.startNs);
   const end = BigInt(p.endNs);
   const asBytes = (s: string) => latin1(enc.encode(s));
-  const matchers = p.labelMatchers.map((m) => ({ ...m, value: asBytes(m.value) }));
-  const filters = p.lineFilters.map((f) => ({ ...f, needle: asBytes(f.needle) }));
+  const regexTest = opts.regexTest ?? noRegex;
+  // Each matcher and filter as a predicate on latin1 strings (one char per byte), in program order.
+  const matchers = p.labelMatchers.map((m): ((field: string) => boolean) => {
+    if ('pattern' in m) {
+      const { pattern, op } = m;
+      return (f) => regexTest(pattern, bytesOfLatin1(f), true) === (op === 'regex');
+    }
+    const value = asBytes(m.value);
+    const eq = m.op === 'eq';
+    return (f) => (f === value) === eq;
+  });
+  const filters = p.lineFilters.map((f): ((msg: string) => boolean) => {
+    if ('pattern' in f) {
+      const { pattern, op } = f;
+      return (msg) => regexTest(pattern, bytesOfLatin1(msg), false) === (op === 'regex');
+    }
+    const fold = f.caseInsensitive === true;
+    const needle = fold ? foldAscii(asBytes(f.needle)) : asBytes(f.needle);
+    const want = f.op === 'contains';
+    return (msg) => (fold ? foldAscii(msg) : msg).includes(needle) === want;
+  });
   const out: RefResult = { matches: [], lines: lines.length, badLines: 0, samples: [] };
   const bad = (line: number, reason: BadLine['reason']) => {
     out.badLines++;
@@ -189,8 +225,8 @@ export function referenceScan(data: string | Uint8Array, p: KernelProgram, opts:
     if (fields.length !== p.fieldCount) return bad(lineNo, 'wrong-field-count');
     const msg = l.slice(close + 2);
     if (ts.ns < start || ts.ns > end) return;
-    for (const m of matchers) if ((fields[m.field] === m.value) !== (m.op === 'eq')) return;
-    for (const f of filters) if (msg.includes(f.needle) !== (f.op === 'contains')) return;
+    for (let k = 0; k < matchers.length; k++) if (!matchers[k]!(fields[p.labelMatchers[k]!.field]!)) return;
+    for (const f of filters) if (!f(msg)) return;
     out.matches.push({ lineNo, timeNs: ts.ns, raw: utf8FromLatin1(l.slice(0, ts.len)), fields: fields.map(utf8FromLatin1), msg: utf8FromLatin1(msg) });
   });
   return out;

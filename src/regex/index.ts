@@ -1,0 +1,145 @@
+/**
+ * letheql's regex engine: the facade over parse → compile → DFA / Pike VM.
+ *
+ * ## What it owns
+ * Choosing the strategy for one pattern, the way a "meta" engine does:
+ * - yes/no questions run the DFA (built lazily, anchored when the program is, so it dies
+ *   as soon as position 0 is left behind) and fall back to the Pike VM when the DFA is over
+ *   its state budget ({@link DEFAULT_DFA_MAX_STATES});
+ * - submatch positions (`exec`) always run the Pike VM;
+ * - the kernel gets plain data ({@link KernelAutomaton}): a DFA table when it fits the
+ *   budget, otherwise the program for its own Pike VM.
+ *
+ * Semantics are Go's `regexp` (RE2 syntax, leftmost-first, byte offsets into UTF-8), with
+ * the invalid-UTF-8 rule documented in compile.ts. Strings are UTF-8-encoded with
+ * `TextEncoder` (a lone UTF-16 surrogate becomes U+FFFD, as in Go's string conversion).
+ * Nothing here imports a Node module: the engine runs in browsers too.
+ */
+import type { ParsedRegex } from './ast.js';
+import type { Dfa, KernelAutomaton, Prog } from './automaton.js';
+import { compileProg } from './compile.js';
+import { buildDfa, DEFAULT_DFA_MAX_STATES, dfaTest } from './dfa.js';
+import type { CompiledRegex, RegexEngine } from './engine.js';
+import { pikeSearch, pikeTest } from './pike.js';
+import { parseRegex } from './syntax.js';
+
+export { DEFAULT_DFA_MAX_STATES } from './dfa.js';
+
+/** A compiled pattern. Searches are unanchored unless the pattern anchors itself. */
+export interface CompiledPattern extends CompiledRegex {
+  readonly pattern: string;
+  readonly prog: Prog;
+  /** Number of capturing groups (group 0 not counted). */
+  readonly captureCount: number;
+  /** `names[i]` is the name of group i (index 0 unused, null when unnamed). */
+  readonly names: readonly (string | null)[];
+  /** Does the pattern match somewhere in `text`? */
+  test(text: string): boolean;
+  /** Does the pattern match somewhere in `bytes[start, end)` (UTF-8)? */
+  testBytes(bytes: Uint8Array, start?: number, end?: number): boolean;
+  /**
+   * The leftmost-first match as capture slots (byte offsets into the UTF-8 text, -1 for
+   * groups that did not take part), like Go's `FindSubmatchIndex`; null when none.
+   */
+  exec(input: string | Uint8Array): Int32Array | null;
+  /** The DFA `test` runs, or null when the pattern is over the DFA budget (then `test` runs the Pike VM). */
+  dfa(): Dfa | null;
+}
+
+const encoder = new TextEncoder();
+
+class Pattern implements CompiledPattern {
+  readonly captureCount: number;
+  readonly names: readonly (string | null)[];
+  private builtDfa: Dfa | null | undefined = undefined;
+
+  constructor(
+    readonly pattern: string,
+    parsed: ParsedRegex,
+    readonly prog: Prog,
+  ) {
+    this.captureCount = parsed.captureCount;
+    this.names = parsed.names;
+  }
+
+  dfa(): Dfa | null {
+    if (this.builtDfa === undefined) {
+      this.builtDfa = buildDfa(this.prog, { anchored: this.prog.anchoredStart, maxStates: DEFAULT_DFA_MAX_STATES });
+    }
+    return this.builtDfa;
+  }
+
+  test(text: string): boolean {
+    const bytes = encoder.encode(text);
+    return this.testBytes(bytes, 0, bytes.length);
+  }
+
+  testBytes(bytes: Uint8Array, start = 0, end = bytes.length): boolean {
+    const dfa = this.dfa();
+    return dfa ? dfaTest(dfa, bytes, start, end) : pikeTest(this.prog, bytes, start, end);
+  }
+
+  exec(input: string | Uint8Array): Int32Array | null {
+    return pikeSearch(this.prog, typeof input === 'string' ? encoder.encode(input) : input);
+  }
+}
+
+/** Parses and compiles `pattern`. Throws `RegexSyntaxError` when RE2/Go would reject it. */
+export function compileRegex(pattern: string): CompiledPattern {
+  const parsed = parseRegex(pattern);
+  return new Pattern(pattern, parsed, compileProg(parsed));
+}
+
+/** `parsed` wrapped as Go's `^(?:p)$` (text anchors outside any flags of `p`). */
+export function fullMatchTree(parsed: ParsedRegex): ParsedRegex {
+  return {
+    ...parsed,
+    root: {
+      op: 'concat',
+      subs: [{ op: 'assert', kind: 'beginText' }, parsed.root, { op: 'assert', kind: 'endText' }],
+    },
+  };
+}
+
+/**
+ * What the kernel runs for `pattern`: a DFA when it fits {@link DEFAULT_DFA_MAX_STATES},
+ * else the program for the kernel's Pike VM. `fullMatch: true` asks whether the whole
+ * input matches (label matchers): the result equals Go's
+ * `regexp.MatchString("^(?:" + p + ")$", s)`; the automaton is anchored at both ends.
+ * Throws `RegexSyntaxError` for invalid patterns.
+ */
+export function compileForKernel(pattern: string, opts: { fullMatch: boolean }): KernelAutomaton {
+  const parsed = parseRegex(pattern);
+  return kernelAutomaton(compileProg(opts.fullMatch ? fullMatchTree(parsed) : parsed));
+}
+
+/** The kernel automaton for a compiled program (anchored DFA when the program is anchored). */
+export function kernelAutomaton(prog: Prog, maxStates = DEFAULT_DFA_MAX_STATES): KernelAutomaton {
+  const dfa = buildDfa(prog, { anchored: prog.anchoredStart, maxStates });
+  return dfa ? { kind: 'dfa', dfa } : { kind: 'pike', prog };
+}
+
+/** How many compiled patterns {@link letheqlRegexEngine} keeps. */
+const CACHE_SIZE = 128;
+const cache = new Map<string, CompiledPattern>();
+
+/**
+ * The engine for the query path (`RegexEngine` seam in engine.ts). Compiled patterns are
+ * kept in a small LRU cache; invalid patterns throw `RegexSyntaxError`.
+ */
+export const letheqlRegexEngine: RegexEngine = {
+  name: 'letheql',
+  compile(pattern: string): CompiledPattern {
+    const hit = cache.get(pattern);
+    if (hit) {
+      // Refresh: Map iteration order is insertion order, so the first key is the least recent.
+      cache.delete(pattern);
+      cache.set(pattern, hit);
+      return hit;
+    }
+    const compiled = compileRegex(pattern);
+    cache.set(pattern, compiled);
+    if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    return compiled;
+  },
+};

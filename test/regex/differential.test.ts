@@ -1,0 +1,205 @@
+/**
+ * Differential fuzzing against RE2 (re2-wasm): generated patterns over the RE2 grammar
+ * (parsed by our parser) × generated lines (UTF-8 with Korean and other multi-byte text,
+ * and lone invalid bytes). For each pair: the DFA, the Pike VM and both kernel automata
+ * (search, and full match against RE2's `^(?:p)$`) must give RE2's yes/no, and on valid
+ * UTF-8 the Pike VM's match must sit at RE2's position.
+ *
+ * The oracle sees `new TextDecoder().decode(bytes)`: a lone invalid byte becomes U+FFFD,
+ * which is also what Go reads for it, so yes/no answers must agree. Known, documented
+ * differences between RE2 (as re2-wasm ships it) and Go, which we follow:
+ * 1. `\B` is tested by RE2 at every byte, by Go only between runes: `\B` on a line with
+ *    non-ASCII text is not compared.
+ * 2. A star over a body that can match empty (`(?:|a)*`, `(?:a*?)*`): Go compiles it as
+ *    `(x+)?` (Go issue 46123) and prefers stopping; re2-wasm's RE2 takes one more
+ *    iteration. Only the match *position* can differ, so positions are not compared then.
+ * 3. Positions are compared on valid UTF-8 only (RE2 sees U+FFFD as 3 bytes, Go as 1).
+ * 4. Truncated sequences (a lead byte without its continuation) are not generated: Go reads
+ *    the lead byte as U+FFFD, our classes do not match it (compile.ts).
+ * 5. Go accepts duplicate group names (`(?P<n>a)(?P<n>b)`), RE2 rejects them: generated
+ *    names are made unique.
+ */
+import { createRequire } from 'node:module';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { RegexNode } from '../../src/regex/ast.js';
+import type { KernelAutomaton } from '../../src/regex/automaton.js';
+import { dfaTest } from '../../src/regex/dfa.js';
+import { compileForKernel, compileRegex } from '../../src/regex/index.js';
+import { RegexSyntaxError } from '../../src/regex/engine.js';
+import { pikeSearch, pikeTest } from '../../src/regex/pike.js';
+import { parseRegex } from '../../src/regex/syntax.js';
+
+interface Re2Instance {
+  test(input: string): boolean;
+  exec(input: string): (string[] & { index: number }) | null;
+}
+type Re2Constructor = new (pattern: string, flags?: string) => Re2Instance;
+const RE2 = (createRequire(import.meta.url)('re2-wasm') as { RE2: Re2Constructor }).RE2;
+/** re2-wasm keeps each compiled pattern in WASM memory until deleted. */
+function release(re: Re2Instance): void {
+  (re as unknown as { wrapper?: { delete?: () => void } }).wrapper?.delete?.();
+}
+
+// ---------------------------------------------------------------------------------------
+// Patterns
+
+const LITERALS = ['a', 'b', 'c', 'x', 'A', 'B', '0', '1', '_', ' ', '-', '/', ':', 'é', 'É', '한', '국', '日', '😀', '\\.', '\\*', '\\(', '\\)', '\\[', '\\|', '\\+', '\\?', '\\$', '\\^', '\\\\', '\\n', '\\x41', '\\x{D55C}', 'ab', 'err'];
+const CLASSES = ['[abc]', '[^a]', '[a-z]', '[^a-z]', '[가-힣]', '[^가-힣]', '[[:alpha:]]', '[[:^digit:]]', '[a\\d]', '[é한_]', '\\d', '\\D', '\\w', '\\W', '\\s', '\\S', '.', '[^\\n]', '[\\x{80}-\\x{10FFFF}]'];
+const ASSERTIONS = ['^', '$', '\\b', '\\B', '\\A', '\\z'];
+const FLAGS = ['(?i)', '(?s)', '(?m)', '(?i)', '(?is)', '(?-i)', '(?ms)'];
+const GROUPS = ['(', '(?:', '(?P<n>', '(?i:', '(?s:', '(?m:', '(?-s:'];
+const QUANTIFIERS = ['*', '+', '?', '{2}', '{0,2}', '{1,3}', '{2,}', '{0}', '{1}', '{3,5}'];
+
+const quantifierArb = fc.option(
+  fc.tuple(fc.constantFrom(...QUANTIFIERS), fc.boolean()).map(([q, lazy]) => q + (lazy ? '?' : '')),
+  { freq: 2 },
+);
+
+const { pattern: patternArb } = fc.letrec<{ pattern: string; piece: string; atom: string }>((tie) => ({
+  pattern: fc.oneof(
+    { maxDepth: 3, depthIdentifier: 'pattern' },
+    tie('piece'),
+    fc.array(tie('piece'), { minLength: 2, maxLength: 4 }).map((xs) => xs.join('')),
+    fc.array(fc.array(tie('piece'), { minLength: 1, maxLength: 3 }).map((xs) => xs.join('')), { minLength: 2, maxLength: 3 }).map((xs) => xs.join('|')),
+  ),
+  piece: fc.oneof(
+    { depthIdentifier: 'pattern' },
+    fc.tuple(tie('atom'), quantifierArb).map(([a, q]) => a + (q ?? '')),
+    fc.constantFrom(...ASSERTIONS),
+    fc.constantFrom(...FLAGS),
+  ),
+  atom: fc.oneof(
+    { depthIdentifier: 'pattern' },
+    fc.constantFrom(...LITERALS),
+    fc.constantFrom(...CLASSES),
+    fc.tuple(fc.constantFrom(...GROUPS), tie('pattern')).map(([open, p]) => `${open}${p})`),
+  ),
+}));
+
+// ---------------------------------------------------------------------------------------
+// Lines
+
+const enc = new TextEncoder();
+const LINE_PIECES = ['a', 'b', 'c', 'x', 'A', 'B', 'ab', 'err', 'ERR', '0', '1', '42', '_', ' ', '-', '/', ':', '.', '*', '(', ')', '|', '$', '\\', 'é', 'É', '한', '국어', '日本', '😀', '\n', 'Abc xyz'];
+/** Bytes that never start a UTF-8 sequence: each one alone is U+FFFD for Go and for the decoder. */
+const LONE_BYTES = [0x80, 0x8f, 0xa0, 0xbf, 0xc0, 0xc1, 0xf5, 0xfe, 0xff];
+const lineArb: fc.Arbitrary<Uint8Array> = fc
+  .array(fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...LINE_PIECES) }, { weight: 1, arbitrary: fc.constantFrom(...LONE_BYTES) }), { maxLength: 10 })
+  .map((parts) => {
+    const out: number[] = [];
+    for (const p of parts) {
+      if (typeof p === 'number') out.push(p);
+      else out.push(...enc.encode(p));
+    }
+    return Uint8Array.from(out);
+  });
+
+// ---------------------------------------------------------------------------------------
+// Tree facts for the known differences
+
+function some(n: RegexNode, f: (n: RegexNode) => boolean): boolean {
+  if (f(n)) return true;
+  switch (n.op) {
+    case 'capture':
+    case 'repeat':
+      return some(n.sub, f);
+    case 'concat':
+    case 'alternate':
+      return n.subs.some((s) => some(s, f));
+    default:
+      return false;
+  }
+}
+function nullable(n: RegexNode): boolean {
+  switch (n.op) {
+    case 'literal':
+    case 'class':
+    case 'noMatch':
+      return false;
+    case 'capture':
+      return nullable(n.sub);
+    case 'concat':
+      return n.subs.every(nullable);
+    case 'alternate':
+      return n.subs.some(nullable);
+    case 'repeat':
+      return n.min === 0 || nullable(n.sub);
+    default:
+      return true;
+  }
+}
+
+const runKernel = (a: KernelAutomaton, bytes: Uint8Array): boolean => (a.kind === 'dfa' ? dfaTest(a.dfa, bytes) : pikeTest(a.prog, bytes));
+const utf8Length = (s: string): number => enc.encode(s).length;
+
+describe('differential: letheql regex engine vs re2-wasm', () => {
+  it('≥ 10,000 generated (pattern, line) cases agree (seeded)', () => {
+    const decoder = new TextDecoder();
+    let cases = 0;
+    let matches = 0;
+    let positions = 0;
+    let pikeFallbacks = 0;
+    let rejected = 0;
+    fc.assert(
+      fc.property(patternArb, fc.array(lineArb, { minLength: 4, maxLength: 4 }), (generated, lines) => {
+        // Unique group names: Go accepts duplicates (difference 5), RE2 rejects them.
+        let groups = 0;
+        const pattern = generated.replace(/\(\?P<n>/g, () => `(?P<n${++groups}>`);
+        let re: Re2Instance;
+        try {
+          re = new RE2(pattern, 'u');
+        } catch {
+          // RE2 rejects it (e.g. a duplicate group name): so must we.
+          expect(() => parseRegex(pattern), `RE2 rejects ${pattern}`).toThrow(RegexSyntaxError);
+          rejected++;
+          return;
+        }
+        const reFull = new RE2(`^(?:${pattern})$`, 'u');
+        try {
+          const parsed = parseRegex(pattern);
+          const ours = compileRegex(pattern);
+          const kSearch = compileForKernel(pattern, { fullMatch: false });
+          const kFull = compileForKernel(pattern, { fullMatch: true });
+          if (kSearch.kind === 'pike') pikeFallbacks++;
+          const notWordBoundary = some(parsed.root, (n) => n.op === 'assert' && n.kind === 'notWordBoundary');
+          const nullableStar = some(parsed.root, (n) => n.op === 'repeat' && n.min === 0 && n.max === -1 && nullable(n.sub));
+          for (const bytes of lines) {
+            cases++;
+            const text = decoder.decode(bytes);
+            const ascii = bytes.every((b) => b < 0x80);
+            const valid = utf8Length(text) === bytes.length;
+            const where = `${pattern} on ${JSON.stringify(text)} [${[...bytes].map((b) => b.toString(16))}]`;
+            const slots = pikeSearch(ours.prog, bytes);
+            const found = slots !== null;
+            // Our engines agree with each other, always.
+            expect(ours.testBytes(bytes), `DFA: ${where}`).toBe(found);
+            expect(pikeTest(ours.prog, bytes), `pikeTest: ${where}`).toBe(found);
+            expect(runKernel(kSearch, bytes), `kernel search: ${where}`).toBe(found);
+            if (notWordBoundary && !ascii) continue; // difference 1
+            expect(found, `search: ${where}`).toBe(re.test(text));
+            expect(runKernel(kFull, bytes), `kernel full match: ${where}`).toBe(reFull.test(text));
+            if (!found) continue;
+            matches++;
+            if (!valid || nullableStar) continue; // differences 3 and 2
+            const m = re.exec(text)!;
+            // re2-wasm's `index` counts code points.
+            const start = utf8Length([...text].slice(0, m.index).join(''));
+            expect([slots[0], slots[1]], `position: ${where}`).toEqual([start, start + utf8Length(m[0]!)]);
+            positions++;
+          }
+        } finally {
+          release(re);
+          release(reFull);
+        }
+      }),
+      { numRuns: 2600, seed: 0x1e7e9, endOnFailure: true },
+    );
+    expect(cases).toBeGreaterThanOrEqual(10_000);
+    // The generator must produce enough matches for the positions to mean something.
+    expect(matches).toBeGreaterThan(cases / 5);
+    expect(positions).toBeGreaterThan(cases / 10);
+    expect(pikeFallbacks).toBeLessThan(50);
+    expect(rejected).toBeLessThan(100);
+  });
+});
