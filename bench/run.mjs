@@ -22,9 +22,10 @@
 // then as many timed runs as fit --budget seconds (at most --iterations); a contender whose
 // warm-up took half the budget or more is measured by that one run (`1*`).
 // MB/s = bytes of the files the query has to read (1 MB = 10⁶ bytes) / mean time of a run.
-// letheql's column `how` says which engine did the filtering (from the query plan):
-// `kernel` (the WASM scan kernel alone), `kernel+re2-wasm` (a kernel prefilter, then
-// re2-wasm on the survivors) or `re2-wasm` (no usable literal: re2-wasm on every line).
+// letheql's column `how` says what the WASM kernel runs per line, from the query plan, in
+// order: `lit` (literal search), `fold` (ASCII case-insensitive literal search), `dfa` or
+// `pike` (a regex automaton), joined by `+` (`lit+dfa`: a required-literal prefilter, then
+// the DFA on the lines that have it).
 //
 // Usage: node bench/run.mjs [--size 1GiB] [--iterations 5] [--only <substring>]
 //          [--budget 10] [--cap 30] [--no-rg] [--no-naive] [--json bench/results/x.json]
@@ -117,8 +118,8 @@ if (queries.length === 0) {
 // ---- contenders -----------------------------------------------------------------------------
 /** Which engine letheql's plan filters with (see the header). */
 function letheqlPath(plan) {
-  if ((plan.postFilters?.length ?? 0) === 0) return 'kernel';
-  return (plan.program?.lineFilters?.length ?? 0) > 0 ? `kernel+${plan.regexEngine}` : String(plan.regexEngine);
+  const parts = plan.program.lineFilters.map((f) => (f.automaton ? f.automaton.engine : f.caseInsensitive ? 'fold' : 'lit'));
+  return parts.length ? parts.join('+') : 'scan';
 }
 
 /** One `rg -c` over `files` (store-relative), per-file counts summed. */

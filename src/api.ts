@@ -3,17 +3,17 @@
  *
  * `query()` returns an Arrow table, `stream()` record batches, `count()` a number without
  * materialising rows, `explain()` the plan. Entry points (`node.ts`, `browser.ts`) are thin
- * shells that build a source and pick a regex engine; everything else is here and in the
+ * shells that build a source (and, in Node, a worker pool); everything else is here and in the
  * stage modules it calls (parse → plan → scan → arrow).
  */
 import type { RecordBatch, Table } from 'apache-arrow';
 import { buildTable, recordBatches } from './arrow/build.js';
 import { collectRows, countLines, type ExecEnv, type ExecOptions, type QueryStats } from './exec/execute.js';
+import type { ScanPool } from './exec/pool.js';
 import { LOG_TYPES, type LogType } from './model.js';
 import { formatPlan, planLogQuery, type LogQueryPlan, type QueryOptions } from './plan/plan.js';
 import type { Expr } from './query/ast.js';
 import { parseQuery } from './query/index.js';
-import type { RegexEngine } from './regex/engine.js';
 import { Kernel } from './scan/kernel.js';
 import type { ChunkSource } from './store/types.js';
 
@@ -45,20 +45,38 @@ export type StoreTargets = Record<LogType, string[]>;
 const MAX_IDLE_KERNELS = 2;
 const MAX_IDLE_KERNEL_BYTES = 32 * 1024 * 1024;
 
-/** A Lethe store opened for queries. Cheap to create; holds no open files between queries. */
+/** Options of a {@link LogStore} beyond its source. */
+export interface LogStoreOptions {
+  /** Workers for big scans (the entry point builds it: `openStore(dir, { workers })`); null: scan in-thread. */
+  pool?: ScanPool | null;
+}
+
+/**
+ * A Lethe store opened for queries. Cheap to create; holds no open files between queries.
+ * With a scan pool, `close()` stops its workers (idle workers never keep a process alive).
+ */
 export class LogStore {
   /** Kernels are instantiated once and reused: a fresh instance costs more than scanning a small file. */
   private readonly idleKernels: Kernel[] = [];
+  /** The scan pool, if any; the pool decides per query whether the scan pays for workers. */
+  readonly pool: ScanPool | null;
 
   constructor(
     readonly source: ChunkSource,
-    private readonly regex: RegexEngine | null,
-  ) {}
+    options: LogStoreOptions = {},
+  ) {
+    this.pool = options.pool ?? null;
+  }
+
+  /** Stops the store's scan workers, if any (queries still running on them reject). Queries after this scan in-thread. */
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
 
   /** Parses (if needed) and plans a query without reading log data. */
   async explain(query: string | Expr, opts: LogQueryOptions = {}): Promise<LogQueryPlan> {
     const expr = typeof query === 'string' ? parseQuery(query) : query;
-    return planLogQuery(expr, opts, this.source, this.regex);
+    return planLogQuery(expr, opts, this.source);
   }
 
   /**
@@ -124,7 +142,7 @@ export class LogStore {
   private async withEnv<T>(fn: (env: ExecEnv) => Promise<T>): Promise<T> {
     const kernel = this.idleKernels.pop() ?? (await Kernel.load());
     try {
-      return await fn({ source: this.source, regex: this.regex, kernel });
+      return await fn({ source: this.source, kernel, pool: this.pool });
     } finally {
       if (this.idleKernels.length < MAX_IDLE_KERNELS && kernel.exports.memory.buffer.byteLength <= MAX_IDLE_KERNEL_BYTES) this.idleKernels.push(kernel);
     }

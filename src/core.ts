@@ -3,10 +3,10 @@
  * imports `node:` modules.
  */
 export { LogStore, getStats, STATS_METADATA_KEY, formatPlan } from './api.js';
-export type { LogQueryOptions, QueryStream, StoreTargets } from './api.js';
+export type { LogQueryOptions, LogStoreOptions, QueryStream, StoreTargets } from './api.js';
 export type { QueryStats, ExecOptions, ScanProgress } from './exec/execute.js';
-export type { LogQueryPlan, QueryOptions, Direction, PostFilter, PlannedFile } from './plan/plan.js';
-export type { KernelProgram, KernelLabelMatcher, KernelLineFilter } from './plan/program.js';
+export type { LogQueryPlan, QueryOptions, Direction, PlannedFile } from './plan/plan.js';
+export type { KernelProgram, KernelLabelMatcher, KernelLineFilter, AutomatonSummary } from './plan/program.js';
 export { parseQuery, safeParseQuery, printQuery } from './query/index.js';
 export type * from './query/ast.js';
 export { LetheQLError, QueryError, InternalError, formatQueryError } from './errors.js';
@@ -15,8 +15,9 @@ export { LOG_TYPES, isLogType, fieldNames } from './model.js';
 export type { LogType } from './model.js';
 export type { ChunkSource, ChunkReader, FileEntry } from './store/types.js';
 export { MemoryChunkSource } from './store/memory-source.js';
-export type { RegexEngine, CompiledRegex } from './regex/engine.js';
-export { RegexSyntaxError } from './regex/engine.js';
+export { compileRegex } from './regex/index.js';
+export type { CompiledPattern } from './regex/index.js';
+export { RegexSyntaxError } from './regex/errors.js';
 export { parseTime, parseDuration, formatRfc3339 } from './time.js';
 export type { TimeInput } from './time.js';
 export { logSchema, toArrowIPC } from './arrow/build.js';

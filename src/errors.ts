@@ -49,6 +49,9 @@ export type ErrorCode =
   | 'INVALID_OPTION'
   | 'STORE_NOT_FOUND'
   | 'ABORTED'
+  // writing: a record letheql cannot store as one Lethe line; a store another writer holds
+  | 'INVALID_RECORD'
+  | 'STORE_LOCKED'
   // reading the store failed (permissions, I/O); not the user's input, not a bug
   | 'IO_ERROR';
 

@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 import { tableFromIPC } from 'apache-arrow';
 import fc from 'fast-check';
 import { getStats, LogStore, MemoryChunkSource, openStore, parseQuery, parseTime, toArrowIPC, type LogQueryPlan } from '../src/node.js';
-import { re2WasmEngine } from '../src/regex/re2-wasm.js';
 import facts from '../fixtures/store-facts.json' with { type: 'json' };
 import { EDGE_STORE, FIXTURE_STORE, tableLines } from './support/paths.js';
 import { referenceQuery } from './support/reference.js';
@@ -27,7 +26,7 @@ function memoryCopy(root: string): LogStore {
     }
   };
   walk(root);
-  return new LogStore(MemoryChunkSource.fromRecord(files), re2WasmEngine);
+  return new LogStore(MemoryChunkSource.fromRecord(files));
 }
 
 describe('documented facts of fixtures/store', () => {
@@ -159,7 +158,7 @@ describe('fixtures/edge-store: bad input is counted, never fatal', () => {
     const good = enc.encode('2024-09-24T13:00:00Z[ns|p|c] ok\n');
     const bad = Uint8Array.from([...enc.encode('2024-09-24T13:00:01Z[ns|p|c] bytes '), 0xff, 0xfe, 0x0a]);
     const truncated = enc.encode('2024-09-24T13:00:02Z[ns|p|c] ok again\n2024-09-24T13:0');
-    const mem = new LogStore(MemoryChunkSource.fromRecord({ 'pod/ns/2024-09-24_13.log': new Uint8Array([...good, ...bad, ...truncated]) }), null);
+    const mem = new LogStore(MemoryChunkSource.fromRecord({ 'pod/ns/2024-09-24_13.log': new Uint8Array([...good, ...bad, ...truncated]) }));
     const t = await mem.query('pod{namespace="ns"}', { start: '2024-09-24T13:00:00Z', end: '2024-09-24T13:59:59Z' });
     expect([...t.getChild('line')!]).toEqual(['ok', 'bytes \ufffd\ufffd', 'ok again']);
     expect(getStats(t)!.badLineSamples).toEqual([{ path: 'pod/ns/2024-09-24_13.log', line: 4, reason: 'bad-timestamp' }]);
@@ -180,7 +179,7 @@ describe('garbage in, no crash', () => {
             bytes.push(...c);
             if (i < chunks.length - 1 || finalNewline) bytes.push(10);
           });
-          const mem = new LogStore(MemoryChunkSource.fromRecord({ 'pod/ns/2024-09-24_13.log': Uint8Array.from(bytes) }), null);
+          const mem = new LogStore(MemoryChunkSource.fromRecord({ 'pod/ns/2024-09-24_13.log': Uint8Array.from(bytes) }));
           const t = await mem.query('pod{namespace="ns"}', { start: '2024-09-24T13:00:00Z', end: '2024-09-24T13:59:59Z' });
           const stats = getStats(t)!;
           const valid = parts.filter((p) => p === '2024-09-24T13:00:00Z[ns|p|c] ok').length;
@@ -275,7 +274,7 @@ describe('sources, plans and cancellation', () => {
     const source = MemoryChunkSource.fromRecord({ 'pod/ns/2024-09-24_13.log': '2024-09-24T13:00:00Z[ns|p|c] a\n', 'pod/ns/2024-09-24_14.log': '2024-09-24T14:00:00Z[ns|p|c] b\n' });
     const open = source.open.bind(source);
     source.open = (logType, target, name) => (name.endsWith('_13.log') ? Promise.reject(Object.assign(new Error('ENOENT: gone'), { code: 'ENOENT' })) : open(logType, target, name));
-    const t = await new LogStore(source, null).query('pod{namespace="ns"}', { start: '2024-09-24T13:00:00Z', end: '2024-09-24T14:30:00Z' });
+    const t = await new LogStore(source).query('pod{namespace="ns"}', { start: '2024-09-24T13:00:00Z', end: '2024-09-24T14:30:00Z' });
     expect([...t.getChild('line')!]).toEqual(['b']);
     expect(getStats(t)!.skippedFiles).toEqual([{ path: 'pod/ns/2024-09-24_13.log', reason: 'vanished' }]);
   });
@@ -284,7 +283,7 @@ describe('sources, plans and cancellation', () => {
     const source = MemoryChunkSource.fromRecord({ 'pod/ns/2024-09-24_13.log': '2024-09-24T13:00:00Z[ns|p|c] a\n' });
     const failing = (err: Error) => {
       source.open = async () => ({ size: 100, read: () => Promise.reject(err), close: async () => {} });
-      return new LogStore(source, null).query('pod{namespace="ns"}', { start: '2024-09-24T13:00:00Z', end: '2024-09-24T13:30:00Z' });
+      return new LogStore(source).query('pod{namespace="ns"}', { start: '2024-09-24T13:00:00Z', end: '2024-09-24T13:30:00Z' });
     };
     await expect(failing(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }))).rejects.toMatchObject({ code: 'IO_ERROR', message: 'cannot read pod/ns/2024-09-24_13.log: EIO: i/o error, read' });
     await expect(failing(new TypeError('x is not a function'))).rejects.toThrow(TypeError);

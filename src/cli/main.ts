@@ -10,10 +10,11 @@ import { fileURLToPath } from 'node:url';
 import type { Table } from 'apache-arrow';
 import { toArrowIPC } from '../arrow/build.js';
 import { formatQueryError, LetheQLError, QueryError } from '../errors.js';
-import { getStats, openStore, formatPlan, type LogQueryOptions } from '../node.js';
+import { getStats, openStore, formatPlan, type LogQueryOptions, type LogStore } from '../node.js';
 import type { Direction } from '../plan/plan.js';
 import { parseQuery } from '../query/index.js';
 import { formatRows, type OutputFormat } from './format.js';
+import { isWriteCommand, runWriteCommand, WRITE_USAGE } from './write-commands.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -35,6 +36,9 @@ commands:
   query     run a log query and print the matching lines
   explain   print the query plan (files, kernel program, filters) without reading logs
   targets   list the store's namespaces and nodes
+  ingest    import docker/cri/raw/syslog log files into a store
+  collect   follow container and node log files into a store (until SIGINT/SIGTERM)
+  retention delete old files by age and size, as Lethe does
 
 options (query, explain):
   --store DIR          store root (default: $LETHEQL_STORE, else the bundled fixture store)
@@ -46,6 +50,7 @@ options (query, explain):
   --format F           text (default), jsonl, or arrow (Arrow IPC stream on stdout)
   --count              print only the number of matching lines
   --stats              print query statistics as JSON on stderr
+  --workers N          worker threads for big scans (default: up to 4, one per core; 0 = none)
   --json               (explain) print the plan as JSON
   -h, --help           this help
   -V, --version        the version`;
@@ -61,6 +66,7 @@ const OPTIONS = {
   format: { type: 'string' },
   count: { type: 'boolean' },
   stats: { type: 'boolean' },
+  workers: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
@@ -78,6 +84,12 @@ function parseLimit(text: string | undefined): number | null {
   const n = Number(text);
   if (!Number.isSafeInteger(n)) throw new UsageError(`invalid --limit ${text}: too large`);
   return n === 0 ? null : n;
+}
+
+function parseWorkers(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError(`invalid --workers ${JSON.stringify(text)}: expected a non-negative integer`);
+  return Number(text);
 }
 
 function parseDirection(text: string | undefined): Direction {
@@ -99,7 +111,10 @@ async function version(): Promise<string> {
 
 /** Runs the CLI and returns its exit code. */
 export async function main(argv: string[], io: CliIO): Promise<number> {
+  // Write commands (ingest, collect, retention) have their own flags: see write-commands.ts.
+  if (isWriteCommand(argv[0])) return runWriteCommand(argv[0], argv.slice(1), io);
   let query = '';
+  let store: LogStore | null = null;
   try {
     let parsed;
     try {
@@ -109,7 +124,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     const { values, positionals } = parsed;
     if (values.help) {
-      await write(io.stdout, USAGE + '\n');
+      await write(io.stdout, USAGE + '\n\n' + WRITE_USAGE + '\n');
       return 0;
     }
     if (values.version) {
@@ -121,7 +136,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     if (command !== 'query' && command !== 'explain' && command !== 'targets') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
 
     const storeDir = values.store ?? io.env['LETHEQL_STORE'] ?? BUNDLED_STORE;
-    const store = openStore(storeDir);
+    store = openStore(storeDir, { workers: parseWorkers(values.workers) });
     if (command === 'targets') {
       if (rest.length > 0) throw new UsageError('targets takes no query');
       const targets = await store.targets();
@@ -183,5 +198,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     if ((e as NodeJS.ErrnoException)?.code === 'EPIPE') return 0;
     await write(io.stderr, `letheql: ${(e as Error)?.stack ?? String(e)}\n`);
     return 1;
+  } finally {
+    await store?.close(); // stops the scan workers, if any started
   }
 }

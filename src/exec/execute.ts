@@ -2,8 +2,8 @@
  * The executor: runs a {@link LogQueryPlan} against a chunk source.
  *
  * Files are scanned one after another in store order by the WASM kernel, which hands back
- * the matching lines of each block as offsets. Here, per match, we run the regex
- * post-filters (if any), then either count the line or keep it as a row. With a limit,
+ * the matching lines of each block as offsets (every filter, regexes included, ran there).
+ * Here we count them, or keep them as rows. With a limit,
  * rows live in a bounded heap ordered by (time, file, line), so memory stays bounded by
  * the limit whatever the store's size; a candidate that cannot make the cut is dropped
  * before any string is decoded (fast path). Without a limit every row is kept: the caller
@@ -11,16 +11,20 @@
  *
  * Ordering is exact even when files hold lines outside their hour (Lethe's own test store
  * does), which is why results are emitted after the scan rather than hour by hour.
+ *
+ * Big scans may instead run on a worker pool (`env.pool`, see `parallel.ts`): the pool
+ * decides per query, and fills the same sink with the same keys, so results and
+ * statistics are the same either way.
  */
 import { LetheQLError } from '../errors.js';
 import type { LogRow } from '../arrow/build.js';
-import type { LogQueryPlan, PostFilter } from '../plan/plan.js';
-import { anchored } from '../plan/plan.js';
-import type { CompiledRegex, RegexEngine } from '../regex/engine.js';
+import type { LogQueryPlan } from '../plan/plan.js';
 import { DEFAULT_BLOCK_SIZE, type Kernel } from '../scan/kernel.js';
 import { ReadAhead } from '../scan/read-ahead.js';
 import { OFF_FIELD0_START, OFF_LINE_START, OFF_MSG_END, OFF_MSG_START, OFF_TIME_END, OFFSET_STRIDE, type BadLineReason, type FileScanStats, type MatchBatch } from '../scan/types.js';
 import type { ChunkReader, ChunkSource } from '../store/types.js';
+import type { ScanPool } from './pool.js';
+import { FieldDecoder, makeBefore, TopRows, type Keyed, type Sink } from './rows.js';
 
 /** Statistics of one query (contract §3). */
 export interface QueryStats {
@@ -75,14 +79,15 @@ export interface ScanProgress {
 
 export interface ExecEnv {
   source: ChunkSource;
-  regex: RegexEngine | null;
   /** An idle kernel for this execution's exclusive use. */
   kernel: Kernel;
+  /** Worker threads for big scans; absent or null: every scan runs in this thread. */
+  pool?: ScanPool | null;
 }
 
-const MAX_BAD_LINE_SAMPLES = 100;
+export const MAX_BAD_LINE_SAMPLES = 100;
 
-function emptyStats(plan: LogQueryPlan): QueryStats {
+export function emptyStats(plan: LogQueryPlan): QueryStats {
   return {
     filesRead: 0,
     filesSkipped: plan.filesOutOfRange + plan.skippedFiles.length,
@@ -98,103 +103,7 @@ function emptyStats(plan: LogQueryPlan): QueryStats {
   };
 }
 
-interface CompiledPost {
-  filter: PostFilter;
-  re: CompiledRegex;
-}
-
-function compilePostFilters(plan: LogQueryPlan, engine: RegexEngine | null): CompiledPost[] {
-  if (plan.postFilters.length === 0) return [];
-  if (!engine) throw new LetheQLError('NOT_SUPPORTED', 'not supported yet: regex filters in this build (no regex engine is loaded)');
-  return plan.postFilters.map((f) => ({ filter: f, re: engine.compile(f.kind === 'LabelRegex' ? anchored(f.pattern) : f.pattern) }));
-}
-
 const decoder = new TextDecoder('utf-8');
-
-/** Decodes label fields, reusing the previous string when the bytes repeat (they usually do). */
-class FieldDecoder {
-  private prevBytes: Uint8Array = new Uint8Array(0);
-  private prevValue = '';
-  decode(bytes: Uint8Array, start: number, end: number): string {
-    const len = end - start;
-    const prev = this.prevBytes;
-    if (len === prev.length) {
-      let same = true;
-      for (let i = 0; i < len; i++) {
-        if (bytes[start + i] !== prev[i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return this.prevValue;
-    }
-    this.prevBytes = bytes.slice(start, end);
-    this.prevValue = decoder.decode(this.prevBytes);
-    return this.prevValue;
-  }
-}
-
-/** A kept row with its sort key: time, then file index and line number (store order). */
-interface Keyed {
-  t: bigint;
-  f: number;
-  n: number;
-  row: LogRow;
-}
-
-/** True when `a` comes before `b` in result order. */
-function makeBefore(direction: 'forward' | 'backward'): (at: bigint, af: number, an: number, b: Keyed) => boolean {
-  const storeOrder = (af: number, an: number, b: Keyed): boolean => af < b.f || (af === b.f && an < b.n);
-  return direction === 'forward'
-    ? (at, af, an, b) => at < b.t || (at === b.t && storeOrder(af, an, b))
-    : (at, af, an, b) => at > b.t || (at === b.t && storeOrder(af, an, b));
-}
-
-/** Keeps the first `limit` rows in result order: a max-heap whose root is the last kept row. */
-class TopRows {
-  private readonly heap: Keyed[] = [];
-  constructor(
-    private readonly limit: number,
-    private readonly before: (at: bigint, af: number, an: number, b: Keyed) => boolean,
-  ) {}
-  wouldKeep(t: bigint, f: number, n: number): boolean {
-    return this.heap.length < this.limit || this.before(t, f, n, this.heap[0]!);
-  }
-  push(k: Keyed): void {
-    const h = this.heap;
-    const after = (a: Keyed, b: Keyed): boolean => this.before(b.t, b.f, b.n, a);
-    if (h.length < this.limit) {
-      h.push(k);
-      let i = h.length - 1;
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        if (!after(h[i]!, h[p]!)) break;
-        [h[i], h[p]] = [h[p]!, h[i]!];
-        i = p;
-      }
-      return;
-    }
-    h[0] = k;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && after(h[l]!, h[m]!)) m = l;
-      if (r < h.length && after(h[r]!, h[m]!)) m = r;
-      if (m === i) break;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
-    }
-  }
-  items(): Keyed[] {
-    return this.heap;
-  }
-}
-
-type Sink =
-  | { kind: 'count' }
-  | { kind: 'rows'; top: TopRows | null; all: Keyed[] };
 
 /**
  * Opens the plan's files one ahead: opening costs a few thread-pool round trips, so file
@@ -248,34 +157,17 @@ class FileOpener {
 }
 
 /**
- * The per-block work of an execution: regex post-filters on each kernel match, then count
- * it or keep it as a row. Returned as a closure over the file being scanned.
+ * The per-block work of an execution: count the kernel's matches, or keep them as rows.
+ * Returned as a closure over the file being scanned.
  */
-function batchHandler(stats: QueryStats, post: CompiledPost[], fieldCount: number, sink: Sink): (fileIndex: number) => (b: MatchBatch) => void {
+function batchHandler(stats: QueryStats, fieldCount: number, sink: Sink): (fileIndex: number) => (b: MatchBatch) => void {
   const fieldDecoders = Array.from({ length: fieldCount }, () => new FieldDecoder());
-  const message = (bytes: Uint8Array, offsets: Int32Array, o: number): string => decoder.decode(bytes.subarray(offsets[o + OFF_MSG_START]!, offsets[o + OFF_MSG_END]!));
   return (fileIndex) => (b) => {
+    stats.linesMatched += b.count;
+    if (sink.kind === 'count') return;
     const { bytes, offsets, timesNs, lineNos } = b;
     for (let i = 0; i < b.count; i++) {
       const o = i * OFFSET_STRIDE;
-      let line: string | null = null;
-      let pass = true;
-      for (const p of post) {
-        let text: string;
-        if (p.filter.kind === 'LineRegex') {
-          text = line ??= message(bytes, offsets, o);
-        } else {
-          const fo = o + OFF_FIELD0_START + 2 * p.filter.field;
-          text = fieldDecoders[p.filter.field]!.decode(bytes, offsets[fo]!, offsets[fo + 1]!);
-        }
-        if (p.re.test(text) === p.filter.negate) {
-          pass = false;
-          break;
-        }
-      }
-      if (!pass) continue;
-      stats.linesMatched++;
-      if (sink.kind === 'count') continue;
       const t = timesNs[i]!;
       const n = lineNos[i]!;
       // Fast path: a row that cannot make the limit is dropped before decoding anything.
@@ -289,7 +181,7 @@ function batchHandler(stats: QueryStats, post: CompiledPost[], fieldCount: numbe
         timeNs: t,
         timeRaw: decoder.decode(bytes.subarray(offsets[o + OFF_LINE_START]!, offsets[o + OFF_TIME_END]!)),
         labels,
-        line: line ?? message(bytes, offsets, o),
+        line: decoder.decode(bytes.subarray(offsets[o + OFF_MSG_START]!, offsets[o + OFF_MSG_END]!)),
       };
       const keyed: Keyed = { t, f: fileIndex, n, row };
       if (sink.top) sink.top.push(keyed);
@@ -303,7 +195,7 @@ function batchHandler(stats: QueryStats, post: CompiledPost[], fieldCount: numbe
  * from a Blob) into an `IO_ERROR` naming the file. Anything else passes through unchanged:
  * our own errors, aborts, and bugs must not be disguised as I/O trouble.
  */
-function ioError(path: string, e: unknown): unknown {
+export function ioError(path: string, e: unknown): unknown {
   const code = (e as { code?: unknown } | null)?.code;
   const name = e instanceof Error ? e.name : '';
   const isSystem = (typeof code === 'string' && /^E[A-Z]+$/.test(code)) || name === 'NotReadableError' || name === 'NotFoundError';
@@ -326,8 +218,11 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
   const started = performance.now();
   const blockSize = opts.blockSize ?? DEFAULT_BLOCK_SIZE;
   if (!Number.isSafeInteger(blockSize) || blockSize < 1) throw new LetheQLError('INVALID_OPTION', `invalid blockSize ${String(blockSize)}: expected a positive integer of bytes`);
+  // The pool decides whether the scan pays for workers (size, source, regex engine); null: scan here.
+  const parallel = env.pool ? await env.pool.scan(plan, env.source, opts, sink, blockSize) : null;
+  if (parallel !== null) return parallel;
   const stats = emptyStats(plan);
-  const onFile = batchHandler(stats, compilePostFilters(plan, env.regex), plan.program.fieldCount, sink);
+  const onFile = batchHandler(stats, plan.program.fieldCount, sink);
   const scanOptions = { blockSize, maxLineBytes: opts.maxLineBytes, maxBadLineSamples: MAX_BAD_LINE_SAMPLES, signal: opts.signal };
   env.kernel.setProgram(plan.program);
   const files = new FileOpener(plan, env.source, opts.readAhead !== false, blockSize);

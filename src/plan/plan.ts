@@ -3,8 +3,8 @@
  *
  * A plan answers, as plain JSON-serialisable data: which log type and targets, which
  * time window, which files (by target and hour), what the WASM kernel evaluates per line
- * (the {@link KernelProgram}), which filters run after the kernel (regex, in source order),
- * and the limit and direction. `explain()` prints it; the executor runs it without
+ * (the {@link KernelProgram}: window, label matchers and line filters, regexes included,
+ * with their literal fast paths), and the limit and direction. `explain()` prints it; the executor runs it without
  * re-reading the AST.
  *
  * Everything that can be rejected before reading data is rejected here, with a span into
@@ -17,7 +17,7 @@ import type { Expr, LabelMatcher, MatchOp, VectorSelector } from '../query/ast.j
 import { printQuery } from '../query/index.js';
 import type { ParsedRegex } from '../regex/ast.js';
 import { INST_WORDS } from '../regex/automaton.js';
-import { RegexSyntaxError, type RegexEngine } from '../regex/engine.js';
+import { RegexSyntaxError } from '../regex/errors.js';
 import { compileForKernel, compileRegex } from '../regex/index.js';
 import { analyseLiterals } from '../regex/prefilter.js';
 import { parseRegex } from '../regex/syntax.js';
@@ -43,11 +43,6 @@ export interface QueryOptions {
   limit?: number | null;
   direction?: Direction;
 }
-
-/** A filter evaluated after the kernel, in the query's left-to-right order. */
-export type PostFilter =
-  | { kind: 'LabelRegex'; label: string; field: number; pattern: string; negate: boolean }
-  | { kind: 'LineRegex'; pattern: string; negate: boolean };
 
 export interface PlannedFile {
   /** Store-relative path, e.g. `pod/default/2024-09-24_13.log`. */
@@ -75,9 +70,8 @@ export interface LogQueryPlan {
   /** Files not read: `invalid-name` ones are listed, `out-of-range` ones only counted. */
   skippedFiles: { path: string; reason: 'invalid-name' }[];
   filesOutOfRange: number;
+  /** Everything the kernel tests per line: window, label matchers, line filters (regexes included). */
   program: KernelProgram;
-  postFilters: PostFilter[];
-  regexEngine: string | null;
   limit: number | null;
   direction: Direction;
 }
@@ -327,7 +321,6 @@ export async function planLogQuery(
   expr: Expr,
   opts: QueryOptions,
   source: ChunkSource,
-  engine: RegexEngine | null,
 ): Promise<LogQueryPlan> {
   const logical = toLogicalLogQuery(expr);
   const resolved = resolveOptions(opts);
@@ -350,8 +343,6 @@ export async function planLogQuery(
     skippedFiles: selection.skipped.filter((s) => s.reason === 'invalid-name').map((s) => ({ path: s.path, reason: 'invalid-name' as const })),
     filesOutOfRange: selection.skipped.filter((s) => s.reason === 'out-of-range').length,
     program: compiled.program,
-    postFilters: [],
-    regexEngine: engine?.name ?? null,
     limit: resolved.limit,
     direction: resolved.direction,
   };

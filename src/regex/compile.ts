@@ -71,7 +71,7 @@ import {
   OP_SPLIT,
   type Prog,
 } from './automaton.js';
-import { RegexSyntaxError } from './engine.js';
+import { RegexSyntaxError } from './errors.js';
 
 /** Largest program we build (instructions). Byte-level classes are bigger than Go's rune instructions, so this is generous. */
 export const MAX_PROG_INSTS = 1 << 21;

@@ -19,14 +19,13 @@ import type { ParsedRegex } from './ast.js';
 import type { Dfa, KernelAutomaton, Prog } from './automaton.js';
 import { compileProg } from './compile.js';
 import { buildDfa, DEFAULT_DFA_MAX_STATES, dfaTest } from './dfa.js';
-import type { CompiledRegex, RegexEngine } from './engine.js';
 import { pikeSearch, pikeTest } from './pike.js';
 import { parseRegex } from './syntax.js';
 
 export { DEFAULT_DFA_MAX_STATES } from './dfa.js';
 
 /** A compiled pattern. Searches are unanchored unless the pattern anchors itself. */
-export interface CompiledPattern extends CompiledRegex {
+export interface CompiledPattern {
   readonly pattern: string;
   readonly prog: Prog;
   /** Number of capturing groups (group 0 not counted). */
@@ -84,10 +83,43 @@ class Pattern implements CompiledPattern {
   }
 }
 
-/** Parses and compiles `pattern`. Throws `RegexSyntaxError` when RE2/Go would reject it. */
+/**
+ * A small LRU cache: the planner, the kernel encoder (once per kernel, in every worker) and
+ * target matching all compile the same patterns for one query, and a big Unicode class can
+ * take a good part of a second to turn into a DFA.
+ */
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly capacity: number) {}
+  get(key: string, make: () => V): V {
+    const hit = this.map.get(key);
+    if (hit !== undefined) {
+      // Refresh: Map iteration order is insertion order, so the first key is the least recent.
+      this.map.delete(key);
+      this.map.set(key, hit);
+      return hit;
+    }
+    const value = make();
+    this.map.set(key, value);
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
+    return value;
+  }
+}
+
+const CACHE_SIZE = 128;
+const patterns = new Lru<CompiledPattern>(CACHE_SIZE);
+const automata = new Lru<KernelAutomaton>(CACHE_SIZE);
+
+/**
+ * Parses and compiles `pattern` (cached). Throws `RegexSyntaxError` when RE2/Go would reject it.
+ *
+ * @example compileRegex('user/[0-9]+').test('GET /user/42') === true
+ */
 export function compileRegex(pattern: string): CompiledPattern {
-  const parsed = parseRegex(pattern);
-  return new Pattern(pattern, parsed, compileProg(parsed));
+  return patterns.get(pattern, () => {
+    const parsed = parseRegex(pattern);
+    return new Pattern(pattern, parsed, compileProg(parsed));
+  });
 }
 
 /** `parsed` wrapped as Go's `^(?:p)$` (text anchors outside any flags of `p`). */
@@ -102,15 +134,17 @@ export function fullMatchTree(parsed: ParsedRegex): ParsedRegex {
 }
 
 /**
- * What the kernel runs for `pattern`: a DFA when it fits {@link DEFAULT_DFA_MAX_STATES},
- * else the program for the kernel's Pike VM. `fullMatch: true` asks whether the whole
- * input matches (label matchers): the result equals Go's
- * `regexp.MatchString("^(?:" + p + ")$", s)`; the automaton is anchored at both ends.
- * Throws `RegexSyntaxError` for invalid patterns.
+ * What the kernel runs for `pattern` (cached): a DFA when it fits
+ * {@link DEFAULT_DFA_MAX_STATES}, else the program for the kernel's Pike VM.
+ * `fullMatch: true` asks whether the whole input matches (label matchers): the result equals
+ * Go's `regexp.MatchString("^(?:" + p + ")$", s)`; the automaton is anchored at both ends.
+ * Throws `RegexSyntaxError` for invalid patterns. The result is shared: do not mutate it.
  */
 export function compileForKernel(pattern: string, opts: { fullMatch: boolean }): KernelAutomaton {
-  const parsed = parseRegex(pattern);
-  return kernelAutomaton(compileProg(opts.fullMatch ? fullMatchTree(parsed) : parsed));
+  return automata.get(`${opts.fullMatch ? 'F' : 'S'}${pattern}`, () => {
+    const parsed = parseRegex(pattern);
+    return kernelAutomaton(compileProg(opts.fullMatch ? fullMatchTree(parsed) : parsed));
+  });
 }
 
 /** The kernel automaton for a compiled program (anchored DFA when the program is anchored). */
@@ -118,28 +152,3 @@ export function kernelAutomaton(prog: Prog, maxStates = DEFAULT_DFA_MAX_STATES):
   const dfa = buildDfa(prog, { anchored: prog.anchoredStart, maxStates });
   return dfa ? { kind: 'dfa', dfa } : { kind: 'pike', prog };
 }
-
-/** How many compiled patterns {@link letheqlRegexEngine} keeps. */
-const CACHE_SIZE = 128;
-const cache = new Map<string, CompiledPattern>();
-
-/**
- * The engine for the query path (`RegexEngine` seam in engine.ts). Compiled patterns are
- * kept in a small LRU cache; invalid patterns throw `RegexSyntaxError`.
- */
-export const letheqlRegexEngine: RegexEngine = {
-  name: 'letheql',
-  compile(pattern: string): CompiledPattern {
-    const hit = cache.get(pattern);
-    if (hit) {
-      // Refresh: Map iteration order is insertion order, so the first key is the least recent.
-      cache.delete(pattern);
-      cache.set(pattern, hit);
-      return hit;
-    }
-    const compiled = compileRegex(pattern);
-    cache.set(pattern, compiled);
-    if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
-    return compiled;
-  },
-};

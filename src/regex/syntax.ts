@@ -30,7 +30,7 @@
  * Unicode tables are computed once and shared (a `\pL` node reuses the cached array).
  */
 import type { AssertKind, ParsedRegex, RegexNode } from './ast.js';
-import { RegexSyntaxError } from './engine.js';
+import { RegexSyntaxError } from './errors.js';
 import {
   foldClosure,
   foldOrbit,

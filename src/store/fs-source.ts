@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { LetheQLError } from '../errors.js';
 import type { LogType } from '../model.js';
 import { assertLogType, assertStoreName, compareNames, isSafeName } from './paths.js';
-import type { ChunkReader, ChunkSource, FileEntry } from './types.js';
+import type { ChunkReader, ChunkSource, FileEntry, SourceHandle } from './types.js';
 
 function isNotFound(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
@@ -52,11 +52,14 @@ export class FsChunkSource implements ChunkSource {
   /** The absolute root directory. */
   readonly root: string;
   readonly description: string;
+  /** Scan workers reopen the store from its root (`new FsChunkSource(handle.root)`). */
+  readonly handle: SourceHandle;
 
   /** Wraps `root` without checking it; use {@link FsChunkSource.open} to fail early on a missing store. */
   constructor(root: string) {
     this.root = resolve(root);
     this.description = this.root;
+    this.handle = { kind: 'fs', root: this.root };
   }
 
   /**

@@ -29,10 +29,24 @@ export interface ChunkReader {
   close(): Promise<void>;
 }
 
+/**
+ * A plain-data way to reopen a source in another thread (a scan worker): structured-cloneable,
+ * so it can be posted to a Node worker or a Web Worker.
+ * - `fs`: a store directory on local disk (Node);
+ * - `blobs`: store-relative path → `Blob`/`File` (browsers; Blobs are cloned by reference);
+ * - `clusters`: a store set, one member source per cluster name.
+ */
+export type SourceHandle =
+  | { kind: 'fs'; root: string }
+  | { kind: 'blobs'; files: Record<string, Blob> }
+  | { kind: 'clusters'; members: { cluster: string; handle: SourceHandle }[] };
+
 /** Where a store's bytes come from. */
 export interface ChunkSource {
   /** A short description for messages, e.g. the root directory. */
   readonly description: string;
+  /** How a worker reopens this source; absent: the source can only be read in its own thread. */
+  readonly handle?: SourceHandle;
   /** Target directory names (namespaces or nodes) under `logType`, sorted; `[]` if the log type has none. */
   listTargets(logType: LogType): Promise<string[]>;
   /**

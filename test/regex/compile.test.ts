@@ -4,8 +4,8 @@ import { INST_WORDS, OP_BYTE, OP_SAVE, type KernelAutomaton, type Prog } from '.
 import { compileProg, dumpProg, INVALID_BYTE_RANGES, UTF8_DECODE, utf8Sequences } from '../../src/regex/compile.js';
 import { pikeTest } from '../../src/regex/pike.js';
 import { dfaTest } from '../../src/regex/dfa.js';
-import { RegexSyntaxError } from '../../src/regex/engine.js';
-import { compileForKernel, compileRegex, letheqlRegexEngine } from '../../src/regex/index.js';
+import { RegexSyntaxError } from '../../src/regex/errors.js';
+import { compileForKernel, compileRegex } from '../../src/regex/index.js';
 
 // Hand-built trees (the compiler's input), so these tests do not depend on the parser.
 const lit = (s: string): RegexNode =>
@@ -255,14 +255,16 @@ describe('UTF8_DECODE (rune boundaries)', () => {
 });
 
 describe('facade (index.ts)', () => {
-  it('letheqlRegexEngine compiles, caches, and throws RegexSyntaxError for invalid patterns', () => {
-    expect(letheqlRegexEngine.name).toBe('letheql');
-    const re = letheqlRegexEngine.compile('user/[0-9]+');
+  it('compileRegex and compileForKernel cache, and throw RegexSyntaxError for invalid patterns', () => {
+    const re = compileRegex('user/[0-9]+');
     expect(re.test('GET /user/42')).toBe(true);
     expect(re.test('GET /user/x')).toBe(false);
-    expect(letheqlRegexEngine.compile('user/[0-9]+')).toBe(re);
+    expect(compileRegex('user/[0-9]+')).toBe(re);
+    expect(compileForKernel('user/[0-9]+', { fullMatch: false })).toBe(compileForKernel('user/[0-9]+', { fullMatch: false }));
+    expect(compileForKernel('user/[0-9]+', { fullMatch: true })).not.toBe(compileForKernel('user/[0-9]+', { fullMatch: false }));
     for (const bad of ['a(', '(?<!x)y', '\\1', 'x{1001}', '\\C', '*a']) {
-      expect(() => letheqlRegexEngine.compile(bad), bad).toThrow(RegexSyntaxError);
+      expect(() => compileRegex(bad), bad).toThrow(RegexSyntaxError);
+      expect(() => compileForKernel(bad, { fullMatch: false }), bad).toThrow(RegexSyntaxError);
     }
   });
 

@@ -26,7 +26,7 @@ import type { RegexNode } from '../../src/regex/ast.js';
 import type { KernelAutomaton } from '../../src/regex/automaton.js';
 import { dfaTest } from '../../src/regex/dfa.js';
 import { compileForKernel, compileRegex } from '../../src/regex/index.js';
-import { RegexSyntaxError } from '../../src/regex/engine.js';
+import { RegexSyntaxError } from '../../src/regex/errors.js';
 import { pikeSearch, pikeTest } from '../../src/regex/pike.js';
 import { parseRegex } from '../../src/regex/syntax.js';
 

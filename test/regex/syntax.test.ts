@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RegexNode } from '../../src/regex/ast.js';
-import { RegexSyntaxError } from '../../src/regex/engine.js';
+import { RegexSyntaxError } from '../../src/regex/errors.js';
 import { formatRegexNode, MAX_HEIGHT, parseRegex } from '../../src/regex/syntax.js';
 import { HAS_SHARED, SHARED, SHARED_REASON } from '../support/paths.js';
 

@@ -1,0 +1,78 @@
+/**
+ * The scan pool in Node (Node only): `worker_threads` workers running the bundled
+ * `dist/scan-worker.js`, around the platform-neutral {@link WorkerScanPool}.
+ *
+ * Workers are `unref()`'d whenever they are idle, so an open store never keeps a process
+ * (a CLI run) alive; they are `ref()`'d while they start or run a job, so a pending query
+ * does. If the bundle is missing (running from sources without `npm run build:worker`) or
+ * stale, the pool turns itself off with a process warning and queries scan in-thread.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { LetheQLError } from '../errors.js';
+import { WorkerScanPool, type ScanPool, type ScanWorkerEvents, type ScanWorkerHandle } from './pool.js';
+import type { FromWorker } from './protocol.js';
+
+/** Parallel-scan options of `openStore`. */
+export interface ScanPoolOptions {
+  /**
+   * Worker threads that scan files and byte ranges concurrently. Default:
+   * `Math.min(4, os.availableParallelism())`. `0` scans in the calling thread.
+   */
+  workers?: number;
+  /**
+   * Queries that read fewer bytes than this scan in the calling thread (default 32 MiB:
+   * about what starting the workers costs); once the workers run, queries from 8 MiB use them.
+   */
+  parallelMinBytes?: number;
+  /** Files of at least twice this size are split into byte ranges of about this size (default 32 MiB). */
+  rangeBytes?: number;
+}
+
+/** The default worker count: up to 4, never more than the machine's parallelism. */
+export function defaultWorkerCount(): number {
+  return Math.min(4, availableParallelism());
+}
+
+function checkCount(name: string, v: number | undefined, min: number): void {
+  if (v !== undefined && (!Number.isSafeInteger(v) || v < min)) {
+    throw new LetheQLError('INVALID_OPTION', `invalid ${name} ${String(v)}: expected an integer >= ${min}`);
+  }
+}
+
+function nodeWorker(bundle: URL, events: ScanWorkerEvents): ScanWorkerHandle {
+  const w = new Worker(bundle, { name: 'letheql-scan' });
+  w.on('message', (m: FromWorker) => events.message(m));
+  w.on('error', (e) => events.failure(e));
+  w.on('exit', (code) => events.failure(new Error(`the worker exited (code ${code})`)));
+  return {
+    post: (m) => w.postMessage(m),
+    setActive: (active) => (active ? w.ref() : w.unref()),
+    terminate: async () => {
+      await w.terminate();
+    },
+  };
+}
+
+let warned = false;
+
+/** A pool running `bundle` (the URL of `dist/scan-worker.js`), or null for `workers: 0`. Throws `INVALID_OPTION` on bad options. */
+export function createNodeScanPool(bundle: URL, options: ScanPoolOptions = {}): ScanPool | null {
+  checkCount('workers', options.workers, 0);
+  checkCount('parallelMinBytes', options.parallelMinBytes, 0);
+  checkCount('rangeBytes', options.rangeBytes, 1);
+  const workers = options.workers ?? defaultWorkerCount();
+  if (workers === 0) return null;
+  return new WorkerScanPool({
+    workers,
+    createWorker: (events) => nodeWorker(bundle, events),
+    sourceKinds: ['fs'],
+    minBytes: options.parallelMinBytes,
+    rangeBytes: options.rangeBytes,
+    onDisabled: (reason) => {
+      if (warned) return;
+      warned = true;
+      process.emitWarning(`letheql: scanning in one thread: ${reason}`);
+    },
+  });
+}

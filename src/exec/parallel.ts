@@ -1,0 +1,232 @@
+/**
+ * A query scanned by workers: split into jobs, merged back, statistics rebuilt.
+ *
+ * Jobs: one per file, in store order; a file of at least twice `rangeBytes` becomes several
+ * jobs, one per line-aligned byte range (`range-reader.ts`), so that one big file also uses
+ * every worker. Job `j`'s rows are keyed `(time, j, line within the job)`: jobs are numbered
+ * in store order and ranges of a file in byte order, so that key sorts exactly like
+ * `(time, file, line)` and the in-thread path's result order (contract §3) is kept, whatever
+ * the order in which jobs finish.
+ *
+ * Merge: rows go into the caller's sink as they arrive (with a limit, the same bounded heap
+ * as in-thread; its cut-off is handed to jobs when they start, so workers drop rows that
+ * can no longer make it). Statistics are assembled at the end in file order, so they equal
+ * the in-thread ones: bad-line samples in file order (range line numbers shifted by the
+ * lines of earlier ranges), vanished files in file order, the same first 100 samples.
+ *
+ * Failures: the first error in *file order* wins, as in-thread. Jobs are started in order,
+ * so when job `j` fails every job before it has started; those are awaited (their own
+ * errors take precedence), every later job is cancelled, and nothing is returned until all
+ * of this query's jobs have answered, so no worker is left busy with it. An aborted signal
+ * cancels every job the same way and rejects with the signal's reason, as in-thread.
+ */
+import { LetheQLError } from '../errors.js';
+import { fieldCount } from '../model.js';
+import type { LogQueryPlan } from '../plan/plan.js';
+import { OFF_FIELD0_START, OFF_LINE_START, OFF_MSG_END, OFF_MSG_START, OFF_TIME_END, OFFSET_STRIDE } from '../scan/types.js';
+import type { SourceHandle } from '../store/types.js';
+import { emptyStats, ioError, MAX_BAD_LINE_SAMPLES, type ExecOptions, type QueryStats } from './execute.js';
+import type { JobOutcome, JobQuery, RowChunk, RowKey, ScanJob } from './protocol.js';
+import { FieldDecoder, type Sink } from './rows.js';
+
+/** A job before the pool numbers it and sets its cut-off. */
+export type JobRequest = Omit<ScanJob, 'id' | 'cutoff'>;
+
+/** A submitted job. `done` rejects with {@link JobCancelled} when the job was cancelled. */
+export interface JobTicket {
+  readonly done: Promise<JobOutcome>;
+  /** Drops the job if it has not started; otherwise asks its worker to stop. `done` settles either way. */
+  cancel(): void;
+}
+
+/** What the runner needs from a pool. */
+export interface JobRunner {
+  /** Queues a job; `onRows` gets its row chunks; `cutoff` is read when the job starts. */
+  submit(job: JobRequest, onRows: (chunk: RowChunk) => void, cutoff: () => RowKey | null): JobTicket;
+}
+
+/** The rejection of a cancelled job. */
+export class JobCancelled extends Error {
+  constructor() {
+    super('scan job cancelled');
+    this.name = 'JobCancelled';
+  }
+}
+
+/** One job of a plan: a file, or one byte range of it. */
+export interface PlannedJob {
+  fileIndex: number;
+  range: { start: number; end: number | null } | null;
+}
+
+/** Splits a plan into jobs (see the module note); files of `2 × rangeBytes` or more are cut into ranges. */
+export function planJobs(plan: LogQueryPlan, rangeBytes: number): PlannedJob[] {
+  const jobs: PlannedJob[] = [];
+  plan.files.forEach((f, fileIndex) => {
+    if (f.size < 2 * rangeBytes) {
+      jobs.push({ fileIndex, range: null });
+      return;
+    }
+    const parts = Math.ceil(f.size / rangeBytes);
+    for (let k = 0; k < parts; k++) {
+      const start = Math.floor((f.size * k) / parts);
+      // The last range reads to the end of the file as it is when opened (it may have grown).
+      jobs.push({ fileIndex, range: { start, end: k === parts - 1 ? null : Math.floor((f.size * (k + 1)) / parts) } });
+    }
+  });
+  return jobs;
+}
+
+const decoder = new TextDecoder('utf-8');
+
+/** Runs `jobs` of `plan` on `runner`, filling `sink` exactly as the in-thread executor would. */
+export async function runParallel(
+  runner: JobRunner,
+  queryId: number,
+  plan: LogQueryPlan,
+  source: SourceHandle,
+  jobs: PlannedJob[],
+  opts: ExecOptions,
+  sink: Sink,
+  blockSize: number,
+): Promise<QueryStats> {
+  const started = performance.now();
+  const signal = opts.signal;
+  signal?.throwIfAborted();
+  const query: JobQuery = {
+    id: queryId,
+    logType: plan.logType,
+    program: plan.program,
+    direction: plan.direction,
+    mode: sink.kind,
+    limit: plan.limit,
+    blockSize,
+    maxLineBytes: opts.maxLineBytes,
+    maxBadLineSamples: MAX_BAD_LINE_SAMPLES,
+    readAhead: opts.readAhead !== false,
+  };
+
+  const nFields = fieldCount(plan.logType);
+  const fieldDecoders = Array.from({ length: nFields }, () => new FieldDecoder());
+  let stopped = false;
+  /** Decodes a worker's rows into the sink, dropping early those that cannot make the limit. */
+  const mergeRows = (key: number, c: RowChunk): void => {
+    if (stopped || sink.kind !== 'rows') return;
+    const { bytes, offsets, timesNs, lineNos } = c;
+    for (let i = 0; i < c.count; i++) {
+      const t = timesNs[i]!;
+      const n = lineNos[i]!;
+      if (sink.top && !sink.top.wouldKeep(t, key, n)) continue;
+      const o = i * OFFSET_STRIDE;
+      const labels: string[] = new Array<string>(nFields);
+      for (let k = 0; k < nFields; k++) {
+        const fo = o + OFF_FIELD0_START + 2 * k;
+        labels[k] = fieldDecoders[k]!.decode(bytes, offsets[fo]!, offsets[fo + 1]!);
+      }
+      const row = {
+        timeNs: t,
+        timeRaw: decoder.decode(bytes.subarray(offsets[o + OFF_LINE_START]!, offsets[o + OFF_TIME_END]!)),
+        labels,
+        line: decoder.decode(bytes.subarray(offsets[o + OFF_MSG_START]!, offsets[o + OFF_MSG_END]!)),
+      };
+      if (sink.top) sink.top.push({ t, f: key, n, row });
+      else sink.all.push({ t, f: key, n, row });
+    }
+  };
+  const cutoff = (): RowKey | null => {
+    const c = sink.kind === 'rows' ? (sink.top?.cutoff() ?? null) : null;
+    return c && { t: c.t, f: c.f, n: c.n };
+  };
+
+  // Progress: a file counts once all of its jobs are done.
+  const totalBytes = plan.files.reduce((a, f) => a + f.size, 0);
+  const jobsLeft = new Array<number>(plan.files.length).fill(0);
+  for (const j of jobs) jobsLeft[j.fileIndex]!++;
+  const progress = { filesRead: 0, bytesScanned: 0, linesMatched: 0 };
+
+  const outcomes: (JobOutcome | undefined)[] = new Array(jobs.length);
+  let firstError: { index: number; error: unknown } | null = null;
+  const tickets: JobTicket[] = [];
+  const cancelFrom = (index: number): void => {
+    for (let k = index; k < tickets.length; k++) tickets[k]!.cancel();
+  };
+  const onAbort = (): void => {
+    stopped = true;
+    cancelFrom(0);
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  const settled = jobs.map((j, index) => {
+    const f = plan.files[j.fileIndex]!;
+    const ticket = runner.submit(
+      { query, source, logType: plan.logType, target: f.target, name: f.name, range: j.range, key: index },
+      (chunk) => mergeRows(index, chunk),
+      cutoff,
+    );
+    tickets.push(ticket);
+    const fail = (error: unknown): void => {
+      if (error instanceof JobCancelled) return;
+      if (firstError === null || index < firstError.index) firstError = { index, error };
+      stopped = true;
+      cancelFrom(index + 1);
+    };
+    return ticket.done.then((outcome) => {
+      outcomes[index] = outcome;
+      if (stopped || outcome.kind !== 'read') return;
+      progress.bytesScanned += outcome.bytes;
+      progress.linesMatched += outcome.matched;
+      if (--jobsLeft[j.fileIndex]! === 0 && opts.onProgress) {
+        progress.filesRead++;
+        try {
+          opts.onProgress({ filesRead: progress.filesRead, filesTotal: plan.files.length, bytesScanned: progress.bytesScanned, totalBytes, linesMatched: progress.linesMatched });
+        } catch (e) {
+          fail(e); // a throwing callback fails the query, as in-thread
+        }
+      }
+    }, fail);
+  });
+  try {
+    await Promise.all(settled);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  if (signal?.aborted) throw signal.reason;
+  const failure = firstError as { index: number; error: unknown } | null;
+  if (failure) throw ioError(plan.files[jobs[failure.index]!.fileIndex]!.path, failure.error);
+
+  const stats = emptyStats(plan);
+  for (let k = 0; k < jobs.length; ) {
+    const fileIndex = jobs[k]!.fileIndex;
+    const path = plan.files[fileIndex]!.path;
+    let end = k;
+    while (end < jobs.length && jobs[end]!.fileIndex === fileIndex) end++;
+    const parts = outcomes.slice(k, end) as JobOutcome[];
+    k = end;
+    const read = parts.filter((p) => p.kind === 'read');
+    if (read.length === 0) {
+      stats.filesSkipped++;
+      stats.skippedFiles.push({ path, reason: 'vanished' });
+      continue;
+    }
+    if (read.length < parts.length) {
+      // Ranges opened the file separately, and it was deleted between their opens: part of it
+      // was read, part not. In-thread it would have been read whole or not at all.
+      throw new LetheQLError('IO_ERROR', `cannot read ${path}: it was deleted while being read`);
+    }
+    stats.filesRead++;
+    let linesBefore = 0;
+    for (const p of read) {
+      stats.bytesScanned += p.bytes;
+      stats.linesScanned += p.lines;
+      stats.linesMatched += p.matched;
+      stats.badLines += p.badLines;
+      for (const bad of p.badLineSamples) {
+        if (stats.badLineSamples.length >= MAX_BAD_LINE_SAMPLES) break;
+        stats.badLineSamples.push({ path, line: bad.line + linesBefore, reason: bad.reason });
+      }
+      linesBefore += p.lines;
+    }
+  }
+  stats.elapsedMs = Math.round((performance.now() - started) * 1000) / 1000;
+  return stats;
+}

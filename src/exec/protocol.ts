@@ -1,0 +1,133 @@
+/**
+ * The messages between the main thread's scan pool and its scan workers, as plain data.
+ *
+ * Everything here is structured-cloneable, so the same protocol runs over Node's
+ * `worker_threads` and browsers' Web Workers. A worker receives one {@link ScanJob} at a
+ * time (one file, or one line-aligned byte range of a big file), opens the file itself
+ * through the job's {@link SourceHandle}, and answers with zero or more `rows` messages and
+ * then exactly one of `done`, `failed` or `cancelled` for that job id. Job ids are unique in
+ * a pool, so a late message of a cancelled job can never be taken for another job's.
+ *
+ * Rows travel as {@link RowChunk}s: the matching lines' raw bytes plus per-row columns,
+ * shaped like the kernel's own `MatchBatch` (offsets rebased into the chunk's bytes). The
+ * buffers are transferred, not copied, and strings are decoded once, on the main thread.
+ */
+import { InternalError, LetheQLError, type ErrorCode } from '../errors.js';
+import type { LogType } from '../model.js';
+import type { Direction } from '../plan/plan.js';
+import type { BadLine } from '../scan/types.js';
+import type { SourceHandle } from '../store/types.js';
+
+/** What every job of one query shares. Workers cache the compiled program by `id`. */
+export interface JobQuery {
+  /** Unique per query in a pool. */
+  id: number;
+  logType: LogType;
+  /** The plan's kernel program, passed through untouched to `Kernel.setProgram`. */
+  program: unknown;
+  direction: Direction;
+  /** `count`: no rows come back. `rows`: matching rows, at most `limit` per job (all when null). */
+  mode: 'count' | 'rows';
+  limit: number | null;
+  blockSize: number;
+  maxLineBytes: number | undefined;
+  maxBadLineSamples: number;
+  readAhead: boolean;
+}
+
+/** A sort key of result order (see `rows.ts`). */
+export interface RowKey {
+  t: bigint;
+  f: number;
+  n: number;
+}
+
+/** One unit of work: a whole file, or the lines that start inside a byte range of it. */
+export interface ScanJob {
+  /** Unique per job in a pool. */
+  id: number;
+  query: JobQuery;
+  source: SourceHandle;
+  logType: LogType;
+  target: string;
+  name: string;
+  /**
+   * Null: the whole file. Otherwise the lines whose first byte is in `[start, end)`
+   * (`end` null: to the end of the file as it is when opened).
+   */
+  range: { start: number; end: number | null } | null;
+  /** The `f` of this job's row keys: jobs are numbered in store order, ranges of a file in byte order. */
+  key: number;
+  /** The merge keeps nothing after this key any more (its heap is full); null: no cut yet. */
+  cutoff: RowKey | null;
+}
+
+/** Matching rows of a job, in columns over the lines' bytes. Offsets follow `scan/types.ts`, relative to `bytes`. */
+export interface RowChunk {
+  count: number;
+  bytes: Uint8Array;
+  offsets: Int32Array;
+  timesNs: BigInt64Array;
+  /** Line numbers within the job (for a range job: counted from the range's first line). */
+  lineNos: Uint32Array;
+}
+
+/** How a job ended when it did not fail. */
+export type JobOutcome =
+  | { kind: 'vanished' }
+  | {
+      kind: 'read';
+      bytes: number;
+      lines: number;
+      badLines: number;
+      /** Line numbers within the job, like `RowChunk.lineNos`. */
+      badLineSamples: BadLine[];
+      /** Lines that passed the kernel and the post-filters. */
+      matched: number;
+    };
+
+/** An error as it crosses threads: enough to rebuild the same class, code and message. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: string;
+  stack?: string;
+}
+
+export type ToWorker = { type: 'job'; job: ScanJob } | { type: 'cancel'; id: number };
+
+export type FromWorker =
+  /** Sent once when the worker has loaded its kernel; `kernelHash` identifies the WASM it embeds. */
+  | { type: 'ready'; kernelHash: string }
+  | { type: 'rows'; id: number; chunk: RowChunk }
+  | { type: 'done'; id: number; outcome: JobOutcome }
+  | { type: 'failed'; id: number; error: SerializedError }
+  | { type: 'cancelled'; id: number };
+
+export function serializeError(e: unknown): SerializedError {
+  if (e instanceof Error) {
+    const code = (e as { code?: unknown }).code;
+    return { name: e.name, message: e.message, ...(typeof code === 'string' ? { code } : {}), ...(e.stack ? { stack: e.stack } : {}) };
+  }
+  return { name: 'Error', message: String(e) };
+}
+
+/**
+ * Rebuilds an error sent by a worker, so that callers see what the in-thread scan would
+ * have thrown: the same class for our own errors and the built-in ones, and for system
+ * errors the same `code` and message (the executor maps those to `IO_ERROR` itself).
+ */
+export function deserializeError(s: SerializedError): Error {
+  let e: Error;
+  if (s.name === 'LetheQLError' && s.code) e = new LetheQLError(s.code as ErrorCode, s.message);
+  else if (s.name === 'InternalError') e = Object.assign(new InternalError(''), { message: s.message });
+  else if (s.name === 'RangeError') e = new RangeError(s.message);
+  else if (s.name === 'TypeError') e = new TypeError(s.message);
+  else {
+    e = new Error(s.message);
+    e.name = s.name;
+    if (s.code !== undefined) Object.assign(e, { code: s.code });
+  }
+  if (s.stack) e.stack = `${s.stack}\n    (in a scan worker)`;
+  return e;
+}

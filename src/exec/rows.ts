@@ -1,0 +1,109 @@
+/**
+ * Result order and row keeping, shared by the in-thread executor, the scan workers and the
+ * main thread's merge of worker results.
+ *
+ * Result order (contract §3) is a total order on (time, file index, line number): time in
+ * the query's direction, ties in store order. Every row is kept with that key, so rows can
+ * arrive in any order (files finish out of order in a worker pool) and one sort at the end
+ * gives the exact result. With a limit, {@link TopRows} keeps only the first `limit` rows
+ * in that order, whatever the arrival order.
+ *
+ * This module imports nothing at run time beyond the standard library: the worker bundle
+ * includes it, and must not pull in the planner or the parser.
+ */
+import type { LogRow } from '../arrow/build.js';
+
+/** A kept row with its sort key: time, then file index and line number (store order). */
+export interface Keyed<R = LogRow> {
+  t: bigint;
+  /** File index in the plan (or any index that sorts like it: the pool keys byte ranges by job). */
+  f: number;
+  /** Line number within `f` (1-based; any number that sorts like it). */
+  n: number;
+  row: R;
+}
+
+/** True when the key (at, af, an) comes before `b` in result order. */
+export type Before = (at: bigint, af: number, an: number, b: { t: bigint; f: number; n: number }) => boolean;
+
+/** The result-order comparator of a direction. */
+export function makeBefore(direction: 'forward' | 'backward'): Before {
+  const storeOrder = (af: number, an: number, b: { f: number; n: number }): boolean => af < b.f || (af === b.f && an < b.n);
+  return direction === 'forward'
+    ? (at, af, an, b) => at < b.t || (at === b.t && storeOrder(af, an, b))
+    : (at, af, an, b) => at > b.t || (at === b.t && storeOrder(af, an, b));
+}
+
+/** Keeps the first `limit` rows in result order: a max-heap whose root is the last kept row. */
+export class TopRows<R = LogRow> {
+  private readonly heap: Keyed<R>[] = [];
+  constructor(
+    private readonly limit: number,
+    private readonly before: Before,
+  ) {}
+  wouldKeep(t: bigint, f: number, n: number): boolean {
+    return this.heap.length < this.limit || this.before(t, f, n, this.heap[0]!);
+  }
+  /** The last kept row once the heap is full (a row after it can never be kept), else null. */
+  cutoff(): Keyed<R> | null {
+    return this.heap.length < this.limit ? null : this.heap[0]!;
+  }
+  push(k: Keyed<R>): void {
+    const h = this.heap;
+    const after = (a: Keyed<R>, b: Keyed<R>): boolean => this.before(b.t, b.f, b.n, a);
+    if (h.length < this.limit) {
+      h.push(k);
+      let i = h.length - 1;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (!after(h[i]!, h[p]!)) break;
+        [h[i], h[p]] = [h[p]!, h[i]!];
+        i = p;
+      }
+      return;
+    }
+    h[0] = k;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && after(h[l]!, h[m]!)) m = l;
+      if (r < h.length && after(h[r]!, h[m]!)) m = r;
+      if (m === i) break;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  }
+  items(): Keyed<R>[] {
+    return this.heap;
+  }
+}
+
+/** Where matching lines go: counted only, or kept as rows (bounded by `top` when there is a limit). */
+export type Sink = { kind: 'count' } | { kind: 'rows'; top: TopRows | null; all: Keyed[] };
+
+const decoder = new TextDecoder('utf-8');
+
+/** Decodes label fields, reusing the previous string when the bytes repeat (they usually do). */
+export class FieldDecoder {
+  private prevBytes: Uint8Array = new Uint8Array(0);
+  private prevValue = '';
+  decode(bytes: Uint8Array, start: number, end: number): string {
+    const len = end - start;
+    const prev = this.prevBytes;
+    if (len === prev.length) {
+      let same = true;
+      for (let i = 0; i < len; i++) {
+        if (bytes[start + i] !== prev[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.prevValue;
+    }
+    this.prevBytes = bytes.slice(start, end);
+    this.prevValue = decoder.decode(this.prevBytes);
+    return this.prevValue;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Where the write path keeps its own files inside a store, and small filesystem helpers
+ * shared by the writer, the collector and retention. Node-only.
+ *
+ * ```
+ * <store>/pod/<namespace>/YYYY-MM-DD_HH.log      log files (contract §1)
+ * <store>/node/<node>/YYYY-MM-DD_HH.log
+ * <store>/.letheql/writer.lock                   one writer per store: {"pid","host","since"}
+ * <store>/.letheql/quarantine/<path>.<stamp>     bytes cut from torn last lines, never dropped
+ * <store>/.letheql/collector.json                collector checkpoints (default location)
+ * ```
+ * The hidden `.letheql/` directory sits beside `pod/` and `node/`; queries never read it.
+ */
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const META_DIR = '.letheql';
+export const LOCK_FILE = 'writer.lock';
+export const QUARANTINE_DIR = 'quarantine';
+export const COLLECTOR_CHECKPOINT = 'collector.json';
+
+export function metaDir(root: string): string {
+  return join(root, META_DIR);
+}
+
+export function quarantineRoot(root: string): string {
+  return join(root, META_DIR, QUARANTINE_DIR);
+}
+
+/** Default collector checkpoint file of a store. */
+export function defaultCheckpointPath(root: string): string {
+  return join(root, META_DIR, COLLECTOR_CHECKPOINT);
+}
+
+/** The errno code of a Node error, if any. */
+export function errnoCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * fsyncs a directory so that entries created or renamed in it survive a power loss.
+ * Some filesystems refuse fsync on a directory (EINVAL, EISDIR); that is not an error there.
+ */
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'ENOTSUP') throw err;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A compact UTC stamp for file names: `20240924T150001.123Z`. */
+export function fileStamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '');
+}

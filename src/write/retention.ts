@@ -1,0 +1,245 @@
+/**
+ * Retention on a store directory: list, plan ({@link planRetention}), delete, prune.
+ * Node-only.
+ *
+ * Order as Lethe's rotator: delete by age, delete by size, then prune. Prune removes:
+ * - **empty target directories** (`pod/<ns>/`, `node/<node>/`): those this run emptied, and
+ *   any other empty one whose mtime is more than 24 h before `now` (Lethe removes only the
+ *   latter: its rotator does not know which directories it emptied). A writer that loses a
+ *   directory this way re-creates it (ours does); the current hour's file is never deleted,
+ *   so a directory being written to is never emptied.
+ * - **stray root files**: regular files directly in the store root whose names start with
+ *   `host` or `kube` — what Lethe's `Prune`/`Clean` remove (left by fluent-bit configs that
+ *   wrote the tag as a file name). Nothing else at the root is touched (`.letheql/`, `pod/`, `node/`).
+ * With `dryRun`, nothing is deleted and the report lists what would be.
+ */
+import { lstat, readdir, rmdir, stat, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { LetheQLError } from '../errors.js';
+import { LOG_TYPES, type LogType } from '../model.js';
+import { NS_PER_HOUR, parseDuration, parseTime, type TimeInput } from '../time.js';
+import { errnoCode } from './layout.js';
+import { formatCutoff, parseSize, planRetention, type PlannedDeletion, type StoreFileInfo } from './retention-plan.js';
+
+export interface RetentionOptions {
+  /** Age limit: a duration (`15d`, `36h`) or nanoseconds; `0`/undefined = none. */
+  maxAge?: string | bigint;
+  /** Size limit: `1000GB`, `100g`, bytes as a number; `0`/undefined = none. */
+  maxSize?: string | number;
+  /** Report only; delete nothing. */
+  dryRun?: boolean;
+  /** The current time (default: the real time). */
+  now?: TimeInput;
+}
+
+export interface RetentionReport {
+  /** The time the run used, RFC 3339. */
+  now: string;
+  dryRun: boolean;
+  /** Files deleted (or, with `dryRun`, to be deleted), oldest first; `path` is store-relative. */
+  deleted: (Omit<PlannedDeletion, 'hourNs'> & { hour: string })[];
+  /** Target directories removed (or to be removed), store-relative. */
+  removedDirs: string[];
+  /** Stray root files removed (or to be removed). */
+  removedStrays: string[];
+  /** Current-hour files a limit would have taken but that were kept. */
+  keptCurrentHour: string[];
+  /** Files in target directories whose names are not hours: never deleted. */
+  ignored: string[];
+  /** Age cut-off as Lethe prints it (`2024-09-09_15`: hours before it are deleted), or null. */
+  ageCutoff: string | null;
+  bytesBefore: number;
+  bytesAfter: number;
+  underSizeLimit: boolean;
+  /** Deletions that failed (the run goes on). */
+  errors: { path: string; message: string }[];
+}
+
+const EMPTY_DIR_GRACE_NS = 24n * NS_PER_HOUR;
+
+/** Parses the limits; throws `INVALID_OPTION`/`INVALID_TIME` for bad values. */
+export function retentionLimits(options: RetentionOptions): { maxAgeNs: bigint | null; maxSizeBytes: number | null; nowNs: bigint } {
+  let maxAgeNs: bigint | null = null;
+  if (typeof options.maxAge === 'bigint') maxAgeNs = options.maxAge > 0n ? options.maxAge : null;
+  else if (options.maxAge !== undefined && options.maxAge.trim() !== '0') maxAgeNs = parseDuration(options.maxAge, 'max age');
+  let maxSizeBytes: number | null = null;
+  if (typeof options.maxSize === 'number') {
+    if (!Number.isSafeInteger(options.maxSize) || options.maxSize < 0) throw new LetheQLError('INVALID_OPTION', `invalid max size ${options.maxSize}: expected a non-negative integer of bytes`);
+    maxSizeBytes = options.maxSize === 0 ? null : options.maxSize;
+  } else if (options.maxSize !== undefined) maxSizeBytes = parseSize(options.maxSize, 'max size');
+  const nowNs = options.now === undefined ? BigInt(Date.now()) * 1_000_000n : parseTime(options.now, 'now');
+  return { maxAgeNs, maxSizeBytes, nowNs };
+}
+
+/** Every regular file at `<pod|node>/<target>/<name>` with its size, and the target directories. */
+async function listStore(root: string): Promise<{ files: StoreFileInfo[]; dirs: { logType: LogType; target: string }[] }> {
+  const files: StoreFileInfo[] = [];
+  const dirs: { logType: LogType; target: string }[] = [];
+  for (const logType of Object.keys(LOG_TYPES) as LogType[]) {
+    let targets;
+    try {
+      targets = await readdir(join(root, logType), { withFileTypes: true });
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') continue;
+      throw err;
+    }
+    for (const t of targets) {
+      if (!t.isDirectory()) continue;
+      dirs.push({ logType, target: t.name });
+      let names;
+      try {
+        names = await readdir(join(root, logType, t.name), { withFileTypes: true });
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT') continue;
+        throw err;
+      }
+      for (const n of names) {
+        if (!n.isFile()) continue;
+        try {
+          files.push({ logType, target: t.name, name: n.name, size: (await stat(join(root, logType, t.name, n.name))).size });
+        } catch (err) {
+          if (errnoCode(err) !== 'ENOENT') throw err; // deleted meanwhile
+        }
+      }
+    }
+  }
+  return { files, dirs };
+}
+
+/**
+ * Applies the retention limits to the store at `dir` once and reports what was deleted
+ * (see the module note and `retention-plan.ts` for the rules). Throws `STORE_NOT_FOUND`
+ * when `dir` is not a directory.
+ */
+export async function runRetention(dir: string, options: RetentionOptions): Promise<RetentionReport> {
+  const root = resolve(dir);
+  const limits = retentionLimits(options);
+  try {
+    if (!(await stat(root)).isDirectory()) throw new Error('not a directory');
+  } catch (err) {
+    throw new LetheQLError('STORE_NOT_FOUND', `store not found: ${root} (${(err as Error).message})`);
+  }
+  const dryRun = options.dryRun === true;
+  const { files, dirs } = await listStore(root);
+  const plan = planRetention(files, limits);
+  const report: RetentionReport = {
+    now: new Date(Number(limits.nowNs / 1_000_000n)).toISOString(),
+    dryRun,
+    deleted: [],
+    removedDirs: [],
+    removedStrays: [],
+    keptCurrentHour: plan.keptCurrentHour,
+    ignored: plan.ignored,
+    ageCutoff: plan.ageCutoffHourNs === null ? null : formatCutoff(plan.ageCutoffHourNs),
+    bytesBefore: plan.bytesBefore,
+    bytesAfter: plan.bytesAfter,
+    underSizeLimit: plan.underSizeLimit,
+    errors: [],
+  };
+
+  const gone = new Set<string>();
+  const touchedDirs = new Set<string>();
+  for (const d of plan.deletions) {
+    const { hourNs, ...rest } = d;
+    if (!dryRun) {
+      try {
+        await unlink(join(root, d.path));
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') {
+          report.errors.push({ path: d.path, message: (err as Error).message });
+          report.bytesAfter += d.size;
+          continue;
+        }
+      }
+    }
+    report.deleted.push({ ...rest, hour: formatCutoff(hourNs) });
+    gone.add(d.path);
+    touchedDirs.add(d.path.slice(0, d.path.lastIndexOf('/')));
+  }
+
+  // Prune: empty target directories (with dryRun: those that would be empty).
+  for (const { logType, target } of dirs) {
+    const rel = `${logType}/${target}`;
+    const entries = await readdir(join(root, rel)).catch(() => null);
+    if (entries === null || !entries.every((n) => gone.has(`${rel}/${n}`))) continue;
+    let remove = touchedDirs.has(rel);
+    if (!remove) {
+      const mtimeNs = await stat(join(root, rel)).then((s) => BigInt(Math.trunc(s.mtimeMs)) * 1_000_000n, () => null);
+      remove = mtimeNs !== null && mtimeNs < limits.nowNs - EMPTY_DIR_GRACE_NS;
+    }
+    if (!remove) continue;
+    if (!dryRun) {
+      try {
+        await rmdir(join(root, rel));
+      } catch (err) {
+        const code = errnoCode(err);
+        if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOENT') continue; // a writer got there first
+        report.errors.push({ path: rel, message: (err as Error).message });
+        continue;
+      }
+    }
+    report.removedDirs.push(rel);
+  }
+
+  // Prune: stray root files, as Lethe.
+  for (const e of await readdir(root, { withFileTypes: true })) {
+    if (!(e.name.startsWith('host') || e.name.startsWith('kube'))) continue;
+    const st = await lstat(join(root, e.name)).catch(() => null);
+    if (!st?.isFile()) continue;
+    if (!dryRun) {
+      try {
+        await unlink(join(root, e.name));
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') report.errors.push({ path: e.name, message: (err as Error).message });
+        continue;
+      }
+    }
+    report.removedStrays.push(e.name);
+  }
+  report.removedDirs.sort();
+  report.removedStrays.sort();
+  return report;
+}
+
+/** A retention loop started by {@link startRetention}. */
+export interface RetentionLoop {
+  /** Stops after the current run; resolves when it is done. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs {@link runRetention} now and then every `intervalMs`, passing each report (or error)
+ * to `onReport`, until `stop()`. The clock is read anew for each run unless `now` is given.
+ */
+export function startRetention(
+  dir: string,
+  options: RetentionOptions & { intervalMs: number; onReport?: (r: RetentionReport) => void; onError?: (e: unknown) => void },
+): RetentionLoop {
+  if (!(Number.isFinite(options.intervalMs) && options.intervalMs > 0)) throw new LetheQLError('INVALID_OPTION', `invalid interval ${options.intervalMs}: expected a positive number of ms`);
+  retentionLimits(options); // fail early on bad limits
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let wake: (() => void) | null = null;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        options.onReport?.(await runRetention(dir, options));
+      } catch (err) {
+        options.onError?.(err);
+      }
+      if (stopped) break;
+      await new Promise<void>((res) => {
+        wake = res;
+        timer = setTimeout(res, options.intervalMs);
+      });
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      (wake as (() => void) | null)?.();
+      await loop;
+    },
+  };
+}
