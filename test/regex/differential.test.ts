@@ -7,7 +7,8 @@
  *
  * The oracle sees `new TextDecoder().decode(bytes)`: a lone invalid byte becomes U+FFFD,
  * which is also what Go reads for it, so yes/no answers must agree. Known, documented
- * differences between RE2 (as re2-wasm ships it) and Go, which we follow:
+ * differences between RE2 (as re2-wasm ships it) and Go, which we follow (the same pairs
+ * also run through the real WASM kernel, as a `|~` filter over Lethe lines):
  * 1. `\B` is tested by RE2 at every byte, by Go only between runes: `\B` on a line with
  *    non-ASCII text is not compared.
  * 2. A star over a body that can match empty (`(?:|a)*`, `(?:a*?)*`): Go compiles it as
@@ -29,6 +30,8 @@ import { compileForKernel, compileRegex } from '../../src/regex/index.js';
 import { RegexSyntaxError } from '../../src/regex/errors.js';
 import { pikeSearch, pikeTest } from '../../src/regex/pike.js';
 import { parseRegex } from '../../src/regex/syntax.js';
+import { Kernel } from '../../src/scan/kernel.js';
+import { program, runScan } from '../scan/helpers.js';
 
 interface Re2Instance {
   test(input: string): boolean;
@@ -130,19 +133,38 @@ function nullable(n: RegexNode): boolean {
   }
 }
 
+const notWordBoundary = (parsed: { root: RegexNode }): boolean => some(parsed.root, (n) => n.op === 'assert' && n.kind === 'notWordBoundary');
 const runKernel = (a: KernelAutomaton, bytes: Uint8Array): boolean => (a.kind === 'dfa' ? dfaTest(a.dfa, bytes) : pikeTest(a.prog, bytes));
 const utf8Length = (s: string): number => enc.encode(s).length;
 
-describe('differential: letheql regex engine vs re2-wasm', () => {
-  it('≥ 10,000 generated (pattern, line) cases agree (seeded)', () => {
+/** The lines as one Lethe file (lines holding `\n` left out: they would be two lines), and their indexes. */
+const LINE_PREFIX = enc.encode('2024-09-24T13:00:00.000000Z[ns|pod|c] ');
+function letheFile(lines: Uint8Array[]): { bytes: Uint8Array; kept: number[] } {
+  const kept = lines.flatMap((l, i) => (l.includes(0x0a) ? [] : [i]));
+  const parts = kept.flatMap((i) => [LINE_PREFIX, lines[i]!, Uint8Array.of(0x0a)]);
+  const bytes = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    bytes.set(p, o);
+    o += p.length;
+  }
+  return { bytes, kept };
+}
+
+describe('differential: letheql regex engine vs re2-wasm', async () => {
+  // The real WASM kernel, as queries run it: the pattern as a `|~` line filter on Lethe lines.
+  const kernel = await Kernel.load();
+
+  it('≥ 10,000 generated (pattern, line) cases agree (seeded), in the TS engines and in the WASM kernel', async () => {
     const decoder = new TextDecoder();
     let cases = 0;
     let matches = 0;
     let positions = 0;
     let pikeFallbacks = 0;
     let rejected = 0;
-    fc.assert(
-      fc.property(patternArb, fc.array(lineArb, { minLength: 4, maxLength: 4 }), (generated, lines) => {
+    let kernelCases = 0;
+    await fc.assert(
+      fc.asyncProperty(patternArb, fc.array(lineArb, { minLength: 4, maxLength: 4 }), async (generated, lines) => {
         // Unique group names: Go accepts duplicates (difference 5), RE2 rejects them.
         let groups = 0;
         const pattern = generated.replace(/\(\?P<n>/g, () => `(?P<n${++groups}>`);
@@ -162,7 +184,17 @@ describe('differential: letheql regex engine vs re2-wasm', () => {
           const kSearch = compileForKernel(pattern, { fullMatch: false });
           const kFull = compileForKernel(pattern, { fullMatch: true });
           if (kSearch.kind === 'pike') pikeFallbacks++;
-          const notWordBoundary = some(parsed.root, (n) => n.op === 'assert' && n.kind === 'notWordBoundary');
+          // The WASM kernel scans the lines as a file: it must keep exactly the lines RE2 matches.
+          const { bytes: file, kept } = letheFile(lines);
+          const summary = { engine: kSearch.kind, size: 0 } as const;
+          kernel.setProgram(program({ lineFilters: [{ op: 'regex', pattern, automaton: summary }] }));
+          const viaKernel = (await runScan(kernel, file)).matches.map((m) => kept[m.lineNo - 1]!);
+          const viaRe2 = kept.filter((i) => re.test(decoder.decode(lines[i]!)));
+          if (!(notWordBoundary(parsed) && kept.some((i) => lines[i]!.some((b) => b >= 0x80)))) {
+            expect(viaKernel, `WASM kernel on ${pattern}: ${JSON.stringify(kept.map((i) => decoder.decode(lines[i]!)))}`).toEqual(viaRe2);
+            kernelCases += kept.length;
+          }
+          const hasNotWordBoundary = notWordBoundary(parsed);
           const nullableStar = some(parsed.root, (n) => n.op === 'repeat' && n.min === 0 && n.max === -1 && nullable(n.sub));
           for (const bytes of lines) {
             cases++;
@@ -176,7 +208,7 @@ describe('differential: letheql regex engine vs re2-wasm', () => {
             expect(ours.testBytes(bytes), `DFA: ${where}`).toBe(found);
             expect(pikeTest(ours.prog, bytes), `pikeTest: ${where}`).toBe(found);
             expect(runKernel(kSearch, bytes), `kernel search: ${where}`).toBe(found);
-            if (notWordBoundary && !ascii) continue; // difference 1
+            if (hasNotWordBoundary && !ascii) continue; // difference 1
             expect(found, `search: ${where}`).toBe(re.test(text));
             expect(runKernel(kFull, bytes), `kernel full match: ${where}`).toBe(reFull.test(text));
             if (!found) continue;
@@ -193,9 +225,10 @@ describe('differential: letheql regex engine vs re2-wasm', () => {
           release(reFull);
         }
       }),
-      { numRuns: 2600, seed: 0x1e7e9, endOnFailure: true },
+      { numRuns: 3600, seed: 0x1e7e9, endOnFailure: true },
     );
     expect(cases).toBeGreaterThanOrEqual(10_000);
+    expect(kernelCases).toBeGreaterThanOrEqual(10_000);
     // The generator must produce enough matches for the positions to mean something.
     expect(matches).toBeGreaterThan(cases / 5);
     expect(positions).toBeGreaterThan(cases / 10);
