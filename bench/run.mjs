@@ -28,7 +28,8 @@
 // the DFA on the lines that have it).
 //
 // Usage: node bench/run.mjs [--size 1GiB] [--iterations 5] [--only <substring>]
-//          [--budget 10] [--cap 30] [--no-rg] [--no-naive] [--json bench/results/x.json]
+//          [--budget 10] [--cap 30] [--no-rg] [--no-naive] [--no-append] [--json bench/results/x.json]
+// After the query table: append throughput of the store writer per fsync policy (append.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -36,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { generateStore, parseSize } from './generate.mjs';
+import { appendBench, printAppendRows } from './append.mjs';
 import { measure } from './measure.mjs';
 import { openStore } from '../dist/node.js';
 
@@ -47,6 +49,7 @@ const { values } = parseArgs({
     budget: { type: 'string', default: '10' },
     cap: { type: 'string', default: '30' },
     'no-rg': { type: 'boolean', default: false },
+    'no-append': { type: 'boolean', default: false },
     'no-naive': { type: 'boolean', default: false },
     json: { type: 'string' },
   },
@@ -269,6 +272,8 @@ for (const r of rows) console.log(cols.map((c) => cell(c, r)).join(' '));
 console.log(`\nruns: timed runs after one warm-up, letheql/${rgVersion ? 'rg/' : ''}naive; * = the warm-up run was the only sample (it took ≥ half the ${values.budget} s budget). ×: speedup over the naive baseline (> when it timed out).`);
 if (rgVersion) console.log('ripgrep equivalents: literals with -F; != with -v; two literals as `GET.*/api/v1|/api/v1.*GET`; regexes as written.');
 for (const r of rows) for (const n of r.notes) console.log(`note: ${r.shape}: ${n}`);
+const appendRows = values['no-append'] ? [] : await appendBench({ budgetMs, iterations: maxIterations });
+if (appendRows.length) printAppendRows(appendRows);
 machine.loadavgEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
 
 if (values.json) {
@@ -281,7 +286,7 @@ if (values.json) {
     naiveMBs: r.naive?.mbs ?? null,
     speedup: r.speedupLetheql?.x ?? null,
   }));
-  writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: machine.cores, cpu: machine.cpu, machine, distBuilt, storeBytes: info.bytes, store: { ...info, out: undefined }, settings: { iterations: maxIterations, budgetS: Number(values.budget), capS: Number(values.cap) }, rows: out }, null, 2));
+  writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: machine.cores, cpu: machine.cpu, machine, distBuilt, storeBytes: info.bytes, store: { ...info, out: undefined }, settings: { iterations: maxIterations, budgetS: Number(values.budget), capS: Number(values.cap) }, rows: out, append: appendRows }, null, 2));
   console.log(`wrote ${values.json}`);
 }
 // A store may own worker threads (newer APIs have `close()`); without closing them Node would not exit.
