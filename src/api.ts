@@ -5,9 +5,13 @@
  * materialising rows, `explain()` the plan. Entry points (`node.ts`, `browser.ts`) are thin
  * shells that build a source (and, in Node, a worker pool); everything else is here and in the
  * stage modules it calls (parse → plan → scan → arrow).
+ *
+ * A store over a store set (`FederatedChunkSource`: several stores, one per cluster) is the
+ * same `LogStore`: selectors may use `cluster`, results get a `cluster` column, and
+ * {@link LogStore.clusters}/{@link LogStore.targetsByCluster} say what the set holds.
  */
 import type { RecordBatch, Table } from 'apache-arrow';
-import { buildTable, recordBatches } from './arrow/build.js';
+import { buildTable, logSchema, recordBatches, type ResultShape } from './arrow/build.js';
 import { collectRows, countLines, type ExecEnv, type ExecOptions, type QueryStats } from './exec/execute.js';
 import type { ScanPool } from './exec/pool.js';
 import { LOG_TYPES, type LogType } from './model.js';
@@ -15,6 +19,7 @@ import { formatPlan, planLogQuery, type LogQueryPlan, type QueryOptions } from '
 import type { Expr } from './query/ast.js';
 import { parseQuery } from './query/index.js';
 import { Kernel } from './scan/kernel.js';
+import { FederatedChunkSource, isStoreSet } from './store/federated-source.js';
 import type { ChunkSource } from './store/types.js';
 
 /** Options of a query: its window and shape ({@link QueryOptions}) plus execution tuning ({@link ExecOptions}). */
@@ -40,6 +45,11 @@ export interface QueryStream extends AsyncIterable<RecordBatch> {
 
 /** Targets (namespaces or nodes) of a store per log type. */
 export type StoreTargets = Record<LogType, string[]>;
+
+/** The result columns a plan asks for beyond its log type's: `cluster` over a store set. */
+function resultShape(plan: LogQueryPlan): ResultShape {
+  return { cluster: plan.clusters !== undefined };
+}
 
 /** Idle kernels kept per store, and the WASM memory above which a kernel is dropped instead (it grew for a very long line). */
 const MAX_IDLE_KERNELS = 2;
@@ -90,7 +100,7 @@ export class LogStore {
   async query(query: string | Expr, opts: LogQueryOptions = {}): Promise<Table> {
     const plan = await this.explain(query, opts);
     const { rows, stats } = await this.withEnv((env) => collectRows(plan, env, opts));
-    return buildTable(plan.logType, rows, opts.batchSize ?? 8192, new Map([[STATS_METADATA_KEY, JSON.stringify(stats)]]));
+    return buildTable(plan.logType, rows, opts.batchSize ?? 8192, new Map([[STATS_METADATA_KEY, JSON.stringify(stats)]]), resultShape(plan));
   }
 
   /**
@@ -116,7 +126,7 @@ export class LogStore {
         const plan = await self.explain(query, opts);
         const result = await self.withEnv((env) => collectRows(plan, env, opts));
         resolveStats(result.stats);
-        yield* recordBatches(plan.logType, result.rows, opts.batchSize ?? 8192);
+        yield* recordBatches(plan.logType, result.rows, opts.batchSize ?? 8192, logSchema(plan.logType, undefined, resultShape(plan)));
       } catch (e) {
         rejectStats(e);
         throw e;
@@ -131,10 +141,32 @@ export class LogStore {
     return this.withEnv((env) => countLines(plan, env, opts));
   }
 
-  /** The store's targets per log type (directory names), sorted. */
+  /**
+   * The store's targets per log type (directory names), sorted. Over a store set: the union
+   * over clusters — every name a target matcher can select somewhere ({@link targetsByCluster}
+   * says where).
+   */
   async targets(): Promise<StoreTargets> {
-    const out = {} as StoreTargets;
-    for (const t of Object.keys(LOG_TYPES) as LogType[]) out[t] = await this.source.listTargets(t);
+    return targetsOf(this.source);
+  }
+
+  /** The cluster names of a store set, sorted (store order); null for a plain store. */
+  get clusters(): readonly string[] | null {
+    return isStoreSet(this.source) ? this.source.clusters : null;
+  }
+
+  /**
+   * The targets of each cluster of a store set, keyed by cluster name in cluster order, or
+   * null for a plain store.
+   *
+   * @example
+   * await set.targetsByCluster(); // { 'cluster-a': { pod: ['shop'], node: ['node-a'] }, 'cluster-b': { pod: ['shop', 'web'], node: [] } }
+   */
+  async targetsByCluster(): Promise<Record<string, StoreTargets> | null> {
+    if (!isStoreSet(this.source)) return null;
+    const per = await Promise.all(this.source.members.map((m) => targetsOf(m.source)));
+    const out: Record<string, StoreTargets> = {};
+    this.source.members.forEach((m, i) => (out[m.cluster] = per[i]!));
     return out;
   }
 
@@ -147,6 +179,24 @@ export class LogStore {
       if (this.idleKernels.length < MAX_IDLE_KERNELS && kernel.exports.memory.buffer.byteLength <= MAX_IDLE_KERNEL_BYTES) this.idleKernels.push(kernel);
     }
   }
+}
+
+/**
+ * A store set built from any chunk sources, one per cluster (platform-neutral: in-memory or
+ * `Blob` stores in a browser, filesystem stores in Node). Throws `INVALID_OPTION` like
+ * {@link FederatedChunkSource}'s constructor.
+ *
+ * @example
+ * const set = openStoreSetFromSources({ 'cluster-a': MemoryChunkSource.fromRecord(a), 'cluster-b': MemoryChunkSource.fromRecord(b) });
+ */
+export function openStoreSetFromSources(sources: Readonly<Record<string, ChunkSource>>, options: LogStoreOptions = {}): LogStore {
+  return new LogStore(new FederatedChunkSource(sources), options);
+}
+
+async function targetsOf(source: ChunkSource): Promise<StoreTargets> {
+  const out = {} as StoreTargets;
+  for (const t of Object.keys(LOG_TYPES) as LogType[]) out[t] = await source.listTargets(t);
+  return out;
 }
 
 export { formatPlan };

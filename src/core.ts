@@ -2,7 +2,7 @@
  * Everything platform-neutral that both entry points export. Nothing here (or below it)
  * imports `node:` modules.
  */
-export { LogStore, getStats, STATS_METADATA_KEY, formatPlan } from './api.js';
+export { LogStore, getStats, STATS_METADATA_KEY, formatPlan, openStoreSetFromSources } from './api.js';
 export type { LogQueryOptions, LogStoreOptions, QueryStream, StoreTargets } from './api.js';
 export type { QueryStats, ExecOptions, ScanProgress } from './exec/execute.js';
 export type { LogQueryPlan, QueryOptions, Direction, PlannedFile } from './plan/plan.js';
@@ -11,14 +11,16 @@ export { parseQuery, safeParseQuery, printQuery } from './query/index.js';
 export type * from './query/ast.js';
 export { LetheQLError, QueryError, InternalError, formatQueryError } from './errors.js';
 export type { ErrorCode, Span, Position } from './errors.js';
-export { LOG_TYPES, isLogType, fieldNames } from './model.js';
+export { LOG_TYPES, isLogType, fieldNames, CLUSTER_LABEL } from './model.js';
 export type { LogType } from './model.js';
 export type { ChunkSource, ChunkReader, FileEntry } from './store/types.js';
 export { MemoryChunkSource } from './store/memory-source.js';
+export { FederatedChunkSource, checkClusterName, isStoreSet } from './store/federated-source.js';
+export type { ClusterMember } from './store/federated-source.js';
 export { compileRegex } from './regex/index.js';
 export type { CompiledPattern } from './regex/index.js';
 export { RegexSyntaxError } from './regex/errors.js';
 export { parseTime, parseDuration, formatRfc3339 } from './time.js';
 export type { TimeInput } from './time.js';
 export { logSchema, toArrowIPC } from './arrow/build.js';
-export type { LogRow } from './arrow/build.js';
+export type { LogRow, ResultShape } from './arrow/build.js';

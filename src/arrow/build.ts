@@ -8,7 +8,10 @@
  *
  * Columns: `time` (Timestamp ns UTC), the log type's labels (Dictionary<Int32, Utf8>),
  * `line` (Utf8, the message as stored) and `time_raw` (Utf8, the timestamp exactly as
- * stored, which Lethe's and our JSON outputs print; not in the contract's table).
+ * stored, which Lethe's and our JSON outputs print; not in the contract's table). A result
+ * over a store set has a `cluster` column (Dictionary<Int32, Utf8>, like the labels) right
+ * after `time`; its dictionary id follows the labels' (pod: 3, node: 2), so the ids of a
+ * plain store's columns are the same with or without federation.
  */
 import {
   Dictionary,
@@ -27,7 +30,7 @@ import {
   type TypeMap,
   type Vector,
 } from 'apache-arrow';
-import { fieldNames } from '../model.js';
+import { CLUSTER_LABEL, fieldNames } from '../model.js';
 import type { LogType } from '../model.js';
 
 /** One result row before it becomes columns. `labels` follow the log type's field order. */
@@ -36,14 +39,24 @@ export interface LogRow {
   timeRaw: string;
   labels: string[];
   line: string;
+  /** Store sets only: the cluster (member store) the row was read from. */
+  cluster?: string;
+}
+
+/** What a result holds beyond its log type's columns. */
+export interface ResultShape {
+  /** A `cluster` column right after `time` (results over a store set). Default false. */
+  cluster?: boolean;
 }
 
 const utf8 = new Utf8();
 
 /** The Arrow schema of a log query's result. Dictionary ids are fixed per column so streams stay stable. */
-export function logSchema(logType: LogType, metadata: Map<string, string> = new Map()): Schema {
+export function logSchema(logType: LogType, metadata: Map<string, string> = new Map(), shape: ResultShape = {}): Schema {
   const fields: Field[] = [new Field('time', new TimestampNanosecond('UTC'), false)];
-  fieldNames(logType).forEach((name, i) => {
+  const labels = fieldNames(logType);
+  if (shape.cluster) fields.push(new Field(CLUSTER_LABEL, new Dictionary(utf8, new Int32(), labels.length, false), false));
+  labels.forEach((name, i) => {
     fields.push(new Field(name, new Dictionary(utf8, new Int32(), i, false), false));
   });
   fields.push(new Field('line', utf8, false));
@@ -77,18 +90,29 @@ function utf8Data(values: readonly string[], from: number, to: number): Data<Utf
  * lazily: each batch's column buffers are made when it is pulled, so a consumer that writes
  * batches out as they come never holds two copies of the whole result. All batches share
  * one dictionary per label column (computed up front: indices are 4 bytes per row).
- * An empty result still yields one empty batch, so the schema travels.
+ * An empty result still yields one empty batch, so the schema travels. The label columns
+ * are the schema's (with `cluster` when it has one: {@link logSchema}).
  */
 export function* recordBatches(logType: LogType, rows: readonly LogRow[], batchSize: number, schema: Schema = logSchema(logType)): Generator<RecordBatch> {
-  const labelCount = fieldNames(logType).length;
+  const names = fieldNames(logType);
+  // The schema's dictionary columns, in order: `cluster` (store sets), then the bracket fields.
+  const labelValue = schema.fields
+    .slice(1, -2)
+    .map((f): ((row: LogRow) => string) => {
+      if (f.name === CLUSTER_LABEL) return (row) => row.cluster ?? '';
+      const k = names.indexOf(f.name);
+      return (row) => row.labels[k] ?? '';
+    });
+  const labelCount = labelValue.length;
   const indices: Int32Array[] = [];
   const dictionaries: Vector<Utf8>[] = [];
   for (let c = 0; c < labelCount; c++) {
     const map = new Map<string, number>();
     const values: string[] = [];
     const idx = new Int32Array(rows.length);
+    const value = labelValue[c]!;
     for (let r = 0; r < rows.length; r++) {
-      const v = rows[r]!.labels[c] ?? '';
+      const v = value(rows[r]!);
       let k = map.get(v);
       if (k === undefined) {
         k = values.length;
@@ -119,8 +143,8 @@ export function* recordBatches(logType: LogType, rows: readonly LogRow[], batchS
 }
 
 /** A whole result as one table (possibly several batches). */
-export function buildTable(logType: LogType, rows: readonly LogRow[], batchSize: number, metadata?: Map<string, string>): Table {
-  const schema = logSchema(logType, metadata);
+export function buildTable(logType: LogType, rows: readonly LogRow[], batchSize: number, metadata?: Map<string, string>, shape: ResultShape = {}): Table {
+  const schema = logSchema(logType, metadata, shape);
   return new Table(schema, [...recordBatches(logType, rows, batchSize, schema)]);
 }
 

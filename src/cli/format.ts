@@ -3,7 +3,10 @@
  *
  * `jsonl` prints one Lethe record per line, keys in Lethe's order (`time, namespace, pod,
  * container, log` or `time, node, process, log`) with `time` exactly as stored. `text`
- * aligns the label columns and colours them on a TTY.
+ * aligns the label columns and colours them on a TTY. Both take the label columns from the
+ * table's schema, so a result over a store set prints its `cluster` column where the table
+ * has it, right after `time` (`{"time","cluster","namespace",…}`); a plain store's output
+ * is unchanged.
  */
 import type { Table } from 'apache-arrow';
 

@@ -15,6 +15,11 @@
  * Big scans may instead run on a worker pool (`env.pool`, see `parallel.ts`): the pool
  * decides per query, and fills the same sink with the same keys, so results and
  * statistics are the same either way.
+ *
+ * Over a store set the plan's files come from several member stores (each file names its
+ * cluster): a file is opened through its member, its rows carry its cluster, and its path in
+ * statistics and errors is the plan's (`cluster-a:pod/x/…`). The file index, hence store
+ * order, already runs over clusters first.
  */
 import { LetheQLError } from '../errors.js';
 import type { LogRow } from '../arrow/build.js';
@@ -22,6 +27,7 @@ import type { LogQueryPlan } from '../plan/plan.js';
 import { DEFAULT_BLOCK_SIZE, type Kernel } from '../scan/kernel.js';
 import { ReadAhead } from '../scan/read-ahead.js';
 import { OFF_FIELD0_START, OFF_LINE_START, OFF_MSG_END, OFF_MSG_START, OFF_TIME_END, OFFSET_STRIDE, type BadLineReason, type FileScanStats, type MatchBatch } from '../scan/types.js';
+import { isStoreSet } from '../store/federated-source.js';
 import type { ChunkReader, ChunkSource } from '../store/types.js';
 import type { ScanPool } from './pool.js';
 import { FieldDecoder, makeBefore, TopRows, type Keyed, type Sink } from './rows.js';
@@ -149,44 +155,54 @@ class FileOpener {
   private open(i: number): Promise<ChunkReader> | null {
     const f = this.plan.files[i];
     if (!f) return null;
-    const opened = this.source.open(this.plan.logType, f.target, f.name);
+    const opened = fileSource(this.source, f.cluster).open(this.plan.logType, f.target, f.name);
     const p = this.readAhead ? opened.then((r) => new ReadAhead(r, this.staging[i % 2]!).prime()) : opened;
     p.catch(() => undefined); // observed when taken; never an unhandled rejection
     return p;
   }
 }
 
+/** The source to open a planned file from: its cluster's member over a store set, else `source` itself. */
+export function fileSource(source: ChunkSource, cluster: string | undefined): ChunkSource {
+  return cluster !== undefined && isStoreSet(source) ? source.member(cluster) : source;
+}
+
 /**
  * The per-block work of an execution: count the kernel's matches, or keep them as rows.
  * Returned as a closure over the file being scanned.
  */
-function batchHandler(stats: QueryStats, fieldCount: number, sink: Sink): (fileIndex: number) => (b: MatchBatch) => void {
+function batchHandler(plan: LogQueryPlan, stats: QueryStats, sink: Sink): (fileIndex: number) => (b: MatchBatch) => void {
+  const fieldCount = plan.program.fieldCount;
   const fieldDecoders = Array.from({ length: fieldCount }, () => new FieldDecoder());
-  return (fileIndex) => (b) => {
-    stats.linesMatched += b.count;
-    if (sink.kind === 'count') return;
-    const { bytes, offsets, timesNs, lineNos } = b;
-    for (let i = 0; i < b.count; i++) {
-      const o = i * OFFSET_STRIDE;
-      const t = timesNs[i]!;
-      const n = lineNos[i]!;
-      // Fast path: a row that cannot make the limit is dropped before decoding anything.
-      if (sink.top && !sink.top.wouldKeep(t, fileIndex, n)) continue;
-      const labels: string[] = new Array<string>(fieldCount);
-      for (let k = 0; k < fieldCount; k++) {
-        const fo = o + OFF_FIELD0_START + 2 * k;
-        labels[k] = fieldDecoders[k]!.decode(bytes, offsets[fo]!, offsets[fo + 1]!);
+  return (fileIndex) => {
+    const cluster = plan.files[fileIndex]!.cluster;
+    return (b) => {
+      stats.linesMatched += b.count;
+      if (sink.kind === 'count') return;
+      const { bytes, offsets, timesNs, lineNos } = b;
+      for (let i = 0; i < b.count; i++) {
+        const o = i * OFFSET_STRIDE;
+        const t = timesNs[i]!;
+        const n = lineNos[i]!;
+        // Fast path: a row that cannot make the limit is dropped before decoding anything.
+        if (sink.top && !sink.top.wouldKeep(t, fileIndex, n)) continue;
+        const labels: string[] = new Array<string>(fieldCount);
+        for (let k = 0; k < fieldCount; k++) {
+          const fo = o + OFF_FIELD0_START + 2 * k;
+          labels[k] = fieldDecoders[k]!.decode(bytes, offsets[fo]!, offsets[fo + 1]!);
+        }
+        const row: LogRow = {
+          timeNs: t,
+          timeRaw: decoder.decode(bytes.subarray(offsets[o + OFF_LINE_START]!, offsets[o + OFF_TIME_END]!)),
+          labels,
+          line: decoder.decode(bytes.subarray(offsets[o + OFF_MSG_START]!, offsets[o + OFF_MSG_END]!)),
+        };
+        if (cluster !== undefined) row.cluster = cluster;
+        const keyed: Keyed = { t, f: fileIndex, n, row };
+        if (sink.top) sink.top.push(keyed);
+        else sink.all.push(keyed);
       }
-      const row: LogRow = {
-        timeNs: t,
-        timeRaw: decoder.decode(bytes.subarray(offsets[o + OFF_LINE_START]!, offsets[o + OFF_TIME_END]!)),
-        labels,
-        line: decoder.decode(bytes.subarray(offsets[o + OFF_MSG_START]!, offsets[o + OFF_MSG_END]!)),
-      };
-      const keyed: Keyed = { t, f: fileIndex, n, row };
-      if (sink.top) sink.top.push(keyed);
-      else sink.all.push(keyed);
-    }
+    };
   };
 }
 
@@ -222,7 +238,7 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
   const parallel = env.pool ? await env.pool.scan(plan, env.source, opts, sink, blockSize) : null;
   if (parallel !== null) return parallel;
   const stats = emptyStats(plan);
-  const onFile = batchHandler(stats, plan.program.fieldCount, sink);
+  const onFile = batchHandler(plan, stats, sink);
   const scanOptions = { blockSize, maxLineBytes: opts.maxLineBytes, maxBadLineSamples: MAX_BAD_LINE_SAMPLES, signal: opts.signal };
   env.kernel.setProgram(plan.program);
   const files = new FileOpener(plan, env.source, opts.readAhead !== false, blockSize);

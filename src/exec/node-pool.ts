@@ -6,12 +6,21 @@
  * (a CLI run) alive; they are `ref()`'d while they start or run a job, so a pending query
  * does. If the bundle is missing (running from sources without `npm run build:worker`) or
  * stale, the pool turns itself off with a process warning and queries scan in-thread.
+ *
+ * Workers reopen filesystem stores (`fs` handles). A store set (`clusters` handle) is
+ * scanned too when every member is a filesystem store: each job then carries its member's
+ * `fs` handle (`parallel.ts`), so the worker never sees the set. A set with another kind of
+ * member (an in-memory store, from the platform-neutral constructor) scans in-thread.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { LetheQLError } from '../errors.js';
+import type { LogQueryPlan } from '../plan/plan.js';
+import type { ChunkSource, SourceHandle } from '../store/types.js';
+import type { ExecOptions, QueryStats } from './execute.js';
 import { WorkerScanPool, type ScanPool, type ScanWorkerEvents, type ScanWorkerHandle } from './pool.js';
 import type { FromWorker } from './protocol.js';
+import type { Sink } from './rows.js';
 
 /** Parallel-scan options of `openStore`. */
 export interface ScanPoolOptions {
@@ -54,6 +63,21 @@ function nodeWorker(bundle: URL, events: ScanWorkerEvents): ScanWorkerHandle {
   };
 }
 
+/** Whether a Node scan worker can read through `handle`: an `fs` store, or a store set of `fs` stores only. */
+export function nodeWorkersCanRead(handle: SourceHandle | undefined): boolean {
+  if (handle === undefined) return false;
+  if (handle.kind === 'clusters') return handle.members.every((m) => m.handle.kind === 'fs');
+  return handle.kind === 'fs';
+}
+
+/** The generic pool, told to accept `clusters` handles, with the deeper check of {@link nodeWorkersCanRead} in front. */
+class NodeScanPool extends WorkerScanPool {
+  override scan(plan: LogQueryPlan, source: ChunkSource, opts: ExecOptions, sink: Sink, blockSize: number): Promise<QueryStats | null> {
+    if (!nodeWorkersCanRead(source.handle)) return Promise.resolve(null);
+    return super.scan(plan, source, opts, sink, blockSize);
+  }
+}
+
 let warned = false;
 
 /** A pool running `bundle` (the URL of `dist/scan-worker.js`), or null for `workers: 0`. Throws `INVALID_OPTION` on bad options. */
@@ -63,10 +87,10 @@ export function createNodeScanPool(bundle: URL, options: ScanPoolOptions = {}): 
   checkCount('rangeBytes', options.rangeBytes, 1);
   const workers = options.workers ?? defaultWorkerCount();
   if (workers === 0) return null;
-  return new WorkerScanPool({
+  return new NodeScanPool({
     workers,
     createWorker: (events) => nodeWorker(bundle, events),
-    sourceKinds: ['fs'],
+    sourceKinds: ['fs', 'clusters'],
     minBytes: options.parallelMinBytes,
     rangeBytes: options.rangeBytes,
     onDisabled: (reason) => {

@@ -5,6 +5,11 @@
  * It is bundled by esbuild into the self-contained `dist/scan-worker.js` (`npm run
  * build:worker`; the kernel WASM, regex engine included, is inlined). The pool starts it with
  * `new Worker(url)`: see `node-pool.ts`.
+ *
+ * It reopens `fs` handles only. A store set of filesystem stores is scanned here too, but a
+ * job names one file of one member, so the pool sends that member's own `fs` handle
+ * (`parallel.ts`, `memberHandle`), never the set's `clusters` handle: a job addresses
+ * (log type, target, name), which a set could not resolve without a cluster.
  */
 import { parentPort } from 'node:worker_threads';
 import { FsChunkSource } from '../store/fs-source.js';

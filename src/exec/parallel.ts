@@ -19,11 +19,17 @@
  * errors take precedence), every later job is cancelled, and nothing is returned until all
  * of this query's jobs have answered, so no worker is left busy with it. An aborted signal
  * cancels every job the same way and rejects with the signal's reason, as in-thread.
+ *
+ * Store sets: a job is sent the handle of its file's member store ({@link memberHandle}), not
+ * the set's, so a worker reads one plain store as always and knows nothing of clusters; the
+ * merge labels the job's rows with the file's cluster.
  */
+import type { LogRow } from '../arrow/build.js';
 import { LetheQLError } from '../errors.js';
 import { fieldCount } from '../model.js';
 import type { LogQueryPlan } from '../plan/plan.js';
 import { OFF_FIELD0_START, OFF_LINE_START, OFF_MSG_END, OFF_MSG_START, OFF_TIME_END, OFFSET_STRIDE } from '../scan/types.js';
+import { memberHandle } from '../store/federated-source.js';
 import type { SourceHandle } from '../store/types.js';
 import { emptyStats, ioError, MAX_BAD_LINE_SAMPLES, type ExecOptions, type QueryStats } from './execute.js';
 import type { JobOutcome, JobQuery, RowChunk, RowKey, ScanJob } from './protocol.js';
@@ -112,6 +118,7 @@ export async function runParallel(
   /** Decodes a worker's rows into the sink, dropping early those that cannot make the limit. */
   const mergeRows = (key: number, c: RowChunk): void => {
     if (stopped || sink.kind !== 'rows') return;
+    const cluster = plan.files[jobs[key]!.fileIndex]!.cluster;
     const { bytes, offsets, timesNs, lineNos } = c;
     for (let i = 0; i < c.count; i++) {
       const t = timesNs[i]!;
@@ -123,12 +130,13 @@ export async function runParallel(
         const fo = o + OFF_FIELD0_START + 2 * k;
         labels[k] = fieldDecoders[k]!.decode(bytes, offsets[fo]!, offsets[fo + 1]!);
       }
-      const row = {
+      const row: LogRow = {
         timeNs: t,
         timeRaw: decoder.decode(bytes.subarray(offsets[o + OFF_LINE_START]!, offsets[o + OFF_TIME_END]!)),
         labels,
         line: decoder.decode(bytes.subarray(offsets[o + OFF_MSG_START]!, offsets[o + OFF_MSG_END]!)),
       };
+      if (cluster !== undefined) row.cluster = cluster;
       if (sink.top) sink.top.push({ t, f: key, n, row });
       else sink.all.push({ t, f: key, n, row });
     }
@@ -159,7 +167,7 @@ export async function runParallel(
   const settled = jobs.map((j, index) => {
     const f = plan.files[j.fileIndex]!;
     const ticket = runner.submit(
-      { query, source, logType: plan.logType, target: f.target, name: f.name, range: j.range, key: index },
+      { query, source: memberHandle(source, f.cluster), logType: plan.logType, target: f.target, name: f.name, range: j.range, key: index },
       (chunk) => mergeRows(index, chunk),
       cutoff,
     );

@@ -10,9 +10,16 @@
  * Everything that can be rejected before reading data is rejected here, with a span into
  * the query: unknown log types and labels, a missing target matcher, invalid regexes, and
  * constructs that are not evaluated yet (metric queries).
+ *
+ * Over a store set (`store/federated-source.ts`) the label `cluster` is allowed too. It is a
+ * property of the member store, not of the line, so its matchers (`= != =~ !~`, regexes fully
+ * anchored like every label matcher) choose member stores while files are selected, exactly
+ * as target matchers choose directories; the kernel never sees them. The plan then lists the
+ * clusters selected, each file's cluster, and a `cluster` result column right after `time`.
+ * Over a plain store `cluster` stays an unknown label, and the plan has none of this.
  */
 import { LetheQLError, QueryError, type Span } from '../errors.js';
-import { fieldCount, fieldNames, LOG_TYPES, isLogType, type LogType } from '../model.js';
+import { CLUSTER_LABEL, fieldCount, fieldNames, labelColumns, LOG_TYPES, isLogType, selectorLabels, type LogType } from '../model.js';
 import type { Expr, LabelMatcher, MatchOp, VectorSelector } from '../query/ast.js';
 import { printQuery } from '../query/index.js';
 import type { ParsedRegex } from '../regex/ast.js';
@@ -22,6 +29,8 @@ import { compileForKernel, compileRegex } from '../regex/index.js';
 import { analyseLiterals } from '../regex/prefilter.js';
 import { parseRegex } from '../regex/syntax.js';
 import { selectFiles } from '../store/catalog.js';
+import { isStoreSet } from '../store/federated-source.js';
+import { compareNames } from '../store/paths.js';
 import type { ChunkSource } from '../store/types.js';
 import { formatRfc3339, NS_PER_HOUR, NS_PER_MS, parseDuration, parseTime, type TimeInput } from '../time.js';
 import type { AutomatonSummary, KernelLabelMatcher, KernelLineFilter, KernelProgram } from './program.js';
@@ -45,7 +54,9 @@ export interface QueryOptions {
 }
 
 export interface PlannedFile {
-  /** Store-relative path, e.g. `pod/default/2024-09-24_13.log`. */
+  /** Store sets only: the cluster (member store) the file is read from. */
+  cluster?: string;
+  /** Store-relative path, e.g. `pod/default/2024-09-24_13.log`; in a store set `cluster-a:pod/default/2024-09-24_13.log`. */
   path: string;
   target: string;
   name: string;
@@ -64,8 +75,12 @@ export interface LogQueryPlan {
   columns: string[];
   /** Matchers on the target label, applied to directory names. */
   targetMatchers: { op: MatchOp; value: string }[];
+  /** Targets with files to read, sorted (over a store set: in any selected cluster). */
   targets: string[];
+  /** Store sets only: the `cluster` matchers and the clusters they select, in store order. */
+  clusters?: { matchers: { op: MatchOp; value: string }[]; selected: string[] };
   window: { start: string; end: string; startNs: string; endNs: string };
+  /** Files to read, in store order: (cluster,) target, hour. */
   files: PlannedFile[];
   /** Files not read: `invalid-name` ones are listed, `out-of-range` ones only counted. */
   skippedFiles: { path: string; reason: 'invalid-name' }[];
@@ -147,8 +162,11 @@ function describe(expr: Expr): string {
   }
 }
 
-/** Checks that `expr` is a log query and extracts its selector. */
-export function toLogicalLogQuery(expr: Expr): LogicalLogQuery {
+/**
+ * Checks that `expr` is a log query and extracts its selector. `storeSet`: the query runs
+ * over a store set, so `cluster` is an allowed label.
+ */
+export function toLogicalLogQuery(expr: Expr, storeSet = false): LogicalLogQuery {
   let e: Expr = expr;
   while (e.kind === 'ParenExpr') e = e.expr;
   let selector: VectorSelector;
@@ -174,7 +192,7 @@ export function toLogicalLogQuery(expr: Expr): LogicalLogQuery {
         : `unknown log type ${JSON.stringify(name)}, expected pod or node`;
     throw new QueryError('UNKNOWN_LOG_TYPE', msg, selector.span, ['pod', 'node']);
   }
-  const allowed = fieldNames(name);
+  const allowed = selectorLabels(name, storeSet);
   for (const m of selector.matchers) {
     if (!allowed.includes(m.name)) {
       throw new QueryError(
@@ -234,6 +252,8 @@ export function anchored(pattern: string): string {
 interface Compiled {
   program: KernelProgram;
   targetMatchers: LabelMatcher[];
+  /** Matchers on `cluster` (store sets only; the logical check rejects them otherwise). */
+  clusterMatchers: LabelMatcher[];
 }
 
 /**
@@ -258,10 +278,15 @@ function compileSelector(q: LogicalLogQuery, win: { startNs: bigint; endNs: bigi
   const target = names[0]!;
   const labelMatchers: KernelLabelMatcher[] = [];
   const targetMatchers: LabelMatcher[] = [];
+  const clusterMatchers: LabelMatcher[] = [];
   for (const m of q.selector.matchers) {
     if (m.op === '=~' || m.op === '!~') parsePattern(anchored(m.value), m.valueSpan);
     if (m.name === target) {
       targetMatchers.push(m);
+      continue;
+    }
+    if (m.name === CLUSTER_LABEL) {
+      clusterMatchers.push(m);
       continue;
     }
     const field = names.indexOf(m.name);
@@ -298,11 +323,11 @@ function compileSelector(q: LogicalLogQuery, win: { startNs: bigint; endNs: bigi
     labelMatchers: byCost(labelMatchers, matcherCost),
     lineFilters: byCost(lineFilters, filterCost),
   };
-  return { program, targetMatchers };
+  return { program, targetMatchers, clusterMatchers };
 }
 
-/** Tests a directory name against the target matchers. */
-function targetFilter(matchers: LabelMatcher[]): (t: string) => boolean {
+/** Tests a name (a target directory, a cluster) against label matchers on it; no matcher accepts every name. */
+function nameFilter(matchers: LabelMatcher[]): (t: string) => boolean {
   const tests = matchers.map((m) => {
     if (m.op === '=') return (t: string) => t === m.value;
     if (m.op === '!=') return (t: string) => t !== m.value;
@@ -322,24 +347,38 @@ export async function planLogQuery(
   opts: QueryOptions,
   source: ChunkSource,
 ): Promise<LogQueryPlan> {
-  const logical = toLogicalLogQuery(expr);
+  const storeSet = isStoreSet(source);
+  const logical = toLogicalLogQuery(expr, storeSet);
   const resolved = resolveOptions(opts);
   let { startNs, endNs } = resolved;
   if (logical.rangeNs !== null && endNs - logical.rangeNs > startNs) startNs = endNs - logical.rangeNs;
   startNs -= logical.offsetNs;
   endNs -= logical.offsetNs;
   const compiled = compileSelector(logical, { startNs, endNs });
-  const selection = await selectFiles(source, logical.logType, targetFilter(compiled.targetMatchers), startNs, endNs);
+  const clusterFilter = nameFilter(compiled.clusterMatchers);
+  const selection = await selectFiles(source, logical.logType, nameFilter(compiled.targetMatchers), startNs, endNs, clusterFilter);
+  // Files are in store order; over a store set targets repeat per cluster, so sort them again.
   const targets = [...new Set(selection.files.map((f) => f.target))];
+  if (storeSet) targets.sort(compareNames);
   return {
     kind: 'LogQueryPlan',
     query: printQuery(expr),
     logType: logical.logType,
-    columns: ['time', ...fieldNames(logical.logType), 'line', 'time_raw'],
+    columns: ['time', ...labelColumns(logical.logType, storeSet), 'line', 'time_raw'],
     targetMatchers: compiled.targetMatchers.map((m) => ({ op: m.op, value: m.value })),
     targets,
+    ...(storeSet
+      ? { clusters: { matchers: compiled.clusterMatchers.map((m) => ({ op: m.op, value: m.value })), selected: source.clusters.filter(clusterFilter) } }
+      : {}),
     window: { start: formatRfc3339(startNs), end: formatRfc3339(endNs), startNs: startNs.toString(), endNs: endNs.toString() },
-    files: selection.files.map((f) => ({ path: f.path, target: f.target, name: f.name, hour: formatRfc3339(f.hourNs, 0), size: f.size })),
+    files: selection.files.map((f) => ({
+      ...(f.cluster !== undefined ? { cluster: f.cluster } : {}),
+      path: f.path,
+      target: f.target,
+      name: f.name,
+      hour: formatRfc3339(f.hourNs, 0),
+      size: f.size,
+    })),
     skippedFiles: selection.skipped.filter((s) => s.reason === 'invalid-name').map((s) => ({ path: s.path, reason: 'invalid-name' as const })),
     filesOutOfRange: selection.skipped.filter((s) => s.reason === 'out-of-range').length,
     program: compiled.program,
@@ -354,6 +393,10 @@ export function formatPlan(plan: LogQueryPlan): string {
   out.push(`query:      ${plan.query}`);
   out.push(`log type:   ${plan.logType}   columns: ${plan.columns.join(', ')}`);
   out.push(`window:     [${plan.window.start}, ${plan.window.end}]`);
+  if (plan.clusters) {
+    const ms = plan.clusters.matchers.map((m) => `${CLUSTER_LABEL}${m.op}${JSON.stringify(m.value)}`).join(', ');
+    out.push(`clusters:   ${ms || '(all)'} -> ${plan.clusters.selected.length ? plan.clusters.selected.join(', ') : '(none)'}`);
+  }
   out.push(`targets:    ${plan.targetMatchers.map((m) => `${LOG_TYPES[plan.logType].target}${m.op}${JSON.stringify(m.value)}`).join(', ')} -> ${plan.targets.length ? plan.targets.join(', ') : '(none)'}`);
   const bytes = plan.files.reduce((a, f) => a + f.size, 0);
   out.push(`files:      ${plan.files.length} to read (${bytes} bytes), ${plan.filesOutOfRange} outside the window, ${plan.skippedFiles.length} with invalid names`);

@@ -16,21 +16,28 @@
  * times come out as Lethe lists them. The file hour is only a hint for selection;
  * lines are kept or dropped by their own timestamps later (a file may hold lines from other
  * hours). Only target directories are matched here — never the labels inside lines.
+ *
+ * A store set (`federated-source.ts`) is selected member by member, for the clusters its
+ * cluster filter accepts: store order becomes (cluster, target, name), and paths name the
+ * cluster (`cluster-a:pod/shop/2024-09-24_13.log`), so statistics say which store a file is in.
  */
 import type { LogType } from '../model.js';
 import { LOG_TYPES } from '../model.js';
+import { clusterPath, isStoreSet } from './federated-source.js';
 import { formatHourRfc3339, hourOverlaps, parseHourFileName } from './hours.js';
 import { compareNames, storePath } from './paths.js';
 import type { ChunkSource } from './types.js';
 
 /** A file chosen for reading. */
 export interface SelectedFile {
+  /** The store set member holding the file; absent for a plain store. */
+  cluster?: string;
   logType: LogType;
   /** Target directory (namespace or node). */
   target: string;
   /** File name, `YYYY-MM-DD_HH.log`. */
   name: string;
-  /** Store-relative path, `pod/shop/2024-09-24_13.log`. */
+  /** Store-relative path, `pod/shop/2024-09-24_13.log`; in a store set `cluster-a:pod/shop/2024-09-24_13.log`. */
   path: string;
   /** Start of the file's hour, ns since the epoch (UTC). */
   hourNs: bigint;
@@ -43,22 +50,22 @@ export type SkipReason = 'invalid-name' | 'out-of-range';
 
 /** A file passed over by {@link selectFiles}. */
 export interface SkippedFile {
-  /** Store-relative path, `pod/namespace02/0000-00-00_00.log`. */
+  /** Store-relative path, `pod/namespace02/0000-00-00_00.log` (in a store set prefixed by `cluster:`). */
   path: string;
   reason: SkipReason;
 }
 
 /** The outcome of {@link selectFiles}. */
 export interface FileSelection {
-  /** Files to read, in store order: (target, name). */
+  /** Files to read, in store order: (cluster, target, name). */
   files: SelectedFile[];
   /** Files of the matched targets not read, sorted by path. */
   skipped: SkippedFile[];
 }
 
-/** Compares selected files in store order: target, then name (for hour files: hour). */
+/** Compares selected files in store order: cluster (store sets), then target, then name (for hour files: hour). */
 export function compareStoreOrder(a: SelectedFile, b: SelectedFile): number {
-  return compareNames(a.target, b.target) || compareNames(a.name, b.name);
+  return compareNames(a.cluster ?? '', b.cluster ?? '') || compareNames(a.target, b.target) || compareNames(a.name, b.name);
 }
 
 /**
@@ -66,6 +73,8 @@ export function compareStoreOrder(a: SelectedFile, b: SelectedFile): number {
  * every hour file of every target accepted by `targetFilter` whose hour overlaps the window.
  *
  * @param targetFilter decides on a target directory name (the `namespace`/`node` matchers).
+ * @param clusterFilter for a store set, decides on a cluster name (the `cluster` matchers;
+ *   default: every cluster); ignored for a plain store.
  */
 export async function selectFiles(
   source: ChunkSource,
@@ -73,7 +82,17 @@ export async function selectFiles(
   targetFilter: (target: string) => boolean,
   startNs: bigint,
   endNs: bigint,
+  clusterFilter: (cluster: string) => boolean = () => true,
 ): Promise<FileSelection> {
+  if (isStoreSet(source)) {
+    const members = source.members.filter((m) => clusterFilter(m.cluster));
+    const parts = await Promise.all(members.map((m) => selectFiles(m.source, logType, targetFilter, startNs, endNs)));
+    // Members are in cluster order and each part is in store order: concatenating keeps store order.
+    return {
+      files: parts.flatMap((p, i) => p.files.map((f) => ({ ...f, cluster: members[i]!.cluster, path: clusterPath(members[i]!.cluster, f.path) }))),
+      skipped: parts.flatMap((p, i) => p.skipped.map((k) => ({ ...k, path: clusterPath(members[i]!.cluster, k.path) }))),
+    };
+  }
   const targets = (await source.listTargets(logType)).filter((t) => targetFilter(t));
   const files: SelectedFile[] = [];
   const skipped: SkippedFile[] = [];
@@ -133,10 +152,47 @@ export interface StoreDescription {
   /** Totals over hour files of both log types. */
   files: number;
   bytes: number;
+  /**
+   * Store sets only: each member described on its own, by cluster name (in cluster order).
+   * `logTypes` then merges them: a target present in several clusters is summed (files,
+   * bytes, invalid files) and spans the earliest first hour to the latest last hour.
+   */
+  clusters?: Record<string, StoreDescription>;
+}
+
+/** Merges per-cluster summaries of one log type into one summary per target name. */
+function mergeTargets(lists: TargetSummary[][]): TargetSummary[] {
+  const byName = new Map<string, TargetSummary>();
+  for (const s of lists.flat()) {
+    const m = byName.get(s.target);
+    if (!m) {
+      byName.set(s.target, { ...s });
+      continue;
+    }
+    m.files += s.files;
+    m.bytes += s.bytes;
+    m.invalidFiles += s.invalidFiles;
+    // RFC 3339 hours of years 0001–9999 in one format compare as strings.
+    if (s.firstHour !== null && (m.firstHour === null || s.firstHour < m.firstHour)) m.firstHour = s.firstHour;
+    if (s.lastHour !== null && (m.lastHour === null || s.lastHour > m.lastHour)) m.lastHour = s.lastHour;
+  }
+  return [...byName.values()].sort((a, b) => compareNames(a.target, b.target));
 }
 
 /** Lists every target of both log types with its hour-file count, bytes and first/last hour. */
 export async function describeStore(source: ChunkSource): Promise<StoreDescription> {
+  if (isStoreSet(source)) {
+    const parts = await Promise.all(source.members.map((m) => describeStore(m.source)));
+    const clusters: Record<string, StoreDescription> = {};
+    source.members.forEach((m, i) => (clusters[m.cluster] = parts[i]!));
+    return {
+      source: source.description,
+      logTypes: { pod: mergeTargets(parts.map((p) => p.logTypes.pod)), node: mergeTargets(parts.map((p) => p.logTypes.node)) },
+      files: parts.reduce((a, p) => a + p.files, 0),
+      bytes: parts.reduce((a, p) => a + p.bytes, 0),
+      clusters,
+    };
+  }
   const out: StoreDescription = { source: source.description, logTypes: { pod: [], node: [] }, files: 0, bytes: 0 };
   for (const logType of Object.keys(LOG_TYPES) as LogType[]) {
     const targets = await source.listTargets(logType);

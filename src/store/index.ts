@@ -19,3 +19,13 @@ export {
   type StoreDescription,
   type TargetSummary,
 } from './catalog.js';
+export {
+  CLUSTER_LABEL,
+  checkClusterName,
+  clusterNameProblem,
+  clusterPath,
+  FederatedChunkSource,
+  isStoreSet,
+  memberHandle,
+  type ClusterMember,
+} from './federated-source.js';
