@@ -242,7 +242,7 @@ export class WorkerScanPool implements ScanPool {
     if (slot.dead) return;
     if (m.type === 'ready') {
       if (m.kernelHash !== KERNEL_WASM_INPUT_HASH) {
-        this.#disable(`the scan worker bundle embeds another kernel (${m.kernelHash.slice(0, 12)}…, expected ${KERNEL_WASM_INPUT_HASH.slice(0, 12)}…): rebuild it with npm run build:worker`);
+        this.#disable(`the scan worker bundle embeds another kernel (${m.kernelHash.slice(0, 12)}…, expected ${KERNEL_WASM_INPUT_HASH.slice(0, 12)}…): rebuild it with npm run build`);
         return;
       }
       slot.ready = true;

@@ -25,6 +25,12 @@ export interface WorkerHost {
   post(message: FromWorker, transfer: ArrayBuffer[]): void;
   /** Opens the source a job names (e.g. `new FsChunkSource(handle.root)`). */
   reopen(handle: SourceHandle): ChunkSource;
+  /**
+   * The key under which a reopened source is kept for later jobs. Default: the handle as
+   * JSON, right for plain-data handles (`fs`); a handle holding `Blob`s needs its own (a Blob
+   * prints as `{}`, so two Blob stores with the same paths would share one entry).
+   */
+  sourceKey?(handle: SourceHandle): string;
 }
 
 function transferables(chunk: RowChunk): ArrayBuffer[] {
@@ -50,7 +56,7 @@ export async function startScanWorker(host: WorkerHost): Promise<(message: ToWor
   let draining = false;
 
   const sourceOf = (h: SourceHandle): ChunkSource => {
-    const k = JSON.stringify(h);
+    const k = host.sourceKey ? host.sourceKey(h) : JSON.stringify(h);
     let s = sources.get(k);
     if (!s) sources.set(k, (s = host.reopen(h)));
     return s;
