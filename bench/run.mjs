@@ -28,7 +28,7 @@
 // the DFA on the lines that have it).
 //
 // Usage: node bench/run.mjs [--size 1GiB] [--iterations 5] [--only <substring>]
-//          [--budget 10] [--cap 30] [--no-rg] [--no-naive] [--no-append] [--json bench/results/x.json]
+//          [--budget 10] [--cap 30] [--no-rg] [--no-naive] [--no-metric] [--no-append] [--json bench/results/x.json]
 // After the query table: append throughput of the store writer per fsync policy (append.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -50,6 +50,7 @@ const { values } = parseArgs({
     cap: { type: 'string', default: '30' },
     'no-rg': { type: 'boolean', default: false },
     'no-append': { type: 'boolean', default: false },
+    'no-metric': { type: 'boolean', default: false },
     'no-naive': { type: 'boolean', default: false },
     json: { type: 'string' },
   },
@@ -113,7 +114,7 @@ const QUERIES = [
 ];
 const only = values.only?.toLowerCase();
 const queries = only ? QUERIES.filter((s) => s.name.toLowerCase().includes(only)) : QUERIES;
-if (queries.length === 0) {
+if (queries.length === 0 && only !== 'metric') {
   console.error(`--only ${JSON.stringify(values.only)} matches no query; names: ${QUERIES.map((s) => s.name).join(', ')}`);
   process.exit(2);
 }
@@ -272,6 +273,26 @@ for (const r of rows) console.log(cols.map((c) => cell(c, r)).join(' '));
 console.log(`\nruns: timed runs after one warm-up, letheql/${rgVersion ? 'rg/' : ''}naive; * = the warm-up run was the only sample (it took ≥ half the ${values.budget} s budget). ×: speedup over the naive baseline (> when it timed out).`);
 if (rgVersion) console.log('ripgrep equivalents: literals with -F; != with -v; two literals as `GET.*/api/v1|/api/v1.*GET`; regexes as written.');
 for (const r of rows) for (const n of r.notes) console.log(`note: ${r.shape}: ${n}`);
+// Metric query (issue 4) beside the equivalent count of lines: the evaluator folds kernel
+// matches into per-series buckets, so it should cost about what --count costs.
+const metricRows = [];
+if (!values['no-metric'] && (!only || only === 'metric')) {
+  const window = { start: info.start, end: info.end };
+  const cases = [
+    { name: 'sum by (namespace) (count_over_time(… |= "error" [1m])), step 1m', run: async () => ({ count: (await store.queryMetric('sum by (namespace) (count_over_time(pod{namespace=~".+"} |= "error" [1m]))', { ...window, step: '1m' })).result.series.length }) },
+    { name: 'the same lines as a --count log query', run: async () => ({ count: (await store.count('pod{namespace=~".+"} |= "error"', window)).count }) },
+  ];
+  const bytes = (await store.explain('pod{namespace=~".+"} |= "error"', window)).files.reduce((a, f) => a + f.size, 0);
+  for (const c of cases) {
+    const m = await measure(c.run, { budgetMs, maxIterations, bytes, minBytes: MIN_BYTES });
+    const meanMs = m.samplesMs.reduce((a, b) => a + b, 0) / m.samplesMs.length;
+    metricRows.push({ name: c.name, meanMs, mbs: bytes / 1e6 / (meanMs / 1000), runs: m.samplesMs.length, result: m.count });
+  }
+  console.log(`\nmetric query vs line count (${(bytes / 1e6).toFixed(0)} MB read each)`);
+  for (const r of metricRows) console.log(`${r.name.padEnd(72)}${r.meanMs.toFixed(0).padStart(7)} ms${r.mbs.toFixed(0).padStart(7)} MB/s${String(r.runs).padStart(4)} runs`);
+  if (metricRows.length === 2) console.log(`ratio: ${(metricRows[0].meanMs / metricRows[1].meanMs).toFixed(2)}× the time of the count (issue 4 target: ≤ 1.5×)`);
+}
+
 const appendRows = values['no-append'] ? [] : await appendBench({ budgetMs, iterations: maxIterations });
 if (appendRows.length) printAppendRows(appendRows);
 machine.loadavgEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
@@ -286,7 +307,7 @@ if (values.json) {
     naiveMBs: r.naive?.mbs ?? null,
     speedup: r.speedupLetheql?.x ?? null,
   }));
-  writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: machine.cores, cpu: machine.cpu, machine, distBuilt, storeBytes: info.bytes, store: { ...info, out: undefined }, settings: { iterations: maxIterations, budgetS: Number(values.budget), capS: Number(values.cap) }, rows: out, append: appendRows }, null, 2));
+  writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: machine.cores, cpu: machine.cpu, machine, distBuilt, storeBytes: info.bytes, store: { ...info, out: undefined }, settings: { iterations: maxIterations, budgetS: Number(values.budget), capS: Number(values.cap) }, rows: out, metric: metricRows, append: appendRows }, null, 2));
   console.log(`wrote ${values.json}`);
 }
 // A store may own worker threads (newer APIs have `close()`); without closing them Node would not exit.

@@ -1,8 +1,10 @@
 /**
  * The library API: one {@link LogStore} over any chunk source.
  *
- * `query()` returns an Arrow table, `stream()` record batches, `count()` a number without
- * materialising rows, `explain()` the plan. Entry points (`node.ts`, `browser.ts`) are thin
+ * `query()` returns an Arrow table (log rows, or for a metric query the long table of
+ * series × time × value), `stream()` record batches, `count()` a number without
+ * materialising rows, `explain()`/`explainMetric()` the plan, `queryMetric()` the metric
+ * result as data (for Prometheus JSON). Entry points (`node.ts`, `browser.ts`) are thin
  * shells that build a source (and, in Node, a worker pool); everything else is here and in the
  * stage modules it calls (parse → plan → scan → arrow).
  *
@@ -15,9 +17,16 @@ import { buildTable, logSchema, recordBatches, type ResultShape } from './arrow/
 import { collectRows, countLines, type ExecEnv, type ExecOptions, type QueryStats } from './exec/execute.js';
 import type { ScanPool } from './exec/pool.js';
 import { LOG_TYPES, type LogType } from './model.js';
-import { formatPlan, planLogQuery, type LogQueryPlan, type QueryOptions } from './plan/plan.js';
+import { formatPlan, planLogQuery, resolveOptions, type LogQueryPlan, type QueryOptions } from './plan/plan.js';
+import { LetheQLError } from './errors.js';
+import { StoreSampleSource } from './exec/metric-source.js';
+import { metricTable } from './metrics/arrow.js';
+import { evaluateMetricQuery, isMetricQuery, planMetricQuery } from './metrics/evaluator.js';
+import type { EvalTimes } from './metrics/grid.js';
+import type { MetricResult } from './metrics/result.js';
 import type { Expr } from './query/ast.js';
-import { parseQuery } from './query/index.js';
+import { parseQuery, printQuery } from './query/index.js';
+import { formatRfc3339, parseDuration } from './time.js';
 import { Kernel } from './scan/kernel.js';
 import { FederatedChunkSource, isStoreSet } from './store/federated-source.js';
 import type { ChunkSource } from './store/types.js';
@@ -26,6 +35,22 @@ import type { ChunkSource } from './store/types.js';
 export interface LogQueryOptions extends QueryOptions, ExecOptions {
   /** Rows per record batch (default 8192). */
   batchSize?: number;
+  /**
+   * Metric queries only: evaluate at `start, start+step, …, end` (a range query; a duration
+   * such as `1m`, or ns). Absent: an instant query at `end`.
+   */
+  step?: string | bigint;
+  /** Metric queries only: most series in a result (default 500); more is an error naming the limit. */
+  maxSeries?: number;
+}
+
+/** What `explain()` returns for a metric query: the evaluation times and, per range aggregation, the log plan it scans. */
+export interface MetricQueryPlan {
+  kind: 'MetricQueryPlan';
+  query: string;
+  /** RFC 3339; `step` null for an instant query (evaluated at `end`). */
+  times: { start: string; end: string; step: string | null };
+  ranges: { range: string; request: 'buckets' | 'samples'; buckets: number; plan: LogQueryPlan }[];
 }
 
 /** The key under which `query()` stores {@link QueryStats} (JSON) in the table's schema metadata. */
@@ -83,10 +108,51 @@ export class LogStore {
     await this.pool?.close();
   }
 
-  /** Parses (if needed) and plans a query without reading log data. */
+  /** Parses (if needed) and plans a log query without reading log data (metric queries: {@link explainMetric}). */
   async explain(query: string | Expr, opts: LogQueryOptions = {}): Promise<LogQueryPlan> {
     const expr = typeof query === 'string' ? parseQuery(query) : query;
     return planLogQuery(expr, opts, this.source);
+  }
+
+  /** Plans a metric query without reading log data: evaluation times and one log plan per range aggregation. */
+  async explainMetric(query: string | Expr, opts: LogQueryOptions = {}): Promise<MetricQueryPlan> {
+    const expr = typeof query === 'string' ? parseQuery(query) : query;
+    const times = metricTimes(opts);
+    const source = new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts);
+    const planned = planMetricQuery(expr, times, source, { maxSeries: opts.maxSeries });
+    const ranges = await Promise.all(
+      planned.requests.map(async (r) => {
+        const iv = r.readIntervals;
+        const window = iv.length ? { start: iv[0]!.startNs + 1n, end: iv[iv.length - 1]!.endNs } : { start: times.startNs, end: times.endNs };
+        const plan = await planLogQuery({ ...r.range.selector, offset: null, at: null }, window, this.source);
+        return { range: printQuery(r.range), request: r.kind, buckets: r.kind === 'buckets' ? r.grid.edgesNs.length - 1 : 0, plan };
+      }),
+    );
+    return {
+      kind: 'MetricQueryPlan',
+      query: printQuery(expr),
+      times: { start: formatRfc3339(times.startNs), end: formatRfc3339(times.endNs), step: times.stepNs === 0n ? null : formatDuration(times.stepNs) },
+      ranges,
+    };
+  }
+
+  /**
+   * Evaluates a metric query (`count_over_time`, `rate`, `sum by (…)`, …): an instant query at
+   * `end`, or a range query with `step`. Counting never materialises lines: each range
+   * aggregation is one scan folding matches into per-series buckets.
+   *
+   * @example
+   * const r = await store.queryMetric('sum by (namespace) (count_over_time(pod{namespace=~".+"} |= "error" [5m]))', { since: '1h', step: '5m' });
+   */
+  async queryMetric(query: string | Expr, opts: LogQueryOptions = {}): Promise<{ result: MetricResult; stats: QueryStats }> {
+    const started = performance.now();
+    const expr = typeof query === 'string' ? parseQuery(query) : query;
+    const source = new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts);
+    const result = await evaluateMetricQuery(expr, metricTimes(opts), source, { maxSeries: opts.maxSeries, signal: opts.signal });
+    const stats = source.stats;
+    stats.rowsReturned = result.series.reduce((n, s) => n + s.samples.length, 0);
+    stats.elapsedMs = Math.round((performance.now() - started) * 1000) / 1000;
+    return { result, stats };
   }
 
   /**
@@ -98,7 +164,13 @@ export class LogStore {
    * for (const row of table) console.log(row.time, row.pod, row.line);
    */
   async query(query: string | Expr, opts: LogQueryOptions = {}): Promise<Table> {
-    const plan = await this.explain(query, opts);
+    const expr = typeof query === 'string' ? parseQuery(query) : query;
+    if (isMetricQuery(expr)) {
+      // The contract's long table: one column per series label, then time and value.
+      const { result, stats } = await this.queryMetric(expr, opts);
+      return metricTable(result, new Map([[STATS_METADATA_KEY, JSON.stringify(stats)]]));
+    }
+    const plan = await this.explain(expr, opts);
     const { rows, stats } = await this.withEnv((env) => collectRows(plan, env, opts));
     return buildTable(plan.logType, rows, opts.batchSize ?? 8192, new Map([[STATS_METADATA_KEY, JSON.stringify(stats)]]), resultShape(plan));
   }
@@ -200,3 +272,26 @@ async function targetsOf(source: ChunkSource): Promise<StoreTargets> {
 }
 
 export { formatPlan };
+
+/** Evaluation times of a metric query from the options: `[start, end]` by `step`, or the instant `end`. */
+function metricTimes(opts: LogQueryOptions): EvalTimes {
+  const r = resolveOptions({ ...opts, limit: null });
+  if (opts.step === undefined) return { startNs: r.endNs, endNs: r.endNs, stepNs: 0n };
+  const stepNs = typeof opts.step === 'bigint' ? opts.step : parseDuration(opts.step, 'step');
+  if (stepNs <= 0n) throw new LetheQLError('INVALID_OPTION', 'invalid step: must be a positive duration');
+  return { startNs: r.startNs, endNs: r.endNs, stepNs };
+}
+
+/** `90000000000n` → `1m30s` (for plans). */
+function formatDuration(ns: bigint): string {
+  const units: [string, bigint][] = [['h', 3_600_000_000_000n], ['m', 60_000_000_000n], ['s', 1_000_000_000n], ['ms', 1_000_000n], ['us', 1_000n], ['ns', 1n]];
+  let rest = ns;
+  let out = '';
+  for (const [u, size] of units) {
+    if (rest >= size) {
+      out += `${rest / size}${u}`;
+      rest %= size;
+    }
+  }
+  return out || '0s';
+}

@@ -3,7 +3,11 @@
  * imports `node:` modules.
  */
 export { LogStore, getStats, STATS_METADATA_KEY, formatPlan, openStoreSetFromSources } from './api.js';
-export type { LogQueryOptions, LogStoreOptions, QueryStream, StoreTargets } from './api.js';
+export type { LogQueryOptions, LogStoreOptions, MetricQueryPlan, QueryStream, StoreTargets } from './api.js';
+export { isMetricQuery, SeriesLimitError } from './metrics/evaluator.js';
+export { metricTable } from './metrics/arrow.js';
+export { prometheusDataJson, toPrometheusData } from './metrics/result.js';
+export type { MetricResult, MetricSeries, PrometheusData } from './metrics/result.js';
 export type { QueryStats, ExecOptions, ScanProgress } from './exec/execute.js';
 export type { LogQueryPlan, QueryOptions, Direction, PlannedFile } from './plan/plan.js';
 export type { KernelProgram, KernelLabelMatcher, KernelLineFilter, AutomatonSummary } from './plan/program.js';

@@ -108,7 +108,8 @@ describe('CLI errors', () => {
     ['two queries', ['query', 'pod{namespace="a"}', 'extra'], /expected one QUERY/],
     ['unknown command', ['frob'], /unknown command "frob"/],
     ['no command', [], /missing command/],
-    ['metric query', ['query', 'count_over_time(pod{namespace="a"}[5m])'], /not supported yet: function count_over_time\(\)/],
+    ['a pipeline in a metric query', ['query', 'count_over_time(pod{namespace="a"} | json [5m])'], /NOT_SUPPORTED\]\n.*not supported yet: pipeline stage json/],
+    ['a PromQL metric, not a log type', ['query', 'rate(up{job="x"}[5m])'], /UNKNOWN_LOG_TYPE/],
     ['bad regex points into the pattern', ['query', 'pod{namespace="a"} |~ "(x"'], /INVALID_REGEX\]\n1:24: invalid regex "\(x": missing closing \): `\(x`/],
     ['look-ahead is not RE2', ['query', 'pod{namespace="a"} |~ "ab(?=x)"'], /INVALID_REGEX\]\n1:26: invalid regex "ab\(\?=x\)": invalid or unsupported Perl syntax: `\(\?=`\n.*\n {27}\^{5}/],
   ];
@@ -160,5 +161,37 @@ describe('CLI on the bundled fixture store', () => {
     expect(good.stderr).toBe('');
     expect(good.status).toBe(0);
     expect(Number(good.stdout)).toBeGreaterThan(100);
+  });
+});
+
+describe('CLI metric queries', () => {
+  const at = ['--store', FIXTURE_STORE, '--end', '2024-09-24T16:00:00Z'];
+  it('prints an instant vector as text, one line per series', async () => {
+    const r = await run(['query', ...at, 'sum by (namespace) (count_over_time(pod{namespace=~"shop|default"} |= "GET" [1h]))']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^2024-09-24T16:00:00\.000000000Z {2}\{namespace="default"\} {2}\d+\n2024-09-24T16:00:00\.000000000Z {2}\{namespace="shop"\} {2}\d+\n$/);
+  });
+  it('prints a range query as Prometheus matrix JSON with --format jsonl', async () => {
+    const r = await run(['query', ...at, '--since', '2h', '--step', '1h', '--format', 'jsonl', 'sum(count_over_time(pod{namespace="shop"} [1h]))']);
+    expect(r.code).toBe(0);
+    const data = JSON.parse(r.out) as { resultType: string; result: { metric: object; values: [number, string][] }[] };
+    expect(data.resultType).toBe('matrix');
+    expect(data.result[0]!.metric).toEqual({});
+    expect(data.result[0]!.values.map(([t]) => t)).toEqual([1727186400, 1727190000, 1727193600]);
+  });
+  it('explains a metric query with its log plan', async () => {
+    const r = await run(['explain', ...at, '--since', '2h', '--step', '30m', 'rate(pod{namespace="shop"} |= "GET" [1h])']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('every 30m');
+    expect(r.out).toContain('line contains "GET"');
+  });
+  it.each([
+    [['--step', '5m', 'pod{namespace="shop"}'], /--step applies to metric queries/],
+    [['--count', 'count_over_time(pod{namespace="shop"} [5m])'], /--count applies to log queries/],
+    [['--step', 'soon', 'count_over_time(pod{namespace="shop"} [5m])'], /invalid step/],
+  ])('%j → exit 2', async (args, pattern) => {
+    const r = await run(['query', ...at, ...args]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(pattern);
   });
 });

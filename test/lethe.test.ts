@@ -5,7 +5,7 @@
  * test tables, re-ordered by time as contract §3 requires (ties in store order).
  */
 import { describe, expect, it } from 'vitest';
-import { getStats, openStore, QueryError } from '../src/node.js';
+import { getStats, openStore, parseTime, QueryError } from '../src/node.js';
 import { HAS_SHARED, LETHE_STORE, SHARED_REASON, tableLines } from './support/paths.js';
 
 const NOW = '2009-11-10T23:00:00Z';
@@ -166,11 +166,19 @@ describe.skipIf(!HAS_SHARED)(`Lethe test store (${SHARED_REASON})`, () => {
     ['foo{namespace="a"}', 'UNKNOWN_LOG_TYPE'],
     ['{namespace="a"}', 'UNKNOWN_LOG_TYPE'],
     ['"hello"', 'NOT_SUPPORTED'],
-    ['1', 'NOT_SUPPORTED'],
-    ['count_over_time(pod{namespace="namespace01"}[3m])', 'NOT_SUPPORTED'],
-    ['count_over_time(pod{}[3m]) > 10', 'NOT_SUPPORTED'],
+    ['count_over_time(pod{}[3m]) > 10', 'MISSING_TARGET_LABEL'],
+    ['count_over_time(pod{namespace="namespace01"} | json [3m])', 'NOT_SUPPORTED'],
     ['pod{namespace="a"} "hello"', 'UNEXPECTED_TOKEN'],
   ];
+  // Lethe parses these but cannot evaluate them; letheql does (contract §2.2).
+  it('evaluates the metric queries Lethe only parses', async () => {
+    const scalar = await store.queryMetric('1', { now: NOW });
+    expect(scalar.result).toEqual({ resultType: 'scalar', series: [{ labels: {}, samples: [[parseTime(NOW), 1]] }] });
+    const { result } = await store.queryMetric('count_over_time(pod{namespace="namespace01"}[3m])', { now: NOW });
+    expect(result.resultType).toBe('vector');
+    for (const s of result.series) expect(s.labels.namespace).toBe('namespace01');
+  });
+
   it.each(errors)('rejects %j with %s', async (query, code) => {
     const err = await store.query(query, { now: NOW }).then(
       () => null,

@@ -9,6 +9,10 @@
  * is unchanged.
  */
 import type { Table } from 'apache-arrow';
+import { formatRfc3339 } from '../time.js';
+import type { MetricQueryPlan } from '../api.js';
+import { formatPromValue, type MetricResult } from '../metrics/result.js';
+import { formatPlan } from '../plan/plan.js';
 
 export type OutputFormat = 'text' | 'jsonl' | 'arrow';
 
@@ -58,4 +62,27 @@ export function* formatRows(table: Table, format: 'text' | 'jsonl', color: boole
     for (let i = from; i < Math.min(n, from + chunkRows); i++) out.push(row(i));
     yield out.join('\n') + '\n';
   }
+}
+
+/** A metric result as text: one line per sample, `time  {labels}  value`, series in order. */
+export function formatMetricText(result: MetricResult): string {
+  if (result.resultType === 'scalar') {
+    return result.series.flatMap((s) => s.samples.map(([t, v]) => `${formatRfc3339(t)}  ${formatPromValue(v)}\n`)).join('');
+  }
+  let out = '';
+  for (const s of result.series) {
+    const labels = `{${Object.entries(s.labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
+    for (const [t, v] of s.samples) out += `${formatRfc3339(t)}  ${labels}  ${formatPromValue(v)}\n`;
+  }
+  return out || '(no series)\n';
+}
+
+/** `letheql explain` for a metric query: the evaluation times, then each range's log plan. */
+export function formatMetricPlan(plan: MetricQueryPlan): string {
+  const out = [`query:      ${plan.query}`, `evaluated:  ${plan.times.step === null ? `at ${plan.times.end} (instant)` : `from ${plan.times.start} to ${plan.times.end} every ${plan.times.step}`}`];
+  plan.ranges.forEach((r, i) => {
+    out.push(`range ${i + 1}:    ${r.range}  (${r.request === 'buckets' ? `${r.buckets} buckets per series, no lines kept` : 'raw samples'})`);
+    out.push(...formatPlan(r.plan).split('\n').map((l) => `  ${l}`));
+  });
+  return out.join('\n');
 }

@@ -21,8 +21,10 @@ import { getStats, openStore, openStoreSet, formatPlan, type LogQueryOptions, ty
 import { clusterNameProblem } from '../store/federated-source.js';
 import type { Direction } from '../plan/plan.js';
 import { parseQuery } from '../query/index.js';
-import { formatRows, type OutputFormat } from './format.js';
+import { formatMetricPlan, formatMetricText, formatRows, type OutputFormat } from './format.js';
+import { isMetricQuery, metricTable, prometheusDataJson } from '../core.js';
 import { isWriteCommand, runWriteCommand, WRITE_USAGE } from './write-commands.js';
+import { runServe, SERVE_USAGE } from './serve.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -47,6 +49,7 @@ commands:
   ingest    import docker/cri/raw/syslog log files into a store
   collect   follow container and node log files into a store (until SIGINT/SIGTERM)
   retention delete old files by age and size, as Lethe does
+  serve     HTTP server speaking Lethe's and Loki's APIs (query, push, live tail)
 
 options (query, explain):
   --store DIR          store root (default: $LETHEQL_STORE, else the bundled fixture store)
@@ -57,6 +60,8 @@ options (query, explain):
   --start T, --end T   inclusive window; RFC 3339 (2024-09-24T15:00:00Z) or Unix seconds
   --since DUR          window length when --start is absent (default 1h), e.g. 15m, 1h30m, 7d
   --now T              freeze the clock (default: the real time)
+  --step DUR           metric queries: evaluate every DUR over [start, end] (default: an
+                       instant query at --end); jsonl prints Prometheus vector/matrix JSON
   --limit N            at most N lines (default ${DEFAULT_LIMIT}; 0 = no limit)
   --direction D        forward (oldest first, default) or backward
   --format F           text (default), jsonl, or arrow (Arrow IPC stream on stdout)
@@ -73,6 +78,7 @@ const OPTIONS = {
   start: { type: 'string' },
   end: { type: 'string' },
   since: { type: 'string' },
+  step: { type: 'string' },
   now: { type: 'string' },
   limit: { type: 'string' },
   direction: { type: 'string' },
@@ -200,6 +206,8 @@ async function version(): Promise<string> {
 export async function main(argv: string[], io: CliIO): Promise<number> {
   // Write commands (ingest, collect, retention) have their own flags: see write-commands.ts.
   if (isWriteCommand(argv[0])) return runWriteCommand(argv[0], argv.slice(1), io);
+  // `serve` (the HTTP server) has its own flags too: see serve.ts.
+  if (argv[0] === 'serve') return runServe(argv.slice(1), io);
   let query = '';
   let store: LogStore | null = null;
   try {
@@ -211,7 +219,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     const { values, positionals } = parsed;
     if (values.help) {
-      await write(io.stdout, USAGE + '\n\n' + WRITE_USAGE + '\n');
+      await write(io.stdout, USAGE + '\n\n' + WRITE_USAGE + '\n\n' + SERVE_USAGE + '\n');
       return 0;
     }
     if (values.version) {
@@ -246,6 +254,24 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       direction: parseDirection(values.direction),
     };
     const format = parseFormat(values.format);
+
+    if (isMetricQuery(expr)) {
+      // Metric queries: an instant query at --end, or a range query with --step.
+      const metricOpts: LogQueryOptions = { ...opts, limit: null, ...(values.step !== undefined ? { step: values.step } : {}) };
+      if (command === 'explain') {
+        const plan = await store.explainMetric(expr, metricOpts);
+        await write(io.stdout, (values.json ? JSON.stringify(plan, null, 2) : formatMetricPlan(plan)) + '\n');
+        return 0;
+      }
+      if (values.count) throw new UsageError('--count applies to log queries; a metric query already returns numbers');
+      const { result, stats } = await store.queryMetric(expr, metricOpts);
+      if (format === 'arrow') await write(io.stdout, toArrowIPC(metricTable(result)));
+      else if (format === 'jsonl') await write(io.stdout, prometheusDataJson(result) + '\n');
+      else await write(io.stdout, formatMetricText(result));
+      if (values.stats) await write(io.stderr, JSON.stringify(stats) + '\n');
+      return 0;
+    }
+    if (values.step !== undefined) throw new UsageError('--step applies to metric queries (count_over_time, rate, sum by …)');
 
     if (command === 'explain') {
       const plan = await store.explain(expr, opts);

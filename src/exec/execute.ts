@@ -179,6 +179,7 @@ function batchHandler(plan: LogQueryPlan, stats: QueryStats, sink: Sink): (fileI
     return (b) => {
       stats.linesMatched += b.count;
       if (sink.kind === 'count') return;
+      if (sink.kind === 'visit') return sink.visit(b, fileIndex);
       const { bytes, offsets, timesNs, lineNos } = b;
       for (let i = 0; i < b.count; i++) {
         const o = i * OFFSET_STRIDE;
@@ -286,4 +287,13 @@ export async function collectRows(plan: LogQueryPlan, env: ExecEnv, opts: ExecOp
 export async function countLines(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions = {}): Promise<{ count: number; stats: QueryStats }> {
   const stats = await run(plan, env, opts, { kind: 'count' });
   return { count: stats.linesMatched, stats };
+}
+
+/**
+ * Runs a plan handing every kernel batch to `visit` (with the index of its file in
+ * `plan.files`), keeping nothing: metric queries fold matches into buckets this way.
+ * Batches are only valid during the call. Always in-thread.
+ */
+export async function visitMatches(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, visit: (batch: MatchBatch, fileIndex: number) => void): Promise<QueryStats> {
+  return run(plan, env, opts, { kind: 'visit', visit });
 }

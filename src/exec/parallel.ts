@@ -25,7 +25,7 @@
  * merge labels the job's rows with the file's cluster.
  */
 import type { LogRow } from '../arrow/build.js';
-import { LetheQLError } from '../errors.js';
+import { InternalError, LetheQLError } from '../errors.js';
 import { fieldCount } from '../model.js';
 import type { LogQueryPlan } from '../plan/plan.js';
 import { OFF_FIELD0_START, OFF_LINE_START, OFF_MSG_END, OFF_MSG_START, OFF_TIME_END, OFFSET_STRIDE } from '../scan/types.js';
@@ -99,6 +99,7 @@ export async function runParallel(
   const started = performance.now();
   const signal = opts.signal;
   signal?.throwIfAborted();
+  if (sink.kind === 'visit') throw new InternalError('a visiting scan runs in-thread (its callback cannot cross threads)');
   const query: JobQuery = {
     id: queryId,
     logType: plan.logType,

@@ -11,6 +11,7 @@
  * This module imports nothing at run time beyond the standard library: the worker bundle
  * includes it, and must not pull in the planner or the parser.
  */
+import type { MatchBatch } from '../scan/types.js';
 import type { LogRow } from '../arrow/build.js';
 
 /** A kept row with its sort key: time, then file index and line number (store order). */
@@ -81,7 +82,11 @@ export class TopRows<R = LogRow> {
 }
 
 /** Where matching lines go: counted only, or kept as rows (bounded by `top` when there is a limit). */
-export type Sink = { kind: 'count' } | { kind: 'rows'; top: TopRows | null; all: Keyed[] };
+export type Sink =
+  | { kind: 'count' }
+  | { kind: 'rows'; top: TopRows | null; all: Keyed[] }
+  /** Every kernel batch handed to a callback (metric queries: bucketed counts, no rows kept). In-thread only. */
+  | { kind: 'visit'; visit: (batch: MatchBatch, fileIndex: number) => void };
 
 const decoder = new TextDecoder('utf-8');
 

@@ -212,6 +212,13 @@ export function toLogicalLogQuery(expr: Expr, storeSet = false): LogicalLogQuery
       [target],
     );
   }
+  if (selector.pipeline.length > 0) {
+    // Parsed and compiled by src/pipeline, but not run by the executor yet: refusing beats
+    // returning lines the pipeline would have changed or dropped.
+    const first = selector.pipeline[0]!;
+    const what = first.kind === 'LineFilter' ? `line filter ${first.op} after a pipeline stage` : `pipeline stage ${first.kind.replace(/Stage$/, '').replace(/^[A-Z]/, (c) => c.toLowerCase())}`;
+    throw new QueryError('NOT_SUPPORTED', `not supported yet: ${what} (log pipelines are parsed but not evaluated in this release)`, first.span);
+  }
   return { selector, logType: name, rangeNs, offsetNs: BigInt(offsetMs) * NS_PER_MS };
 }
 

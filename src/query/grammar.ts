@@ -19,10 +19,32 @@
  * a selector is a line filter, never a comparison (comparing with a string literal is a
  * type error in PromQL, so no valid PromQL changes meaning).
  *
+ * The LogQL pipeline (`| json | status >= 500 | line_format "…"`) follows the line filters
+ * inside the same rule. Stage names (`json`, `logfmt`, `unwrap`, …) are not keywords, so a
+ * metric or label may still be called `json`: a stage is recognised by its name right
+ * after `|` when no label-filter operator follows (`| json = "x"` filters a label named
+ * json). Those decisions need more than the grammar's fixed lookahead, so they are GATEs
+ * (`isStage`, `startsPredicate`); `parser.ts` reports what the gates ruled out.
+ *
+ * Label filters: `or` binds loosest, then `and`; `,` and juxtaposition (`a="x" b="y"`)
+ * also mean *and*, and — as Loki's yacc grammar resolves them (shift, no precedence) —
+ * take everything to their right as the right operand: `a, b or c` is `a and (b or c)`,
+ * while `a and b or c` is `(a and b) or c`.
+ *
  * Error recovery is off: the first error ends the parse.
  */
-import { CstParser, EOF, tokenMatcher } from 'chevrotain';
+import { CstParser, EOF, tokenMatcher, type IToken } from 'chevrotain';
 import * as T from './lexer.js';
+
+/** Pipeline stage names, as written after `|` (case-insensitive, like LogQL's keywords). */
+export const STAGE_NAMES = ['json', 'logfmt', 'regexp', 'pattern', 'unpack', 'decolorize', 'line_format', 'label_format', 'drop', 'keep', 'unwrap'] as const;
+/** `unwrap <conversion>(label)`. */
+export const UNWRAP_CONVERSIONS = ['duration', 'duration_seconds', 'bytes'] as const;
+
+/** Is `tok` a label filter's operator (`= != =~ !~ == > >= < <=`)? */
+export function isLabelFilterOperator(tok: IToken): boolean {
+  return tokenMatcher(tok, T.MatchOp) || tokenMatcher(tok, T.CmpLevelOp);
+}
 
 class LetheQLGrammar extends CstParser {
   constructor() {
@@ -232,9 +254,23 @@ class LetheQLGrammar extends CstParser {
     this.OR([{ ALT: () => this.CONSUME(T.LabelName) }, { ALT: () => this.CONSUME(T.StringLit) }]);
   });
 
+  /** `f(args)`; LogQL's grouping may follow (`avg_over_time(…) by (a)`) or precede (`sort by (a) (x)`) the arguments. */
   private functionCall = this.RULE('functionCall', () => {
     this.CONSUME(T.Identifier);
-    this.SUBRULE(this.argumentList);
+    this.OR([
+      {
+        ALT: () => {
+          this.SUBRULE(this.grouping);
+          this.SUBRULE(this.argumentList);
+        },
+      },
+      {
+        ALT: () => {
+          this.SUBRULE2(this.argumentList);
+          this.OPTION(() => this.SUBRULE2(this.grouping));
+        },
+      },
+    ]);
   });
 
   /** `(e1, e2,)`; trailing comma allowed as in Prometheus. */
@@ -251,7 +287,7 @@ class LetheQLGrammar extends CstParser {
     this.CONSUME(T.RParen);
   });
 
-  /** `name`, `name{…}`, `{…}`, then zero or more line filters. */
+  /** `name`, `name{…}`, `{…}`, then zero or more line filters and pipeline stages. */
   private vectorSelector = this.RULE('vectorSelector', () => {
     this.OR([
       {
@@ -262,13 +298,282 @@ class LetheQLGrammar extends CstParser {
       },
       { ALT: () => this.SUBRULE2(this.labelMatchers) },
     ]);
-    // `!=` is a line filter only when a string follows (`x != 1` stays a comparison).
-    // The gate is needed because nothing follows this loop inside the rule, so
-    // Chevrotain would decide on one token of lookahead.
     this.MANY({
-      GATE: () => this.LA(1).tokenType !== T.NotEq || tokenMatcher(this.LA(2), T.StringLit),
-      DEF: () => this.SUBRULE(this.lineFilter, { LABEL: 'filters' }),
+      GATE: () => this.atPipelineElement(),
+      DEF: () => this.SUBRULE(this.pipelineElement, { LABEL: 'elements' }),
     });
+  });
+
+  /**
+   * `!=` is a line filter only when a string follows (`x != 1` stays a comparison). The
+   * gate is needed because nothing follows the loops using it inside their rules, so
+   * Chevrotain would decide on one token of lookahead.
+   */
+  private atPipelineElement(): boolean {
+    const next = this.LA(1);
+    if (next.tokenType === T.Pipe) return true;
+    if (!tokenMatcher(next, T.LineFilterOp)) return false;
+    return next.tokenType !== T.NotEq || tokenMatcher(this.LA(2), T.StringLit);
+  }
+
+  /** A line filter, or `|` and a stage. */
+  private pipelineElement = this.RULE('pipelineElement', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.lineFilter) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Pipe);
+          this.SUBRULE(this.pipelineStage);
+        },
+      },
+    ]);
+  });
+
+  /**
+   * Is `LA(k)` the stage called `name` (and not a label filter on a label of that name)?
+   * `| json != "x"` and `| json !~ "x"` are the stage and a line filter, as in LogQL
+   * (where stage names are keywords); `| json = "x"` filters a label called json.
+   */
+  private isStage(name: string, k = 1): boolean {
+    const tok = this.LA(k);
+    if (tok.tokenType !== T.Identifier || tok.image.toLowerCase() !== name) return false;
+    const next = this.LA(k + 1);
+    if (!isLabelFilterOperator(next)) return true;
+    return tokenMatcher(next, T.LineFilterOp) && tokenMatcher(this.LA(k + 2), T.StringLit);
+  }
+
+  /** Does a label filter predicate start at `LA(k)`: `(`* then a label name and an operator? */
+  private startsPredicate(k: number): boolean {
+    let i = k;
+    while (this.LA(i).tokenType === T.LParen) i++;
+    return tokenMatcher(this.LA(i), T.LabelName) && isLabelFilterOperator(this.LA(i + 1));
+  }
+
+  /** Does a `json`/`logfmt` parameter start at `LA(1)`: `a`, `a="x"` (a keyword only with `=`)? */
+  private startsExtraction(k: number): boolean {
+    const tok = this.LA(k);
+    if (tok.tokenType === T.Identifier) return true;
+    return tokenMatcher(tok, T.LabelName) && this.LA(k + 1).tokenType === T.Eq;
+  }
+
+  private pipelineStage = this.RULE('pipelineStage', () => {
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        { GATE: () => this.isStage('json'), ALT: () => this.SUBRULE(this.jsonStage) },
+        { GATE: () => this.isStage('logfmt'), ALT: () => this.SUBRULE(this.logfmtStage) },
+        { GATE: () => this.isStage('regexp') || this.isStage('pattern') || this.isStage('line_format'), ALT: () => this.SUBRULE(this.stringStage) },
+        { GATE: () => this.isStage('unpack') || this.isStage('decolorize'), ALT: () => this.SUBRULE(this.bareStage) },
+        { GATE: () => this.isStage('label_format'), ALT: () => this.SUBRULE(this.labelFormatStage) },
+        { GATE: () => this.isStage('drop') || this.isStage('keep'), ALT: () => this.SUBRULE(this.dropKeepStage) },
+        { GATE: () => this.isStage('unwrap'), ALT: () => this.SUBRULE(this.unwrapStage) },
+        { ALT: () => this.SUBRULE(this.labelFilter) },
+      ],
+    });
+  });
+
+  /** `json [a="x.y", b]`. */
+  private jsonStage = this.RULE('jsonStage', () => {
+    this.CONSUME(T.Identifier, { LABEL: 'stage' });
+    this.OPTION({ GATE: () => this.startsExtraction(1), DEF: () => this.SUBRULE(this.extractionList) });
+  });
+
+  /** `logfmt [--strict] [--keep-empty] [a, b="c"]`. */
+  private logfmtStage = this.RULE('logfmtStage', () => {
+    this.CONSUME(T.Identifier, { LABEL: 'stage' });
+    this.MANY({
+      GATE: () => this.LA(1).tokenType === T.Minus && this.LA(2).tokenType === T.Minus && this.LA(3).tokenType === T.Identifier,
+      DEF: () => this.SUBRULE(this.parserFlag, { LABEL: 'flags' }),
+    });
+    this.OPTION({ GATE: () => this.startsExtraction(1), DEF: () => this.SUBRULE(this.extractionList) });
+  });
+
+  /** `--strict`, `--keep-empty` (lexed as `-`, `-`, words; the visitor checks they touch). */
+  private parserFlag = this.RULE('parserFlag', () => {
+    this.CONSUME(T.Minus);
+    this.CONSUME2(T.Minus);
+    this.CONSUME(T.Identifier, { LABEL: 'words' });
+    this.OPTION({
+      GATE: () => this.LA(1).tokenType === T.Minus && this.LA(2).tokenType === T.Identifier && this.LA(1).startOffset === this.LA(0).startOffset + this.LA(0).image.length,
+      DEF: () => {
+        this.CONSUME3(T.Minus);
+        this.CONSUME2(T.Identifier, { LABEL: 'words' });
+      },
+    });
+  });
+
+  private extractionList = this.RULE('extractionList', () => {
+    this.SUBRULE(this.labelExtraction, { LABEL: 'items' });
+    this.MANY({
+      GATE: () => this.LA(1).tokenType === T.Comma && tokenMatcher(this.LA(2), T.LabelName),
+      DEF: () => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.labelExtraction, { LABEL: 'items' });
+      },
+    });
+  });
+
+  /** `a` or `a="path"`. */
+  private labelExtraction = this.RULE('labelExtraction', () => {
+    this.CONSUME(T.LabelName);
+    this.OPTION(() => {
+      this.CONSUME(T.Eq);
+      this.CONSUME(T.StringLit);
+    });
+  });
+
+  /** `regexp "re"`, `pattern "p"`, `line_format "template"`. */
+  private stringStage = this.RULE('stringStage', () => {
+    this.CONSUME(T.Identifier, { LABEL: 'stage' });
+    this.CONSUME(T.StringLit);
+  });
+
+  /** `unpack`, `decolorize`. */
+  private bareStage = this.RULE('bareStage', () => {
+    this.CONSUME(T.Identifier, { LABEL: 'stage' });
+  });
+
+  /** `label_format dst=src, dst="template"`. */
+  private labelFormatStage = this.RULE('labelFormatStage', () => {
+    this.CONSUME(T.Identifier, { LABEL: 'stage' });
+    this.SUBRULE(this.labelFormatItem, { LABEL: 'items' });
+    this.MANY({
+      GATE: () => this.LA(1).tokenType === T.Comma && tokenMatcher(this.LA(2), T.LabelName) && this.LA(3).tokenType === T.Eq,
+      DEF: () => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.labelFormatItem, { LABEL: 'items' });
+      },
+    });
+  });
+
+  private labelFormatItem = this.RULE('labelFormatItem', () => {
+    this.CONSUME(T.LabelName, { LABEL: 'dst' });
+    this.CONSUME(T.Eq);
+    this.OR([{ ALT: () => this.CONSUME(T.StringLit) }, { ALT: () => this.CONSUME2(T.LabelName, { LABEL: 'src' }) }]);
+  });
+
+  /** `drop a, b="v"`, `keep a, b=~"v.*"`. */
+  private dropKeepStage = this.RULE('dropKeepStage', () => {
+    this.CONSUME(T.Identifier, { LABEL: 'stage' });
+    this.SUBRULE(this.namedMatcher, { LABEL: 'items' });
+    this.MANY({
+      GATE: () => this.LA(1).tokenType === T.Comma && tokenMatcher(this.LA(2), T.LabelName),
+      DEF: () => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.namedMatcher, { LABEL: 'items' });
+      },
+    });
+  });
+
+  private namedMatcher = this.RULE('namedMatcher', () => {
+    this.CONSUME(T.LabelName);
+    this.OPTION({
+      GATE: () => tokenMatcher(this.LA(1), T.MatchOp) && tokenMatcher(this.LA(2), T.StringLit),
+      DEF: () => {
+        this.CONSUME(T.MatchOp);
+        this.CONSUME(T.StringLit);
+      },
+    });
+  });
+
+  /** `unwrap x`, `unwrap duration(x)`, `unwrap bytes(x)`, `unwrap duration_seconds(x)`. */
+  private unwrapStage = this.RULE('unwrapStage', () => {
+    this.CONSUME(T.Identifier, { LABEL: 'stage' });
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          GATE: () => this.LA(2).tokenType === T.LParen,
+          ALT: () => {
+            this.CONSUME2(T.Identifier, { LABEL: 'conversion' });
+            this.CONSUME(T.LParen);
+            this.CONSUME(T.LabelName);
+            this.CONSUME(T.RParen);
+          },
+        },
+        { ALT: () => this.CONSUME2(T.LabelName) },
+      ],
+    });
+  });
+
+  /** Label filter, `or` level. */
+  private labelFilter = this.RULE('labelFilter', () => {
+    this.SUBRULE(this.labelFilterAnd, { LABEL: 'operands' });
+    this.MANY({
+      GATE: () => this.LA(1).tokenType === T.Or && this.startsPredicate(2),
+      DEF: () => {
+        this.CONSUME(T.Or);
+        this.SUBRULE2(this.labelFilterAnd, { LABEL: 'operands' });
+      },
+    });
+  });
+
+  /** Label filter, `and` level. */
+  private labelFilterAnd = this.RULE('labelFilterAnd', () => {
+    this.SUBRULE(this.labelFilterSeq, { LABEL: 'operands' });
+    this.MANY({
+      GATE: () => this.LA(1).tokenType === T.And && this.startsPredicate(2),
+      DEF: () => {
+        this.CONSUME(T.And);
+        this.SUBRULE2(this.labelFilterSeq, { LABEL: 'operands' });
+      },
+    });
+  });
+
+  /** `p, rest` / `p rest`: an *and* whose right operand is the whole rest of the filter. */
+  private labelFilterSeq = this.RULE('labelFilterSeq', () => {
+    this.SUBRULE(this.labelFilterPrimary, { LABEL: 'first' });
+    // The gate repeats the alternatives' gates: an OPTION is entered on its body's first
+    // tokens alone, and `and`/`or` are label names too.
+    this.OPTION({
+      GATE: () => (this.LA(1).tokenType === T.Comma && this.startsPredicate(2)) || this.startsPredicate(1),
+      DEF: () => this.OR([
+        {
+          GATE: () => this.LA(1).tokenType === T.Comma && this.startsPredicate(2),
+          ALT: () => {
+            this.CONSUME(T.Comma);
+            this.SUBRULE(this.labelFilter, { LABEL: 'rest' });
+          },
+        },
+        { GATE: () => this.startsPredicate(1), ALT: () => this.SUBRULE2(this.labelFilter, { LABEL: 'rest' }) },
+      ]),
+    });
+  });
+
+  private labelFilterPrimary = this.RULE('labelFilterPrimary', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          this.SUBRULE(this.labelFilter);
+          this.CONSUME(T.RParen);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.labelPredicate) },
+    ]);
+  });
+
+  /** `name op value`; which operators suit which values is the visitor's check. */
+  private labelPredicate = this.RULE('labelPredicate', () => {
+    this.CONSUME(T.LabelName);
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [{ ALT: () => this.CONSUME(T.MatchOp, { LABEL: 'op' }) }, { ALT: () => this.CONSUME(T.CmpLevelOp, { LABEL: 'op' }) }],
+    });
+    this.OR2([
+      { ALT: () => this.CONSUME(T.StringLit) },
+      {
+        ALT: () => {
+          this.OPTION(() => this.CONSUME(T.AddLevelOp, { LABEL: 'sign' }));
+          this.OR3([
+            { ALT: () => this.CONSUME(T.NumberLit) },
+            { ALT: () => this.CONSUME(T.Duration) },
+            { ALT: () => this.CONSUME(T.GoDuration) },
+            { ALT: () => this.CONSUME(T.BytesLit) },
+          ]);
+        },
+      },
+    ]);
   });
 
   private labelMatchers = this.RULE('labelMatchers', () => {

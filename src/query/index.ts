@@ -18,7 +18,7 @@ export * from './ast.js';
 export { FUNCTIONS, getFunction, type FunctionSignature, type ValueType } from './functions.js';
 
 /**
- * Parses a LetheQL query (PromQL 3.x plus log line filters) into an AST.
+ * Parses a LetheQL query (PromQL 3.x plus log line filters and LogQL pipelines) into an AST.
  *
  * @throws {QueryError} with code EMPTY_QUERY, UNEXPECTED_CHARACTER, UNTERMINATED_STRING,
  *   INVALID_ESCAPE, INVALID_NUMBER, INVALID_DURATION, UNEXPECTED_TOKEN, UNEXPECTED_END,

@@ -90,6 +90,22 @@ export const DecimalNumber = createToken({
   categories: [NumberLit],
   label: 'number',
 });
+/**
+ * LogQL label-filter literals that are not PromQL literals: a Go duration (`1.5s`, `300us`,
+ * `10ns`, `1m30.5s`) and a byte size (`1MB`, `1.5KiB`, `20B`, `5M`). The grammar accepts
+ * them only as label filter values; anywhere else `parser.ts` reports them with the
+ * "bad duration/number syntax" message they used to get from the lexer.
+ */
+export const GoDuration = createToken({
+  name: 'GoDuration',
+  pattern: /(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+(?![a-zA-Z0-9_.])/,
+  label: 'duration',
+});
+export const BytesLit = createToken({
+  name: 'BytesLit',
+  pattern: /(?:\d+\.?\d*|\.\d+)(?:[kKMGTP]i?B?|B)(?![a-zA-Z0-9_.])/,
+  label: 'bytes',
+});
 export const BadNumber = createToken({
   name: 'BadNumber',
   pattern: /(?:\d|\.\d)[a-zA-Z0-9_.]*(?:[eE][+-]\d*)?[a-zA-Z0-9_.]*/,
@@ -171,7 +187,7 @@ export const Star = op('Star', '*', [MulLevelOp]);
 export const Slash = op('Slash', '/', [MulLevelOp]);
 export const Percent = op('Percent', '%', [MulLevelOp]);
 export const Caret = op('Caret', '^');
-/** A lone `|` starts a LogQL pipeline stage, which the grammar does not have yet. */
+/** A lone `|` starts a LogQL pipeline stage (`| json`, `| status >= 500`). */
 export const Pipe = op('Pipe', '|');
 export const LParen = op('LParen', '(');
 export const RParen = op('RParen', ')');
@@ -192,6 +208,8 @@ export const allTokens: TokenType[] = [
   Duration,
   HexNumber,
   DecimalNumber,
+  GoDuration,
+  BytesLit,
   BadNumber,
   CountValues,
   Sum, Avg, Min, Max, Count, Stddev, Stdvar, GroupLeft, GroupRight, Group, Topk, Bottomk, Quantile, Limitk, LimitRatio,
@@ -236,13 +254,8 @@ export function tokenize(text: string): IToken[] {
           tok.image.startsWith('`') ? 'unterminated raw string' : 'unterminated quoted string',
           spanAt(text, tok.startOffset, end),
         );
-      case BadNumber: {
-        // Digits and unit letters only (`1.5h`, `5M`) reads as a duration attempt.
-        const isDuration = /^[0-9.]+[smhdwy]/i.test(tok.image) && /^[0-9.smhdwy]+$/i.test(tok.image);
-        throw isDuration
-          ? new QueryError('INVALID_DURATION', `bad duration syntax: ${goQuote(tok.image)} (use integers with units ms s m h d w y, e.g. 1h30m)`, spanAt(text, tok.startOffset, end))
-          : new QueryError('INVALID_NUMBER', `bad number syntax: ${goQuote(tok.image)}`, spanAt(text, tok.startOffset, end));
-      }
+      case BadNumber:
+        throw badLiteral(tok.image, text, tok.startOffset);
       case StringLit:
         unquote(tok.image, text, tok.startOffset);
         break;
@@ -262,6 +275,18 @@ export function tokenize(text: string): IToken[] {
     );
   }
   return result.tokens;
+}
+
+/**
+ * The error for a literal that is neither a number nor a PromQL duration where one was due
+ * (`1.5h`, `5M`, `1x`): digits and unit letters only read as a duration attempt.
+ */
+export function badLiteral(image: string, text: string, offset: number): QueryError {
+  const span = spanAt(text, offset, offset + image.length);
+  const isDuration = /^[0-9.]+[smhdwy]/i.test(image) && /^[0-9.smhdwy]+$/i.test(image);
+  return isDuration
+    ? new QueryError('INVALID_DURATION', `bad duration syntax: ${goQuote(image)} (use integers with units ms s m h d w y, e.g. 1h30m)`, span)
+    : new QueryError('INVALID_NUMBER', `bad number syntax: ${goQuote(image)}`, span);
 }
 
 // ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@
 import { EOF, tokenMatcher, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
 import { QueryError, spanAt, type ErrorCode } from '../errors.js';
 import type { Expr } from './ast.js';
-import { grammar } from './grammar.js';
+import { grammar, isLabelFilterOperator, STAGE_NAMES } from './grammar.js';
 import * as T from './lexer.js';
 import { AstBuilder } from './visitor.js';
 
@@ -42,13 +42,29 @@ const BINARY_MODIFIERS: TokenType[] = [T.Bool, T.On, T.Ignoring, T.GroupLeft, T.
 /** Suffixes that may follow almost any selector; listed in `expected` but left out of messages to keep them short. */
 const POSTFIX: TokenType[] = [T.LBracket, T.Offset, T.At];
 
+/** What a stage needs after its name, for "incomplete stage" messages. */
+const STAGE_HINTS: Record<string, string> = {
+  regexp: 'a string with a regular expression, e.g. | regexp "(?P<status>\\d{3})"',
+  pattern: 'a string with a pattern, e.g. | pattern "<ip> <_> <status>"',
+  line_format: 'a template string, e.g. | line_format "{{.status}}"',
+  label_format: 'dst=src or dst="template", e.g. | label_format level=severity',
+  drop: 'label names, e.g. | drop a, b="v"',
+  keep: 'label names, e.g. | keep a, b="v"',
+  unwrap: 'a label name or duration(label), bytes(label), e.g. | unwrap latency',
+};
+
+/** What may follow a label filter's operator. */
+const LABEL_FILTER_VALUES: TokenType[] = [T.StringLit, T.NumberLit, T.Duration, T.GoDuration, T.BytesLit, T.AddLevelOp];
+
 /** Message phrases for token groups, in the order they appear in a message. */
 const GROUPS: { phrase: string; when: TokenType; covers: TokenType[] }[] = [
+  { phrase: 'a value (a string, a number, a duration or bytes)', when: T.BytesLit, covers: LABEL_FILTER_VALUES },
   { phrase: 'an expression', when: T.NumberLit, covers: [...EXPRESSION_START, ...BINARY_MODIFIERS] },
   { phrase: 'a label name', when: T.LabelName, covers: [T.LabelName, T.StringLit] },
   { phrase: 'a label matcher operator (= != =~ !~)', when: T.MatchOp, covers: [T.MatchOp] },
   { phrase: 'a string', when: T.StringLit, covers: [T.StringLit] },
   { phrase: 'a line filter operator (|= != |~ !~)', when: T.LineFilterOp, covers: [T.LineFilterOp] },
+  { phrase: 'a pipeline stage (| json, | logfmt, | status >= 500, …)', when: T.Pipe, covers: [T.Pipe] },
   { phrase: 'a duration', when: T.Duration, covers: [T.Duration] },
   { phrase: 'a binary operator', when: T.OrLevelOp, covers: BINARY_OPS },
 ];
@@ -85,6 +101,27 @@ function contextPhrase(ruleStack: readonly string[]): string {
         return ' in label matching';
       case 'lineFilter':
         return ' in line filter';
+      case 'labelPredicate':
+      case 'labelFilterPrimary':
+        return ' in label filter';
+      case 'jsonStage':
+      case 'logfmtStage':
+      case 'stringStage':
+      case 'labelFormatStage':
+      case 'dropKeepStage':
+      case 'unwrapStage':
+        return ` in ${rule.replace('Stage', '').replace('dropKeep', 'drop/keep').replace('labelFormat', 'label_format').replace('string', 'pipeline')} stage`;
+      case 'labelExtraction':
+      case 'extractionList':
+        return ' in parser parameters';
+      case 'parserFlag':
+        return ' in logfmt flag';
+      case 'namedMatcher':
+        return ' in drop/keep';
+      case 'labelFormatItem':
+        return ' in label_format';
+      case 'pipelineStage':
+        return ' in pipeline stage';
       case 'labelList':
         return ruleStack[i - 1] === 'grouping' ? ' in grouping' : ' in vector matching';
       case 'grouping':
@@ -117,6 +154,16 @@ function joinPhrases(parts: string[]): string {
   return `${parts.slice(0, -1).join(', ')} or ${parts[parts.length - 1]}`;
 }
 
+/** `| foo`: neither a stage nor a label filter (which needs an operator). */
+function unknownStage(tok: IToken, text: string): QueryError {
+  return new QueryError(
+    'UNEXPECTED_TOKEN',
+    `unknown pipeline stage ${T.goQuote(tok.image)}: expected ${STAGE_NAMES.join(', ')}, or a label filter such as ${tok.image} = "value"`,
+    spanAt(text, tok.startOffset, tok.startOffset + tok.image.length),
+    [...STAGE_NAMES],
+  );
+}
+
 /** Turns the first Chevrotain exception into a {@link QueryError}. */
 function translate(error: IRecognitionException, tokens: IToken[], text: string): QueryError {
   const found = error.token;
@@ -124,12 +171,11 @@ function translate(error: IRecognitionException, tokens: IToken[], text: string)
   const atEnd = found.tokenType === EOF || index < 0;
   if (atEnd) index = tokens.length;
 
-  if (!atEnd && found.tokenType === T.Pipe) {
-    // LogQL pipeline stages (`| json`, `| line_format …`) are a planned extension.
-    const next = tokens[index + 1];
-    const stageEnd = next && tokenMatcher(next, T.LabelName) ? next.startOffset + next.image.length : found.startOffset + 1;
-    const stage = text.slice(found.startOffset, stageEnd);
-    return new QueryError('NOT_SUPPORTED', `not supported yet: pipeline stage '${stage}'`, spanAt(text, found.startOffset, stageEnd));
+  // `| foo …` where `foo` is neither a stage nor followed by a label filter operator.
+  const prev = tokens[index - 1];
+  if (prev && prev.tokenType === T.Identifier && tokens[index - 2]?.tokenType === T.Pipe && (atEnd || !isLabelFilterOperator(found))) {
+    const known = (STAGE_NAMES as readonly string[]).includes(prev.image.toLowerCase());
+    if (!known) return unknownStage(prev, text);
   }
 
   const types = new Set<TokenType>(grammar.computeContentAssist('query', tokens.slice(0, index)).map((s) => s.nextTokenType));
@@ -149,19 +195,42 @@ function translate(error: IRecognitionException, tokens: IToken[], text: string)
   for (const t of others) parts.push(t.LABEL ?? t.name);
   if (types.has(EOF)) parts.push('end of query');
 
-  const context = contextPhrase(error.context?.ruleStack ?? []);
-  const want = parts.length > 0 ? `, expected ${joinPhrases(parts)}` : '';
+  const ruleStack = error.context?.ruleStack ?? [];
+  const context = contextPhrase(ruleStack);
+  let want = parts.length > 0 ? `, expected ${joinPhrases(parts)}` : '';
+  let expectedList = expected;
+  const innermost = ruleStack[ruleStack.length - 1];
+  if (innermost === 'pipelineStage' && !atEnd && found.tokenType === T.Identifier && prev?.tokenType === T.Pipe && !STAGE_HINTS[found.image.toLowerCase()]) {
+    return unknownStage(found, text);
+  }
+  if (innermost === 'pipelineStage' && !atEnd && found.tokenType === T.Identifier && prev?.tokenType === T.Pipe && STAGE_HINTS[found.image.toLowerCase()]) {
+    const name = found.image.toLowerCase();
+    return new QueryError('UNEXPECTED_TOKEN', `incomplete ${name} stage: expected ${STAGE_HINTS[name]}`, spanAt(text, found.startOffset, found.startOffset + found.image.length), expected);
+  }
+  if (innermost === 'pipelineStage') {
+    want = `, expected a pipeline stage (${STAGE_NAMES.join(', ')}) or a label filter (name op value)`;
+  } else if (innermost === 'labelPredicate' && prev && isLabelFilterOperator(prev)) {
+    // Content assist does not see through the gated stage alternatives; the grammar is plain here.
+    want = ', expected a value (a string, a number, a duration or bytes)';
+    expectedList = ['string', 'number', 'duration', 'bytes'];
+  }
 
   if (atEnd) {
-    return new QueryError('UNEXPECTED_END', `unexpected end of query${context}${want}`, spanAt(text, text.length, text.length), expected);
+    return new QueryError('UNEXPECTED_END', `unexpected end of query${context}${want}`, spanAt(text, text.length, text.length), expectedList);
   }
   const span = spanAt(text, found.startOffset, found.startOffset + found.image.length);
   let code: ErrorCode = 'UNEXPECTED_TOKEN';
   let message = `unexpected ${describeToken(found)}${context}${want}`;
+  if ((found.tokenType === T.GoDuration || found.tokenType === T.BytesLit) && !types.has(found.tokenType)) {
+    // Go durations and byte sizes are label filter values only; elsewhere they read as
+    // malformed PromQL numbers or durations (`x[1.5h]`, `x[5M]`).
+    const bad = T.badLiteral(found.image, text, found.startOffset);
+    return new QueryError(bad.code, bad.message, bad.span, expected);
+  }
   if (tokenMatcher(found, T.NumberLit) && types.has(T.Duration) && !types.has(T.NumberLit)) {
     // `x[5]`: Prometheus 3 needs a unit here; say so rather than "unexpected number".
     code = 'INVALID_DURATION';
     message = `bad duration ${T.goQuote(found.image)}: missing unit (ms s m h d w y), e.g. 5m or 1h30m`;
   }
-  return new QueryError(code, message, span, expected);
+  return new QueryError(code, message, span, expectedList);
 }

@@ -12,9 +12,32 @@
  * before `offset`; aggregations as `sum by (a, b) (x)`; parentheses only where the
  * source had them (ParenExpr), which is enough because the parser's trees already follow
  * precedence.
+ *
+ * The LogQL pipeline prints as ` | stage` after the line filters, one space around label
+ * filter operators (`| status >= 500`), numeric `=` as `==`, durations and byte sizes in
+ * their canonical units (`formatLabelDuration`, `formatBytes`), `json a` for
+ * `json a="a"`, label filters joined with `and`/`or` and parenthesised only where the tree
+ * needs it (`and` binds tighter than `or`, both left-associative), and the range after
+ * the pipeline (`{…} | json [5m]`, even when written `{…}[5m] | json`). A call's LogQL
+ * grouping prints after its arguments: `avg_over_time(…) by (a)`.
  */
-import type { AtModifier, Duration, Expr, LabelMatcher, LineFilter, VectorMatching, VectorSelector } from './ast.js';
+import type {
+  AtModifier,
+  CallGrouping,
+  Duration,
+  Expr,
+  LabelExtraction,
+  LabelFilterExpr,
+  LabelMatcher,
+  LabelNameRef,
+  LineFilter,
+  PipelineStage,
+  VectorMatching,
+  VectorSelector,
+} from './ast.js';
+import { STAGE_NAMES } from './grammar.js';
 import { formatDuration, goQuote } from './lexer.js';
+import { formatBytes, formatLabelDuration } from './units.js';
 
 const IDENT_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -39,11 +62,11 @@ export function printExpr(expr: Expr): string {
       return `${expr.op}${grouping}(${args})`;
     }
     case 'Call':
-      return `${expr.func}(${expr.args.map(printExpr).join(', ')})`;
+      return `${expr.func}(${expr.args.map(printExpr).join(', ')})${formatCallGrouping(expr.grouping)}`;
     case 'VectorSelector':
       return formatSelector(expr) + formatModifiers(expr.at, expr.offset);
     case 'MatrixSelector':
-      return `${spaced(formatSelector(expr.selector))}[${formatDuration(expr.range.ms)}]${formatModifiers(expr.at, expr.offset)}`;
+      return `${expr.selector.pipeline.length > 0 ? `${formatSelector(expr.selector)} ` : spaced(formatSelector(expr.selector))}[${formatDuration(expr.range.ms)}]${formatModifiers(expr.at, expr.offset)}`;
     case 'SubqueryExpr':
       return `${spaced(printExpr(expr.expr))}[${formatDuration(expr.range.ms)}:${expr.step ? formatDuration(expr.step.ms) : ''}]${formatModifiers(expr.at, expr.offset)}`;
   }
@@ -63,6 +86,10 @@ function spaced(inner: string): string {
   return inner.endsWith('"') ? `${inner} ` : inner;
 }
 
+function formatCallGrouping(g: CallGrouping | null): string {
+  return g ? ` ${g.without ? 'without' : 'by'} (${g.labels.map(formatLabelName).join(', ')})` : '';
+}
+
 function formatLabelName(name: string): string {
   return IDENT_RE.test(name) ? name : goQuote(name);
 }
@@ -79,7 +106,73 @@ function formatFilter(f: LineFilter): string {
 function formatSelector(sel: VectorSelector): string {
   const braces = sel.matchers.length > 0 || sel.name === null ? `{${sel.matchers.map(formatMatcher).join(', ')}}` : '';
   const filters = sel.lineFilters.map((f) => ` ${formatFilter(f)}`).join('');
-  return `${sel.name ?? ''}${braces}${filters}`;
+  const stages = sel.pipeline.map((s) => ` ${formatStage(s)}`).join('');
+  return `${sel.name ?? ''}${braces}${filters}${stages}`;
+}
+
+/** One pipeline stage, `| json` style (a line filter prints as itself). */
+export function formatStage(stage: PipelineStage): string {
+  switch (stage.kind) {
+    case 'LineFilter':
+      return formatFilter(stage);
+    case 'JsonStage':
+      return `| json${formatExtractions(stage.params)}`;
+    case 'LogfmtStage':
+      return `| logfmt${stage.strict ? ' --strict' : ''}${stage.keepEmpty ? ' --keep-empty' : ''}${formatExtractions(stage.params)}`;
+    case 'RegexpStage':
+      return `| regexp ${goQuote(stage.pattern)}`;
+    case 'PatternStage':
+      return `| pattern ${goQuote(stage.pattern)}`;
+    case 'UnpackStage':
+      return '| unpack';
+    case 'DecolorizeStage':
+      return '| decolorize';
+    case 'LabelFilterStage': {
+      // `| json != "x"` reads as the json stage and a line filter; a filter on a label
+      // named like a stage needs parentheses to stay a filter.
+      let first = stage.filter;
+      while (first.kind === 'LabelFilterBinary') first = first.left;
+      const ambiguous = (STAGE_NAMES as readonly string[]).includes(first.name.toLowerCase()) && (first.op === '!=' || first.op === '!~') && first.value.type === 'string';
+      return ambiguous ? `| (${formatLabelFilter(stage.filter)})` : `| ${formatLabelFilter(stage.filter)}`;
+    }
+    case 'LineFormatStage':
+      return `| line_format ${goQuote(stage.template)}`;
+    case 'LabelFormatStage':
+      return `| label_format ${stage.items.map((i) => (i.kind === 'LabelRename' ? `${i.dst}=${i.src}` : `${i.dst}=${goQuote(i.template)}`)).join(', ')}`;
+    case 'DropStage':
+      return `| drop ${stage.labels.map(formatNamedMatcher).join(', ')}`;
+    case 'KeepStage':
+      return `| keep ${stage.labels.map(formatNamedMatcher).join(', ')}`;
+    case 'UnwrapStage':
+      return stage.conversion === 'float' ? `| unwrap ${stage.label}` : `| unwrap ${stage.conversion}(${stage.label})`;
+  }
+}
+
+function formatExtractions(params: readonly LabelExtraction[]): string {
+  if (params.length === 0) return '';
+  return ` ${params.map((p) => (p.path === p.label ? p.label : `${p.label}=${goQuote(p.path)}`)).join(', ')}`;
+}
+
+function formatNamedMatcher(m: LabelNameRef | LabelMatcher): string {
+  return m.kind === 'LabelName' ? m.name : `${m.name}${m.op}${goQuote(m.value)}`;
+}
+
+/** A label filter expression; `and` binds tighter than `or`, both associate to the left. */
+export function formatLabelFilter(f: LabelFilterExpr): string {
+  if (f.kind === 'LabelPredicate') {
+    const v = f.value;
+    const value =
+      v.type === 'string' ? goQuote(v.value) : v.type === 'number' ? formatNumber(v.value) : v.type === 'duration' ? formatLabelDuration(v.ns) : formatBytes(v.bytes);
+    return `${f.name} ${f.op} ${value}`;
+  }
+  const wrap = (side: LabelFilterExpr, right: boolean): string => {
+    const s = formatLabelFilter(side);
+    if (side.kind !== 'LabelFilterBinary') return s;
+    // A looser operator below needs parentheses; so does the same operator on the right.
+    const looser = f.op === 'and' && side.op === 'or';
+    return looser || (right && side.op === f.op) ? `(${s})` : s;
+  };
+  return `${wrap(f.left, false)} ${f.op} ${wrap(f.right, true)}`;
 }
 
 function formatModifiers(at: AtModifier | null, offset: Duration | null): string {

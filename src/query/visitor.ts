@@ -9,6 +9,14 @@
  * operands, range vs instant arguments) is deliberately not here: it belongs to a later
  * stage that knows what log types evaluate to.
  *
+ * For the LogQL pipeline it checks what LogQL's parser checks: operators against value
+ * types in label filters, parser flags, label_format targets, that templates, json paths
+ * and patterns parse (errors point into the string literal), that only label filters
+ * follow `| unwrap`, and LogQL's range-aggregation rules (which functions take an
+ * unwrapped range, which need one, which may be grouped). Regexes are checked when the
+ * pipeline is compiled (`src/pipeline/`), like line-filter regexes in the planner: the
+ * regex engine comes after the front end.
+ *
  * Nodes are built bottom-up and never mutated after being returned to a parent except
  * by copying (modifiers produce new objects), so spans stay truthful.
  */
@@ -21,24 +29,74 @@ import type {
   BinaryExpr,
   BinaryOp,
   Call,
+  CallGrouping,
   Duration,
   Expr,
+  LabelExtraction,
+  LabelFilterExpr,
+  LabelFilterOp,
+  LabelFilterValue,
   LabelMatcher,
+  LabelNameRef,
+  LabelPredicate,
+  LabelRename,
+  LabelTemplate,
   LineFilter,
   LineFilterOp,
   MatchOp,
   MatrixSelector,
+  PipelineStage,
   SubqueryExpr,
+  UnwrapConversion,
+  UnwrapStage,
   VectorMatching,
   VectorSelector,
 } from './ast.js';
+import { isLogType } from './ast.js';
 import { getFunction } from './functions.js';
+import { UNWRAP_CONVERSIONS } from './grammar.js';
+import { JsonPathError, parseJsonPath } from './json-path.js';
 import * as T from './lexer.js';
+import { parsePattern, PatternSyntaxError } from './pattern.js';
+import { parseTemplate, TemplateSyntaxError } from './template.js';
+import { parseGoDuration, parseHumanBytes } from './units.js';
 
 const PARAM_AGGREGATES = new Set<AggregateOp>(['topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
 const COMPARISON_OPS = new Set<BinaryOp>(['==', '!=', '>', '<', '>=', '<=']);
 const SET_OPS = new Set<BinaryOp>(['and', 'or', 'unless']);
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** LogQL range aggregations (functions whose range argument may be a log range). */
+const LOG_RANGE_FUNCTIONS = new Set([
+  'count_over_time', 'rate', 'bytes_over_time', 'bytes_rate', 'absent_over_time',
+  'sum_over_time', 'avg_over_time', 'min_over_time', 'max_over_time', 'first_over_time', 'last_over_time',
+  'stddev_over_time', 'stdvar_over_time', 'quantile_over_time',
+]);
+/** Range aggregations that accept `| unwrap` (Loki's `RangeAggregationExpr.validate`). */
+const UNWRAP_FUNCTIONS = new Set([
+  'rate', 'absent_over_time', 'sum_over_time', 'avg_over_time', 'min_over_time', 'max_over_time',
+  'first_over_time', 'last_over_time', 'stddev_over_time', 'stdvar_over_time', 'quantile_over_time',
+]);
+/** Range aggregations that need `| unwrap` over a log range. */
+const UNWRAP_REQUIRED = new Set([
+  'sum_over_time', 'avg_over_time', 'min_over_time', 'max_over_time', 'first_over_time', 'last_over_time',
+  'stddev_over_time', 'stdvar_over_time', 'quantile_over_time',
+]);
+/** Range aggregations LogQL lets group (`… by (a)`), plus its `sort`/`sort_desc` aggregations. */
+const GROUPABLE_RANGE = new Set(['avg_over_time', 'min_over_time', 'max_over_time', 'first_over_time', 'last_over_time', 'stddev_over_time', 'stdvar_over_time', 'quantile_over_time']);
+const GROUPABLE_VECTOR = new Set(['sort', 'sort_desc']);
+
+/** The labels a pipeline sets itself; label_format may not target the error label. */
+const ERROR_LABEL = '__error__';
+
+function findUnwrap(pipeline: readonly PipelineStage[]): UnwrapStage | undefined {
+  return pipeline.find((s): s is UnwrapStage => s.kind === 'UnwrapStage');
+}
+
+/** Is this selector a log query by syntax (a log type, line filters or a pipeline)? */
+function isLogSelector(sel: VectorSelector): boolean {
+  return isLogType(sel.name) || sel.lineFilters.length > 0 || sel.pipeline.length > 0;
+}
 
 function isToken(el: CstElement): el is IToken {
   return (el as IToken).tokenType !== undefined;
@@ -66,7 +124,43 @@ export class AstBuilder {
 
   /** Entry point: the `query` rule's CST. */
   build(query: CstNode): Expr {
-    return this.expression(child(query, 'expression')!);
+    const expr = this.expression(child(query, 'expression')!);
+    this.checkUnwrapPlacement(expr, false);
+    return expr;
+  }
+
+  /**
+   * `| unwrap` only makes sense inside a range aggregation over the unwrapped range
+   * (`sum_over_time(… | unwrap x [5m])`); `call()` has already rejected the aggregations
+   * that do not take one.
+   */
+  private checkUnwrapPlacement(e: Expr, allowed: boolean): void {
+    switch (e.kind) {
+      case 'VectorSelector': {
+        const unwrap = findUnwrap(e.pipeline);
+        if (unwrap && !allowed) {
+          this.fail('INVALID_EXPRESSION', 'unwrap is only allowed in a range aggregation over the unwrapped range, e.g. sum_over_time(… | unwrap x [5m])', unwrap.span);
+        }
+        return;
+      }
+      case 'MatrixSelector':
+        return this.checkUnwrapPlacement(e.selector, allowed);
+      case 'Call':
+        e.args.forEach((arg, i) => this.checkUnwrapPlacement(arg, i === e.args.length - 1 && arg.kind === 'MatrixSelector' && UNWRAP_FUNCTIONS.has(e.func)));
+        return;
+      case 'SubqueryExpr':
+      case 'ParenExpr':
+      case 'UnaryExpr':
+        return this.checkUnwrapPlacement(e.expr, false);
+      case 'BinaryExpr':
+        this.checkUnwrapPlacement(e.lhs, false);
+        return this.checkUnwrapPlacement(e.rhs, false);
+      case 'AggregateExpr':
+        if (e.param) this.checkUnwrapPlacement(e.param, false);
+        return this.checkUnwrapPlacement(e.expr, false);
+      default:
+        return;
+    }
   }
 
   // ----- spans ---------------------------------------------------------------
@@ -84,11 +178,27 @@ export class AstBuilder {
     return this.span(loc.startOffset, (loc.endOffset ?? loc.startOffset) + 1);
   }
 
+  private nodeEnd(node: CstNode): number {
+    const loc = node.location!;
+    return (loc.endOffset ?? loc.startOffset) + 1;
+  }
+
+  /**
+   * A span inside a string literal: exact when the literal is written without escapes on
+   * one line (so value offsets are query offsets), else the whole literal.
+   */
+  private innerSpan(valueSpan: Span, value: string, from: number, to: number): Span {
+    const width = valueSpan.end.offset - valueSpan.start.offset;
+    if (valueSpan.start.line !== valueSpan.end.line || width !== value.length + 2) return valueSpan;
+    const base = valueSpan.start.offset + 1;
+    return this.span(base + from, base + Math.max(from, to));
+  }
+
   private join(a: { span: Span }, b: { span: Span }): Span {
     return this.span(a.span.start.offset, b.span.end.offset);
   }
 
-  private fail(code: 'INVALID_EXPRESSION' | 'UNKNOWN_FUNCTION' | 'WRONG_ARGUMENT_COUNT' | 'INVALID_DURATION', message: string, span: Span): never {
+  private fail(code: 'INVALID_EXPRESSION' | 'UNKNOWN_FUNCTION' | 'WRONG_ARGUMENT_COUNT' | 'INVALID_DURATION' | 'INVALID_NUMBER', message: string, span: Span): never {
     throw new QueryError(code, message, span);
   }
 
@@ -316,7 +426,26 @@ export class AstBuilder {
       const bound = sig.minArgs === sig.maxArgs ? `${sig.minArgs}` : n < sig.minArgs ? `at least ${sig.minArgs}` : `at most ${sig.maxArgs}`;
       this.fail('WRONG_ARGUMENT_COUNT', `expected ${bound} argument(s) in call to "${func}", got ${n}`, span);
     }
-    return { kind: 'Call', func, args, span };
+    const last = args[n - 1];
+    const range = last?.kind === 'MatrixSelector' ? last : null;
+    const unwrap = range ? findUnwrap(range.selector.pipeline) : undefined;
+    if (range && LOG_RANGE_FUNCTIONS.has(func)) {
+      if (unwrap && !UNWRAP_FUNCTIONS.has(func)) this.fail('INVALID_EXPRESSION', `invalid aggregation ${func} with unwrap`, unwrap.span);
+      if (!unwrap && UNWRAP_REQUIRED.has(func) && isLogSelector(range.selector)) {
+        this.fail('INVALID_EXPRESSION', `invalid aggregation ${func} without unwrap: add | unwrap <label> before the range`, range.span);
+      }
+    }
+    const groupingNode = child(node, 'grouping');
+    let grouping: CallGrouping | null = null;
+    if (groupingNode) {
+      const allowed = GROUPABLE_VECTOR.has(func) || (GROUPABLE_RANGE.has(func) && unwrap !== undefined);
+      if (!allowed) {
+        const why = GROUPABLE_RANGE.has(func) ? ' (only over an unwrapped log range)' : '';
+        this.fail('INVALID_EXPRESSION', `grouping not allowed for ${func} aggregation${why}`, this.nodeSpan(groupingNode));
+      }
+      grouping = { without: token(groupingNode, 'Without') !== undefined, labels: this.labelList(child(groupingNode, 'labelList')!) };
+    }
+    return { kind: 'Call', func, args, grouping, span };
   }
 
   /** Label names from `(a, "b")`; quoted names are Prometheus 3's UTF-8 names. */
@@ -341,11 +470,10 @@ export class AstBuilder {
     const nameTok = token(node, 'MetricName');
     const matchersNode = child(node, 'labelMatchers');
     const matchers: LabelMatcher[] = matchersNode ? nodes(matchersNode, 'matchers').map((m) => this.matcher(m)) : [];
-    const lineFilters: LineFilter[] = nodes(node, 'filters').map((f) => {
-      const opTok = token(f, 'LineFilterOp')!;
-      const str = token(f, 'StringLit')!;
-      return { kind: 'LineFilter', op: opTok.image as LineFilterOp, value: this.string(str), span: this.nodeSpan(f), valueSpan: this.tokenSpan(str) };
-    });
+    const lineFilters: LineFilter[] = [];
+    const pipeline: PipelineStage[] = [];
+    this.appendElements(lineFilters, pipeline, nodes(node, 'elements'));
+    this.checkPipeline(pipeline);
     const name = nameTok ? nameTok.image : null;
     if (name === null && !matchers.some(matchesOnlyNonEmpty)) {
       this.fail('INVALID_EXPRESSION', 'vector selector must contain at least one non-empty matcher', this.nodeSpan(matchersNode!));
@@ -354,7 +482,238 @@ export class AstBuilder {
       const dup = matchers.find((m) => m.name === '__name__');
       if (dup) this.fail('INVALID_EXPRESSION', 'metric name must not be set twice', dup.span);
     }
-    return { kind: 'VectorSelector', name, matchers, lineFilters, offset: null, at: null, span: this.nodeSpan(node) };
+    return { kind: 'VectorSelector', name, matchers, lineFilters, pipeline, offset: null, at: null, span: this.nodeSpan(node) };
+  }
+
+  // ----- the LogQL pipeline ---------------------------------------------------------
+
+  /**
+   * Appends `pipelineElement`s: line filters before the first stage are the selector's
+   * `lineFilters` (what the kernel runs); from the first stage on, everything is `pipeline`.
+   */
+  private appendElements(lineFilters: LineFilter[], pipeline: PipelineStage[], elements: CstNode[]): void {
+    for (const el of elements) {
+      const lf = child(el, 'lineFilter');
+      if (lf) {
+        const filter = this.lineFilter(lf);
+        if (pipeline.length === 0) lineFilters.push(filter);
+        else pipeline.push(filter);
+      } else {
+        pipeline.push(this.stage(child(el, 'pipelineStage')!, token(el, 'Pipe')!));
+      }
+    }
+  }
+
+  private lineFilter(f: CstNode): LineFilter {
+    const opTok = token(f, 'LineFilterOp')!;
+    const str = token(f, 'StringLit')!;
+    return { kind: 'LineFilter', op: opTok.image as LineFilterOp, value: this.string(str), span: this.nodeSpan(f), valueSpan: this.tokenSpan(str) };
+  }
+
+  /** Only label filters may follow `| unwrap` (they filter the conversion's errors). */
+  private checkPipeline(pipeline: readonly PipelineStage[]): void {
+    const at = pipeline.findIndex((s) => s.kind === 'UnwrapStage');
+    if (at < 0) return;
+    for (const s of pipeline.slice(at + 1)) {
+      if (s.kind !== 'LabelFilterStage') this.fail('INVALID_EXPRESSION', 'only label filters may follow unwrap', s.span);
+    }
+  }
+
+  private stage(stageNode: CstNode, pipe: IToken): PipelineStage {
+    const span = this.span(pipe.startOffset, this.nodeEnd(stageNode));
+    const inner = Object.values(stageNode.children)[0]![0] as CstNode;
+    const stageTok = token(inner, 'stage');
+    const stageName = stageTok?.image.toLowerCase();
+    switch (inner.name) {
+      case 'jsonStage':
+        return { kind: 'JsonStage', params: this.extractions(inner, 'json'), span };
+      case 'logfmtStage': {
+        let strict = false;
+        let keepEmpty = false;
+        for (const flag of nodes(inner, 'flags')) {
+          const text = this.flagText(flag);
+          if (text === '--strict') strict = true;
+          else if (text === '--keep-empty') keepEmpty = true;
+          else this.fail('INVALID_EXPRESSION', `unknown logfmt flag ${T.goQuote(text)} (expected --strict or --keep-empty)`, this.nodeSpan(flag));
+        }
+        return { kind: 'LogfmtStage', strict, keepEmpty, params: this.extractions(inner, 'logfmt'), span };
+      }
+      case 'stringStage': {
+        const str = token(inner, 'StringLit')!;
+        const value = this.string(str);
+        const valueSpan = this.tokenSpan(str);
+        if (stageName === 'regexp') return { kind: 'RegexpStage', pattern: value, span, valueSpan };
+        if (stageName === 'pattern') {
+          try {
+            parsePattern(value);
+          } catch (e) {
+            if (!(e instanceof PatternSyntaxError)) throw e;
+            this.fail('INVALID_EXPRESSION', `invalid pattern ${T.goQuote(value)}: ${e.message}`, this.innerSpan(valueSpan, value, e.offset, e.end));
+          }
+          return { kind: 'PatternStage', pattern: value, span, valueSpan };
+        }
+        this.checkTemplate(value, valueSpan, 'line_format');
+        return { kind: 'LineFormatStage', template: value, span, valueSpan };
+      }
+      case 'bareStage':
+        return stageName === 'unpack' ? { kind: 'UnpackStage', span } : { kind: 'DecolorizeStage', span };
+      case 'labelFormatStage': {
+        const seen = new Set<string>();
+        const items = nodes(inner, 'items').map((item): LabelRename | LabelTemplate => {
+          const dstTok = token(item, 'dst')!;
+          const dst = this.labelName(dstTok);
+          if (dst === ERROR_LABEL) this.fail('INVALID_EXPRESSION', `${ERROR_LABEL} cannot be formatted`, this.tokenSpan(dstTok));
+          if (seen.has(dst)) this.fail('INVALID_EXPRESSION', `multiple label name '${dst}' not allowed in a single label_format`, this.tokenSpan(dstTok));
+          seen.add(dst);
+          const str = token(item, 'StringLit');
+          if (!str) return { kind: 'LabelRename', dst, src: this.labelName(token(item, 'src')!), span: this.nodeSpan(item) };
+          const template = this.string(str);
+          const valueSpan = this.tokenSpan(str);
+          this.checkTemplate(template, valueSpan, `label_format ${dst}`);
+          return { kind: 'LabelTemplate', dst, template, span: this.nodeSpan(item), valueSpan };
+        });
+        return { kind: 'LabelFormatStage', items, span };
+      }
+      case 'dropKeepStage': {
+        const labels = nodes(inner, 'items').map((item): LabelNameRef | LabelMatcher => {
+          const nameTok = token(item, 'LabelName')!;
+          const name = this.labelName(nameTok);
+          const str = token(item, 'StringLit');
+          if (!str) return { kind: 'LabelName', name, span: this.tokenSpan(nameTok) };
+          const op = token(item, 'MatchOp')!.image as MatchOp;
+          return { kind: 'LabelMatcher', name, op, value: this.string(str), span: this.nodeSpan(item), valueSpan: this.tokenSpan(str) };
+        });
+        return stageName === 'drop' ? { kind: 'DropStage', labels, span } : { kind: 'KeepStage', labels, span };
+      }
+      case 'unwrapStage': {
+        const convTok = token(inner, 'conversion');
+        let conversion: UnwrapConversion = 'float';
+        if (convTok) {
+          const conv = convTok.image.toLowerCase();
+          if (!(UNWRAP_CONVERSIONS as readonly string[]).includes(conv)) {
+            this.fail('INVALID_EXPRESSION', `unknown unwrap conversion "${convTok.image}" (expected duration, duration_seconds or bytes)`, this.tokenSpan(convTok));
+          }
+          conversion = conv as UnwrapConversion;
+        }
+        return { kind: 'UnwrapStage', label: this.labelName(token(inner, 'LabelName')!), conversion, span };
+      }
+      case 'labelFilter':
+        return { kind: 'LabelFilterStage', filter: this.labelFilter(inner), span };
+      default:
+        throw new InternalError(`unexpected pipeline stage ${inner.name}`);
+    }
+  }
+
+  /** A label name written as a token (keywords allowed; `:` is not). */
+  private labelName(tok: IToken): string {
+    if (!LABEL_NAME_RE.test(tok.image)) this.fail('INVALID_EXPRESSION', `invalid label name "${tok.image}" (":" is only allowed in metric names)`, this.tokenSpan(tok));
+    return tok.image;
+  }
+
+  /** `--strict` / `--keep-empty` exactly as written; spaces inside make it a different text. */
+  private flagText(flag: CstNode): string {
+    const loc = flag.location!;
+    return this.text.slice(loc.startOffset, (loc.endOffset ?? loc.startOffset) + 1);
+  }
+
+  private extractions(stage: CstNode, parser: 'json' | 'logfmt'): LabelExtraction[] {
+    const list = child(stage, 'extractionList');
+    if (!list) return [];
+    return nodes(list, 'items').map((item) => {
+      const labelTok = token(item, 'LabelName')!;
+      const label = this.labelName(labelTok);
+      const str = token(item, 'StringLit');
+      const path = str ? this.string(str) : label;
+      const valueSpan = str ? this.tokenSpan(str) : this.tokenSpan(labelTok);
+      if (parser === 'json') {
+        try {
+          parseJsonPath(path);
+        } catch (e) {
+          if (!(e instanceof JsonPathError)) throw e;
+          this.fail('INVALID_EXPRESSION', `invalid json path ${T.goQuote(path)}: ${e.message}`, str ? this.innerSpan(valueSpan, path, e.offset, e.offset + 1) : valueSpan);
+        }
+      } else if (path === '') {
+        this.fail('INVALID_EXPRESSION', 'empty logfmt key', valueSpan);
+      }
+      return { kind: 'LabelExtraction', label, path, span: this.nodeSpan(item), valueSpan };
+    });
+  }
+
+  private checkTemplate(template: string, valueSpan: Span, where: string): void {
+    try {
+      parseTemplate(template);
+    } catch (e) {
+      if (!(e instanceof TemplateSyntaxError)) throw e;
+      this.fail('INVALID_EXPRESSION', `invalid template for ${where}: ${e.message}`, this.innerSpan(valueSpan, template, e.offset, e.end));
+    }
+  }
+
+  /** `or` level: operands folded left to right. */
+  private labelFilter(node: CstNode): LabelFilterExpr {
+    return this.foldFilters(nodes(node, 'operands').map((n) => this.labelFilterAnd(n)), 'or');
+  }
+
+  private labelFilterAnd(node: CstNode): LabelFilterExpr {
+    return this.foldFilters(nodes(node, 'operands').map((n) => this.labelFilterSeq(n)), 'and');
+  }
+
+  private foldFilters(operands: LabelFilterExpr[], op: 'and' | 'or'): LabelFilterExpr {
+    let acc = operands[0]!;
+    for (const right of operands.slice(1)) acc = { kind: 'LabelFilterBinary', op, left: acc, right, span: this.join(acc, right) };
+    return acc;
+  }
+
+  /** `p, rest` and `p rest` are `p and (rest)`. */
+  private labelFilterSeq(node: CstNode): LabelFilterExpr {
+    const first = this.labelFilterPrimary(child(node, 'first')!);
+    const restNode = child(node, 'rest');
+    if (!restNode) return first;
+    const rest = this.labelFilter(restNode);
+    return { kind: 'LabelFilterBinary', op: 'and', left: first, right: rest, span: this.join(first, rest) };
+  }
+
+  private labelFilterPrimary(node: CstNode): LabelFilterExpr {
+    const inner = child(node, 'labelFilter');
+    return inner ? this.labelFilter(inner) : this.labelPredicate(child(node, 'labelPredicate')!);
+  }
+
+  private labelPredicate(node: CstNode): LabelPredicate {
+    const nameTok = token(node, 'LabelName')!;
+    const name = this.labelName(nameTok);
+    const opTok = token(node, 'op')!;
+    let op = opTok.image as LabelFilterOp;
+    const span = this.nodeSpan(node);
+    const str = token(node, 'StringLit');
+    if (str) {
+      if (op !== '=' && op !== '!=' && op !== '=~' && op !== '!~') {
+        this.fail('INVALID_EXPRESSION', `label filter ${name} ${op} needs a number, a duration or bytes, not a string (strings take = != =~ !~)`, this.tokenSpan(str));
+      }
+      return { kind: 'LabelPredicate', name, op, value: { type: 'string', value: this.string(str) }, span, valueSpan: this.tokenSpan(str) };
+    }
+    const sign = token(node, 'sign');
+    const valueTok = token(node, 'NumberLit') ?? token(node, 'Duration') ?? token(node, 'GoDuration') ?? token(node, 'BytesLit')!;
+    const valueSpan = this.span((sign ?? valueTok).startOffset, valueTok.startOffset + valueTok.image.length);
+    if (op === '=~' || op === '!~') this.fail('INVALID_EXPRESSION', `label filter ${name} ${op} needs a string value`, valueSpan);
+    if (op === '=') op = '==';
+    const negative = sign?.image === '-';
+    let value: LabelFilterValue;
+    if (valueTok.tokenType === T.Duration) {
+      const ms = T.parseDurationLiteral(valueTok.image, this.text, valueTok.startOffset);
+      value = { type: 'duration', ns: (negative ? -ms : ms) * 1e6 };
+    } else if (valueTok.tokenType === T.GoDuration) {
+      const d = parseGoDuration(valueTok.image);
+      if (!d.ok) this.fail('INVALID_DURATION', `invalid duration ${T.goQuote(valueTok.image)}: ${d.error}`, this.tokenSpan(valueTok));
+      value = { type: 'duration', ns: negative ? -d.value : d.value };
+    } else if (valueTok.tokenType === T.BytesLit) {
+      if (negative) this.fail('INVALID_EXPRESSION', 'a byte size cannot be negative', valueSpan);
+      const b = parseHumanBytes(valueTok.image);
+      if (!b.ok) this.fail('INVALID_NUMBER', `invalid byte size ${T.goQuote(valueTok.image)}: ${b.error}`, this.tokenSpan(valueTok));
+      value = { type: 'bytes', bytes: b.value };
+    } else {
+      const v = T.parseNumberLiteral(valueTok.image);
+      value = { type: 'number', value: negative ? -v : v };
+    }
+    return { kind: 'LabelPredicate', name, op, value, span, valueSpan };
   }
 
   private matcher(node: CstNode): LabelMatcher {

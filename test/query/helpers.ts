@@ -12,7 +12,7 @@ export const m = (name: string, op: MatchOp, value: string): Bare<LabelMatcher> 
 export const f = (op: LineFilterOp, value: string): Bare<LineFilter> => ({ kind: 'LineFilter', op, value });
 
 export function sel(name: string | null, matchers: Bare<LabelMatcher>[] = [], lineFilters: Bare<LineFilter>[] = [], extra: Partial<Bare<VectorSelector>> = {}): Bare<VectorSelector> {
-  return { kind: 'VectorSelector', name, matchers, lineFilters, offset: null, at: null, ...extra };
+  return { kind: 'VectorSelector', name, matchers, lineFilters, pipeline: [], offset: null, at: null, ...extra };
 }
 
 export const num = (value: number): BareExpr => ({ kind: 'NumberLiteral', value });
@@ -29,7 +29,7 @@ export function matrix(selector: Bare<VectorSelector>, rangeMs: number, offsetMs
 }
 
 export function call(func: string, ...args: BareExpr[]): BareExpr {
-  return { kind: 'Call', func, args };
+  return { kind: 'Call', func, args, grouping: null };
 }
 
 export function agg(op: AggregateOp, expr: BareExpr, opts: { param?: BareExpr; by?: string[]; without?: string[] } = {}): BareExpr {

@@ -79,7 +79,12 @@ const rows: Row[] = [
   ['count_over_time(pod{namespace="x"}[5m])', call('count_over_time', matrix(sel('pod', [m('namespace', '=', 'x')]), 5 * MIN)), 'count_over_time(pod{namespace="x"}[5m])'],
   ['bytes_rate(node{node="n"} !~ "debug" [1m])', call('bytes_rate', matrix(sel('node', [m('node', '=', 'n')], [f('!~', 'debug')]), MIN)), 'bytes_rate(node{node="n"} !~ "debug" [1m])'],
   ['bytes_over_time(pod{namespace="a"}[90m])', call('bytes_over_time', matrix(sel('pod', [m('namespace', '=', 'a')]), 90 * MIN)), 'bytes_over_time(pod{namespace="a"}[1h30m])'],
-  ['first_over_time(pod{namespace="a"}[1h] offset 5m)', call('first_over_time', matrix(sel('pod', [m('namespace', '=', 'a')]), 60 * MIN, 5 * MIN)), 'first_over_time(pod{namespace="a"}[1h] offset 5m)'],
+  // LogQL: first_over_time takes an unwrapped range (`first_over_time(pod{…}[1h])` is "invalid aggregation … without unwrap").
+  [
+    'first_over_time(pod{namespace="a"} | unwrap latency [1h] offset 5m)',
+    call('first_over_time', matrix(sel('pod', [m('namespace', '=', 'a')], [], { pipeline: [{ kind: 'UnwrapStage', label: 'latency', conversion: 'float' }] }), 60 * MIN, 5 * MIN)),
+    'first_over_time(pod{namespace="a"} | unwrap latency [1h] offset 5m)',
+  ],
 ];
 
 describe('log queries parse to the expected tree', () => {

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseQuery, printQuery, stripSpans, type LineFilterOp, type MatchOp } from '../../src/query/index.js';
-import { PROMQL_CORPUS } from './corpus.js';
+import { LOGQL_CORPUS, PROMQL_CORPUS } from './corpus.js';
 
 const LOG_QUERIES = [
   'pod',
@@ -27,7 +27,7 @@ const LOG_QUERIES = [
 
 const EXTRA = ['-0', '1e300 * 1e-300', '0.1 + 0.2', '1234567890123456789', '-Inf', '- -Inf', '2 ^ -Inf', '--x', '-(-1)', 'x offset 0s', 'x[1ms]', '{"weird name\\n"="v", a="b"}'];
 
-const ALL = [...PROMQL_CORPUS.map(([q]) => q), ...LOG_QUERIES, ...EXTRA];
+const ALL = [...PROMQL_CORPUS.map(([q]) => q), ...LOGQL_CORPUS.map(([q]) => q), ...LOG_QUERIES, ...EXTRA];
 
 describe('round trip over the corpus', () => {
   it.each(ALL)('%s', (q) => {

@@ -1,0 +1,588 @@
+/**
+ * Evaluation of `line_format` / `label_format` templates (the syntax and the function list
+ * are `src/query/template.ts`, which documents the subset).
+ *
+ * Values follow Go's types so that output matches Loki's: strings, booleans, Go ints
+ * (JS numbers holding integers) and float64s ({@link GoFloat}), printed as Go's `fmt`
+ * prints them (`%v`: floats in shortest form, `1e+06` from a million on). Functions check
+ * their argument types as Go's reflection does (a string where an int is due is an error)
+ * except Sprig's math functions, which convert like Sprig (`"3"` → 3, junk → 0).
+ *
+ * A runtime error (a type mismatch, a bad regex, a division by zero, invalid base64 or URL
+ * escapes, a failed unit conversion) makes the stage set `__error__="TemplateFormatErr"`
+ * with the message in `__error_details__`, and leave the line or label unchanged, as Loki.
+ * Regexes given as string literals are compiled once; others on first use (cached).
+ */
+import { goQuote } from '../query/lexer.js';
+import type { TemplateArg, TemplateCommand, TemplateNode, TemplatePipe } from '../query/template.js';
+import { parseGoDuration, parseGoFloat, parseHumanBytes } from '../query/units.js';
+import { compileRegex, countMatches, replaceAll } from './regex-util.js';
+
+/** A Go float64 (ints are plain numbers). */
+export class GoFloat {
+  constructor(readonly v: number) {}
+}
+
+export type TValue = string | boolean | number | GoFloat;
+
+/** A runtime template error. */
+export class TemplateExecError extends Error {}
+
+/** What a template sees while it runs. */
+export interface TemplateContext {
+  labels: Readonly<Record<string, string>>;
+  /** The line before the stage (`__line__`). */
+  line: string;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function typeName(v: TValue): string {
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return 'int';
+  return 'float64';
+}
+
+/** Go's `%v`. */
+export function formatValue(v: TValue): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'number') return String(v);
+  return formatGoFloat(v.v, -1);
+}
+
+/** Go's `strconv.FormatFloat(v, 'g', prec, 64)` as `fmt` uses it for `%v` (prec -1: shortest, exponent from 1e+06 up / below 1e-4). */
+export function formatGoFloat(v: number, prec: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const exp = prec < 0 ? v.toExponential() : v.toExponential(Math.max(prec, 1) - 1);
+  const [mant, e] = exp.split('e') as [string, string];
+  const x = Number(e);
+  const eprec = prec < 0 ? 6 : Math.max(prec, 1);
+  if (x < -4 || x >= eprec) {
+    const m = prec < 0 ? mant : mant.replace(/\.?0+$/, '');
+    return `${m}e${x < 0 ? '-' : '+'}${String(Math.abs(x)).padStart(2, '0')}`;
+  }
+  if (prec < 0) return String(v);
+  return String(Number(v.toPrecision(Math.max(prec, 1))));
+}
+
+function truth(v: TValue): boolean {
+  if (typeof v === 'string') return v !== '';
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v !== 0;
+  return v.v !== 0;
+}
+
+function str(v: TValue, fn: string): string {
+  if (typeof v !== 'string') throw new TemplateExecError(`error calling ${fn}: wrong type for value; expected string; got ${typeName(v)}`);
+  return v;
+}
+
+function int(v: TValue, fn: string): number {
+  if (typeof v !== 'number') throw new TemplateExecError(`error calling ${fn}: wrong type for value; expected int; got ${typeName(v)}`);
+  return v;
+}
+
+/** Sprig's `toInt64` (via spf13/cast): strings are parsed, junk is 0. */
+function toInt(v: TValue): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (v instanceof GoFloat) return Math.trunc(v.v);
+  const s = v.replace(/\.0*$/, '');
+  if (/^[+-]?\d+$/.test(s)) return Number(s);
+  if (/^[+-]?0[xX][0-9a-fA-F]+$/.test(s)) return (s.startsWith('-') ? -1 : 1) * parseInt(s.replace(/^[+-]?0[xX]/, ''), 16);
+  return 0;
+}
+
+/** Sprig's `toFloat64`. */
+function toFloat(v: TValue): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (v instanceof GoFloat) return v.v;
+  const f = parseGoFloat(v);
+  return f.ok ? f.value : 0;
+}
+
+function runes(s: string): string[] {
+  return Array.from(s);
+}
+
+/** Go's `strings.Title`: upper-cases the first letter of each word. */
+function title(s: string): string {
+  let prev = ' ';
+  let out = '';
+  for (const ch of s) {
+    const isSep = !/[\p{L}\p{N}_']/u.test(prev);
+    out += isSep ? ch.toUpperCase() : ch;
+    prev = ch;
+  }
+  return out;
+}
+
+function cutsetRegex(cutset: string): (ch: string) => boolean {
+  const set = new Set(runes(cutset));
+  return (ch) => set.has(ch);
+}
+
+function trimLeftSet(s: string, cutset: string): string {
+  const has = cutsetRegex(cutset);
+  const r = runes(s);
+  let i = 0;
+  while (i < r.length && has(r[i]!)) i++;
+  return r.slice(i).join('');
+}
+
+function trimRightSet(s: string, cutset: string): string {
+  const has = cutsetRegex(cutset);
+  const r = runes(s);
+  let j = r.length;
+  while (j > 0 && has(r[j - 1]!)) j--;
+  return r.slice(0, j).join('');
+}
+
+/** Go's `strings.TrimSpace` (Unicode white space). */
+function trimSpace(s: string): string {
+  return s.replace(/^[\s\u0085]+|[\s\u0085]+$/gu, '');
+}
+
+/** Go's `strings.Replace(s, old, new, n)`. */
+function goReplace(s: string, old: string, neu: string, n: number): string {
+  if (n === 0 || old === neu) return s;
+  if (old === '') {
+    // Go inserts `new` before each rune and at the end, up to n times.
+    const r = runes(s);
+    let out = '';
+    let done = 0;
+    for (let i = 0; i <= r.length; i++) {
+      if (n < 0 || done < n) {
+        out += neu;
+        done++;
+      }
+      if (i < r.length) out += r[i];
+    }
+    return out;
+  }
+  if (n < 0) return s.split(old).join(neu);
+  let out = '';
+  let rest = s;
+  for (let k = 0; k < n; k++) {
+    const at = rest.indexOf(old);
+    if (at < 0) break;
+    out += rest.slice(0, at) + neu;
+    rest = rest.slice(at + old.length);
+  }
+  return out + rest;
+}
+
+function b64enc(s: string): string {
+  let bin = '';
+  for (const b of encoder.encode(s)) bin += String.fromCharCode(b);
+  return btoa(bin);
+}
+
+function b64dec(s: string): string {
+  try {
+    const bin = atob(s);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return decoder.decode(bytes);
+  } catch {
+    // Sprig returns the error text as the value.
+    return `illegal base64 data at input byte 0`;
+  }
+}
+
+/** Go's `url.QueryEscape`. */
+function queryEscape(s: string): string {
+  let out = '';
+  for (const b of encoder.encode(s)) {
+    const c = String.fromCharCode(b);
+    if (/[A-Za-z0-9\-_.~]/.test(c)) out += c;
+    else if (c === ' ') out += '+';
+    else out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** Go's `url.QueryUnescape`. */
+function queryUnescape(s: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '%') {
+      const hex = s.slice(i + 1, i + 3);
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw new TemplateExecError(`error calling urldecode: invalid URL escape ${JSON.stringify(s.slice(i, i + 3))}`);
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else if (c === '+') bytes.push(32);
+    else for (const b of encoder.encode(c)) bytes.push(b);
+  }
+  try {
+    return decoder.decode(new Uint8Array(bytes));
+  } catch {
+    return new TextDecoder().decode(new Uint8Array(bytes));
+  }
+}
+
+function alignLeft(count: number, s: string): string {
+  const r = runes(s);
+  return r.length > count ? r.slice(0, count).join('') : s + ' '.repeat(count - r.length);
+}
+
+function alignRight(count: number, s: string): string {
+  const r = runes(s);
+  return r.length > count ? r.slice(r.length - count).join('') : ' '.repeat(count - r.length) + s;
+}
+
+/** Loki's `substring`. */
+function substr(start: number, end: number, s: string): string {
+  const r = runes(s);
+  const l = r.length;
+  if (end > l) end = l;
+  if (start > l) start = l;
+  if (start < 0) return end < 0 ? '' : r.slice(0, end).join('');
+  if (end < 0) return r.slice(start).join('');
+  if (start > end) return '';
+  return r.slice(start, end).join('');
+}
+
+/** Loki's `trunc`. */
+function trunc(c: number, s: string): string {
+  const r = runes(s);
+  const l = r.length;
+  if (c < 0 && l + c > 0) return r.slice(l + c).join('');
+  if (c >= 0 && l > c) return r.slice(0, c).join('');
+  return s;
+}
+
+function indent(n: number, s: string): string {
+  const pad = ' '.repeat(Math.max(0, n));
+  return pad + s.split('\n').join(`\n${pad}`);
+}
+
+/** Sprig's `round(a, p, roundOn=.5)`. */
+function round(a: TValue, p: number, roundOn: number): number {
+  const pow = 10 ** p;
+  const digit = pow * toFloat(a);
+  const frac = digit - Math.trunc(digit);
+  return (frac >= roundOn ? Math.ceil(digit) : Math.floor(digit)) / pow;
+}
+
+function isEmpty(v: TValue): boolean {
+  return !truth(v);
+}
+
+/** Go template `eq`/`lt`… operands: same basic kind required. */
+function basicCompare(a: TValue, b: TValue, fn: string): number {
+  const ka = typeof a === 'number' ? 'int' : typeName(a);
+  const kb = typeof b === 'number' ? 'int' : typeName(b);
+  if (ka !== kb) throw new TemplateExecError(`error calling ${fn}: incompatible types for comparison`);
+  const x = a instanceof GoFloat ? a.v : a;
+  const y = b instanceof GoFloat ? b.v : b;
+  if (typeof x === 'boolean') {
+    if (fn !== 'eq' && fn !== 'ne') throw new TemplateExecError(`error calling ${fn}: invalid type for comparison`);
+    return x === y ? 0 : 1;
+  }
+  return x === y ? 0 : (x as number | string) < (y as number | string) ? -1 : 1;
+}
+
+const regexCache = new Map<string, ReturnType<typeof compileRegex>>();
+function regex(pattern: string, fn: string): ReturnType<typeof compileRegex> {
+  let re = regexCache.get(pattern);
+  if (!re) {
+    try {
+      re = compileRegex(pattern);
+    } catch (e) {
+      throw new TemplateExecError(`error calling ${fn}: ${(e as Error).message}`);
+    }
+    if (regexCache.size > 256) regexCache.clear();
+    regexCache.set(pattern, re);
+  }
+  return re;
+}
+
+// ---------------------------------------------------------------------------
+// printf: Go's fmt verbs v s d q f F e g x X t %, flags - + 0 space, width, precision.
+// ---------------------------------------------------------------------------
+
+function printf(format: string, args: TValue[]): string {
+  let out = '';
+  let argi = 0;
+  let i = 0;
+  while (i < format.length) {
+    const pct = format.indexOf('%', i);
+    if (pct < 0) {
+      out += format.slice(i);
+      break;
+    }
+    out += format.slice(i, pct);
+    const m = /^%([-+ 0#]*)(\d+)?(?:\.(\d*))?([a-zA-Z%])?/.exec(format.slice(pct))!;
+    i = pct + m[0].length;
+    const flags = m[1]!;
+    const width = m[2] === undefined ? -1 : Number(m[2]);
+    const prec = m[3] === undefined ? -1 : Number(m[3] || '0');
+    const verb = m[4];
+    if (verb === undefined) {
+      out += '%!(NOVERB)';
+      continue;
+    }
+    if (verb === '%') {
+      out += '%';
+      continue;
+    }
+    if (argi >= args.length) {
+      out += `%!${verb}(MISSING)`;
+      continue;
+    }
+    const arg = args[argi++]!;
+    out += pad(formatVerb(verb, arg, prec, flags), width, flags, verb);
+  }
+  if (argi < args.length) out += `%!(EXTRA ${args.slice(argi).map((a) => `${typeName(a)}=${formatValue(a)}`).join(', ')})`;
+  return out;
+}
+
+function bad(verb: string, arg: TValue): string {
+  return `%!${verb}(${typeName(arg)}=${formatValue(arg)})`;
+}
+
+function formatVerb(verb: string, arg: TValue, prec: number, flags: string): string {
+  const sign = (s: string, n: number): string => (n >= 0 && flags.includes('+') ? `+${s}` : n >= 0 && flags.includes(' ') ? ` ${s}` : s);
+  switch (verb) {
+    case 'v':
+      return arg instanceof GoFloat ? sign(formatGoFloat(arg.v, prec), arg.v) : typeof arg === 'number' ? sign(String(arg), arg) : formatValue(arg);
+    case 's':
+      if (typeof arg !== 'string') return bad(verb, arg);
+      return prec >= 0 ? runes(arg).slice(0, prec).join('') : arg;
+    case 'q':
+      return typeof arg === 'string' ? goQuote(arg) : bad(verb, arg);
+    case 'd':
+      return typeof arg === 'number' ? sign(String(arg), arg) : bad(verb, arg);
+    case 't':
+      return typeof arg === 'boolean' ? String(arg) : bad(verb, arg);
+    case 'x':
+    case 'X': {
+      let s: string;
+      if (typeof arg === 'number') s = (arg < 0 ? '-' : '') + Math.abs(arg).toString(16);
+      else if (typeof arg === 'string') s = Array.from(encoder.encode(arg), (b) => b.toString(16).padStart(2, '0')).join('');
+      else return bad(verb, arg);
+      return verb === 'X' ? s.toUpperCase() : s;
+    }
+    case 'f':
+    case 'F':
+    case 'e':
+    case 'g': {
+      if (!(arg instanceof GoFloat)) return bad(verb, arg);
+      const v = arg.v;
+      if (!Number.isFinite(v)) return sign(formatGoFloat(v, -1), v);
+      if (verb === 'g') return sign(formatGoFloat(v, prec), v);
+      if (verb === 'e') {
+        const [m, e] = v.toExponential(prec < 0 ? 6 : prec).split('e') as [string, string];
+        const x = Number(e);
+        return sign(`${m}e${x < 0 ? '-' : '+'}${String(Math.abs(x)).padStart(2, '0')}`, v);
+      }
+      return sign(v.toFixed(prec < 0 ? 6 : prec), v);
+    }
+    default:
+      return bad(verb, arg);
+  }
+}
+
+function pad(s: string, width: number, flags: string, verb: string): string {
+  const n = runes(s).length;
+  if (width <= n) return s;
+  if (flags.includes('-')) return s + ' '.repeat(width - n);
+  if (flags.includes('0') && 'dfFegxX'.includes(verb) && !s.startsWith('%!')) {
+    const neg = /^[+\- ]/.test(s) ? s[0]! : '';
+    return neg + '0'.repeat(width - n) + s.slice(neg.length);
+  }
+  return ' '.repeat(width - n) + s;
+}
+
+// ---------------------------------------------------------------------------
+// Function table.
+// ---------------------------------------------------------------------------
+
+type Impl = (args: TValue[], ctx: TemplateContext) => TValue;
+
+const s1 = (fn: string, f: (s: string) => TValue): Impl => (a) => f(str(a[0]!, fn));
+const s2 = (fn: string, f: (x: string, y: string) => TValue): Impl => (a) => f(str(a[0]!, fn), str(a[1]!, fn));
+
+/** Implementations of every function in `TEMPLATE_FUNCTIONS` (a test keeps the two lists equal). */
+export const TEMPLATE_IMPLEMENTATIONS: Readonly<Record<string, Impl>> = {
+  ToLower: s1('ToLower', (s) => s.toLowerCase()),
+  ToUpper: s1('ToUpper', (s) => s.toUpperCase()),
+  Title: s1('Title', title),
+  TrimSpace: s1('TrimSpace', trimSpace),
+  Trim: s2('Trim', (s, c) => trimRightSet(trimLeftSet(s, c), c)),
+  TrimLeft: s2('TrimLeft', (s, c) => trimLeftSet(s, c)),
+  TrimRight: s2('TrimRight', (s, c) => trimRightSet(s, c)),
+  TrimPrefix: s2('TrimPrefix', (s, p) => (p !== '' && s.startsWith(p) ? s.slice(p.length) : s)),
+  TrimSuffix: s2('TrimSuffix', (s, p) => (p !== '' && s.endsWith(p) ? s.slice(0, s.length - p.length) : s)),
+  Replace: (a) => goReplace(str(a[0]!, 'Replace'), str(a[1]!, 'Replace'), str(a[2]!, 'Replace'), int(a[3]!, 'Replace')),
+  lower: s1('lower', (s) => s.toLowerCase()),
+  upper: s1('upper', (s) => s.toUpperCase()),
+  title: s1('title', title),
+  trim: s1('trim', trimSpace),
+  trimAll: s2('trimAll', (c, s) => trimRightSet(trimLeftSet(s, c), c)),
+  trimPrefix: s2('trimPrefix', (p, s) => (p !== '' && s.startsWith(p) ? s.slice(p.length) : s)),
+  trimSuffix: s2('trimSuffix', (p, s) => (p !== '' && s.endsWith(p) ? s.slice(0, s.length - p.length) : s)),
+  replace: (a) => goReplace(str(a[2]!, 'replace'), str(a[0]!, 'replace'), str(a[1]!, 'replace'), -1),
+  repeat: (a) => str(a[1]!, 'repeat').repeat(Math.max(0, int(a[0]!, 'repeat'))),
+  substr: (a) => substr(int(a[0]!, 'substr'), int(a[1]!, 'substr'), str(a[2]!, 'substr')),
+  trunc: (a) => trunc(int(a[0]!, 'trunc'), str(a[1]!, 'trunc')),
+  contains: s2('contains', (sub, s) => s.includes(sub)),
+  hasPrefix: s2('hasPrefix', (p, s) => s.startsWith(p)),
+  hasSuffix: s2('hasSuffix', (p, s) => s.endsWith(p)),
+  indent: (a) => indent(int(a[0]!, 'indent'), str(a[1]!, 'indent')),
+  nindent: (a) => `\n${indent(int(a[0]!, 'nindent'), str(a[1]!, 'nindent'))}`,
+  alignLeft: (a) => alignLeft(int(a[0]!, 'alignLeft'), str(a[1]!, 'alignLeft')),
+  alignRight: (a) => alignRight(int(a[0]!, 'alignRight'), str(a[1]!, 'alignRight')),
+  default: (a) => (isEmpty(a[1]!) ? a[0]! : a[1]!),
+  b64enc: s1('b64enc', b64enc),
+  b64dec: s1('b64dec', b64dec),
+  urlencode: s1('urlencode', queryEscape),
+  urldecode: s1('urldecode', queryUnescape),
+  regexReplaceAll: (a) => replaceAll(regex(str(a[0]!, 'regexReplaceAll'), 'regexReplaceAll'), str(a[1]!, 'regexReplaceAll'), str(a[2]!, 'regexReplaceAll'), false),
+  regexReplaceAllLiteral: (a) =>
+    replaceAll(regex(str(a[0]!, 'regexReplaceAllLiteral'), 'regexReplaceAllLiteral'), str(a[1]!, 'regexReplaceAllLiteral'), str(a[2]!, 'regexReplaceAllLiteral'), true),
+  count: (a) => countMatches(regex(str(a[0]!, 'count'), 'count'), str(a[1]!, 'count')),
+  add: (a) => a.reduce<number>((acc, v) => acc + toInt(v), 0),
+  sub: (a) => toInt(a[0]!) - toInt(a[1]!),
+  mul: (a) => a.reduce<number>((acc, v) => acc * toInt(v), 1),
+  div: (a) => {
+    const d = toInt(a[1]!);
+    if (d === 0) throw new TemplateExecError('error calling div: runtime error: integer divide by zero');
+    return Math.trunc(toInt(a[0]!) / d);
+  },
+  mod: (a) => {
+    const d = toInt(a[1]!);
+    if (d === 0) throw new TemplateExecError('error calling mod: runtime error: integer divide by zero');
+    return toInt(a[0]!) % d;
+  },
+  max: (a) => Math.max(...a.map(toInt)),
+  min: (a) => Math.min(...a.map(toInt)),
+  addf: (a) => new GoFloat(a.reduce<number>((acc, v) => acc + toFloat(v), 0)),
+  subf: (a) => new GoFloat(a.slice(1).reduce<number>((acc, v) => acc - toFloat(v), toFloat(a[0]!))),
+  mulf: (a) => new GoFloat(a.slice(1).reduce<number>((acc, v) => acc * toFloat(v), toFloat(a[0]!))),
+  divf: (a) => new GoFloat(a.slice(1).reduce<number>((acc, v) => acc / toFloat(v), toFloat(a[0]!))),
+  maxf: (a) => new GoFloat(Math.max(...a.map(toFloat))),
+  minf: (a) => new GoFloat(Math.min(...a.map(toFloat))),
+  ceil: (a) => new GoFloat(Math.ceil(toFloat(a[0]!))),
+  floor: (a) => new GoFloat(Math.floor(toFloat(a[0]!))),
+  round: (a) => new GoFloat(round(a[0]!, int(a[1]!, 'round'), a.length > 2 ? toFloat(a[2]!) : 0.5)),
+  int: (a) => toInt(a[0]!),
+  float64: (a) => new GoFloat(toFloat(a[0]!)),
+  bytes: (a) => {
+    const b = parseHumanBytes(str(a[0]!, 'bytes'));
+    if (!b.ok) throw new TemplateExecError(`error calling bytes: ${b.error}`);
+    return new GoFloat(b.value);
+  },
+  duration: (a) => durationSeconds(a, 'duration'),
+  duration_seconds: (a) => durationSeconds(a, 'duration_seconds'),
+  printf: (a) => printf(str(a[0]!, 'printf'), a.slice(1)),
+  len: (a) => {
+    const v = a[0]!;
+    if (typeof v !== 'string') throw new TemplateExecError(`error calling len: len of type ${typeName(v)}`);
+    return encoder.encode(v).length;
+  },
+  eq: (a) => a.slice(1).some((b) => basicCompare(a[0]!, b, 'eq') === 0),
+  ne: (a) => basicCompare(a[0]!, a[1]!, 'ne') !== 0,
+  lt: (a) => basicCompare(a[0]!, a[1]!, 'lt') < 0,
+  le: (a) => basicCompare(a[0]!, a[1]!, 'le') <= 0,
+  gt: (a) => basicCompare(a[0]!, a[1]!, 'gt') > 0,
+  ge: (a) => basicCompare(a[0]!, a[1]!, 'ge') >= 0,
+  and: (a) => a.find((v) => !truth(v)) ?? a[a.length - 1]!,
+  or: (a) => a.find((v) => truth(v)) ?? a[a.length - 1]!,
+  not: (a) => !truth(a[0]!),
+  __line__: (_a, ctx) => ctx.line,
+};
+
+function durationSeconds(a: TValue[], fn: string): TValue {
+  const d = parseGoDuration(str(a[0]!, fn));
+  if (!d.ok) throw new TemplateExecError(`error calling ${fn}: ${d.error}`);
+  return new GoFloat(d.value / 1e9);
+}
+
+// ---------------------------------------------------------------------------
+// Execution.
+// ---------------------------------------------------------------------------
+
+function arg(a: TemplateArg, ctx: TemplateContext): TValue {
+  switch (a.kind) {
+    case 'field':
+      return ctx.labels[a.name] ?? '';
+    case 'string':
+      return a.value;
+    case 'int':
+      return a.value;
+    case 'float':
+      return new GoFloat(a.value);
+    case 'bool':
+      return a.value;
+    case 'pipe':
+      return pipe(a.pipe, ctx);
+    case 'call':
+      return TEMPLATE_IMPLEMENTATIONS[a.fn]!([], ctx);
+  }
+}
+
+function command(c: TemplateCommand, ctx: TemplateContext, piped: TValue | undefined): TValue {
+  if (c.fn === null) return arg(c.args[0]!, ctx);
+  const args = c.args.map((a) => arg(a, ctx));
+  if (piped !== undefined) args.push(piped);
+  return TEMPLATE_IMPLEMENTATIONS[c.fn]!(args, ctx);
+}
+
+function pipe(p: TemplatePipe, ctx: TemplateContext): TValue {
+  let v: TValue | undefined;
+  for (const c of p) v = command(c, ctx, v);
+  return v!;
+}
+
+function exec(nodes: readonly TemplateNode[], ctx: TemplateContext, out: string[]): void {
+  for (const node of nodes) {
+    switch (node.kind) {
+      case 'text':
+        out.push(node.text);
+        break;
+      case 'output':
+        out.push(formatValue(pipe(node.pipe, ctx)));
+        break;
+      case 'if': {
+        const branch = node.branches.find((b) => truth(pipe(b.cond, ctx)));
+        exec(branch ? branch.body : node.otherwise, ctx, out);
+        break;
+      }
+    }
+  }
+}
+
+/** A compiled template. */
+export interface CompiledTemplate {
+  /** Label names the template reads. */
+  readonly fields: readonly string[];
+  /** Renders; throws {@link TemplateExecError} on a runtime error. */
+  render(ctx: TemplateContext): string;
+}
+
+/** Compiles parsed template nodes. A template that is one text node renders without work. */
+export function compileTemplate(nodes: readonly TemplateNode[], fields: readonly string[]): CompiledTemplate {
+  if (nodes.length === 0) return { fields, render: () => '' };
+  if (nodes.length === 1 && nodes[0]!.kind === 'text') {
+    const text = nodes[0].text;
+    return { fields, render: () => text };
+  }
+  return {
+    fields,
+    render(ctx) {
+      const out: string[] = [];
+      exec(nodes, ctx, out);
+      return out.join('');
+    },
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * The write side of the Loki dialect: `POST /loki/api/v1/push` and the live tail
+ * `GET /loki/api/v1/tail` (WebSocket), which see each other through a {@link TailHub}.
+ *
+ * Push: the body is read raw (every Content-Type, capped at `maxPushBytes` by fastify's
+ * body limit → 413), decoded (`push.ts`), formatted and validated by the store writer (a
+ * record it cannot store rejects the whole push with 400: nothing is written), appended
+ * (resolves once durable under the fsync policy), then handed to the tail hub; the answer is
+ * 204 No Content, as Loki's. The writer is opened on the first push, not at start-up, so a
+ * server that never receives a push never takes the store's writer lock (a collector may own
+ * it); when the lock is held by another process, pushes answer 503 and the next push tries
+ * again. Over a store set (several stores) there is no single store to write: 503.
+ *
+ * Tail: the query must be a log selector (no range or offset), planned once to reject bad
+ * labels or regexes before the upgrade (400 JSON, then no WebSocket). After the upgrade the
+ * client first gets the last `limit` lines (default 100) of `[start, now]` (`start` default
+ * one hour ago), oldest first, then every matching pushed line as it is acknowledged.
+ * Messages are Loki's `{"streams":[{"stream":{…},"values":[["<ns>","<line>"]]}],"dropped_entries":[]}`.
+ * Lines pushed while the history query runs are held back and sent after it (a line in
+ * both may arrive twice: best effort, as Loki's own tail is).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import { isStoreSet } from '../store/federated-source.js';
+import { LetheQLError } from '../errors.js';
+import { NS_PER_HOUR } from '../time.js';
+import { openStoreWriter, groupByFile, type FsyncPolicy, type StoreWriter } from '../write/store-writer.js';
+import { badData, HttpError, limitError } from './errors.js';
+import { withSlot } from './evaluate.js';
+import { parseLokiQuery } from './loki-routes.js';
+import { collectParams, lokiTime, param, positiveInt, requireQuery } from './params.js';
+import { decodePush } from './push.js';
+import { lokiStreams, type LokiStream } from './responses.js';
+import type { RouteEnv } from './route-env.js';
+import { MAX_BUFFERED_BYTES, TailHub } from './tail.js';
+import type { Expr } from '../query/ast.js';
+
+/** Push settings. */
+export interface PushSettings {
+  enabled: boolean;
+  fsync: FsyncPolicy;
+  /** The store directory; absent: push is unavailable. */
+  storeDir?: string;
+}
+
+/** Owns the lazily opened writer and the tail hub. */
+export class LiveIngest {
+  readonly tails = new TailHub();
+  private writer: Promise<StoreWriter> | null = null;
+  /** Open tail sockets, closed on shutdown. */
+  readonly sockets = new Set<WebSocket>();
+
+  constructor(
+    private readonly env: RouteEnv,
+    private readonly settings: PushSettings,
+  ) {}
+
+  private unavailable(): string | null {
+    if (!this.settings.enabled) return 'push is disabled on this server (push.enabled=false)';
+    if (isStoreSet(this.env.ctx.store.source)) return 'push needs a single store, and this server reads a store set';
+    if (this.settings.storeDir === undefined) return 'push is unavailable: the server has no store directory to write to';
+    return null;
+  }
+
+  /** The writer, opened on first use; a failed open is retried by the next push. */
+  getWriter(): Promise<StoreWriter> {
+    const why = this.unavailable();
+    if (why !== null) return Promise.reject(new HttpError(503, 'unavailable', why));
+    if (this.writer === null) {
+      const opening = openStoreWriter(this.settings.storeDir!, { fsync: this.settings.fsync, repair: 'on-append', create: false });
+      this.writer = opening;
+      opening.catch(() => {
+        if (this.writer === opening) this.writer = null;
+      });
+    }
+    return this.writer;
+  }
+
+  /** Flushes and closes the writer (if one was opened) after queued tail deliveries. */
+  async close(): Promise<void> {
+    await this.tails.idle();
+    const w = this.writer;
+    this.writer = null;
+    if (w) await (await w.catch(() => null))?.close();
+  }
+}
+
+function streamsMessage(streams: LokiStream[]): string {
+  return JSON.stringify({ streams, dropped_entries: [] });
+}
+
+/** The log selector a tail follows (validated, log type named). Throws 400 otherwise. */
+function tailSelector(text: string): Expr {
+  const expr = parseLokiQuery(text);
+  let e = expr;
+  while (e.kind === 'ParenExpr') e = e.expr;
+  if (e.kind !== 'VectorSelector') throw badData('invalid parameter "query": tail follows a log selector with filters, e.g. {namespace="shop"} |= "error" (no range, no metric query)');
+  if (e.offset) throw badData('invalid parameter "query": tail cannot follow a query with offset');
+  return e;
+}
+
+export function registerLiveRoutes(app: FastifyInstance, env: RouteEnv, live: LiveIngest): void {
+  const { limits, metrics, store } = env.ctx;
+
+  // Push: raw bodies of any type, capped; registered in its own context so the JSON and form
+  // parsers of the other routes do not apply.
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limits.maxPushBytes }, (_req, body, done) => done(null, body));
+    scope.post('/loki/api/v1/push', { config: { scope: 'write', loki: true }, bodyLimit: limits.maxPushBytes }, async (request, reply) => {
+      const writer = await live.getWriter();
+      const body = request.body instanceof Uint8Array ? request.body : new Uint8Array(0);
+      const header = (name: string) => {
+        const v = request.headers[name];
+        return Array.isArray(v) ? v[0] : v;
+      };
+      const decoded = decodePush(body, header('content-type'), header('content-encoding'), limits.maxPushDecompressedBytes);
+      if (decoded.records.length > 0) {
+        const formatted = writer.format(decoded.records);
+        const files = groupByFile(formatted);
+        await writer.appendFiles(files);
+        const lines = formatted.reduce((a, r) => a + r.lines, 0);
+        const bytes = files.reduce((a, f) => a + f.bytes.length, 0);
+        metrics.ingestLines.inc({}, lines);
+        metrics.ingestBytes.inc({}, bytes);
+        env.note(request, { streams: decoded.streams, linesWritten: lines, bytesWritten: bytes });
+        void live.tails.publish(formatted);
+      }
+      return reply.code(204).send();
+    });
+  });
+
+  app.get(
+    '/loki/api/v1/tail',
+    {
+      websocket: true,
+      config: { scope: 'read', loki: true },
+      // Runs before the upgrade: a bad request gets an HTTP error, not a WebSocket.
+      preHandler: async (request) => {
+        const p = collectParams(request.query, undefined);
+        const expr = tailSelector(requireQuery(p));
+        const delay = param(p, 'delay_for');
+        if (delay !== undefined && (!/^\d+$/.test(delay) || Number(delay) > 5)) throw badData('invalid parameter "delay_for": expected whole seconds from 0 to 5');
+        positiveInt(p, 'limit', 100);
+        const nowNs = env.now();
+        lokiTime(p, 'start', nowNs, nowNs - NS_PER_HOUR);
+        // Plans once, so unknown labels and bad regexes fail here with their span.
+        await store.explain(expr, { start: nowNs - NS_PER_HOUR, end: nowNs });
+        if (live.sockets.size >= limits.maxTailClients) {
+          throw limitError(429, 'maxTailClients', `too many live tails open (limit maxTailClients=${limits.maxTailClients}); retry later`);
+        }
+      },
+    },
+    async (socket, request) => {
+      const p = collectParams(request.query, undefined);
+      const expr = tailSelector(requireQuery(p));
+      const limit = positiveInt(p, 'limit', 100);
+      const nowNs = env.now();
+      const startNs = lokiTime(p, 'start', nowNs, nowNs - NS_PER_HOUR);
+      live.sockets.add(socket);
+      const abort = new AbortController();
+      let held: LokiStream[][] | null = [];
+      const send = (streams: LokiStream[]) => {
+        if (socket.readyState !== socket.OPEN) return;
+        if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+          socket.close(1013, 'tail client too slow');
+          return;
+        }
+        metrics.tailLines.inc({}, streams.reduce((a, s) => a + s.values.length, 0));
+        socket.send(streamsMessage(streams));
+      };
+      const unsubscribe = live.tails.subscribe({ expr, deliver: (streams) => (held ? held.push(streams) : send(streams)) });
+      socket.on('close', () => {
+        unsubscribe();
+        abort.abort(new LetheQLError('ABORTED', 'tail closed'));
+        live.sockets.delete(socket);
+      });
+      try {
+        if (startNs <= nowNs) {
+          const { value: table } = await withSlot(env.ctx, abort.signal, () =>
+            store.query(expr, { start: startNs, end: nowNs, limit, direction: 'backward', signal: abort.signal }),
+          );
+          const streams = lokiStreams(table);
+          for (const s of streams) s.values.reverse(); // oldest first, as a tail shows them
+          if (streams.length > 0) send(streams);
+        }
+      } catch (e) {
+        if (!abort.signal.aborted) socket.close(1011, e instanceof Error ? e.message.slice(0, 120) : 'tail failed');
+      } finally {
+        const pending = held ?? [];
+        held = null;
+        for (const streams of pending) send(streams);
+      }
+    },
+  );
+}

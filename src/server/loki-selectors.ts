@@ -1,0 +1,81 @@
+/**
+ * LogQL stream selectors → LetheQL log selectors (Loki dialect only).
+ *
+ * Loki clients write `{namespace="shop", pod=~"api-.*"} |= "error"`: no log type. LetheQL
+ * needs one (`pod{…}` or `node{…}`), so every selector without a name gets the log type its
+ * labels imply:
+ * - any of `namespace`, `pod`, `container` → `pod`; any of `node`, `process` → `node`;
+ *   both kinds, or neither (only `cluster`, or unknown labels) → 400 naming the labels;
+ * - a selector without its target label (`{container="nginx"}`) reads every target:
+ *   `namespace=~".+"` (or `node=~".+"`) is added, because Loki has no such requirement and
+ *   Grafana's label browser builds such selectors. LetheQL queries (the Lethe dialect) keep
+ *   the contract's rule that the target label is required.
+ * Selectors that already name a log type (`pod{…}`) are left alone, so LetheQL also works
+ * on Loki routes. The rewrite copies the tree; spans still point into the original text, so
+ * error carets stay right. A selector's own unknown labels (`{job="x"}` next to `namespace`)
+ * are left for the planner, which names the allowed ones.
+ */
+import { LOG_TYPES, type LogType } from '../model.js';
+import type { Expr, LabelMatcher, VectorSelector } from '../query/ast.js';
+import { QueryError } from '../errors.js';
+
+const POD_LABELS = new Set<string>(['namespace', 'pod', 'container']);
+const NODE_LABELS = new Set<string>(['node', 'process']);
+
+/** The log type a nameless selector's labels imply. Throws a {@link QueryError} when they do not tell. */
+export function inferLogType(selector: VectorSelector): LogType {
+  const names = selector.matchers.map((m) => m.name);
+  const pod = names.some((n) => POD_LABELS.has(n));
+  const node = names.some((n) => NODE_LABELS.has(n));
+  if (pod && node) {
+    throw new QueryError(
+      'UNKNOWN_LOG_TYPE',
+      'a selector cannot mix pod labels (namespace, pod, container) with node labels (node, process): Lethe keeps them in different logs',
+      selector.span,
+      ['pod', 'node'],
+    );
+  }
+  if (!pod && !node) {
+    throw new QueryError(
+      'UNKNOWN_LOG_TYPE',
+      `cannot tell pod logs from node logs in ${names.length ? `{${names.join(', ')}}` : 'this selector'}: use the labels namespace, pod, container (pod logs) or node, process (node logs), or write pod{…} / node{…}`,
+      selector.span,
+      ['pod', 'node'],
+    );
+  }
+  return pod ? 'pod' : 'node';
+}
+
+function nameSelector(s: VectorSelector): VectorSelector {
+  if (s.name !== null) return s;
+  const logType = inferLogType(s);
+  const target = LOG_TYPES[logType].target;
+  const matchers: LabelMatcher[] = [...s.matchers];
+  if (!matchers.some((m) => m.name === target)) {
+    matchers.push({ kind: 'LabelMatcher', name: target, op: '=~', value: '.+', span: s.span, valueSpan: s.span });
+  }
+  return { ...s, name: logType, matchers };
+}
+
+/** Returns `expr` with every nameless selector given its log type (see the module note). */
+export function nameLokiSelectors(expr: Expr): Expr {
+  switch (expr.kind) {
+    case 'VectorSelector':
+      return nameSelector(expr);
+    case 'MatrixSelector':
+      return { ...expr, selector: nameSelector(expr.selector) };
+    case 'SubqueryExpr':
+    case 'ParenExpr':
+    case 'UnaryExpr':
+      return { ...expr, expr: nameLokiSelectors(expr.expr) };
+    case 'BinaryExpr':
+      return { ...expr, lhs: nameLokiSelectors(expr.lhs), rhs: nameLokiSelectors(expr.rhs) };
+    case 'AggregateExpr':
+      return { ...expr, expr: nameLokiSelectors(expr.expr), param: expr.param && nameLokiSelectors(expr.param) };
+    case 'Call':
+      return { ...expr, args: expr.args.map(nameLokiSelectors) };
+    case 'NumberLiteral':
+    case 'StringLiteral':
+      return expr;
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * Answer bodies: query results in each dialect's JSON shape, and as Arrow.
+ *
+ * - Lethe `logs`: one object per line, keys in Lethe's order — `time` (the timestamp exactly
+ *   as stored, from the `time_raw` column), the label columns (`namespace, pod, container` or
+ *   `node, process`; `cluster` first over a store set), then `log`.
+ * - Loki `streams`: lines grouped by their label set, streams ordered by their label string
+ *   (as Loki sorts them), values `["<ns>", "<line>"]` in the result's order (the direction).
+ * - Loki `stats`: the documented `summary`/`store`/`ingester` objects, filled from our
+ *   statistics (a Lethe store has no chunks or compression: decompressed = compressed =
+ *   bytes scanned, chunks = files; ingester figures are zero: nothing is held in memory).
+ * - Metric results: Prometheus' `vector`/`matrix`/`scalar` shapes (Loki uses the same):
+ *   times as Unix seconds (a JSON number, millisecond precision), values as Go prints floats.
+ * - Arrow: log results are the query's own table (contract §3, statistics in its metadata);
+ *   metric results become the contract's long table (label columns, `time`, `value`).
+ */
+import { Field, Float64, makeData, RecordBatch, Schema, Struct, Table, TimestampNanosecond, Utf8, type Data, type TypeMap } from 'apache-arrow';
+import type { QueryStats } from '../exec/execute.js';
+import type { MetricResult } from './evaluate.js';
+
+/** Label columns of a log table: everything between `time` and `line` (and not `time_raw`). */
+export function labelColumnNames(table: Table): string[] {
+  return table.schema.fields.map((f) => f.name).filter((n) => n !== 'time' && n !== 'line' && n !== 'time_raw');
+}
+
+/** Lethe's `logs` result rows. */
+export function letheRows(table: Table): Record<string, string>[] {
+  const labels = labelColumnNames(table);
+  const raw = table.getChild('time_raw')!;
+  const line = table.getChild('line')!;
+  const cols = labels.map((l) => table.getChild(l)!);
+  const out: Record<string, string>[] = new Array(table.numRows);
+  for (let i = 0; i < table.numRows; i++) {
+    const row: Record<string, string> = { time: raw.get(i) as string };
+    labels.forEach((l, k) => (row[l] = cols[k]!.get(i) as string));
+    row['log'] = line.get(i) as string;
+    out[i] = row;
+  }
+  return out;
+}
+
+/** One Loki stream: its labels and `[ns, line]` pairs. */
+export interface LokiStream {
+  stream: Record<string, string>;
+  values: [string, string][];
+}
+
+/** The canonical label string of a label set, for grouping and ordering: `{a="1", b="2"}`. */
+export function labelKey(labels: Readonly<Record<string, string>>): string {
+  return `{${Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(labels[k])}`)
+    .join(', ')}}`;
+}
+
+/** Groups a log table's rows into Loki streams (see the module note). */
+export function lokiStreams(table: Table): LokiStream[] {
+  const labels = labelColumnNames(table);
+  // `toArray()` gives the raw nanoseconds (BigInt64Array); `get(i)` would give milliseconds.
+  const time = table.getChild('time')!.toArray() as BigInt64Array;
+  const line = table.getChild('line')!;
+  const cols = labels.map((l) => table.getChild(l)!);
+  const byKey = new Map<string, LokiStream>();
+  for (let i = 0; i < table.numRows; i++) {
+    const stream: Record<string, string> = {};
+    labels.forEach((l, k) => (stream[l] = cols[k]!.get(i) as string));
+    const key = labelKey(stream);
+    let s = byKey.get(key);
+    if (!s) {
+      s = { stream, values: [] };
+      byKey.set(key, s);
+    }
+    s.values.push([String(time[i]!), line.get(i) as string]);
+  }
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
+}
+
+/** Loki's `stats` object (the documented fields, all present). */
+export function lokiStats(stats: QueryStats | null, queueMs: number, execMs: number): Record<string, Record<string, number>> {
+  const bytes = stats?.bytesScanned ?? 0;
+  const lines = stats?.linesScanned ?? 0;
+  const execSeconds = execMs / 1000;
+  const perSecond = (n: number) => (execSeconds > 0 ? Math.round(n / execSeconds) : 0);
+  return {
+    ingester: {
+      compressedBytes: 0,
+      decompressedBytes: 0,
+      decompressedLines: 0,
+      headChunkBytes: 0,
+      headChunkLines: 0,
+      totalBatches: 0,
+      totalChunksMatched: 0,
+      totalDuplicates: 0,
+      totalLinesSent: 0,
+      totalReached: 0,
+    },
+    store: {
+      compressedBytes: bytes,
+      decompressedBytes: bytes,
+      decompressedLines: lines,
+      chunksDownloadTime: 0,
+      totalChunksRef: (stats?.filesRead ?? 0) + (stats?.filesSkipped ?? 0),
+      totalChunksDownloaded: stats?.filesRead ?? 0,
+      totalDuplicates: 0,
+    },
+    summary: {
+      bytesProcessedPerSecond: perSecond(bytes),
+      execTime: execSeconds,
+      linesProcessedPerSecond: perSecond(lines),
+      queueTime: queueMs / 1000,
+      totalBytesProcessed: bytes,
+      totalLinesProcessed: lines,
+    },
+  };
+}
+
+/** Unix seconds with millisecond precision, as Prometheus puts sample times in JSON. */
+export function unixSeconds(ns: bigint): number {
+  const ms = ns >= 0n ? ns / 1_000_000n : -((-ns + 999_999n) / 1_000_000n);
+  return Number(ms) / 1000;
+}
+
+/** A float as Go's `strconv.FormatFloat(v, 'f', -1, 64)` prints it (Prometheus sample values). */
+export function formatSampleValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  const s = String(v);
+  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
+  if (!m) return s;
+  // Expand JS's exponent form into plain decimal digits.
+  const digits = m[2]! + (m[3] ?? '');
+  const exp = Number(m[4]);
+  let out: string;
+  if (exp >= 0) out = exp + 1 >= digits.length ? digits + '0'.repeat(exp + 1 - digits.length) : `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+  else out = `0.${'0'.repeat(-exp - 1)}${digits}`;
+  return m[1] + out;
+}
+
+/** A metric result's `data.result` (Prometheus and Loki shapes). */
+export function metricResultJson(result: MetricResult): unknown {
+  const point = ([t, v]: [bigint, number]) => [unixSeconds(t), formatSampleValue(v)];
+  switch (result.resultType) {
+    case 'scalar': {
+      const s = result.series[0]?.samples[0];
+      return s ? point(s) : [];
+    }
+    case 'vector':
+      return result.series.map((s) => ({ metric: s.labels, value: point(s.samples[0]!) }));
+    case 'matrix':
+      return result.series.map((s) => ({ metric: s.labels, values: s.samples.map(point) }));
+  }
+}
+
+const utf8 = new Utf8();
+const encoder = new TextEncoder();
+
+function utf8Data(values: readonly string[]): Data<Utf8> {
+  const offsets = new Int32Array(values.length + 1);
+  const parts = values.map((v) => encoder.encode(v));
+  let total = 0;
+  parts.forEach((p, i) => {
+    total += p.length;
+    offsets[i + 1] = total;
+  });
+  const data = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    data.set(p, at);
+    at += p.length;
+  }
+  return makeData({ type: utf8, length: values.length, nullCount: 0, valueOffsets: offsets, data });
+}
+
+/**
+ * A metric result as the contract's long table: one Utf8 column per series label (sorted;
+ * empty string where a series lacks it), `time` (Timestamp ns UTC), `value` (Float64).
+ */
+export function metricTable(result: MetricResult): Table {
+  const points: { labels: Readonly<Record<string, string>>; timeNs: bigint; value: number }[] = [];
+  for (const s of result.series) for (const [timeNs, value] of s.samples) points.push({ labels: s.labels, timeNs, value });
+  const names = [...new Set(points.flatMap((p) => Object.keys(p.labels)))].sort();
+  const timeType = new TimestampNanosecond('UTC');
+  const fields = [...names.map((n) => new Field(n, utf8, false)), new Field('time', timeType, false), new Field('value', new Float64(), false)];
+  const schema = new Schema(fields);
+  const children: Data[] = names.map((n) => utf8Data(points.map((p) => p.labels[n] ?? '')));
+  children.push(makeData({ type: timeType, length: points.length, nullCount: 0, data: BigInt64Array.from(points.map((p) => p.timeNs)) }));
+  children.push(makeData({ type: new Float64(), length: points.length, nullCount: 0, data: Float64Array.from(points.map((p) => p.value)) }));
+  const struct = makeData({ type: new Struct<TypeMap>(fields), length: points.length, nullCount: 0, children });
+  return new Table(schema, [new RecordBatch(schema, struct)]);
+}
