@@ -32,7 +32,8 @@ import { collectParams, lokiTime, param, positiveInt, requireQuery } from './par
 import { decodePush } from './push.js';
 import { lokiStreams, type LokiStream } from './responses.js';
 import type { RouteEnv } from './route-env.js';
-import { MAX_BUFFERED_BYTES, TailHub } from './tail.js';
+import { StoreFollower } from './follow.js';
+import { MAX_BUFFERED_BYTES, TailHub, type TailSubscriber } from './tail.js';
 import type { Expr } from '../query/ast.js';
 
 /** Push settings. */
@@ -46,6 +47,8 @@ export interface PushSettings {
 /** Owns the lazily opened writer and the tail hub. */
 export class LiveIngest {
   readonly tails = new TailHub();
+  /** Follows the store files while tails are open, for lines other processes append. */
+  readonly follower: StoreFollower | null;
   private writer: Promise<StoreWriter> | null = null;
   /** Open tail sockets, closed on shutdown. */
   readonly sockets = new Set<WebSocket>();
@@ -53,7 +56,22 @@ export class LiveIngest {
   constructor(
     private readonly env: RouteEnv,
     private readonly settings: PushSettings,
-  ) {}
+    followIntervalMs = 1000,
+  ) {
+    const source = env.ctx.store.source;
+    this.follower = isStoreSet(source) ? null : new StoreFollower(source, (files) => this.tails.publishFiles(files), followIntervalMs, () => env.now());
+  }
+
+  /** Adds a tail: the first one starts following the store's files, the last one to leave stops it. */
+  async subscribe(sub: TailSubscriber): Promise<() => void> {
+    // Sizes are taken before the tail counts as open, so nothing appended after that is missed.
+    if (this.tails.size === 0) await this.follower?.start();
+    const unsubscribe = this.tails.subscribe(sub);
+    return () => {
+      unsubscribe();
+      if (this.tails.size === 0) void this.follower?.stop();
+    };
+  }
 
   private unavailable(): string | null {
     if (!this.settings.enabled) return 'push is disabled on this server (push.enabled=false)';
@@ -78,6 +96,7 @@ export class LiveIngest {
 
   /** Flushes and closes the writer (if one was opened) after queued tail deliveries. */
   async close(): Promise<void> {
+    await this.follower?.stop();
     await this.tails.idle();
     const w = this.writer;
     this.writer = null;
@@ -119,6 +138,7 @@ export function registerLiveRoutes(app: FastifyInstance, env: RouteEnv, live: Li
         const formatted = writer.format(decoded.records);
         const files = groupByFile(formatted);
         await writer.appendFiles(files);
+        for (const f of files) live.follower?.noteOwnAppend(f.path, f.bytes.length);
         const lines = formatted.reduce((a, r) => a + r.lines, 0);
         const bytes = files.reduce((a, f) => a + f.bytes.length, 0);
         metrics.ingestLines.inc({}, lines);
@@ -169,12 +189,17 @@ export function registerLiveRoutes(app: FastifyInstance, env: RouteEnv, live: Li
         metrics.tailLines.inc({}, streams.reduce((a, s) => a + s.values.length, 0));
         socket.send(streamsMessage(streams));
       };
-      const unsubscribe = live.tails.subscribe({ expr, deliver: (streams) => (held ? held.push(streams) : send(streams)) });
+      // The close handler goes first: the socket may close while subscribing (following starts).
+      let unsubscribe: (() => void) | null = null;
+      let closed = false;
       socket.on('close', () => {
-        unsubscribe();
+        closed = true;
+        unsubscribe?.();
         abort.abort(new LetheQLError('ABORTED', 'tail closed'));
         live.sockets.delete(socket);
       });
+      unsubscribe = await live.subscribe({ expr, deliver: (streams) => (held ? held.push(streams) : send(streams)) });
+      if (closed) unsubscribe();
       try {
         if (startNs <= nowNs) {
           const { value: table } = await withSlot(env.ctx, abort.signal, () =>

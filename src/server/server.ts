@@ -52,8 +52,10 @@ export interface ServerOptions {
   now?: () => bigint;
   /** Request log: level (default `info`) and stream (default stderr); `false`: no log. */
   log?: { level?: string; stream?: NodeJS.WritableStream } | false;
-  /** Evaluates metric queries; absent: metric queries are refused by the planner (400). */
+  /** Evaluates metric queries; absent: the engine's own evaluator (`LogStore.queryMetric`). */
   metricEvaluator?: MetricEvaluator;
+  /** How often live tail polls the store files for lines other processes append (default 1000 ms). */
+  tailFollowMs?: number;
 }
 
 /** A running (or ready to run) server. */
@@ -118,7 +120,7 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
   };
 
   const env: RouteEnv = { ctx, now: options.now ?? realClock, signalFor, note, draining: () => draining };
-  const live = new LiveIngest(env, { enabled: options.push?.enabled ?? true, fsync: options.push?.fsync ?? 'batch', ...(options.storeDir !== undefined ? { storeDir: options.storeDir } : {}) });
+  const live = new LiveIngest(env, { enabled: options.push?.enabled ?? true, fsync: options.push?.fsync ?? 'batch', ...(options.storeDir !== undefined ? { storeDir: options.storeDir } : {}) }, options.tailFollowMs);
 
   metrics.addGauge('letheql_queries_active', 'Queries running now.', () => limiter.active);
   metrics.addGauge('letheql_queries_queued', 'Queries waiting for a slot now.', () => limiter.queued);

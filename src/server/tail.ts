@@ -10,8 +10,8 @@
  * append order. A slow client whose socket buffers more than {@link MAX_BUFFERED_BYTES} is
  * disconnected (close code 1013) rather than allowed to grow the server's memory.
  *
- * Only lines that arrive through `/loki/api/v1/push` are tailed: lines another process
- * appends to the store files (a collector, fluent-bit) are not watched.
+ * Lines another process appends to the store files (a collector, fluent-bit) come in
+ * through {@link TailHub.publishFiles}, from the store follower (`follow.ts`).
  */
 import { LogStore } from '../api.js';
 import type { Expr } from '../query/ast.js';
@@ -72,19 +72,33 @@ export class TailHub {
    */
   publish(records: readonly FormattedRecord[]): Promise<void> {
     if (records.length === 0 || this.subscribers.size === 0) return this.chain;
+    const files: Record<string, Uint8Array> = {};
+    for (const f of groupByFile(records)) files[f.path] = f.bytes;
+    let min = records[0]!.timeNs;
+    let max = min;
+    for (const r of records) {
+      if (r.timeNs < min) min = r.timeNs;
+      if (r.timeNs > max) max = r.timeNs;
+    }
+    // Every line of this push is in the window: written times are at most the record's own
+    // (fractions are truncated), and whole hours around them select every file.
+    return this.match(files, min - HOUR_NS, max + HOUR_NS);
+  }
+
+  /**
+   * Queues matching of whole lines appended to store files by someone else (the follower).
+   * Their times are unknown until parsed, so the window is every time: the files are only
+   * what was just appended.
+   */
+  publishFiles(files: Record<string, Uint8Array>): Promise<void> {
+    if (Object.keys(files).length === 0 || this.subscribers.size === 0) return this.chain;
+    return this.match(files, -(1n << 62n), 1n << 62n);
+  }
+
+  private match(files: Record<string, Uint8Array>, startNs: bigint, endNs: bigint): Promise<void> {
     const run = async () => {
-      const files: Record<string, Uint8Array> = {};
-      for (const f of groupByFile(records)) files[f.path] = f.bytes;
-      let min = records[0]!.timeNs;
-      let max = min;
-      for (const r of records) {
-        if (r.timeNs < min) min = r.timeNs;
-        if (r.timeNs > max) max = r.timeNs;
-      }
       this.source.current = MemoryChunkSource.fromRecord(files);
-      // Every line of this push is in the window: written times are at most the record's own
-      // (fractions are truncated), and whole hours around them select every file.
-      const opts = { start: min - HOUR_NS, end: max + HOUR_NS, limit: null };
+      const opts = { start: startNs, end: endNs, limit: null };
       for (const sub of [...this.subscribers]) {
         try {
           const table = await this.matcher.query(sub.expr, opts);
