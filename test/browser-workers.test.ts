@@ -11,21 +11,19 @@
  * embeds another kernel (the pool turns off, queries scan in the page, nothing hangs),
  * files picked from a directory, and the default worker URL.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getStats, openStore, type QueryStats } from '../src/node.js';
+import { CHROMIUM, HAVE_CHROMIUM, openBrowser, storeFiles, type BrowserSession } from './support/chromium.js';
 import { EDGE_STORE, FIXTURE_STORE, tableLines } from './support/paths.js';
 
-const CHROMIUM = process.env['LETHEQL_CHROMIUM'] ?? '/usr/bin/chromium';
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
 const BUNDLE = join(DIST, 'letheql.browser.js');
 const WORKER = join(DIST, 'letheql.worker.js');
-const HAVE = existsSync(CHROMIUM) && existsSync(BUNDLE) && existsSync(WORKER);
+const HAVE = HAVE_CHROMIUM && existsSync(BUNDLE) && existsSync(WORKER);
 
 const WINDOW = { start: '2024-09-24T13:00:00Z', end: '2024-09-24T16:00:00Z' };
 /** Small ranges: the fixture files (10–130 KB) become 3–33 jobs each. */
@@ -49,19 +47,6 @@ const SHAPES: { mode: 'count' | 'rows'; limit?: number | null; direction?: 'forw
   { mode: 'rows', limit: 60, direction: 'backward' },
 ];
 const STORES = { fixture: FIXTURE_STORE, edge: EDGE_STORE };
-
-function storeFiles(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[relative(root, p)] = readFileSync(p, 'latin1');
-    }
-  };
-  walk(root);
-  return out;
-}
 
 /** The page: the bundle on `window.letheql`, helpers that build stores of Blobs and run shapes. */
 const PAGE = `<!doctype html><title>letheql workers</title>
@@ -130,44 +115,26 @@ type PageWindow = {
 };
 
 describe.skipIf(!HAVE)(`browser Web Workers (needs ${CHROMIUM}, ${BUNDLE} and ${WORKER}: node scripts/build-browser.mjs)`, () => {
-  let server: Server;
+  let session: BrowserSession | undefined;
   let base = '';
-  // eslint-disable-next-line @typescript-eslint/consistent-type-imports
-  let browser: import('playwright-core').Browser;
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const url = req.url ?? '/';
-      const js = (body: string | Buffer): void => {
-        res.writeHead(200, { 'content-type': 'text/javascript' });
-        res.end(body);
-      };
-      if (url === '/') {
-        res.writeHead(200, { 'content-type': 'text/html' });
-        res.end(PAGE);
-      } else if (url === '/dist/letheql.browser.js') js(readFileSync(BUNDLE));
-      else if (url === '/dist/letheql.worker.js' || url === '/elsewhere/scan.js') js(readFileSync(WORKER));
-      else if (url === '/stale-worker.js') js(STALE_WORKER);
-      else {
-        res.writeHead(404, { 'content-type': 'text/plain' });
-        res.end('not found');
-      }
+    const js = (body: string | Buffer) => ({ type: 'text/javascript', body });
+    session = await openBrowser((url) => {
+      if (url === '/') return { type: 'text/html', body: PAGE };
+      if (url === '/dist/letheql.browser.js') return js(readFileSync(BUNDLE));
+      if (url === '/dist/letheql.worker.js' || url === '/elsewhere/scan.js') return js(readFileSync(WORKER));
+      if (url === '/stale-worker.js') return js(STALE_WORKER);
+      return null;
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    base = session.base;
   });
   afterAll(async () => {
-    await browser?.close();
-    await new Promise((r) => server?.close(r));
+    await session?.close();
   });
 
   async function openPage(): Promise<import('playwright-core').Page> {
-    const page = await browser.newPage();
+    const page = await session!.browser.newPage();
     await page.goto(base);
     await page.waitForFunction(() => 'runShape' in window);
     return page;

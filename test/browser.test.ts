@@ -4,66 +4,35 @@
  * by `npm test`), queries an in-memory store built from our fixture store, and sends the
  * result back as Arrow IPC bytes, which Node decodes and compares with the Node engine.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/node.js';
+import { CHROMIUM, HAVE_CHROMIUM, openBrowser, storeFiles, type BrowserSession } from './support/chromium.js';
 import { FIXTURE_STORE, tableLines } from './support/paths.js';
 
-const CHROMIUM = process.env['LETHEQL_CHROMIUM'] ?? '/usr/bin/chromium';
 const BUNDLE = fileURLToPath(new URL('../dist/letheql.browser.js', import.meta.url));
-const HAVE = existsSync(CHROMIUM) && existsSync(BUNDLE);
-
-function storeFiles(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[relative(root, p)] = readFileSync(p, 'latin1');
-    }
-  };
-  walk(root);
-  return out;
-}
+const HAVE = HAVE_CHROMIUM && existsSync(BUNDLE);
 
 describe.skipIf(!HAVE)(`browser (needs ${CHROMIUM} and ${BUNDLE}; .ci/run installs chromium, npm test builds the bundle)`, () => {
-  let server: Server;
-  let base = '';
-  // eslint-disable-next-line @typescript-eslint/consistent-type-imports
-  let browser: import('playwright-core').Browser;
+  let session: BrowserSession | undefined;
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      if (req.url === '/letheql.js') {
-        res.writeHead(200, { 'content-type': 'text/javascript' });
-        res.end(readFileSync(BUNDLE));
-      } else {
-        res.writeHead(200, { 'content-type': 'text/html' });
-        // The page imports the bundle itself: code passed to page.evaluate must not contain import().
-        res.end('<!doctype html><title>letheql</title><script type="module">import * as m from "/letheql.js"; window.letheql = m;</script>');
-      }
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    session = await openBrowser((url) =>
+      url === '/letheql.js'
+        ? { type: 'text/javascript', body: readFileSync(BUNDLE) }
+        : // The page imports the bundle itself: code passed to page.evaluate must not contain import().
+          { type: 'text/html', body: '<!doctype html><title>letheql</title><script type="module">import * as m from "/letheql.js"; window.letheql = m;</script>' },
+    );
   });
   afterAll(async () => {
-    await browser?.close();
-    await new Promise((r) => server?.close(r));
+    await session?.close();
   });
 
   it('queries an in-memory store and returns an Arrow table equal to the Node result', async () => {
-    const page = await browser.newPage();
-    await page.goto(base);
+    const page = await session!.browser.newPage();
+    await page.goto(session!.base);
     await page.waitForFunction(() => 'letheql' in window);
     const query = 'pod{namespace!="kube-system", container!="sidecar"} |= "GET" != "healthz"';
     const regexQuery = 'pod{namespace=~"s.*|default", pod=~"api-.*|web-.*"} |~ "[0-9]{3}" !~ "(?i)HEALTH"';

@@ -66,7 +66,8 @@ export function logSchema(logType: LogType, metadata: Map<string, string> = new 
 
 const encoder = new TextEncoder();
 
-function utf8Data(values: readonly string[], from: number, to: number): Data<Utf8> {
+/** A Utf8 column of `values[from..to)` (no nulls); metric tables build their dictionaries with it too. */
+export function utf8Data(values: readonly string[], from = 0, to = values.length): Data<Utf8> {
   const offsets = new Int32Array(to - from + 1);
   const parts: Uint8Array[] = [];
   let total = 0;

@@ -26,11 +26,11 @@ import type { LogRow } from '../arrow/build.js';
 import type { LogQueryPlan } from '../plan/plan.js';
 import { DEFAULT_BLOCK_SIZE, type Kernel } from '../scan/kernel.js';
 import { ReadAhead } from '../scan/read-ahead.js';
-import { OFF_FIELD0_START, OFF_LINE_START, OFF_MSG_END, OFF_MSG_START, OFF_TIME_END, OFFSET_STRIDE, type BadLineReason, type FileScanStats, type MatchBatch } from '../scan/types.js';
+import type { BadLineReason, FileScanStats, MatchBatch } from '../scan/types.js';
 import { isStoreSet } from '../store/federated-source.js';
 import type { ChunkReader, ChunkSource } from '../store/types.js';
 import type { ScanPool } from './pool.js';
-import { FieldDecoder, makeBefore, TopRows, type Keyed, type Sink } from './rows.js';
+import { FieldDecoder, keepRows, makeBefore, TopRows, type Sink } from './rows.js';
 
 /** Statistics of one query (contract §3). */
 export interface QueryStats {
@@ -109,8 +109,6 @@ export function emptyStats(plan: LogQueryPlan): QueryStats {
   };
 }
 
-const decoder = new TextDecoder('utf-8');
-
 /**
  * Opens the plan's files one ahead: opening costs a few thread-pool round trips, so file
  * i+1 is opened (and, with read-ahead, its first block read) while file i is scanned. Two
@@ -172,37 +170,14 @@ export function fileSource(source: ChunkSource, cluster: string | undefined): Ch
  * Returned as a closure over the file being scanned.
  */
 function batchHandler(plan: LogQueryPlan, stats: QueryStats, sink: Sink): (fileIndex: number) => (b: MatchBatch) => void {
-  const fieldCount = plan.program.fieldCount;
-  const fieldDecoders = Array.from({ length: fieldCount }, () => new FieldDecoder());
+  const fieldDecoders = Array.from({ length: plan.program.fieldCount }, () => new FieldDecoder());
   return (fileIndex) => {
     const cluster = plan.files[fileIndex]!.cluster;
     return (b) => {
       stats.linesMatched += b.count;
       if (sink.kind === 'count') return;
       if (sink.kind === 'visit') return sink.visit(b, fileIndex);
-      const { bytes, offsets, timesNs, lineNos } = b;
-      for (let i = 0; i < b.count; i++) {
-        const o = i * OFFSET_STRIDE;
-        const t = timesNs[i]!;
-        const n = lineNos[i]!;
-        // Fast path: a row that cannot make the limit is dropped before decoding anything.
-        if (sink.top && !sink.top.wouldKeep(t, fileIndex, n)) continue;
-        const labels: string[] = new Array<string>(fieldCount);
-        for (let k = 0; k < fieldCount; k++) {
-          const fo = o + OFF_FIELD0_START + 2 * k;
-          labels[k] = fieldDecoders[k]!.decode(bytes, offsets[fo]!, offsets[fo + 1]!);
-        }
-        const row: LogRow = {
-          timeNs: t,
-          timeRaw: decoder.decode(bytes.subarray(offsets[o + OFF_LINE_START]!, offsets[o + OFF_TIME_END]!)),
-          labels,
-          line: decoder.decode(bytes.subarray(offsets[o + OFF_MSG_START]!, offsets[o + OFF_MSG_END]!)),
-        };
-        if (cluster !== undefined) row.cluster = cluster;
-        const keyed: Keyed = { t, f: fileIndex, n, row };
-        if (sink.top) sink.top.push(keyed);
-        else sink.all.push(keyed);
-      }
+      keepRows(sink, b, fileIndex, cluster, fieldDecoders);
     };
   };
 }

@@ -24,16 +24,14 @@
  * the set's, so a worker reads one plain store as always and knows nothing of clusters; the
  * merge labels the job's rows with the file's cluster.
  */
-import type { LogRow } from '../arrow/build.js';
 import { InternalError, LetheQLError } from '../errors.js';
 import { fieldCount } from '../model.js';
 import type { LogQueryPlan } from '../plan/plan.js';
-import { OFF_FIELD0_START, OFF_LINE_START, OFF_MSG_END, OFF_MSG_START, OFF_TIME_END, OFFSET_STRIDE } from '../scan/types.js';
 import { memberHandle } from '../store/federated-source.js';
 import type { SourceHandle } from '../store/types.js';
 import { emptyStats, ioError, MAX_BAD_LINE_SAMPLES, type ExecOptions, type QueryStats } from './execute.js';
 import type { JobOutcome, JobQuery, RowChunk, RowKey, ScanJob } from './protocol.js';
-import { FieldDecoder, type Sink } from './rows.js';
+import { FieldDecoder, keepRows, type Sink } from './rows.js';
 
 /** A job before the pool numbers it and sets its cut-off. */
 export type JobRequest = Omit<ScanJob, 'id' | 'cutoff'>;
@@ -83,8 +81,6 @@ export function planJobs(plan: LogQueryPlan, rangeBytes: number): PlannedJob[] {
   return jobs;
 }
 
-const decoder = new TextDecoder('utf-8');
-
 /** Runs `jobs` of `plan` on `runner`, filling `sink` exactly as the in-thread executor would. */
 export async function runParallel(
   runner: JobRunner,
@@ -113,34 +109,12 @@ export async function runParallel(
     readAhead: opts.readAhead !== false,
   };
 
-  const nFields = fieldCount(plan.logType);
-  const fieldDecoders = Array.from({ length: nFields }, () => new FieldDecoder());
+  const fieldDecoders = Array.from({ length: fieldCount(plan.logType) }, () => new FieldDecoder());
   let stopped = false;
   /** Decodes a worker's rows into the sink, dropping early those that cannot make the limit. */
   const mergeRows = (key: number, c: RowChunk): void => {
     if (stopped || sink.kind !== 'rows') return;
-    const cluster = plan.files[jobs[key]!.fileIndex]!.cluster;
-    const { bytes, offsets, timesNs, lineNos } = c;
-    for (let i = 0; i < c.count; i++) {
-      const t = timesNs[i]!;
-      const n = lineNos[i]!;
-      if (sink.top && !sink.top.wouldKeep(t, key, n)) continue;
-      const o = i * OFFSET_STRIDE;
-      const labels: string[] = new Array<string>(nFields);
-      for (let k = 0; k < nFields; k++) {
-        const fo = o + OFF_FIELD0_START + 2 * k;
-        labels[k] = fieldDecoders[k]!.decode(bytes, offsets[fo]!, offsets[fo + 1]!);
-      }
-      const row: LogRow = {
-        timeNs: t,
-        timeRaw: decoder.decode(bytes.subarray(offsets[o + OFF_LINE_START]!, offsets[o + OFF_TIME_END]!)),
-        labels,
-        line: decoder.decode(bytes.subarray(offsets[o + OFF_MSG_START]!, offsets[o + OFF_MSG_END]!)),
-      };
-      if (cluster !== undefined) row.cluster = cluster;
-      if (sink.top) sink.top.push({ t, f: key, n, row });
-      else sink.all.push({ t, f: key, n, row });
-    }
+    keepRows(sink, c, key, plan.files[jobs[key]!.fileIndex]!.cluster, fieldDecoders);
   };
   const cutoff = (): RowKey | null => {
     const c = sink.kind === 'rows' ? (sink.top?.cutoff() ?? null) : null;

@@ -6,12 +6,15 @@
  * the query's direction, ties in store order. Every row is kept with that key, so rows can
  * arrive in any order (files finish out of order in a worker pool) and one sort at the end
  * gives the exact result. With a limit, {@link TopRows} keeps only the first `limit` rows
- * in that order, whatever the arrival order.
+ * in that order, whatever the arrival order. {@link keepRows} turns the kernel's matched
+ * rows (offsets into a block) into kept {@link LogRow}s, for the in-thread executor and for
+ * the merge of worker chunks alike.
  *
- * This module imports nothing at run time beyond the standard library: the worker bundle
- * includes it, and must not pull in the planner or the parser.
+ * This module imports nothing at run time beyond the standard library and the row layout
+ * constants of `scan/types.ts`: the worker bundle includes it, and must not pull in the
+ * planner or the parser.
  */
-import type { MatchBatch } from '../scan/types.js';
+import { OFF_FIELD0_START, OFF_LINE_START, OFF_MSG_END, OFF_MSG_START, OFF_TIME_END, OFFSET_STRIDE, type MatchBatch } from '../scan/types.js';
 import type { LogRow } from '../arrow/build.js';
 
 /** A kept row with its sort key: time, then file index and line number (store order). */
@@ -110,5 +113,46 @@ export class FieldDecoder {
     this.prevBytes = bytes.slice(start, end);
     this.prevValue = decoder.decode(this.prevBytes);
     return this.prevValue;
+  }
+}
+
+/** Matched rows in the kernel's layout: a {@link MatchBatch} in this thread, or a worker's row chunk. */
+export type RowBatch = Pick<MatchBatch, 'count' | 'bytes' | 'offsets' | 'timesNs' | 'lineNos'>;
+
+/**
+ * Decodes a batch's rows into a `rows` sink, keyed under file index `f`. A row that cannot
+ * make the limit is dropped before anything of it is decoded. `fieldDecoders` has one
+ * decoder per label field and is reused across batches (label values repeat).
+ */
+export function keepRows(
+  sink: Extract<Sink, { kind: 'rows' }>,
+  batch: RowBatch,
+  f: number,
+  cluster: string | undefined,
+  fieldDecoders: readonly FieldDecoder[],
+): void {
+  const { bytes, offsets, timesNs, lineNos } = batch;
+  const fieldCount = fieldDecoders.length;
+  for (let i = 0; i < batch.count; i++) {
+    const t = timesNs[i]!;
+    const n = lineNos[i]!;
+    // Fast path: a row that cannot make the limit is dropped before decoding anything.
+    if (sink.top && !sink.top.wouldKeep(t, f, n)) continue;
+    const o = i * OFFSET_STRIDE;
+    const labels: string[] = new Array<string>(fieldCount);
+    for (let k = 0; k < fieldCount; k++) {
+      const fo = o + OFF_FIELD0_START + 2 * k;
+      labels[k] = fieldDecoders[k]!.decode(bytes, offsets[fo]!, offsets[fo + 1]!);
+    }
+    const row: LogRow = {
+      timeNs: t,
+      timeRaw: decoder.decode(bytes.subarray(offsets[o + OFF_LINE_START]!, offsets[o + OFF_TIME_END]!)),
+      labels,
+      line: decoder.decode(bytes.subarray(offsets[o + OFF_MSG_START]!, offsets[o + OFF_MSG_END]!)),
+    };
+    if (cluster !== undefined) row.cluster = cluster;
+    const keyed: Keyed = { t, f, n, row };
+    if (sink.top) sink.top.push(keyed);
+    else sink.all.push(keyed);
   }
 }

@@ -26,11 +26,11 @@ import {
   type Data,
   type TypeMap,
 } from 'apache-arrow';
+import { utf8Data } from '../arrow/build.js';
 import { compareStrings } from './labels.js';
 import type { MetricResult } from './result.js';
 
 const utf8 = new Utf8();
-const encoder = new TextEncoder();
 
 /** Column names that are not labels. */
 const FIXED_COLUMNS = new Set(['time', 'value']);
@@ -57,19 +57,6 @@ export function metricSchema(result: MetricResult, metadata: Map<string, string>
   fields.push(new Field('time', new TimestampNanosecond('UTC'), false));
   fields.push(new Field('value', new Float64(), false));
   return new Schema(fields, metadata);
-}
-
-function utf8Data(values: readonly string[]): Data<Utf8> {
-  const encoded = values.map((v) => encoder.encode(v));
-  const offsets = new Int32Array(values.length + 1);
-  let total = 0;
-  encoded.forEach((b, i) => {
-    total += b.length;
-    offsets[i + 1] = total;
-  });
-  const data = new Uint8Array(total);
-  encoded.forEach((b, i) => data.set(b, offsets[i]!));
-  return makeData({ type: utf8, length: values.length, nullCount: 0, valueOffsets: offsets, data });
 }
 
 /** The result as one Arrow table (one record batch; an empty result keeps its schema). */

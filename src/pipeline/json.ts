@@ -81,6 +81,39 @@ class Scanner {
     this.i++;
   }
 
+  /**
+   * Steps into the object or array whose opener is at the cursor; when it is empty, steps
+   * past its `closer` too and returns false.
+   */
+  enter(closer: Ch.RBrace | Ch.RBracket): boolean {
+    this.i++;
+    this.ws();
+    if (this.s.charCodeAt(this.i) !== closer) return true;
+    this.i++;
+    return false;
+  }
+
+  /** A member's key and its `:`: the decoded key, or null for an invalid escape. */
+  memberKey(): string | null {
+    this.ws();
+    if (this.s.charCodeAt(this.i) !== Ch.Quote) this.fail('expected a string key');
+    const key = this.string();
+    this.expect(Ch.Colon, '":" after object key');
+    return key;
+  }
+
+  /** After a member or element: true past a `,` (another follows), false past the `closer`. */
+  next(closer: Ch.RBrace | Ch.RBracket): boolean {
+    this.ws();
+    const d = this.s.charCodeAt(this.i++);
+    if (d === closer) return false;
+    if (d !== Ch.Comma) {
+      this.i--;
+      this.fail(closer === Ch.RBrace ? 'expected "," or "}" in object' : 'expected "," or "]" in array');
+    }
+    return true;
+  }
+
   /** A string at the cursor (which is on its opening quote): the decoded value, or null for an invalid escape. */
   string(): string | null {
     const s = this.s;
@@ -196,43 +229,21 @@ class Scanner {
     const c = this.s.charCodeAt(this.i);
     switch (c) {
       case Ch.LBrace:
-        this.i++;
-        this.ws();
-        if (this.s.charCodeAt(this.i) === Ch.RBrace) {
-          this.i++;
-          return;
-        }
-        for (;;) {
+        if (!this.enter(Ch.RBrace)) return;
+        do {
+          // The key is skipped, not decoded (error offsets are those of skipString).
           this.ws();
           if (this.s.charCodeAt(this.i) !== Ch.Quote) this.fail('expected a string key');
           this.skipString();
           this.expect(Ch.Colon, '":" after object key');
           this.skipValue();
-          this.ws();
-          const d = this.s.charCodeAt(this.i++);
-          if (d === Ch.RBrace) return;
-          if (d !== Ch.Comma) {
-            this.i--;
-            this.fail('expected "," or "}" in object');
-          }
-        }
+        } while (this.next(Ch.RBrace));
+        return;
       case Ch.LBracket:
-        this.i++;
-        this.ws();
-        if (this.s.charCodeAt(this.i) === Ch.RBracket) {
-          this.i++;
-          return;
-        }
-        for (;;) {
-          this.skipValue();
-          this.ws();
-          const d = this.s.charCodeAt(this.i++);
-          if (d === Ch.RBracket) return;
-          if (d !== Ch.Comma) {
-            this.i--;
-            this.fail('expected "," or "]" in array');
-          }
-        }
+        if (!this.enter(Ch.RBracket)) return;
+        do this.skipValue();
+        while (this.next(Ch.RBracket));
+        return;
       case Ch.Quote:
         return this.skipString();
       case 116:
@@ -294,17 +305,9 @@ export class JsonStage {
   /** The object at the cursor (on `{`); `prefix` is the flattened name of its parents. */
   private object(prefix: string): void {
     const sc = this.scanner;
-    sc.i++;
-    sc.ws();
-    if (sc.s.charCodeAt(sc.i) === Ch.RBrace) {
-      sc.i++;
-      return;
-    }
-    for (;;) {
-      sc.ws();
-      if (sc.s.charCodeAt(sc.i) !== Ch.Quote) sc.fail('expected a string key');
-      const key = sc.string() ?? '';
-      sc.expect(Ch.Colon, '":" after object key');
+    if (!sc.enter(Ch.RBrace)) return;
+    do {
+      const key = sc.memberKey() ?? '';
       sc.ws();
       const c = sc.s.charCodeAt(sc.i);
       if (c === Ch.LBrace) {
@@ -338,14 +341,7 @@ export class JsonStage {
         // Arrays and nulls are skipped (validated).
         sc.skipValue();
       }
-      sc.ws();
-      const d = sc.s.charCodeAt(sc.i++);
-      if (d === Ch.RBrace) return;
-      if (d !== Ch.Comma) {
-        sc.i--;
-        sc.fail('expected "," or "}" in object');
-      }
-    }
+    } while (sc.next(Ch.RBrace));
   }
 
   private wantsPrefix(prefix: string): boolean {
@@ -428,42 +424,23 @@ export class JsonParamsStage {
   /** Moves into the object at the cursor to the value of `key` (first occurrence); false when absent. */
   private findKey(key: string): boolean {
     const sc = this.scanner;
-    sc.i++;
-    sc.ws();
-    if (sc.s.charCodeAt(sc.i) === Ch.RBrace) return false;
-    for (;;) {
-      sc.ws();
-      if (sc.s.charCodeAt(sc.i) !== Ch.Quote) sc.fail('expected a string key');
-      const k = sc.string();
-      sc.expect(Ch.Colon, '":" after object key');
-      if (k === key) return true;
+    if (!sc.enter(Ch.RBrace)) return false;
+    do {
+      if (sc.memberKey() === key) return true;
       sc.skipValue();
-      sc.ws();
-      const d = sc.s.charCodeAt(sc.i++);
-      if (d === Ch.RBrace) return false;
-      if (d !== Ch.Comma) {
-        sc.i--;
-        sc.fail('expected "," or "}" in object');
-      }
-    }
+    } while (sc.next(Ch.RBrace));
+    return false;
   }
 
   private findIndex(index: number): boolean {
     const sc = this.scanner;
-    sc.i++;
-    sc.ws();
-    if (sc.s.charCodeAt(sc.i) === Ch.RBracket) return false;
-    for (let k = 0; ; k++) {
-      if (k === index) return true;
+    if (!sc.enter(Ch.RBracket)) return false;
+    let k = 0;
+    do {
+      if (k++ === index) return true;
       sc.skipValue();
-      sc.ws();
-      const d = sc.s.charCodeAt(sc.i++);
-      if (d === Ch.RBracket) return false;
-      if (d !== Ch.Comma) {
-        sc.i--;
-        sc.fail('expected "," or "]" in array');
-      }
-    }
+    } while (sc.next(Ch.RBracket));
+    return false;
   }
 }
 
@@ -487,14 +464,9 @@ export class UnpackStage {
     let entry: string | null = null;
     try {
       if (line.charCodeAt(0) !== Ch.LBrace) sc.fail('expecting json object, but it is not');
-      sc.i++;
-      sc.ws();
-      if (sc.s.charCodeAt(sc.i) === Ch.RBrace) return true;
-      for (;;) {
-        sc.ws();
-        if (sc.s.charCodeAt(sc.i) !== Ch.Quote) sc.fail('expected a string key');
-        const key = sc.string() ?? '';
-        sc.expect(Ch.Colon, '":" after object key');
+      if (!sc.enter(Ch.RBrace)) return true;
+      do {
+        const key = sc.memberKey() ?? '';
         sc.ws();
         if (sc.s.charCodeAt(sc.i) === Ch.Quote) {
           const v = sc.string();
@@ -508,14 +480,7 @@ export class UnpackStage {
         } else {
           sc.skipValue();
         }
-        sc.ws();
-        const d = sc.s.charCodeAt(sc.i++);
-        if (d === Ch.RBrace) break;
-        if (d !== Ch.Comma) {
-          sc.i--;
-          sc.fail('expected "," or "}" in object');
-        }
-      }
+      } while (sc.next(Ch.RBrace));
     } catch (e) {
       if (!(e instanceof JsonError)) throw e;
       setError(st, PipelineErrors.json, errorDetails(e));

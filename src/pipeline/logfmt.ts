@@ -40,6 +40,26 @@ class Decoder {
     return this.pos >= this.line.length;
   }
 
+  /**
+   * The key of the next pair that has one (its value in `value`); null at the end of the
+   * line or, when `strict`, at the first malformed pair (`err` says where).
+   */
+  nextKey(strict: boolean): string | null {
+    while (!this.eol()) {
+      if (!this.scan()) {
+        if (strict && this.err) return null;
+        continue;
+      }
+      if (this.key !== null) return this.key;
+    }
+    return null;
+  }
+
+  /** With `strict`: sets `__error__` when the line had a malformed pair (Loki's wording). */
+  reportError(st: LineState, strict: boolean): void {
+    if (strict && this.err) setError(st, PipelineErrors.logfmt, `logfmt syntax error at pos ${this.err.pos} : ${this.err.msg}`);
+  }
+
   private fail(msg: string): void {
     this.err = { pos: this.pos + 1, msg };
   }
@@ -67,34 +87,37 @@ class Decoder {
       this.pos = line.length;
       return false;
     }
-    this.pos = p;
     const start = p;
-    for (; p < line.length; p++) {
-      const c = line.charCodeAt(p);
-      if (c === 61) {
-        // `=`
-        this.pos = p;
-        if (p === start) {
-          this.fail("unexpected '='");
-          return this.skipValue();
-        }
-        this.key = line.slice(start, p);
-        return this.afterEqual();
-      }
-      if (c === 34) {
-        this.pos = p;
-        this.fail(`unexpected '"'`);
+    const end = this.bareEnd(start);
+    this.pos = end;
+    const c = line.charCodeAt(end);
+    if (c === 61) {
+      // `=`
+      if (end === start) {
+        this.fail("unexpected '='");
         return this.skipValue();
       }
-      if (c <= 32) {
-        this.pos = p;
-        this.key = line.slice(start, p);
-        return true;
-      }
+      this.key = line.slice(start, end);
+      return this.afterEqual();
     }
-    this.pos = line.length;
-    this.key = line.slice(start);
+    if (c === 34) {
+      this.fail(`unexpected '"'`);
+      return this.skipValue();
+    }
+    this.key = line.slice(start, end);
     return true;
+  }
+
+  /** Where a bare key or value from `start` ends: at the first `=`, `"`, space or control character, or the line's end. */
+  private bareEnd(start: number): number {
+    const line = this.line;
+    let p = start;
+    while (p < line.length) {
+      const c = line.charCodeAt(p);
+      if (c === 61 || c === 34 || c <= 32) break;
+      p++;
+    }
+    return p;
   }
 
   private afterEqual(): boolean {
@@ -105,21 +128,14 @@ class Decoder {
     if (c <= 32) return true;
     if (c === 34) return this.quoted();
     const start = this.pos;
-    for (let p = start; p < line.length; p++) {
-      const d = line.charCodeAt(p);
-      if (d === 61 || d === 34) {
-        this.pos = p;
-        this.fail(d === 61 ? "unexpected '='" : `unexpected '"'`);
-        return this.skipValue();
-      }
-      if (d <= 32) {
-        this.pos = p;
-        this.value = line.slice(start, p);
-        return true;
-      }
+    const end = this.bareEnd(start);
+    this.pos = end;
+    const d = line.charCodeAt(end);
+    if (d === 61 || d === 34) {
+      this.fail(d === 61 ? "unexpected '='" : `unexpected '"'`);
+      return this.skipValue();
     }
-    this.pos = line.length;
-    this.value = line.slice(start);
+    this.value = line.slice(start, end);
     return true;
   }
 
@@ -181,13 +197,7 @@ export class LogfmtStage {
     const seen = this.seen;
     seen.clear();
     dec.reset(st.line);
-    while (!dec.eol()) {
-      if (!dec.scan()) {
-        if (this.strict && dec.err) break;
-        continue;
-      }
-      const key = dec.key;
-      if (key === null) continue;
+    for (let key = dec.nextKey(this.strict); key !== null; key = dec.nextKey(this.strict)) {
       const name = sanitizeLabelKey(key, true);
       if (name === '') continue;
       const label = extractedName(st, name);
@@ -198,7 +208,7 @@ export class LogfmtStage {
       seen.add(label);
       setLabel(st, label, value);
     }
-    if (this.strict && dec.err) setError(st, PipelineErrors.logfmt, `logfmt syntax error at pos ${dec.err.pos} : ${dec.err.msg}`);
+    dec.reportError(st, this.strict);
     return true;
   }
 }
@@ -221,13 +231,7 @@ export class LogfmtParamsStage {
     for (const label of this.byKey.values()) if (!Object.hasOwn(st.base, label)) setLabel(st, label, '');
     const done = new Set<string>();
     dec.reset(st.line);
-    while (!dec.eol()) {
-      if (!dec.scan()) {
-        if (this.strict && dec.err) break;
-        continue;
-      }
-      const key = dec.key;
-      if (key === null) continue;
+    for (let key = dec.nextKey(this.strict); key !== null; key = dec.nextKey(this.strict)) {
       const label = this.byKey.get(key);
       if (label === undefined || done.has(label)) continue;
       done.add(label);
@@ -236,7 +240,7 @@ export class LogfmtParamsStage {
       setLabel(st, extractedName(st, label), value);
       if (done.size === this.byKey.size && !this.strict) break;
     }
-    if (this.strict && dec.err) setError(st, PipelineErrors.logfmt, `logfmt syntax error at pos ${dec.err.pos} : ${dec.err.msg}`);
+    dec.reportError(st, this.strict);
     return true;
   }
 }

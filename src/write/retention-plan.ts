@@ -91,31 +91,28 @@ export function planRetention(files: readonly StoreFileInfo[], limits: Retention
   const keptCurrentHour = new Set<string>();
   const deleted = new Set<string>();
   let remaining = total;
+  /** Plans deleting `h`, except the current hour's file, which is kept (and reported). */
+  const remove = (h: (typeof hours)[number], reason: PlannedDeletion['reason']): void => {
+    if (h.hourNs === currentHour) {
+      keptCurrentHour.add(h.path);
+      return;
+    }
+    deletions.push({ path: h.path, size: h.file.size, hourNs: h.hourNs, reason });
+    deleted.add(h.path);
+    remaining -= h.file.size;
+  };
 
   const ageCutoffHourNs = limits.maxAgeNs === null ? null : hourFloor(limits.nowNs - limits.maxAgeNs);
   if (ageCutoffHourNs !== null) {
     for (const h of hours) {
       if (h.hourNs >= ageCutoffHourNs) break;
-      if (h.hourNs === currentHour) {
-        keptCurrentHour.add(h.path);
-        continue;
-      }
-      deletions.push({ path: h.path, size: h.file.size, hourNs: h.hourNs, reason: 'age' });
-      deleted.add(h.path);
-      remaining -= h.file.size;
+      remove(h, 'age');
     }
   }
   if (limits.maxSizeBytes !== null) {
     for (const h of hours) {
       if (remaining < limits.maxSizeBytes) break;
-      if (deleted.has(h.path)) continue;
-      if (h.hourNs === currentHour) {
-        keptCurrentHour.add(h.path);
-        continue;
-      }
-      deletions.push({ path: h.path, size: h.file.size, hourNs: h.hourNs, reason: 'size' });
-      deleted.add(h.path);
-      remaining -= h.file.size;
+      if (!deleted.has(h.path)) remove(h, 'size');
     }
   }
   return {

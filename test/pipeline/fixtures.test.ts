@@ -14,30 +14,24 @@ interface Line {
   message: string;
 }
 
-/** The pod lines of one fixture file, split like Lethe does (`TIME[ns|pod|container] message`). */
-function podLines(file: string): Line[] {
+/**
+ * The lines of one fixture file, split like Lethe does (`TIME[f1|f2|…] message`, one `\r`
+ * before the newline stripped), the bracket's fields named by `fields`.
+ */
+function fixtureLines(file: string, fields: readonly string[]): Line[] {
   return readFileSync(`${FIXTURE_STORE}/${file}`, 'utf8')
     .split('\n')
     .filter((l) => l.length > 0)
     .map((raw) => {
       const open = raw.indexOf('[');
       const close = raw.indexOf(']', open);
-      const [namespace, pod, container] = raw.slice(open + 1, close).split('|') as [string, string, string];
-      return { labels: { namespace, pod, container }, message: raw.slice(close + 2).replace(/\r$/, '') };
+      const values = raw.slice(open + 1, close).split('|');
+      return { labels: Object.fromEntries(fields.map((f, i) => [f, values[i]!])), message: raw.slice(close + 2).replace(/\r$/, '') };
     });
 }
 
-function nodeLines(file: string): Line[] {
-  return readFileSync(`${FIXTURE_STORE}/${file}`, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((raw) => {
-      const open = raw.indexOf('[');
-      const close = raw.indexOf(']', open);
-      const [node, proc] = raw.slice(open + 1, close).split('|') as [string, string];
-      return { labels: { node, process: proc }, message: raw.slice(close + 2) };
-    });
-}
+const podLines = (file: string): Line[] => fixtureLines(file, ['namespace', 'pod', 'container']);
+const nodeLines = (file: string): Line[] => fixtureLines(file, ['node', 'process']);
 
 /** `| json`'s labels for an object without arrays, duplicates or escapes in keys: flattened with `_`. */
 function flatten(value: unknown, prefix: string, out: Record<string, string>, stream: Record<string, string>): void {

@@ -20,10 +20,8 @@
  * 5. Go accepts duplicate group names (`(?P<n>a)(?P<n>b)`), RE2 rejects them: generated
  *    names are made unique.
  */
-import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RegexNode } from '../../src/regex/ast.js';
 import type { KernelAutomaton } from '../../src/regex/automaton.js';
 import { dfaTest } from '../../src/regex/dfa.js';
 import { compileForKernel, compileRegex } from '../../src/regex/index.js';
@@ -32,17 +30,7 @@ import { pikeSearch, pikeTest } from '../../src/regex/pike.js';
 import { parseRegex } from '../../src/regex/syntax.js';
 import { Kernel } from '../../src/scan/kernel.js';
 import { program, runScan } from '../scan/helpers.js';
-
-interface Re2Instance {
-  test(input: string): boolean;
-  exec(input: string): (string[] & { index: number }) | null;
-}
-type Re2Constructor = new (pattern: string, flags?: string) => Re2Instance;
-const RE2 = (createRequire(import.meta.url)('re2-wasm') as { RE2: Re2Constructor }).RE2;
-/** re2-wasm keeps each compiled pattern in WASM memory until deleted. */
-function release(re: Re2Instance): void {
-  (re as unknown as { wrapper?: { delete?: () => void } }).wrapper?.delete?.();
-}
+import { hasNotWordBoundary, hasNullableStar, RE2, re2MatchSpan, releaseRe2, type Re2Instance } from '../support/re2.js';
 
 // ---------------------------------------------------------------------------------------
 // Patterns
@@ -98,42 +86,6 @@ const lineArb: fc.Arbitrary<Uint8Array> = fc
     return Uint8Array.from(out);
   });
 
-// ---------------------------------------------------------------------------------------
-// Tree facts for the known differences
-
-function some(n: RegexNode, f: (n: RegexNode) => boolean): boolean {
-  if (f(n)) return true;
-  switch (n.op) {
-    case 'capture':
-    case 'repeat':
-      return some(n.sub, f);
-    case 'concat':
-    case 'alternate':
-      return n.subs.some((s) => some(s, f));
-    default:
-      return false;
-  }
-}
-function nullable(n: RegexNode): boolean {
-  switch (n.op) {
-    case 'literal':
-    case 'class':
-    case 'noMatch':
-      return false;
-    case 'capture':
-      return nullable(n.sub);
-    case 'concat':
-      return n.subs.every(nullable);
-    case 'alternate':
-      return n.subs.some(nullable);
-    case 'repeat':
-      return n.min === 0 || nullable(n.sub);
-    default:
-      return true;
-  }
-}
-
-const notWordBoundary = (parsed: { root: RegexNode }): boolean => some(parsed.root, (n) => n.op === 'assert' && n.kind === 'notWordBoundary');
 const runKernel = (a: KernelAutomaton, bytes: Uint8Array): boolean => (a.kind === 'dfa' ? dfaTest(a.dfa, bytes) : pikeTest(a.prog, bytes));
 const utf8Length = (s: string): number => enc.encode(s).length;
 
@@ -190,12 +142,12 @@ describe('differential: letheql regex engine vs re2-wasm', async () => {
           kernel.setProgram(program({ lineFilters: [{ op: 'regex', pattern, automaton: summary }] }));
           const viaKernel = (await runScan(kernel, file)).matches.map((m) => kept[m.lineNo - 1]!);
           const viaRe2 = kept.filter((i) => re.test(decoder.decode(lines[i]!)));
-          if (!(notWordBoundary(parsed) && kept.some((i) => lines[i]!.some((b) => b >= 0x80)))) {
+          const notWordBoundary = hasNotWordBoundary(parsed.root);
+          if (!(notWordBoundary && kept.some((i) => lines[i]!.some((b) => b >= 0x80)))) {
             expect(viaKernel, `WASM kernel on ${pattern}: ${JSON.stringify(kept.map((i) => decoder.decode(lines[i]!)))}`).toEqual(viaRe2);
             kernelCases += kept.length;
           }
-          const hasNotWordBoundary = notWordBoundary(parsed);
-          const nullableStar = some(parsed.root, (n) => n.op === 'repeat' && n.min === 0 && n.max === -1 && nullable(n.sub));
+          const nullableStar = hasNullableStar(parsed.root);
           for (const bytes of lines) {
             cases++;
             const text = decoder.decode(bytes);
@@ -208,21 +160,18 @@ describe('differential: letheql regex engine vs re2-wasm', async () => {
             expect(ours.testBytes(bytes), `DFA: ${where}`).toBe(found);
             expect(pikeTest(ours.prog, bytes), `pikeTest: ${where}`).toBe(found);
             expect(runKernel(kSearch, bytes), `kernel search: ${where}`).toBe(found);
-            if (hasNotWordBoundary && !ascii) continue; // difference 1
+            if (notWordBoundary && !ascii) continue; // difference 1
             expect(found, `search: ${where}`).toBe(re.test(text));
             expect(runKernel(kFull, bytes), `kernel full match: ${where}`).toBe(reFull.test(text));
             if (!found) continue;
             matches++;
             if (!valid || nullableStar) continue; // differences 3 and 2
-            const m = re.exec(text)!;
-            // re2-wasm's `index` counts code points.
-            const start = utf8Length([...text].slice(0, m.index).join(''));
-            expect([slots[0], slots[1]], `position: ${where}`).toEqual([start, start + utf8Length(m[0]!)]);
+            expect([slots[0], slots[1]], `position: ${where}`).toEqual(re2MatchSpan(text, re.exec(text)!));
             positions++;
           }
         } finally {
-          release(re);
-          release(reFull);
+          releaseRe2(re);
+          releaseRe2(reFull);
         }
       }),
       { numRuns: 3600, seed: 0x1e7e9, endOnFailure: true },

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AssertKind, ParsedRegex, RegexNode } from '../../src/regex/ast.js';
@@ -9,6 +8,7 @@ import { parseRegex } from '../../src/regex/syntax.js';
 import { buildDfa, dfaTest } from '../../src/regex/dfa.js';
 import { pikeSearch, pikeTest } from '../../src/regex/pike.js';
 import { mulberry32 } from '../../scripts/prng.mjs';
+import { hasNotWordBoundary, hasNullableStar, RE2, re2MatchSpan, releaseRe2 } from '../support/re2.js';
 
 // ---------------------------------------------------------------------------------------
 // Hand-built trees, for the random-tree fuzz below (it exercises the compiler and matchers
@@ -155,15 +155,6 @@ describe('hostile patterns run in linear time (no backtracking)', () => {
 // Random trees, printed as RE2 patterns: re2-wasm is the oracle (this exercises the
 // compiler and both matchers without the parser).
 
-interface Re2Instance {
-  test(input: string): boolean;
-  exec(input: string): (RegExpExecArray & { index: number }) | null;
-}
-type Re2Constructor = new (pattern: string, flags?: string) => Re2Instance;
-const RE2 = (createRequire(import.meta.url)('re2-wasm') as { RE2: Re2Constructor }).RE2;
-function release(re: Re2Instance): void {
-  (re as unknown as { wrapper?: { delete?: () => void } }).wrapper?.delete?.();
-}
 
 const LITERAL_RUNES = [...'abc _1\n'].map((c) => c.codePointAt(0)!).concat([0xe9, 0xd55c, 0x1f600]);
 const CLASSES: number[][] = [
@@ -240,62 +231,6 @@ function genText(rng: () => number): Uint8Array {
   return Uint8Array.from(out);
 }
 
-const utf8Length = (s: string): number => enc.encode(s).length;
-function hasNotWordBoundary(n: RegexNode): boolean {
-  switch (n.op) {
-    case 'assert':
-      return n.kind === 'notWordBoundary';
-    case 'capture':
-    case 'repeat':
-      return hasNotWordBoundary(n.sub);
-    case 'concat':
-    case 'alternate':
-      return n.subs.some(hasNotWordBoundary);
-    default:
-      return false;
-  }
-}
-
-/** Can `n` match the empty string (Go's `frag.nullable`: assertions count as empty)? */
-function nullable(n: RegexNode): boolean {
-  switch (n.op) {
-    case 'literal':
-    case 'class':
-    case 'noMatch':
-      return false;
-    case 'capture':
-      return nullable(n.sub);
-    case 'concat':
-      return n.subs.every(nullable);
-    case 'alternate':
-      return n.subs.some(nullable);
-    case 'repeat':
-      return n.min === 0 || nullable(n.sub);
-    default:
-      return true;
-  }
-}
-
-/**
- * Does `n` hold a star over a nullable body? Go compiles it as `(x+)?` (issue 46123) and
- * prefers the empty match at the loop's entry; the RE2 inside re2-wasm predates that and
- * takes another iteration: `(?:|b)*` on "b" is "" in Go, "b" in re2-wasm. Only positions
- * differ, never whether a match exists.
- */
-function hasNullableStar(n: RegexNode): boolean {
-  switch (n.op) {
-    case 'capture':
-      return hasNullableStar(n.sub);
-    case 'concat':
-    case 'alternate':
-      return n.subs.some(hasNullableStar);
-    case 'repeat':
-      return (n.min === 0 && n.max === -1 && nullable(n.sub)) || hasNullableStar(n.sub);
-    default:
-      return false;
-  }
-}
-
 describe('random trees against re2-wasm', () => {
   it('Pike VM and DFA agree with RE2 (yes/no and match positions)', () => {
     const decoder = new TextDecoder();
@@ -322,13 +257,11 @@ describe('random trees against re2-wasm', () => {
             const m = re.exec(text);
             expect(got !== null, ctx).toBe(m !== null);
             if (m && got && valid && !hasNullableStar(parsed.root)) {
-              // re2-wasm's `index` counts code points, not UTF-16 units.
-              const start = utf8Length([...text].slice(0, m.index).join(''));
-              expect([got[0], got[1]], ctx).toEqual([start, start + utf8Length(m[0]!)]);
+              expect([got[0], got[1]], ctx).toEqual(re2MatchSpan(text, m));
             }
           }
         } finally {
-          release(re);
+          releaseRe2(re);
         }
       }),
       { numRuns: 1500, seed: 20261122 },

@@ -1,9 +1,9 @@
-import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyseLiterals } from '../../src/regex/prefilter.js';
 import { parseRegex } from '../../src/regex/syntax.js';
 import { mulberry32 } from '../../scripts/prng.mjs';
+import { RE2, releaseRe2, type Re2Instance } from '../support/re2.js';
 
 /** The prefilter literal for `pattern`, or null (also for patterns our parser rejects: such a filter never runs). */
 function requiredLiteral(pattern: string, minLength = 2): string | null {
@@ -16,12 +16,7 @@ function requiredLiteral(pattern: string, minLength = 2): string | null {
   return analyseLiterals(parsed, minLength).required;
 }
 
-// The oracle: RE2 itself, loaded the way src/regex/re2-wasm.ts does.
-interface Re2Instance {
-  test(input: string): boolean;
-}
-type Re2Constructor = new (pattern: string, flags?: string) => Re2Instance;
-const RE2 = (createRequire(import.meta.url)('re2-wasm') as { RE2: Re2Constructor }).RE2;
+// The oracle: RE2 itself (test/support/re2.ts).
 
 function compile(pattern: string): Re2Instance | null {
   try {
@@ -31,10 +26,6 @@ function compile(pattern: string): Re2Instance | null {
   }
 }
 
-/** re2-wasm keeps each compiled pattern in WASM memory until deleted; free them in the fuzz loop. */
-function release(re: Re2Instance): void {
-  (re as unknown as { wrapper?: { delete?: () => void } }).wrapper?.delete?.();
-}
 
 // [pattern, expected, minLength?]
 const CASES: Array<[string, string | null, number?]> = [
@@ -160,7 +151,7 @@ describe('requiredLiteral', () => {
       // The contract, read backwards: a text without the literal must not match.
       const text = 'zzz ' + pattern.replaceAll('\\', '').replaceAll(expected, '') + ' zzz';
       if (!text.includes(expected)) expect(re.test(text)).toBe(false);
-      release(re);
+      releaseRe2(re);
     }
   });
 });
@@ -328,7 +319,7 @@ describe('requiredLiteral against RE2', () => {
               }
             }
           } finally {
-            release(re);
+            releaseRe2(re);
           }
           return true;
         },
@@ -360,7 +351,7 @@ describe('requiredLiteral against RE2', () => {
             if (re.test(text) && literal !== null) expect(text).toContain(literal);
           }
         } finally {
-          release(re);
+          releaseRe2(re);
         }
       }),
       { numRuns: 5_000, seed: 0x5eed },
@@ -432,13 +423,13 @@ describe('analyseLiterals: exact and folded literals', () => {
       const re = compile(pattern);
       expect(re, pattern).not.toBeNull();
       for (const t of TEXTS) if (exact !== null) expect(re!.test(t), `${pattern} on ${t}`).toBe(t.includes(exact));
-      release(re!);
+      releaseRe2(re!);
     }
     for (const [pattern, needle] of FOLDED) {
       const re = compile(pattern);
       expect(re, pattern).not.toBeNull();
       for (const t of TEXTS) if (needle !== null) expect(re!.test(t), `${pattern} on ${t}`).toBe(foldAscii(t).includes(needle));
-      release(re!);
+      releaseRe2(re!);
     }
   });
 
@@ -452,7 +443,7 @@ describe('analyseLiterals: exact and folded literals', () => {
         try {
           parsed = parseRegex(node.src);
         } catch {
-          release(re);
+          releaseRe2(re);
           return true;
         }
         const lit = analyseLiterals(parsed);
@@ -469,7 +460,7 @@ describe('analyseLiterals: exact and folded literals', () => {
             if (lit.foldedAscii !== null) expect(re.test(text), `${node.src} on ${JSON.stringify(text)}`).toBe(foldAscii(text).includes(lit.foldedAscii));
           }
         } finally {
-          release(re);
+          releaseRe2(re);
         }
         return true;
       }),

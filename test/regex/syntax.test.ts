@@ -17,6 +17,7 @@ import { describe, expect, it } from 'vitest';
 import type { RegexNode } from '../../src/regex/ast.js';
 import { RegexSyntaxError } from '../../src/regex/errors.js';
 import { formatRegexNode, MAX_HEIGHT, parseRegex } from '../../src/regex/syntax.js';
+import { goUnquote } from '../support/go-quote.js';
 import { HAS_SHARED, SHARED, SHARED_REASON } from '../support/paths.js';
 
 const show = (pattern: string): string => formatRegexNode(parseRegex(pattern).root);
@@ -577,41 +578,9 @@ describe('parseRegex: Unicode classes', () => {
 // Differential: Go's RE2 search log
 // ---------------------------------------------------------------------------------------
 
-/** Go `strconv.Unquote` for a double-quoted literal (README §1.2); \x and octal give bytes. */
-function goUnquote(lit: string): string {
-  if (lit.length < 2 || lit[0] !== '"' || lit[lit.length - 1] !== '"') throw new Error(`not quoted: ${lit}`);
-  const body = lit.slice(1, -1);
-  const bytes: number[] = [];
-  const enc = new TextEncoder();
-  const pushStr = (s: string) => bytes.push(...enc.encode(s));
-  const simple: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, '\\': 92, '"': 34, "'": 39 };
-  for (let i = 0; i < body.length; ) {
-    const c = body[i]!;
-    if (c !== '\\') {
-      const cp = body.codePointAt(i)!;
-      pushStr(String.fromCodePoint(cp));
-      i += cp > 0xffff ? 2 : 1;
-      continue;
-    }
-    const e = body[i + 1]!;
-    if (e in simple) {
-      bytes.push(simple[e]!);
-      i += 2;
-    } else if (e === 'x') {
-      bytes.push(parseInt(body.slice(i + 2, i + 4), 16));
-      i += 4;
-    } else if (e >= '0' && e <= '7') {
-      bytes.push(parseInt(body.slice(i + 1, i + 4), 8));
-      i += 4;
-    } else if (e === 'u' || e === 'U') {
-      const n = e === 'u' ? 4 : 8;
-      pushStr(String.fromCodePoint(parseInt(body.slice(i + 2, i + 2 + n), 16)));
-      i += 2 + n;
-    } else {
-      throw new Error(`bad escape in ${lit}`);
-    }
-  }
-  return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
+/** Go `strconv.Unquote` for a double-quoted literal (README §1.2), as text: a regexp of the log is valid UTF-8. */
+function goUnquoteText(lit: string): string {
+  return new TextDecoder('utf-8', { fatal: true }).decode(goUnquote(lit));
 }
 
 describe('goUnquote (test helper)', () => {
@@ -620,7 +589,7 @@ describe('goUnquote (test helper)', () => {
     ['"\\n\\t\\""', '\n\t"'],
     ['"\\x61\\141\\u00e9\\U0001F600"', 'aaé😀'],
     ['"日本\u0001"', '日本\u0001'],
-  ])('%s', (lit, want) => expect(goUnquote(lit)).toBe(want));
+  ])('%s', (lit, want) => expect(goUnquoteText(lit)).toBe(want));
 });
 
 describe.skipIf(!HAS_SHARED)(`re2-search.txt regexps (${SHARED_REASON})`, () => {
@@ -631,7 +600,7 @@ describe.skipIf(!HAS_SHARED)(`re2-search.txt regexps (${SHARED_REASON})`, () => 
     for (const line of text.split('\n')) {
       if (line === 'strings') inRegexps = false;
       else if (line === 'regexps') inRegexps = true;
-      else if (inRegexps && line.startsWith('"')) patterns.add(goUnquote(line));
+      else if (inRegexps && line.startsWith('"')) patterns.add(goUnquoteText(line));
     }
     expect(patterns.size).toBe(552);
     const failures: string[] = [];

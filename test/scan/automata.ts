@@ -6,7 +6,6 @@
  * obvious reference runners (a DFA walk as documented in `automaton.ts`, and a
  * reachability search over (pc, position) pairs — a different algorithm from the Pike VM).
  */
-import { createRequire } from 'node:module';
 import {
   ASSERT_BEGIN_LINE,
   ASSERT_BEGIN_TEXT,
@@ -30,6 +29,7 @@ import {
 } from '../../src/regex/automaton.js';
 import { UTF8_DECODE } from '../../src/regex/compile.js';
 import type { RegexCompiler } from '../../src/scan/program-codec.js';
+import { RE2, type Re2Instance } from '../support/re2.js';
 
 // ---------------------------------------------------------------------------------------
 // Thompson builder
@@ -318,9 +318,7 @@ export function handCompiler(res: Re[], engine: 'dfa' | 'pike'): RegexCompiler {
 // ---------------------------------------------------------------------------------------
 // re2-wasm, the semantic oracle
 
-const require = createRequire(import.meta.url);
-const { RE2 } = require('re2-wasm') as { RE2: new (p: string, f: string) => { test(s: string): boolean } };
-const re2Cache = new Map<string, { test(s: string): boolean }>();
+const re2Cache = new Map<string, Re2Instance>();
 
 /** RE2's verdict on `text` (UTF-8) for `pattern`, searching or (`fullMatch`) as `^(?:p)$`. */
 export function re2Test(pattern: string, text: Uint8Array, fullMatch: boolean): boolean {

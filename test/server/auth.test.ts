@@ -4,10 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { openStore, type LogStore } from '../../src/node.js';
 import { TokenAuthority } from '../../src/server/auth.js';
-import { NOW, ns, writeFixture } from './fixture.js';
-import { frozen, get, postRaw, start, tempDir, type Running } from './helpers.js';
+import { NOW, ns, serveFixture, type FixtureServer } from './fixture.js';
+import { frozen, get, postRaw } from './helpers.js';
 
 const READER = 'reader-token-0123456789abcdef';
 const WRITER = 'writer-token-0123456789abcdef';
@@ -47,20 +46,12 @@ describe('token file format', () => {
 });
 
 describe('authenticated server', () => {
-  const tmp = tempDir();
-  let store: LogStore;
-  let srv: Running;
+  let srv: FixtureServer;
   let requests = 0;
   beforeAll(async () => {
-    writeFixture(tmp.dir);
-    store = openStore(tmp.dir, { workers: 0 });
-    srv = await start({ store, storeDir: tmp.dir, now: frozen(NOW), auth: TokenAuthority.parse(TOKENS) });
+    srv = await serveFixture({ storeDir: true, now: frozen(NOW), auth: TokenAuthority.parse(TOKENS) });
   });
-  afterAll(async () => {
-    await srv.close();
-    await store.close();
-    tmp.cleanup();
-  });
+  afterAll(() => srv.close());
   const call = async (fn: () => Promise<{ status: number; body: any; headers: Headers }>) => {
     requests++;
     return fn();

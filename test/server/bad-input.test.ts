@@ -3,24 +3,15 @@
  * Unknown parameters are ignored (as Prometheus and Loki ignore them). Also `/metrics`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type LogStore } from '../../src/node.js';
-import { NOW, ns, writeFixture } from './fixture.js';
-import { frozen, get, postRaw, start, tempDir, type Running } from './helpers.js';
+import { NOW, ns, serveFixture, type FixtureServer } from './fixture.js';
+import { frozen, get, postRaw } from './helpers.js';
 
 describe('bad input', () => {
-  const tmp = tempDir();
-  let store: LogStore;
-  let srv: Running;
+  let srv: FixtureServer;
   beforeAll(async () => {
-    writeFixture(tmp.dir);
-    store = openStore(tmp.dir, { workers: 0 });
-    srv = await start({ store, now: frozen(NOW), logLevel: 'silent' });
+    srv = await serveFixture({ now: frozen(NOW), logLevel: 'silent' });
   });
-  afterAll(async () => {
-    await srv.close();
-    await store.close();
-    tmp.cleanup();
-  });
+  afterAll(() => srv.close());
 
   const s = ns('2024-09-24T15:00:00Z');
   const e = ns('2024-09-24T16:00:00Z');

@@ -1,7 +1,12 @@
-/** A small store written inline, for the Loki-dialect, limits and auth tests. */
+/**
+ * A small store written inline, for the Loki-dialect, limits and auth tests, and
+ * {@link serveFixture}, which writes it to a temporary directory and serves it.
+ */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openStore, type LogStore } from '../../src/node.js';
 import { parseRfc3339 } from '../../src/time.js';
+import { start, tempDir, type Running } from './helpers.js';
 
 export const NOW = '2024-09-24T16:00:00Z';
 export const ns = (rfc3339: string): string => String(parseRfc3339(rfc3339)!);
@@ -24,4 +29,33 @@ export function writeFixture(dir: string, files: Record<string, string> = FILES)
     mkdirSync(join(dir, rel, '..'), { recursive: true });
     writeFileSync(join(dir, rel), text);
   }
+}
+
+/** A server over the fixture store; `close()` stops it, closes the store and removes the directory. */
+export interface FixtureServer extends Running {
+  store: LogStore;
+  dir: string;
+}
+
+/**
+ * Writes {@link FILES} to a temporary directory, opens it (in-thread scans) and serves it
+ * with `options` (`storeDir: true` also tells the server where the store lives).
+ */
+export async function serveFixture(options: Omit<Parameters<typeof start>[0], 'store' | 'storeDir'> & { storeDir?: boolean }): Promise<FixtureServer> {
+  const tmp = tempDir();
+  writeFixture(tmp.dir);
+  const store = openStore(tmp.dir, { workers: 0 });
+  const { storeDir, ...rest } = options;
+  const srv = await start({ ...rest, store, ...(storeDir ? { storeDir: tmp.dir } : {}) });
+  const stop = srv.close;
+  // Assigned onto `srv`, not spread: `logs` is a getter that must stay live.
+  return Object.assign(srv, {
+    store,
+    dir: tmp.dir,
+    close: async () => {
+      await stop();
+      await store.close();
+      tmp.cleanup();
+    },
+  });
 }

@@ -4,10 +4,9 @@
  * series, index/volume, metric shapes through a stand-in evaluator, and Loki's time formats.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type LogStore } from '../../src/node.js';
 import type { MetricEvaluator } from '../../src/server/evaluate.js';
-import { FILES, NOW, ns, writeFixture } from './fixture.js';
-import { frozen, get, postForm, start, tempDir, type Running } from './helpers.js';
+import { FILES, NOW, ns, serveFixture, type FixtureServer } from './fixture.js';
+import { frozen, get, postForm } from './helpers.js';
 
 const APP = { container: 'app', namespace: 'shop', pod: 'api-1' };
 const ISTIO = { container: 'istio', namespace: 'shop', pod: 'api-1' };
@@ -20,19 +19,11 @@ const STATS_KEYS = {
 };
 
 describe('Loki dialect', () => {
-  const tmp = tempDir();
-  let store: LogStore;
-  let srv: Running;
+  let srv: FixtureServer;
   beforeAll(async () => {
-    writeFixture(tmp.dir);
-    store = openStore(tmp.dir, { workers: 0 });
-    srv = await start({ store, storeDir: tmp.dir, now: frozen(NOW) });
+    srv = await serveFixture({ storeDir: true, now: frozen(NOW) });
   });
-  afterAll(async () => {
-    await srv.close();
-    await store.close();
-    tmp.cleanup();
-  });
+  afterAll(() => srv.close());
 
   const window = { start: ns('2024-09-24T15:00:00Z'), end: ns('2024-09-24T16:00:00Z') };
 
@@ -182,9 +173,7 @@ describe('Loki dialect', () => {
 });
 
 describe('metric results through a plugged-in evaluator', () => {
-  const tmp = tempDir();
-  let store: LogStore;
-  let srv: Running;
+  let srv: FixtureServer;
   const seen: string[] = [];
   // A stand-in for the metric-queries issue's evaluator: answers fixed series.
   const evaluator: MetricEvaluator = async (_store, q) => {
@@ -196,15 +185,9 @@ describe('metric results through a plugged-in evaluator', () => {
     return { result: { resultType: 'matrix', series: [{ labels: {}, samples: [[startNs, 0.5], [startNs + stepNs!, NaN]] }] } };
   };
   beforeAll(async () => {
-    writeFixture(tmp.dir);
-    store = openStore(tmp.dir, { workers: 0 });
-    srv = await start({ store, now: frozen(NOW), metricEvaluator: evaluator });
+    srv = await serveFixture({ now: frozen(NOW), metricEvaluator: evaluator });
   });
-  afterAll(async () => {
-    await srv.close();
-    await store.close();
-    tmp.cleanup();
-  });
+  afterAll(() => srv.close());
 
   it('renders vector and matrix in both dialects', async () => {
     const q = 'sum by (namespace) (count_over_time({namespace=~".+"}[5m]))';

@@ -7,11 +7,9 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import type { Expr, VectorSelector } from '../../src/query/ast.js';
+import { RE2 } from './re2.js';
 
-const require = createRequire(import.meta.url);
-const { RE2 } = require('re2-wasm') as { RE2: new (p: string, f: string) => { test(s: string): boolean } };
 
 export interface RefRow {
   time: bigint;

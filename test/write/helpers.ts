@@ -1,12 +1,34 @@
 /**
- * Helpers shared by the write-path tests: temporary stores and reading a store back through
- * the query engine (the reader is the oracle for what the writer wrote).
+ * Helpers shared by the write-path tests: temporary stores, reading a store back through
+ * the query engine (the reader is the oracle for what the writer wrote), and capturing what
+ * the CLI's write commands print.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CliIO } from '../../src/cli/main.js';
 import type { QueryStats } from '../../src/exec/execute.js';
 import { tableLines } from '../support/paths.js';
+
+/** An `io` for the CLI's `main` that captures stdout and stderr; `clear()` forgets what was captured. */
+export function cliIO(): { io: CliIO; out: () => string; err: () => string; clear: () => void } {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = {
+    stdout: { write: (d: string, cb?: () => void) => (out.push(String(d)), cb?.(), true) },
+    stderr: { write: (d: string, cb?: () => void) => (err.push(String(d)), cb?.(), true) },
+    env: {},
+  } as never;
+  return {
+    io,
+    out: () => out.join(''),
+    err: () => err.join(''),
+    clear: () => {
+      out.length = 0;
+      err.length = 0;
+    },
+  };
+}
 
 /** A fresh temporary directory; `cleanup()` removes it. */
 export function tempDir(prefix = 'letheql-write-'): { dir: string; cleanup: () => void } {

@@ -10,7 +10,7 @@ import { main } from '../../src/cli/main.js';
 import { ingestFiles, type MalformedInput } from '../../src/write/ingest.js';
 import { openStoreWriter } from '../../src/write/store-writer.js';
 import { HAS_SHARED, SHARED, SHARED_REASON } from '../support/paths.js';
-import { queryAll, readStoreFiles, tempDir } from './helpers.js';
+import { cliIO, queryAll, readStoreFiles, tempDir } from './helpers.js';
 
 const K8S = join(SHARED, 'fixtures/k8s/docker-json');
 const ID = 'f'.repeat(64);
@@ -25,16 +25,6 @@ function dirs(): { store: string; input: string } {
   return { store: join(t.dir, 'store'), input: join(t.dir, 'in') };
 }
 
-function cliIO() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io = {
-    stdout: { write: (d: string, cb?: () => void) => (out.push(String(d)), cb?.(), true) },
-    stderr: { write: (d: string, cb?: () => void) => (err.push(String(d)), cb?.(), true) },
-    env: {},
-  } as never;
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
 
 describe.skipIf(!HAS_SHARED)(`ingest of the real Docker samples (${SHARED_REASON})`, () => {
   it('reads docker_corrupted.log: 20 records, line 7 reported as malformed, times truncated to microseconds', async () => {

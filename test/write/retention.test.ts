@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { parseSize, planRetention, type StoreFileInfo } from '../../src/write/retention-plan.js';
 import { runRetention, startRetention, type RetentionReport } from '../../src/write/retention.js';
-import { tempDir } from './helpers.js';
+import { cliIO, tempDir } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -152,22 +152,16 @@ describe('runRetention on a store', () => {
 
   it('CLI: prints what it deletes, exit 2 on bad input, --json', async () => {
     const dir = buildStore();
-    const out: string[] = [];
-    const err: string[] = [];
-    const io = {
-      stdout: { write: (d: string, cb?: () => void) => (out.push(String(d)), cb?.(), true) },
-      stderr: { write: (d: string, cb?: () => void) => (err.push(String(d)), cb?.(), true) },
-      env: {},
-    } as never;
+    const { io, out, err, clear } = cliIO();
     expect(await main(['retention', '--store', dir, '--max-age', '3h', '--now', NOW, '--dry-run'], io)).toBe(0);
-    expect(out.join('')).toContain('would delete pod/shop/2024-09-24_10.log  100 B  (age)\n');
-    expect(out.join('')).toContain('dry run: 4 files (400 B) would delete; store 950 B -> 550 B at 2024-09-24T15:20:00.000Z\n');
-    out.length = 0;
+    expect(out()).toContain('would delete pod/shop/2024-09-24_10.log  100 B  (age)\n');
+    expect(out()).toContain('dry run: 4 files (400 B) would delete; store 950 B -> 550 B at 2024-09-24T15:20:00.000Z\n');
+    clear();
     expect(await main(['retention', '--store', dir, '--max-size', '1000GB', '--now', NOW, '--json'], io)).toBe(0);
-    expect(JSON.parse(out.join(''))).toMatchObject({ deleted: [], bytesBefore: 950, underSizeLimit: true });
+    expect(JSON.parse(out())).toMatchObject({ deleted: [], bytesBefore: 950, underSizeLimit: true });
     expect(await main(['retention', '--store', dir, '--max-size', '10x'], io)).toBe(2);
     expect(await main(['retention', '--store', dir], io)).toBe(2);
     expect(await main(['retention', '--store', join(dir, 'nope'), '--max-age', '1d'], io)).toBe(2);
-    expect(err.join('')).toContain('invalid max size "10x"');
+    expect(err()).toContain('invalid max size "10x"');
   });
 });
