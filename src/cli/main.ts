@@ -10,21 +10,19 @@
  * A `--store` value is `NAME=DIR` when it has a `=` with no `/` before it, so a directory
  * whose name holds a `=` is still reachable as `./a=b`.
  */
-import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { Table } from 'apache-arrow';
 import { toArrowIPC } from '../arrow/build.js';
 import { formatQueryError, LetheQLError, QueryError } from '../errors.js';
 import { getStats, openStore, openStoreSet, formatPlan, type LogQueryOptions, type LogStore, type StoreTargets } from '../node.js';
-import { clusterNameProblem } from '../store/federated-source.js';
 import type { Direction } from '../plan/plan.js';
 import { parseQuery } from '../query/index.js';
 import { formatMetricPlan, formatMetricText, formatRows, type OutputFormat } from './format.js';
 import { isMetricQuery, metricTable, prometheusDataJson } from '../core.js';
 import { isWriteCommand, runWriteCommand, WRITE_USAGE } from './write-commands.js';
 import { runServe, SERVE_USAGE } from './serve.js';
+import { storeSpec, UsageError } from './stores.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -32,8 +30,6 @@ export interface CliIO {
   env: Record<string, string | undefined>;
 }
 
-/** A usage problem: printed with a hint, exit code 2. */
-class UsageError extends Error {}
 
 export const DEFAULT_LIMIT = 1000;
 
@@ -122,69 +118,6 @@ function parseFormat(text: string | undefined): OutputFormat {
   throw new UsageError(`invalid --format ${JSON.stringify(text)}: expected text, jsonl or arrow`);
 }
 
-/** Where the CLI reads: one store directory, or a store set (cluster name → directory). */
-type StoreSpec = { kind: 'dir'; dir: string } | { kind: 'set'; dirs: Record<string, string> };
-
-/** `NAME=DIR` → [NAME, DIR] when the text before the first `=` holds no `/`; otherwise null (a plain directory). */
-function splitNamedStore(text: string): [string, string] | null {
-  const eq = text.indexOf('=');
-  if (eq < 0 || text.slice(0, eq).includes('/')) return null;
-  return [text.slice(0, eq), text.slice(eq + 1)];
-}
-
-/** Adds one cluster to a store set being read, rejecting bad names, empty directories and repeats. */
-function addCluster(dirs: Record<string, string>, name: string, dir: string, from: string): void {
-  const problem = clusterNameProblem(name);
-  if (problem !== null) throw new UsageError(`invalid cluster name ${JSON.stringify(name)} in ${from}: ${problem}`);
-  if (dir === '') throw new UsageError(`missing store directory for cluster ${JSON.stringify(name)} in ${from}`);
-  if (Object.hasOwn(dirs, name)) throw new UsageError(`cluster ${JSON.stringify(name)} is given twice`);
-  dirs[name] = dir;
-}
-
-/** Reads `--stores FILE`: a JSON object of cluster name → directory; relative directories are relative to FILE. */
-async function readStoresFile(file: string): Promise<StoreSpec> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read --stores ${file}: ${(e as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`invalid --stores ${file}: ${(e as Error).message}`);
-  }
-  const shape = 'expected a JSON object of cluster name → store directory, e.g. {"cluster-a": "/var/lib/lethe-a"}';
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UsageError(`invalid --stores ${file}: ${shape}`);
-  const entries = Object.entries(json);
-  if (entries.length === 0) throw new UsageError(`invalid --stores ${file}: no cluster (${shape})`);
-  const dirs: Record<string, string> = {};
-  for (const [name, dir] of entries) {
-    if (typeof dir !== 'string') throw new UsageError(`invalid --stores ${file}: cluster ${JSON.stringify(name)}: ${shape}`);
-    addCluster(dirs, name, dir === '' ? '' : resolve(dirname(file), dir), `--stores ${file}`);
-  }
-  return { kind: 'set', dirs };
-}
-
-/** The store the flags name (see the module note); the default is `$LETHEQL_STORE`, else the bundled store. */
-async function storeSpec(store: string[] | undefined, stores: string | undefined, env: CliIO['env']): Promise<StoreSpec> {
-  if (stores !== undefined) {
-    if (store !== undefined) throw new UsageError('give either --store or --stores, not both');
-    return readStoresFile(stores);
-  }
-  if (store === undefined) return { kind: 'dir', dir: env['LETHEQL_STORE'] ?? BUNDLED_STORE };
-  const named = store.map(splitNamedStore);
-  if (store.length === 1 && named[0] === null) return { kind: 'dir', dir: store[0]! };
-  const dirs: Record<string, string> = {};
-  store.forEach((text, i) => {
-    const pair = named[i];
-    if (!pair) throw new UsageError(`invalid --store ${JSON.stringify(text)}: with several --store flags each must be NAME=DIR (a store set)`);
-    addCluster(dirs, pair[0], pair[1], `--store ${JSON.stringify(text)}`);
-  });
-  return { kind: 'set', dirs };
-}
-
 /** `letheql targets` as text: the union of targets, then each cluster's own (store sets). */
 function formatTargets(targets: StoreTargets, byCluster: Record<string, StoreTargets> | null): string {
   const list = (names: string[]): string => names.join(' ') || '(none)';
@@ -230,7 +163,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     if (command === undefined) throw new UsageError('missing command');
     if (command !== 'query' && command !== 'explain' && command !== 'targets') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
 
-    const spec = await storeSpec(values.store, values.stores, io.env);
+    const spec = await storeSpec(values.store, values.stores, io.env['LETHEQL_STORE'] ?? BUNDLED_STORE);
     const workers = parseWorkers(values.workers);
     store = spec.kind === 'dir' ? openStore(spec.dir, { workers }) : openStoreSet(spec.dirs, { workers });
     if (command === 'targets') {

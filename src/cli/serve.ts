@@ -2,7 +2,7 @@
  * `letheql serve`: the HTTP server (`src/server/`) as a command.
  *
  * ```
- * letheql serve --store DIR [--listen 127.0.0.1:6060] [--config FILE] [--workers N]
+ * letheql serve --store DIR | --store NAME=DIR… | --stores FILE [--listen 127.0.0.1:6060] [--config FILE] [--workers N]
  * ```
  * Runs until SIGINT/SIGTERM (or `signal`, for in-process tests), then shuts down
  * gracefully: readiness turns 503, in-flight requests finish, the push writer is flushed
@@ -16,18 +16,19 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { LetheQLError } from '../errors.js';
-import { openStore, type LogStore } from '../node.js';
+import { openStore, openStoreSet, type LogStore } from '../node.js';
 import { TokenAuthority } from '../server/auth.js';
 import { DEFAULT_LISTEN, loadServerConfig, parseListen, parseServerConfig } from '../server/config.js';
 import { createServer, type LetheServer } from '../server/server.js';
 import type { CliIO } from './main.js';
+import { storeSpec, UsageError } from './stores.js';
 
 export const SERVE_USAGE = `serve (the command comes first):
   letheql serve --store DIR [--listen HOST:PORT] [--config FILE] [--workers N]
+  letheql serve --store NAME=DIR --store NAME=DIR … | --stores FILE   (a store set, read-only)
                 HTTP server speaking Lethe's and Loki's APIs (default --listen ${DEFAULT_LISTEN});
                 --config: a JSON file of limits, auth token file and push settings (see README)`;
 
-class UsageError extends Error {}
 
 function write(stream: NodeJS.WritableStream, data: string): Promise<void> {
   return new Promise((res, rej) => stream.write(data, (err) => (err ? rej(err) : res())));
@@ -61,7 +62,7 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
     try {
       ({ values } = parseArgs({
         args: argv,
-        options: { store: { type: 'string' }, listen: { type: 'string' }, config: { type: 'string' }, workers: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+        options: { store: { type: 'string', multiple: true }, stores: { type: 'string' }, listen: { type: 'string' }, config: { type: 'string' }, workers: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
         allowPositionals: false,
         strict: true,
       }));
@@ -72,8 +73,8 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
       await write(io.stdout, SERVE_USAGE + '\n');
       return 0;
     }
-    const dir = values.store ?? io.env['LETHEQL_STORE'];
-    if (dir === undefined || dir === '') throw new UsageError('missing --store DIR (or $LETHEQL_STORE)');
+    // No default store: serve may write pushed lines, so it must be told where.
+    const spec = await storeSpec(values.store, values.stores, io.env['LETHEQL_STORE']);
     const config = values.config !== undefined ? await loadServerConfig(values.config) : parseServerConfig({});
     const listen = parseListen(values.listen ?? config.listen ?? DEFAULT_LISTEN);
     let workers = config.workers;
@@ -82,10 +83,12 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
       workers = Number(values.workers);
     }
     const auth = config.tokenFile !== undefined ? await TokenAuthority.load(config.tokenFile) : null;
-    store = openStore(dir, workers === undefined ? {} : { workers });
+    const opts = workers === undefined ? {} : { workers };
+    // A store set is served read-only: push needs one store directory to write to (503 otherwise).
+    store = spec.kind === 'dir' ? openStore(spec.dir, opts) : openStoreSet(spec.dirs, opts);
     server = await createServer({
       store,
-      storeDir: resolve(dir),
+      ...(spec.kind === 'dir' ? { storeDir: resolve(spec.dir) } : {}),
       limits: config.limits,
       push: config.push,
       auth,
@@ -98,7 +101,7 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
       await write(io.stderr, `letheql serve: cannot listen on ${listen.host}:${listen.port}: ${(e as Error).message}\n`);
       return 1;
     }
-    await write(io.stderr, `letheql serve: listening on ${url} (store ${resolve(dir)}${auth ? `, ${auth.size} bearer tokens` : ', no authentication'})\n`);
+    await write(io.stderr, `letheql serve: listening on ${url} (${spec.kind === 'dir' ? `store ${resolve(spec.dir)}` : `store set ${Object.keys(spec.dirs).join(', ')}`}${auth ? `, ${auth.size} bearer tokens` : ', no authentication'})\n`);
     onListening?.(url);
     const why = await untilStopped(signal);
     await write(io.stderr, `letheql serve: ${why === 'abort' ? 'stopping' : `${why} received`}: finishing in-flight requests\n`);

@@ -18,6 +18,7 @@ import { ingestFiles, type MalformedInput } from '../write/ingest.js';
 import { startRetention, runRetention, type RetentionReport } from '../write/retention.js';
 import { openStoreWriter, type FsyncPolicy } from '../write/store-writer.js';
 import type { CliIO } from './main.js';
+import { UsageError } from './stores.js';
 
 export const WRITE_COMMANDS = ['ingest', 'collect', 'retention'] as const;
 export type WriteCommand = (typeof WRITE_COMMANDS)[number];
@@ -35,7 +36,6 @@ export const WRITE_USAGE = `write commands (the command comes first):
   letheql retention --store DIR [--max-age 15d] [--max-size 1000GB] [--dry-run] [--interval 1h] [--now T] [--json]
   POLICY: batch (default: fsync before acknowledging), interval, none`;
 
-class UsageError extends Error {}
 
 const MAX_MALFORMED_PRINTED = 100;
 

@@ -92,6 +92,8 @@ describe('letheql serve (in-process)', () => {
     [['--store', '/nonexistent/store'], /store not found/],
     [['--store', '.', '--listen', 'nowhere'], /invalid listen address "nowhere"/],
     [['--store', '.', '--bogus'], /Unknown option '--bogus'/],
+    [['--store', 'a=.', '--store', 'b|c=.'], /invalid cluster name "b\|c"/],
+    [['--store', 'a=.', '--stores', 'x.json'], /either --store or --stores/],
   ];
   for (const [argv, message] of usage) {
     it(`exits 2 for ${JSON.stringify(argv)}`, async () => {
@@ -100,6 +102,31 @@ describe('letheql serve (in-process)', () => {
       expect(t.err()).toMatch(message);
     });
   }
+
+  it('serves a store set read-only: cluster selectors work, push answers 503', async () => {
+    const tmp = tempDir();
+    try {
+      writeFixture(join(tmp.dir, 'a'));
+      writeFixture(join(tmp.dir, 'b'));
+      const t = io();
+      const stop = new AbortController();
+      const url = deferred<string>();
+      const exit = runServe(['--store', `east=${join(tmp.dir, 'a')}`, '--store', `west=${join(tmp.dir, 'b')}`, '--listen', '127.0.0.1:0', '--workers', '0'], t.io, stop.signal, url.resolve);
+      const base = await url.promise;
+      const all = await get(base, '/api/v1/query_range', { query: 'pod{namespace="shop"}', start: '2024-09-24T15:00:00Z', end: NOW });
+      const east = await get(base, '/api/v1/query_range', { query: 'pod{cluster="east", namespace="shop"}', start: '2024-09-24T15:00:00Z', end: NOW });
+      expect(all.status).toBe(200);
+      expect(east.body.data.result.length).toBeGreaterThan(0);
+      expect(all.body.data.result).toHaveLength(2 * east.body.data.result.length);
+      const push = await postRaw(base, '/loki/api/v1/push', JSON.stringify({ streams: [] }), { 'content-type': 'application/json' });
+      expect(push.status).toBe(503);
+      stop.abort();
+      expect(await exit).toBe(0);
+      expect(t.err()).toContain('(store set east, west, no authentication)');
+    } finally {
+      tmp.cleanup();
+    }
+  });
 
   it('exits 2 for a config with an unknown key, naming it', async () => {
     const tmp = tempDir();
