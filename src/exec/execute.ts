@@ -93,7 +93,7 @@ export interface ExecEnv {
 
 export const MAX_BAD_LINE_SAMPLES = 100;
 
-export function emptyStats(plan: LogQueryPlan): QueryStats {
+export function emptyStats(plan: Pick<LogQueryPlan, 'filesOutOfRange' | 'skippedFiles'>): QueryStats {
   return {
     filesRead: 0,
     filesSkipped: plan.filesOutOfRange + plan.skippedFiles.length,

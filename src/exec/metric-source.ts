@@ -14,12 +14,12 @@
 import { InternalError } from '../errors.js';
 import { absentLabelsOf, BucketAccumulator, type AccumulatorSeries, type BucketRequest, type BucketSeries, type LogRange, type LogRangeInfo, type LogSampleSource, type SampleRequest, type SampleSeries } from '../metrics/source.js';
 import { fieldNames } from '../model.js';
-import { planLogQuery, toLogicalLogQuery, type LogQueryPlan } from '../plan/plan.js';
+import { planLogQuery, toLogicalLogQuery } from '../plan/plan.js';
 import type { VectorSelector } from '../query/ast.js';
 import { OFF_FIELD0_START, OFF_MSG_END, OFF_MSG_START, OFFSET_STRIDE } from '../scan/types.js';
 import { isStoreSet } from '../store/federated-source.js';
 import type { ChunkSource } from '../store/types.js';
-import { emptyStats, visitMatches, type ExecEnv, type ExecOptions, type QueryStats } from './execute.js';
+import { emptyStats, MAX_BAD_LINE_SAMPLES, visitMatches, type ExecEnv, type ExecOptions, type QueryStats } from './execute.js';
 import { FieldDecoder } from './rows.js';
 
 /** Adds one scan's statistics into a running total (metric queries scan once per range aggregation). */
@@ -31,12 +31,12 @@ export function addStats(total: QueryStats, s: QueryStats): void {
   total.linesScanned += s.linesScanned;
   total.linesMatched += s.linesMatched;
   total.badLines += s.badLines;
-  for (const b of s.badLineSamples) if (total.badLineSamples.length < 100) total.badLineSamples.push(b);
+  for (const b of s.badLineSamples) if (total.badLineSamples.length < MAX_BAD_LINE_SAMPLES) total.badLineSamples.push(b);
 }
 
 /** Statistics of a metric query before any scan. */
 export function emptyMetricStats(): QueryStats {
-  return emptyStats({ filesOutOfRange: 0, skippedFiles: [] } as unknown as LogQueryPlan);
+  return emptyStats({ filesOutOfRange: 0, skippedFiles: [] });
 }
 
 /** A log-query selector for a range's window: the range's own `[r]`, `offset` and `@` are the evaluator's business. */
@@ -69,26 +69,40 @@ export class StoreSampleSource implements LogSampleSource {
     const names = fieldNames(plan.logType);
     const decoders = names.map(() => new FieldDecoder());
     const seriesByKey = new Map<string, AccumulatorSeries>();
+    // Consecutive lines usually belong to the same stream, and FieldDecoder returns the same
+    // string object for repeated bytes: comparing by identity finds the series with no key
+    // built and nothing allocated per line.
+    const values: string[] = names.map(() => '');
+    let prevCluster: string | undefined;
+    let series: AccumulatorSeries | null = null;
     const stats = await this.withEnv((env) =>
       visitMatches(plan, env, this.opts, (b, fileIndex) => {
         const cluster = plan.files[fileIndex]!.cluster;
         const { bytes, offsets, timesNs } = b;
         for (let i = 0; i < b.count; i++) {
           const o = i * OFFSET_STRIDE;
-          const values = names.map((_, k) => decoders[k]!.decode(bytes, offsets[o + OFF_FIELD0_START + 2 * k]!, offsets[o + OFF_FIELD0_START + 2 * k + 1]!));
-          const key = cluster === undefined ? values.join('\u0000') : `${cluster}\u0000${values.join('\u0000')}`;
-          let series = seriesByKey.get(key);
-          if (series === undefined) {
-            const labels: Record<string, string> = {};
-            if (cluster !== undefined) labels['cluster'] = cluster;
-            names.forEach((n, k) => {
-              // Loki: an empty label value is no label.
-              if (values[k] !== '') labels[n] = values[k]!;
-            });
-            series = acc.series(labels);
-            seriesByKey.set(key, series);
+          let same = series !== null && cluster === prevCluster;
+          for (let k = 0; k < names.length; k++) {
+            const v = decoders[k]!.decode(bytes, offsets[o + OFF_FIELD0_START + 2 * k]!, offsets[o + OFF_FIELD0_START + 2 * k + 1]!);
+            if (v !== values[k]) {
+              values[k] = v;
+              same = false;
+            }
           }
-          acc.add(series, timesNs[i]!, offsets[o + OFF_MSG_END]! - offsets[o + OFF_MSG_START]!);
+          if (!same) {
+            prevCluster = cluster;
+            const key = `${cluster ?? ''}\u0000${values.join('\u0000')}`;
+            series = seriesByKey.get(key) ?? null;
+            if (series === null) {
+              const labels: Record<string, string> = {};
+              if (cluster !== undefined) labels['cluster'] = cluster;
+              // Loki: an empty label value is no label.
+              names.forEach((n, k) => values[k] !== '' && (labels[n] = values[k]!));
+              series = acc.series(labels);
+              seriesByKey.set(key, series);
+            }
+          }
+          acc.add(series!, timesNs[i]!, offsets[o + OFF_MSG_END]! - offsets[o + OFF_MSG_START]!);
         }
       }),
     );

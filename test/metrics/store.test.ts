@@ -7,7 +7,7 @@
  * sum the messages' UTF-8 lengths; `rate` divides by the range in seconds.
  */
 import { describe, expect, it } from 'vitest';
-import { getStats, openStore, parseTime, type MetricResult } from '../../src/node.js';
+import { getStats, openStore, openStoreSet, parseTime, type MetricResult } from '../../src/node.js';
 import { FIXTURE_STORE } from '../support/paths.js';
 
 const store = openStore(FIXTURE_STORE, { workers: 0 });
@@ -92,6 +92,19 @@ describe('metric queries over fixtures/store', () => {
     const want = await perStream('node{node=~".+"}', end - 180n * NS_PER_MIN + 1n, end);
     expect(result.series.length).toBe(want.size);
     for (const s of result.series) expect(s.samples[0]![1]).toBe(want.get(keyOf(s.labels, ['node', 'process']))!.count);
+  });
+
+  it('over a store set, series carry the cluster and each cluster counts its own lines', async () => {
+    const set = openStoreSet({ east: FIXTURE_STORE, west: FIXTURE_STORE }, { workers: 0 });
+    const q = 'count_over_time(pod{namespace="shop"} [3h])';
+    const { result } = await set.queryMetric(`sum by (cluster, pod) (${q})`, { end });
+    const plain = await store.queryMetric(`sum by (pod) (${q})`, { end });
+    const want = plain.result.series.map((s) => [s.labels.pod, s.samples[0]![1]]);
+    for (const cluster of ['east', 'west']) {
+      const mine = result.series.filter((s) => s.labels.cluster === cluster).map((s) => [s.labels.pod, s.samples[0]![1]]);
+      expect(mine, cluster).toEqual(want);
+    }
+    await set.close();
   });
 
   it('store.query returns the long Arrow table with statistics', async () => {
