@@ -13,7 +13,7 @@
  * {@link LogStore.clusters}/{@link LogStore.targetsByCluster} say what the set holds.
  */
 import type { RecordBatch, Table } from 'apache-arrow';
-import { buildTable, logSchema, recordBatches, type ResultShape } from './arrow/build.js';
+import { buildTable, logSchema, parsedLabelNames, recordBatches, type LogRow, type ResultShape } from './arrow/build.js';
 import { collectRows, countLines, type ExecEnv, type ExecOptions, type QueryStats } from './exec/execute.js';
 import type { ScanPool } from './exec/pool.js';
 import { LOG_TYPES, type LogType } from './model.js';
@@ -21,6 +21,7 @@ import { formatPlan, planLogQuery, resolveOptions, type LogQueryPlan, type Query
 import { LetheQLError } from './errors.js';
 import { StoreSampleSource } from './exec/metric-source.js';
 import { metricTable } from './metrics/arrow.js';
+import { rangeLabelNeeds } from './metrics/label-needs.js';
 import { evaluateMetricQuery, isMetricQuery, planMetricQuery } from './metrics/evaluator.js';
 import type { EvalTimes } from './metrics/grid.js';
 import type { MetricResult } from './metrics/result.js';
@@ -72,8 +73,8 @@ export interface QueryStream extends AsyncIterable<RecordBatch> {
 export type StoreTargets = Record<LogType, string[]>;
 
 /** The result columns a plan asks for beyond its log type's: `cluster` over a store set. */
-function resultShape(plan: LogQueryPlan): ResultShape {
-  return { cluster: plan.clusters !== undefined };
+function resultShape(plan: LogQueryPlan, rows: readonly LogRow[]): ResultShape {
+  return { cluster: plan.clusters !== undefined, parsed: plan.pipeline ? parsedLabelNames(rows) : [] };
 }
 
 /** Idle kernels kept per store, and the WASM memory above which a kernel is dropped instead (it grew for a very long line). */
@@ -118,13 +119,14 @@ export class LogStore {
   async explainMetric(query: string | Expr, opts: LogQueryOptions = {}): Promise<MetricQueryPlan> {
     const expr = typeof query === 'string' ? parseQuery(query) : query;
     const times = metricTimes(opts);
-    const source = new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts);
+    const needs = rangeLabelNeeds(expr);
+    const source = new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts, needs);
     const planned = planMetricQuery(expr, times, source, { maxSeries: opts.maxSeries });
     const ranges = await Promise.all(
       planned.requests.map(async (r) => {
         const iv = r.readIntervals;
         const window = iv.length ? { start: iv[0]!.startNs + 1n, end: iv[iv.length - 1]!.endNs } : { start: times.startNs, end: times.endNs };
-        const plan = await planLogQuery({ ...r.range.selector, offset: null, at: null }, window, this.source);
+        const plan = await planLogQuery({ ...r.range.selector, offset: null, at: null }, { ...window, allowUnwrap: true, pipelineOutput: needs.get(r.range)?.output ?? 'all' }, this.source);
         return { range: printQuery(r.range), request: r.kind, buckets: r.kind === 'buckets' ? r.grid.edgesNs.length - 1 : 0, plan };
       }),
     );
@@ -147,7 +149,7 @@ export class LogStore {
   async queryMetric(query: string | Expr, opts: LogQueryOptions = {}): Promise<{ result: MetricResult; stats: QueryStats }> {
     const started = performance.now();
     const expr = typeof query === 'string' ? parseQuery(query) : query;
-    const source = new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts);
+    const source = new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts, rangeLabelNeeds(expr));
     const result = await evaluateMetricQuery(expr, metricTimes(opts), source, { maxSeries: opts.maxSeries, signal: opts.signal });
     const stats = source.stats;
     stats.rowsReturned = result.series.reduce((n, s) => n + s.samples.length, 0);
@@ -172,7 +174,7 @@ export class LogStore {
     }
     const plan = await this.explain(expr, opts);
     const { rows, stats } = await this.withEnv((env) => collectRows(plan, env, opts));
-    return buildTable(plan.logType, rows, opts.batchSize ?? 8192, new Map([[STATS_METADATA_KEY, JSON.stringify(stats)]]), resultShape(plan));
+    return buildTable(plan.logType, rows, opts.batchSize ?? 8192, new Map([[STATS_METADATA_KEY, JSON.stringify(stats)]]), resultShape(plan, rows));
   }
 
   /**
@@ -198,7 +200,7 @@ export class LogStore {
         const plan = await self.explain(query, opts);
         const result = await self.withEnv((env) => collectRows(plan, env, opts));
         resolveStats(result.stats);
-        yield* recordBatches(plan.logType, result.rows, opts.batchSize ?? 8192, logSchema(plan.logType, undefined, resultShape(plan)));
+        yield* recordBatches(plan.logType, result.rows, opts.batchSize ?? 8192, logSchema(plan.logType, undefined, resultShape(plan, result.rows)));
       } catch (e) {
         rejectStats(e);
         throw e;

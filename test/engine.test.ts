@@ -319,16 +319,3 @@ describe('sources, plans and cancellation', () => {
     await expect(store.query('pod{namespace="shop"}', { start: '2024-01-02T00:00:00Z', end: '2024-01-01T00:00:00Z' })).rejects.toThrow(/is after end/);
   });
 });
-
-describe('log pipelines (parsed, not evaluated yet)', () => {
-  it.each([
-    ['pod{namespace="shop"} | json', 'pipeline stage json'],
-    ['pod{namespace="shop"} |= "GET" | logfmt | status >= 500', 'pipeline stage logfmt'],
-    ['pod{namespace="shop"} | line_format "{{.a}}"', 'pipeline stage lineFormat'],
-    ['pod{namespace="shop"} | json |= "x"', 'pipeline stage json'],
-  ])('%s is refused with NOT_SUPPORTED rather than answered without its pipeline', async (q, what) => {
-    const err = await store.query(q, WINDOW).catch((e: unknown) => e);
-    expect((err as { code?: string }).code).toBe('NOT_SUPPORTED');
-    expect((err as Error).message).toContain(what);
-  });
-});

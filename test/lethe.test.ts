@@ -167,7 +167,8 @@ describe.skipIf(!HAS_SHARED)(`Lethe test store (${SHARED_REASON})`, () => {
     ['{namespace="a"}', 'UNKNOWN_LOG_TYPE'],
     ['"hello"', 'NOT_SUPPORTED'],
     ['count_over_time(pod{}[3m]) > 10', 'MISSING_TARGET_LABEL'],
-    ['count_over_time(pod{namespace="namespace01"} | json [3m])', 'NOT_SUPPORTED'],
+    ['pod{namespace="namespace01"} | json | unwrap latency', 'INVALID_EXPRESSION'],
+    ['count_over_time(pod{namespace="namespace01"} | json | unwrap latency [3m])', 'INVALID_EXPRESSION'],
     ['pod{namespace="a"} "hello"', 'UNEXPECTED_TOKEN'],
   ];
   // Lethe parses these but cannot evaluate them; letheql does (contract §2.2).

@@ -7,13 +7,17 @@
  * so an IPC stream never needs dictionary replacement.
  *
  * Columns: `time` (Timestamp ns UTC), the log type's labels (Dictionary<Int32, Utf8>),
- * `line` (Utf8, the message as stored) and `time_raw` (Utf8, the timestamp exactly as
- * stored, which Lethe's and our JSON outputs print; not in the contract's table). A result
+ * `line` (Utf8, the message as stored, or as `line_format` left it) and `time_raw` (Utf8,
+ * the timestamp exactly as stored, which Lethe's and our JSON outputs print; not in the
+ * contract's table), then one nullable Dictionary<Int32, Utf8> column per label a log
+ * pipeline added (`| json`, `| logfmt`, `__error__`, …), sorted by name, null where a row
+ * lacks it. A result
  * over a store set has a `cluster` column (Dictionary<Int32, Utf8>, like the labels) right
  * after `time`; its dictionary id follows the labels' (pod: 3, node: 2), so the ids of a
  * plain store's columns are the same with or without federation.
  */
 import {
+  DataType,
   Dictionary,
   Field,
   Int32,
@@ -41,12 +45,23 @@ export interface LogRow {
   line: string;
   /** Store sets only: the cluster (member store) the row was read from. */
   cluster?: string;
+  /** Labels a log pipeline added (parsers, `label_format`), by name; absent when it added none. */
+  parsed?: Record<string, string>;
 }
 
 /** What a result holds beyond its log type's columns. */
 export interface ResultShape {
   /** A `cluster` column right after `time` (results over a store set). Default false. */
   cluster?: boolean;
+  /** Columns of labels added by a log pipeline, after `time_raw`, in this order (nullable: null where a row lacks the label). */
+  parsed?: readonly string[];
+}
+
+/** The names of the labels a pipeline added to any of `rows`, sorted: the parsed columns of their result. */
+export function parsedLabelNames(rows: readonly LogRow[]): string[] {
+  const names = new Set<string>();
+  for (const r of rows) if (r.parsed) for (const n in r.parsed) names.add(n);
+  return [...names].sort();
 }
 
 const utf8 = new Utf8();
@@ -61,6 +76,8 @@ export function logSchema(logType: LogType, metadata: Map<string, string> = new 
   });
   fields.push(new Field('line', utf8, false));
   fields.push(new Field('time_raw', utf8, false));
+  // Ids after the stream labels' and the cluster's, whether or not there is a cluster column.
+  (shape.parsed ?? []).forEach((name, i) => fields.push(new Field(name, new Dictionary(utf8, new Int32(), labels.length + 1 + i, false), true)));
   return new Schema(fields, metadata);
 }
 
@@ -96,10 +113,11 @@ export function utf8Data(values: readonly string[], from = 0, to = values.length
  */
 export function* recordBatches(logType: LogType, rows: readonly LogRow[], batchSize: number, schema: Schema = logSchema(logType)): Generator<RecordBatch> {
   const names = fieldNames(logType);
-  // The schema's dictionary columns, in order: `cluster` (store sets), then the bracket fields.
+  // The schema's dictionary columns, in order: `cluster` (store sets), the bracket fields, then parsed labels (nullable).
   const labelValue = schema.fields
-    .slice(1, -2)
-    .map((f): ((row: LogRow) => string) => {
+    .filter((f) => DataType.isDictionary(f.type))
+    .map((f): ((row: LogRow) => string | undefined) => {
+      if (f.nullable) return (row) => row.parsed?.[f.name];
       if (f.name === CLUSTER_LABEL) return (row) => row.cluster ?? '';
       const k = names.indexOf(f.name);
       return (row) => row.labels[k] ?? '';
@@ -107,13 +125,19 @@ export function* recordBatches(logType: LogType, rows: readonly LogRow[], batchS
   const labelCount = labelValue.length;
   const indices: Int32Array[] = [];
   const dictionaries: Vector<Utf8>[] = [];
+  const validity: (Uint8Array | null)[] = [];
   for (let c = 0; c < labelCount; c++) {
     const map = new Map<string, number>();
     const values: string[] = [];
     const idx = new Int32Array(rows.length);
     const value = labelValue[c]!;
+    let valid: Uint8Array | null = null;
     for (let r = 0; r < rows.length; r++) {
       const v = value(rows[r]!);
+      if (v === undefined) {
+        (valid ??= new Uint8Array(rows.length).fill(1))[r] = 0;
+        continue;
+      }
       let k = map.get(v);
       if (k === undefined) {
         k = values.length;
@@ -123,24 +147,47 @@ export function* recordBatches(logType: LogType, rows: readonly LogRow[], batchS
       idx[r] = k;
     }
     indices.push(idx);
+    validity.push(valid);
     dictionaries.push(makeVector(utf8Data(values, 0, values.length)));
   }
+  const dictionaryFields = schema.fields.filter((f) => DataType.isDictionary(f.type));
   const step = Math.max(1, batchSize);
   for (let from = 0; from === 0 || from < rows.length; from += step) {
     const to = Math.min(rows.length, from + step);
     const slice = rows.slice(from, to);
     const times = new BigInt64Array(to - from);
     for (let r = from; r < to; r++) times[r - from] = rows[r]!.timeNs;
-    const children: Data[] = [makeData({ type: schema.fields[0]!.type as TimestampNanosecond, length: to - from, nullCount: 0, data: times })];
-    for (let c = 0; c < labelCount; c++) {
-      const type = schema.fields[1 + c]!.type as Dictionary<Utf8, Int32>;
-      children.push(makeData({ type, length: to - from, nullCount: 0, data: indices[c]!.subarray(from, to), dictionary: dictionaries[c]! }));
+    const label = (c: number): Data => {
+      const type = dictionaryFields[c]!.type as Dictionary<Utf8, Int32>;
+      const valid = validity[c]!;
+      const data = indices[c]!.subarray(from, to);
+      const dictionary = dictionaries[c]!;
+      if (valid === null) return makeData({ type, length: to - from, nullCount: 0, data, dictionary });
+      const { bitmap, nulls } = packValidity(valid, from, to);
+      return makeData({ type, length: to - from, nullCount: nulls, nullBitmap: bitmap, data, dictionary });
+    };
+    const children: Data[] = [];
+    let c = 0;
+    for (const f of schema.fields) {
+      if (f.name === 'time' && !f.nullable) children.push(makeData({ type: f.type as TimestampNanosecond, length: to - from, nullCount: 0, data: times }));
+      else if (f.name === 'line' && !f.nullable) children.push(utf8Data(slice.map((r) => r.line), 0, slice.length));
+      else if (f.name === 'time_raw' && !f.nullable) children.push(utf8Data(slice.map((r) => r.timeRaw), 0, slice.length));
+      else children.push(label(c++));
     }
-    children.push(utf8Data(slice.map((r) => r.line), 0, slice.length));
-    children.push(utf8Data(slice.map((r) => r.timeRaw), 0, slice.length));
     const struct = makeData({ type: new Struct<TypeMap>(schema.fields), length: to - from, nullCount: 0, children });
     yield new RecordBatch(schema, struct);
   }
+}
+
+/** Arrow's validity bitmap (LSB first) of `valid[from..to)`, and its null count. */
+function packValidity(valid: Uint8Array, from: number, to: number): { bitmap: Uint8Array; nulls: number } {
+  const bitmap = new Uint8Array(Math.ceil((to - from) / 8));
+  let nulls = 0;
+  for (let r = from; r < to; r++) {
+    if (valid[r]) bitmap[(r - from) >> 3]! |= 1 << ((r - from) & 7);
+    else nulls++;
+  }
+  return { bitmap, nulls };
 }
 
 /** A whole result as one table (possibly several batches). */

@@ -20,9 +20,10 @@ const DIM = '\x1b[2m';
 const CYAN = '\x1b[36m';
 const RESET = '\x1b[0m';
 
-/** Label columns of a log table, between `time` and `line`. */
-function labelColumns(table: Table): string[] {
-  return table.schema.fields.map((f) => f.name).filter((n) => n !== 'time' && n !== 'line' && n !== 'time_raw');
+/** Label columns of a log table: the stream's (never null), then those a pipeline added (null where absent). */
+function labelColumns(table: Table): { stream: string[]; parsed: string[] } {
+  const labels = table.schema.fields.filter((f) => f.name !== 'time' && f.name !== 'line' && f.name !== 'time_raw' || f.nullable);
+  return { stream: labels.filter((f) => !f.nullable).map((f) => f.name), parsed: labels.filter((f) => f.nullable).map((f) => f.name) };
 }
 
 /**
@@ -30,16 +31,27 @@ function labelColumns(table: Table): string[] {
  * a large result with back-pressure instead of building one huge string.
  */
 export function* formatRows(table: Table, format: 'text' | 'jsonl', color: boolean, chunkRows = 2000): Generator<string> {
-  const labels = labelColumns(table);
+  const { stream: labels, parsed } = labelColumns(table);
   const raw = table.getChild('time_raw')!;
   const line = table.getChild('line')!;
   const cols = labels.map((l) => table.getChild(l)!);
+  const parsedCols = parsed.map((l) => table.schema.fields.findIndex((f) => f.name === l && f.nullable)).map((i) => table.getChildAt(i)!);
   const n = table.numRows;
+  /** A row's parsed labels that are present, as `name=value` pairs (values quoted when they need it). */
+  const parsedPairs = (i: number): [string, string][] => {
+    const out: [string, string][] = [];
+    parsedCols.forEach((c, k) => {
+      const v = c.get(i) as string | null;
+      if (v !== null) out.push([parsed[k]!, v]);
+    });
+    return out;
+  };
   let row: (i: number) => string;
   if (format === 'jsonl') {
     row = (i) => {
       const rec: Record<string, string> = { time: raw.get(i) as string };
       labels.forEach((l, k) => (rec[l] = cols[k]!.get(i) as string));
+      for (const [k, v] of parsedPairs(i)) rec[k] = v;
       rec['log'] = line.get(i) as string;
       return JSON.stringify(rec);
     };
@@ -52,7 +64,8 @@ export function* formatRows(table: Table, format: 'text' | 'jsonl', color: boole
     }
     row = (i) => {
       const t = (raw.get(i) as string).padEnd(timeWidth);
-      const ls = cols.map((c, k) => (c.get(i) as string).padEnd(widths[k]!)).join(' ');
+      const pairs = parsedPairs(i).map(([k, v]) => `${k}=${/^[^\s"=]+$/.test(v) ? v : JSON.stringify(v)}`);
+      const ls = cols.map((c, k) => (c.get(i) as string).padEnd(widths[k]!)).join(' ') + (pairs.length ? ` ${pairs.join(' ')}` : '');
       const msg = line.get(i) as string;
       return color ? `${DIM}${t}${RESET} ${CYAN}${ls}${RESET} ${msg}` : `${t} ${ls} ${msg}`;
     };

@@ -30,6 +30,7 @@ import type { BadLineReason, FileScanStats, MatchBatch } from '../scan/types.js'
 import { isStoreSet } from '../store/federated-source.js';
 import type { ChunkReader, ChunkSource } from '../store/types.js';
 import type { ScanPool } from './pool.js';
+import { MatchPipeline } from './pipeline-rows.js';
 import { FieldDecoder, keepRows, makeBefore, TopRows, type Sink } from './rows.js';
 
 /** Statistics of one query (contract §3). */
@@ -171,13 +172,22 @@ export function fileSource(source: ChunkSource, cluster: string | undefined): Ch
  */
 function batchHandler(plan: LogQueryPlan, stats: QueryStats, sink: Sink): (fileIndex: number) => (b: MatchBatch) => void {
   const fieldDecoders = Array.from({ length: plan.program.fieldCount }, () => new FieldDecoder());
+  // The pipeline runs on every kernel match, so that linesMatched counts what it lets through.
+  const pipeline = plan.pipeline && sink.kind !== 'visit' ? new MatchPipeline(plan.pipeline, plan.logType) : null;
   return (fileIndex) => {
     const cluster = plan.files[fileIndex]!.cluster;
     return (b) => {
-      stats.linesMatched += b.count;
-      if (sink.kind === 'count') return;
-      if (sink.kind === 'visit') return sink.visit(b, fileIndex);
-      keepRows(sink, b, fileIndex, cluster, fieldDecoders);
+      if (pipeline === null) {
+        stats.linesMatched += b.count;
+        if (sink.kind === 'visit') return sink.visit(b, fileIndex);
+        if (sink.kind === 'rows') keepRows(sink, b, fileIndex, cluster, fieldDecoders);
+        return;
+      }
+      if (sink.kind === 'rows') {
+        stats.linesMatched += b.count - keepRows(sink, b, fileIndex, cluster, fieldDecoders, pipeline);
+        return;
+      }
+      for (let i = 0; i < b.count; i++) if (pipeline.process(b, i, cluster) !== null) stats.linesMatched++;
     };
   };
 }
@@ -267,7 +277,8 @@ export async function countLines(plan: LogQueryPlan, env: ExecEnv, opts: ExecOpt
 /**
  * Runs a plan handing every kernel batch to `visit` (with the index of its file in
  * `plan.files`), keeping nothing: metric queries fold matches into buckets this way.
- * Batches are only valid during the call. Always in-thread.
+ * Batches are only valid during the call. Always in-thread. The plan's pipeline is the
+ * visitor's business (and `linesMatched` counts the kernel's matches).
  */
 export async function visitMatches(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, visit: (batch: MatchBatch, fileIndex: number) => void): Promise<QueryStats> {
   return run(plan, env, opts, { kind: 'visit', visit });

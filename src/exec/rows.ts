@@ -120,6 +120,14 @@ export class FieldDecoder {
 export type RowBatch = Pick<MatchBatch, 'count' | 'bytes' | 'offsets' | 'timesNs' | 'lineNos'>;
 
 /**
+ * What a log pipeline makes of a matched row (`exec/pipeline-rows.ts`): its labels and line
+ * after the stages, or null when a stage drops it. Results must not be shared between rows.
+ */
+export interface RowTransform {
+  apply(batch: RowBatch, i: number, cluster: string | undefined): Pick<LogRow, 'labels' | 'line' | 'cluster' | 'parsed'> | null;
+}
+
+/**
  * Decodes a batch's rows into a `rows` sink, keyed under file index `f`. A row that cannot
  * make the limit is dropped before anything of it is decoded. `fieldDecoders` has one
  * decoder per label field and is reused across batches (label values repeat).
@@ -130,12 +138,27 @@ export function keepRows(
   f: number,
   cluster: string | undefined,
   fieldDecoders: readonly FieldDecoder[],
-): void {
+  pipeline: RowTransform | null = null,
+): number {
   const { bytes, offsets, timesNs, lineNos } = batch;
   const fieldCount = fieldDecoders.length;
+  let dropped = 0;
   for (let i = 0; i < batch.count; i++) {
     const t = timesNs[i]!;
     const n = lineNos[i]!;
+    if (pipeline !== null) {
+      const out = pipeline.apply(batch, i, cluster);
+      if (out === null) {
+        dropped++;
+        continue;
+      }
+      if (sink.top && !sink.top.wouldKeep(t, f, n)) continue;
+      const o = i * OFFSET_STRIDE;
+      const row: LogRow = { timeNs: t, timeRaw: decoder.decode(bytes.subarray(offsets[o + OFF_LINE_START]!, offsets[o + OFF_TIME_END]!)), ...out };
+      if (sink.top) sink.top.push({ t, f, n, row });
+      else sink.all.push({ t, f, n, row });
+      continue;
+    }
     // Fast path: a row that cannot make the limit is dropped before decoding anything.
     if (sink.top && !sink.top.wouldKeep(t, f, n)) continue;
     const o = i * OFFSET_STRIDE;
@@ -155,4 +178,5 @@ export function keepRows(
     if (sink.top) sink.top.push(keyed);
     else sink.all.push(keyed);
   }
+  return dropped;
 }

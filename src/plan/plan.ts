@@ -20,8 +20,10 @@
  */
 import { LetheQLError, QueryError, type Span } from '../errors.js';
 import { CLUSTER_LABEL, fieldCount, fieldNames, labelColumns, LOG_TYPES, isLogType, selectorLabels, type LogType } from '../model.js';
-import type { Expr, LabelMatcher, MatchOp, VectorSelector } from '../query/ast.js';
+import { compilePipeline, type StagePlan } from '../pipeline/index.js';
+import type { Expr, LabelMatcher, MatchOp, PipelineStage, VectorSelector } from '../query/ast.js';
 import { printQuery } from '../query/index.js';
+import { formatStage } from '../query/printer.js';
 import type { ParsedRegex } from '../regex/ast.js';
 import { INST_WORDS } from '../regex/automaton.js';
 import { RegexSyntaxError } from '../regex/errors.js';
@@ -87,8 +89,33 @@ export interface LogQueryPlan {
   filesOutOfRange: number;
   /** Everything the kernel tests per line: window, label matchers, line filters (regexes included). */
   program: KernelProgram;
+  /**
+   * The log pipeline after the kernel's line filters (`| json | status >= 500 …`), run by the
+   * executor on the lines the kernel selected; null when the query has none.
+   */
+  pipeline: PlannedPipeline | null;
   limit: number | null;
   direction: Direction;
+}
+
+/**
+ * A log pipeline as planned. The stages are the parsed AST (plain data with spans): the
+ * executor compiles them once per scan, here or in a worker.
+ */
+export interface PlannedPipeline {
+  stages: PipelineStage[];
+  /** The stages as printed, e.g. `| json | status >= 500`. */
+  text: string;
+  /** What each stage compiled to: parsers list the labels they extract (`'all'` for a log query). */
+  compiled: StagePlan[];
+}
+
+/** How a log query is used, when it is not a query of its own (metric queries plan their ranges' log queries). */
+export interface PlanContext {
+  /** The log query is a range aggregation's argument: `| unwrap` may end its pipeline. */
+  allowUnwrap?: boolean;
+  /** The labels the consumer reads after the pipeline (default `'all'`: rows show every label). */
+  pipelineOutput?: readonly string[] | 'all';
 }
 
 /** The window and result shape after defaults, as exact nanoseconds. */
@@ -164,9 +191,10 @@ function describe(expr: Expr): string {
 
 /**
  * Checks that `expr` is a log query and extracts its selector. `storeSet`: the query runs
- * over a store set, so `cluster` is an allowed label.
+ * over a store set, so `cluster` is an allowed label. `allowUnwrap`: the log query is a range
+ * aggregation's argument, where `| unwrap` may end its pipeline.
  */
-export function toLogicalLogQuery(expr: Expr, storeSet = false): LogicalLogQuery {
+export function toLogicalLogQuery(expr: Expr, storeSet = false, opts: { allowUnwrap?: boolean } = {}): LogicalLogQuery {
   let e: Expr = expr;
   while (e.kind === 'ParenExpr') e = e.expr;
   let selector: VectorSelector;
@@ -212,12 +240,15 @@ export function toLogicalLogQuery(expr: Expr, storeSet = false): LogicalLogQuery
       [target],
     );
   }
-  if (selector.pipeline.length > 0) {
-    // Parsed and compiled by src/pipeline, but not run by the executor yet: refusing beats
-    // returning lines the pipeline would have changed or dropped.
-    const first = selector.pipeline[0]!;
-    const what = first.kind === 'LineFilter' ? `line filter ${first.op} after a pipeline stage` : `pipeline stage ${first.kind.replace(/Stage$/, '').replace(/^[A-Z]/, (c) => c.toLowerCase())}`;
-    throw new QueryError('NOT_SUPPORTED', `not supported yet: ${what} (log pipelines are parsed but not evaluated in this release)`, first.span);
+  if (!opts.allowUnwrap) {
+    const unwrap = selector.pipeline.find((s) => s.kind === 'UnwrapStage');
+    if (unwrap) {
+      throw new QueryError(
+        'INVALID_EXPRESSION',
+        'unwrap outside a range aggregation: it turns lines into values, so use it inside one, e.g. sum_over_time(pod{namespace="x"} | json | unwrap latency [5m])',
+        unwrap.span,
+      );
+    }
   }
   return { selector, logType: name, rangeNs, offsetNs: BigInt(offsetMs) * NS_PER_MS };
 }
@@ -345,17 +376,27 @@ function nameFilter(matchers: LabelMatcher[]): (t: string) => boolean {
 }
 
 /**
+ * Compiles a selector's pipeline once to validate it (regex errors in `| regexp`, label
+ * filters and templates surface here, before any file is read) and to describe it.
+ */
+function planPipeline(stages: readonly PipelineStage[], output: readonly string[] | 'all'): PlannedPipeline | null {
+  if (stages.length === 0) return null;
+  const compiled = compilePipeline(stages, { outputLabels: output });
+  return { stages: stages.slice(), text: stages.map(formatStage).join(' '), compiled: compiled.stages.slice() };
+}
+
+/**
  * Builds the full plan of a log query: validates it, resolves the window, and lists the
  * files to read from `source`. Throws {@link QueryError} for query problems and
  * {@link LetheQLError} for option problems.
  */
 export async function planLogQuery(
   expr: Expr,
-  opts: QueryOptions,
+  opts: QueryOptions & PlanContext,
   source: ChunkSource,
 ): Promise<LogQueryPlan> {
   const storeSet = isStoreSet(source);
-  const logical = toLogicalLogQuery(expr, storeSet);
+  const logical = toLogicalLogQuery(expr, storeSet, { allowUnwrap: opts.allowUnwrap });
   const resolved = resolveOptions(opts);
   let { startNs, endNs } = resolved;
   if (logical.rangeNs !== null && endNs - logical.rangeNs > startNs) startNs = endNs - logical.rangeNs;
@@ -389,6 +430,7 @@ export async function planLogQuery(
     skippedFiles: selection.skipped.filter((s) => s.reason === 'invalid-name').map((s) => ({ path: s.path, reason: 'invalid-name' as const })),
     filesOutOfRange: selection.skipped.filter((s) => s.reason === 'out-of-range').length,
     program: compiled.program,
+    pipeline: planPipeline(logical.selector.pipeline, opts.pipelineOutput ?? 'all'),
     limit: resolved.limit,
     direction: resolved.direction,
   };
@@ -427,6 +469,14 @@ export function formatPlan(plan: LogQueryPlan): string {
     const how = f.caseInsensitive ? ' (ASCII case-insensitive)' : '';
     const why = f.fromRegex === undefined ? '' : regexes.has(f.fromRegex) ? `  (prefilter for ${JSON.stringify(f.fromRegex)})` : `  (the regex ${JSON.stringify(f.fromRegex)} is this literal)`;
     out.push(`  line ${f.op}${how} ${JSON.stringify(f.needle)}${why}`);
+  }
+  if (plan.pipeline) {
+    out.push(`pipeline:   ${plan.pipeline.text}  (on the kernel's matches, in order)`);
+    plan.pipeline.compiled.forEach((st, i) => {
+      if (st.extracts === null) return;
+      const what = st.extracts === 'all' ? 'every label' : st.extracts.length ? st.extracts.join(', ') : 'no label';
+      out.push(`  ${formatStage(plan.pipeline!.stages[i]!)}  extracts ${what}${st.readsWholeLine ? ' (reads whole lines)' : ''}`);
+    });
   }
   out.push(`order:      ${plan.direction}, ties in store order; limit ${plan.limit ?? 'none'}`);
   return out.join('\n');

@@ -28,7 +28,7 @@ import { badData } from './errors.js';
 import { checkBytes, checkSeries, runQuery, withSlot, type Evaluation } from './evaluate.js';
 import { nameLokiSelectors } from './loki-selectors.js';
 import { collectParams, directionParam, durationParam, lokiTime, param, params, positiveInt, requireQuery, type Params } from './params.js';
-import { labelColumnNames, labelKey, lokiStats, lokiStreams, metricResultJson, metricTable, unixSeconds } from './responses.js';
+import { labelKey, rowLabels, lokiStats, lokiStreams, metricResultJson, metricTable, unixSeconds } from './responses.js';
 import { ARROW_STREAM, wantsArrow, type RouteEnv } from './route-env.js';
 
 const DEFAULT_LIMIT = 100;
@@ -141,11 +141,10 @@ async function labelSets(env: RouteEnv, request: FastifyRequest, reply: FastifyR
         checkBytes(env.ctx, plan.files.reduce((a, f) => a + f.size, 0));
         return store.query(sel, { ...opts, signal });
       });
-      const names = labelColumnNames(table);
-      const cols = names.map((n) => table.getChild(n)!);
+      const labelsOf = rowLabels(table);
       for (let i = 0; i < table.numRows; i++) {
         const labels: Record<string, string> = {};
-        names.forEach((n, k) => (labels[n] = cols[k]!.get(i) as string));
+        labelsOf(i, labels);
         sets.set(labelKey(labels), labels);
       }
       checkSeries(env.ctx, sets.size);

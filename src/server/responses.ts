@@ -18,21 +18,37 @@ import { Field, Float64, makeData, RecordBatch, Schema, Struct, Table, Timestamp
 import type { QueryStats } from '../exec/execute.js';
 import type { MetricResult } from './evaluate.js';
 
-/** Label columns of a log table: everything between `time` and `line` (and not `time_raw`). */
-export function labelColumnNames(table: Table): string[] {
-  return table.schema.fields.map((f) => f.name).filter((n) => n !== 'time' && n !== 'line' && n !== 'time_raw');
+/** Indexes of a log table's label columns: the stream's, then those a log pipeline added (null where a row lacks the label). */
+function labelColumnIndexes(table: Table): number[] {
+  const out: number[] = [];
+  table.schema.fields.forEach((f, i) => {
+    if (f.nullable || (f.name !== 'time' && f.name !== 'line' && f.name !== 'time_raw')) out.push(i);
+  });
+  return out;
+}
+
+/** The label columns of a log table and a reader of row `i`'s present labels into `into`. */
+export function rowLabels(table: Table): (i: number, into: Record<string, string>) => void {
+  const idx = labelColumnIndexes(table);
+  const names = idx.map((i) => table.schema.fields[i]!.name);
+  const cols = idx.map((i) => table.getChildAt(i)!);
+  return (i, into) => {
+    for (let k = 0; k < cols.length; k++) {
+      const v = cols[k]!.get(i) as string | null;
+      if (v !== null) into[names[k]!] = v;
+    }
+  };
 }
 
 /** Lethe's `logs` result rows. */
 export function letheRows(table: Table): Record<string, string>[] {
-  const labels = labelColumnNames(table);
+  const labelsOf = rowLabels(table);
   const raw = table.getChild('time_raw')!;
   const line = table.getChild('line')!;
-  const cols = labels.map((l) => table.getChild(l)!);
   const out: Record<string, string>[] = new Array(table.numRows);
   for (let i = 0; i < table.numRows; i++) {
     const row: Record<string, string> = { time: raw.get(i) as string };
-    labels.forEach((l, k) => (row[l] = cols[k]!.get(i) as string));
+    labelsOf(i, row);
     row['log'] = line.get(i) as string;
     out[i] = row;
   }
@@ -55,15 +71,14 @@ export function labelKey(labels: Readonly<Record<string, string>>): string {
 
 /** Groups a log table's rows into Loki streams (see the module note). */
 export function lokiStreams(table: Table): LokiStream[] {
-  const labels = labelColumnNames(table);
+  const labelsOf = rowLabels(table);
   // `toArray()` gives the raw nanoseconds (BigInt64Array); `get(i)` would give milliseconds.
   const time = table.getChild('time')!.toArray() as BigInt64Array;
   const line = table.getChild('line')!;
-  const cols = labels.map((l) => table.getChild(l)!);
   const byKey = new Map<string, LokiStream>();
   for (let i = 0; i < table.numRows; i++) {
     const stream: Record<string, string> = {};
-    labels.forEach((l, k) => (stream[l] = cols[k]!.get(i) as string));
+    labelsOf(i, stream);
     const key = labelKey(stream);
     let s = byKey.get(key);
     if (!s) {

@@ -1,0 +1,113 @@
+/**
+ * Log pipelines on the kernel's matches: the bridge between a scan's {@link RowBatch}es and
+ * a compiled {@link Pipeline} (`src/pipeline/`).
+ *
+ * The kernel has already applied the window, the label matchers and the line filters that
+ * precede the first stage; what it hands over is offsets into a block. For each match this
+ * module decodes the stream's labels (`namespace`/`pod`/`container` or `node`/`process`,
+ * plus `cluster` over a store set) and the message, runs the pipeline, and says what comes
+ * out: the row's labels and line after the stages, or nothing when a stage drops it.
+ *
+ * Stream labels are handed to the pipeline as one record per stream, reused while
+ * consecutive matches belong to the same stream (the usual case: files are per target and
+ * lines of a container cluster). {@link FieldDecoder} returns the same string object for
+ * repeated bytes, so the check is an identity comparison and a line of a known stream costs
+ * no allocation before the pipeline runs. An empty field is no label (Loki: an empty label
+ * value is an absent label).
+ */
+import type { LogRow } from '../arrow/build.js';
+import { CLUSTER_LABEL, fieldNames, type LogType } from '../model.js';
+import { compilePipeline, type Pipeline, type PipelineResult } from '../pipeline/index.js';
+import type { PlannedPipeline } from '../plan/plan.js';
+import { OFF_FIELD0_START, OFF_MSG_END, OFF_MSG_START, OFFSET_STRIDE } from '../scan/types.js';
+import { FieldDecoder, type RowBatch, type RowTransform } from './rows.js';
+
+const decoder = new TextDecoder('utf-8');
+
+/**
+ * Result columns a parsed label must not shadow: `| json` over `{"time": …}` extracts a
+ * `time` label, whose column is `time_extracted` (Loki's suffix for a clash with a stream label).
+ */
+const RESULT_COLUMNS: ReadonlySet<string> = new Set(['time', 'line', 'time_raw']);
+
+/** Decodes a match's stream labels into a record, reusing the record while the stream repeats. */
+export class StreamLabels {
+  readonly names: readonly string[];
+  private readonly decoders: FieldDecoder[];
+  private readonly values: string[];
+  private cluster: string | undefined;
+  private record: Record<string, string> | null = null;
+
+  constructor(logType: LogType) {
+    this.names = fieldNames(logType);
+    this.decoders = this.names.map(() => new FieldDecoder());
+    this.values = this.names.map(() => '');
+  }
+
+  /** The labels of match `i` of `batch` (read from a file of `cluster`). Do not mutate: it is shared. */
+  of(batch: RowBatch, i: number, cluster: string | undefined): Readonly<Record<string, string>> {
+    const { bytes, offsets } = batch;
+    const o = i * OFFSET_STRIDE + OFF_FIELD0_START;
+    let same = this.record !== null && cluster === this.cluster;
+    for (let k = 0; k < this.names.length; k++) {
+      const v = this.decoders[k]!.decode(bytes, offsets[o + 2 * k]!, offsets[o + 2 * k + 1]!);
+      if (v !== this.values[k]) {
+        this.values[k] = v;
+        same = false;
+      }
+    }
+    if (!same) {
+      this.cluster = cluster;
+      const record: Record<string, string> = {};
+      if (cluster !== undefined) record[CLUSTER_LABEL] = cluster;
+      this.names.forEach((n, k) => this.values[k] !== '' && (record[n] = this.values[k]!));
+      this.record = record;
+    }
+    return this.record!;
+  }
+}
+
+/** Decodes match `i`'s message. */
+export function messageOf(batch: RowBatch, i: number): string {
+  const o = i * OFFSET_STRIDE;
+  return decoder.decode(batch.bytes.subarray(batch.offsets[o + OFF_MSG_START]!, batch.offsets[o + OFF_MSG_END]!));
+}
+
+/**
+ * Runs a planned pipeline on matches: a {@link RowTransform} for the row sinks, and a
+ * predicate for counts. One instance per scan (it holds the pipeline's per-line state).
+ */
+export class MatchPipeline implements RowTransform {
+  private readonly pipeline: Pipeline;
+  private readonly stream: StreamLabels;
+
+  constructor(planned: PlannedPipeline, logType: LogType, outputLabels: readonly string[] | 'all' = 'all') {
+    this.pipeline = compilePipeline(planned.stages, { outputLabels });
+    this.stream = new StreamLabels(logType);
+  }
+
+  /** The pipeline's result for match `i` (reused by the next call), or null when a stage drops it. */
+  process(batch: RowBatch, i: number, cluster: string | undefined): PipelineResult | null {
+    return this.pipeline.process(messageOf(batch, i), this.stream.of(batch, i, cluster));
+  }
+
+  apply(batch: RowBatch, i: number, cluster: string | undefined): Pick<LogRow, 'labels' | 'line' | 'cluster' | 'parsed'> | null {
+    const input = this.stream.of(batch, i, cluster);
+    const out = this.pipeline.process(messageOf(batch, i), input);
+    if (out === null) return null;
+    const names = this.stream.names;
+    const labels = out.labels;
+    const row: Pick<LogRow, 'labels' | 'line' | 'cluster' | 'parsed'> = { labels: names.map((n) => labels[n] ?? ''), line: out.line };
+    if (cluster !== undefined) row.cluster = labels[CLUSTER_LABEL] ?? '';
+    if (labels !== input) {
+      // A stage changed the labels: what is neither a stream label nor the cluster becomes a parsed column.
+      let parsed: Record<string, string> | undefined;
+      for (const name in labels) {
+        if (name === CLUSTER_LABEL || names.includes(name)) continue;
+        (parsed ??= {})[RESULT_COLUMNS.has(name) ? `${name}_extracted` : name] = labels[name]!;
+      }
+      if (parsed) row.parsed = parsed;
+    }
+    return row;
+  }
+}
