@@ -173,7 +173,8 @@ export function fileSource(source: ChunkSource, cluster: string | undefined): Ch
 function batchHandler(plan: LogQueryPlan, stats: QueryStats, sink: Sink): (fileIndex: number) => (b: MatchBatch) => void {
   const fieldDecoders = Array.from({ length: plan.program.fieldCount }, () => new FieldDecoder());
   // The pipeline runs on every kernel match, so that linesMatched counts what it lets through.
-  const pipeline = plan.pipeline && sink.kind !== 'visit' ? new MatchPipeline(plan.pipeline, plan.logType) : null;
+  // A count reads no label: parsers then extract only what the pipeline's own stages read.
+  const pipeline = plan.pipeline && sink.kind !== 'visit' ? new MatchPipeline(plan.pipeline, plan.logType, sink.kind === 'count' ? [] : 'all') : null;
   return (fileIndex) => {
     const cluster = plan.files[fileIndex]!.cluster;
     return (b) => {

@@ -31,7 +31,7 @@ import {
   type SampleSeries,
   type TimeInterval,
 } from '../metrics/source.js';
-import { compilePipeline } from '../pipeline/index.js';
+import { compilePipeline, ERROR_LABEL } from '../pipeline/index.js';
 import { planLogQuery, toLogicalLogQuery } from '../plan/plan.js';
 import type { MatrixSelector, VectorSelector } from '../query/ast.js';
 import { OFF_MSG_END, OFF_MSG_START, OFFSET_STRIDE } from '../scan/types.js';
@@ -151,6 +151,12 @@ export class StoreSampleSource implements LogSampleSource {
     // Loki drops the unwrapped label from series labels unless the aggregation groups by it.
     const dropLabel = unwrapped !== null && !(this.needs.get(range)?.keepsLabels ?? []).includes(unwrapped.label) ? unwrapped.label : null;
     const withoutDropped = new WeakMap<object, Record<string, string>>();
+    // When the query reads only some labels, series are keyed by those alone: the series a
+    // range would otherwise split into (one per distinct extracted value) are exactly the ones
+    // the consumer merges (label-needs.ts), as Loki's extractor groups before aggregating.
+    // A line with an error keeps every label, so the evaluator can report it.
+    const project = output === 'all' ? null : output.filter((n) => n !== dropLabel);
+    const projected = new WeakMap<object, Record<string, string>>();
     const stats = await this.withEnv((env) =>
       visitMatches(plan, env, this.opts, (b, fileIndex) => {
         const cluster = plan.files[fileIndex]!.cluster;
@@ -167,7 +173,16 @@ export class StoreSampleSource implements LogSampleSource {
           const out = pipeline.process(line, streamLabels);
           if (out === null) continue;
           let labels: Readonly<Record<string, string>> = out.labels;
-          if (dropLabel !== null && Object.hasOwn(labels, dropLabel)) {
+          if (project !== null && !labels[ERROR_LABEL]) {
+            let p = projected.get(labels);
+            if (p === undefined) {
+              p = {};
+              for (const n of project) if (Object.hasOwn(labels, n)) p[n] = labels[n]!;
+              // Stream records repeat; pipeline outputs are fresh per line and not worth caching.
+              if (labels === streamLabels) projected.set(labels, p);
+            }
+            labels = p;
+          } else if (dropLabel !== null && Object.hasOwn(labels, dropLabel)) {
             // A stream record is shared by its lines: drop from a copy, made once per record.
             let copy = labels === streamLabels ? withoutDropped.get(labels) : undefined;
             if (copy === undefined) {
