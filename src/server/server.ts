@@ -33,6 +33,7 @@ import { QueryLimiter } from './limits.js';
 import { LiveIngest, registerLiveRoutes } from './live-routes.js';
 import { registerLokiRoutes } from './loki-routes.js';
 import { ServerMetrics } from './metrics.js';
+import { registerViewerRoute } from './viewer-route.js';
 import type { RequestSignal, RouteEnv } from './route-env.js';
 import type { TailHub } from './tail.js';
 
@@ -192,6 +193,7 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
   registerLetheRoutes(app, env);
   registerLokiRoutes(app, env);
   registerLiveRoutes(app, env, live);
+  registerViewerRoute(app);
   app.get('/metrics', { config: { scope: 'read' } }, async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render()));
 
   let closing: Promise<void> | null = null;

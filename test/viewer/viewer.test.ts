@@ -1,0 +1,310 @@
+/**
+ * The BUILT log viewer (dist/viewer, `npx vite build --config viewer/vite.config.ts`) in
+ * Debian's Chromium, driven by playwright-core (never a downloaded browser).
+ *
+ * Static site: the page is served by a plain file server; the fixture store folder is set on
+ * the folder input (`setInputFiles`), queries run in the page's engine worker, and rows and
+ * histogram are compared with the Node engine over the same window. Then a bad query's error
+ * marker, a drag on the histogram that zooms the range, keyboard navigation, and a synthetic
+ * million-row result that must stay virtual (< 200 row elements) and reach its last row.
+ *
+ * Server mode: `createServer` over a temporary copy of the fixture store serves the page at
+ * `/` (the page connects to its own origin); a line pushed with POST /loki/api/v1/push must
+ * arrive in the live tail.
+ */
+import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/node.js';
+import { createServer, type LetheServer } from '../../src/server/index.js';
+import { CHROMIUM, HAVE_CHROMIUM, openBrowser, type BrowserSession } from '../support/chromium.js';
+import { FIXTURE_STORE } from '../support/paths.js';
+import { tempDir } from '../server/helpers.js';
+
+const VIEWER = fileURLToPath(new URL('../../dist/viewer/', import.meta.url));
+const HAVE_VIEWER = existsSync(join(VIEWER, 'index.html'));
+const SKIP_REASON = !HAVE_CHROMIUM ? `needs ${CHROMIUM} (apt-get install chromium)` : `needs ${VIEWER}index.html (npx vite build --config viewer/vite.config.ts)`;
+
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
+
+/** Serves dist/viewer as a static site (the page is not on a letheql server). */
+function staticViewer(url: string): { type: string; body: Buffer } | null {
+  const pathname = decodeURIComponent(new URL(url, 'http://x').pathname);
+  const file = normalize(join(VIEWER, pathname.endsWith('/') ? `${pathname}index.html` : pathname));
+  if (!file.startsWith(VIEWER) || !existsSync(file)) return null;
+  return { type: TYPES[extname(file)] ?? 'application/octet-stream', body: readFileSync(file) };
+}
+
+const FROM = '2024-09-24T13:00:00Z';
+const TO = '2024-09-24T16:00:00Z';
+const QUERY = 'pod{namespace=~"shop|default"} |~ "(?i)error|timeout" != "healthz"';
+
+/** The page's test hooks (`window.letheqlViewer`, see viewer/src/main.ts). */
+interface ViewerHooks {
+  loadSynthetic(rows: number): Promise<void>;
+  state(): {
+    query: string;
+    range: { kind: 'relative'; span: string } | { kind: 'absolute'; startMs: number; endMs: number };
+    rows: number;
+    source: string | null;
+    stats: { linesMatched: number } | null;
+  };
+}
+const hashOf = (q: string, from = FROM, to = TO): string => '#' + new URLSearchParams({ q, from, to }).toString();
+const visibleRows = (page: Page) => page.locator('#rows .row:not([hidden])');
+const state = (page: Page) => page.evaluate(() => (window as unknown as { letheqlViewer: ViewerHooks }).letheqlViewer.state());
+
+async function waitForRun(page: Page): Promise<void> {
+  await page.waitForFunction(() => !document.body.hasAttribute('data-running'));
+}
+
+describe.skipIf(!HAVE_CHROMIUM || !HAVE_VIEWER)(HAVE_CHROMIUM && HAVE_VIEWER ? 'viewer' : `viewer (skipped: ${SKIP_REASON})`, () => {
+  describe('static site, store opened from a folder', () => {
+    let session: BrowserSession | undefined;
+    let page: Page;
+    const store = openStore(FIXTURE_STORE, { workers: 0 });
+
+    beforeAll(async () => {
+      session = await openBrowser(staticViewer);
+      page = await session.browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${session.base}/${hashOf(QUERY)}`);
+      await page.locator('#folder-input').setInputFiles(FIXTURE_STORE);
+      await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#histogram')?.dataset['buckets']) > 0, null, { timeout: 30_000 });
+      await waitForRun(page);
+      expect(errors).toEqual([]);
+    });
+    afterAll(async () => {
+      await session?.close();
+      await store.close();
+    });
+
+    it('opens the fixture store and shows the rows the engine returns, newest first', async () => {
+      const expected = await store.query(QUERY, { start: FROM, end: TO, limit: 1000, direction: 'backward' });
+      expect(expected.numRows).toBeGreaterThan(10);
+      const s = await state(page);
+      expect(s.source).toBe('store');
+      expect(s.rows).toBe(expected.numRows);
+      expect(s.stats?.linesMatched).toBe(expected.numRows);
+      const lines = expected.getChild('line')!;
+      const shown = await visibleRows(page).evaluateAll((rows) =>
+        rows
+          .map((r) => ({ i: Number((r as HTMLElement).dataset['index']), line: r.querySelector('.c-line')!.textContent }))
+          .sort((a, b) => a.i - b.i),
+      );
+      expect(shown.length).toBeGreaterThan(5);
+      for (const { i, line } of shown) expect(line).toBe(lines.get(i));
+      // Matched parts are highlighted: every <mark> of the first row matches the regex.
+      const marks = await page.locator('#row-0 mark').allTextContents();
+      expect(marks.length).toBeGreaterThan(0);
+      for (const m of marks) expect(m).toMatch(/^(?:error|timeout)$/i);
+      await expect.poll(() => page.locator('#status').textContent()).toMatch(/files read · .* scanned · \d+ lines matched/);
+    });
+
+    it('draws a histogram that counts every matching line of the range', async () => {
+      const { count } = await store.count(QUERY, { start: FROM, end: TO });
+      const total = await page.locator('#histogram').getAttribute('data-total');
+      expect(Number(total)).toBe(count);
+      const buckets = Number(await page.locator('#histogram').getAttribute('data-buckets'));
+      expect(buckets).toBeGreaterThanOrEqual(60);
+      expect(buckets).toBeLessThanOrEqual(120);
+    });
+
+    it('marks a bad query at the parser span and shows the message', async () => {
+      const box = page.locator('#query');
+      await box.fill('pod{namespace="shop"} |= "a" "b"');
+      await expect.poll(() => page.locator('.editor-hl .err').allTextContents()).toEqual(['"b"']);
+      expect(await page.locator('#query-error').textContent()).toMatch(/unexpected string/);
+      expect(await box.getAttribute('aria-invalid')).toBe('true');
+      // A good query clears it; Ctrl+Enter runs it.
+      await box.fill('pod{namespace="shop"} |= "GET"');
+      await expect.poll(() => page.locator('.editor-hl .err').count()).toBe(0);
+      await box.press('Control+Enter');
+      await waitForRun(page);
+      const expected = await store.query('pod{namespace="shop"} |= "GET"', { start: FROM, end: TO, limit: 1000, direction: 'backward' });
+      await expect.poll(async () => (await state(page)).rows).toBe(expected.numRows);
+      expect(decodeURIComponent(page.url())).toContain('q=pod{namespace="shop"} |= "GET"'.replace(/ /g, '+'));
+    });
+
+    it('runs a log pipeline: parsed labels show as name=value chips, the histogram counts what it keeps', async () => {
+      const q = 'pod{namespace="shop"} | json | __error__="" | level="error"';
+      await page.locator('#query').fill(q);
+      await page.locator('#query').press('Control+Enter');
+      await waitForRun(page);
+      const expected = await store.query(q, { start: FROM, end: TO, limit: 1000, direction: 'backward' });
+      expect(expected.numRows).toBeGreaterThan(5);
+      await expect.poll(async () => (await state(page)).rows).toBe(expected.numRows);
+      const chips = await page.locator('#row-0 .chip.parsed').allTextContents();
+      expect(chips).toContain('level=error');
+      const caller = expected.getChild('caller')!.get(0) as string;
+      expect(chips).toContain(`caller=${caller}`);
+      const { count } = await store.count(q, { start: FROM, end: TO });
+      await expect.poll(() => page.locator('#histogram').getAttribute('data-total')).toBe(String(count));
+      // Back to the previous test's query: the zoom test below starts from it.
+      await page.locator('#query').fill('pod{namespace="shop"} |= "GET"');
+      await page.locator('#query').press('Control+Enter');
+      await waitForRun(page);
+    });
+
+    it('zooms into the range dragged on the histogram', async () => {
+      const canvas = page.locator('#histogram');
+      const box = (await canvas.boundingBox())!;
+      const y = box.y + box.height / 2;
+      await page.mouse.move(box.x + box.width * 0.4, y);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.55, y, { steps: 5 });
+      await page.mouse.move(box.x + box.width * 0.7, y, { steps: 5 });
+      await page.mouse.up();
+      await expect.poll(async () => (await state(page)).range.kind).toBe('absolute');
+      await waitForRun(page);
+      const { range } = await state(page);
+      if (range.kind !== 'absolute') throw new Error('not absolute');
+      const from = Date.parse(FROM);
+      const to = Date.parse(TO);
+      expect(range.startMs).toBeGreaterThan(from + (to - from) * 0.3);
+      expect(range.endMs).toBeLessThan(from + (to - from) * 0.8);
+      expect(range.endMs - range.startMs).toBeGreaterThan((to - from) * 0.2);
+      const start = BigInt(range.startMs) * 1_000_000n;
+      const end = BigInt(range.endMs) * 1_000_000n;
+      const q = 'pod{namespace="shop"} |= "GET"';
+      const expected = await store.query(q, { start, end, limit: 1000, direction: 'backward' });
+      await expect.poll(async () => (await state(page)).rows).toBe(expected.numRows);
+      const { count } = await store.count(q, { start, end });
+      await expect.poll(() => page.locator('#histogram').getAttribute('data-total')).toBe(String(count));
+      expect(await page.locator('#range-from').inputValue()).toBe(new Date(range.startMs).toISOString().replace(/\.000Z$/, 'Z'));
+    });
+
+    it('navigates rows with the keyboard and shows the selected row', async () => {
+      await page.locator('#rows').focus();
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('ArrowDown');
+      expect(await page.locator('#rows').getAttribute('aria-activedescendant')).toBe('row-1');
+      await page.keyboard.press('Enter');
+      const line = await page.locator('#row-1 .c-line').textContent();
+      expect(await page.locator('#detail').textContent()).toContain(line!);
+    });
+
+    it('completes label names and values from the store', async () => {
+      const box = page.locator('#query');
+      await box.fill('');
+      await box.pressSequentially('pod{namespace="');
+      await expect.poll(() => page.locator('#completions li').allTextContents()).toEqual(['default', 'kube-system', 'shop']);
+      await box.press('ArrowDown');
+      await box.press('ArrowDown');
+      await box.press('Enter');
+      expect(await box.inputValue()).toBe('pod{namespace="shop"');
+      await box.pressSequentially(', ');
+      await expect.poll(() => page.locator('#completions li').allTextContents()).toEqual(['pod', 'container']);
+    });
+
+    it('draws a metric query as a time-series chart', async () => {
+      const q = 'sum by (namespace) (count_over_time(pod{namespace=~".+"}[10m]))';
+      await page.locator('#query').fill(q);
+      await page.locator('#query').press('Control+Enter');
+      await expect.poll(() => page.locator('#chart-section').isVisible()).toBe(true);
+      await waitForRun(page);
+      const { range } = await state(page);
+      if (range.kind !== 'absolute') throw new Error('not absolute');
+      const span = range.endMs - range.startMs;
+      const { result } = await store.queryMetric(q, { start: BigInt(range.startMs) * 1_000_000n, end: BigInt(range.endMs) * 1_000_000n, step: `${Math.floor(span / 100) + 1}ms` });
+      expect(result.series.length).toBe(3);
+      expect(await page.locator('#chart').getAttribute('data-series')).toBe('3');
+      expect(await page.locator('#legend li').allTextContents()).toEqual(result.series.map((s) => expect.stringContaining(`{namespace="${s.labels['namespace']}"}`)));
+      expect(await page.locator('#rows-section').isVisible()).toBe(false);
+    });
+
+    it('keeps a million-row result virtual and reaches its last row', async () => {
+      await page.evaluate(() => (window as unknown as { letheqlViewer: ViewerHooks }).letheqlViewer.loadSynthetic(1_000_000));
+      expect((await state(page)).rows).toBe(1_000_000);
+      expect(await page.locator('#rows .row').count()).toBeLessThan(200);
+      expect(await page.locator('#rows').getAttribute('aria-rowcount')).toBe('1000000');
+      await page.locator('#rows').focus();
+      await page.keyboard.press('End');
+      const last = page.locator('#row-999999');
+      await expect.poll(() => last.isVisible()).toBe(true);
+      expect(await last.locator('.c-line').textContent()).toBe('synthetic row 999999 GET /api/items/' + (999999 % 997));
+      const grid = (await page.locator('#rows').boundingBox())!;
+      const row = (await last.boundingBox())!;
+      expect(row.y).toBeGreaterThanOrEqual(grid.y);
+      expect(row.y + row.height).toBeLessThanOrEqual(grid.y + grid.height + 0.5);
+      expect(await page.locator('#rows .row').count()).toBeLessThan(200);
+      // The middle is reachable too (the scroll maps proportionally past the browser's height cap).
+      await page.keyboard.press('Home');
+      await expect.poll(() => page.locator('#row-0').isVisible()).toBe(true);
+    });
+  });
+
+  describe('served by letheql serve', () => {
+    let session: BrowserSession | undefined;
+    let server: LetheServer | undefined;
+    let base = '';
+    const tmp = tempDir('letheql-viewer-');
+    const store = (() => {
+      cpSync(FIXTURE_STORE, tmp.dir, { recursive: true });
+      return openStore(tmp.dir, { workers: 0 });
+    })();
+
+    beforeAll(async () => {
+      server = await createServer({ store, storeDir: tmp.dir, log: false, tailFollowMs: 200 });
+      base = await server.listen('127.0.0.1', 0);
+      session = await openBrowser(() => null);
+    });
+    afterAll(async () => {
+      await session?.close();
+      await server?.close();
+      await store.close();
+      tmp.cleanup();
+    });
+
+    it('serves the page at / with content types, and 404 JSON for unknown assets', async () => {
+      const index = await fetch(`${base}/`);
+      expect(index.status).toBe(200);
+      expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      const html = await index.text();
+      const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)![1]!;
+      const js = await fetch(`${base}/${script}`);
+      expect(js.status).toBe(200);
+      expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+      const missing = await fetch(`${base}/assets/nope.js`);
+      expect(missing.status).toBe(404);
+      expect(await missing.json()).toMatchObject({ status: 'error', errorType: 'not_found' });
+      expect((await fetch(`${base}/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
+    });
+
+    it('runs a query through the server and shows a pushed line in the live tail', async () => {
+      const page = await session!.browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const q = 'pod{namespace="shop"} |= "GET"';
+      await page.goto(`${base}/${hashOf(q)}`);
+      await expect.poll(async () => (await state(page)).source, { timeout: 20_000 }).toBe(base);
+      await waitForRun(page);
+      const expected = await store.query(q, { start: FROM, end: TO, limit: 1000, direction: 'backward' });
+      await expect.poll(async () => (await state(page)).rows).toBe(expected.numRows);
+      const { count } = await store.count(q, { start: FROM, end: TO });
+      await expect.poll(() => page.locator('#histogram').getAttribute('data-total')).toBe(String(count));
+
+      await page.locator('#query').fill('pod{namespace="shop"} |= "viewer-e2e"');
+      await page.locator('#tail').click();
+      expect(await page.locator('#tail').getAttribute('aria-pressed')).toBe('true');
+      await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Live/);
+      // Give the WebSocket time to subscribe, then push until the line shows (the first push may race the subscription).
+      const nowNs = BigInt(Date.now()) * 1_000_000n;
+      const push = (n: number) =>
+        fetch(`${base}/loki/api/v1/push`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ streams: [{ stream: { namespace: 'shop', pod: 'tail-pod', container: 'app' }, values: [[String(nowNs + BigInt(n)), `hello viewer-e2e ${n}`]] }] }),
+        });
+      expect((await push(0)).status).toBe(204);
+      await expect.poll(() => page.locator('#rows .row:not([hidden]) .c-line').allTextContents(), { timeout: 15_000 }).toContain('hello viewer-e2e 0');
+      expect(await page.locator('#rows .row:not([hidden]) mark').first().textContent()).toBe('viewer-e2e');
+      expect((await push(1)).status).toBe(204);
+      // Once each, in time order (the server's tail may deliver a line twice; the viewer drops repeats).
+      await expect.poll(() => page.locator('#rows .row:not([hidden]) .c-line').allTextContents(), { timeout: 15_000 }).toEqual(['hello viewer-e2e 0', 'hello viewer-e2e 1']);
+      await expect.poll(() => page.locator('#status').textContent()).toBe('Live: 2 lines received');
+      await page.close();
+    });
+  });
+});
