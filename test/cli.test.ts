@@ -165,6 +165,30 @@ describe('CLI on the bundled fixture store', () => {
   });
 });
 
+describe('CLI log pipelines', () => {
+  const at = ['--store', FIXTURE_STORE, '--end', '2024-09-24T16:00:00Z', '--since', '3h'];
+  const q = 'pod{namespace="shop"} |= "handler/orders.go" | json | status >= 500 | line_format "{{.method}} {{.path}}"';
+  it('text: stream labels, then the parsed ones as name=value, then the formatted line', async () => {
+    const r = await run(['query', ...at, '--limit', '2', '--direction', 'backward', q]);
+    expect(r.code).toBe(0);
+    const lines = r.out.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const l of lines) expect(l).toMatch(/^2024-09-24T1\d:\d\d:\d\d\.\d{6}Z shop +api-7d9f8b6c5-\w+ +api .*caller=handler\/orders\.go:131 .*status=50\d .* (GET|POST|PUT|DELETE) \/api\/\S+$/);
+  });
+  it('jsonl: parsed labels are keys of the record; --count counts what the pipeline keeps', async () => {
+    const r = await run(['query', ...at, '--limit', '1000', '--format', 'jsonl', q]);
+    expect(r.code).toBe(0);
+    const records = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    expect(records.length).toBeGreaterThan(3);
+    for (const rec of records) {
+      expect(Number(rec['status'])).toBeGreaterThanOrEqual(500);
+      expect(rec['log']).toBe(`${rec['method']} ${rec['path']}`);
+    }
+    const count = await run(['query', ...at, '--count', q]);
+    expect(Number(count.out)).toBe(records.length);
+  });
+});
+
 describe('CLI metric queries', () => {
   const at = ['--store', FIXTURE_STORE, '--end', '2024-09-24T16:00:00Z'];
   it('prints an instant vector as text, one line per series', async () => {

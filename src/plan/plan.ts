@@ -4,12 +4,13 @@
  * A plan answers, as plain JSON-serialisable data: which log type and targets, which
  * time window, which files (by target and hour), what the WASM kernel evaluates per line
  * (the {@link KernelProgram}: window, label matchers and line filters, regexes included,
- * with their literal fast paths), and the limit and direction. `explain()` prints it; the executor runs it without
- * re-reading the AST.
+ * with their literal fast paths), the log pipeline that runs after the kernel (its stages as
+ * parsed, and what each parser extracts), and the limit and direction. `explain()` prints it;
+ * the executor runs it without re-reading the query.
  *
  * Everything that can be rejected before reading data is rejected here, with a span into
- * the query: unknown log types and labels, a missing target matcher, invalid regexes, and
- * constructs that are not evaluated yet (metric queries).
+ * the query: unknown log types and labels, a missing target matcher, invalid regexes and
+ * pipelines, and metric constructs (those are the metric evaluator's: `src/metrics/`).
  *
  * Over a store set (`store/federated-source.ts`) the label `cluster` is allowed too. It is a
  * property of the member store, not of the line, so its matchers (`= != =~ !~`, regexes fully
@@ -164,7 +165,7 @@ export interface LogicalLogQuery {
 }
 
 function notSupported(what: string, span: Span): QueryError {
-  return new QueryError('NOT_SUPPORTED', `not supported yet: ${what} (metric queries arrive in a later release)`, span);
+  return new QueryError('NOT_SUPPORTED', `not supported in a log query: ${what} (a metric query: evaluate it with queryMetric() or explainMetric(), as the CLI and server do)`, span);
 }
 
 /** Names the construct at the top of `expr` for "not supported" messages. */
