@@ -8,11 +8,14 @@
  * and hands those bytes, by store path, to the tail hub, which matches them with the engine.
  * Sizes are taken when following starts, so a new tail sees new lines only.
  *
- * Lines this server appends itself (push) are published by the push route at once; it tells
- * the follower ({@link StoreFollower.noteOwnAppend}) so they are not published twice. One
- * writer holds a store's lock, so while the server's own writer is open every appended byte is
- * its own; a writer that ignores the lock and appends in the same instant could see its bytes
- * attributed to the push and not tailed (documented, not guarded).
+ * Lines this server appends itself (push) are published by the push route at once; it writes
+ * them through {@link StoreFollower.ownAppend}, which runs the append with no poll in between
+ * and then skips its bytes, so they are not published twice. (Before that lock a poll could
+ * read a push's bytes between the write and the note, or meet a file the push had just
+ * created, and publish the push again.) One writer holds a store's lock, so every byte
+ * appended while the server's writer is open is its own; a writer that ignores the lock is
+ * followed on a best-effort basis: its bytes in a file that the server's push created before
+ * the follower met it are not tailed (documented, not guarded).
  */
 import { LOG_TYPES, type LogType } from '../model.js';
 import { formatHourFileName } from '../store/hours.js';
@@ -30,6 +33,10 @@ export class StoreFollower {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private running: Promise<void> = Promise.resolve();
   private active = false;
+  /** Serialises polls and the server's own appends (see the module note). */
+  private lock: Promise<unknown> = Promise.resolve();
+  /** Own bytes appended to files the follower has not met yet: skipped when it meets them. */
+  private readonly ownUnseen = new Map<string, number>();
 
   constructor(
     private readonly source: ChunkSource,
@@ -43,8 +50,20 @@ export class StoreFollower {
     if (this.active) return;
     this.active = true;
     this.seen.clear();
+    this.ownUnseen.clear();
     await this.poll(false);
     this.schedule();
+  }
+
+  /**
+   * Runs the server's own `append` of `files` (store paths and byte counts) with no poll in
+   * between, then notes its bytes as seen: the caller publishes them itself.
+   */
+  ownAppend(files: readonly { path: string; bytes: number }[], append: () => Promise<void>): Promise<void> {
+    return this.exclusive(async () => {
+      await append();
+      for (const f of files) this.noteOwnAppend(f.path, f.bytes);
+    });
   }
 
   /** Stops polling; waits for a poll in progress. */
@@ -55,11 +74,18 @@ export class StoreFollower {
     await this.running;
   }
 
-  /** The server appended `bytes` to `path` itself (and published them): skip them. */
-  noteOwnAppend(path: string, bytes: number): void {
+  /** The server appended `bytes` to `path` itself (and published them): skip them. Call it under {@link ownAppend}'s lock. */
+  private noteOwnAppend(path: string, bytes: number): void {
     if (!this.active) return;
     const seen = this.seen.get(path);
     if (seen !== undefined) this.seen.set(path, seen + bytes);
+    else this.ownUnseen.set(path, (this.ownUnseen.get(path) ?? 0) + bytes);
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
   }
 
   /** Runs one poll now (tests; also what the timer does). */
@@ -81,7 +107,11 @@ export class StoreFollower {
     return new Set([formatHourFileName(hour), formatHourFileName(hour - HOUR_NS)]);
   }
 
-  private async poll(publish: boolean): Promise<void> {
+  private poll(publish: boolean): Promise<void> {
+    return this.exclusive(() => this.pollFiles(publish));
+  }
+
+  private async pollFiles(publish: boolean): Promise<void> {
     const names = this.hotNames();
     const out: AppendedFiles = {};
     for (const logType of Object.keys(LOG_TYPES) as LogType[]) {
@@ -97,9 +127,12 @@ export class StoreFollower {
           const path = `${logType}/${target}/${f.name}`;
           const seen = this.seen.get(path);
           if (!publish || seen === undefined) {
-            // A file met for the first time while following is new: all of it is news.
-            this.seen.set(path, publish ? 0 : f.size);
-            if (!publish || f.size === 0) continue;
+            // A file met for the first time while following is new: all of it is news, unless
+            // the server created it with a push (its bytes were published then).
+            const own = this.ownUnseen.get(path);
+            this.ownUnseen.delete(path);
+            this.seen.set(path, !publish || own !== undefined ? f.size : 0);
+            if (!publish || own !== undefined || f.size === 0) continue;
           }
           const from = this.seen.get(path)!;
           if (f.size < from) {
@@ -116,6 +149,7 @@ export class StoreFollower {
     }
     // Forget files that went cold (the hour moved on).
     for (const path of [...this.seen.keys()]) if (!names.has(path.slice(path.lastIndexOf('/') + 1))) this.seen.delete(path);
+    for (const path of [...this.ownUnseen.keys()]) if (!names.has(path.slice(path.lastIndexOf('/') + 1))) this.ownUnseen.delete(path);
     if (publish && Object.keys(out).length > 0) await this.publish(out);
   }
 

@@ -137,8 +137,9 @@ export function registerLiveRoutes(app: FastifyInstance, env: RouteEnv, live: Li
       if (decoded.records.length > 0) {
         const formatted = writer.format(decoded.records);
         const files = groupByFile(formatted);
-        await writer.appendFiles(files);
-        for (const f of files) live.follower?.noteOwnAppend(f.path, f.bytes.length);
+        const append = (): Promise<void> => writer.appendFiles(files);
+        // Through the follower's lock, so that its polls never publish this push a second time.
+        await (live.follower ? live.follower.ownAppend(files.map((f) => ({ path: f.path, bytes: f.bytes.length })), append) : append());
         const lines = formatted.reduce((a, r) => a + r.lines, 0);
         const bytes = files.reduce((a, f) => a + f.bytes.length, 0);
         metrics.ingestLines.inc({}, lines);

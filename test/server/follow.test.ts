@@ -62,4 +62,32 @@ describe('live tail follows the store files', () => {
     ws.close();
     await eventually(() => srv.server.tails.size === 0);
   });
+
+  it('a push that creates a file is tailed once, however the polls fall', async () => {
+    const u = new URL(srv.url.replace('http', 'ws') + '/loki/api/v1/tail');
+    u.searchParams.set('query', '{namespace=~"fresh.*"} |= "new file"');
+    u.searchParams.set('start', String(BigInt(Date.parse(NOW)) * 1_000_000n));
+    const ws = new WebSocket(u);
+    const values: string[] = [];
+    ws.on('message', (d) => {
+      for (const s of JSON.parse(String(d)).streams) for (const [, v] of s.values) values.push(v);
+    });
+    await new Promise((res, rej) => (ws.once('open', res), ws.once('error', rej)));
+    await eventually(() => srv.server.tails.size === 1);
+    // Each push creates a new target's hour file, which the follower (polling every 20 ms) has not met.
+    const sent: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const msg = `new file ${i}`;
+      sent.push(msg);
+      const ts = String(BigInt(Date.parse('2024-09-24T15:58:30Z')) * 1_000_000n + BigInt(i));
+      const body = JSON.stringify({ streams: [{ stream: { namespace: `fresh${i % 4}`, pod: 'p', container: 'c' }, values: [[ts, msg]] }] });
+      expect((await postRaw(srv.url, '/loki/api/v1/push', body, { 'content-type': 'application/json' })).status).toBe(204);
+      await new Promise((r) => setTimeout(r, 7 * (i % 5)));
+    }
+    await eventually(() => values.length >= sent.length);
+    await new Promise((r) => setTimeout(r, 150)); // several more polls: nothing may arrive twice
+    expect([...values].sort()).toEqual([...sent].sort());
+    ws.close();
+    await eventually(() => srv.server.tails.size === 0);
+  });
 });
