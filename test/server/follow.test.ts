@@ -30,10 +30,11 @@ describe('live tail follows the store files', () => {
     tmp.cleanup();
   });
 
-  it('delivers appended whole lines that match, once, and pushed lines once', async () => {
+  /** A tail from NOW on (no history), collecting the lines it delivers. */
+  async function openTail(query: string): Promise<{ ws: WebSocket; values: string[] }> {
     const u = new URL(srv.url.replace('http', 'ws') + '/loki/api/v1/tail');
-    u.searchParams.set('query', '{namespace="shop"} |= "follow"');
-    u.searchParams.set('start', String(BigInt(Date.parse(NOW)) * 1_000_000n)); // no history
+    u.searchParams.set('query', query);
+    u.searchParams.set('start', String(BigInt(Date.parse(NOW)) * 1_000_000n));
     const ws = new WebSocket(u);
     const values: string[] = [];
     ws.on('message', (d) => {
@@ -41,6 +42,11 @@ describe('live tail follows the store files', () => {
     });
     await new Promise((res, rej) => (ws.once('open', res), ws.once('error', rej)));
     await eventually(() => srv.server.tails.size === 1);
+    return { ws, values };
+  }
+
+  it('delivers appended whole lines that match, once, and pushed lines once', async () => {
+    const { ws, values } = await openTail('{namespace="shop"} |= "follow"');
 
     // A collector appends: one matching line, one not, then half a line.
     appendFileSync(file, line('2024-09-24T15:58:00.000000Z', 'follow me') + line('2024-09-24T15:58:01.000000Z', 'not this'));
@@ -64,16 +70,7 @@ describe('live tail follows the store files', () => {
   });
 
   it('a push that creates a file is tailed once, however the polls fall', async () => {
-    const u = new URL(srv.url.replace('http', 'ws') + '/loki/api/v1/tail');
-    u.searchParams.set('query', '{namespace=~"fresh.*"} |= "new file"');
-    u.searchParams.set('start', String(BigInt(Date.parse(NOW)) * 1_000_000n));
-    const ws = new WebSocket(u);
-    const values: string[] = [];
-    ws.on('message', (d) => {
-      for (const s of JSON.parse(String(d)).streams) for (const [, v] of s.values) values.push(v);
-    });
-    await new Promise((res, rej) => (ws.once('open', res), ws.once('error', rej)));
-    await eventually(() => srv.server.tails.size === 1);
+    const { ws, values } = await openTail('{namespace=~"fresh.*"} |= "new file"');
     // Each push creates a new target's hour file, which the follower (polling every 20 ms) has not met.
     const sent: string[] = [];
     for (let i = 0; i < 12; i++) {
