@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Memory check: `letheql query --count` over a generated store of 1 GiB (default) must keep
-// peak RSS well under 300 MB, whatever the store's size. The store is generated once into
+// Memory check: `letheql query --count`, and limited, pipeline and metric queries, over a
+// generated store of 1 GiB (default) must keep peak RSS well under 300 MB, whatever the
+// store's size. The store is generated once into
 // bench/data (not committed). Usage: node scripts/memory-check.mjs [--size 1GiB] [--limit-mb 300]
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,10 @@ const runs = [
   ['--count', 'pod{namespace=~".*"} |= "RARE-7f3a"'],
   ['--count', 'node{node=~".*"} != "kubelet"'],
   ['--limit', '1000', '--format', 'jsonl', '--direction', 'backward', 'pod{namespace=~".*"} |= "GET"'],
+  // Pipelines: | json runs on ~2 million lines; rows are still bounded by the limit, and a
+  // counting metric query by series × buckets (its series are keyed by the labels it reads).
+  ['--limit', '1000', '--format', 'jsonl', 'pod{namespace=~".*"} |= "latency_ms" | json | latency_ms > 2000'],
+  ['--step', '10m', '--format', 'jsonl', 'sum by (level) (count_over_time(pod{namespace=~".*"} |= "latency_ms" | json | __error__="" | latency_ms > 2000 [10m]))'],
 ];
 let failed = false;
 for (const args of runs) {
