@@ -174,10 +174,15 @@ function batchHandler(plan: LogQueryPlan, stats: QueryStats, sink: Sink): (fileI
   const fieldDecoders = Array.from({ length: plan.program.fieldCount }, () => new FieldDecoder());
   // The pipeline runs on every kernel match, so that linesMatched counts what it lets through.
   // A count reads no label: parsers then extract only what the pipeline's own stages read.
-  const pipeline = plan.pipeline && sink.kind !== 'visit' ? new MatchPipeline(plan.pipeline, plan.logType, sink.kind === 'count' ? [] : 'all') : null;
+  const pipeline = plan.pipeline && (sink.kind === 'rows' || sink.kind === 'count') ? new MatchPipeline(plan.pipeline, plan.logType, sink.kind === 'count' ? [] : 'all') : null;
   return (fileIndex) => {
     const cluster = plan.files[fileIndex]!.cluster;
     return (b) => {
+      if (sink.kind === 'fold') {
+        // Metric queries: linesMatched counts the kernel's matches; the fold runs the pipeline.
+        stats.linesMatched += b.count;
+        return sink.folder.fold(b, cluster, sink.into);
+      }
       if (pipeline === null) {
         stats.linesMatched += b.count;
         if (sink.kind === 'visit') return sink.visit(b, fileIndex);
@@ -273,6 +278,16 @@ export async function collectRows(plan: LogQueryPlan, env: ExecEnv, opts: ExecOp
 export async function countLines(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions = {}): Promise<{ count: number; stats: QueryStats }> {
   const stats = await run(plan, env, opts, { kind: 'count' });
   return { count: stats.linesMatched, stats };
+}
+
+/**
+ * Runs a plan folding every kernel match into `sink.into` (metric queries: see
+ * `match-fold.ts`), on the pool's workers when it pays, as {@link countLines} would. The
+ * plan's pipeline is the fold's business (`sink.spec` carries it); `linesMatched` counts
+ * the kernel's matches.
+ */
+export async function foldMatches(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Extract<Sink, { kind: 'fold' }>): Promise<QueryStats> {
+  return run(plan, env, opts, sink);
 }
 
 /**

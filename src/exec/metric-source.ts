@@ -2,14 +2,13 @@
  * The metric evaluator's view of a store: a {@link LogSampleSource} over the scan kernel.
  *
  * What it owns: turning a range aggregation's log expression into a log-query plan over the
- * request's read window, and folding the kernel's matches into the evaluator's buckets (or
- * samples) without keeping a line (`visitMatches`). Per match, the series labels (the
- * stream's: `namespace`/`pod`/`container` or `node`/`process`, plus `cluster` over a store
- * set) go through the log pipeline when there is one (`| json`, label filters, `| unwrap`),
- * which may drop the line, change its labels or give it a value; then the series, the
- * line's byte length (after `line_format`) and the value go to a {@link BucketAccumulator}
- * or {@link SampleAccumulator}. Memory is bounded by series × buckets for counting queries,
- * and by the samples in the read window for quantiles and the like.
+ * request's read window, and the plain-data {@link FoldSpec} of the request (grid and
+ * measures, or read intervals; pipeline stages; the labels the query reads). The scan
+ * (`foldMatches`) folds the kernel's matches into per-series buckets or samples without
+ * keeping a line, in this thread or on the pool's workers, with the same code either way
+ * (`match-fold.ts`, which also says how series labels come about). Memory is bounded by
+ * series × buckets for counting queries, and by the samples in the read window for
+ * quantiles and the like.
  *
  * Parsers extract only what the query reads from the range (`metrics/label-needs.ts`); the
  * unwrapped label leaves the series labels unless the range aggregation groups by it (Loki).
@@ -19,9 +18,6 @@
 import type { RangeNeeds } from '../metrics/label-needs.js';
 import {
   absentLabelsOf,
-  BucketAccumulator,
-  SampleAccumulator,
-  type AccumulatorSeries,
   type BucketRequest,
   type BucketSeries,
   type LogRange,
@@ -31,14 +27,14 @@ import {
   type SampleSeries,
   type TimeInterval,
 } from '../metrics/source.js';
-import { compilePipeline, ERROR_LABEL } from '../pipeline/index.js';
+import { compilePipeline } from '../pipeline/index.js';
 import { planLogQuery, toLogicalLogQuery } from '../plan/plan.js';
 import type { MatrixSelector, VectorSelector } from '../query/ast.js';
-import { OFF_MSG_END, OFF_MSG_START, OFFSET_STRIDE } from '../scan/types.js';
 import { isStoreSet } from '../store/federated-source.js';
 import type { ChunkSource } from '../store/types.js';
-import { emptyStats, MAX_BAD_LINE_SAMPLES, visitMatches, type ExecEnv, type ExecOptions, type QueryStats } from './execute.js';
-import { messageOf, StreamLabels } from './pipeline-rows.js';
+import { emptyStats, foldMatches, MAX_BAD_LINE_SAMPLES, type ExecEnv, type ExecOptions, type QueryStats } from './execute.js';
+import { FoldAccumulator, MatchFolder } from './match-fold.js';
+import type { FoldSpec } from './protocol.js';
 
 /** Adds one scan's statistics into a running total (metric queries scan once per range aggregation). */
 export function addStats(total: QueryStats, s: QueryStats): void {
@@ -60,20 +56,6 @@ export function emptyMetricStats(): QueryStats {
 /** A log-query selector for a range's window: the range's own `[r]`, `offset` and `@` are the evaluator's business. */
 function plainSelector(range: LogRange): VectorSelector {
   return { ...range.selector, offset: null, at: null };
-}
-
-/** Where a scan's surviving lines (or samples) go: a series, a time, the line's UTF-8 length and the unwrapped value. */
-type OnSample = (labels: Readonly<Record<string, string>>, timeNs: bigint, bytes: number, value: number) => void;
-
-/** UTF-8 length of a string without encoding it into a buffer we keep. */
-function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    // 2 bytes below U+0800, 3 above, and 4 for a surrogate pair (2 units, so 2 each).
-    if (c >= 0x80) n += c < 0x800 ? 1 : c >= 0xd800 && c <= 0xdfff ? 1 : 2;
-  }
-  return n;
 }
 
 export class StoreSampleSource implements LogSampleSource {
@@ -99,32 +81,13 @@ export class StoreSampleSource implements LogSampleSource {
   }
 
   async buckets(request: BucketRequest): Promise<BucketSeries[]> {
-    const acc = new BucketAccumulator(request);
-    // Series are looked up once per distinct label object: stream records and pipeline outputs repeat.
-    let lastLabels: Readonly<Record<string, string>> | null = null;
-    let lastSeries: AccumulatorSeries | null = null;
-    await this.scan(request.range, request.readIntervals, (labels, t, bytes, value) => {
-      if (labels !== lastLabels) {
-        lastLabels = labels;
-        lastSeries = acc.series(labels);
-      }
-      acc.add(lastSeries!, t, bytes, value);
-    });
-    return acc.result();
+    const into = await this.scan(request.range, request.readIntervals, { kind: 'buckets', edgesNs: BigInt64Array.from(request.grid.edgesNs), measures: request.measures.slice() });
+    return into ? into.bucketResult() : [];
   }
 
   async samples(request: SampleRequest): Promise<SampleSeries[]> {
-    const acc = new SampleAccumulator(request);
-    let lastLabels: Readonly<Record<string, string>> | null = null;
-    let lastSeries: AccumulatorSeries | null = null;
-    await this.scan(request.range, request.readIntervals, (labels, t, _bytes, value) => {
-      if (labels !== lastLabels) {
-        lastLabels = labels;
-        lastSeries = acc.series(labels);
-      }
-      acc.add(lastSeries!, t, value);
-    });
-    return acc.result();
+    const into = await this.scan(request.range, request.readIntervals, { kind: 'samples', readIntervals: request.readIntervals.map((i) => ({ startNs: i.startNs, endNs: i.endNs })) });
+    return into ? into.sampleResult() : [];
   }
 
   private outputOf(range: LogRange): readonly string[] | 'all' {
@@ -132,12 +95,11 @@ export class StoreSampleSource implements LogSampleSource {
   }
 
   /**
-   * One kernel scan of `range`'s log query over the read intervals, handing every surviving
-   * line (after the pipeline, if any) to `onSample` with its series labels. Label objects
-   * passed are never mutated afterwards, so the callee may keep them as series labels.
+   * One kernel scan of `range`'s log query over the read intervals, folding every surviving
+   * line (after the pipeline, if any) into a fresh accumulator; null when there is nothing to read.
    */
-  private async scan(range: LogRange, intervals: readonly TimeInterval[], onSample: OnSample): Promise<void> {
-    if (intervals.length === 0) return;
+  private async scan(range: LogRange, intervals: readonly TimeInterval[], into: FoldSpec['into']): Promise<FoldAccumulator | null> {
+    if (intervals.length === 0) return null;
     const output = this.outputOf(range);
     // Windows are (start, end]; the kernel's are inclusive, hence the +1 ns.
     const plan = await planLogQuery(
@@ -145,57 +107,10 @@ export class StoreSampleSource implements LogSampleSource {
       { start: intervals[0]!.startNs + 1n, end: intervals[intervals.length - 1]!.endNs, allowUnwrap: true, pipelineOutput: output },
       this.source,
     );
-    const stream = new StreamLabels(plan.logType);
-    const pipeline = plan.pipeline ? compilePipeline(plan.pipeline.stages, { outputLabels: output }) : null;
-    const unwrapped = pipeline?.unwrap ?? null;
-    // Loki drops the unwrapped label from series labels unless the aggregation groups by it.
-    const dropLabel = unwrapped !== null && !(this.needs.get(range)?.keepsLabels ?? []).includes(unwrapped.label) ? unwrapped.label : null;
-    const withoutDropped = new WeakMap<object, Record<string, string>>();
-    // When the query reads only some labels, series are keyed by those alone: the series a
-    // range would otherwise split into (one per distinct extracted value) are exactly the ones
-    // the consumer merges (label-needs.ts), as Loki's extractor groups before aggregating.
-    // A line with an error keeps every label, so the evaluator can report it.
-    const project = output === 'all' ? null : output.filter((n) => n !== dropLabel);
-    const projected = new WeakMap<object, Record<string, string>>();
-    const stats = await this.withEnv((env) =>
-      visitMatches(plan, env, this.opts, (b, fileIndex) => {
-        const cluster = plan.files[fileIndex]!.cluster;
-        const { offsets, timesNs } = b;
-        for (let i = 0; i < b.count; i++) {
-          const o = i * OFFSET_STRIDE;
-          const streamLabels = stream.of(b, i, cluster);
-          const bytes = offsets[o + OFF_MSG_END]! - offsets[o + OFF_MSG_START]!;
-          if (pipeline === null) {
-            onSample(streamLabels, timesNs[i]!, bytes, 0);
-            continue;
-          }
-          const line = messageOf(b, i);
-          const out = pipeline.process(line, streamLabels);
-          if (out === null) continue;
-          let labels: Readonly<Record<string, string>> = out.labels;
-          if (project !== null && !labels[ERROR_LABEL]) {
-            let p = projected.get(labels);
-            if (p === undefined) {
-              p = {};
-              for (const n of project) if (Object.hasOwn(labels, n)) p[n] = labels[n]!;
-              // Stream records repeat; pipeline outputs are fresh per line and not worth caching.
-              if (labels === streamLabels) projected.set(labels, p);
-            }
-            labels = p;
-          } else if (dropLabel !== null && Object.hasOwn(labels, dropLabel)) {
-            // A stream record is shared by its lines: drop from a copy, made once per record.
-            let copy = labels === streamLabels ? withoutDropped.get(labels) : undefined;
-            if (copy === undefined) {
-              copy = { ...labels };
-              delete copy[dropLabel];
-              if (labels === streamLabels) withoutDropped.set(labels, copy);
-            }
-            labels = copy;
-          }
-          onSample(labels, timesNs[i]!, out.line === line ? bytes : utf8Length(out.line), out.value);
-        }
-      }),
-    );
+    const spec: FoldSpec = { stages: plan.pipeline?.stages ?? null, outputLabels: output, keepsLabels: this.needs.get(range)?.keepsLabels ?? [], into };
+    const sink = { kind: 'fold' as const, spec, folder: new MatchFolder(spec, plan.logType, spec.stages ? compilePipeline(spec.stages, { outputLabels: output }) : null), into: FoldAccumulator.factory(into)() };
+    const stats = await this.withEnv((env) => foldMatches(plan, env, this.opts, sink));
     addStats(this.stats, stats);
+    return sink.into;
   }
 }

@@ -10,7 +10,9 @@
  *
  * Merge: rows go into the caller's sink as they arrive (with a limit, the same bounded heap
  * as in-thread; its cut-off is handed to jobs when they start, so workers drop rows that
- * can no longer make it). Statistics are assembled at the end in file order, so they equal
+ * can no longer make it). A metric fold (`fold` sink) comes back as one partial per job,
+ * merged in job order as soon as every earlier job's has been (`match-fold.ts`): series
+ * first seen first and samples in store order, as in-thread, whatever the finishing order. Statistics are assembled at the end in file order, so they equal
  * the in-thread ones: bad-line samples in file order (range line numbers shifted by the
  * lines of earlier ranges), vanished files in file order, the same first 100 samples.
  *
@@ -30,7 +32,7 @@ import type { LogQueryPlan } from '../plan/plan.js';
 import { memberHandle } from '../store/federated-source.js';
 import type { SourceHandle } from '../store/types.js';
 import { emptyStats, ioError, MAX_BAD_LINE_SAMPLES, type ExecOptions, type QueryStats } from './execute.js';
-import type { JobOutcome, JobQuery, RowChunk, RowKey, ScanJob } from './protocol.js';
+import type { FoldPartial, JobOutcome, JobQuery, RowChunk, RowKey, ScanJob } from './protocol.js';
 import { FieldDecoder, keepRows, type Sink } from './rows.js';
 
 /** A job before the pool numbers it and sets its cut-off. */
@@ -101,8 +103,9 @@ export async function runParallel(
     logType: plan.logType,
     program: plan.program,
     direction: plan.direction,
-    mode: sink.kind,
+    mode: sink.kind === 'fold' ? sink.spec.into.kind : sink.kind,
     limit: plan.limit,
+    fold: sink.kind === 'fold' ? sink.spec : null,
     blockSize,
     maxLineBytes: opts.maxLineBytes,
     maxBadLineSamples: MAX_BAD_LINE_SAMPLES,
@@ -115,6 +118,19 @@ export async function runParallel(
   const mergeRows = (key: number, c: RowChunk): void => {
     if (stopped || sink.kind !== 'rows') return;
     keepRows(sink, c, key, plan.files[jobs[key]!.fileIndex]!.cluster, fieldDecoders);
+  };
+  // Folds merge in job order (store order: first-seen series and sample order depend on it),
+  // each as soon as every job before it has merged, so that few partials wait.
+  const partials: (FoldPartial | null | undefined)[] = new Array(jobs.length);
+  let nextPartial = 0;
+  const mergePartial = (index: number, p: FoldPartial | null): void => {
+    if (sink.kind !== 'fold') return;
+    partials[index] = p;
+    while (nextPartial < jobs.length && partials[nextPartial] !== undefined) {
+      const q = partials[nextPartial];
+      partials[nextPartial++] = null;
+      if (q) sink.into.merge(q);
+    }
   };
   const cutoff = (): RowKey | null => {
     const c = sink.kind === 'rows' ? (sink.top?.cutoff() ?? null) : null;
@@ -142,7 +158,7 @@ export async function runParallel(
   const settled = jobs.map((j, index) => {
     const f = plan.files[j.fileIndex]!;
     const ticket = runner.submit(
-      { query, source: memberHandle(source, f.cluster), logType: plan.logType, target: f.target, name: f.name, range: j.range, key: index },
+      { query, source: memberHandle(source, f.cluster), logType: plan.logType, target: f.target, name: f.name, range: j.range, key: index, ...(f.cluster !== undefined ? { cluster: f.cluster } : {}) },
       (chunk) => mergeRows(index, chunk),
       cutoff,
     );
@@ -155,7 +171,10 @@ export async function runParallel(
     };
     return ticket.done.then((outcome) => {
       outcomes[index] = outcome;
-      if (stopped || outcome.kind !== 'read') return;
+      if (stopped) return;
+      mergePartial(index, outcome.kind === 'read' ? (outcome.partial ?? null) : null);
+      if (outcome.kind !== 'read') return;
+      delete outcome.partial; // merged: the statistics need the rest only
       progress.bytesScanned += outcome.bytes;
       progress.linesMatched += outcome.matched;
       if (--jobsLeft[j.fileIndex]! === 0 && opts.onProgress) {

@@ -9,69 +9,26 @@
  * out: the row's labels and line after the stages, or nothing when a stage drops it.
  *
  * Stream labels are handed to the pipeline as one record per stream, reused while
- * consecutive matches belong to the same stream (the usual case: files are per target and
- * lines of a container cluster). {@link FieldDecoder} returns the same string object for
- * repeated bytes, so the check is an identity comparison and a line of a known stream costs
- * no allocation before the pipeline runs. An empty field is no label (Loki: an empty label
- * value is an absent label).
+ * consecutive matches belong to the same stream (`stream-labels.ts`), so a line of a known
+ * stream costs no allocation before the pipeline runs.
+ *
+ * It runs in the calling thread and in scan workers alike (`scan-job.ts`), which then send
+ * back {@link MatchPipeline.apply}'s output.
  */
 import type { LogRow } from '../arrow/build.js';
-import { CLUSTER_LABEL, fieldNames, type LogType } from '../model.js';
+import { CLUSTER_LABEL, type LogType } from '../model.js';
 import { compilePipeline, type Pipeline, type PipelineResult } from '../pipeline/index.js';
 import type { PlannedPipeline } from '../plan/plan.js';
-import { OFF_FIELD0_START, OFF_MSG_END, OFF_MSG_START, OFFSET_STRIDE } from '../scan/types.js';
-import { FieldDecoder, type RowBatch, type RowTransform } from './rows.js';
+import type { RowBatch, RowTransform } from './rows.js';
+import { messageOf, StreamLabels } from './stream-labels.js';
 
-const decoder = new TextDecoder('utf-8');
+export { messageOf, StreamLabels } from './stream-labels.js';
 
 /**
  * Result columns a parsed label must not shadow: `| json` over `{"time": …}` extracts a
  * `time` label, whose column is `time_extracted` (Loki's suffix for a clash with a stream label).
  */
 const RESULT_COLUMNS: ReadonlySet<string> = new Set(['time', 'line', 'time_raw']);
-
-/** Decodes a match's stream labels into a record, reusing the record while the stream repeats. */
-export class StreamLabels {
-  readonly names: readonly string[];
-  private readonly decoders: FieldDecoder[];
-  private readonly values: string[];
-  private cluster: string | undefined;
-  private record: Record<string, string> | null = null;
-
-  constructor(logType: LogType) {
-    this.names = fieldNames(logType);
-    this.decoders = this.names.map(() => new FieldDecoder());
-    this.values = this.names.map(() => '');
-  }
-
-  /** The labels of match `i` of `batch` (read from a file of `cluster`). Do not mutate: it is shared. */
-  of(batch: RowBatch, i: number, cluster: string | undefined): Readonly<Record<string, string>> {
-    const { bytes, offsets } = batch;
-    const o = i * OFFSET_STRIDE + OFF_FIELD0_START;
-    let same = this.record !== null && cluster === this.cluster;
-    for (let k = 0; k < this.names.length; k++) {
-      const v = this.decoders[k]!.decode(bytes, offsets[o + 2 * k]!, offsets[o + 2 * k + 1]!);
-      if (v !== this.values[k]) {
-        this.values[k] = v;
-        same = false;
-      }
-    }
-    if (!same) {
-      this.cluster = cluster;
-      const record: Record<string, string> = {};
-      if (cluster !== undefined) record[CLUSTER_LABEL] = cluster;
-      this.names.forEach((n, k) => this.values[k] !== '' && (record[n] = this.values[k]!));
-      this.record = record;
-    }
-    return this.record!;
-  }
-}
-
-/** Decodes match `i`'s message. */
-export function messageOf(batch: RowBatch, i: number): string {
-  const o = i * OFFSET_STRIDE;
-  return decoder.decode(batch.bytes.subarray(batch.offsets[o + OFF_MSG_START]!, batch.offsets[o + OFF_MSG_END]!));
-}
 
 /**
  * Runs a planned pipeline on matches: a {@link RowTransform} for the row sinks, and a

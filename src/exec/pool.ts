@@ -4,7 +4,8 @@
  *
  * What it owns: deciding per query whether workers pay (enough bytes — fewer once the
  * workers run, as then no start is paid —, at least two jobs, a source the workers can
- * reopen), the workers' lifecycle
+ * reopen; the same rule for counts, rows and metric folds; log queries with a pipeline stay
+ * in-thread for now), the workers' lifecycle
  * and a FIFO queue of jobs shared by concurrent queries. It knows nothing of Node or
  * browsers: the platform shell passes a {@link CreateScanWorker} (`node-pool.ts` wraps
  * `worker_threads`; a Web Worker shell will wrap `new Worker()`).
@@ -19,7 +20,8 @@
  *
  * Memory: each worker holds one kernel (the block size plus its output columns), two
  * read-ahead buffers (the job scanned, the job opened ahead), and for a row query at most
- * `limit` rows or one ~1 MiB chunk of rows of its current job: bounded by
+ * `limit` rows or one ~1 MiB chunk of rows of its current job, for a metric fold its job's
+ * series (series × buckets, or the job's samples): bounded by
  * workers × (block size + 2 × block size of read-ahead + per-job result cap).
  */
 import { InternalError } from '../errors.js';
@@ -153,7 +155,7 @@ export class WorkerScanPool implements ScanPool {
   async scan(plan: LogQueryPlan, source: ChunkSource, opts: ExecOptions, sink: Sink, blockSize: number): Promise<QueryStats | null> {
     const handle = source.handle;
     if (sink.kind === 'visit') return null; // callbacks cannot cross threads
-    if (plan.pipeline !== null) return null; // pipelines run in this thread (workers run kernel programs only)
+    if (plan.pipeline !== null && sink.kind !== 'fold') return null; // log-query pipelines run in this thread
     if (this.#closed || this.#disabled !== null || !handle || !this.#opts.sourceKinds.includes(handle.kind)) return null;
     const warm = this.#slots.some((s) => s.ready);
     if (plan.files.reduce((a, f) => a + f.size, 0) < (warm ? Math.min(this.#minBytes, WARM_PARALLEL_MIN_BYTES) : this.#minBytes)) return null;

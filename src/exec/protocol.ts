@@ -11,10 +11,19 @@
  * Rows travel as {@link RowChunk}s: the matching lines' raw bytes plus per-row columns,
  * shaped like the kernel's own `MatchBatch` (offsets rebased into the chunk's bytes). The
  * buffers are transferred, not copied, and strings are decoded once, on the main thread.
+ *
+ * Metric queries (`mode` `buckets` or `samples`, {@link FoldSpec}) fold each match into
+ * per-series buckets or samples in the worker (`match-fold.ts`, the code the in-thread
+ * scan runs too), and the job's `done` carries its {@link FoldPartial} (buffers
+ * transferred); the main thread merges partials in job order, which is store order. Log
+ * queries with a pipeline (`rows`, `count`) do not come here: they scan in-thread.
  */
 import { InternalError, LetheQLError, type ErrorCode } from '../errors.js';
+import type { BucketPartial } from '../metrics/accumulators.js';
+import type { BucketMeasure, SampleSeries, TimeInterval } from '../metrics/source.js';
 import type { LogType } from '../model.js';
 import type { Direction } from '../plan/plan.js';
+import type { PipelineStage } from '../query/ast.js';
 import type { BadLine } from '../scan/types.js';
 import type { SourceHandle } from '../store/types.js';
 
@@ -26,14 +35,36 @@ export interface JobQuery {
   /** The plan's kernel program, passed through untouched to `Kernel.setProgram`. */
   program: unknown;
   direction: Direction;
-  /** `count`: no rows come back. `rows`: matching rows, at most `limit` per job (all when null). */
-  mode: 'count' | 'rows';
+  /**
+   * `count`: no rows come back. `rows`: matching rows, at most `limit` per job (all when
+   * null). `buckets`/`samples`: a metric query's fold ({@link JobQuery.fold}), sent back with `done`.
+   */
+  mode: 'count' | 'rows' | 'buckets' | 'samples';
   limit: number | null;
+  /** `buckets`/`samples`: what matches are folded into; null otherwise. */
+  fold: FoldSpec | null;
   blockSize: number;
   maxLineBytes: number | undefined;
   maxBadLineSamples: number;
   readAhead: boolean;
 }
+
+/**
+ * A metric query's fold, as plain data (see `match-fold.ts`): the pipeline (if any), the
+ * labels the consumer reads (series are projected onto them), the range aggregation's
+ * `by` labels (the unwrapped label stays in series labels only if among them), and where
+ * samples go: the buckets of a grid with the measures asked, or samples in read intervals.
+ */
+export interface FoldSpec {
+  stages: PipelineStage[] | null;
+  outputLabels: readonly string[] | 'all';
+  keepsLabels: readonly string[];
+  /** Grid edges as a typed array: every job message carries them, and cloning an array of ~6,000 bigints per job cost more than the fold. */
+  into: { kind: 'buckets'; edgesNs: BigInt64Array; measures: BucketMeasure[] } | { kind: 'samples'; readIntervals: TimeInterval[] };
+}
+
+/** A job's folded matches: its series in the order first seen (store order within the job). */
+export type FoldPartial = { kind: 'buckets'; series: BucketPartial[] } | { kind: 'samples'; series: SampleSeries[] };
 
 /** A sort key of result order (see `rows.ts`). */
 export interface RowKey {
@@ -60,6 +91,8 @@ export interface ScanJob {
   key: number;
   /** The merge keeps nothing after this key any more (its heap is full); null: no cut yet. */
   cutoff: RowKey | null;
+  /** The file's cluster over a store set (a label the pipeline and series see); absent otherwise. */
+  cluster?: string;
 }
 
 /** Matching rows of a job, in columns over the lines' bytes. Offsets follow `scan/types.ts`, relative to `bytes`. */
@@ -84,6 +117,8 @@ export type JobOutcome =
       badLineSamples: BadLine[];
       /** Lines that passed the kernel and the post-filters. */
       matched: number;
+      /** `buckets`/`samples`: the job's folded matches. */
+      partial?: FoldPartial;
     };
 
 /** An error as it crosses threads: enough to rebuild the same class, code and message. */

@@ -16,6 +16,8 @@
  */
 import { OFF_FIELD0_START, OFF_LINE_START, OFF_MSG_END, OFF_MSG_START, OFF_TIME_END, OFFSET_STRIDE, type MatchBatch } from '../scan/types.js';
 import type { LogRow } from '../arrow/build.js';
+import type { FoldAccumulator, MatchFolder } from './match-fold.js';
+import type { FoldSpec } from './protocol.js';
 
 /** A kept row with its sort key: time, then file index and line number (store order). */
 export interface Keyed<R = LogRow> {
@@ -88,7 +90,12 @@ export class TopRows<R = LogRow> {
 export type Sink =
   | { kind: 'count' }
   | { kind: 'rows'; top: TopRows | null; all: Keyed[] }
-  /** Every kernel batch handed to a callback (metric queries: bucketed counts, no rows kept). In-thread only. */
+  /**
+   * Matches folded into per-series buckets or samples (metric queries, `match-fold.ts`): by
+   * `folder` into `into` in this thread, or on workers (from `spec`) and merged into `into`.
+   */
+  | { kind: 'fold'; spec: FoldSpec; folder: MatchFolder; into: FoldAccumulator }
+  /** Every kernel batch handed to a callback, keeping nothing. In-thread only. */
   | { kind: 'visit'; visit: (batch: MatchBatch, fileIndex: number) => void };
 
 const decoder = new TextDecoder('utf-8');

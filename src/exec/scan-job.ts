@@ -11,6 +11,10 @@
  * its block size, its read-ahead buffer and `limit` rows. Without a limit rows are posted
  * in chunks of about {@link CHUNK_BYTES} as they come.
  *
+ * A metric fold (modes `buckets`/`samples`) folds every match into a fresh accumulator
+ * with the query's {@link MatchFolder} (compiled once per query per worker) and returns
+ * it as the outcome's `partial`.
+ *
  * A job is opened ({@link openJob}) before its turn, while the worker scans the job before
  * it, then scanned ({@link runScanJob}).
  *
@@ -20,6 +24,7 @@ import type { Kernel } from '../scan/kernel.js';
 import { ReadAhead } from '../scan/read-ahead.js';
 import { OFF_LINE_START, OFF_MSG_END, OFFSET_STRIDE, type MatchBatch } from '../scan/types.js';
 import type { ChunkReader, ChunkSource } from '../store/types.js';
+import { FoldAccumulator, MatchFolder } from './match-fold.js';
 import type { JobOutcome, JobQuery, RowChunk, ScanJob } from './protocol.js';
 import { RangeReader } from './range-reader.js';
 import { makeBefore, TopRows, type Before } from './rows.js';
@@ -32,12 +37,25 @@ const CHUNK_ROWS = 16384;
 export interface PreparedQuery {
   query: JobQuery;
   before: Before;
+  /** Modes `buckets`/`samples`: the compiled fold, and a maker of each job's accumulator. */
+  folder: MatchFolder | null;
+  newFold: (() => FoldAccumulator) | null;
 }
 
-/** Loads `query`'s program into `kernel`. */
-export function prepareQuery(query: JobQuery, kernel: Kernel): PreparedQuery {
+/**
+ * Loads `query`'s program into `kernel`, and compiles its pipeline or fold. The pipeline
+ * compiler is imported on first use: evaluating it (and the query lexer it brings) takes
+ * ~70 ms, which a worker that only counts should not pay at start.
+ */
+export async function prepareQuery(query: JobQuery, kernel: Kernel): Promise<PreparedQuery> {
   kernel.setProgram(query.program as Parameters<Kernel['setProgram']>[0]);
-  return { query, before: makeBefore(query.direction) };
+  const fold = query.fold;
+  let folder: MatchFolder | null = null;
+  if (fold) {
+    const pipeline = fold.stages ? (await import('../pipeline/index.js')).compilePipeline(fold.stages, { outputLabels: fold.outputLabels }) : null;
+    folder = new MatchFolder(fold, query.logType, pipeline);
+  }
+  return { query, before: makeBefore(query.direction), folder, newFold: fold ? FoldAccumulator.factory(fold.into) : null };
 }
 
 /** A row copied out of kernel memory: its bytes and its offsets relative to them. */
@@ -160,11 +178,14 @@ export async function runScanJob(job: ScanJob, reader: ChunkReader, prepared: Pr
     const key = job.key;
     const cutoff = job.cutoff;
     const rows = query.mode === 'rows';
+    const folder = prepared.folder;
+    const into = prepared.newFold?.() ?? null;
     const top = rows && query.limit !== null ? new TopRows<CopiedRow>(query.limit, before) : null;
     const chunk = rows && query.limit === null ? new ChunkBuilder() : null;
     let matched = 0;
     const onBatch = (b: MatchBatch): void => {
       matched += b.count;
+      if (into !== null) return folder!.fold(b, job.cluster, into);
       if (!rows) return;
       const { offsets, timesNs, lineNos } = b;
       for (let i = 0; i < b.count; i++) {
@@ -196,7 +217,9 @@ export async function runScanJob(job: ScanJob, reader: ChunkReader, prepared: Pr
     } else if (chunk && chunk.count > 0) {
       env.emit(chunk.take());
     }
-    return { kind: 'read', bytes: fs.bytes, lines: fs.lines, badLines: fs.badLines, badLineSamples: fs.badLineSamples, matched };
+    const outcome: JobOutcome = { kind: 'read', bytes: fs.bytes, lines: fs.lines, badLines: fs.badLines, badLineSamples: fs.badLineSamples, matched };
+    if (into !== null) outcome.partial = into.partial();
+    return outcome;
   } finally {
     await reader.close();
   }

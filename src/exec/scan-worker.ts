@@ -11,12 +11,14 @@
  * buffers), as the in-thread executor opens the next file; without that, every job would
  * start with an idle wait for `open` and a first read. A `cancel` aborts a job between
  * blocks, or before it starts; it then answers `cancelled`. A query's program is loaded
- * into the kernel on its first job here and kept for its next ones.
+ * into the kernel on its first job here and kept for its next ones, with its compiled
+ * metric fold, if any (the pipeline compiler is loaded then, on first use).
  */
 import { Kernel } from '../scan/kernel.js';
 import { KERNEL_WASM_INPUT_HASH } from '../scan/kernel-wasm.generated.js';
 import type { ChunkReader, ChunkSource, SourceHandle } from '../store/types.js';
 import { serializeError, type FromWorker, type RowChunk, type ScanJob, type ToWorker } from './protocol.js';
+import { partialTransferables } from './match-fold.js';
 import { openJob, prepareQuery, runScanJob, type PreparedQuery } from './scan-job.js';
 
 /** What the platform shell provides. */
@@ -105,7 +107,7 @@ export async function startScanWorker(host: WorkerHost): Promise<(message: ToWor
       const q = job.query;
       if (prepared?.query.id !== q.id) {
         prepared = null; // a failed prepare must not leave the previous query's program looking valid
-        prepared = prepareQuery(q, kernel);
+        prepared = await prepareQuery(q, kernel);
       }
       const r = reader;
       reader = null; // runScanJob closes it
@@ -114,7 +116,7 @@ export async function startScanWorker(host: WorkerHost): Promise<(message: ToWor
         signal: abort.signal,
         emit: (chunk) => host.post({ type: 'rows', id: job.id, chunk }, transferables(chunk)),
       });
-      host.post({ type: 'done', id: job.id, outcome }, []);
+      host.post({ type: 'done', id: job.id, outcome }, outcome.kind === 'read' && outcome.partial ? partialTransferables(outcome.partial) : []);
     } catch (err) {
       await reader?.close().catch(() => undefined);
       host.post(abort.signal.aborted ? { type: 'cancelled', id: job.id } : { type: 'failed', id: job.id, error: serializeError(err) }, []);

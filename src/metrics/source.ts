@@ -31,9 +31,13 @@
  */
 import type { MatrixSelector, VectorSelector } from '../query/ast.js';
 import { printQuery } from '../query/index.js';
+import { BucketAccumulator, inIntervals, SampleAccumulator } from './accumulators.js';
 import type { BucketGrid } from './grid.js';
-import { bucketLocator } from './grid.js';
-import { METRIC_NAME, labelsKey, type Labels } from './labels.js';
+import { METRIC_NAME, type Labels } from './labels.js';
+
+// The accumulators live in their own module so that scan workers can fold without loading
+// the query parser (this module's printQuery); they stay part of this module's API.
+export { BucketAccumulator, inIntervals, SampleAccumulator, type AccumulatorSeries } from './accumulators.js';
 
 /**
  * A range aggregation's argument, `<log expression> [range] offset o`. Opaque to the
@@ -128,126 +132,6 @@ export function absentLabelsOf(selector: VectorSelector): Labels {
     if (m.name !== METRIC_NAME && m.op === '=' && counts.get(m.name) === 1 && m.value !== '') out[m.name] = m.value;
   }
   return out;
-}
-
-/** A handle on one series inside an accumulator (cheap to keep per stream). */
-export interface AccumulatorSeries {
-  readonly labels: Labels;
-}
-
-interface BucketSlot extends AccumulatorSeries {
-  count: Float64Array;
-  bytes?: Float64Array;
-  sum?: Float64Array;
-  min?: Float64Array;
-  max?: Float64Array;
-}
-
-/**
- * Fills the answer to a {@link BucketRequest} one line at a time: look a series up once
- * ({@link BucketAccumulator.series}), then {@link BucketAccumulator.add} each surviving line.
- */
-export class BucketAccumulator {
-  private readonly slots = new Map<string, BucketSlot>();
-  private readonly locate: (timeNs: bigint) => number;
-  private readonly size: number;
-  private readonly measures: ReadonlySet<BucketMeasure>;
-
-  constructor(request: BucketRequest) {
-    this.locate = bucketLocator(request.grid);
-    this.size = Math.max(0, request.grid.edgesNs.length - 1);
-    this.measures = new Set(request.measures);
-  }
-
-  /** The slot of a label set (created on first use). */
-  series(labels: Labels): AccumulatorSeries {
-    const key = labelsKey(labels);
-    let slot = this.slots.get(key);
-    if (slot === undefined) {
-      slot = { labels, count: new Float64Array(this.size) };
-      if (this.measures.has('bytes')) slot.bytes = new Float64Array(this.size);
-      if (this.measures.has('sum')) slot.sum = new Float64Array(this.size);
-      if (this.measures.has('min')) slot.min = new Float64Array(this.size).fill(NaN);
-      if (this.measures.has('max')) slot.max = new Float64Array(this.size).fill(NaN);
-      this.slots.set(key, slot);
-    }
-    return slot;
-  }
-
-  /**
-   * Adds one line (`bytes` long) or unwrapped sample (`value`) at `timeNs`. Returns false
-   * (and adds nothing) when the time is outside the grid.
-   */
-  add(series: AccumulatorSeries, timeNs: bigint, bytes = 0, value = 0): boolean {
-    const b = this.locate(timeNs);
-    if (b < 0) return false;
-    const slot = series as BucketSlot;
-    slot.count[b]! += 1;
-    if (slot.bytes) slot.bytes[b]! += bytes;
-    if (slot.sum) slot.sum[b]! += value;
-    if (slot.min) {
-      const m = slot.min[b]!;
-      if (value < m || Number.isNaN(m)) slot.min[b] = value;
-    }
-    if (slot.max) {
-      const m = slot.max[b]!;
-      if (value > m || Number.isNaN(m)) slot.max[b] = value;
-    }
-    return true;
-  }
-
-  /** The answer: every series that received at least one line. */
-  result(): BucketSeries[] {
-    return [...this.slots.values()].map(({ labels, count, bytes, sum, min, max }) => {
-      const out: BucketSeries = { labels, count };
-      if (bytes) out.bytes = bytes;
-      if (sum) out.sum = sum;
-      if (min) out.min = min;
-      if (max) out.max = max;
-      return out;
-    });
-  }
-}
-
-/** Within `(start, end]` of one of the intervals (sorted, disjoint)? */
-export function inIntervals(intervals: readonly TimeInterval[], timeNs: bigint): boolean {
-  let lo = 0;
-  let hi = intervals.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (intervals[mid]!.endNs < timeNs) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < intervals.length && intervals[lo]!.startNs < timeNs;
-}
-
-/** Collects the answer to a {@link SampleRequest} one sample at a time. */
-export class SampleAccumulator {
-  private readonly slots = new Map<string, { labels: Labels; times: bigint[]; values: number[] }>();
-  constructor(private readonly request: SampleRequest) {}
-
-  series(labels: Labels): AccumulatorSeries {
-    const key = labelsKey(labels);
-    let slot = this.slots.get(key);
-    if (slot === undefined) {
-      slot = { labels, times: [], values: [] };
-      this.slots.set(key, slot);
-    }
-    return slot;
-  }
-
-  /** Adds one sample; false (nothing added) when outside the request's intervals. */
-  add(series: AccumulatorSeries, timeNs: bigint, value: number): boolean {
-    if (!inIntervals(this.request.readIntervals, timeNs)) return false;
-    const slot = series as AccumulatorSeries & { times: bigint[]; values: number[] };
-    slot.times.push(timeNs);
-    slot.values.push(value);
-    return true;
-  }
-
-  result(): SampleSeries[] {
-    return [...this.slots.values()].map((s) => ({ labels: s.labels, timesNs: BigInt64Array.from(s.times), values: Float64Array.from(s.values) }));
-  }
 }
 
 /** One log line (or unwrapped sample) of an in-memory stream. */

@@ -1,0 +1,61 @@
+/**
+ * A match's stream labels and message, decoded from a {@link RowBatch}: what a log
+ * pipeline (`pipeline-rows.ts`) and a metric fold (`match-fold.ts`) start from.
+ *
+ * Stream labels are handed over as one record per stream, reused while consecutive matches
+ * belong to the same stream (the usual case: files are per target and lines of a container
+ * cluster). {@link FieldDecoder} returns the same string object for repeated bytes, so the
+ * check is an identity comparison and a line of a known stream costs no allocation. An
+ * empty field is no label (Loki: an empty label value is an absent label).
+ *
+ * Its own module, free of the pipeline compiler, so that a scan worker loads the compiler
+ * (and the query lexer it brings, ~70 ms to build) only for a query that has a pipeline.
+ */
+import { CLUSTER_LABEL, fieldNames, type LogType } from '../model.js';
+import { OFF_FIELD0_START, OFF_MSG_END, OFF_MSG_START, OFFSET_STRIDE } from '../scan/types.js';
+import { FieldDecoder, type RowBatch } from './rows.js';
+
+const decoder = new TextDecoder('utf-8');
+
+/** Decodes a match's stream labels into a record, reusing the record while the stream repeats. */
+export class StreamLabels {
+  readonly names: readonly string[];
+  private readonly decoders: FieldDecoder[];
+  private readonly values: string[];
+  private cluster: string | undefined;
+  private record: Record<string, string> | null = null;
+
+  constructor(logType: LogType) {
+    this.names = fieldNames(logType);
+    this.decoders = this.names.map(() => new FieldDecoder());
+    this.values = this.names.map(() => '');
+  }
+
+  /** The labels of match `i` of `batch` (read from a file of `cluster`). Do not mutate: it is shared. */
+  of(batch: RowBatch, i: number, cluster: string | undefined): Readonly<Record<string, string>> {
+    const { bytes, offsets } = batch;
+    const o = i * OFFSET_STRIDE + OFF_FIELD0_START;
+    let same = this.record !== null && cluster === this.cluster;
+    for (let k = 0; k < this.names.length; k++) {
+      const v = this.decoders[k]!.decode(bytes, offsets[o + 2 * k]!, offsets[o + 2 * k + 1]!);
+      if (v !== this.values[k]) {
+        this.values[k] = v;
+        same = false;
+      }
+    }
+    if (!same) {
+      this.cluster = cluster;
+      const record: Record<string, string> = {};
+      if (cluster !== undefined) record[CLUSTER_LABEL] = cluster;
+      this.names.forEach((n, k) => this.values[k] !== '' && (record[n] = this.values[k]!));
+      this.record = record;
+    }
+    return this.record!;
+  }
+}
+
+/** Decodes match `i`'s message. */
+export function messageOf(batch: RowBatch, i: number): string {
+  const o = i * OFFSET_STRIDE;
+  return decoder.decode(batch.bytes.subarray(batch.offsets[o + OFF_MSG_START]!, batch.offsets[o + OFF_MSG_END]!));
+}
