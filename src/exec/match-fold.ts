@@ -51,9 +51,11 @@ export function utf8Length(s: string): number {
 export class FoldAccumulator {
   private readonly buckets: BucketAccumulator | null;
   private readonly samples: SampleAccumulator | null;
-  // Series are looked up once per distinct label object: stream records and projections repeat.
+  // Series are looked up once per distinct label object: stream records and projections
+  // repeat (and are kept by identity when `add` is told so); pipeline outputs are fresh per line.
   private lastLabels: Readonly<Record<string, string>> | null = null;
   private lastSeries: AccumulatorSeries | null = null;
+  private readonly byRecord = new Map<object, AccumulatorSeries>();
 
   /** Use {@link FoldAccumulator.factory}. */
   private constructor(buckets: BucketAccumulator | null, samples: SampleAccumulator | null) {
@@ -76,11 +78,21 @@ export class FoldAccumulator {
     return () => new FoldAccumulator(new BucketAccumulator(request, locate), null);
   }
 
-  /** Adds one surviving line: its series labels (kept as the series' labels if new: never mutate them), time, byte length and value. */
-  add(labels: Readonly<Record<string, string>>, timeNs: bigint, bytes: number, value: number): void {
+  /**
+   * Adds one surviving line: its series labels (kept as the series' labels if new: never
+   * mutate them), time, byte length and value. `shared`: `labels` is an object that other
+   * lines of the series pass again (an interned stream record or its projection), so the
+   * series is remembered by identity.
+   */
+  add(labels: Readonly<Record<string, string>>, timeNs: bigint, bytes: number, value: number, shared = false): void {
     if (labels !== this.lastLabels) {
       this.lastLabels = labels;
-      this.lastSeries = (this.buckets ?? this.samples)!.series(labels);
+      let series = shared ? this.byRecord.get(labels) : undefined;
+      if (series === undefined) {
+        series = (this.buckets ?? this.samples)!.series(labels);
+        if (shared) this.byRecord.set(labels, series);
+      }
+      this.lastSeries = series;
     }
     if (this.buckets) this.buckets.add(this.lastSeries!, timeNs, bytes, value);
     else this.samples!.add(this.lastSeries!, timeNs, value);
@@ -93,7 +105,8 @@ export class FoldAccumulator {
 
   /** Adds a job's partial (from an accumulator of the same spec). Partials must come in store order. */
   merge(p: FoldPartial): void {
-    this.lastLabels = null; // the merge looks series up by key; the identity cache must not outlive it
+    this.lastLabels = null; // the merge looks series up by key; the identity caches must not outlive it
+    this.byRecord.clear();
     if (p.kind === 'buckets' && this.buckets) for (const s of p.series) this.buckets.addPartial(s);
     else if (p.kind === 'samples' && this.samples) for (const s of p.series) this.samples.addSeries(s);
     else throw new TypeError(`a ${p.kind} partial cannot merge into a ${this.buckets ? 'buckets' : 'samples'} fold`);
@@ -146,23 +159,18 @@ export class MatchFolder {
       const streamLabels = stream.of(batch, i, cluster);
       const bytes = offsets[o + OFF_MSG_END]! - offsets[o + OFF_MSG_START]!;
       if (pipeline === null) {
-        // Fast path: no pipeline, the stream record is the series.
-        into.add(streamLabels, timesNs[i]!, bytes, 0);
+        // Fast path: no pipeline, the stream record (or its projection) is the series.
+        into.add(project === null ? streamLabels : this.projectionOf(streamLabels, project), timesNs[i]!, bytes, 0, true);
         continue;
       }
       const line = messageOf(batch, i);
       const out = pipeline.process(line, streamLabels);
       if (out === null) continue;
       let labels: Readonly<Record<string, string>> = out.labels;
+      // Stream records repeat; pipeline outputs are fresh per line and not worth caching.
+      const shared = labels === streamLabels;
       if (project !== null && !labels[ERROR_LABEL]) {
-        let p = this.projected.get(labels);
-        if (p === undefined) {
-          p = {};
-          for (const n of project) if (Object.hasOwn(labels, n)) p[n] = labels[n]!;
-          // Stream records repeat; pipeline outputs are fresh per line and not worth caching.
-          if (labels === streamLabels) this.projected.set(labels, p);
-        }
-        labels = p;
+        labels = shared ? this.projectionOf(labels, project) : projectLabels(labels, project);
       } else if (dropLabel !== null && Object.hasOwn(labels, dropLabel)) {
         // A stream record is shared by its lines: drop from a copy, made once per record.
         let copy = labels === streamLabels ? this.withoutDropped.get(labels) : undefined;
@@ -173,7 +181,24 @@ export class MatchFolder {
         }
         labels = copy;
       }
-      into.add(labels, timesNs[i]!, out.line === line ? bytes : utf8Length(out.line), out.value);
+      into.add(labels, timesNs[i]!, out.line === line ? bytes : utf8Length(out.line), out.value, shared);
     }
   }
+
+  /** The projection of an interned stream record, made once per record. */
+  private projectionOf(record: Readonly<Record<string, string>>, project: readonly string[]): Record<string, string> {
+    let p = this.projected.get(record);
+    if (p === undefined) {
+      p = projectLabels(record, project);
+      this.projected.set(record, p);
+    }
+    return p;
+  }
+}
+
+/** The labels of `labels` named in `project`. */
+function projectLabels(labels: Readonly<Record<string, string>>, project: readonly string[]): Record<string, string> {
+  const p: Record<string, string> = {};
+  for (const n of project) if (Object.hasOwn(labels, n)) p[n] = labels[n]!;
+  return p;
 }

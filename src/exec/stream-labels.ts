@@ -5,8 +5,11 @@
  * Stream labels are handed over as one record per stream, reused while consecutive matches
  * belong to the same stream (the usual case: files are per target and lines of a container
  * cluster). {@link FieldDecoder} returns the same string object for repeated bytes, so the
- * check is an identity comparison and a line of a known stream costs no allocation. An
- * empty field is no label (Loki: an empty label value is an absent label).
+ * check is an identity comparison and a line of a known stream costs no allocation. Records
+ * are interned: a stream seen before gets its earlier record back, so consumers may cache
+ * by record identity (a metric fold keeps a series per record) while lines of several pods
+ * interleave in one file. An empty field is no label (Loki: an empty label value is an
+ * absent label).
  *
  * Its own module, free of the pipeline compiler, so that a scan worker loads the compiler
  * (and the query lexer it brings, ~70 ms to build) only for a query that has a pipeline.
@@ -24,6 +27,7 @@ export class StreamLabels {
   private readonly values: string[];
   private cluster: string | undefined;
   private record: Record<string, string> | null = null;
+  private readonly interned = new Map<string, Record<string, string>>();
 
   constructor(logType: LogType) {
     this.names = fieldNames(logType);
@@ -45,9 +49,15 @@ export class StreamLabels {
     }
     if (!same) {
       this.cluster = cluster;
-      const record: Record<string, string> = {};
-      if (cluster !== undefined) record[CLUSTER_LABEL] = cluster;
-      this.names.forEach((n, k) => this.values[k] !== '' && (record[n] = this.values[k]!));
+      // '\n' cannot occur in a field (fields are within one line), so the key is unambiguous.
+      const key = cluster === undefined ? this.values.join('\n') : `${cluster}\n${this.values.join('\n')}`;
+      let record = this.interned.get(key);
+      if (record === undefined) {
+        record = {};
+        if (cluster !== undefined) record[CLUSTER_LABEL] = cluster;
+        for (let k = 0; k < this.names.length; k++) if (this.values[k] !== '') record[this.names[k]!] = this.values[k]!;
+        this.interned.set(key, record);
+      }
       this.record = record;
     }
     return this.record!;

@@ -30,13 +30,8 @@ export interface AccumulatorSeries {
   readonly labels: Labels;
 }
 
-/**
- * One series of a {@link BucketAccumulator}'s partial answer: its measures over buckets
- * `[first, first + count.length)` of the grid (plain data: it crosses threads).
- */
-export interface BucketPartial {
-  labels: Labels;
-  first: number;
+/** A series' measures, one element per bucket (only those the request asks for). */
+export interface BucketMeasureArrays {
   count: Float64Array;
   bytes?: Float64Array;
   sum?: Float64Array;
@@ -44,6 +39,15 @@ export interface BucketPartial {
   sumErr?: Float64Array;
   min?: Float64Array;
   max?: Float64Array;
+}
+
+/**
+ * One series of a {@link BucketAccumulator}'s partial answer: its measures over buckets
+ * `[first, first + count.length)` of the grid (plain data: it crosses threads).
+ */
+export interface BucketPartial extends BucketMeasureArrays {
+  labels: Labels;
+  first: number;
 }
 
 /** Adds `v` into double-double `(hi[i], lo[i])`: TwoSum's exact error goes into `lo`. */
@@ -55,14 +59,18 @@ function addExact(hi: Float64Array, lo: Float64Array, i: number, v: number): voi
   hi[i] = t;
 }
 
-interface BucketSlot extends AccumulatorSeries {
-  count: Float64Array;
-  bytes?: Float64Array;
-  sum?: Float64Array;
-  sumErr?: Float64Array;
-  min?: Float64Array;
-  max?: Float64Array;
+/**
+ * A series' buckets `[first, first + count.length)` of the grid: a window that grows (at
+ * least doubling) to cover the buckets lines fall in. A job reads one file, an hour of what
+ * may be a days-long grid, so a full-grid array per series and job (~6,000 buckets at step
+ * 1m over four days) was most of a count's cost, in allocation and GC.
+ */
+interface BucketSlot extends AccumulatorSeries, BucketMeasureArrays {
+  first: number;
 }
+
+/** Smallest window a slot starts with. */
+const MIN_WINDOW = 64;
 
 /**
  * Fills the answer to a {@link BucketRequest} one line at a time: look a series up once
@@ -81,22 +89,50 @@ export class BucketAccumulator {
     this.measures = new Set(request.measures);
   }
 
-  /** The slot of a label set (created on first use). */
+  /** The slot of a label set (created on first use, with no buckets yet). */
   series(labels: Labels): AccumulatorSeries {
     const key = labelsKey(labels);
     let slot = this.slots.get(key);
     if (slot === undefined) {
-      slot = { labels, count: new Float64Array(this.size) };
-      if (this.measures.has('bytes')) slot.bytes = new Float64Array(this.size);
+      slot = { labels, first: 0, count: new Float64Array(0) };
+      if (this.measures.has('bytes')) slot.bytes = new Float64Array(0);
       if (this.measures.has('sum')) {
-        slot.sum = new Float64Array(this.size);
-        slot.sumErr = new Float64Array(this.size);
+        slot.sum = new Float64Array(0);
+        slot.sumErr = new Float64Array(0);
       }
-      if (this.measures.has('min')) slot.min = new Float64Array(this.size).fill(NaN);
-      if (this.measures.has('max')) slot.max = new Float64Array(this.size).fill(NaN);
+      if (this.measures.has('min')) slot.min = new Float64Array(0);
+      if (this.measures.has('max')) slot.max = new Float64Array(0);
       this.slots.set(key, slot);
     }
     return slot;
+  }
+
+  /** Grows `slot`'s window to cover buckets `[from, to)` (within the grid). */
+  private cover(slot: BucketSlot, from: number, to: number): void {
+    const len = slot.count.length;
+    if (from >= slot.first && to <= slot.first + len) return;
+    let first = len === 0 ? from : Math.min(from, slot.first);
+    let end = len === 0 ? to : Math.max(to, slot.first + len);
+    const want = Math.min(this.size, Math.max(end - first, 2 * len, MIN_WINDOW));
+    // Grow away from the side that was hit, so that a scan moving one way keeps doubling.
+    if (len > 0 && from < slot.first) first = Math.max(0, end - want);
+    else end = Math.min(this.size, first + want);
+    if (end - first < want) first = Math.max(0, end - want);
+    const move = (a: Float64Array, fill: number): Float64Array => {
+      const b = new Float64Array(end - first);
+      if (fill !== 0) b.fill(fill);
+      if (len > 0) b.set(a, slot.first - first);
+      return b;
+    };
+    slot.count = move(slot.count, 0);
+    if (slot.bytes) slot.bytes = move(slot.bytes, 0);
+    if (slot.sum) {
+      slot.sum = move(slot.sum, 0);
+      slot.sumErr = move(slot.sumErr!, 0);
+    }
+    if (slot.min) slot.min = move(slot.min, NaN);
+    if (slot.max) slot.max = move(slot.max, NaN);
+    slot.first = first;
   }
 
   /**
@@ -104,9 +140,14 @@ export class BucketAccumulator {
    * (and adds nothing) when the time is outside the grid.
    */
   add(series: AccumulatorSeries, timeNs: bigint, bytes = 0, value = 0): boolean {
-    const b = this.locate(timeNs);
-    if (b < 0) return false;
+    const g = this.locate(timeNs);
+    if (g < 0) return false;
     const slot = series as BucketSlot;
+    let b = g - slot.first;
+    if (b < 0 || b >= slot.count.length) {
+      this.cover(slot, g, g + 1);
+      b = g - slot.first;
+    }
     slot.count[b]! += 1;
     if (slot.bytes) slot.bytes[b]! += bytes;
     if (slot.sum) addExact(slot.sum, slot.sumErr!, b, value);
@@ -128,12 +169,13 @@ export class BucketAccumulator {
    */
   partials(): BucketPartial[] {
     return [...this.slots.values()].map((slot) => {
+      const len = slot.count.length;
       let first = 0;
-      while (first < this.size && slot.count[first] === 0) first++;
-      let end = this.size;
+      while (first < len && slot.count[first] === 0) first++;
+      let end = len;
       while (end > first && slot.count[end - 1] === 0) end--;
       const cut = (a: Float64Array): Float64Array => a.slice(first, end);
-      const p: BucketPartial = { labels: slot.labels, first, count: cut(slot.count) };
+      const p: BucketPartial = { labels: slot.labels, first: first === end ? 0 : slot.first + first, count: cut(slot.count) };
       if (slot.bytes) p.bytes = cut(slot.bytes);
       if (slot.sum) {
         p.sum = cut(slot.sum);
@@ -150,7 +192,9 @@ export class BucketAccumulator {
     const slot = this.series(p.labels) as BucketSlot;
     const n = p.count.length;
     if (p.first < 0 || p.first + n > this.size) throw new RangeError(`a bucket partial of ${n} buckets from ${p.first} does not fit a grid of ${this.size}`);
-    const at = p.first;
+    if (n === 0) return;
+    this.cover(slot, p.first, p.first + n);
+    const at = p.first - slot.first;
     for (let i = 0; i < n; i++) slot.count[at + i]! += p.count[i]!;
     if (slot.bytes && p.bytes) for (let i = 0; i < n; i++) slot.bytes[at + i]! += p.bytes[i]!;
     if (slot.sum && p.sum) {
@@ -176,16 +220,25 @@ export class BucketAccumulator {
     }
   }
 
-  /** The answer: every series that received at least one line. */
+  /** The answer: every series seen, with its measures over the whole grid. */
   result(): BucketSeries[] {
-    return [...this.slots.values()].map(({ labels, count, bytes, sum: hi, sumErr, min, max }) => {
-      // An infinite or NaN running sum is the answer as it stands (its errors are NaN).
-      const sum = hi && Float64Array.from(hi, (h, i) => (Number.isFinite(h) ? h + sumErr![i]! : h));
-      const out: BucketSeries = { labels, count };
-      if (bytes) out.bytes = bytes;
-      if (sum) out.sum = sum;
-      if (min) out.min = min;
-      if (max) out.max = max;
+    return [...this.slots.values()].map((slot) => {
+      const full = (a: Float64Array, fill: number): Float64Array => {
+        if (slot.first === 0 && a.length === this.size) return a;
+        const b = new Float64Array(this.size);
+        if (fill !== 0) b.fill(fill);
+        b.set(a, slot.first);
+        return b;
+      };
+      const out: BucketSeries = { labels: slot.labels, count: full(slot.count, 0) };
+      if (slot.bytes) out.bytes = full(slot.bytes, 0);
+      if (slot.sum) {
+        // An infinite or NaN running sum is the answer as it stands (its errors are NaN).
+        const err = slot.sumErr!;
+        out.sum = full(Float64Array.from(slot.sum, (h, i) => (Number.isFinite(h) ? h + err[i]! : h)), 0);
+      }
+      if (slot.min) out.min = full(slot.min, NaN);
+      if (slot.max) out.max = full(slot.max, NaN);
       return out;
     });
   }

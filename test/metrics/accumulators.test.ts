@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { BucketAccumulator, SampleAccumulator } from '../../src/metrics/accumulators.js';
 import type { BucketMeasure, SampleRequest } from '../../src/metrics/source.js';
+import { mulberry32 } from '../../scripts/prng.mjs';
 
 const grid = { edgesNs: [0n, 10n, 20n, 30n, 40n] };
 const measures: BucketMeasure[] = ['count', 'bytes', 'sum', 'min', 'max'];
@@ -50,8 +51,56 @@ describe('BucketAccumulator partials', () => {
     expect(fold(LINES).partials().map((p) => [p.labels['s'], p.first, p.count.length])).toEqual([
       ['a', 0, 4],
       ['b', 0, 4],
-      ['c', 4, 0],
+      ['c', 0, 0],
     ]);
+  });
+
+  // Slots hold a window of the grid that grows as lines arrive; a long grid (days at 1m)
+  // must give exactly the full-grid answer whatever order buckets are hit in.
+  it.each([
+    ['forward', (i: number) => i],
+    ['backward', (i: number) => 4999 - i],
+    ['scattered', (i: number) => (i * 7919) % 5000],
+    ['both ends first', (i: number) => (i % 2 === 0 ? i / 2 : 4999 - (i - 1) / 2)],
+  ])('a 5,000-bucket grid hit %s gives the full-grid answer, whole and merged from parts', (_name, order) => {
+    const edgesNs = Array.from({ length: 5001 }, (_, i) => BigInt(i) * 10n);
+    const big = { edgesNs };
+    const rnd = mulberry32(7);
+    const lines: [string, bigint, number, number][] = [];
+    for (let i = 0; i < 5000; i += 1 + Math.floor(rnd() * 3)) {
+      const b = order(i);
+      lines.push([rnd() < 0.5 ? 'a' : 'b', BigInt(b) * 10n + 1n + BigInt(Math.floor(rnd() * 9)), 1 + Math.floor(rnd() * 9), Math.floor(rnd() * 100) / 8]);
+    }
+    const expected = new Map<string, { count: number[]; bytes: number[]; sum: number[]; min: number[]; max: number[] }>();
+    for (const [s, t, bytes, v] of lines) {
+      let e = expected.get(s);
+      if (!e) expected.set(s, (e = { count: Array(5000).fill(0), bytes: Array(5000).fill(0), sum: Array(5000).fill(0), min: Array(5000).fill(NaN), max: Array(5000).fill(NaN) }));
+      const b = Number((t - 1n) / 10n);
+      e.count[b]! += 1;
+      e.bytes[b]! += bytes;
+      e.sum[b]! += v; // eighths: exact in any order
+      e.min[b] = Number.isNaN(e.min[b]!) ? v : Math.min(e.min[b]!, v);
+      e.max[b] = Number.isNaN(e.max[b]!) ? v : Math.max(e.max[b]!, v);
+    }
+    const feed = (part: typeof lines): BucketAccumulator => {
+      const acc = new BucketAccumulator({ grid: big, measures });
+      for (const [s, t, bytes, v] of part) acc.add(acc.series({ s }), t, bytes, v);
+      return acc;
+    };
+    const whole = feed(lines);
+    const merged = new BucketAccumulator({ grid: big, measures });
+    for (let k = 0; k < lines.length; k += 97) for (const p of feed(lines.slice(k, k + 97)).partials()) merged.addPartial(structuredClone(p));
+    for (const result of [whole.result(), merged.result()]) {
+      expect(result.map((r) => r.labels['s']).sort()).toEqual([...expected.keys()].sort());
+      for (const r of result) {
+        const e = expected.get(r.labels['s']!)!;
+        expect([...r.count]).toEqual(e.count);
+        expect([...r.bytes!]).toEqual(e.bytes);
+        expect([...r.sum!]).toEqual(e.sum);
+        expect([...r.min!]).toEqual(e.min);
+        expect([...r.max!]).toEqual(e.max);
+      }
+    }
   });
 
   it('a partial that does not fit the grid is refused', () => {
