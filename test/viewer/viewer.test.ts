@@ -8,6 +8,11 @@
  * marker, a drag on the histogram that zooms the range, keyboard navigation, and a synthetic
  * million-row result that must stay virtual (< 200 row elements) and reach its last row.
  *
+ * A generated 64 MiB store: the progress bar reports bytes scanned and Cancel (clicked from
+ * inside the page at the first progress report, so no race with a fast scan) stops the run,
+ * after which the worker answers the next query exactly; a copied link restores query, range
+ * and refresh in a new page; the theme toggles by keyboard and survives a reload.
+ *
  * Server mode: `createServer` over a temporary copy of the fixture store serves the page at
  * `/` (the page connects to its own origin); a line pushed with POST /loki/api/v1/push must
  * arrive in the live tail.
@@ -22,6 +27,13 @@ import { createServer, type LetheServer } from '../../src/server/index.js';
 import { CHROMIUM, HAVE_CHROMIUM, openBrowser, type BrowserSession } from '../support/chromium.js';
 import { FIXTURE_STORE } from '../support/paths.js';
 import { tempDir } from '../server/helpers.js';
+import { generateStore, type GeneratedStore } from '../../bench/generate.mjs';
+
+/** Bytes of the generated store's node files (a pod query's progress counts pod files only). */
+async function storeNodeBytes(store: ReturnType<typeof openStore>, info: GeneratedStore): Promise<number> {
+  const plan = await store.explain('node{node=~".+"}', { start: info.start, end: info.end });
+  return plan.files.reduce((a, f) => a + f.size, 0);
+}
 
 const VIEWER = fileURLToPath(new URL('../../dist/viewer/', import.meta.url));
 const HAVE_VIEWER = existsSync(join(VIEWER, 'index.html'));
@@ -234,6 +246,103 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VIEWER)(HAVE_CHROMIUM && HAVE_VIEWER ? '
       // The middle is reachable too (the scroll maps proportionally past the browser's height cap).
       await page.keyboard.press('Home');
       await expect.poll(() => page.locator('#row-0').isVisible()).toBe(true);
+    });
+  });
+
+  describe('a generated 64 MiB store: progress, cancel, link and theme', () => {
+    let session: BrowserSession | undefined;
+    let page: Page;
+    const tmp = tempDir('letheql-viewer-big-');
+    let info: GeneratedStore;
+    let store: ReturnType<typeof openStore>;
+
+    beforeAll(async () => {
+      info = await generateStore({ out: tmp.dir, sizeBytes: 64 * 2 ** 20, seed: 3 });
+      store = openStore(tmp.dir, { workers: 0 });
+      session = await openBrowser(staticViewer);
+      const context = await session.browser.newContext({ viewport: { width: 1280, height: 800 } });
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: session.base });
+      page = await context.newPage();
+    });
+    afterAll(async () => {
+      await session?.close();
+      await store?.close();
+      tmp.cleanup();
+    });
+
+    it('shows bytes scanned while a query runs, and Cancel stops it; the next query gives the engine\'s answer', async () => {
+      // Cancel from inside the page at the first progress report (one file of ~60 is read),
+      // so the click cannot lose a race against a fast scan.
+      await page.goto(`${session!.base}/${hashOf('pod{namespace=~".+"} |~ "user/[0-9]+"', info.start, info.end)}`);
+      await page.evaluate(() => {
+        const progress = document.querySelector<HTMLProgressElement>('#progress')!;
+        const seen: { value: number; max: number; status: string }[] = [];
+        (window as unknown as { progressSeen: typeof seen }).progressSeen = seen;
+        new MutationObserver(() => {
+          if (progress.hidden || progress.value <= 0 || seen.length > 0) return;
+          seen.push({ value: progress.value, max: progress.max, status: document.querySelector('#status')!.textContent ?? '' });
+          document.querySelector<HTMLButtonElement>('#run')!.click();
+        }).observe(progress, { attributes: true, attributeFilter: ['value', 'aria-valuetext'] });
+      });
+      await page.locator('#folder-input').setInputFiles(tmp.dir);
+      await page.waitForFunction(() => (window as unknown as { progressSeen: unknown[] }).progressSeen.length > 0, null, { timeout: 30_000 });
+      await waitForRun(page);
+      const [seen] = await page.evaluate(() => (window as unknown as { progressSeen: { value: number; max: number; status: string }[] }).progressSeen);
+      expect(seen!.max).toBe(info.bytes - (await storeNodeBytes(store, info)));
+      expect(seen!.value).toBeGreaterThan(0);
+      expect(seen!.value).toBeLessThan(seen!.max / 2);
+      expect(seen!.status).toMatch(new RegExp(`^Scanning… [\\d.]+ [KM]iB of ${(seen!.max / 2 ** 20).toFixed(1)} MiB$`));
+      expect(await page.locator('#status').textContent()).toBe('Query cancelled');
+      expect(await page.locator('#progress').isHidden()).toBe(true);
+      expect(await page.locator('#run').textContent()).toBe('Run');
+      expect((await state(page)).stats).toBeNull();
+
+      // The worker serves the next query, with the engine's rows and count.
+      const q = 'pod{namespace=~".+"} |= "RARE-7f3a"';
+      await page.locator('#query').fill(q);
+      await page.locator('#query').press('Control+Enter');
+      await waitForRun(page);
+      const expected = await store.query(q, { start: info.start, end: info.end, limit: 1000, direction: 'backward' });
+      expect(expected.numRows).toBe(info.rareLines);
+      await expect.poll(async () => (await state(page)).rows).toBe(expected.numRows);
+      expect((await state(page)).stats?.linesMatched).toBe(info.rareLines);
+      await expect.poll(() => page.locator('#histogram').getAttribute('data-total')).toBe(String(info.rareLines));
+    });
+
+    it('copies a link that restores the query, range and refresh in a new page', async () => {
+      await page.locator('#query').fill('node{node=~".+"} != "kubelet"');
+      await page.locator('#range-preset').selectOption('6h');
+      await page.locator('#refresh').selectOption('30s');
+      await page.locator('#share').click();
+      await expect.poll(() => page.locator('#status').textContent()).toBe('Link copied');
+      const link = await page.evaluate(() => navigator.clipboard.readText());
+      expect(link.startsWith(`${session!.base}/#`)).toBe(true);
+      await page.locator('#refresh').selectOption('off');
+      const other = await page.context().newPage();
+      await other.goto(link);
+      await expect.poll(async () => (await state(other)).query).toBe('node{node=~".+"} != "kubelet"');
+      expect((await state(other)).range).toEqual({ kind: 'relative', span: '6h' });
+      expect(await other.locator('#range-preset').inputValue()).toBe('6h');
+      expect(await other.locator('#refresh').inputValue()).toBe('30s');
+      await other.close();
+    });
+
+    it('switches dark and light, keeps the choice across reloads, and the theme button is keyboard-reachable', async () => {
+      const theme = () => page.evaluate(() => document.documentElement.dataset['theme']);
+      const before = await theme();
+      await page.locator('#theme').focus();
+      await page.keyboard.press('Enter');
+      const after = await theme();
+      expect(after).not.toBe(before);
+      expect(await page.locator('#theme').getAttribute('aria-pressed')).toBe(String(after === 'dark'));
+      const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const bgAfter = await background();
+      await page.reload();
+      expect(await theme()).toBe(after);
+      expect(await background()).toBe(bgAfter);
+      await page.locator('#theme').click();
+      expect(await theme()).toBe(before);
+      expect(await background()).not.toBe(bgAfter);
     });
   });
 
