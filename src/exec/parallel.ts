@@ -106,6 +106,8 @@ export async function runParallel(
     mode: sink.kind === 'fold' ? sink.spec.into.kind : sink.kind,
     limit: plan.limit,
     fold: sink.kind === 'fold' ? sink.spec : null,
+    // A count reads no label: parsers then extract only what the pipeline's own stages read (as in-thread).
+    pipeline: plan.pipeline && sink.kind !== 'fold' ? { stages: plan.pipeline.stages, outputLabels: sink.kind === 'count' ? [] : 'all' } : null,
     blockSize,
     maxLineBytes: opts.maxLineBytes,
     maxBadLineSamples: MAX_BAD_LINE_SAMPLES,

@@ -155,7 +155,6 @@ export class WorkerScanPool implements ScanPool {
   async scan(plan: LogQueryPlan, source: ChunkSource, opts: ExecOptions, sink: Sink, blockSize: number): Promise<QueryStats | null> {
     const handle = source.handle;
     if (sink.kind === 'visit') return null; // callbacks cannot cross threads
-    if (plan.pipeline !== null && sink.kind !== 'fold') return null; // log-query pipelines run in this thread
     if (this.#closed || this.#disabled !== null || !handle || !this.#opts.sourceKinds.includes(handle.kind)) return null;
     const warm = this.#slots.some((s) => s.ready);
     if (plan.files.reduce((a, f) => a + f.size, 0) < (warm ? Math.min(this.#minBytes, WARM_PARALLEL_MIN_BYTES) : this.#minBytes)) return null;

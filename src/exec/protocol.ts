@@ -15,8 +15,12 @@
  * Metric queries (`mode` `buckets` or `samples`, {@link FoldSpec}) fold each match into
  * per-series buckets or samples in the worker (`match-fold.ts`, the code the in-thread
  * scan runs too), and the job's `done` carries its {@link FoldPartial} (buffers
- * transferred); the main thread merges partials in job order, which is store order. Log
- * queries with a pipeline (`rows`, `count`) do not come here: they scan in-thread.
+ * transferred); the main thread merges partials in job order, which is store order.
+ *
+ * Log queries with a pipeline ({@link JobQuery.pipeline}) run it in the worker, on every
+ * kernel match, before the limit (`pipeline-rows.ts`, as in-thread): a count counts what
+ * it lets through, and rows travel with what it made of them ({@link RowChunk.piped}: the
+ * labels and line after the stages), so parsers cost the workers, not the main thread.
  */
 import { InternalError, LetheQLError, type ErrorCode } from '../errors.js';
 import type { BucketPartial } from '../metrics/accumulators.js';
@@ -24,6 +28,7 @@ import type { BucketMeasure, SampleSeries, TimeInterval } from '../metrics/sourc
 import type { LogType } from '../model.js';
 import type { Direction } from '../plan/plan.js';
 import type { PipelineStage } from '../query/ast.js';
+import type { LogRow } from '../arrow/build.js';
 import type { BadLine } from '../scan/types.js';
 import type { SourceHandle } from '../store/types.js';
 
@@ -43,6 +48,8 @@ export interface JobQuery {
   limit: number | null;
   /** `buckets`/`samples`: what matches are folded into; null otherwise. */
   fold: FoldSpec | null;
+  /** `rows`/`count` of a log query with a pipeline: its stages and the labels its consumer reads (`[]` for a count); null otherwise. */
+  pipeline: { stages: PipelineStage[]; outputLabels: readonly string[] | 'all' } | null;
   blockSize: number;
   maxLineBytes: number | undefined;
   maxBadLineSamples: number;
@@ -103,7 +110,12 @@ export interface RowChunk {
   timesNs: BigInt64Array;
   /** Line numbers within the job (for a range job: counted from the range's first line). */
   lineNos: Uint32Array;
+  /** With a pipeline: per row, its labels and line after the stages (the bytes still give `time_raw` and the sort key). */
+  piped?: PipedRow[];
 }
+
+/** What a log pipeline made of a row (`MatchPipeline.apply`). */
+export type PipedRow = Pick<LogRow, 'labels' | 'line' | 'cluster' | 'parsed'>;
 
 /** How a job ended when it did not fail. */
 export type JobOutcome =

@@ -124,7 +124,10 @@ export class FieldDecoder {
 }
 
 /** Matched rows in the kernel's layout: a {@link MatchBatch} in this thread, or a worker's row chunk. */
-export type RowBatch = Pick<MatchBatch, 'count' | 'bytes' | 'offsets' | 'timesNs' | 'lineNos'>;
+export type RowBatch = Pick<MatchBatch, 'count' | 'bytes' | 'offsets' | 'timesNs' | 'lineNos'> & {
+  /** Rows a worker's pipeline already ran on (`protocol.ts`): their labels and lines after it. */
+  readonly piped?: readonly Pick<LogRow, 'labels' | 'line' | 'cluster' | 'parsed'>[];
+};
 
 /**
  * What a log pipeline makes of a matched row (`exec/pipeline-rows.ts`): its labels and line
@@ -147,12 +150,21 @@ export function keepRows(
   fieldDecoders: readonly FieldDecoder[],
   pipeline: RowTransform | null = null,
 ): number {
-  const { bytes, offsets, timesNs, lineNos } = batch;
+  const { bytes, offsets, timesNs, lineNos, piped } = batch;
   const fieldCount = fieldDecoders.length;
   let dropped = 0;
   for (let i = 0; i < batch.count; i++) {
     const t = timesNs[i]!;
     const n = lineNos[i]!;
+    if (piped !== undefined) {
+      // A worker ran the pipeline (and dropped what it filtered out); copy what it made.
+      if (sink.top && !sink.top.wouldKeep(t, f, n)) continue;
+      const o = i * OFFSET_STRIDE;
+      const row: LogRow = { timeNs: t, timeRaw: decoder.decode(bytes.subarray(offsets[o + OFF_LINE_START]!, offsets[o + OFF_TIME_END]!)), ...piped[i]! };
+      if (sink.top) sink.top.push({ t, f, n, row });
+      else sink.all.push({ t, f, n, row });
+      continue;
+    }
     if (pipeline !== null) {
       const out = pipeline.apply(batch, i, cluster);
       if (out === null) {

@@ -25,7 +25,8 @@ import { ReadAhead } from '../scan/read-ahead.js';
 import { OFF_LINE_START, OFF_MSG_END, OFFSET_STRIDE, type MatchBatch } from '../scan/types.js';
 import type { ChunkReader, ChunkSource } from '../store/types.js';
 import { FoldAccumulator, MatchFolder } from './match-fold.js';
-import type { JobOutcome, JobQuery, RowChunk, ScanJob } from './protocol.js';
+import type { MatchPipeline } from './pipeline-rows.js';
+import type { JobOutcome, JobQuery, PipedRow, RowChunk, ScanJob } from './protocol.js';
 import { RangeReader } from './range-reader.js';
 import { makeBefore, TopRows, type Before } from './rows.js';
 
@@ -40,6 +41,8 @@ export interface PreparedQuery {
   /** Modes `buckets`/`samples`: the compiled fold, and a maker of each job's accumulator. */
   folder: MatchFolder | null;
   newFold: (() => FoldAccumulator) | null;
+  /** A log query's pipeline, compiled (one per query per worker: jobs scan one at a time). */
+  pipeline: MatchPipeline | null;
 }
 
 /**
@@ -55,13 +58,20 @@ export async function prepareQuery(query: JobQuery, kernel: Kernel): Promise<Pre
     const pipeline = fold.stages ? (await import('../pipeline/index.js')).compilePipeline(fold.stages, { outputLabels: fold.outputLabels }) : null;
     folder = new MatchFolder(fold, query.logType, pipeline);
   }
-  return { query, before: makeBefore(query.direction), folder, newFold: fold ? FoldAccumulator.factory(fold.into) : null };
+  let pipeline: MatchPipeline | null = null;
+  if (query.pipeline) {
+    const { MatchPipeline } = await import('./pipeline-rows.js');
+    pipeline = new MatchPipeline({ stages: query.pipeline.stages, text: '', compiled: [] }, query.logType, query.pipeline.outputLabels);
+  }
+  return { query, before: makeBefore(query.direction), folder, newFold: fold ? FoldAccumulator.factory(fold.into) : null, pipeline };
 }
 
 /** A row copied out of kernel memory: its bytes and its offsets relative to them. */
 interface CopiedRow {
   bytes: Uint8Array;
   offsets: Int32Array;
+  /** With a pipeline: what it made of the row. */
+  piped?: PipedRow;
 }
 
 /** Builds {@link RowChunk}s: rows appended as bytes plus columns, buffers grown by doubling. */
@@ -72,18 +82,21 @@ class ChunkBuilder {
   private offsets = new Int32Array(256 * OFFSET_STRIDE);
   private times = new BigInt64Array(256);
   private lineNos = new Uint32Array(256);
+  private piped: PipedRow[] | null = null;
 
   get byteLength(): number {
     return this.used;
   }
 
-  /** Appends row `i` of a kernel batch (`o` = its offset index). */
-  addFromBatch(b: MatchBatch, i: number, o: number): void {
+  /** Appends row `i` of a kernel batch (`o` = its offset index), with what a pipeline made of it. */
+  addFromBatch(b: MatchBatch, i: number, o: number, piped?: PipedRow): void {
     const start = b.offsets[o + OFF_LINE_START]!;
+    if (piped) (this.piped ??= []).push(piped);
     this.append(b.bytes, start, b.offsets[o + OFF_MSG_END]!, b.offsets, o, b.timesNs[i]!, b.lineNos[i]!);
   }
 
   addCopied(row: CopiedRow, t: bigint, n: number): void {
+    if (row.piped) (this.piped ??= []).push(row.piped);
     this.append(row.bytes, 0, row.bytes.length, row.offsets, 0, t, n);
   }
 
@@ -130,8 +143,10 @@ class ChunkBuilder {
       timesNs: this.times.slice(0, this.count),
       lineNos: this.lineNos.slice(0, this.count),
     };
+    if (this.piped) chunk.piped = this.piped;
     this.count = 0;
     this.used = 0;
+    this.piped = null;
     return chunk;
   }
 }
@@ -180,18 +195,33 @@ export async function runScanJob(job: ScanJob, reader: ChunkReader, prepared: Pr
     const rows = query.mode === 'rows';
     const folder = prepared.folder;
     const into = prepared.newFold?.() ?? null;
+    const pipeline = prepared.pipeline;
+    const cluster = job.cluster;
     const top = rows && query.limit !== null ? new TopRows<CopiedRow>(query.limit, before) : null;
     const chunk = rows && query.limit === null ? new ChunkBuilder() : null;
     let matched = 0;
     const onBatch = (b: MatchBatch): void => {
       matched += b.count;
-      if (into !== null) return folder!.fold(b, job.cluster, into);
-      if (!rows) return;
+      if (into !== null) return folder!.fold(b, cluster, into);
+      if (!rows) {
+        if (pipeline !== null) for (let i = 0; i < b.count; i++) if (pipeline.process(b, i, cluster) === null) matched--;
+        return;
+      }
       const { offsets, timesNs, lineNos } = b;
       for (let i = 0; i < b.count; i++) {
         const o = i * OFFSET_STRIDE;
+        // The pipeline sees every match, before the limit, so that `matched` counts what it lets through.
+        let piped: PipedRow | undefined;
+        if (pipeline !== null) {
+          const out = pipeline.apply(b, i, cluster);
+          if (out === null) {
+            matched--;
+            continue;
+          }
+          piped = out;
+        }
         if (chunk) {
-          chunk.addFromBatch(b, i, o);
+          chunk.addFromBatch(b, i, o, piped);
           if (chunk.byteLength >= CHUNK_BYTES || chunk.count >= CHUNK_ROWS) env.emit(chunk.take());
           continue;
         }
@@ -206,7 +236,9 @@ export async function runScanJob(job: ScanJob, reader: ChunkReader, prepared: Pr
           const v = offsets[o + k]!;
           rebased[k] = v < 0 ? v : v - start;
         }
-        top!.push({ t, f: key, n, row: { bytes: b.bytes.slice(start, offsets[o + OFF_MSG_END]!), offsets: rebased } });
+        const row: CopiedRow = { bytes: b.bytes.slice(start, offsets[o + OFF_MSG_END]!), offsets: rebased };
+        if (piped) row.piped = piped;
+        top!.push({ t, f: key, n, row });
       }
     };
     const fs = await env.kernel.scanFile(reader, { blockSize: query.blockSize, maxLineBytes: query.maxLineBytes, maxBadLineSamples: query.maxBadLineSamples, signal: env.signal }, onBatch);

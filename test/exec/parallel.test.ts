@@ -3,7 +3,7 @@
  * shape in the tables below, `workers: 2` (one job per file) and `workers: 3` with small
  * `rangeBytes` (files cut into line-aligned byte ranges) must give exactly what
  * `workers: 0` gives: the same rows in the same order, the same count, the same statistics
- * (all but `elapsedMs`). Each parallel query must also have run jobs on the workers
+ * (all but `elapsedMs`), with log pipelines too (they run in the workers). Each parallel query must also have run jobs on the workers
  * (`pool.jobsDone` grows), so a silent fallback to in-thread scanning cannot pass.
  *
  * Then: cancellation (rejects like in-thread, leaves no job behind, the next query works),
@@ -45,7 +45,7 @@ async function runShape(store: LogStore, query: string, opts: LogQueryOptions, s
     limit: shape.includes('limit 7') ? 7 : null,
     direction: shape.includes('backward') ? 'backward' : 'forward',
   });
-  return { lines: tableLines(t), times: times(t), stats: comparable(getStats(t)) };
+  return { columns: t.schema.fields.map((f) => f.name), lines: tableLines(t), times: times(t), stats: comparable(getStats(t)) };
 }
 
 interface StoreCase {
@@ -74,6 +74,11 @@ const CASES: StoreCase[] = [
       'pod{namespace=~".*", pod=~"api-.*"} != "GET"',
       'node{node=~".*"} !~ "(?i)kubelet"',
       'pod{namespace=~"nope.*"}',
+      // Pipelines run in the workers, before the limit; rows carry what they made.
+      'pod{namespace="shop"} | json | status >= 500',
+      'node{node=~".*", process="containerd"} | logfmt | level="info" | line_format "{{.msg}} ({{.time}})"',
+      'pod{namespace="shop", container="nginx"} | pattern "<ip> - - <_> \\"<method> <path> <_>\\" <status> <_>" | status="404"',
+      'pod{namespace="shop"} | json | __error__!="" | drop __error_details__',
     ],
   },
   {
@@ -81,7 +86,7 @@ const CASES: StoreCase[] = [
     root: () => EDGE_STORE,
     opts: () => ({ start: '2024-09-24T00:00:00Z', end: '2024-09-25T00:00:00Z' }),
     rangeBytes: 1000,
-    queries: ['pod{namespace="edge"}', 'node{node=~".*"}', 'pod{namespace=~".*"} |= "a"'],
+    queries: ['pod{namespace="edge"}', 'node{node=~".*"}', 'pod{namespace=~".*"} |= "a"', 'pod{namespace=~".*"} | logfmt | decolorize'],
   },
   {
     // Every line at the same instant: order is store order alone, across files and across
@@ -104,6 +109,8 @@ const CASES: StoreCase[] = [
       'pod{namespace=~"pay.*|shop", container!="istio-proxy"} |~ "user/[0-9]+"',
       'node{node=~".*", process="kubelet"} |~ "kubelet.go:[0-9]+"',
       'pod{namespace=~".*", pod=~"checkout-.*"} |= "\\tat "',
+      'pod{namespace=~".*"} |= "latency_ms" | json | latency_ms > 2000 | keep level, latency_ms',
+      'pod{namespace=~".*"} | regexp "(?P<verb>GET|POST) (?P<path>/[^ ]*)" | verb="POST" | label_format p="{{.path}}" | drop path',
     ],
   },
   {
