@@ -210,7 +210,23 @@ describe('CLI metric queries', () => {
     expect(r.out).toContain('every 30m');
     expect(r.out).toContain('line contains "GET"');
   });
+  it('caps the series with --max-series: more fail with exit 2 naming the limit, 0 lifts it', async () => {
+    const q = 'count_over_time(pod{namespace="shop"} [1h])';
+    const all = await run(['query', ...at, '--format', 'jsonl', q]);
+    expect(all.code).toBe(0);
+    const series = (JSON.parse(all.out) as { result: unknown[] }).result.length;
+    expect(series).toBeGreaterThan(3);
+    const capped = await run(['query', ...at, '--max-series', '3', q]);
+    expect(capped.code).toBe(2);
+    expect(capped.out).toBe('');
+    expect(capped.err).toBe('letheql: maximum of series (3) reached for a single query: narrow the selector, aggregate (e.g. sum by (…)) or raise the series limit (--max-series N; 0 = no limit)\n');
+    expect((await run(['query', ...at, '--max-series', String(series), q])).code).toBe(0);
+    const unlimited = await run(['query', ...at, '--max-series', '0', '--format', 'jsonl', q]);
+    expect(unlimited.out).toBe(all.out);
+  });
   it.each([
+    [['--max-series', '5', 'pod{namespace="shop"}'], /--max-series applies to metric queries/],
+    [['--max-series', 'lots', 'count_over_time(pod{namespace="shop"} [5m])'], /invalid --max-series "lots": expected a non-negative integer/],
     [['--step', '5m', 'pod{namespace="shop"}'], /--step applies to metric queries/],
     [['--count', 'count_over_time(pod{namespace="shop"} [5m])'], /--count applies to log queries/],
     [['--step', 'soon', 'count_over_time(pod{namespace="shop"} [5m])'], /invalid step/],

@@ -20,6 +20,7 @@ import type { Direction } from '../plan/plan.js';
 import { parseQuery } from '../query/index.js';
 import { formatMetricPlan, formatMetricText, formatRows, type OutputFormat } from './format.js';
 import { isMetricQuery, metricTable, prometheusDataJson } from '../core.js';
+import { DEFAULT_MAX_SERIES, SeriesLimitError } from '../metrics/evaluator.js';
 import { isWriteCommand, runWriteCommand, WRITE_USAGE } from './write-commands.js';
 import { runServe, SERVE_USAGE } from './serve.js';
 import { storeSpec, UsageError } from './stores.js';
@@ -59,6 +60,8 @@ options (query, explain):
   --step DUR           metric queries: evaluate every DUR over [start, end] (default: an
                        instant query at --end); jsonl prints Prometheus vector/matrix JSON
   --limit N            at most N lines (default ${DEFAULT_LIMIT}; 0 = no limit)
+  --max-series N       metric queries: fail rather than return more than N series
+                       (default ${DEFAULT_MAX_SERIES}; 0 = no limit)
   --direction D        forward (oldest first, default) or backward
   --format F           text (default), jsonl, or arrow (Arrow IPC stream on stdout)
   --count              print only the number of matching lines
@@ -77,6 +80,7 @@ const OPTIONS = {
   step: { type: 'string' },
   now: { type: 'string' },
   limit: { type: 'string' },
+  'max-series': { type: 'string' },
   direction: { type: 'string' },
   format: { type: 'string' },
   count: { type: 'boolean' },
@@ -99,6 +103,12 @@ function parseLimit(text: string | undefined): number | null {
   const n = Number(text);
   if (!Number.isSafeInteger(n)) throw new UsageError(`invalid --limit ${text}: too large`);
   return n === 0 ? null : n;
+}
+
+function parseMaxSeries(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError(`invalid --max-series ${JSON.stringify(text)}: expected a non-negative integer`);
+  return Number(text) === 0 ? Infinity : Number(text);
 }
 
 function parseWorkers(text: string | undefined): number | undefined {
@@ -190,7 +200,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 
     if (isMetricQuery(expr)) {
       // Metric queries: an instant query at --end, or a range query with --step.
-      const metricOpts: LogQueryOptions = { ...opts, limit: null, ...(values.step !== undefined ? { step: values.step } : {}) };
+      const maxSeries = parseMaxSeries(values['max-series']);
+      const metricOpts: LogQueryOptions = { ...opts, limit: null, ...(values.step !== undefined ? { step: values.step } : {}), ...(maxSeries !== undefined ? { maxSeries } : {}) };
       if (command === 'explain') {
         const plan = await store.explainMetric(expr, metricOpts);
         await write(io.stdout, (values.json ? JSON.stringify(plan, null, 2) : formatMetricPlan(plan)) + '\n');
@@ -205,6 +216,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return 0;
     }
     if (values.step !== undefined) throw new UsageError('--step applies to metric queries (count_over_time, rate, sum by …)');
+    if (values['max-series'] !== undefined) throw new UsageError('--max-series applies to metric queries (count_over_time, rate, sum by …)');
 
     if (command === 'explain') {
       const plan = await store.explain(expr, opts);
@@ -237,6 +249,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     if (e instanceof UsageError) {
       await write(io.stderr, `letheql: ${e.message}\n${'run `letheql --help` for usage'}\n`);
+      return 2;
+    }
+    if (e instanceof SeriesLimitError) {
+      await write(io.stderr, `letheql: ${e.message} (--max-series N; 0 = no limit)\n`);
       return 2;
     }
     if (e instanceof LetheQLError) {
