@@ -143,11 +143,12 @@ export class MatchFolder {
 
   /** `pipeline`: `spec.stages` compiled with `{ outputLabels: spec.outputLabels }`, or null when there are none. */
   constructor(spec: Omit<FoldSpec, 'into'>, logType: LogType, pipeline: Pipeline | null) {
-    this.stream = new StreamLabels(logType);
     this.pipeline = pipeline;
     const unwrapped = this.pipeline?.unwrap ?? null;
     this.dropLabel = unwrapped !== null && !spec.keepsLabels.includes(unwrapped.label) ? unwrapped.label : null;
     this.project = spec.outputLabels === 'all' ? null : spec.outputLabels.filter((n) => n !== this.dropLabel);
+    // Without a pipeline the projection is all a series is: decode only the fields it keeps.
+    this.stream = pipeline === null && this.project !== null ? new StreamLabels(logType, this.project) : new StreamLabels(logType);
   }
 
   /** Folds every match of `batch` (read from a file of `cluster`) into `into`. */

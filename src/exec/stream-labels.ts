@@ -29,8 +29,17 @@ export class StreamLabels {
   private record: Record<string, string> | null = null;
   private readonly interned = new Map<string, Record<string, string>>();
 
-  constructor(logType: LogType) {
-    this.names = fieldNames(logType);
+  /** The bracket fields kept (by index into the log type's fields). */
+  private readonly fields: readonly number[];
+
+  /**
+   * `only`: decode just these labels (the others are left out of the records, and their
+   * bytes are never looked at): a count keyed by `namespace` need not decode pods.
+   */
+  constructor(logType: LogType, only?: readonly string[]) {
+    const all = fieldNames(logType);
+    this.fields = all.flatMap((n, k) => (only === undefined || only.includes(n) ? [k] : []));
+    this.names = this.fields.map((k) => all[k]!);
     this.decoders = this.names.map(() => new FieldDecoder());
     this.values = this.names.map(() => '');
   }
@@ -41,7 +50,8 @@ export class StreamLabels {
     const o = i * OFFSET_STRIDE + OFF_FIELD0_START;
     let same = this.record !== null && cluster === this.cluster;
     for (let k = 0; k < this.names.length; k++) {
-      const v = this.decoders[k]!.decode(bytes, offsets[o + 2 * k]!, offsets[o + 2 * k + 1]!);
+      const f = this.fields[k]!;
+      const v = this.decoders[k]!.decode(bytes, offsets[o + 2 * f]!, offsets[o + 2 * f + 1]!);
       if (v !== this.values[k]) {
         this.values[k] = v;
         same = false;

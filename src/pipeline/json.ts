@@ -272,6 +272,8 @@ export class JsonStage {
   private readonly seen = new Set<string>();
   private st!: LineState;
   private found = 0;
+  /** Key names that may become a wanted label: each wanted label, and its name before an `_extracted` suffix. */
+  private readonly wantedKeys: ReadonlySet<string> | null;
 
   /**
    * @param want labels to materialise (null: all).
@@ -281,7 +283,9 @@ export class JsonStage {
   constructor(
     private readonly want: Want,
     private readonly validateAll: boolean,
-  ) {}
+  ) {
+    this.wantedKeys = want === null ? null : new Set([...want].flatMap((w) => (w.endsWith('_extracted') ? [w, w.slice(0, -'_extracted'.length)] : [w])));
+  }
 
   run(st: LineState): boolean {
     const sc = this.scanner;
@@ -316,7 +320,8 @@ export class JsonStage {
         else sc.skipValue();
       } else if (c === Ch.Quote || c === 116 || c === 102 || c === 45 || (c >= 48 && c <= 57)) {
         const name = prefix === '' ? sanitizeLabelKey(key, true) : `${prefix}_${sanitizeLabelKey(key, false)}`;
-        const label = name === '' ? '' : extractedName(this.st, name);
+        // Fast path: a key that cannot become a wanted label is skipped before any lookup.
+        const label = name === '' || (this.wantedKeys !== null && !this.wantedKeys.has(name)) ? '' : extractedName(this.st, name);
         if (label !== '' && !this.seen.has(label) && (this.want === null || this.want.has(label))) {
           let value: string;
           if (c === Ch.Quote) {

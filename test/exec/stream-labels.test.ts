@@ -52,6 +52,16 @@ describe('StreamLabels', () => {
     expect(Array.from({ length: batch.count }, (_, i) => messageOf(batch, i))).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
   });
 
+  it('decodes only the labels asked for: streams that differ elsewhere share one record', () => {
+    const s = new StreamLabels('pod', ['namespace', 'container']);
+    expect(s.names).toEqual(['namespace', 'container']);
+    const records = Array.from({ length: batch.count }, (_, i) => s.of(batch, i, undefined));
+    expect(records.map((r) => r['container'])).toEqual(['app', 'app', 'nginx', 'app', 'sidecar', 'nginx']);
+    expect(records[0]).toEqual({ namespace: 'shop', container: 'app' });
+    expect(new Set(records).size).toBe(3);
+    expect(new StreamLabels('pod', ['namespace']).of(batch, 2, 'east')).toEqual({ cluster: 'east', namespace: 'shop' });
+  });
+
   it('keeps clusters apart: the same fields from two clusters are two streams', () => {
     const s = new StreamLabels('pod');
     const a = s.of(batch, 0, 'east');
