@@ -140,6 +140,8 @@ export class MatchFolder {
   private readonly project: readonly string[] | null;
   private readonly withoutDropped = new WeakMap<object, Record<string, string>>();
   private readonly projected = new WeakMap<object, Record<string, string>>();
+  private lastRecord: object | null = null;
+  private lastProjection: Record<string, string> | null = null;
 
   /** `pipeline`: `spec.stages` compiled with `{ outputLabels: spec.outputLabels }`, or null when there are none. */
   constructor(spec: Omit<FoldSpec, 'into'>, logType: LogType, pipeline: Pipeline | null) {
@@ -188,11 +190,15 @@ export class MatchFolder {
 
   /** The projection of an interned stream record, made once per record. */
   private projectionOf(record: Readonly<Record<string, string>>, project: readonly string[]): Record<string, string> {
+    // Consecutive matches mostly share a stream: skip the WeakMap for a repeat.
+    if (record === this.lastRecord) return this.lastProjection!;
     let p = this.projected.get(record);
     if (p === undefined) {
       p = projectLabels(record, project);
       this.projected.set(record, p);
     }
+    this.lastRecord = record;
+    this.lastProjection = p;
     return p;
   }
 }
