@@ -5,8 +5,9 @@
  * Static site: the page is served by a plain file server; the fixture store folder is set on
  * the folder input (`setInputFiles`), queries run in the page's engine worker, and rows and
  * histogram are compared with the Node engine over the same window. Then a bad query's error
- * marker, a drag on the histogram that zooms the range, keyboard navigation, and a synthetic
- * million-row result that must stay virtual (< 200 row elements) and reach its last row.
+ * marker, a drag on the histogram that zooms the range, keyboard navigation, a synthetic
+ * million-row result that must stay virtual (< 200 row elements) and reach its last row, and
+ * plain log files (no store layout) placed by their first line.
  *
  * A generated 64 MiB store: the progress bar reports bytes scanned and Cancel (clicked from
  * inside the page at the first progress report, so no race with a fast scan) stops the run,
@@ -246,6 +247,34 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VIEWER)(HAVE_CHROMIUM && HAVE_VIEWER ? '
       // The middle is reachable too (the scroll maps proportionally past the browser's height cap).
       await page.keyboard.press('Home');
       await expect.poll(() => page.locator('#row-0').isVisible()).toBe(true);
+    });
+
+    it('opens plain log files (no store layout): placed by their first line, range set to their hours', async () => {
+      const tmp = tempDir('letheql-viewer-plain-');
+      try {
+        // Names that are not hours: the viewer reads namespace/node and hour from the first line.
+        cpSync(join(FIXTURE_STORE, 'pod/shop/2024-09-24_14.log'), join(tmp.dir, 'shop-api.log'));
+        cpSync(join(FIXTURE_STORE, 'node/node-a/2024-09-24_14.log'), join(tmp.dir, 'node-a.txt'));
+        const q = 'pod{namespace="shop"} |= "GET"';
+        await page.locator('#query').fill(q);
+        await page.locator('#files-input').setInputFiles([join(tmp.dir, 'shop-api.log'), join(tmp.dir, 'node-a.txt')]);
+        await expect.poll(() => page.locator('#status').textContent(), { timeout: 20_000 }).toMatch(/lines matched/);
+        await waitForRun(page);
+        const { range, rows } = await state(page);
+        expect(range).toEqual({ kind: 'absolute', startMs: Date.parse('2024-09-24T14:00:00Z'), endMs: Date.parse('2024-09-24T14:59:59.999Z') });
+        const expected = await store.query(q, { start: '2024-09-24T14:00:00Z', end: '2024-09-24T14:59:59.999Z', limit: 1000, direction: 'backward' });
+        expect(expected.numRows).toBeGreaterThan(5);
+        expect(rows).toBe(expected.numRows);
+        const first = await page.locator('#row-0 .c-line').textContent();
+        expect(first).toBe(expected.getChild('line')!.get(0));
+        // The targets tree lists what the files hold, and only that.
+        const tree = await page.locator('#tree').textContent();
+        expect(tree).toContain('shop');
+        expect(tree).toContain('node-a');
+        expect(tree).not.toContain('kube-system');
+      } finally {
+        tmp.cleanup();
+      }
     });
   });
 
