@@ -174,7 +174,7 @@ function batchHandler(plan: LogQueryPlan, stats: QueryStats, sink: Sink): (fileI
   const fieldDecoders = Array.from({ length: plan.program.fieldCount }, () => new FieldDecoder());
   // The pipeline runs on every kernel match, so that linesMatched counts what it lets through.
   // A count reads no label: parsers then extract only what the pipeline's own stages read.
-  const pipeline = plan.pipeline && (sink.kind === 'rows' || sink.kind === 'count') ? new MatchPipeline(plan.pipeline, plan.logType, sink.kind === 'count' ? [] : 'all') : null;
+  const pipeline = plan.pipeline && (sink.kind === 'rows' || sink.kind === 'count') ? new MatchPipeline(plan.pipeline.stages, plan.logType, sink.kind === 'count' ? [] : 'all') : null;
   return (fileIndex) => {
     const cluster = plan.files[fileIndex]!.cluster;
     return (b) => {

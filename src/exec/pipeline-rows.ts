@@ -15,11 +15,10 @@
  * It runs in the calling thread and in scan workers alike (`scan-job.ts`), which then send
  * back {@link MatchPipeline.apply}'s output.
  */
-import type { LogRow } from '../arrow/build.js';
 import { CLUSTER_LABEL, type LogType } from '../model.js';
 import { compilePipeline, type Pipeline, type PipelineResult } from '../pipeline/index.js';
-import type { PlannedPipeline } from '../plan/plan.js';
-import type { RowBatch, RowTransform } from './rows.js';
+import type { PipelineStage } from '../query/ast.js';
+import type { PipedRow, RowBatch, RowTransform } from './rows.js';
 import { messageOf, StreamLabels } from './stream-labels.js';
 
 export { messageOf, StreamLabels } from './stream-labels.js';
@@ -38,8 +37,8 @@ export class MatchPipeline implements RowTransform {
   private readonly pipeline: Pipeline;
   private readonly stream: StreamLabels;
 
-  constructor(planned: PlannedPipeline, logType: LogType, outputLabels: readonly string[] | 'all' = 'all') {
-    this.pipeline = compilePipeline(planned.stages, { outputLabels });
+  constructor(stages: readonly PipelineStage[], logType: LogType, outputLabels: readonly string[] | 'all' = 'all') {
+    this.pipeline = compilePipeline(stages, { outputLabels });
     this.stream = new StreamLabels(logType);
   }
 
@@ -48,13 +47,13 @@ export class MatchPipeline implements RowTransform {
     return this.pipeline.process(messageOf(batch, i), this.stream.of(batch, i, cluster));
   }
 
-  apply(batch: RowBatch, i: number, cluster: string | undefined): Pick<LogRow, 'labels' | 'line' | 'cluster' | 'parsed'> | null {
+  apply(batch: RowBatch, i: number, cluster: string | undefined): PipedRow | null {
     const input = this.stream.of(batch, i, cluster);
     const out = this.pipeline.process(messageOf(batch, i), input);
     if (out === null) return null;
     const names = this.stream.names;
     const labels = out.labels;
-    const row: Pick<LogRow, 'labels' | 'line' | 'cluster' | 'parsed'> = { labels: names.map((n) => labels[n] ?? ''), line: out.line };
+    const row: PipedRow = { labels: names.map((n) => labels[n] ?? ''), line: out.line };
     if (cluster !== undefined) row.cluster = labels[CLUSTER_LABEL] ?? '';
     if (labels !== input) {
       // A stage changed the labels: what is neither a stream label nor the cluster becomes a parsed column.

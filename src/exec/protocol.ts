@@ -28,9 +28,9 @@ import type { BucketMeasure, SampleSeries, TimeInterval } from '../metrics/sourc
 import type { LogType } from '../model.js';
 import type { Direction } from '../plan/plan.js';
 import type { PipelineStage } from '../query/ast.js';
-import type { LogRow } from '../arrow/build.js';
 import type { BadLine } from '../scan/types.js';
 import type { SourceHandle } from '../store/types.js';
+import type { PipedRow } from './rows.js';
 
 /** What every job of one query shares. Workers cache the compiled program by `id`. */
 export interface JobQuery {
@@ -113,9 +113,6 @@ export interface RowChunk {
   /** With a pipeline: per row, its labels and line after the stages (the bytes still give `time_raw` and the sort key). */
   piped?: PipedRow[];
 }
-
-/** What a log pipeline made of a row (`MatchPipeline.apply`). */
-export type PipedRow = Pick<LogRow, 'labels' | 'line' | 'cluster' | 'parsed'>;
 
 /** How a job ended when it did not fail. */
 export type JobOutcome =

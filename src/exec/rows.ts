@@ -126,15 +126,18 @@ export class FieldDecoder {
 /** Matched rows in the kernel's layout: a {@link MatchBatch} in this thread, or a worker's row chunk. */
 export type RowBatch = Pick<MatchBatch, 'count' | 'bytes' | 'offsets' | 'timesNs' | 'lineNos'> & {
   /** Rows a worker's pipeline already ran on (`protocol.ts`): their labels and lines after it. */
-  readonly piped?: readonly Pick<LogRow, 'labels' | 'line' | 'cluster' | 'parsed'>[];
+  readonly piped?: readonly PipedRow[];
 };
+
+/** What a log pipeline made of a row: its labels and line after the stages. */
+export type PipedRow = Pick<LogRow, 'labels' | 'line' | 'cluster' | 'parsed'>;
 
 /**
  * What a log pipeline makes of a matched row (`exec/pipeline-rows.ts`): its labels and line
  * after the stages, or null when a stage drops it. Results must not be shared between rows.
  */
 export interface RowTransform {
-  apply(batch: RowBatch, i: number, cluster: string | undefined): Pick<LogRow, 'labels' | 'line' | 'cluster' | 'parsed'> | null;
+  apply(batch: RowBatch, i: number, cluster: string | undefined): PipedRow | null;
 }
 
 /**
@@ -153,29 +156,20 @@ export function keepRows(
   const { bytes, offsets, timesNs, lineNos, piped } = batch;
   const fieldCount = fieldDecoders.length;
   let dropped = 0;
+  const keep = (k: Keyed): void => void (sink.top ? sink.top.push(k) : sink.all.push(k));
   for (let i = 0; i < batch.count; i++) {
     const t = timesNs[i]!;
     const n = lineNos[i]!;
-    if (piped !== undefined) {
-      // A worker ran the pipeline (and dropped what it filtered out); copy what it made.
-      if (sink.top && !sink.top.wouldKeep(t, f, n)) continue;
-      const o = i * OFFSET_STRIDE;
-      const row: LogRow = { timeNs: t, timeRaw: decoder.decode(bytes.subarray(offsets[o + OFF_LINE_START]!, offsets[o + OFF_TIME_END]!)), ...piped[i]! };
-      if (sink.top) sink.top.push({ t, f, n, row });
-      else sink.all.push({ t, f, n, row });
-      continue;
-    }
-    if (pipeline !== null) {
-      const out = pipeline.apply(batch, i, cluster);
+    if (piped !== undefined || pipeline !== null) {
+      // A worker's rows come with what its pipeline made of them (it dropped what it filtered out).
+      const out = piped !== undefined ? piped[i]! : pipeline!.apply(batch, i, cluster);
       if (out === null) {
         dropped++;
         continue;
       }
       if (sink.top && !sink.top.wouldKeep(t, f, n)) continue;
       const o = i * OFFSET_STRIDE;
-      const row: LogRow = { timeNs: t, timeRaw: decoder.decode(bytes.subarray(offsets[o + OFF_LINE_START]!, offsets[o + OFF_TIME_END]!)), ...out };
-      if (sink.top) sink.top.push({ t, f, n, row });
-      else sink.all.push({ t, f, n, row });
+      keep({ t, f, n, row: { timeNs: t, timeRaw: decoder.decode(bytes.subarray(offsets[o + OFF_LINE_START]!, offsets[o + OFF_TIME_END]!)), ...out } });
       continue;
     }
     // Fast path: a row that cannot make the limit is dropped before decoding anything.
@@ -193,9 +187,7 @@ export function keepRows(
       line: decoder.decode(bytes.subarray(offsets[o + OFF_MSG_START]!, offsets[o + OFF_MSG_END]!)),
     };
     if (cluster !== undefined) row.cluster = cluster;
-    const keyed: Keyed = { t, f, n, row };
-    if (sink.top) sink.top.push(keyed);
-    else sink.all.push(keyed);
+    keep({ t, f, n, row });
   }
   return dropped;
 }

@@ -26,9 +26,9 @@ import { OFF_LINE_START, OFF_MSG_END, OFFSET_STRIDE, type MatchBatch } from '../
 import type { ChunkReader, ChunkSource } from '../store/types.js';
 import { FoldAccumulator, MatchFolder } from './match-fold.js';
 import type { MatchPipeline } from './pipeline-rows.js';
-import type { JobOutcome, JobQuery, PipedRow, RowChunk, ScanJob } from './protocol.js';
+import type { JobOutcome, JobQuery, RowChunk, ScanJob } from './protocol.js';
 import { RangeReader } from './range-reader.js';
-import { makeBefore, TopRows, type Before } from './rows.js';
+import { makeBefore, TopRows, type Before, type PipedRow } from './rows.js';
 
 /** Rows are posted once a chunk holds this many bytes (no-limit queries). */
 export const CHUNK_BYTES = 1 << 20;
@@ -61,7 +61,7 @@ export async function prepareQuery(query: JobQuery, kernel: Kernel): Promise<Pre
   let pipeline: MatchPipeline | null = null;
   if (query.pipeline) {
     const { MatchPipeline } = await import('./pipeline-rows.js');
-    pipeline = new MatchPipeline({ stages: query.pipeline.stages, text: '', compiled: [] }, query.logType, query.pipeline.outputLabels);
+    pipeline = new MatchPipeline(query.pipeline.stages, query.logType, query.pipeline.outputLabels);
   }
   return { query, before: makeBefore(query.direction), folder, newFold: fold ? FoldAccumulator.factory(fold.into) : null, pipeline };
 }
