@@ -16,6 +16,7 @@ import type { InputFormat } from '../write/decoder.js';
 import { startCollector, type CollectorEvent, type NodeLogSource } from '../write/collector.js';
 import { ingestFiles, type MalformedInput } from '../write/ingest.js';
 import { startRetention, runRetention, type RetentionReport } from '../write/retention.js';
+import { checkWritableTime } from '../write/record.js';
 import { openStoreWriter, type FsyncPolicy } from '../write/store-writer.js';
 import type { CliIO } from './main.js';
 import { UsageError } from './stores.js';
@@ -133,6 +134,7 @@ async function ingest(argv: string[], io: CliIO): Promise<number> {
   if (node !== undefined && (format === 'docker' || format === 'cri')) throw new UsageError(`--node is for raw or syslog input, not ${format}`);
   if (format === 'syslog' && hasPodFlags) throw new UsageError('syslog input is node logs: use --node, not --namespace/--pod/--container');
   const nowNs = values.now === undefined ? undefined : parseTime(values.now as string, '--now');
+  if (nowNs !== undefined) checkWritableTime(nowNs, 9, '--now'); // raw lines would carry it
   const { statSync } = await import('node:fs');
   for (const f of positionals) {
     try {

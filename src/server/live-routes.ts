@@ -29,7 +29,7 @@ import { badData, HttpError, limitError } from './errors.js';
 import { withSlot } from './evaluate.js';
 import { parseLokiQuery } from './loki-routes.js';
 import { collectParams, lokiTime, param, positiveInt, requireQuery } from './params.js';
-import { decodePush } from './push.js';
+import { checkPushWrite, decodePush } from './push.js';
 import { lokiStreams, type LokiStream } from './responses.js';
 import type { RouteEnv } from './route-env.js';
 import { StoreFollower } from './follow.js';
@@ -133,8 +133,11 @@ export function registerLiveRoutes(app: FastifyInstance, env: RouteEnv, live: Li
         const v = request.headers[name];
         return Array.isArray(v) ? v[0] : v;
       };
-      const decoded = decodePush(body, header('content-type'), header('content-encoding'), limits.maxPushDecompressedBytes);
+      const pushLimits = { maxDecompressedBytes: limits.maxPushDecompressedBytes, maxLines: limits.maxPushLines, maxWrittenBytes: limits.maxPushWrittenBytes };
+      const decoded = decodePush(body, header('content-type'), header('content-encoding'), pushLimits);
       if (decoded.records.length > 0) {
+        // Before formatting: a small body may ask for far more lines than it holds.
+        checkPushWrite(decoded.records, writer.fractionDigits, pushLimits);
         const formatted = writer.format(decoded.records);
         const files = groupByFile(formatted);
         const append = (): Promise<void> => writer.appendFiles(files);

@@ -179,7 +179,8 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
       err = toHttpError(error);
     }
     if (err.limit !== undefined) metrics.limitHits.inc({ limit: err.limit });
-    if (err.status >= 500) note(request, { err: error });
+    // The request's log line carries the real error (stack included) and the id the client got.
+    if (err.status >= 500) note(request, { err: err.internalCause ?? error, ...(err.errorId !== undefined ? { errorId: err.errorId } : {}) });
     else note(request, { error: err.message });
     if (err.status === 401) reply.header('WWW-Authenticate', 'Bearer');
     return reply.code(err.status).send(errorBody(err, request.routeOptions.config?.loki === true));
