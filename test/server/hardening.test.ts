@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { compress as snappyCompress } from 'snappyjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { openStore, type LogStore } from '../../src/node.js';
 import { encodePushRequest } from '../../src/server/protobuf.js';
+import { tailFrames } from '../../src/server/tail.js';
 import { formatRecord, measureRecord, type LogRecord } from '../../src/write/record.js';
 import { NOW, ns } from './fixture.js';
 import { frozen, get, postRaw, start, tempDir, type Running } from './helpers.js';
@@ -196,6 +198,107 @@ describe('internal errors (issue 16 point 8)', () => {
       await srv.close();
       await store.close();
       tmp.cleanup();
+    }
+  });
+});
+
+describe('live tail is a query: every limit applies (issue 16 point 3)', () => {
+  const tmp = tempDir();
+  const LINES = 30_000;
+  const HUGE = 'h'.repeat(3 * MiB);
+  let store: LogStore;
+  beforeAll(() => {
+    mkdirSync(join(tmp.dir, 'pod/big'), { recursive: true });
+    const lines: string[] = [];
+    for (let i = 0; i < LINES; i++) lines.push(`2024-09-24T15:${String(Math.floor(i / 1000)).padStart(2, '0')}:${String((i % 1000) % 60).padStart(2, '0')}.${String(i).padStart(6, '0')}Z[big|p|c] line ${i} ${'x'.repeat(60)}`);
+    lines.push(`2024-09-24T15:59:59.999999Z[big|p|c] ${HUGE}`);
+    writeFileSync(join(tmp.dir, 'pod/big/2024-09-24_15.log'), lines.join('\n') + '\n');
+    store = openStore(tmp.dir, { workers: 0 });
+  });
+  afterAll(async () => {
+    await store.close();
+    tmp.cleanup();
+  });
+
+  const tailUrl = (base: string, q: Record<string, string>) => {
+    const u = new URL(base.replace('http', 'ws') + '/loki/api/v1/tail');
+    for (const [k, v] of Object.entries(q)) u.searchParams.set(k, v);
+    return u.toString();
+  };
+  const refusal = (url: string) =>
+    new Promise<{ status: number; body: any }>((res, rej) => {
+      const ws = new WebSocket(url);
+      ws.once('open', () => rej(new Error('upgraded')));
+      ws.once('unexpected-response', (_req, r) => {
+        let text = '';
+        r.on('data', (d: Buffer) => (text += String(d)));
+        r.on('end', () => res({ status: r.statusCode ?? 0, body: JSON.parse(text) }));
+      });
+    });
+
+  it('refuses limit above maxLines (400) and a history over maxBytesScanned (422) before the upgrade', async () => {
+    const srv = await start({ store, now: frozen(NOW), limits: { maxBytesScanned: MiB, maxLines: 10 } });
+    try {
+      const a = await refusal(tailUrl(srv.url, { query: '{namespace="big"}', start: ns('2024-09-24T15:00:00Z'), limit: '50000' }));
+      expect(a.status).toBe(400);
+      expect(a.body.error).toMatch(/\(50000 > 10\) \(limit maxLines\)$/);
+      const b = await refusal(tailUrl(srv.url, { query: '{namespace="big"}', start: ns('2024-09-24T15:00:00Z'), limit: '5' }));
+      expect(b.status).toBe(422);
+      expect(b.body.error).toMatch(/more than the limit maxBytesScanned=1048576/);
+      // Without a history reaching the big file, the tail opens.
+      const ws = new WebSocket(tailUrl(srv.url, { query: '{namespace="big"}', start: ns(NOW), limit: '5' }));
+      await new Promise((res, rej) => (ws.once('open', res), ws.once('error', rej)));
+      ws.close();
+      expect((await get(srv.url, '/-/healthy')).status).toBe(200);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('sends a large history in frames of at most 1 MiB; a line too long for any frame is a dropped entry; RSS +<300 MiB', async () => {
+    const srv = await start({ store, now: frozen(NOW), limits: { maxBytesScanned: null, maxLines: null } });
+    try {
+      const frames: number[] = [];
+      let values = 0;
+      const dropped: any[] = [];
+      const { peak, before } = await peakRss(async () => {
+        const ws = new WebSocket(tailUrl(srv.url, { query: '{namespace="big"}', start: ns('2024-09-24T15:00:00Z'), limit: '100000000' }));
+        ws.on('message', (data: Buffer) => {
+          frames.push(data.length);
+          const m = JSON.parse(String(data));
+          for (const s of m.streams) values += s.values.length;
+          dropped.push(...m.dropped_entries);
+        });
+        await new Promise((res, rej) => (ws.once('open', res), ws.once('error', rej)));
+        for (let i = 0; i < 4000 && values + dropped.length < LINES + 1; i++) await new Promise((r) => setTimeout(r, 5));
+        ws.close();
+      });
+      expect(values).toBe(LINES);
+      expect(dropped).toEqual([{ labels: '{container="c", namespace="big", pod="p"}', timestamp: ns('2024-09-24T15:59:59.999999Z') }]);
+      expect(frames.length).toBeGreaterThan(2);
+      expect(Math.max(...frames)).toBeLessThanOrEqual(MiB);
+      expect(peak - before).toBeLessThan(300 * MiB);
+      expect((await get(srv.url, '/-/healthy')).status).toBe(200);
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe('tailFrames', () => {
+  it('cuts streams into messages under the bound, keeping every value in order', () => {
+    const streams = ['a', 'b', 'c'].map((p, k) => ({ stream: { namespace: 'n', pod: p }, values: Array.from({ length: 7 + k }, (_, i) => [String(1000 + i), `${p} line ${i} ✓`] as [string, string]) }));
+    for (const max of [120, 200, 500, 10_000]) {
+      const frames = tailFrames(streams, max);
+      const got = new Map<string, [string, string][]>();
+      for (const f of frames) {
+        expect(Buffer.byteLength(f)).toBeLessThanOrEqual(max);
+        const m = JSON.parse(f);
+        expect(m.dropped_entries).toEqual([]);
+        for (const s of m.streams) got.set(s.stream.pod, [...(got.get(s.stream.pod) ?? []), ...s.values]);
+      }
+      expect(Object.fromEntries(got)).toEqual(Object.fromEntries(streams.map((s) => [s.stream.pod, s.values])));
+      if (max === 10_000) expect(frames).toHaveLength(1);
     }
   });
 });
