@@ -268,6 +268,7 @@ function formatReport(r: RetentionReport): string {
   for (const d of r.removedDirs) out.push(`${r.dryRun ? 'would remove' : 'removed'} empty directory ${d}`);
   for (const f of r.removedStrays) out.push(`${r.dryRun ? 'would remove' : 'removed'} stray file ${f}`);
   for (const k of r.keptCurrentHour) out.push(`kept ${k} (current hour)`);
+  for (const k of r.keptOutside) out.push(`kept ${k} (read through a link that leaves the store: never deleted)`);
   const freed = r.bytesBefore - r.bytesAfter;
   out.push(
     `${r.dryRun ? 'dry run: ' : ''}${r.deleted.length} file${r.deleted.length === 1 ? '' : 's'} (${freed} B) ${verb}; store ${r.bytesBefore} B -> ${r.bytesAfter} B${r.underSizeLimit ? '' : ' (still over the size limit)'} at ${r.now}`,
