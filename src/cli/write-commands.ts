@@ -33,7 +33,8 @@ export const WRITE_USAGE = `write commands (the command comes first):
   letheql ingest --store DIR --format docker|cri|raw|syslog [--namespace NS --pod P --container C]
                  [--node NODE [--process P]] [--time T] [--now T] [--utc-offset +HH:MM] [--fsync POLICY] FILE...
   letheql collect --store DIR [--from DIR]... [--from-node FILE [--node NAME] [--node-format syslog|raw]]...
-                 [--poll-ms N] [--checkpoint FILE] [--fsync POLICY]      (runs until SIGINT/SIGTERM)
+                 [--poll-ms N] [--checkpoint FILE] [--fsync POLICY] [--no-follow-outside DIR]...
+                 (runs until SIGINT/SIGTERM; --no-follow-outside: skip --from entries linking out of DIR)
   letheql retention --store DIR [--max-age 15d] [--max-size 1000GB] [--dry-run] [--interval 1h] [--now T] [--json]
   POLICY: batch (default: fsync before acknowledging), interval, none`;
 
@@ -225,9 +226,11 @@ async function collect(argv: string[], io: CliIO, signal?: AbortSignal): Promise
     checkpoint: { type: 'string' },
     fsync: { type: 'string' },
     'utc-offset': { type: 'string' },
+    'no-follow-outside': { type: 'string', multiple: true },
   });
   if (values.help) return help(io);
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const followOnlyUnder = values['no-follow-outside'] as string[] | undefined;
   const store = storeDir(values.store as string | undefined, io);
   const from = (values.from as string[] | undefined) ?? [];
   const fromNode = (values['from-node'] as string[] | undefined) ?? [];
@@ -246,6 +249,7 @@ async function collect(argv: string[], io: CliIO, signal?: AbortSignal): Promise
     checkpointPath: values.checkpoint as string | undefined,
     fsync: fsyncPolicy(values.fsync as string | undefined),
     syslogUtcOffsetMinutes: utcOffsetMinutes(values['utc-offset'] as string | undefined),
+    ...(followOnlyUnder !== undefined ? { followOnlyUnder } : {}),
     onEvent: (e) => {
       const text = describeEvent(e);
       if (text !== null) io.stderr.write(`letheql collect: ${text}\n`);

@@ -24,7 +24,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { LogStore } from '../api.js';
 import { NS_PER_MS } from '../time.js';
 import type { FsyncPolicy } from '../write/store-writer.js';
-import type { TokenAuthority } from './auth.js';
+import { redactUrl, TAIL_PROTOCOL, tailAuthorization, type TokenAuthority } from './auth.js';
 import { DEFAULT_LIMITS, type ServerLimits } from './config.js';
 import { ClientGoneError, errorBody, HttpError, limitError, toHttpError } from './errors.js';
 import { storeMetricEvaluator, type MetricEvaluator, type QueryContext } from './evaluate.js';
@@ -128,7 +128,8 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
   metrics.addGauge('letheql_tail_clients', 'Open live-tail WebSockets.', () => live.sockets.size);
 
   await app.register(fastifyFormbody);
-  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  // A browser that offers subprotocols (the viewer's token, auth.ts) needs one selected back.
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024, handleProtocols: (offered) => (offered.has(TAIL_PROTOCOL) ? TAIL_PROTOCOL : false) } });
 
   // In-flight HTTP requests (not WebSocket upgrades): shutdown waits for them, then closes
   // the connections left, idle keep-alive ones included (some clients open spare ones).
@@ -147,7 +148,9 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
   app.addHook('onRequest', async (request) => {
     const scope = request.routeOptions.config?.scope;
     if (auth === null || !scope) return;
-    const failure = auth.check(request.headers.authorization, scope);
+    // The tail route alone also takes a browser's token (subprotocol or access_token), see auth.ts.
+    const authorization = request.routeOptions.url === '/loki/api/v1/tail' ? tailAuthorization(request.headers, request.query) : request.headers.authorization;
+    const failure = auth.check(authorization, scope);
     if (failure) throw new HttpError(failure.status, failure.status === 401 ? 'unauthorized' : 'forbidden', failure.message);
   });
 
@@ -156,7 +159,7 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ route, method: request.method, code: String(statusCode) });
     const fields = notes.get(request) ?? {};
-    const line = { method: request.method, url: request.url, route, statusCode, durationMs: Math.round(durationMs * 10) / 10, remoteAddress: request.ip, ...fields };
+    const line = { method: request.method, url: redactUrl(request.url), route, statusCode, durationMs: Math.round(durationMs * 10) / 10, remoteAddress: request.ip, ...fields };
     if (statusCode >= 500) request.log.error(line, 'request');
     else request.log.info(line, 'request');
   };

@@ -14,6 +14,7 @@ import { WebSocket } from 'ws';
 import { openStore, type LogStore } from '../../src/node.js';
 import { encodePushRequest } from '../../src/server/protobuf.js';
 import { tailFrames } from '../../src/server/tail.js';
+import { TokenAuthority } from '../../src/server/auth.js';
 import { formatRecord, measureRecord, type LogRecord } from '../../src/write/record.js';
 import { NOW, ns } from './fixture.js';
 import { frozen, get, postRaw, start, tempDir, type Running } from './helpers.js';
@@ -300,5 +301,53 @@ describe('tailFrames', () => {
       expect(Object.fromEntries(got)).toEqual(Object.fromEntries(streams.map((s) => [s.stream.pod, s.values])));
       if (max === 10_000) expect(frames).toHaveLength(1);
     }
+  });
+});
+
+describe('live tail with tokens, as a browser must send them (issue 16 point 9)', () => {
+  const READER = 'reader-token-0123456789abcdef';
+  const WRITER = 'writer-token-0123456789abcdef';
+  const tmp = tempDir();
+  let store: LogStore;
+  let srv: Running;
+  beforeAll(async () => {
+    store = openStore(tmp.dir, { workers: 0 });
+    srv = await start({ store, storeDir: tmp.dir, now: frozen(NOW), auth: TokenAuthority.parse(`${READER} read\n${WRITER} write\n`) });
+  });
+  afterAll(async () => {
+    await srv.close();
+    await store.close();
+    tmp.cleanup();
+  });
+  const url = (extra: Record<string, string> = {}) => {
+    const u = new URL(srv.url.replace('http', 'ws') + '/loki/api/v1/tail');
+    u.searchParams.set('query', '{namespace="shop"}');
+    for (const [k, v] of Object.entries(extra)) u.searchParams.set(k, v);
+    return u.toString();
+  };
+  const b64 = (t: string) => Buffer.from(t).toString('base64url');
+  const connect = (u: string, protocols?: string[]) =>
+    new Promise<{ status: number; protocol?: string }>((res) => {
+      const ws = protocols ? new WebSocket(u, protocols) : new WebSocket(u);
+      ws.once('open', () => {
+        res({ status: 101, protocol: ws.protocol });
+        ws.close();
+      });
+      ws.once('unexpected-response', (_req, r) => res({ status: r.statusCode ?? 0 }));
+      ws.once('error', () => undefined);
+    });
+
+  it('takes the token from Sec-WebSocket-Protocol (selecting "letheql") or access_token, on the tail route only', async () => {
+    expect(await connect(url())).toEqual({ status: 401 });
+    expect(await connect(url(), ['letheql', `base64url.bearer.authorization.letheql.${b64(READER)}`])).toEqual({ status: 101, protocol: 'letheql' });
+    expect(await connect(url(), ['letheql', `base64url.bearer.authorization.letheql.${b64(READER + 'x')}`])).toEqual({ status: 401 });
+    expect(await connect(url(), ['letheql', `base64url.bearer.authorization.letheql.${b64(WRITER)}`])).toEqual({ status: 403 });
+    expect(await connect(url({ access_token: READER }))).toEqual({ status: 101, protocol: '' });
+    // Elsewhere, only the Authorization header counts.
+    expect((await get(srv.url, '/loki/api/v1/labels', { access_token: READER })).status).toBe(401);
+    // The token never reaches the request log.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(srv.logText()).not.toContain(READER);
+    expect(srv.logText()).toContain('access_token=REDACTED');
   });
 });
