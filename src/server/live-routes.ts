@@ -232,7 +232,12 @@ export function registerLiveRoutes(app: FastifyInstance, env: RouteEnv, live: Li
           // The history is a query: a slot, the query timeout, the series limit.
           const timeoutMs = limits.queryTimeoutMs;
           const signal = timeoutMs === null ? abort.signal : AbortSignal.any([abort.signal, AbortSignal.timeout(timeoutMs)]);
-          const { value: table } = await withSlot(env.ctx, signal, () => store.query(expr, { start: startNs, end: nowNs, limit, direction: 'backward', signal }));
+          const opts = { start: startNs, end: nowNs, limit, direction: 'backward' as const };
+          const { value: table } = await withSlot(env.ctx, signal, async () => {
+            // Weighed again: the store may have grown since the upgrade was allowed.
+            checkBytes(env.ctx, (await store.explain(expr, opts)).files.reduce((a, f) => a + f.size, 0));
+            return store.query(expr, { ...opts, signal });
+          });
           const streams = lokiStreams(table);
           checkSeries(env.ctx, streams.length, 'streams');
           for (const s of streams) s.values.reverse(); // oldest first, as a tail shows them

@@ -133,12 +133,12 @@ function toRecords(streams: readonly { labels: Record<string, string>; entries: 
   return { records, streams: streams.length };
 }
 
-const DIGITS = /^-?\d{1,20}$/; // the range is the writer's to check
+const DIGITS = /^-?\d{1,20}$/;
 
 function parseJsonTimestamp(value: unknown, where: string): bigint {
   if (typeof value !== 'string') throw new PushError(`${where}: the timestamp must be a string of nanoseconds since the epoch (Loki refuses numbers too)`);
   if (!DIGITS.test(value)) throw new PushError(`${where}: invalid timestamp ${JSON.stringify(value)}, expected nanoseconds since the epoch`);
-  return BigInt(value); // the writer checks the range, as for every writer
+  return BigInt(value); // the range is the writer's one check (checkWritableTime), as for every writer
 }
 
 /** Limits of one push (server `limits.maxPush*`). */

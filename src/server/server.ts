@@ -24,7 +24,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { LogStore } from '../api.js';
 import { NS_PER_MS } from '../time.js';
 import type { FsyncPolicy } from '../write/store-writer.js';
-import { redactUrl, TAIL_PROTOCOL, tailAuthorization, type TokenAuthority } from './auth.js';
+import { redactUrl, TAIL_PROTOCOL, tailAuthorization, TOKEN_PROTOCOL_PREFIX, type TokenAuthority } from './auth.js';
 import { DEFAULT_LIMITS, type ServerLimits } from './config.js';
 import { ClientGoneError, errorBody, HttpError, limitError, toHttpError } from './errors.js';
 import { storeMetricEvaluator, type MetricEvaluator, type QueryContext } from './evaluate.js';
@@ -128,8 +128,12 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
   metrics.addGauge('letheql_tail_clients', 'Open live-tail WebSockets.', () => live.sockets.size);
 
   await app.register(fastifyFormbody);
-  // A browser that offers subprotocols (the viewer's token, auth.ts) needs one selected back.
-  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024, handleProtocols: (offered) => (offered.has(TAIL_PROTOCOL) ? TAIL_PROTOCOL : false) } });
+  // A browser that offers subprotocols needs one selected back: `letheql` when offered (the
+  // viewer, which sends its token as another one, auth.ts), else the first as ws does by
+  // default — never the one carrying a token.
+  const selectProtocol = (offered: Set<string>): string | false =>
+    offered.has(TAIL_PROTOCOL) ? TAIL_PROTOCOL : ([...offered].find((p) => !p.startsWith(TOKEN_PROTOCOL_PREFIX)) ?? false);
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024, handleProtocols: selectProtocol } });
 
   // In-flight HTTP requests (not WebSocket upgrades): shutdown waits for them, then closes
   // the connections left, idle keep-alive ones included (some clients open spare ones).

@@ -343,6 +343,8 @@ describe('live tail with tokens, as a browser must send them (issue 16 point 9)'
     expect(await connect(url(), ['letheql', `base64url.bearer.authorization.letheql.${b64(READER + 'x')}`])).toEqual({ status: 401 });
     expect(await connect(url(), ['letheql', `base64url.bearer.authorization.letheql.${b64(WRITER)}`])).toEqual({ status: 403 });
     expect(await connect(url({ access_token: READER }))).toEqual({ status: 101, protocol: '' });
+    // Another client's own subprotocol is still selected, as before; the token's never is.
+    expect(await connect(url(), [`base64url.bearer.authorization.letheql.${b64(READER)}`, 'other'])).toEqual({ status: 101, protocol: 'other' });
     // Elsewhere, only the Authorization header counts.
     expect((await get(srv.url, '/loki/api/v1/labels', { access_token: READER })).status).toBe(401);
     // The token never reaches the request log.
