@@ -16,7 +16,7 @@ import type { CompiledPattern } from '../regex/index.js';
 import { compileRegex, fullMatchTree } from '../regex/index.js';
 import { compileProg } from '../regex/compile.js';
 import { buildDfa, dfaTest, DEFAULT_DFA_MAX_STATES } from '../regex/dfa.js';
-import { pikeSearch, pikeTest } from '../regex/pike.js';
+import { pikeTest } from '../regex/pike.js';
 import { parseRegex } from '../regex/syntax.js';
 
 const encoder = new TextEncoder();
@@ -66,7 +66,7 @@ export function forEachMatch(re: CompiledPattern, bytes: Uint8Array, fn: (slots:
   let pos = 0;
   let prevEnd = -1;
   while (pos <= bytes.length) {
-    const slots = pikeSearch(re.prog, bytes, { start: pos });
+    const slots = re.execIn(bytes, pos, bytes.length);
     if (!slots) return;
     const [a, b] = [slots[0]!, slots[1]!];
     if (a === b && a === prevEnd) {
