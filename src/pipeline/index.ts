@@ -336,10 +336,14 @@ function compileStage(stage: Exclude<PipelineStage, { kind: 'UnwrapStage' }>, wa
         groups.push({ index, name });
       });
       if (groups.length === 0) throw new QueryError('INVALID_REGEX', `regexp ${JSON.stringify(stage.pattern)} needs at least one named capture, e.g. (?P<status>\\d{3})`, stage.valueSpan);
+      // Fast path: `| regexp` never drops a line, so when nothing after it reads one of its
+      // groups (a `--count`, a `count_over_time` without `by` on them) it need not run at all.
+      const wanted = groups.filter((g) => want === null || want.has(g.name) || want.has(`${g.name}_extracted`));
+      if (wanted.length === 0) return () => true;
       const out: string[] = [];
       return (st) => {
         if (!firstMatchGroups(re, st.line, out)) return true;
-        for (const g of groups) {
+        for (const g of wanted) {
           const label = extractedName(st, g.name);
           if (want === null || want.has(label)) setLabel(st, label, out[g.index]!);
         }

@@ -146,12 +146,21 @@ export function backtrackSpan(prog: Prog, bytes: Uint8Array, start: number, end:
         pc = insts[at + 3]!;
         pos++;
       } else if (op === OP_SPLIT) {
+        // Only the promising branches: a chain of UTF-8 range alternatives walks straight
+        // to the one that takes this byte, with no job pushed for the others.
+        const x = insts[at + 1]!;
         const y = insts[at + 2]!;
-        if (promising(y, pos)) {
-          stack[sp++] = y;
-          stack[sp++] = pos;
+        if (promising(x, pos)) {
+          if (promising(y, pos)) {
+            stack[sp++] = y;
+            stack[sp++] = pos;
+          }
+          pc = x;
+        } else if (promising(y, pos)) {
+          pc = y;
+        } else {
+          break;
         }
-        pc = insts[at + 1]!;
       } else if (op === OP_SAVE) {
         const slot = insts[at + 1]!;
         if (slot < slotCount) {
