@@ -70,6 +70,7 @@ describe('span finder', () => {
   it('gives the Pike VM\'s slots on generated patterns and bytes, from every start (seeded)', () => {
     let cases = 0;
     let found = 0;
+    let gaveUp = 0;
     fc.assert(
       fc.property(patternArb, fc.array(lineArb, { minLength: 3, maxLength: 3 }), (generated, lines) => {
         let groups = 0;
@@ -81,6 +82,7 @@ describe('span finder', () => {
           if (e instanceof RegexSyntaxError) return;
           throw e;
         }
+        const finder = new SpanFinder(re.prog);
         for (const bytes of lines) {
           for (let start = 0; start <= bytes.length; start++) {
             const want = pikeSearch(re.prog, bytes, { start });
@@ -88,6 +90,10 @@ describe('span finder', () => {
             const where = `${pattern} on [${[...bytes].map((b) => b.toString(16))}] from ${start}`;
             cases++;
             expect(slotsOf(got), where).toEqual(slotsOf(want));
+            const span = finder.find(bytes, start, bytes.length);
+            expect(finder.inconsistencies, `span finder: ${where}`).toBe(0);
+            if (span !== SPAN_GAVE_UP) expect(span === SPAN_FOUND ? [finder.matchStart, finder.matchEnd] : null, `span: ${where}`).toEqual(want ? [want[0], want[1]] : null);
+            else gaveUp++;
             if (!want) continue;
             found++;
             // Each engine on the span, not only the one exec picked.
@@ -100,6 +106,7 @@ describe('span finder', () => {
     );
     expect(cases).toBeGreaterThan(20_000);
     expect(found).toBeGreaterThan(cases / 5);
+    expect(gaveUp).toBeLessThan(cases / 100);
   });
 
   it('gives RE2\'s groups on valid UTF-8 (re2-wasm, seeded)', () => {
