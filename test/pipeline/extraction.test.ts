@@ -90,6 +90,14 @@ describe('| regexp extracts only what is read', () => {
 
   it('a count reads none of its groups: the stage keeps every line and sets nothing', () => {
     const p = pipelineOf(`${Q} ${RE}`, { outputLabels: [] });
+    expect(p.keepsEveryLine).toBe(true);
+    expect(pipelineOf(`${Q} ${RE} ${RE}`, { outputLabels: [] }).keepsEveryLine).toBe(true);
+    // Anything that may drop a line, or a consumer that reads the groups, needs the pipeline.
+    expect(pipelineOf(`${Q} ${RE} | method = "GET"`, { outputLabels: [] }).keepsEveryLine).toBe(false);
+    expect(pipelineOf(`${Q} ${RE} |= "x"`, { outputLabels: [] }).keepsEveryLine).toBe(false);
+    expect(pipelineOf(`${Q} ${RE}`, { outputLabels: ['method'] }).keepsEveryLine).toBe(false);
+    expect(pipelineOf(`${Q} ${RE}`).keepsEveryLine).toBe(false);
+    expect(pipelineOf(`${Q} | json`, { outputLabels: [] }).keepsEveryLine).toBe(false);
     expect({ ...p.process(line, { pod: 'p' })!.labels }).toEqual({ pod: 'p' });
     expect(p.process('no match here', {})).not.toBe(null);
   });
