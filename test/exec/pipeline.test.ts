@@ -107,7 +107,7 @@ describe('log queries with pipelines (hand-worked store)', () => {
     const all = (await store.count('pod{namespace=~"shop|web"}', WINDOW)).count;
     const re = '| regexp "(?P<key>[a-z_]+)\\":(?P<num>[0-9]+)"';
     expect((await store.count(`pod{namespace=~"shop|web"} ${re}`, WINDOW)).count).toBe(all);
-    const stats = getStats(await store.query(`pod{namespace=~"shop|web"} ${re} | num != ""`, WINDOW));
+    const stats = getStats(await store.query(`pod{namespace=~"shop|web"} ${re} | num != ""`, WINDOW))!;
     expect((await store.count(`pod{namespace=~"shop|web"} ${re} | num != ""`, WINDOW)).count).toBe(stats.linesMatched);
     expect(stats.linesMatched).toBeLessThan(all);
     expect(stats.linesMatched).toBeGreaterThan(0);
