@@ -23,6 +23,7 @@ import type { ParsedRegex } from './ast.js';
 import type { Dfa, KernelAutomaton, Prog } from './automaton.js';
 import { backtrackSpan } from './backtrack.js';
 import { compileProg } from './compile.js';
+import { onePassSpan } from './onepass.js';
 import { buildDfa, DEFAULT_DFA_MAX_STATES, dfaTest } from './dfa.js';
 import { pikeSearch, pikeTest } from './pike.js';
 import { SPAN_FOUND, SPAN_NONE, SpanFinder } from './span.js';
@@ -104,8 +105,9 @@ class Pattern implements CompiledPattern {
       const from = finder.matchStart;
       const to = finder.matchEnd;
       if (this.captureCount === 0) return Int32Array.of(from, to);
-      // Groups: bounded backtracking on the span when it is short enough, else the Pike VM on it.
-      return backtrackSpan(this.prog, bytes, start, end, from, to) ?? pikeSearch(this.prog, bytes, { start, end, from, to });
+      // Groups, on the span only: a table walk when the program is one-pass, else bounded
+      // backtracking when the span is short enough, else the Pike VM.
+      return onePassSpan(this.prog, bytes, from, to) ?? backtrackSpan(this.prog, bytes, start, end, from, to) ?? pikeSearch(this.prog, bytes, { start, end, from, to });
     }
     // Slow path: the lazy DFAs are over budget for this pattern.
     return pikeSearch(this.prog, bytes, { start, end });

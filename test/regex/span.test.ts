@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backtrackSpan } from '../../src/regex/backtrack.js';
 import { compileRegex } from '../../src/regex/index.js';
+import { isOnePass, onePassSpan } from '../../src/regex/onepass.js';
 import { compileProg } from '../../src/regex/compile.js';
 import { RegexSyntaxError } from '../../src/regex/errors.js';
 import { pikeSearch } from '../../src/regex/pike.js';
@@ -41,6 +42,8 @@ describe('span finder', () => {
     ['\\pL+', '123 한국어 abc', [4, 13]],
     ['(x+x+)+y', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', null],
     ['(a+)+$', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaab', null],
+    ['(?P<k>\\w+)=(?P<v>[^ ]*)', 'x level=info msg=hi', [2, 12]],
+    ['(a)|(b)', 'xb', [1, 2]],
   ] as [string, string, [number, number] | null][])('%s on %j', (pattern, text, want) => {
     const re = compileRegex(pattern);
     const bytes = enc.encode(text);
@@ -71,6 +74,7 @@ describe('span finder', () => {
     let cases = 0;
     let found = 0;
     let gaveUp = 0;
+    let onePass = 0;
     fc.assert(
       fc.property(patternArb, fc.array(lineArb, { minLength: 3, maxLength: 3 }), (generated, lines) => {
         let groups = 0;
@@ -99,6 +103,10 @@ describe('span finder', () => {
             // Each engine on the span, not only the one exec picked.
             expect(slotsOf(backtrackSpan(re.prog, bytes, start, bytes.length, want[0]!, want[1]!)), `backtrack: ${where}`).toEqual(slotsOf(want));
             expect(slotsOf(pikeSearch(re.prog, bytes, { start, from: want[0]!, to: want[1]! })), `pike on the span: ${where}`).toEqual(slotsOf(want));
+            if (isOnePass(re.prog)) {
+              onePass++;
+              expect(slotsOf(onePassSpan(re.prog, bytes, want[0]!, want[1]!)), `one-pass: ${where}`).toEqual(slotsOf(want));
+            }
           }
         }
       }),
@@ -107,6 +115,7 @@ describe('span finder', () => {
     expect(cases).toBeGreaterThan(20_000);
     expect(found).toBeGreaterThan(cases / 5);
     expect(gaveUp).toBeLessThan(cases / 100);
+    expect(onePass).toBeGreaterThan(found / 10);
   });
 
   it('gives RE2\'s groups on valid UTF-8 (re2-wasm, seeded)', () => {
