@@ -29,6 +29,9 @@ export { messageOf, StreamLabels } from './stream-labels.js';
  */
 const RESULT_COLUMNS: ReadonlySet<string> = new Set(['time', 'line', 'time_raw']);
 
+/** What {@link MatchPipeline.process} answers for a line a no-op pipeline keeps. */
+const KEPT: PipelineResult = Object.freeze({ line: '', labels: Object.freeze({}), value: Number.NaN }) as PipelineResult;
+
 /**
  * Runs a planned pipeline on matches: a {@link RowTransform} for the row sinks, and a
  * predicate for counts. One instance per scan (it holds the pipeline's per-line state).
@@ -42,8 +45,14 @@ export class MatchPipeline implements RowTransform {
     this.stream = new StreamLabels(logType);
   }
 
-  /** The pipeline's result for match `i` (reused by the next call), or null when a stage drops it. */
+  /**
+   * The pipeline's result for match `i` (reused by the next call), or null when a stage
+   * drops it. Counts read only whether it is null: when the pipeline keeps every line
+   * (`keepsEveryLine`) the line is not even decoded, and the result is an empty stand-in.
+   */
   process(batch: RowBatch, i: number, cluster: string | undefined): PipelineResult | null {
+    // Fast path: nothing in the pipeline can drop this line.
+    if (this.pipeline.keepsEveryLine) return KEPT;
     return this.pipeline.process(messageOf(batch, i), this.stream.of(batch, i, cluster));
   }
 

@@ -106,9 +106,18 @@ export interface Pipeline {
   /** The stream labels the pipeline and the consumer read (`'all'` or names). */
   readonly inputLabels: 'all' | readonly string[];
   readonly unwrap: { label: string; conversion: UnwrapConversion } | null;
+  /**
+   * True when no stage can drop a line or change what the consumer reads (every stage was
+   * compiled to nothing, as `| regexp` whose groups nobody reads): a count may skip the
+   * pipeline, and decoding the lines for it.
+   */
+  readonly keepsEveryLine: boolean;
 }
 
 type StageFn = (st: LineState) => boolean;
+
+/** A stage that has nothing to do for this consumer (see {@link Pipeline.keepsEveryLine}). */
+const KEEP_LINE: StageFn = () => true;
 
 /** Needed labels at a point of the pipeline: every label, or these. */
 type Need = { all: true } | { all: false; names: Set<string> };
@@ -242,6 +251,7 @@ export function compilePipeline(stages: readonly PipelineStage[], opts: Pipeline
     stages: plans,
     inputLabels: before.all ? 'all' : [...before.names].sort(),
     unwrap: unwrapStage ? { label: unwrapStage.label, conversion: unwrapStage.conversion } : null,
+    keepsEveryLine: unwrapStage === null && fns.every((f) => f === KEEP_LINE),
   };
 }
 
@@ -336,10 +346,14 @@ function compileStage(stage: Exclude<PipelineStage, { kind: 'UnwrapStage' }>, wa
         groups.push({ index, name });
       });
       if (groups.length === 0) throw new QueryError('INVALID_REGEX', `regexp ${JSON.stringify(stage.pattern)} needs at least one named capture, e.g. (?P<status>\\d{3})`, stage.valueSpan);
+      // Fast path: `| regexp` never drops a line, so when nothing after it reads one of its
+      // groups (a `--count`, a `count_over_time` without `by` on them) it need not run at all.
+      const wanted = groups.filter((g) => want === null || want.has(g.name) || want.has(`${g.name}_extracted`));
+      if (wanted.length === 0) return KEEP_LINE;
       const out: string[] = [];
       return (st) => {
         if (!firstMatchGroups(re, st.line, out)) return true;
-        for (const g of groups) {
+        for (const g of wanted) {
           const label = extractedName(st, g.name);
           if (want === null || want.has(label)) setLabel(st, label, out[g.index]!);
         }

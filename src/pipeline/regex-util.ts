@@ -16,12 +16,11 @@ import type { CompiledPattern } from '../regex/index.js';
 import { compileRegex, fullMatchTree } from '../regex/index.js';
 import { compileProg } from '../regex/compile.js';
 import { buildDfa, dfaTest, DEFAULT_DFA_MAX_STATES } from '../regex/dfa.js';
-import { pikeSearch, pikeTest } from '../regex/pike.js';
+import { pikeTest } from '../regex/pike.js';
 import { parseRegex } from '../regex/syntax.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const ASCII = /^[\x00-\x7f]*$/;
 
 /** `value` matches `pattern` as a whole (Prometheus label matchers: `^(?:pattern)$`). Throws RegexSyntaxError. */
 export function fullMatcher(pattern: string): (value: string) => boolean {
@@ -33,23 +32,22 @@ export function fullMatcher(pattern: string): (value: string) => boolean {
   };
 }
 
+/** Scratch for {@link firstMatchGroups}: lines are encoded into it, not into a new array each. */
+let scratch = new Uint8Array(4096);
+
 /** The text of each capture group of the first match (`null` for no match; `""` for a group that did not take part). */
 export function firstMatchGroups(re: CompiledPattern, text: string, out: string[]): boolean {
-  if (ASCII.test(text)) {
-    const slots = re.exec(text);
-    if (!slots) return false;
-    for (let g = 0; g <= re.captureCount; g++) {
-      const a = slots[2 * g]!;
-      out[g] = a < 0 ? '' : text.slice(a, slots[2 * g + 1]!);
-    }
-    return true;
-  }
-  const bytes = encoder.encode(text);
-  const slots = re.exec(bytes);
+  // UTF-16 → UTF-8 takes at most 3 bytes per code unit.
+  if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
+  const bytes = scratch;
+  const n = encoder.encodeInto(text, bytes).written;
+  const slots = re.execIn(bytes, 0, n);
   if (!slots) return false;
+  // Every character took one byte: the text is ASCII and byte offsets are string offsets.
+  const ascii = n === text.length;
   for (let g = 0; g <= re.captureCount; g++) {
     const a = slots[2 * g]!;
-    out[g] = a < 0 ? '' : decoder.decode(bytes.subarray(a, slots[2 * g + 1]!));
+    out[g] = a < 0 ? '' : ascii ? text.slice(a, slots[2 * g + 1]!) : decoder.decode(bytes.subarray(a, slots[2 * g + 1]!));
   }
   return true;
 }
@@ -66,7 +64,7 @@ export function forEachMatch(re: CompiledPattern, bytes: Uint8Array, fn: (slots:
   let pos = 0;
   let prevEnd = -1;
   while (pos <= bytes.length) {
-    const slots = pikeSearch(re.prog, bytes, { start: pos });
+    const slots = re.execIn(bytes, pos, bytes.length);
     if (!slots) return;
     const [a, b] = [slots[0]!, slots[1]!];
     if (a === b && a === prevEnd) {

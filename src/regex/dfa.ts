@@ -71,13 +71,13 @@ export interface DfaOptions {
   maxStates: number;
 }
 
-// State flags: what the DFA remembers about the previous byte.
-const F_AT_START = 1;
-const F_PREV_WORD = 2;
-const F_PREV_NEWLINE = 4;
+// State flags: what the DFA remembers about the previous byte (exported for span.ts).
+export const F_AT_START = 1;
+export const F_PREV_WORD = 2;
+export const F_PREV_NEWLINE = 4;
 
 /** What `prog` needs the DFA to track. */
-interface Analysis {
+export interface Analysis {
   /** Union of all `ASSERT_*` bits used. */
   assertBits: number;
   /** Flags worth keeping in a state. */
@@ -146,6 +146,11 @@ class ClosureWalker {
   }
 }
 
+/** {@link Analysis} of `prog` for a DFA that is `anchored` or not (span.ts builds its lazy DFAs on it). */
+export function analyseProg(prog: Prog, anchored: boolean): Analysis {
+  return analyse(prog, anchored, new ClosureWalker(prog.insts));
+}
+
 function analyse(prog: Prog, anchored: boolean, walker: ClosureWalker): Analysis {
   const insts = prog.insts;
   let assertBits = 0;
@@ -175,7 +180,7 @@ function analyse(prog: Prog, anchored: boolean, walker: ClosureWalker): Analysis
  * property the DFA reads (word byte, `\n`, the rune decoder's row), treats them alike, so
  * `[a-c]` and `[x-z]` in one pattern make one class, not two. `reps[c]` is a member of class c.
  */
-function byteClasses(prog: Prog, a: Analysis): { classes: Uint8Array; classCount: number; reps: number[] } {
+export function byteClasses(prog: Prog, a: Analysis): { classes: Uint8Array; classCount: number; reps: number[] } {
   const insts = prog.insts;
   const ranges = new Set<number>();
   for (let at = 0; at < insts.length; at += INST_WORDS) {

@@ -6,7 +6,11 @@
  * - yes/no questions run the DFA (built lazily, anchored when the program is, so it dies
  *   as soon as position 0 is left behind) and fall back to the Pike VM when the DFA is over
  *   its state budget ({@link DEFAULT_DFA_MAX_STATES});
- * - submatch positions (`exec`) always run the Pike VM;
+ * - submatch positions (`exec`) find the match's span with two lazy DFAs first (`span.ts`,
+ *   RE2's forward-then-reverse strategy), then fill the groups on that span only: bounded
+ *   backtracking (`backtrack.ts`, RE2's BitState) when instructions × span is small, else
+ *   the Pike VM from the span's start; a text without a match is answered by the forward
+ *   DFA alone. Past the lazy DFAs' budget the Pike VM runs alone, as before;
  * - the kernel gets plain data ({@link KernelAutomaton}): a DFA table when it fits the
  *   budget, otherwise the program for its own Pike VM.
  *
@@ -17,9 +21,12 @@
  */
 import type { ParsedRegex } from './ast.js';
 import type { Dfa, KernelAutomaton, Prog } from './automaton.js';
+import { backtrackSpan } from './backtrack.js';
 import { compileProg } from './compile.js';
+import { onePassSpan } from './onepass.js';
 import { buildDfa, DEFAULT_DFA_MAX_STATES, dfaTest } from './dfa.js';
 import { pikeSearch, pikeTest } from './pike.js';
+import { SPAN_FOUND, SPAN_NONE, SpanFinder } from './span.js';
 import { parseRegex } from './syntax.js';
 
 export { DEFAULT_DFA_MAX_STATES } from './dfa.js';
@@ -41,6 +48,11 @@ export interface CompiledPattern {
    * groups that did not take part), like Go's `FindSubmatchIndex`; null when none.
    */
   exec(input: string | Uint8Array): Int32Array | null;
+  /**
+   * `exec` on the text `bytes[start, end)`: `start` is the start of the text for `^`, `\A`
+   * and `\b`, as `pikeSearch({ start, end })`; offsets in the result are absolute.
+   */
+  execIn(bytes: Uint8Array, start: number, end: number): Int32Array | null;
   /** The DFA `test` runs, or null when the pattern is over the DFA budget (then `test` runs the Pike VM). */
   dfa(): Dfa | null;
 }
@@ -51,6 +63,7 @@ class Pattern implements CompiledPattern {
   readonly captureCount: number;
   readonly names: readonly (string | null)[];
   private builtDfa: Dfa | null | undefined = undefined;
+  private finder: SpanFinder | undefined = undefined;
 
   constructor(
     readonly pattern: string,
@@ -79,7 +92,25 @@ class Pattern implements CompiledPattern {
   }
 
   exec(input: string | Uint8Array): Int32Array | null {
-    return pikeSearch(this.prog, typeof input === 'string' ? encoder.encode(input) : input);
+    const bytes = typeof input === 'string' ? encoder.encode(input) : input;
+    return this.execIn(bytes, 0, bytes.length);
+  }
+
+  execIn(bytes: Uint8Array, start: number, end: number): Int32Array | null {
+    const finder = (this.finder ??= new SpanFinder(this.prog));
+    const found = finder.find(bytes, start, end);
+    // Fast path: no match, decided by the forward DFA alone.
+    if (found === SPAN_NONE) return null;
+    if (found === SPAN_FOUND) {
+      const from = finder.matchStart;
+      const to = finder.matchEnd;
+      if (this.captureCount === 0) return Int32Array.of(from, to);
+      // Groups, on the span only: a table walk when the program is one-pass, else bounded
+      // backtracking when the span is short enough, else the Pike VM.
+      return onePassSpan(this.prog, bytes, from, to) ?? backtrackSpan(this.prog, bytes, start, end, from, to) ?? pikeSearch(this.prog, bytes, { start, end, from, to });
+    }
+    // Slow path: the lazy DFAs are over budget for this pattern.
+    return pikeSearch(this.prog, bytes, { start, end });
   }
 }
 

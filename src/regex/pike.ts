@@ -59,6 +59,13 @@ export interface PikeOptions {
   /** Byte range to search (default: all of `bytes`); offsets in the result stay absolute. */
   start?: number;
   end?: number;
+  /**
+   * Only try a match starting at `from` (a rune boundary in `[start, end]`), with the text
+   * still `[start, end)` for assertions: how span.ts's caller fills groups once the span is known.
+   */
+  from?: number;
+  /** The match is known to end at `to`: stop stepping after it (threads still running cannot win). */
+  to?: number;
 }
 
 /** 1 for the ASCII word bytes `[0-9A-Za-z_]`. */
@@ -198,7 +205,9 @@ export function pikeSearch(prog: Prog, bytes: Uint8Array, opts: PikeOptions = {}
   const start = opts.start ?? 0;
   const end = opts.end ?? bytes.length;
   const longest = opts.longest === true;
-  const anchored = opts.anchored === true || prog.anchoredStart;
+  const from = opts.from ?? start;
+  const to = opts.to ?? end;
+  const anchored = opts.anchored === true || prog.anchoredStart || opts.from !== undefined;
   const n = prog.insts.length / INST_WORDS;
   const slotCount = prog.slotCount;
   const m = machine(prog);
@@ -211,8 +220,8 @@ export function pikeSearch(prog: Prog, bytes: Uint8Array, opts: PikeOptions = {}
   let matched = false;
   let dec = 0; // UTF8_DECODE state at pos
 
-  for (let pos = start; ; pos++) {
-    if (runq.size === 0 && (matched || (anchored && pos > start))) break;
+  for (let pos = from; pos <= to; pos++) {
+    if (runq.size === 0 && (matched || (anchored && pos > from))) break;
     const b = pos < end ? bytes[pos]! : -1;
     let boundary = true;
     let nextDec = 0;
@@ -221,7 +230,7 @@ export function pikeSearch(prog: Prog, bytes: Uint8Array, opts: PikeOptions = {}
       boundary = dec === 0 || t < 0;
       nextDec = boundary ? UTF8_DECODE[b]! : t;
     }
-    if (!matched && boundary && (!anchored || pos === start)) {
+    if (!matched && boundary && (!anchored || pos === from)) {
       cap.fill(-1);
       cap[0] = pos;
       addThread(m, runq, prog.start, pos, cap, contextAt(bytes, start, end, pos));

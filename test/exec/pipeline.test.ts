@@ -103,6 +103,16 @@ describe('log queries with pipelines (hand-worked store)', () => {
     expect((await store.count('pod{namespace=~"shop|web"} | json | __error__!=""', WINDOW)).count).toBe(2);
   });
 
+  it('a count with | regexp whose groups nobody reads is the count without it; reading a group filters', async () => {
+    const all = (await store.count('pod{namespace=~"shop|web"}', WINDOW)).count;
+    const re = '| regexp "(?P<key>[a-z_]+)\\":(?P<num>[0-9]+)"';
+    expect((await store.count(`pod{namespace=~"shop|web"} ${re}`, WINDOW)).count).toBe(all);
+    const stats = getStats(await store.query(`pod{namespace=~"shop|web"} ${re} | num != ""`, WINDOW))!;
+    expect((await store.count(`pod{namespace=~"shop|web"} ${re} | num != ""`, WINDOW)).count).toBe(stats.linesMatched);
+    expect(stats.linesMatched).toBeLessThan(all);
+    expect(stats.linesMatched).toBeGreaterThan(0);
+  });
+
   it('line filters after a stage see the line as it is then', async () => {
     const t = await store.query('pod{namespace="shop"} | json | __error__="" | line_format "{{.path}}" |= "/a"', WINDOW);
     expect(rows(t).map((r) => r['line'])).toEqual(['/a']);

@@ -83,3 +83,35 @@ describe('extracting a subset', () => {
     expect(b!.labels).toEqual({ a: '2' });
   });
 });
+
+describe('| regexp extracts only what is read', () => {
+  const RE = '| regexp "(?P<method>[A-Z]+) (?P<path>\\\\S+) HTTP"';
+  const line = '10.0.0.1 - - "GET /api/v1/users HTTP/1.1" 200';
+
+  it('a count reads none of its groups: the stage keeps every line and sets nothing', () => {
+    const p = pipelineOf(`${Q} ${RE}`, { outputLabels: [] });
+    expect(p.keepsEveryLine).toBe(true);
+    expect(pipelineOf(`${Q} ${RE} ${RE}`, { outputLabels: [] }).keepsEveryLine).toBe(true);
+    // Anything that may drop a line, or a consumer that reads the groups, needs the pipeline.
+    expect(pipelineOf(`${Q} ${RE} | method = "GET"`, { outputLabels: [] }).keepsEveryLine).toBe(false);
+    expect(pipelineOf(`${Q} ${RE} |= "x"`, { outputLabels: [] }).keepsEveryLine).toBe(false);
+    expect(pipelineOf(`${Q} ${RE}`, { outputLabels: ['method'] }).keepsEveryLine).toBe(false);
+    expect(pipelineOf(`${Q} ${RE}`).keepsEveryLine).toBe(false);
+    expect(pipelineOf(`${Q} | json`, { outputLabels: [] }).keepsEveryLine).toBe(false);
+    expect({ ...p.process(line, { pod: 'p' })!.labels }).toEqual({ pod: 'p' });
+    expect(p.process('no match here', {})).not.toBe(null);
+  });
+
+  it('a label filter on one group extracts that group (and its _extracted twin)', () => {
+    const p = pipelineOf(`${Q} ${RE} | method = "GET"`, { outputLabels: [] });
+    expect({ ...p.process(line, {})!.labels }).toEqual({ method: 'GET' });
+    expect(p.process('no match here', {})).toBe(null);
+    const twin = pipelineOf(`${Q} ${RE} | method_extracted = "GET"`, { outputLabels: [] });
+    expect({ ...twin.process(line, { method: 'm' })!.labels }).toEqual({ method: 'm', method_extracted: 'GET' });
+  });
+
+  it('a log query shows every group', () => {
+    const p = pipelineOf(`${Q} ${RE}`);
+    expect({ ...p.process(line, {})!.labels }).toEqual({ method: 'GET', path: '/api/v1/users' });
+  });
+});
