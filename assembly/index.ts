@@ -753,19 +753,55 @@ function countRest(i: usize, end: usize, lineNo: u32): void {
   }
 }
 
+/** The sum of the 16 unsigned bytes of `acc`. */
+// @ts-ignore: decorator
+@inline function sumBytes(acc: v128): u32 {
+  const s = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(acc));
+  return i32x4.extract_lane(s, 0) + i32x4.extract_lane(s, 1) + i32x4.extract_lane(s, 2) + i32x4.extract_lane(s, 3);
+}
+
+/** The last `\n` in `[lo, x)`, or `lo - 1` when there is none (16 bytes a step, backwards). */
+function lastNewlineBefore(x: usize, lo: usize): usize {
+  const vnl = i8x16.splat(0x0a);
+  let q = x;
+  while (q > lo) {
+    const b = q - 16; // lo >= inPtr() > 16, and the bytes below the input region are readable
+    let m = i8x16.bitmask(i8x16.eq(v128.load(b), vnl));
+    if (b < lo) m &= ~((1 << <i32>(lo - b)) - 1);
+    if (m != 0) return b + 31 - <usize>clz(m);
+    q = b;
+  }
+  return lo - 1;
+}
+
 /**
  * Searches `[p, end)` for the search anchor's next candidate and counts the lines before it
  * in the same pass: returns the candidate (`end` when none) after taking every `\n` before
- * it (`nPrev`, `nCount`, reset here). A literal candidate is a verified occurrence of the
- * whole needle (never crossing `end`); a DFA candidate is a byte that leaves its start state.
- * 16 positions per step: the candidate test and the newline test share the step's loads.
+ * it (`nCount`, and `nPrev` = the last of them, or `p - 1`). A literal candidate is a verified
+ * occurrence of the whole needle (never crossing `end`); a DFA candidate is a byte that
+ * leaves its start state.
+ *
+ * Fast path (when no line of the range can be longer than `sMaxLine`, so no gap needs
+ * checking: always with the default limits): 64 positions per step, one `any_true` over
+ * the four candidate vectors, and the `\n`s counted by adding the compare vectors into
+ * byte lanes (flushed every 63 steps), with no scalar work per step. A step with a
+ * candidate (verified or not) goes through the slow path, 16 positions at a time with
+ * `takeNewlines`; the last `\n` before the result is found by scanning back from it.
  */
 function searchAndCount(p: usize, end: usize, lineNo: u32): usize {
   nPrev = p - 1;
   nCount = 0;
+  const fast = <u64>sMaxLine >= <u64>(end - p);
+  const c = searchFrom(p, end, lineNo, fast);
+  if (fast) nPrev = lastNewlineBefore(c, p);
+  return c;
+}
+
+function searchFrom(p: usize, end: usize, lineNo: u32, fast: bool): usize {
   const kind = gAnchor;
   const d = gAnchorDesc;
   const vnl = i8x16.splat(0x0a);
+  const zero = i8x16.splat(0);
   let i = p;
   if (kind == ANCHOR_DFA) {
     const acc = <usize>load<u32>(d, 28);
@@ -774,22 +810,51 @@ function searchAndCount(p: usize, end: usize, lineNo: u32): usize {
     const v2 = i8x16.splat(load<u8>(acc, 6));
     const v3 = i8x16.splat(load<u8>(acc, 7));
     while (i < end) {
-      const v = v128.load(i);
-      let nm = i8x16.bitmask(i8x16.eq(v, vnl));
-      let m = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, v0), i8x16.eq(v, v1)), v128.or(i8x16.eq(v, v2), i8x16.eq(v, v3))));
-      const rem = end - i;
-      if (rem < 16) {
-        const keep = (1 << <i32>rem) - 1;
-        nm &= keep;
-        m &= keep;
+      if (fast) {
+        // Fast path: 64 bytes a step while none is a candidate.
+        let lanes = zero;
+        let steps = 0;
+        while (i + 64 <= end) {
+          const x0 = v128.load(i);
+          const x1 = v128.load(i, 16);
+          const x2 = v128.load(i, 32);
+          const x3 = v128.load(i, 48);
+          const h0 = v128.or(v128.or(i8x16.eq(x0, v0), i8x16.eq(x0, v1)), v128.or(i8x16.eq(x0, v2), i8x16.eq(x0, v3)));
+          const h1 = v128.or(v128.or(i8x16.eq(x1, v0), i8x16.eq(x1, v1)), v128.or(i8x16.eq(x1, v2), i8x16.eq(x1, v3)));
+          const h2 = v128.or(v128.or(i8x16.eq(x2, v0), i8x16.eq(x2, v1)), v128.or(i8x16.eq(x2, v2), i8x16.eq(x2, v3)));
+          const h3 = v128.or(v128.or(i8x16.eq(x3, v0), i8x16.eq(x3, v1)), v128.or(i8x16.eq(x3, v2), i8x16.eq(x3, v3)));
+          if (v128.any_true(v128.or(v128.or(h0, h1), v128.or(h2, h3)))) break;
+          lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(x0, vnl)), i8x16.eq(x1, vnl));
+          lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(x2, vnl)), i8x16.eq(x3, vnl));
+          i += 64;
+          if (++steps == 63) {
+            nCount += sumBytes(lanes);
+            lanes = zero;
+            steps = 0;
+          }
+        }
+        nCount += sumBytes(lanes);
       }
-      if (m != 0) {
-        const k = ctz(m);
-        takeNewlines(i, nm & ((1 << k) - 1), lineNo);
-        return i + <usize>k;
+      // Slow path: 16 bytes a step, for one fast step's worth (or to the end).
+      const stop = fast && i + 64 <= end ? i + 64 : end;
+      while (i < stop) {
+        const v = v128.load(i);
+        let nm = i8x16.bitmask(i8x16.eq(v, vnl));
+        let m = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, v0), i8x16.eq(v, v1)), v128.or(i8x16.eq(v, v2), i8x16.eq(v, v3))));
+        const rem = end - i;
+        if (rem < 16) {
+          const keep = (1 << <i32>rem) - 1;
+          nm &= keep;
+          m &= keep;
+        }
+        if (m != 0) {
+          const k = ctz(m);
+          takeNewlines(i, nm & ((1 << k) - 1), lineNo);
+          return i + <usize>k;
+        }
+        takeNewlines(i, nm, lineNo);
+        i += 16;
       }
-      takeNewlines(i, nm, lineNo);
-      i += 16;
     }
     return end;
   }
@@ -799,44 +864,68 @@ function searchAndCount(p: usize, end: usize, lineNo: u32): usize {
   const b = <usize>load<u32>(d, 24);
   if (end - p >= n) {
     const last = end - n; // last candidate start, inclusive
-    if (kind == ANCHOR_LITERAL) {
-      const va = i8x16.splat(load<u8>(needle + a));
-      const vb = i8x16.splat(load<u8>(needle + b));
-      while (i <= last) {
-        let nm = i8x16.bitmask(i8x16.eq(v128.load(i), vnl));
-        let m = i8x16.bitmask(v128.and(i8x16.eq(v128.load(i + a), va), i8x16.eq(v128.load(i + b), vb)));
-        const rem = end - i;
-        if (rem < 16) nm &= (1 << <i32>rem) - 1;
-        const remc = last - i + 1;
-        if (remc < 16) m &= (1 << <i32>remc) - 1;
-        while (m != 0) {
-          const k = ctz(m);
-          if (memEq(i + <usize>k, needle, n)) {
-            takeNewlines(i, nm & ((1 << k) - 1), lineNo);
-            return i + <usize>k;
+    // ANCHOR_FOLD ORs the bytes with the needle's mask first (zero for ANCHOR_LITERAL).
+    const fold = kind == ANCHOR_FOLD;
+    const mask = needle + n;
+    const va = i8x16.splat(load<u8>(needle + a));
+    const vb = i8x16.splat(load<u8>(needle + b));
+    const ma = i8x16.splat(fold ? load<u8>(mask + a) : 0);
+    const mb = i8x16.splat(fold ? load<u8>(mask + b) : 0);
+    while (i <= last) {
+      if (fast) {
+        // Fast path: 64 candidate starts a step while no rare-byte pair is in place.
+        let lanes = zero;
+        let steps = 0;
+        if (fold) {
+          while (i + 63 <= last) {
+            const c0 = v128.and(i8x16.eq(v128.or(v128.load(i + a), ma), va), i8x16.eq(v128.or(v128.load(i + b), mb), vb));
+            const c1 = v128.and(i8x16.eq(v128.or(v128.load(i + a, 16), ma), va), i8x16.eq(v128.or(v128.load(i + b, 16), mb), vb));
+            const c2 = v128.and(i8x16.eq(v128.or(v128.load(i + a, 32), ma), va), i8x16.eq(v128.or(v128.load(i + b, 32), mb), vb));
+            const c3 = v128.and(i8x16.eq(v128.or(v128.load(i + a, 48), ma), va), i8x16.eq(v128.or(v128.load(i + b, 48), mb), vb));
+            if (v128.any_true(v128.or(v128.or(c0, c1), v128.or(c2, c3)))) break;
+            lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(v128.load(i), vnl)), i8x16.eq(v128.load(i, 16), vnl));
+            lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(v128.load(i, 32), vnl)), i8x16.eq(v128.load(i, 48), vnl));
+            i += 64;
+            if (++steps == 63) {
+              nCount += sumBytes(lanes);
+              lanes = zero;
+              steps = 0;
+            }
           }
-          m &= m - 1;
+        } else {
+          while (i + 63 <= last) {
+            const c0 = v128.and(i8x16.eq(v128.load(i + a), va), i8x16.eq(v128.load(i + b), vb));
+            const c1 = v128.and(i8x16.eq(v128.load(i + a, 16), va), i8x16.eq(v128.load(i + b, 16), vb));
+            const c2 = v128.and(i8x16.eq(v128.load(i + a, 32), va), i8x16.eq(v128.load(i + b, 32), vb));
+            const c3 = v128.and(i8x16.eq(v128.load(i + a, 48), va), i8x16.eq(v128.load(i + b, 48), vb));
+            if (v128.any_true(v128.or(v128.or(c0, c1), v128.or(c2, c3)))) break;
+            lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(v128.load(i), vnl)), i8x16.eq(v128.load(i, 16), vnl));
+            lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(v128.load(i, 32), vnl)), i8x16.eq(v128.load(i, 48), vnl));
+            i += 64;
+            if (++steps == 63) {
+              nCount += sumBytes(lanes);
+              lanes = zero;
+              steps = 0;
+            }
+          }
         }
-        takeNewlines(i, nm, lineNo);
-        i += 16;
+        nCount += sumBytes(lanes);
       }
-    } else {
-      // ANCHOR_FOLD: the folded needle, its OR mask after it.
-      const mask = needle + n;
-      const va = i8x16.splat(load<u8>(needle + a));
-      const ma = i8x16.splat(load<u8>(mask + a));
-      const vb = i8x16.splat(load<u8>(needle + b));
-      const mb = i8x16.splat(load<u8>(mask + b));
-      while (i <= last) {
+      // Slow path: 16 candidate starts a step, each pair verified, for one fast step's worth (or to the end).
+      const stop = fast && i + 63 <= last ? i + 64 : last + 1;
+      while (i < stop) {
         let nm = i8x16.bitmask(i8x16.eq(v128.load(i), vnl));
         let m = i8x16.bitmask(v128.and(i8x16.eq(v128.or(v128.load(i + a), ma), va), i8x16.eq(v128.or(v128.load(i + b), mb), vb)));
         const rem = end - i;
         if (rem < 16) nm &= (1 << <i32>rem) - 1;
         const remc = last - i + 1;
-        if (remc < 16) m &= (1 << <i32>remc) - 1;
+        if (remc < 16) {
+          m &= (1 << <i32>remc) - 1;
+          nm &= (1 << <i32>remc) - 1; // the rest is counted after the loop, from last + 1
+        }
         while (m != 0) {
           const k = ctz(m);
-          if (foldEq(i + <usize>k, needle, mask, n)) {
+          if (fold ? foldEq(i + <usize>k, needle, mask, n) : memEq(i + <usize>k, needle, n)) {
             takeNewlines(i, nm & ((1 << k) - 1), lineNo);
             return i + <usize>k;
           }
@@ -846,6 +935,7 @@ function searchAndCount(p: usize, end: usize, lineNo: u32): usize {
         i += 16;
       }
     }
+    if (i > last + 1) i = last + 1;
   }
   countRest(i, end, lineNo);
   return end;
