@@ -206,6 +206,8 @@ let gAnchorDesc: usize = 0;
 let gAnchorLen: u32 = 0;
 /** Index of the anchor among the filters, -1 when none. */
 let gAnchorFilter: i32 = -1;
+/** Without an anchor: a negated literal filter searched for over the block (0: none), see `chooseAnchor`. */
+let gNegDesc: usize = 0;
 
 // A compiled descriptor is 8 u32 words: [0] test kind, [1] negate (0/1), [2] field (matchers),
 // then per kind:
@@ -426,6 +428,7 @@ function chooseAnchor(): void {
   gAnchorDesc = 0;
   gAnchorLen = 0;
   gAnchorFilter = -1;
+  gNegDesc = 0;
   if (gNever) return;
   let best: i32 = 1 << 30;
   const fdesc = gDesc + <usize>gNMatchers * DESC_BYTES;
@@ -475,6 +478,68 @@ function chooseAnchor(): void {
       gAnchorFilter = k;
     }
   }
+  // Without an anchor every line is framed; a negated literal (the rarest, without '\n')
+  // is then searched for over the block instead of in each message: a line the next
+  // occurrence lies beyond cannot hold it, so its filter holds without a search.
+  if (gAnchor != ANCHOR_NONE) return;
+  best = 1 << 30;
+  for (let k = 0; k < gNFilters; k++) {
+    const d = fdesc + <usize>k * DESC_BYTES;
+    const kind = load<u32>(d);
+    if (load<u32>(d, 4) == 0 || (kind != T_CONTAINS && kind != T_FOLD)) continue;
+    const needle = <usize>load<u32>(d, 12);
+    const n = load<u32>(d, 16);
+    if (n < 2 || findByte(needle, needle + <usize>n, 0x0a) < needle + <usize>n) continue;
+    const score = byteRank(load<u8>(needle + <usize>load<u32>(d, 20))) + byteRank(load<u8>(needle + <usize>load<u32>(d, 24)));
+    if (score < best) {
+      best = score;
+      gNegDesc = d;
+    }
+  }
+}
+
+/**
+ * The first occurrence at or after `p` of the needle of literal descriptor `d` (`T_CONTAINS`
+ * or `T_FOLD`, `n >= 2`) that starts before `end - n + 1`, or `end`. 64 candidate starts a
+ * step while no rare-byte pair is in place, then 16 with each pair verified once.
+ */
+function findLiteral(p: usize, end: usize, d: usize): usize {
+  const needle = <usize>load<u32>(d, 12);
+  const n = <usize>load<u32>(d, 16);
+  if (end - p < n) return end;
+  const a = <usize>load<u32>(d, 20);
+  const b = <usize>load<u32>(d, 24);
+  const fold = load<u32>(d) == T_FOLD;
+  const mask = needle + n;
+  const va = i8x16.splat(load<u8>(needle + a));
+  const vb = i8x16.splat(load<u8>(needle + b));
+  const ma = i8x16.splat(fold ? load<u8>(mask + a) : 0);
+  const mb = i8x16.splat(fold ? load<u8>(mask + b) : 0);
+  const last = end - n;
+  let i = p;
+  while (i <= last) {
+    while (i + 63 <= last) {
+      const c0 = v128.and(i8x16.eq(v128.or(v128.load(i + a), ma), va), i8x16.eq(v128.or(v128.load(i + b), mb), vb));
+      const c1 = v128.and(i8x16.eq(v128.or(v128.load(i + a, 16), ma), va), i8x16.eq(v128.or(v128.load(i + b, 16), mb), vb));
+      const c2 = v128.and(i8x16.eq(v128.or(v128.load(i + a, 32), ma), va), i8x16.eq(v128.or(v128.load(i + b, 32), mb), vb));
+      const c3 = v128.and(i8x16.eq(v128.or(v128.load(i + a, 48), ma), va), i8x16.eq(v128.or(v128.load(i + b, 48), mb), vb));
+      if (v128.any_true(v128.or(v128.or(c0, c1), v128.or(c2, c3)))) break;
+      i += 64;
+    }
+    const stop = i + 63 <= last ? i + 64 : last + 1;
+    while (i < stop) {
+      let m = i8x16.bitmask(v128.and(i8x16.eq(v128.or(v128.load(i + a), ma), va), i8x16.eq(v128.or(v128.load(i + b), mb), vb)));
+      const remc = last - i + 1;
+      if (remc < 16) m &= (1 << <i32>remc) - 1;
+      while (m != 0) {
+        const c = i + <usize>ctz(m);
+        if (fold ? foldEq(c, needle, mask, n) : memEq(c, needle, n)) return c;
+        m &= m - 1;
+      }
+      i += 16;
+    }
+  }
+  return end;
 }
 
 /** The search anchor of the loaded program: -1 when every line is framed, else `kind << 16 | filter index` (kind 1 literal, 2 case-folded literal, 3 DFA). */
@@ -579,7 +644,7 @@ let hValid = false;
  * `hit`: where the search anchor's literal was verified (0: none), so that the anchor
  * filter need not run again when the hit lies in the message.
  */
-function processLine(lineStart: usize, nl: usize, lineNo: u32, hit: usize): void {
+function processLine(lineStart: usize, nl: usize, lineNo: u32, hit: usize, holdsDesc: usize): void {
   rValidated++;
   if (<i64>(nl - lineStart) > <i64>sMaxLine) {
     rBad++;
@@ -686,7 +751,7 @@ function processLine(lineStart: usize, nl: usize, lineNo: u32, hit: usize): void
   const fdesc = mdesc + <usize>nm * DESC_BYTES;
   for (let k = 0; k < nf; k++) {
     const d = fdesc + <usize>k * DESC_BYTES;
-    if (d == skip) continue;
+    if (d == skip || d == holdsDesc) continue;
     if (holds(d, ms, e) == (load<u32>(d, 4) != 0)) return;
   }
 
@@ -1003,12 +1068,14 @@ export function scan(off: i32, len: i32, final: i32, lineBase: i32, maxLine: i32
       }
       lineNo++;
       rLines++;
-      processLine(ls, nl, lineNo, gAnchor == ANCHOR_DFA ? 0 : c);
+      processLine(ls, nl, lineNo, gAnchor == ANCHOR_DFA ? 0 : c, 0);
       p = nl + 1;
     }
   } else {
     // Frame every line: a negated filter or a selector alone must validate each line, as a
     // bad line never matches.
+    const negDesc = gNegDesc;
+    let negHit: usize = 0; // the next occurrence of negDesc's needle (valid while >= the line start)
     while (p < end) {
       let nl = findByte(p, end, 0x0a);
       if (nl >= end) {
@@ -1023,7 +1090,13 @@ export function scan(off: i32, len: i32, final: i32, lineBase: i32, maxLine: i32
       p = nl + 1;
       lineNo++;
       rLines++;
-      processLine(lineStart, nl, lineNo, 0);
+      // A negated literal whose next occurrence is past this line holds on it unsearched.
+      let holdsDesc: usize = 0;
+      if (negDesc != 0) {
+        if (negHit < lineStart) negHit = findLiteral(lineStart, end, negDesc);
+        if (negHit >= nl) holdsDesc = negDesc;
+      }
+      processLine(lineStart, nl, lineNo, 0, holdsDesc);
     }
   }
   rMatches = sMatches;

@@ -234,6 +234,22 @@ const cases: Case[] = [
     bad: [[3, 'bad-timestamp']],
   },
   {
+    name: 'a negated literal searched over the block: hits in labels, the timestamp, the \\r or many per line',
+    data: [`${T}[QQ|b|c] keep`, `${T}[a|b|c] QQ QQ QQ drop`, `${T}[a|b|c] keep Q Q`, `${T}[a|b|c] keepQ\r`, `${T}[a|b|c] Q\rQ keep`, 'garbage QQ', `${T}[a|b|c] dropQQ`, `${T}[a|b|c] keep`].join('\n'),
+    prog: { lineFilters: [{ op: 'notContains', needle: 'QQ' }] },
+    anchor: null,
+    lines: 8,
+    validated: 8,
+    matches: [
+      [1, 'keep'],
+      [3, 'keep Q Q'],
+      [4, 'keepQ'],
+      [5, 'Q\rQ keep'],
+      [8, 'keep'],
+    ],
+    bad: [[6, 'bad-timestamp']],
+  },
+  {
     name: 'a common one-byte needle is no anchor',
     data: `${T}[a|b|c] e\ngarbage\n`,
     prog: contains('e'),
