@@ -101,7 +101,7 @@ import {
   REASON_TIMESTAMP_OUT_OF_RANGE,
   REASON_WRONG_FIELD_COUNT,
 } from './constants';
-import { byteRank, findByte, memEq } from './bytes';
+import { byteRank, findByte, findNewline, memEq } from './bytes';
 import { checkPike, containsFold, dfaAccel, findAny4, foldEq, dfaBytes, dfaEotOff, dfaMatch, dfaMatchRow, dfaStartRow, initUtf8Decode, loadDfa, PIKE_FIRST_BYTES, pikeFirstBytes, pikeInsts, pikeMatch, prepareFold } from './regex';
 export { utf8Decode } from './regex';
 import { parseTimestamp, parseTimestampInHour, tsEnd, tsHourSecs, tsNs } from './timestamp';
@@ -1053,7 +1053,7 @@ export function scan(off: i32, len: i32, final: i32, lineBase: i32, maxLine: i32
         }
         break;
       }
-      let nl = findByte(c, end, 0x0a);
+      let nl = findNewline(c, end);
       if (nl >= end) {
         if (final == 0) {
           p = ls;
@@ -1077,7 +1077,7 @@ export function scan(off: i32, len: i32, final: i32, lineBase: i32, maxLine: i32
     const negDesc = gNegDesc;
     let negHit: usize = 0; // the next occurrence of negDesc's needle (valid while >= the line start)
     while (p < end) {
-      let nl = findByte(p, end, 0x0a);
+      let nl = findNewline(p, end);
       if (nl >= end) {
         if (final == 0) break;
         nl = end;
