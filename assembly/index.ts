@@ -4,6 +4,20 @@
  * label matchers: byte equality or full-match regex; line filters: literal, case-folded
  * literal or regex search; the regex engines live in `regex.ts`) on them.
  *
+ * ## Search first, frame later (design note)
+ *
+ * Framing every line costs the same whatever the filter, so a rare literal would cost as
+ * much as no filter. When the program has a *search anchor* (`chooseAnchor`: a positive
+ * literal, case-folded literal, or a DFA regex whose start state only a few rare bytes
+ * leave), `scan` searches the whole rest of the block for its next candidate and counts the
+ * `\n`s before it in the same SIMD pass (`searchAndCount`), then frames and evaluates only
+ * the candidate's line, and searches on after it. Line numbers and line counts stay exact;
+ * a line without a candidate cannot match and is counted, never validated (`resValidated`,
+ * and `resBad` counts bad lines among validated ones; over-long lines are reported
+ * whatever their candidates). Without an anchor (negated filters, selectors alone: a bad
+ * line never matches, so each must be validated) every line is framed, with a cached
+ * timestamp hour and a block-wide search for a negated literal (`gNegDesc`).
+ *
  * ## The JS↔WASM boundary (design note)
  *
  * The boundary is narrow on purpose: a handful of exports that take and return `i32` only

@@ -49,7 +49,7 @@ const QUERIES = [
   { name: 'hostile (x+x+)+y', q: `${ALL} |~ "(x+x+)+y"`, rg: ['-e', '(x+x+)+y'] },
   { name: 'korean 결제 실패', q: `${ALL} |= "결제 실패"`, rg: ['-F', '-e', '결제 실패'] },
   // rg has no "A and not B" in one pattern: it runs the positive regex only (same bytes read).
-  { name: 'node regex + !~ regex', q: 'node{node=~".+"} |~ "level=(error|warning)" !~ "NotFound|not found"', rg: ['-e', 'level=(error|warning)'], note: 'rg: positive regex only' },
+  { name: 'node regex + !~ regex', q: 'node{node=~".+"} |~ "(?i)(error|fail)" !~ "ContainerStatus|pod_workers"', rg: ['-e', '(?i)(error|fail)'], note: 'rg: positive regex only' },
 ];
 const only = values.only?.toLowerCase();
 const queries = only ? QUERIES.filter((s) => s.name.toLowerCase().includes(only)) : QUERIES;
