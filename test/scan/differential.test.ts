@@ -161,7 +161,7 @@ describe('kernel vs reference', async () => {
     // Search-first must be exercised with each kind of anchor, and must skip lines.
     expect(stats.literal).toBeGreaterThan(stats.runs / 10);
     expect(stats.fold).toBeGreaterThan(stats.runs / 20);
-    expect(stats.dfa).toBeGreaterThan(stats.runs / 100);
+    expect(stats.dfa).toBeGreaterThan(stats.runs / 500); // only the non-ASCII-first patterns qualify
     expect(stats.skippedLines).toBeGreaterThan(stats.runs / 10);
   });
 
