@@ -222,6 +222,7 @@ export async function runParallel(
     for (const p of read) {
       stats.bytesScanned += p.bytes;
       stats.linesScanned += p.lines;
+      stats.linesValidated += p.validated;
       stats.linesMatched += p.matched;
       stats.badLines += p.badLines;
       for (const bad of p.badLineSamples) {
