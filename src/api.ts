@@ -43,6 +43,8 @@ export interface LogQueryOptions extends QueryOptions, ExecOptions {
   step?: string | bigint;
   /** Metric queries only: most series in a result (default 500); more is an error naming the limit. */
   maxSeries?: number;
+  /** Metric queries only: most samples (series × points) in a result (default 1,000,000); more is a `LimitError` naming `maxSamples`. */
+  maxSamples?: number;
 }
 
 /** What `explain()` returns for a metric query: the evaluation times and, per range aggregation, the log plan it scans. */
@@ -150,7 +152,7 @@ export class LogStore {
     const started = performance.now();
     const expr = typeof query === 'string' ? parseQuery(query) : query;
     const source = new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts, rangeLabelNeeds(expr));
-    const result = await evaluateMetricQuery(expr, metricTimes(opts), source, { maxSeries: opts.maxSeries, signal: opts.signal });
+    const result = await evaluateMetricQuery(expr, metricTimes(opts), source, { maxSeries: opts.maxSeries, maxSamples: opts.maxSamples, signal: opts.signal });
     const stats = source.stats;
     stats.rowsReturned = result.series.reduce((n, s) => n + s.samples.length, 0);
     stats.elapsedMs = Math.round((performance.now() - started) * 1000) / 1000;

@@ -51,6 +51,8 @@ export type ErrorCode =
   | 'INVALID_OPTION'
   | 'STORE_NOT_FOUND'
   | 'ABORTED'
+  // a per-query budget ran out (template output, bytes returned, samples): the error names the limit
+  | 'LIMIT_EXCEEDED'
   // writing: a record letheql cannot store as one Lethe line; a store another writer holds
   | 'INVALID_RECORD'
   | 'STORE_LOCKED'
@@ -90,6 +92,22 @@ export class QueryError extends LetheQLError {
   /** Plain-data form, for JSON answers and worker messages. */
   toJSON(): { code: ErrorCode; message: string; span: Span; expected: readonly string[] } {
     return { code: this.code, message: this.message, span: this.span, expected: this.expected };
+  }
+}
+
+/**
+ * A per-query limit was hit: `limit` is the option's name as the library, the CLI and the
+ * server config spell it (`maxTemplateBytes`, `maxBytesReturned`, `maxSamples`), `max` its
+ * value. The user's query asks for too much; front ends answer 422 / exit 2.
+ */
+export class LimitError extends LetheQLError {
+  constructor(
+    readonly limit: string,
+    readonly max: number,
+    message: string,
+  ) {
+    super('LIMIT_EXCEEDED', message);
+    this.name = 'LimitError';
   }
 }
 

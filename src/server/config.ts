@@ -15,7 +15,8 @@
  *   "limits": {
  *     "queryTimeout": "60s", "maxBytesScanned": "4GiB", "maxLines": 5000,
  *     "maxConcurrentQueries": 4, "maxQueuedQueries": 32, "maxSeries": 1000,
- *     "maxPushBytes": "10MiB", "maxPushDecompressedBytes": "64MiB", "maxTailClients": 64
+ *     "maxPushBytes": "10MiB", "maxPushDecompressedBytes": "64MiB", "maxTailClients": 64,
+ *     "maxTemplateBytes": "1MiB", "maxBytesReturned": "64MiB", "maxSamples": 1000000
  *   },
  *   "auth": { "tokenFile": "/etc/letheql/tokens" },
  *   "push": { "enabled": true, "fsync": "batch" }
@@ -49,6 +50,12 @@ export interface ServerLimits {
   maxPushDecompressedBytes: number;
   /** Open `/loki/api/v1/tail` WebSockets. */
   maxTailClients: number;
+  /** What one `line_format`/`label_format` may build (engine option of the same name; 422 past it). */
+  maxTemplateBytes: number;
+  /** Bytes of rows (lines, labels) one log answer may hold (engine option of the same name; 422 past it). */
+  maxBytesReturned: number | null;
+  /** Samples (series × points) one metric answer may hold (engine option of the same name; 422 past it). */
+  maxSamples: number | null;
 }
 
 export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
@@ -61,6 +68,9 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   maxPushBytes: 10 * 2 ** 20,
   maxPushDecompressedBytes: 64 * 2 ** 20,
   maxTailClients: 64,
+  maxTemplateBytes: 1024 * 1024,
+  maxBytesReturned: 64 * 1024 * 1024,
+  maxSamples: 1_000_000,
 };
 
 /** Everything `--config` can set. */
@@ -145,6 +155,13 @@ export function parseServerConfig(json: unknown, baseDir = process.cwd()): Serve
     if (limits['maxConcurrentQueries'] !== undefined) l.maxConcurrentQueries = count(limits['maxConcurrentQueries'], 'maxConcurrentQueries', false);
     if (limits['maxQueuedQueries'] !== undefined) l.maxQueuedQueries = count(limits['maxQueuedQueries'], 'maxQueuedQueries', true);
     if (limits['maxTailClients'] !== undefined) l.maxTailClients = count(limits['maxTailClients'], 'maxTailClients', true);
+    if (limits['maxBytesReturned'] !== undefined) l.maxBytesReturned = size(limits['maxBytesReturned'], 'maxBytesReturned');
+    if (limits['maxSamples'] !== undefined) l.maxSamples = count(limits['maxSamples'], 'maxSamples', true) || null;
+    if (limits['maxTemplateBytes'] !== undefined) {
+      const v = size(limits['maxTemplateBytes'], 'maxTemplateBytes');
+      if (v === null) bad('limits.maxTemplateBytes must be positive (template output always has a size limit)');
+      l.maxTemplateBytes = v;
+    }
     for (const key of ['maxPushBytes', 'maxPushDecompressedBytes'] as const) {
       if (limits[key] === undefined) continue;
       const v = size(limits[key], key);

@@ -45,6 +45,20 @@ export interface MetricQuery {
   expr: Expr;
   evaluation: Evaluation;
   signal: AbortSignal;
+  /** The engine's per-query budgets from the server config (same names as `LogQueryOptions`). */
+  budgets?: EngineBudgets;
+}
+
+/** The server limits that the engine enforces itself, as `LogQueryOptions` (null limits: `Infinity`). */
+export interface EngineBudgets {
+  maxTemplateBytes: number;
+  maxBytesReturned: number;
+  maxSamples: number;
+}
+
+/** {@link EngineBudgets} from the server's limits. */
+export function engineBudgets(limits: ServerLimits): EngineBudgets {
+  return { maxTemplateBytes: limits.maxTemplateBytes, maxBytesReturned: limits.maxBytesReturned ?? Infinity, maxSamples: limits.maxSamples ?? Infinity };
 }
 
 /**
@@ -165,7 +179,7 @@ export async function runQuery(ctx: QueryContext, req: QueryRequest): Promise<Qu
       const plan = await store.explain(req.expr, opts);
       checkBytes(ctx, plan.files.reduce((a, f) => a + f.size, 0));
       req.signal.throwIfAborted();
-      return store.query(req.expr, { ...opts, signal: req.signal });
+      return store.query(req.expr, { ...opts, ...engineBudgets(ctx.limits), signal: req.signal });
     });
     const stats = getStats(table)!;
     recordStats(ctx, stats);
@@ -177,7 +191,7 @@ export async function runQuery(ctx: QueryContext, req: QueryRequest): Promise<Qu
     throw badData('not supported yet: metric queries');
   }
   const evaluate = ctx.metricEvaluator;
-  const { value, queueMs } = await withSlot(ctx, req.signal, () => evaluate(store, { expr: req.expr, evaluation: req.evaluation, signal: req.signal }));
+  const { value, queueMs } = await withSlot(ctx, req.signal, () => evaluate(store, { expr: req.expr, evaluation: req.evaluation, signal: req.signal, budgets: engineBudgets(ctx.limits) }));
   checkSeries(ctx, value.result.series.length);
   if (value.stats) recordStats(ctx, value.stats);
   return { kind: 'metric', result: value.result, stats: value.stats ?? null, queueMs };
@@ -192,9 +206,10 @@ export function defaultStepNs(startNs: bigint, endNs: bigint): bigint {
 /** The engine's own metric evaluation (`LogStore.queryMetric`), the server's default evaluator. */
 export const storeMetricEvaluator: MetricEvaluator = async (store, q) => {
   const e = q.evaluation;
+  const budgets = q.budgets ?? {};
   const opts =
     e.kind === 'instant'
-      ? { end: e.timeNs, signal: q.signal }
-      : { start: e.startNs, end: e.endNs, step: e.stepNs ?? defaultStepNs(e.startNs, e.endNs), signal: q.signal };
+      ? { end: e.timeNs, signal: q.signal, ...budgets }
+      : { start: e.startNs, end: e.endNs, step: e.stepNs ?? defaultStepNs(e.startNs, e.endNs), signal: q.signal, ...budgets };
   return store.queryMetric(q.expr, opts);
 };

@@ -28,7 +28,7 @@ import { badData } from './errors.js';
 import { checkBytes, checkSeries, runQuery, withSlot, type Evaluation } from './evaluate.js';
 import { nameLokiSelectors } from './loki-selectors.js';
 import { collectParams, directionParam, durationParam, lokiTime, param, params, positiveInt, requireQuery, type Params } from './params.js';
-import { labelKey, rowLabels, lokiStats, lokiStreams, metricResultJson, metricTable, unixSeconds } from './responses.js';
+import { labelKey, rowLabels, lokiStats, lokiStreams, metricResultJson, metricTable, sendJson, unixSeconds } from './responses.js';
 import { ARROW_STREAM, wantsArrow, type RouteEnv } from './route-env.js';
 
 const DEFAULT_LIMIT = 100;
@@ -83,17 +83,17 @@ async function query(env: RouteEnv, request: FastifyRequest, reply: FastifyReply
     const arrow = wantsArrow(request);
     if (outcome.kind === 'metric') {
       if (arrow) return reply.type(ARROW_STREAM).send(Buffer.from(toArrowIPC(metricTable(outcome.result))));
-      return {
+      return sendJson(reply, {
         status: 'success',
         data: { resultType: outcome.result.resultType, result: metricResultJson(outcome.result), stats: lokiStats(outcome.stats, outcome.queueMs, execMs) },
-      };
+      });
     }
     const { table, stats } = outcome;
     env.note(request, { bytesScanned: stats.bytesScanned, linesScanned: stats.linesScanned, linesReturned: stats.rowsReturned });
     if (arrow) return reply.type(ARROW_STREAM).send(Buffer.from(toArrowIPC(table)));
     const streams = lokiStreams(table);
     checkSeries(env.ctx, streams.length, 'streams');
-    return { status: 'success', data: { resultType: 'streams', result: streams, stats: lokiStats(stats, outcome.queueMs, execMs) } };
+    return sendJson(reply, { status: 'success', data: { resultType: 'streams', result: streams, stats: lokiStats(stats, outcome.queueMs, execMs) } });
   } finally {
     done();
     env.ctx.metrics.queryDuration.observe((performance.now() - started) / 1000, { endpoint: range ? '/loki/api/v1/query_range' : '/loki/api/v1/query' });
