@@ -73,6 +73,19 @@ describe('maxSamples', () => {
   });
 });
 
+describe('maxBytesScanned', () => {
+  it('refuses a scan whose planned files are larger, before reading (log, count and metric queries)', async () => {
+    for (const p of [
+      store.query('pod{namespace="a"}', { ...W, maxBytesScanned: 1000 }),
+      store.count('pod{namespace="a"}', { ...W, maxBytesScanned: 1000 }),
+      store.queryMetric('count_over_time(pod{namespace="a"}[1h])', { end: W.end, maxBytesScanned: 1000 }),
+    ]) {
+      expect((await limitOf(p)).limit).toBe('maxBytesScanned');
+    }
+    expect((await store.count('pod{namespace="a"}', { ...W, maxBytesScanned: 10_000_000 })).count).toBe(200);
+  });
+});
+
 describe('server config: the same names', () => {
   it('parses maxTemplateBytes, maxBytesReturned, maxSamples (sizes and counts; 0 lifts the last two)', () => {
     const c = parseServerConfig({ limits: { maxTemplateBytes: '64KiB', maxBytesReturned: '1GiB', maxSamples: 0 } });

@@ -84,6 +84,12 @@ export interface ExecOptions {
    * `maxBytesReturned`.
    */
   maxBytesReturned?: number;
+  /**
+   * Cap on the bytes of store files one scan plans to read (default: none), checked before a
+   * byte is read: past it the query fails with a `LimitError` naming `maxBytesScanned`. A
+   * metric query checks each range aggregation's scan.
+   */
+  maxBytesScanned?: number;
   /** Called after each file with the running totals (for progress bars); `totalBytes` is the plan's. */
   onProgress?: (progress: ScanProgress) => void;
 }
@@ -246,6 +252,15 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
   const started = performance.now();
   const blockSize = opts.blockSize ?? DEFAULT_BLOCK_SIZE;
   if (!Number.isSafeInteger(blockSize) || blockSize < 1) throw new LetheQLError('INVALID_OPTION', `invalid blockSize ${String(blockSize)}: expected a positive integer of bytes`);
+  const planned = plan.files.reduce((a, f) => a + f.size, 0);
+  const maxScanned = opts.maxBytesScanned ?? Infinity;
+  if (planned > maxScanned) {
+    throw new LimitError(
+      'maxBytesScanned',
+      maxScanned,
+      `the query would scan ${planned} bytes of store files, more than the limit maxBytesScanned=${maxScanned}; narrow the time range or the targets`,
+    );
+  }
   // The pool decides whether the scan pays for workers (size, source, regex engine); null: scan here.
   const parallel = env.pool ? await env.pool.scan(plan, env.source, opts, sink, blockSize) : null;
   if (parallel !== null) return parallel;

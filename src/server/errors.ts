@@ -22,6 +22,7 @@
  * Lethe itself answers 500 `queryError` for every error; the contract (§4) says we do not.
  */
 import { LetheQLError, LimitError, QueryError } from '../errors.js';
+import { SeriesLimitError } from '../metrics/evaluator.js';
 import { InvalidRecordError } from '../write/record.js';
 import { PushError, PushTooLargeError, UnsupportedMediaError } from './push.js';
 
@@ -66,6 +67,7 @@ export function toHttpError(e: unknown): HttpError {
   if (e instanceof QueryError) return badData(e.toString());
   // The engine's per-query budgets (maxTemplateBytes, maxBytesReturned, maxSamples): the query asks for too much.
   if (e instanceof LimitError) return limitError(422, e.limit, e.message);
+  if (e instanceof SeriesLimitError) return limitError(422, 'maxSeries', `${e.message} (limit maxSeries=${e.limit})`);
   if (e instanceof InvalidRecordError) return badData(`cannot store pushed entry: ${e.message}`);
   if (e instanceof PushTooLargeError) return limitError(413, e.limit, e.message);
   if (e instanceof PushError) return badData(e.message);

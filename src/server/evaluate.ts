@@ -54,11 +54,19 @@ export interface EngineBudgets {
   maxTemplateBytes: number;
   maxBytesReturned: number;
   maxSamples: number;
+  maxSeries: number;
+  maxBytesScanned: number;
 }
 
 /** {@link EngineBudgets} from the server's limits. */
 export function engineBudgets(limits: ServerLimits): EngineBudgets {
-  return { maxTemplateBytes: limits.maxTemplateBytes, maxBytesReturned: limits.maxBytesReturned ?? Infinity, maxSamples: limits.maxSamples ?? Infinity };
+  return {
+    maxTemplateBytes: limits.maxTemplateBytes,
+    maxBytesReturned: limits.maxBytesReturned ?? Infinity,
+    maxSamples: limits.maxSamples ?? Infinity,
+    maxSeries: limits.maxSeries ?? Infinity,
+    maxBytesScanned: limits.maxBytesScanned ?? Infinity,
+  };
 }
 
 /**

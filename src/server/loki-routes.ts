@@ -25,7 +25,7 @@ import type { Expr, VectorSelector } from '../query/ast.js';
 import { parseQuery } from '../query/index.js';
 import { NS_PER_HOUR } from '../time.js';
 import { badData } from './errors.js';
-import { checkBytes, checkSeries, runQuery, withSlot, type Evaluation } from './evaluate.js';
+import { checkBytes, checkSeries, engineBudgets, runQuery, withSlot, type Evaluation } from './evaluate.js';
 import { nameLokiSelectors } from './loki-selectors.js';
 import { collectParams, directionParam, durationParam, lokiTime, param, params, positiveInt, requireQuery, type Params } from './params.js';
 import { labelKey, rowLabels, lokiStats, lokiStreams, metricResultJson, metricTable, sendJson, unixSeconds } from './responses.js';
@@ -139,7 +139,7 @@ async function labelSets(env: RouteEnv, request: FastifyRequest, reply: FastifyR
       const { value: table } = await withSlot(env.ctx, signal, async (): Promise<Table> => {
         const plan = await store.explain(sel, opts);
         checkBytes(env.ctx, plan.files.reduce((a, f) => a + f.size, 0));
-        return store.query(sel, { ...opts, signal });
+        return store.query(sel, { ...opts, ...engineBudgets(env.ctx.limits), signal });
       });
       const labelsOf = rowLabels(table);
       for (let i = 0; i < table.numRows; i++) {

@@ -198,6 +198,25 @@ describe('point 5: big results never crash the writers', () => {
   }
 });
 
+describe('the server passes its config values to the engine (same names)', () => {
+  it('maxSeries and maxSamples from the config: 422 naming them; maxBytesScanned before reading', async () => {
+    const small = await start({ store, limits: { maxSeries: 5, maxSamples: 10, maxBytesScanned: 100_000 }, log: false } as never);
+    try {
+      const series = await get(small.url, '/loki/api/v1/query', { query: 'sum by (req) (count_over_time({namespace="small"} | regexp "request (?P<req>\\\\d+)" [1h]))', time: LOKI_WINDOW.end });
+      expect(series.status, series.text).toBe(422);
+      expect(series.body.error).toContain('maxSeries');
+      const samples = await get(small.url, '/loki/api/v1/query_range', { query: 'count_over_time({namespace="small"}[1h])', ...LOKI_WINDOW, step: '60' });
+      expect(samples.status).toBe(422);
+      expect(samples.body.error).toContain('maxSamples');
+      const scanned = await get(small.url, '/loki/api/v1/query', { query: 'count_over_time({namespace="big"}[1h])', time: LOKI_WINDOW.end });
+      expect(scanned.status).toBe(422);
+      expect(scanned.body.error).toContain('maxBytesScanned');
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe('formatRows chunks by size, not by row count', () => {
   it('2,000 rows of 10 KB are written in ~256 KiB chunks', () => {
     const line = 'y'.repeat(10_000);
