@@ -75,12 +75,12 @@ describe('maxSamples', () => {
 
 describe('maxBytesScanned', () => {
   it('refuses a scan whose planned files are larger, before reading (log, count and metric queries)', async () => {
-    for (const p of [
-      store.query('pod{namespace="a"}', { ...W, maxBytesScanned: 1000 }),
-      store.count('pod{namespace="a"}', { ...W, maxBytesScanned: 1000 }),
-      store.queryMetric('count_over_time(pod{namespace="a"}[1h])', { end: W.end, maxBytesScanned: 1000 }),
+    for (const run of [
+      () => store.query('pod{namespace="a"}', { ...W, maxBytesScanned: 1000 }),
+      () => store.count('pod{namespace="a"}', { ...W, maxBytesScanned: 1000 }),
+      () => store.queryMetric('count_over_time(pod{namespace="a"}[1h])', { end: W.end, maxBytesScanned: 1000 }),
     ]) {
-      expect((await limitOf(p)).limit).toBe('maxBytesScanned');
+      expect((await limitOf(run())).limit).toBe('maxBytesScanned');
     }
     expect((await store.count('pod{namespace="a"}', { ...W, maxBytesScanned: 10_000_000 })).count).toBe(200);
   });
@@ -95,5 +95,14 @@ describe('server config: the same names', () => {
     const d = parseServerConfig({});
     expect([d.limits.maxTemplateBytes, d.limits.maxBytesReturned, d.limits.maxSamples]).toEqual([1024 * 1024, 64 * 1024 * 1024, 1_000_000]);
     expect(() => parseServerConfig({ limits: { maxTemplateBytes: 0 } })).toThrow(/maxTemplateBytes/);
+  });
+});
+
+describe('a caller-built tree is measured like a parsed one', () => {
+  it('an Expr deeper than MAX_QUERY_DEPTH is QUERY_TOO_DEEP, not a stack overflow', async () => {
+    const span = { start: { offset: 0, line: 1, column: 1 }, end: { offset: 1, line: 1, column: 2 } };
+    let e: Record<string, unknown> = { kind: 'NumberLiteral', value: 1, span };
+    for (let i = 0; i < 100_000; i++) e = { kind: 'ParenExpr', expr: e, span };
+    await expect(store.queryMetric(e as never, { end: W.end })).rejects.toMatchObject({ code: 'QUERY_TOO_DEEP' });
   });
 });

@@ -123,14 +123,14 @@ describe('query fuzzing (parse, print, evaluate)', () => {
   it(
     'grammar-generated log queries',
     async () => {
-      await fc.assert(fc.asyncProperty(selector, (q) => checkQuery(store, q)), fuzzParams(400));
+      await fc.assert(fc.asyncProperty(selector, (q) => checkQuery(store, q)), fuzzParams(800));
     },
     fuzzTimeout(120_000),
   );
   it(
     'grammar-generated metric queries',
     async () => {
-      await fc.assert(fc.asyncProperty(metric, (q) => checkQuery(store, q)), fuzzParams(300));
+      await fc.assert(fc.asyncProperty(metric, (q) => checkQuery(store, q)), fuzzParams(600));
     },
     fuzzTimeout(180_000),
   );
@@ -144,7 +144,7 @@ describe('query fuzzing (parse, print, evaluate)', () => {
   it(
     'mutated corpus queries, evaluated',
     async () => {
-      await fc.assert(fc.asyncProperty(mutated, (q) => checkQuery(store, q)), fuzzParams(300));
+      await fc.assert(fc.asyncProperty(mutated, (q) => checkQuery(store, q)), fuzzParams(500));
     },
     fuzzTimeout(120_000),
   );

@@ -76,7 +76,7 @@ describe('store reader fuzzing (garbage, invalid UTF-8, huge and cut lines)', ()
           expect(r.piped).toBe(nValid);
           expect(r.stats.badLines).toBe(nBad);
         }),
-        fuzzParams(200),
+        fuzzParams(300),
       );
     },
     fuzzTimeout(120_000),
@@ -92,7 +92,7 @@ describe('store reader fuzzing (garbage, invalid UTF-8, huge and cut lines)', ()
           expect(r.rows + r.stats.badLines).toBeLessThanOrEqual(lines.length);
           expect(r.count).toBe(r.rows);
         }),
-        fuzzParams(200),
+        fuzzParams(300),
       );
     },
     fuzzTimeout(120_000),
@@ -106,7 +106,7 @@ describe('store reader fuzzing (garbage, invalid UTF-8, huge and cut lines)', ()
           const r = await readAll(bytes, 4096);
           expect(r.count).toBe(r.rows);
         }),
-        fuzzParams(200),
+        fuzzParams(300),
       );
     },
     fuzzTimeout(120_000),

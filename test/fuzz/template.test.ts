@@ -80,14 +80,14 @@ describe('template fuzzing (adversarial arguments)', () => {
   it(
     'line_format: only LimitError may escape, output within the cap',
     () => {
-      fc.assert(fc.property(templateArb, (t) => run(t, 'line')), fuzzParams(600));
+      fc.assert(fc.property(templateArb, (t) => run(t, 'line')), fuzzParams(1000));
     },
     fuzzTimeout(120_000),
   );
   it(
     'label_format: the same',
     () => {
-      fc.assert(fc.property(templateArb, (t) => run(t, 'label')), fuzzParams(300));
+      fc.assert(fc.property(templateArb, (t) => run(t, 'label')), fuzzParams(500));
     },
     fuzzTimeout(120_000),
   );

@@ -61,6 +61,8 @@ async function measured<T>(work: () => Promise<T>): Promise<{ value: T; growth: 
   try {
     const value = await work();
     peak = Math.max(peak, process.memoryUsage().rss);
+    // eslint-disable-next-line no-console
+    console.log(`RSS growth ${((peak - base) / 2 ** 20).toFixed(0)} MiB (bound ${RSS_BOUND / 2 ** 20} MiB)`);
     return { value, growth: peak - base };
   } finally {
     clearInterval(timer);
