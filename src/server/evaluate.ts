@@ -14,6 +14,10 @@
  * request's signal (timeout → 503, client gone → cancelled) raced against the engine, so the
  * answer never waits for a scan that has not yet noticed the abort; `maxSeries` on metric
  * results (422). The caller sets the line limit (dialects differ: see the route modules).
+ * The engine enforces the per-query budgets itself ({@link engineBudgets}: the config's
+ * `maxTemplateBytes`, `maxBytesReturned`, `maxSamples`, `maxSeries`, `maxBytesScanned`,
+ * passed under the same names as `LogQueryOptions`), so the CLI and the library stop a
+ * runaway query the same way; its `LimitError`s become 422 naming the limit.
  */
 import type { Table } from 'apache-arrow';
 import type { LogStore } from '../api.js';
