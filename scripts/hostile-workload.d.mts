@@ -19,7 +19,6 @@ export interface HostileLoadOptions {
   requestsPerClient?: number;
   durationMs?: number;
   seed?: number;
-  includePending?: boolean;
   probeMs?: number;
   onSample?: () => void;
 }

@@ -9,9 +9,6 @@
  * status, or a connection error. A probe asks `/-/healthy` every `probeMs` throughout; every
  * pushed line carries an id, and the caller checks the store holds each exactly once.
  *
- * Kinds marked `pendingFix` are fixed on another branch (template limits, nesting limit);
- * they run only with `includePending` until that branch is merged.
- *
  * Deterministic: the request mix comes from a seeded generator, never from the clock.
  */
 import { gzipSync } from 'node:zlib';
@@ -82,7 +79,7 @@ export function makeKinds({ encodePushRequest, storeInfo }) {
     return entries;
   };
 
-  /** name → { hostile, pendingFix?, weight, expect: statuses, run(base, ctx, client) } */
+  /** name → { hostile, weight, expect: statuses, run(base, ctx, client) } */
   return [
     // Ordinary
     { name: 'push-json', weight: 6, expect: [204], run: (b, ctx, c) => http(b, '/loki/api/v1/push', { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ streams: [{ stream: { namespace: 'load', pod: `client-${c}`, container: 'gen' }, values: pushLines(ctx, c).map((e) => [String(e.timeNs), e.line]) }] }) }) },
@@ -103,8 +100,8 @@ export function makeKinds({ encodePushRequest, storeInfo }) {
     { name: 'hostile-query-big', hostile: true, weight: 1, expect: [422], run: (b) => http(b, '/loki/api/v1/query_range', { query: { query: `{namespace="${bigNamespace}"}`, ...window, limit: '10' } }) },
     { name: 'hostile-query-limit', hostile: true, weight: 1, expect: [400], run: (b) => http(b, '/loki/api/v1/query_range', { query: { query: '{namespace="load"}', ...window, limit: String(maxLines * 100) } }) },
     // Hostile, fixed on another branch (template and nesting limits)
-    { name: 'hostile-deep-nesting', hostile: true, pendingFix: true, weight: 1, expect: [400], run: (b) => http(b, '/loki/api/v1/query_range', { query: { query: nested, ...window, step: '60' } }) },
-    { name: 'hostile-repeat-template', hostile: true, pendingFix: true, weight: 1, expect: [400, 422], run: (b) => http(b, '/loki/api/v1/query_range', { query: { query: '{namespace="load"} | line_format "{{ repeat 100000000 \\"xxxxxxxxxx\\" }}"', ...window, limit: '10' } }) },
+    { name: 'hostile-deep-nesting', hostile: true, weight: 1, expect: [400], run: (b) => http(b, '/loki/api/v1/query_range', { query: { query: nested, ...window, step: '60' } }) },
+    { name: 'hostile-repeat-template', hostile: true, weight: 1, expect: [400, 422], run: (b) => http(b, '/loki/api/v1/query_range', { query: { query: '{namespace="load"} | line_format "{{ repeat 100000000 \\"xxxxxxxxxx\\" }}"', ...window, limit: '10' } }) },
   ];
 }
 
@@ -118,8 +115,8 @@ function percentile(sorted, p) {
  * `durationMs` passed (whichever is given), probing `/-/healthy` throughout. Resolves with
  * the report; `ctx.pushed` holds the ids of lines whose push was acknowledged (204).
  */
-export async function runHostileLoad({ url, encodePushRequest, storeInfo, clients = 8, requestsPerClient, durationMs, seed = 16, includePending = false, probeMs = 50, onSample }) {
-  const kinds = makeKinds({ encodePushRequest, storeInfo }).filter((k) => includePending || !k.pendingFix);
+export async function runHostileLoad({ url, encodePushRequest, storeInfo, clients = 8, requestsPerClient, durationMs, seed = 16, probeMs = 50, onSample }) {
+  const kinds = makeKinds({ encodePushRequest, storeInfo });
   const total = kinds.reduce((a, k) => a + k.weight, 0);
   const rng = mulberry32(seed);
   const pick = () => {

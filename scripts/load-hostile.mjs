@@ -7,10 +7,7 @@
  * when any request got a 5xx or an answer other than its expected one, a probe failed, or
  * an acknowledged line is not in the store exactly once.
  *
- *   npm run build && node scripts/load-hostile.mjs [--seconds 30] [--clients 8] [--seed 16] [--include-pending]
- *
- * `--include-pending` adds the attacks fixed on another branch (deep nesting, huge `repeat`
- * templates); without that branch they may fail the run or exhaust the server.
+ *   npm run build && node scripts/load-hostile.mjs [--seconds 30] [--clients 8] [--seed 16]
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +19,7 @@ import { countIds, runHostileLoad } from './hostile-workload.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '30' }, clients: { type: 'string', default: '8' }, seed: { type: 'string', default: '16' }, 'include-pending': { type: 'boolean', default: false } },
+  options: { seconds: { type: 'string', default: '30' }, clients: { type: 'string', default: '8' }, seed: { type: 'string', default: '16' } },
 });
 const { encodePushRequest } = await import(join(ROOT, 'dist/server/index.js'));
 
@@ -79,7 +76,6 @@ try {
     clients: Number(values.clients),
     durationMs: Number(values.seconds) * 1000,
     seed: Number(values.seed),
-    includePending: values['include-pending'],
   });
   const rss = serverRss();
   const loadDir = join(store, 'pod/load');

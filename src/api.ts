@@ -27,6 +27,7 @@ import type { EvalTimes } from './metrics/grid.js';
 import type { MetricResult } from './metrics/result.js';
 import type { Expr } from './query/ast.js';
 import { parseQuery, printQuery } from './query/index.js';
+import { checkAstDepth } from './query/depth.js';
 import { formatRfc3339, parseDuration } from './time.js';
 import { Kernel } from './scan/kernel.js';
 import { FederatedChunkSource, isStoreSet } from './store/federated-source.js';
@@ -43,6 +44,8 @@ export interface LogQueryOptions extends QueryOptions, ExecOptions {
   step?: string | bigint;
   /** Metric queries only: most series in a result (default 500); more is an error naming the limit. */
   maxSeries?: number;
+  /** Metric queries only: most samples (series × points) in a result (default 1,000,000); more is a `LimitError` naming `maxSamples`. */
+  maxSamples?: number;
 }
 
 /** What `explain()` returns for a metric query: the evaluation times and, per range aggregation, the log plan it scans. */
@@ -52,6 +55,16 @@ export interface MetricQueryPlan {
   /** RFC 3339; `step` null for an instant query (evaluated at `end`). */
   times: { start: string; end: string; step: string | null };
   ranges: { range: string; request: 'buckets' | 'samples'; buckets: number; plan: LogQueryPlan }[];
+}
+
+/**
+ * A query as a tree: parsed (the parser bounds nesting), or a caller's tree measured the
+ * same way, so that no recursive walker meets a tree deeper than the parser would build.
+ */
+function toExpr(query: string | Expr): Expr {
+  if (typeof query === 'string') return parseQuery(query);
+  checkAstDepth(query);
+  return query;
 }
 
 /** The key under which `query()` stores {@link QueryStats} (JSON) in the table's schema metadata. */
@@ -111,13 +124,13 @@ export class LogStore {
 
   /** Parses (if needed) and plans a log query without reading log data (metric queries: {@link explainMetric}). */
   async explain(query: string | Expr, opts: LogQueryOptions = {}): Promise<LogQueryPlan> {
-    const expr = typeof query === 'string' ? parseQuery(query) : query;
+    const expr = toExpr(query);
     return planLogQuery(expr, opts, this.source);
   }
 
   /** Plans a metric query without reading log data: evaluation times and one log plan per range aggregation. */
   async explainMetric(query: string | Expr, opts: LogQueryOptions = {}): Promise<MetricQueryPlan> {
-    const expr = typeof query === 'string' ? parseQuery(query) : query;
+    const expr = toExpr(query);
     const times = metricTimes(opts);
     const needs = rangeLabelNeeds(expr);
     const source = new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts, needs);
@@ -148,9 +161,9 @@ export class LogStore {
    */
   async queryMetric(query: string | Expr, opts: LogQueryOptions = {}): Promise<{ result: MetricResult; stats: QueryStats }> {
     const started = performance.now();
-    const expr = typeof query === 'string' ? parseQuery(query) : query;
+    const expr = toExpr(query);
     const source = new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts, rangeLabelNeeds(expr));
-    const result = await evaluateMetricQuery(expr, metricTimes(opts), source, { maxSeries: opts.maxSeries, signal: opts.signal });
+    const result = await evaluateMetricQuery(expr, metricTimes(opts), source, { maxSeries: opts.maxSeries, maxSamples: opts.maxSamples, signal: opts.signal });
     const stats = source.stats;
     stats.rowsReturned = result.series.reduce((n, s) => n + s.samples.length, 0);
     stats.elapsedMs = Math.round((performance.now() - started) * 1000) / 1000;
@@ -166,7 +179,7 @@ export class LogStore {
    * for (const row of table) console.log(row.time, row.pod, row.line);
    */
   async query(query: string | Expr, opts: LogQueryOptions = {}): Promise<Table> {
-    const expr = typeof query === 'string' ? parseQuery(query) : query;
+    const expr = toExpr(query);
     if (isMetricQuery(expr)) {
       // The contract's long table: one column per series label, then time and value.
       const { result, stats } = await this.queryMetric(expr, opts);

@@ -13,7 +13,7 @@ export type { LogQueryPlan, QueryOptions, Direction, PlannedFile } from './plan/
 export type { KernelProgram, KernelLabelMatcher, KernelLineFilter, AutomatonSummary } from './plan/program.js';
 export { parseQuery, safeParseQuery, printQuery } from './query/index.js';
 export type * from './query/ast.js';
-export { LetheQLError, QueryError, InternalError, formatQueryError } from './errors.js';
+export { LetheQLError, QueryError, InternalError, LimitError, formatQueryError } from './errors.js';
 export type { ErrorCode, Span, Position } from './errors.js';
 export { LOG_TYPES, isLogType, fieldNames, CLUSTER_LABEL } from './model.js';
 export type { LogType } from './model.js';

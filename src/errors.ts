@@ -37,6 +37,8 @@ export type ErrorCode =
   | 'UNKNOWN_FUNCTION'
   | 'WRONG_ARGUMENT_COUNT'
   | 'INVALID_EXPRESSION'
+  // a query nested deeper than the engine walks safely (parentheses, unary operators, ^, long chains)
+  | 'QUERY_TOO_DEEP'
   // planning
   | 'UNKNOWN_LOG_TYPE'
   | 'MISSING_TARGET_LABEL'
@@ -49,6 +51,8 @@ export type ErrorCode =
   | 'INVALID_OPTION'
   | 'STORE_NOT_FOUND'
   | 'ABORTED'
+  // a per-query budget ran out (template output, bytes returned, samples): the error names the limit
+  | 'LIMIT_EXCEEDED'
   // writing: a record letheql cannot store as one Lethe line; a store another writer holds
   | 'INVALID_RECORD'
   | 'STORE_LOCKED'
@@ -91,6 +95,22 @@ export class QueryError extends LetheQLError {
   }
 }
 
+/**
+ * A per-query limit was hit: `limit` is the option's name as the library, the CLI and the
+ * server config spell it (`maxTemplateBytes`, `maxBytesReturned`, `maxSamples`), `max` its
+ * value. The user's query asks for too much; front ends answer 422 / exit 2.
+ */
+export class LimitError extends LetheQLError {
+  constructor(
+    readonly limit: string,
+    readonly max: number,
+    message: string,
+  ) {
+    super('LIMIT_EXCEEDED', message);
+    this.name = 'LimitError';
+  }
+}
+
 /** A broken engine invariant: a bug in letheql, never the user's fault. */
 export class InternalError extends Error {
   constructor(message: string) {
@@ -110,6 +130,28 @@ export function positionAt(text: string, offset: number): Position {
     }
   }
   return { offset, line, column: offset - lineStart + 1 };
+}
+
+/**
+ * A position finder for many offsets into one text: line starts are indexed once, then each
+ * lookup is a binary search (the AST builder makes a span per node; scanning from the start
+ * each time made parsing quadratic in the query length).
+ */
+export function positionIndex(text: string): (offset: number) => Position {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    const clamped = Math.min(Math.max(offset, 0), text.length);
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= clamped) lo = mid;
+      else hi = mid - 1;
+    }
+    // Offsets past the text keep counting columns, as positionAt does.
+    return { offset, line: lo + 1, column: offset - starts[lo]! + 1 };
+  };
 }
 
 /** Builds a {@link Span} from 0-based offsets `[start, end)` into `text`. */

@@ -7,6 +7,11 @@
  * table's schema, so a result over a store set prints its `cluster` column where the table
  * has it, right after `time` (`{"time","cluster","namespace",…}`); a plain store's output
  * is unchanged.
+ *
+ * Rows are written as they are formatted, in chunks of about 256 KiB (a row larger than
+ * that is a chunk of its own): never the whole answer as one string, so a result of
+ * hundreds of 1 MB lines streams instead of failing with `Invalid string length`. How large
+ * a result may get is the engine's `maxBytesReturned` (`--max-bytes-returned`).
  */
 import type { Table } from 'apache-arrow';
 import { formatRfc3339 } from '../time.js';
@@ -27,10 +32,11 @@ function labelColumns(table: Table): { stream: string[]; parsed: string[] } {
 }
 
 /**
- * Renders a log table as text chunks of at most `chunkRows` rows each, so the CLI can write
- * a large result with back-pressure instead of building one huge string.
+ * Renders a log table as text chunks of about `chunkChars` UTF-16 units (whole rows; one
+ * larger row is a chunk alone), so the CLI writes a large result with back-pressure
+ * instead of building one huge string.
  */
-export function* formatRows(table: Table, format: 'text' | 'jsonl', color: boolean, chunkRows = 2000): Generator<string> {
+export function* formatRows(table: Table, format: 'text' | 'jsonl', color: boolean, chunkChars = 256 * 1024): Generator<string> {
   const { stream: labels, parsed } = labelColumns(table);
   const raw = table.getChild('time_raw')!;
   const line = table.getChild('line')!;
@@ -70,11 +76,19 @@ export function* formatRows(table: Table, format: 'text' | 'jsonl', color: boole
       return color ? `${DIM}${t}${RESET} ${CYAN}${ls}${RESET} ${msg}` : `${t} ${ls} ${msg}`;
     };
   }
-  for (let from = 0; from < n; from += chunkRows) {
-    const out: string[] = [];
-    for (let i = from; i < Math.min(n, from + chunkRows); i++) out.push(row(i));
-    yield out.join('\n') + '\n';
+  let out: string[] = [];
+  let size = 0;
+  for (let i = 0; i < n; i++) {
+    const r = row(i);
+    if (size > 0 && size + r.length > chunkChars) {
+      yield out.join('');
+      out = [];
+      size = 0;
+    }
+    out.push(r, '\n');
+    size += r.length + 1;
   }
+  if (size > 0) yield out.join('');
 }
 
 /** A metric result as text: one line per sample, `time  {labels}  value`, series in order. */

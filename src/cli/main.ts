@@ -25,6 +25,7 @@ import { isWriteCommand, runWriteCommand, WRITE_USAGE } from './write-commands.j
 import { runServe, SERVE_USAGE } from './serve.js';
 import { storeSpec, UsageError } from './stores.js';
 import { skippedLinesNotice } from './notices.js';
+import { parseSize } from '../write/retention-plan.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -63,6 +64,8 @@ options (query, explain):
   --limit N            at most N lines (default ${DEFAULT_LIMIT}; 0 = no limit)
   --max-series N       metric queries: fail rather than return more than N series
                        (default ${DEFAULT_MAX_SERIES}; 0 = no limit)
+  --max-bytes-returned SIZE  log queries: fail rather than return rows larger than SIZE in
+                       total, e.g. 512m (default 256MiB; 0 = no limit)
   --direction D        forward (oldest first, default) or backward
   --format F           text (default), jsonl, or arrow (Arrow IPC stream on stdout)
   --count              print only the number of matching lines
@@ -82,6 +85,7 @@ const OPTIONS = {
   now: { type: 'string' },
   limit: { type: 'string' },
   'max-series': { type: 'string' },
+  'max-bytes-returned': { type: 'string' },
   direction: { type: 'string' },
   format: { type: 'string' },
   count: { type: 'boolean' },
@@ -196,6 +200,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       now: values.now,
       limit: parseLimit(values.limit),
       direction: parseDirection(values.direction),
+      // parseSize: bytes or 10m/1GiB; 0 (null) = no limit.
+      ...(values['max-bytes-returned'] !== undefined ? { maxBytesReturned: parseSize(values['max-bytes-returned'], '--max-bytes-returned') ?? Infinity } : {}),
     };
     const format = parseFormat(values.format);
 

@@ -21,7 +21,7 @@
  * statistics and errors is the plan's (`cluster-a:pod/x/…`). The file index, hence store
  * order, already runs over clusters first.
  */
-import { LetheQLError } from '../errors.js';
+import { LetheQLError, LimitError } from '../errors.js';
 import type { LogRow } from '../arrow/build.js';
 import type { LogQueryPlan } from '../plan/plan.js';
 import { DEFAULT_BLOCK_SIZE, type Kernel } from '../scan/kernel.js';
@@ -31,7 +31,7 @@ import { isStoreSet } from '../store/federated-source.js';
 import type { ChunkReader, ChunkSource } from '../store/types.js';
 import type { ScanPool } from './pool.js';
 import { MatchPipeline } from './pipeline-rows.js';
-import { FieldDecoder, keepRows, makeBefore, TopRows, type Sink } from './rows.js';
+import { FieldDecoder, keepRows, makeBefore, TopRows, type RowBudget, type Sink } from './rows.js';
 
 /** Statistics of one query (contract §3). */
 export interface QueryStats {
@@ -81,6 +81,25 @@ export interface ExecOptions {
    * store: median 1.41 vs 1.62 GB/s for a rare literal over 200 MB here; two buffers less).
    */
   readAhead?: boolean;
+  /**
+   * Cap on what one `line_format`/`label_format` may build (UTF-16 units; default 1 MiB, or
+   * the formatted line's length when longer): past it the query fails with a `LimitError`
+   * naming `maxTemplateBytes`.
+   */
+  maxTemplateBytes?: number;
+  /**
+   * Cap on the rows a log query keeps, in UTF-16 units of lines, label values and times
+   * (default {@link DEFAULT_MAX_BYTES_RETURNED}; `Infinity` for none). Checked as rows are
+   * kept, so memory stays near the cap: past it the query fails with a `LimitError` naming
+   * `maxBytesReturned`.
+   */
+  maxBytesReturned?: number;
+  /**
+   * Cap on the bytes of store files one scan plans to read (default: none), checked before a
+   * byte is read: past it the query fails with a `LimitError` naming `maxBytesScanned`. A
+   * metric query checks each range aggregation's scan.
+   */
+  maxBytesScanned?: number;
   /** Called after each file with the running totals (for progress bars); `totalBytes` is the plan's. */
   onProgress?: (progress: ScanProgress) => void;
 }
@@ -103,6 +122,13 @@ export interface ExecEnv {
 }
 
 export const MAX_BAD_LINE_SAMPLES = 100;
+
+/**
+ * Default `maxBytesReturned` of the library and the CLI: 256 MiB of rows (a V8 heap holds
+ * that comfortably; the text and JSON writers stream it). The server's default is lower
+ * (`limits.maxBytesReturned`, 64 MiB): it answers many clients at once.
+ */
+export const DEFAULT_MAX_BYTES_RETURNED = 256 * 1024 * 1024;
 
 export function emptyStats(plan: Pick<LogQueryPlan, 'filesOutOfRange' | 'skippedFiles'>): QueryStats {
   return {
@@ -181,11 +207,11 @@ export function fileSource(source: ChunkSource, cluster: string | undefined): Ch
  * The per-block work of an execution: count the kernel's matches, or keep them as rows.
  * Returned as a closure over the file being scanned.
  */
-function batchHandler(plan: LogQueryPlan, stats: QueryStats, sink: Sink): (fileIndex: number) => (b: MatchBatch) => void {
+function batchHandler(plan: LogQueryPlan, stats: QueryStats, sink: Sink, opts: ExecOptions): (fileIndex: number) => (b: MatchBatch) => void {
   const fieldDecoders = Array.from({ length: plan.program.fieldCount }, () => new FieldDecoder());
   // The pipeline runs on every kernel match, so that linesMatched counts what it lets through.
   // A count reads no label: parsers then extract only what the pipeline's own stages read.
-  const pipeline = plan.pipeline && (sink.kind === 'rows' || sink.kind === 'count') ? new MatchPipeline(plan.pipeline.stages, plan.logType, sink.kind === 'count' ? [] : 'all') : null;
+  const pipeline = plan.pipeline && (sink.kind === 'rows' || sink.kind === 'count') ? new MatchPipeline(plan.pipeline.stages, plan.logType, sink.kind === 'count' ? [] : 'all', opts.maxTemplateBytes) : null;
   return (fileIndex) => {
     const cluster = plan.files[fileIndex]!.cluster;
     return (b) => {
@@ -238,11 +264,20 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
   const started = performance.now();
   const blockSize = opts.blockSize ?? DEFAULT_BLOCK_SIZE;
   if (!Number.isSafeInteger(blockSize) || blockSize < 1) throw new LetheQLError('INVALID_OPTION', `invalid blockSize ${String(blockSize)}: expected a positive integer of bytes`);
+  const planned = plan.files.reduce((a, f) => a + f.size, 0);
+  const maxScanned = opts.maxBytesScanned ?? Infinity;
+  if (planned > maxScanned) {
+    throw new LimitError(
+      'maxBytesScanned',
+      maxScanned,
+      `the query would scan ${planned} bytes of store files, more than the limit maxBytesScanned=${maxScanned}; narrow the time range or the targets`,
+    );
+  }
   // The pool decides whether the scan pays for workers (size, source, regex engine); null: scan here.
   const parallel = env.pool ? await env.pool.scan(plan, env.source, opts, sink, blockSize) : null;
   if (parallel !== null) return parallel;
   const stats = emptyStats(plan);
-  const onFile = batchHandler(plan, stats, sink);
+  const onFile = batchHandler(plan, stats, sink, opts);
   const scanOptions = { blockSize, maxLineBytes: opts.maxLineBytes, maxBadLineSamples: MAX_BAD_LINE_SAMPLES, signal: opts.signal };
   env.kernel.setProgram(plan.program);
   const files = new FileOpener(plan, env.source, opts.readAhead !== false, blockSize);
@@ -277,7 +312,21 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
 /** Runs a plan and returns its rows in result order (at most `plan.limit`). */
 export async function collectRows(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions = {}): Promise<{ rows: LogRow[]; stats: QueryStats }> {
   const before = makeBefore(plan.direction);
-  const sink: Sink = { kind: 'rows', top: plan.limit === null ? null : new TopRows(plan.limit, before), all: [] };
+  const max = opts.maxBytesReturned ?? DEFAULT_MAX_BYTES_RETURNED;
+  const budget: RowBudget | undefined = Number.isFinite(max)
+    ? {
+        max,
+        used: 0,
+        exceeded: (used) => {
+          throw new LimitError(
+            'maxBytesReturned',
+            max,
+            `the query's result is too large: its rows hold more than ${used} bytes, over the limit maxBytesReturned=${max}; narrow the query or lower its limit`,
+          );
+        },
+      }
+    : undefined;
+  const sink: Sink = { kind: 'rows', top: plan.limit === null ? null : new TopRows(plan.limit, before), all: [], ...(budget ? { budget } : {}) };
   const stats = await run(plan, env, opts, sink);
   const kept = sink.top ? sink.top.items().slice() : sink.all;
   kept.sort((a, b) => (before(a.t, a.f, a.n, b) ? -1 : before(b.t, b.f, b.n, a) ? 1 : 0));

@@ -108,8 +108,9 @@ export class StoreSampleSource implements LogSampleSource {
       { start: intervals[0]!.startNs + 1n, end: intervals[intervals.length - 1]!.endNs, allowUnwrap: true, pipelineOutput: output },
       this.source,
     );
-    const spec: FoldSpec = { stages: plan.pipeline?.stages ?? null, outputLabels: output, keepsLabels: this.needs.get(range)?.keepsLabels ?? [], into };
-    const sink = { kind: 'fold' as const, spec, folder: new MatchFolder(spec, plan.logType, spec.stages ? compilePipeline(spec.stages, { outputLabels: output }) : null), into: FoldAccumulator.factory(into)() };
+    const maxTemplateBytes = this.opts.maxTemplateBytes;
+    const spec: FoldSpec = { stages: plan.pipeline?.stages ?? null, outputLabels: output, keepsLabels: this.needs.get(range)?.keepsLabels ?? [], ...(maxTemplateBytes !== undefined ? { maxTemplateBytes } : {}), into };
+    const sink = { kind: 'fold' as const, spec, folder: new MatchFolder(spec, plan.logType, spec.stages ? compilePipeline(spec.stages, { outputLabels: output, maxTemplateBytes }) : null), into: FoldAccumulator.factory(into)() };
     const stats = await this.withEnv((env) => foldMatches(plan, env, this.opts, sink));
     addStats(this.stats, stats);
     return sink.into;

@@ -107,7 +107,7 @@ export async function runParallel(
     limit: plan.limit,
     fold: sink.kind === 'fold' ? sink.spec : null,
     // A count reads no label: parsers then extract only what the pipeline's own stages read (as in-thread).
-    pipeline: plan.pipeline && sink.kind !== 'fold' ? { stages: plan.pipeline.stages, outputLabels: sink.kind === 'count' ? [] : 'all' } : null,
+    pipeline: plan.pipeline && sink.kind !== 'fold' ? { stages: plan.pipeline.stages, outputLabels: sink.kind === 'count' ? [] : 'all', maxTemplateBytes: opts.maxTemplateBytes } : null,
     blockSize,
     maxLineBytes: opts.maxLineBytes,
     maxBadLineSamples: MAX_BAD_LINE_SAMPLES,
@@ -157,20 +157,30 @@ export async function runParallel(
   };
   signal?.addEventListener('abort', onAbort, { once: true });
 
+  const failJob = (index: number, error: unknown): void => {
+    if (error instanceof JobCancelled) return;
+    if (firstError === null || index < firstError.index) firstError = { index, error };
+    stopped = true;
+    cancelFrom(index + 1);
+  };
+
   const settled = jobs.map((j, index) => {
     const f = plan.files[j.fileIndex]!;
+    const fail = (error: unknown): void => failJob(index, error);
     const ticket = runner.submit(
       { query, source: memberHandle(source, f.cluster), logType: plan.logType, target: f.target, name: f.name, range: j.range, key: index, ...(f.cluster !== undefined ? { cluster: f.cluster } : {}) },
-      (chunk) => mergeRows(index, chunk),
+      (chunk) => {
+        // Merging throws when a budget runs out (maxBytesReturned): that fails the query, as in-thread.
+        try {
+          mergeRows(index, chunk);
+        } catch (e) {
+          fail(e);
+          cancelFrom(0);
+        }
+      },
       cutoff,
     );
     tickets.push(ticket);
-    const fail = (error: unknown): void => {
-      if (error instanceof JobCancelled) return;
-      if (firstError === null || index < firstError.index) firstError = { index, error };
-      stopped = true;
-      cancelFrom(index + 1);
-    };
     return ticket.done.then((outcome) => {
       outcomes[index] = outcome;
       if (stopped) return;

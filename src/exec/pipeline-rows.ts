@@ -40,8 +40,8 @@ export class MatchPipeline implements RowTransform {
   private readonly pipeline: Pipeline;
   private readonly stream: StreamLabels;
 
-  constructor(stages: readonly PipelineStage[], logType: LogType, outputLabels: readonly string[] | 'all' = 'all') {
-    this.pipeline = compilePipeline(stages, { outputLabels });
+  constructor(stages: readonly PipelineStage[], logType: LogType, outputLabels: readonly string[] | 'all' = 'all', maxTemplateBytes?: number) {
+    this.pipeline = compilePipeline(stages, { outputLabels, maxTemplateBytes });
     this.stream = new StreamLabels(logType);
   }
 

@@ -22,7 +22,7 @@
  * it lets through, and rows travel with what it made of them ({@link RowChunk.piped}: the
  * labels and line after the stages), so parsers cost the workers, not the main thread.
  */
-import { InternalError, LetheQLError, type ErrorCode } from '../errors.js';
+import { InternalError, LetheQLError, LimitError, type ErrorCode } from '../errors.js';
 import type { BucketPartial } from '../metrics/accumulators.js';
 import type { BucketMeasure, SampleSeries, TimeInterval } from '../metrics/source.js';
 import type { LogType } from '../model.js';
@@ -49,7 +49,7 @@ export interface JobQuery {
   /** `buckets`/`samples`: what matches are folded into; null otherwise. */
   fold: FoldSpec | null;
   /** `rows`/`count` of a log query with a pipeline: its stages and the labels its consumer reads (`[]` for a count); null otherwise. */
-  pipeline: { stages: PipelineStage[]; outputLabels: readonly string[] | 'all' } | null;
+  pipeline: { stages: PipelineStage[]; outputLabels: readonly string[] | 'all'; maxTemplateBytes?: number } | null;
   blockSize: number;
   maxLineBytes: number | undefined;
   maxBadLineSamples: number;
@@ -66,6 +66,8 @@ export interface FoldSpec {
   stages: PipelineStage[] | null;
   outputLabels: readonly string[] | 'all';
   keepsLabels: readonly string[];
+  /** `ExecOptions.maxTemplateBytes` for the pipeline's templates. */
+  maxTemplateBytes?: number;
   /** Grid edges as a typed array: every job message carries them, and cloning an array of ~6,000 bigints per job cost more than the fold. */
   into: { kind: 'buckets'; edgesNs: BigInt64Array; measures: BucketMeasure[] } | { kind: 'samples'; readIntervals: TimeInterval[] };
 }
@@ -137,6 +139,8 @@ export interface SerializedError {
   name: string;
   message: string;
   code?: string;
+  /** {@link LimitError}s: the limit's name and value. */
+  limit?: { name: string; max: number };
   stack?: string;
 }
 
@@ -153,7 +157,8 @@ export type FromWorker =
 export function serializeError(e: unknown): SerializedError {
   if (e instanceof Error) {
     const code = (e as { code?: unknown }).code;
-    return { name: e.name, message: e.message, ...(typeof code === 'string' ? { code } : {}), ...(e.stack ? { stack: e.stack } : {}) };
+    const limit = e instanceof LimitError ? { limit: { name: e.limit, max: e.max } } : {};
+    return { name: e.name, message: e.message, ...(typeof code === 'string' ? { code } : {}), ...limit, ...(e.stack ? { stack: e.stack } : {}) };
   }
   return { name: 'Error', message: String(e) };
 }
@@ -166,6 +171,7 @@ export function serializeError(e: unknown): SerializedError {
 export function deserializeError(s: SerializedError): Error {
   let e: Error;
   if (s.name === 'LetheQLError' && s.code) e = new LetheQLError(s.code as ErrorCode, s.message);
+  else if (s.name === 'LimitError' && s.limit) e = new LimitError(s.limit.name, s.limit.max, s.message);
   else if (s.name === 'InternalError') e = Object.assign(new InternalError(''), { message: s.message });
   else if (s.name === 'RangeError') e = new RangeError(s.message);
   else if (s.name === 'TypeError') e = new TypeError(s.message);

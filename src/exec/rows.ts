@@ -54,7 +54,8 @@ export class TopRows<R = LogRow> {
   cutoff(): Keyed<R> | null {
     return this.heap.length < this.limit ? null : this.heap[0]!;
   }
-  push(k: Keyed<R>): void {
+  /** Keeps `k` (the caller checked {@link wouldKeep}); returns the row it pushed out, if any. */
+  push(k: Keyed<R>): Keyed<R> | null {
     const h = this.heap;
     const after = (a: Keyed<R>, b: Keyed<R>): boolean => this.before(b.t, b.f, b.n, a);
     if (h.length < this.limit) {
@@ -66,8 +67,9 @@ export class TopRows<R = LogRow> {
         [h[i], h[p]] = [h[p]!, h[i]!];
         i = p;
       }
-      return;
+      return null;
     }
+    const evicted = h[0]!;
     h[0] = k;
     let i = 0;
     for (;;) {
@@ -80,6 +82,7 @@ export class TopRows<R = LogRow> {
       [h[i], h[m]] = [h[m]!, h[i]!];
       i = m;
     }
+    return evicted;
   }
   items(): Keyed<R>[] {
     return this.heap;
@@ -89,7 +92,7 @@ export class TopRows<R = LogRow> {
 /** Where matching lines go: counted only, or kept as rows (bounded by `top` when there is a limit). */
 export type Sink =
   | { kind: 'count' }
-  | { kind: 'rows'; top: TopRows | null; all: Keyed[] }
+  | { kind: 'rows'; top: TopRows | null; all: Keyed[]; budget?: RowBudget }
   /**
    * Matches folded into per-series buckets or samples (metric queries, `match-fold.ts`): by
    * `folder` into `into` in this thread, or on workers (from `spec`) and merged into `into`.
@@ -99,6 +102,26 @@ export type Sink =
   | { kind: 'visit'; visit: (batch: MatchBatch, fileIndex: number) => void };
 
 const decoder = new TextDecoder('utf-8');
+
+/**
+ * `maxBytesReturned` while rows are kept: `used` is the size ({@link rowSize}) of the rows
+ * the sink holds now (a row pushed out of a full {@link TopRows} gives its size back).
+ * `exceeded` throws the caller's limit error (this module stays free of the error classes:
+ * workers bundle it).
+ */
+export interface RowBudget {
+  max: number;
+  used: number;
+  exceeded: (used: number) => never;
+}
+
+/** A kept row's size for {@link RowBudget}: UTF-16 units of its time, line, labels and parsed labels. */
+export function rowSize(row: LogRow): number {
+  let n = row.timeRaw.length + row.line.length + (row.cluster?.length ?? 0);
+  for (const l of row.labels) n += l.length;
+  if (row.parsed) for (const k in row.parsed) n += k.length + row.parsed[k]!.length;
+  return n;
+}
 
 /** Decodes label fields, reusing the previous string when the bytes repeat (they usually do). */
 export class FieldDecoder {
@@ -156,7 +179,13 @@ export function keepRows(
   const { bytes, offsets, timesNs, lineNos, piped } = batch;
   const fieldCount = fieldDecoders.length;
   let dropped = 0;
-  const keep = (k: Keyed): void => void (sink.top ? sink.top.push(k) : sink.all.push(k));
+  const budget = sink.budget;
+  const keep = (k: Keyed): void => {
+    const evicted = sink.top ? sink.top.push(k) : (sink.all.push(k), null);
+    if (budget === undefined) return;
+    budget.used += rowSize(k.row) - (evicted ? rowSize(evicted.row) : 0);
+    if (budget.used > budget.max) budget.exceeded(budget.used);
+  };
   for (let i = 0; i < batch.count; i++) {
     const t = timesNs[i]!;
     const n = lineNos[i]!;

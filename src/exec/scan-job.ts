@@ -55,13 +55,13 @@ export async function prepareQuery(query: JobQuery, kernel: Kernel): Promise<Pre
   const fold = query.fold;
   let folder: MatchFolder | null = null;
   if (fold) {
-    const pipeline = fold.stages ? (await import('../pipeline/index.js')).compilePipeline(fold.stages, { outputLabels: fold.outputLabels }) : null;
+    const pipeline = fold.stages ? (await import('../pipeline/index.js')).compilePipeline(fold.stages, { outputLabels: fold.outputLabels, maxTemplateBytes: fold.maxTemplateBytes }) : null;
     folder = new MatchFolder(fold, query.logType, pipeline);
   }
   let pipeline: MatchPipeline | null = null;
   if (query.pipeline) {
     const { MatchPipeline } = await import('./pipeline-rows.js');
-    pipeline = new MatchPipeline(query.pipeline.stages, query.logType, query.pipeline.outputLabels);
+    pipeline = new MatchPipeline(query.pipeline.stages, query.logType, query.pipeline.outputLabels, query.pipeline.maxTemplateBytes);
   }
   return { query, before: makeBefore(query.direction), folder, newFold: fold ? FoldAccumulator.factory(fold.into) : null, pipeline };
 }

@@ -20,7 +20,7 @@
  * that would return more fails with {@link SeriesLimitError} naming the limit. `maxPoints`
  * caps the steps (11,000, as Prometheus and Loki).
  */
-import { LetheQLError, type Span } from '../errors.js';
+import { LetheQLError, LimitError, type Span } from '../errors.js';
 import type { Call, Expr } from '../query/ast.js';
 import { getFunction, type ValueType } from '../query/functions.js';
 import { printQuery } from '../query/index.js';
@@ -37,11 +37,24 @@ import type { BucketRequest, BucketSeries, LogSampleSource, SampleRequest, Sampl
 /** Loki's default `max_query_series`. */
 export const DEFAULT_MAX_SERIES = 500;
 
+/**
+ * Default `maxSamples`: a million samples (series × points) in a result, ~100 MB as the
+ * evaluator holds them; 500 series × 2,000 steps fit. Past it a query fails with a
+ * `LimitError` naming `maxSamples`, as soon as the count passes it.
+ */
+export const DEFAULT_MAX_SAMPLES = 1_000_000;
+
+function samplesExceeded(max: number): never {
+  throw new LimitError('maxSamples', max, `the query's result is too large: more than ${max} samples (series × points), over the limit maxSamples=${max}; use a larger step, a shorter range or fewer series`);
+}
+
 export interface MetricQueryOptions {
   /** Most series a result may have (default {@link DEFAULT_MAX_SERIES}; `Infinity` for none). */
   maxSeries?: number;
   /** Most steps of a range query (default 11,000). */
   maxPoints?: number;
+  /** Most samples (series × points) in a result (default {@link DEFAULT_MAX_SAMPLES}; `Infinity` for none). */
+  maxSamples?: number;
   /** Aborts evaluation between steps (reading is the source's business). */
   signal?: AbortSignal;
 }
@@ -207,7 +220,9 @@ function checkAbort(signal: AbortSignal | undefined): void {
 
 function assemble(root: ScalarNode | VectorNode, expr: Expr, stepTimesNs: readonly bigint[], instant: boolean, options: MetricQueryOptions): MetricResult {
   const maxSeries = options.maxSeries ?? DEFAULT_MAX_SERIES;
+  const maxSamples = options.maxSamples ?? DEFAULT_MAX_SAMPLES;
   if (root.kind === 'scalar') {
+    if (stepTimesNs.length > maxSamples) samplesExceeded(maxSamples);
     const samples: MetricSample[] = stepTimesNs.map((t, k) => [t, root.at(k)]);
     return instant ? { resultType: 'scalar', series: [{ labels: {}, samples }] } : { resultType: 'matrix', series: [{ labels: {}, samples }] };
   }
@@ -216,14 +231,17 @@ function assemble(root: ScalarNode | VectorNode, expr: Expr, stepTimesNs: readon
     const samples = root.at(0);
     assertUniqueSeries(samples, expr.span);
     if (samples.length > maxSeries) throw new SeriesLimitError(maxSeries);
+    if (samples.length > maxSamples) samplesExceeded(maxSamples);
     const ordered = keepsOrder(expr) ? samples : [...samples].sort((a, b) => compareLabels(a.series.labels, b.series.labels));
     const t = stepTimesNs[0]!;
     return { resultType: 'vector', series: ordered.map((s) => ({ labels: s.series.labels, samples: [[t, s.value]] })) };
   }
   const bySeries = new Map<Series, MetricSample[]>();
+  let total = 0;
   stepTimesNs.forEach((t, k) => {
     if ((k & 63) === 0) checkAbort(options.signal);
     for (const s of root.at(k)) {
+      if (++total > maxSamples) samplesExceeded(maxSamples);
       let list = bySeries.get(s.series);
       if (list === undefined) {
         bySeries.set(s.series, (list = []));

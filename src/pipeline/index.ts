@@ -79,6 +79,8 @@ export interface PipelineOptions {
    * `__error__` to get exact error labels).
    */
   outputLabels?: readonly string[] | 'all';
+  /** Cap on `line_format`/`label_format` output (see `template.ts`); default 1 MiB. */
+  maxTemplateBytes?: number;
 }
 
 /** What comes out of a line. Reused by the next `process` call. */
@@ -215,7 +217,7 @@ export function compilePipeline(stages: readonly PipelineStage[], opts: Pipeline
       fns.push(() => true);
       return;
     }
-    fns.push(compileStage(stage, want, wholeLine));
+    fns.push(compileStage(stage, want, wholeLine, opts.maxTemplateBytes));
   });
 
   const unwrapStage = unwrapAt >= 0 ? (stages[unwrapAt] as Extract<PipelineStage, { kind: 'UnwrapStage' }>) : null;
@@ -303,7 +305,7 @@ function fullMatcherAt(pattern: string, valueSpan: Span): (value: string) => boo
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-function compileStage(stage: Exclude<PipelineStage, { kind: 'UnwrapStage' }>, want: ReadonlySet<string> | null, wholeLine: boolean): StageFn {
+function compileStage(stage: Exclude<PipelineStage, { kind: 'UnwrapStage' }>, want: ReadonlySet<string> | null, wholeLine: boolean, maxTemplateBytes: number | undefined): StageFn {
   switch (stage.kind) {
     case 'LineFilter': {
       const needle = stage.value;
@@ -378,7 +380,7 @@ function compileStage(stage: Exclude<PipelineStage, { kind: 'UnwrapStage' }>, wa
     case 'LineFormatStage': {
       const nodes = parseTemplate(stage.template);
       const t = compileTemplate(nodes, templateFields(nodes));
-      const ctx: TemplateContext = { labels: {}, line: '' };
+      const ctx: TemplateContext = { labels: {}, line: '', maxBytes: maxTemplateBytes };
       return (st) => {
         ctx.labels = st.labels;
         ctx.line = st.line;
@@ -397,7 +399,7 @@ function compileStage(stage: Exclude<PipelineStage, { kind: 'UnwrapStage' }>, wa
         const nodes = parseTemplate(item.template);
         return { dst: item.dst, src: null, template: compileTemplate(nodes, templateFields(nodes)) };
       });
-      const ctx: TemplateContext = { labels: {}, line: '' };
+      const ctx: TemplateContext = { labels: {}, line: '', maxBytes: maxTemplateBytes };
       return (st) => {
         // Templates see the labels as they were at the first template (Loki's `data`).
         let snapshot: Readonly<Record<string, string>> | null = null;

@@ -50,14 +50,24 @@ const enum Ch {
   Comma = 44,
 }
 
+/**
+ * Objects and arrays a line may nest (Go's encoding/json allows 10,000). The scanner
+ * recurses once per level, so a line of 200,000 `[` would overflow the stack and fail the
+ * query; past this depth the line gets `__error__` like any other malformed JSON.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
 /** A cursor over one line. */
 class Scanner {
   s = '';
   i = 0;
+  /** Open objects/arrays entered and not yet closed. */
+  depth = 0;
 
   reset(s: string): void {
     this.s = s;
     this.i = 0;
+    this.depth = 0;
   }
 
   fail(message: string): never {
@@ -88,7 +98,10 @@ class Scanner {
   enter(closer: Ch.RBrace | Ch.RBracket): boolean {
     this.i++;
     this.ws();
-    if (this.s.charCodeAt(this.i) !== closer) return true;
+    if (this.s.charCodeAt(this.i) !== closer) {
+      if (++this.depth > MAX_JSON_DEPTH) this.fail(`nested deeper than ${MAX_JSON_DEPTH} levels`);
+      return true;
+    }
     this.i++;
     return false;
   }
@@ -106,7 +119,10 @@ class Scanner {
   next(closer: Ch.RBrace | Ch.RBracket): boolean {
     this.ws();
     const d = this.s.charCodeAt(this.i++);
-    if (d === closer) return false;
+    if (d === closer) {
+      this.depth--;
+      return false;
+    }
     if (d !== Ch.Comma) {
       this.i--;
       this.fail(closer === Ch.RBrace ? 'expected "," or "}" in object' : 'expected "," or "]" in array');

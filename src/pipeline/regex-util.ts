@@ -88,13 +88,19 @@ function utf8Width(lead: number): number {
  * Go's `Regexp.ReplaceAllString` (`literal` false: `$1`, `${1}`, `$name`, `${name}`, `$$`
  * expand as in `Regexp.Expand`) and `ReplaceAllLiteralString` (`literal` true).
  */
-export function replaceAll(re: CompiledPattern, text: string, replacement: string, literal: boolean): string {
+export function replaceAll(re: CompiledPattern, text: string, replacement: string, literal: boolean, checkSize?: (size: number) => void): string {
   const bytes = encoder.encode(text);
   const parts: string[] = [];
   let last = 0;
+  // The result grows by one replacement per match (an empty pattern matches at every
+  // position): `checkSize` sees the running size, so a caller's cap stops it early.
+  let size = 0;
   forEachMatch(re, bytes, (slots) => {
-    parts.push(decoder.decode(bytes.subarray(last, slots[0]!)));
-    parts.push(literal ? replacement : expand(re, bytes, slots, replacement));
+    const before = decoder.decode(bytes.subarray(last, slots[0]!));
+    const repl = literal ? replacement : expand(re, bytes, slots, replacement);
+    size += before.length + repl.length;
+    checkSize?.(size);
+    parts.push(before, repl);
     last = slots[1]!;
   });
   if (parts.length === 0) return text;

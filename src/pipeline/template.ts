@@ -12,7 +12,19 @@
  * escapes, a failed unit conversion) makes the stage set `__error__="TemplateFormatErr"`
  * with the message in `__error_details__`, and leave the line or label unchanged, as Loki.
  * Regexes given as string literals are compiled once; others on first use (cached).
+ *
+ * ## Output is bounded (`maxTemplateBytes`)
+ * A template can amplify: `repeat 200000000 "x"`, `printf "%0100000000d"`, `alignLeft`,
+ * `indent`, `replace "" …` each build a string far larger than the line. Every function that
+ * can grow its output computes the result's size *before* building it, and every string a
+ * function returns and the rendered output as it accumulates are checked too. The cap is
+ * `maxTemplateBytes` (default {@link DEFAULT_MAX_TEMPLATE_BYTES}) or the length of the line
+ * being formatted, whichever is larger — reformatting a long line is never refused, growing
+ * past it is. Sizes are UTF-16 code units (= bytes for ASCII). Past the cap the query fails
+ * with a {@link LimitError} naming `maxTemplateBytes` (not `__error__`: the result would be
+ * silently wrong, and the caller set a budget).
  */
+import { LimitError } from '../errors.js';
 import { goQuote } from '../query/lexer.js';
 import type { TemplateArg, TemplateCommand, TemplateNode, TemplatePipe } from '../query/template.js';
 import { parseGoDuration, parseGoFloat, parseHumanBytes } from '../query/units.js';
@@ -28,11 +40,34 @@ export type TValue = string | boolean | number | GoFloat;
 /** A runtime template error. */
 export class TemplateExecError extends Error {}
 
+/** Default `maxTemplateBytes`: 1 MiB, well above any sane formatted line, far below what exhausts a heap. */
+export const DEFAULT_MAX_TEMPLATE_BYTES = 1024 * 1024;
+
 /** What a template sees while it runs. */
 export interface TemplateContext {
   labels: Readonly<Record<string, string>>;
   /** The line before the stage (`__line__`). */
   line: string;
+  /** `maxTemplateBytes` (default {@link DEFAULT_MAX_TEMPLATE_BYTES}); the cap is this or the line's length, whichever is larger. */
+  maxBytes?: number;
+}
+
+/** The size cap for strings built while rendering against `ctx` (see the module note). */
+function capOf(ctx: TemplateContext): number {
+  return Math.max(ctx.maxBytes ?? DEFAULT_MAX_TEMPLATE_BYTES, ctx.line.length);
+}
+
+/** Throws the limit error when a string of `size` units would exceed the cap; call before building it. */
+function checkSize(ctx: TemplateContext, fn: string, size: number): void {
+  const cap = capOf(ctx);
+  if (size > cap) {
+    const max = ctx.maxBytes ?? DEFAULT_MAX_TEMPLATE_BYTES;
+    throw new LimitError(
+      'maxTemplateBytes',
+      max,
+      `template output too large: ${fn} would build a string of ${size} bytes, more than the limit maxTemplateBytes=${max} (or the line's own length, when longer)`,
+    );
+  }
 }
 
 const encoder = new TextEncoder();
@@ -59,6 +94,8 @@ export function formatGoFloat(v: number, prec: number): string {
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
   if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  // JS's toExponential/toPrecision stop at 100 digits (RangeError past it); Go's %g would print more exact digits.
+  if (prec > 100) prec = 100;
   const exp = prec < 0 ? v.toExponential() : v.toExponential(Math.max(prec, 1) - 1);
   const [mant, e] = exp.split('e') as [string, string];
   const x = Number(e);
@@ -112,6 +149,21 @@ function runes(s: string): string[] {
   return Array.from(s);
 }
 
+/** Code points in `s`, without building an array. */
+function runeCount(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdbff || i + 1 >= s.length) n++;
+    else {
+      const d = s.charCodeAt(i + 1);
+      n++;
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+  }
+  return n;
+}
+
 /** Go's `strings.Title`: upper-cases the first letter of each word. */
 function title(s: string): string {
   let prev = ' ';
@@ -151,8 +203,16 @@ function trimSpace(s: string): string {
 }
 
 /** Go's `strings.Replace(s, old, new, n)`. */
-function goReplace(s: string, old: string, neu: string, n: number): string {
+function goReplace(s: string, old: string, neu: string, n: number, ctx: TemplateContext, fn: string): string {
   if (n === 0 || old === neu) return s;
+  if (neu.length > old.length) {
+    // The result's size before building it: count the replacements first (no allocation).
+    let k = 0;
+    if (old === '') k = runeCount(s) + 1;
+    else for (let at = s.indexOf(old); at >= 0 && (n < 0 || k < n); at = s.indexOf(old, at + old.length)) k++;
+    if (n >= 0) k = Math.min(k, n);
+    checkSize(ctx, fn, s.length + k * (neu.length - old.length));
+  }
   if (old === '') {
     // Go inserts `new` before each rune and at the end, up to n times.
     const r = runes(s);
@@ -229,12 +289,14 @@ function queryUnescape(s: string): string {
   }
 }
 
-function alignLeft(count: number, s: string): string {
+function alignLeft(count: number, s: string, ctx: TemplateContext): string {
+  if (count > s.length) checkSize(ctx, 'alignLeft', count);
   const r = runes(s);
   return r.length > count ? r.slice(0, count).join('') : s + ' '.repeat(count - r.length);
 }
 
-function alignRight(count: number, s: string): string {
+function alignRight(count: number, s: string, ctx: TemplateContext): string {
+  if (count > s.length) checkSize(ctx, 'alignRight', count);
   const r = runes(s);
   return r.length > count ? r.slice(r.length - count).join('') : ' '.repeat(count - r.length) + s;
 }
@@ -260,7 +322,12 @@ function trunc(c: number, s: string): string {
   return s;
 }
 
-function indent(n: number, s: string): string {
+function indent(n: number, s: string, ctx: TemplateContext, fn: string): string {
+  if (n > 0) {
+    let lines = 1;
+    for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) lines++;
+    checkSize(ctx, fn, s.length + n * lines);
+  }
   const pad = ' '.repeat(Math.max(0, n));
   return pad + s.split('\n').join(`\n${pad}`);
 }
@@ -310,7 +377,7 @@ function regex(pattern: string, fn: string): ReturnType<typeof compileRegex> {
 // printf: Go's fmt verbs v s d q f F e g x X t %, flags - + 0 space, width, precision.
 // ---------------------------------------------------------------------------
 
-function printf(format: string, args: TValue[]): string {
+function printf(format: string, args: TValue[], ctx: TemplateContext): string {
   let out = '';
   let argi = 0;
   let i = 0;
@@ -326,6 +393,9 @@ function printf(format: string, args: TValue[]): string {
     const flags = m[1]!;
     const width = m[2] === undefined ? -1 : Number(m[2]);
     const prec = m[3] === undefined ? -1 : Number(m[3] || '0');
+    // Widths and precisions are what a format can amplify with: check them before padding or formatting.
+    if (width > 0) checkSize(ctx, 'printf', out.length + width);
+    if (prec > 0 && m[4] !== 's') checkSize(ctx, 'printf', out.length + prec);
     const verb = m[4];
     if (verb === undefined) {
       out += '%!(NOVERB)';
@@ -341,6 +411,7 @@ function printf(format: string, args: TValue[]): string {
     }
     const arg = args[argi++]!;
     out += pad(formatVerb(verb, arg, prec, flags), width, flags, verb);
+    checkSize(ctx, 'printf', out.length);
   }
   if (argi < args.length) out += `%!(EXTRA ${args.slice(argi).map((a) => `${typeName(a)}=${formatValue(a)}`).join(', ')})`;
   return out;
@@ -381,15 +452,47 @@ function formatVerb(verb: string, arg: TValue, prec: number, flags: string): str
       if (!Number.isFinite(v)) return sign(formatGoFloat(v, -1), v);
       if (verb === 'g') return sign(formatGoFloat(v, prec), v);
       if (verb === 'e') {
-        const [m, e] = v.toExponential(prec < 0 ? 6 : prec).split('e') as [string, string];
+        // JS stops at 100 digits (RangeError past it); Go goes on. Past 100 the digits are padded with zeros.
+        const p = prec < 0 ? 6 : prec;
+        const [m, e] = v.toExponential(Math.min(p, 100)).split('e') as [string, string];
         const x = Number(e);
-        return sign(`${m}e${x < 0 ? '-' : '+'}${String(Math.abs(x)).padStart(2, '0')}`, v);
+        return sign(`${m}${p > 100 ? '0'.repeat(p - 100) : ''}e${x < 0 ? '-' : '+'}${String(Math.abs(x)).padStart(2, '0')}`, v);
       }
-      return sign(v.toFixed(prec < 0 ? 6 : prec), v);
+      return sign(prec > 100 ? exactFixed(v, prec) : v.toFixed(prec < 0 ? 6 : prec), v);
     }
     default:
       return bad(verb, arg);
   }
+}
+
+/**
+ * `v` with `prec` fraction digits, exactly (Go's `%.Nf` past JS's 100-digit `toFixed`):
+ * the double's exact binary value scaled in BigInt, rounded half to even. A double has at
+ * most 1,074 fraction digits, so digits past that are zeros and not computed.
+ */
+function exactFixed(v: number, prec: number): string {
+  const p = Math.min(prec, 1100);
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setFloat64(0, Math.abs(v));
+  const hi = dv.getUint32(0);
+  const expBits = (hi >>> 20) & 0x7ff;
+  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(dv.getUint32(4));
+  let e2 = -1074;
+  if (expBits !== 0) {
+    mant |= 1n << 52n;
+    e2 = expBits - 1075;
+  }
+  let num = mant * 10n ** BigInt(p);
+  let den = 1n;
+  if (e2 >= 0) num <<= BigInt(e2);
+  else den <<= BigInt(-e2);
+  let q = num / den;
+  const r2 = (num % den) * 2n;
+  if (r2 > den || (r2 === den && (q & 1n) === 1n)) q++;
+  const digits = q.toString().padStart(p + 1, '0');
+  const int = digits.slice(0, digits.length - p);
+  const frac = digits.slice(digits.length - p) + '0'.repeat(prec - p);
+  return `${v < 0 ? '-' : ''}${int}${prec > 0 ? `.${frac}` : ''}`;
 }
 
 function pad(s: string, width: number, flags: string, verb: string): string {
@@ -423,7 +526,7 @@ export const TEMPLATE_IMPLEMENTATIONS: Readonly<Record<string, Impl>> = {
   TrimRight: s2('TrimRight', (s, c) => trimRightSet(s, c)),
   TrimPrefix: s2('TrimPrefix', (s, p) => (p !== '' && s.startsWith(p) ? s.slice(p.length) : s)),
   TrimSuffix: s2('TrimSuffix', (s, p) => (p !== '' && s.endsWith(p) ? s.slice(0, s.length - p.length) : s)),
-  Replace: (a) => goReplace(str(a[0]!, 'Replace'), str(a[1]!, 'Replace'), str(a[2]!, 'Replace'), int(a[3]!, 'Replace')),
+  Replace: (a, ctx) => goReplace(str(a[0]!, 'Replace'), str(a[1]!, 'Replace'), str(a[2]!, 'Replace'), int(a[3]!, 'Replace'), ctx, 'Replace'),
   lower: s1('lower', (s) => s.toLowerCase()),
   upper: s1('upper', (s) => s.toUpperCase()),
   title: s1('title', title),
@@ -431,25 +534,31 @@ export const TEMPLATE_IMPLEMENTATIONS: Readonly<Record<string, Impl>> = {
   trimAll: s2('trimAll', (c, s) => trimRightSet(trimLeftSet(s, c), c)),
   trimPrefix: s2('trimPrefix', (p, s) => (p !== '' && s.startsWith(p) ? s.slice(p.length) : s)),
   trimSuffix: s2('trimSuffix', (p, s) => (p !== '' && s.endsWith(p) ? s.slice(0, s.length - p.length) : s)),
-  replace: (a) => goReplace(str(a[2]!, 'replace'), str(a[0]!, 'replace'), str(a[1]!, 'replace'), -1),
-  repeat: (a) => str(a[1]!, 'repeat').repeat(Math.max(0, int(a[0]!, 'repeat'))),
+  replace: (a, ctx) => goReplace(str(a[2]!, 'replace'), str(a[0]!, 'replace'), str(a[1]!, 'replace'), -1, ctx, 'replace'),
+  repeat: (a, ctx) => {
+    const s = str(a[1]!, 'repeat');
+    const n = Math.max(0, int(a[0]!, 'repeat'));
+    checkSize(ctx, 'repeat', s.length * n);
+    return s.repeat(n);
+  },
   substr: (a) => substr(int(a[0]!, 'substr'), int(a[1]!, 'substr'), str(a[2]!, 'substr')),
   trunc: (a) => trunc(int(a[0]!, 'trunc'), str(a[1]!, 'trunc')),
   contains: s2('contains', (sub, s) => s.includes(sub)),
   hasPrefix: s2('hasPrefix', (p, s) => s.startsWith(p)),
   hasSuffix: s2('hasSuffix', (p, s) => s.endsWith(p)),
-  indent: (a) => indent(int(a[0]!, 'indent'), str(a[1]!, 'indent')),
-  nindent: (a) => `\n${indent(int(a[0]!, 'nindent'), str(a[1]!, 'nindent'))}`,
-  alignLeft: (a) => alignLeft(int(a[0]!, 'alignLeft'), str(a[1]!, 'alignLeft')),
-  alignRight: (a) => alignRight(int(a[0]!, 'alignRight'), str(a[1]!, 'alignRight')),
+  indent: (a, ctx) => indent(int(a[0]!, 'indent'), str(a[1]!, 'indent'), ctx, 'indent'),
+  nindent: (a, ctx) => `\n${indent(int(a[0]!, 'nindent'), str(a[1]!, 'nindent'), ctx, 'nindent')}`,
+  alignLeft: (a, ctx) => alignLeft(int(a[0]!, 'alignLeft'), str(a[1]!, 'alignLeft'), ctx),
+  alignRight: (a, ctx) => alignRight(int(a[0]!, 'alignRight'), str(a[1]!, 'alignRight'), ctx),
   default: (a) => (isEmpty(a[1]!) ? a[0]! : a[1]!),
   b64enc: s1('b64enc', b64enc),
   b64dec: s1('b64dec', b64dec),
   urlencode: s1('urlencode', queryEscape),
   urldecode: s1('urldecode', queryUnescape),
-  regexReplaceAll: (a) => replaceAll(regex(str(a[0]!, 'regexReplaceAll'), 'regexReplaceAll'), str(a[1]!, 'regexReplaceAll'), str(a[2]!, 'regexReplaceAll'), false),
-  regexReplaceAllLiteral: (a) =>
-    replaceAll(regex(str(a[0]!, 'regexReplaceAllLiteral'), 'regexReplaceAllLiteral'), str(a[1]!, 'regexReplaceAllLiteral'), str(a[2]!, 'regexReplaceAllLiteral'), true),
+  regexReplaceAll: (a, ctx) =>
+    replaceAll(regex(str(a[0]!, 'regexReplaceAll'), 'regexReplaceAll'), str(a[1]!, 'regexReplaceAll'), str(a[2]!, 'regexReplaceAll'), false, growth(ctx, 'regexReplaceAll')),
+  regexReplaceAllLiteral: (a, ctx) =>
+    replaceAll(regex(str(a[0]!, 'regexReplaceAllLiteral'), 'regexReplaceAllLiteral'), str(a[1]!, 'regexReplaceAllLiteral'), str(a[2]!, 'regexReplaceAllLiteral'), true, growth(ctx, 'regexReplaceAllLiteral')),
   count: (a) => countMatches(regex(str(a[0]!, 'count'), 'count'), str(a[1]!, 'count')),
   add: (a) => a.reduce<number>((acc, v) => acc + toInt(v), 0),
   sub: (a) => toInt(a[0]!) - toInt(a[1]!),
@@ -484,7 +593,7 @@ export const TEMPLATE_IMPLEMENTATIONS: Readonly<Record<string, Impl>> = {
   },
   duration: (a) => durationSeconds(a, 'duration'),
   duration_seconds: (a) => durationSeconds(a, 'duration_seconds'),
-  printf: (a) => printf(str(a[0]!, 'printf'), a.slice(1)),
+  printf: (a, ctx) => printf(str(a[0]!, 'printf'), a.slice(1), ctx),
   len: (a) => {
     const v = a[0]!;
     if (typeof v !== 'string') throw new TemplateExecError(`error calling len: len of type ${typeName(v)}`);
@@ -501,6 +610,11 @@ export const TEMPLATE_IMPLEMENTATIONS: Readonly<Record<string, Impl>> = {
   not: (a) => !truth(a[0]!),
   __line__: (_a, ctx) => ctx.line,
 };
+
+/** A size check for `replaceAll`, which builds its result piece by piece. */
+function growth(ctx: TemplateContext, fn: string): (size: number) => void {
+  return (size) => checkSize(ctx, fn, size);
+}
 
 function durationSeconds(a: TValue[], fn: string): TValue {
   const d = parseGoDuration(str(a[0]!, fn));
@@ -535,7 +649,10 @@ function command(c: TemplateCommand, ctx: TemplateContext, piped: TValue | undef
   if (c.fn === null) return arg(c.args[0]!, ctx);
   const args = c.args.map((a) => arg(a, ctx));
   if (piped !== undefined) args.push(piped);
-  return TEMPLATE_IMPLEMENTATIONS[c.fn]!(args, ctx);
+  const v = TEMPLATE_IMPLEMENTATIONS[c.fn]!(args, ctx);
+  // Growth by a bounded factor (urlencode, b64enc, %q, %x) is caught here, before it compounds.
+  if (typeof v === 'string') checkSize(ctx, c.fn, v.length);
+  return v;
 }
 
 function pipe(p: TemplatePipe, ctx: TemplateContext): TValue {
@@ -544,14 +661,26 @@ function pipe(p: TemplatePipe, ctx: TemplateContext): TValue {
   return v!;
 }
 
-function exec(nodes: readonly TemplateNode[], ctx: TemplateContext, out: string[]): void {
+/** Rendered pieces and their total size (checked as they accumulate, not after joining). */
+interface Output {
+  parts: string[];
+  size: number;
+}
+
+function emit(out: Output, s: string, ctx: TemplateContext): void {
+  out.size += s.length;
+  checkSize(ctx, 'the template', out.size);
+  out.parts.push(s);
+}
+
+function exec(nodes: readonly TemplateNode[], ctx: TemplateContext, out: Output): void {
   for (const node of nodes) {
     switch (node.kind) {
       case 'text':
-        out.push(node.text);
+        emit(out, node.text, ctx);
         break;
       case 'output':
-        out.push(formatValue(pipe(node.pipe, ctx)));
+        emit(out, formatValue(pipe(node.pipe, ctx)), ctx);
         break;
       case 'if': {
         const branch = node.branches.find((b) => truth(pipe(b.cond, ctx)));
@@ -566,7 +695,7 @@ function exec(nodes: readonly TemplateNode[], ctx: TemplateContext, out: string[
 export interface CompiledTemplate {
   /** Label names the template reads. */
   readonly fields: readonly string[];
-  /** Renders; throws {@link TemplateExecError} on a runtime error. */
+  /** Renders; throws {@link TemplateExecError} on a runtime error, {@link LimitError} past `maxTemplateBytes`. */
   render(ctx: TemplateContext): string;
 }
 
@@ -580,9 +709,9 @@ export function compileTemplate(nodes: readonly TemplateNode[], fields: readonly
   return {
     fields,
     render(ctx) {
-      const out: string[] = [];
+      const out: Output = { parts: [], size: 0 };
       exec(nodes, ctx, out);
-      return out.join('');
+      return out.parts.join('');
     },
   };
 }

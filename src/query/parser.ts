@@ -17,6 +17,7 @@
 import { EOF, tokenMatcher, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
 import { QueryError, spanAt, type ErrorCode } from '../errors.js';
 import type { Expr } from './ast.js';
+import { checkAstDepth, checkTokenNesting } from './depth.js';
 import { grammar, isLabelFilterOperator, STAGE_NAMES } from './grammar.js';
 import * as T from './lexer.js';
 import { AstBuilder } from './visitor.js';
@@ -25,11 +26,15 @@ import { AstBuilder } from './visitor.js';
 export function parse(text: string): Expr {
   const tokens = T.tokenize(text);
   if (tokens.length === 0) throw new QueryError('EMPTY_QUERY', 'no expression found in input', spanAt(text, 0, 0));
+  // Before anything recursive sees the query (see depth.ts).
+  checkTokenNesting(tokens, text);
   grammar.input = tokens;
   const cst = grammar.query();
   const error = grammar.errors[0];
   if (error) throw translate(error, tokens, text);
-  return new AstBuilder(text).build(cst);
+  const expr = new AstBuilder(text).build(cst);
+  checkAstDepth(expr);
+  return expr;
 }
 
 // ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@
  *   that need a clock or a time value (`__timestamp__`, `now`, `date`, `toDate`,
  *   `toDateInZone`, `unixEpoch*`, `unixToTime`) and `fromJson`.
  */
+import { MAX_QUERY_NESTING } from './depth.js';
 
 /** A parsed template. */
 export type TemplateNode =
@@ -51,6 +52,8 @@ export class TemplateSyntaxError extends Error {
     message: string,
     readonly offset: number,
     readonly end: number,
+    /** `QUERY_TOO_DEEP` for nesting past the limit; otherwise the query error is `INVALID_EXPRESSION`. */
+    readonly code: 'INVALID_EXPRESSION' | 'QUERY_TOO_DEEP' = 'INVALID_EXPRESSION',
   ) {
     super(message);
     this.name = 'TemplateSyntaxError';
@@ -211,6 +214,14 @@ type Piece = { kind: 'text'; text: string } | { kind: 'action'; action: Action }
 class TemplateParser {
   private pieces: Piece[] = [];
   private pos = 0;
+  /** Open `{{if}}`s and parentheses: parsing and evaluation recurse once per level, so it is bounded (see `depth.ts`). */
+  private depth = 0;
+
+  private enter(where: { at: number; end: number }): void {
+    if (++this.depth > MAX_QUERY_NESTING) {
+      throw new TemplateSyntaxError(`template nested too deeply: more than ${MAX_QUERY_NESTING} levels of {{if}} and parentheses (limit ${MAX_QUERY_NESTING})`, where.at, where.end, 'QUERY_TOO_DEEP');
+    }
+  }
 
   constructor(private readonly text: string) {}
 
@@ -355,6 +366,15 @@ class TemplateParser {
 
   /** `{{if cond}}` whose condition starts at `tokens[from]`, through its `{{end}}`. */
   private ifNode(action: Action, from: number): TemplateNode {
+    this.enter(action);
+    try {
+      return this.ifNodeInner(action, from);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private ifNodeInner(action: Action, from: number): TemplateNode {
     const branches: { cond: TemplatePipe; body: TemplateNode[] }[] = [];
     let condTokens = action.tokens.slice(from);
     let where: Action = action;
@@ -444,9 +464,11 @@ class TemplateParser {
           return { kind: 'call', fn };
         }
       case 'lparen': {
+        this.enter(tok);
         const pipe = this.pipe(tokens, cursor, where);
         if (tokens[cursor.i]?.t !== 'rparen') throw this.error('unclosed left paren', tok);
         cursor.i++;
+        this.depth--;
         return { kind: 'pipe', pipe };
       }
       default:

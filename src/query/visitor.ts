@@ -21,7 +21,7 @@
  * by copying (modifiers produce new objects), so spans stay truthful.
  */
 import type { CstElement, CstNode, IToken } from 'chevrotain';
-import { InternalError, QueryError, spanAt, type Span } from '../errors.js';
+import { InternalError, positionIndex, QueryError, type Position, type Span } from '../errors.js';
 import type {
   AggregateExpr,
   AggregateOp,
@@ -120,7 +120,11 @@ function child(node: CstNode, key: string): CstNode | undefined {
 
 /** Builds the AST of one parse; holds the query text so that spans can be computed. */
 export class AstBuilder {
-  constructor(private readonly text: string) {}
+  /** Offset → line:column, indexed once per query (a span per node must not rescan the text). */
+  private readonly position: (offset: number) => Position;
+  constructor(private readonly text: string) {
+    this.position = positionIndex(text);
+  }
 
   /** Entry point: the `query` rule's CST. */
   build(query: CstNode): Expr {
@@ -166,7 +170,7 @@ export class AstBuilder {
   // ----- spans ---------------------------------------------------------------
 
   private span(start: number, end: number): Span {
-    return spanAt(this.text, start, end);
+    return { start: this.position(start), end: this.position(Math.max(start, end)) };
   }
 
   private tokenSpan(tok: IToken): Span {
@@ -198,7 +202,7 @@ export class AstBuilder {
     return this.span(a.span.start.offset, b.span.end.offset);
   }
 
-  private fail(code: 'INVALID_EXPRESSION' | 'UNKNOWN_FUNCTION' | 'WRONG_ARGUMENT_COUNT' | 'INVALID_DURATION' | 'INVALID_NUMBER', message: string, span: Span): never {
+  private fail(code: 'INVALID_EXPRESSION' | 'QUERY_TOO_DEEP' | 'UNKNOWN_FUNCTION' | 'WRONG_ARGUMENT_COUNT' | 'INVALID_DURATION' | 'INVALID_NUMBER', message: string, span: Span): never {
     throw new QueryError(code, message, span);
   }
 
@@ -644,7 +648,7 @@ export class AstBuilder {
       parseTemplate(template);
     } catch (e) {
       if (!(e instanceof TemplateSyntaxError)) throw e;
-      this.fail('INVALID_EXPRESSION', `invalid template for ${where}: ${e.message}`, this.innerSpan(valueSpan, template, e.offset, e.end));
+      this.fail(e.code, `invalid template for ${where}: ${e.message}`, this.innerSpan(valueSpan, template, e.offset, e.end));
     }
   }
 

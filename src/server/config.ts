@@ -16,7 +16,8 @@
  *     "queryTimeout": "60s", "maxBytesScanned": "4GiB", "maxLines": 5000,
  *     "maxConcurrentQueries": 4, "maxQueuedQueries": 32, "maxSeries": 1000,
  *     "maxPushBytes": "10MiB", "maxPushDecompressedBytes": "64MiB", "maxTailClients": 64,
- *     "maxPushLines": 100000, "maxPushWrittenBytes": "64MiB"
+ *     "maxPushLines": 100000, "maxPushWrittenBytes": "64MiB",
+ *     "maxTemplateBytes": "1MiB", "maxBytesReturned": "64MiB", "maxSamples": 1000000
  *   },
  *   "auth": { "tokenFile": "/etc/letheql/tokens" },
  *   "push": { "enabled": true, "fsync": "batch" }
@@ -54,6 +55,12 @@ export interface ServerLimits {
   maxPushLines: number;
   /** Bytes of store lines one push may write (timestamps and labels included). */
   maxPushWrittenBytes: number;
+  /** What one `line_format`/`label_format` may build (engine option of the same name; 422 past it). */
+  maxTemplateBytes: number;
+  /** Bytes of rows (lines, labels) one log answer may hold (engine option of the same name; 422 past it). */
+  maxBytesReturned: number | null;
+  /** Samples (series × points) one metric answer may hold (engine option of the same name; 422 past it). */
+  maxSamples: number | null;
 }
 
 export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
@@ -68,6 +75,9 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   maxTailClients: 64,
   maxPushLines: 100_000,
   maxPushWrittenBytes: 64 * 2 ** 20,
+  maxTemplateBytes: 1024 * 1024,
+  maxBytesReturned: 64 * 1024 * 1024,
+  maxSamples: 1_000_000,
 };
 
 /** Everything `--config` can set. */
@@ -153,6 +163,13 @@ export function parseServerConfig(json: unknown, baseDir = process.cwd()): Serve
     if (limits['maxQueuedQueries'] !== undefined) l.maxQueuedQueries = count(limits['maxQueuedQueries'], 'maxQueuedQueries', true);
     if (limits['maxTailClients'] !== undefined) l.maxTailClients = count(limits['maxTailClients'], 'maxTailClients', true);
     if (limits['maxPushLines'] !== undefined) l.maxPushLines = count(limits['maxPushLines'], 'maxPushLines', false);
+    if (limits['maxBytesReturned'] !== undefined) l.maxBytesReturned = size(limits['maxBytesReturned'], 'maxBytesReturned');
+    if (limits['maxSamples'] !== undefined) l.maxSamples = count(limits['maxSamples'], 'maxSamples', true) || null;
+    if (limits['maxTemplateBytes'] !== undefined) {
+      const v = size(limits['maxTemplateBytes'], 'maxTemplateBytes');
+      if (v === null) bad('limits.maxTemplateBytes must be positive (template output always has a size limit)');
+      l.maxTemplateBytes = v;
+    }
     for (const key of ['maxPushBytes', 'maxPushDecompressedBytes', 'maxPushWrittenBytes'] as const) {
       if (limits[key] === undefined) continue;
       const v = size(limits[key], key);

@@ -13,7 +13,7 @@
  * | unknown route | 404 | `not_found` |
  * | push body over `maxPushBytes`/`maxPushDecompressedBytes`, a push writing over `maxPushLines`/`maxPushWrittenBytes` | 413 | `bad_data` |
  * | unsupported Content-Type/-Encoding | 415 | `bad_data` |
- * | `maxBytesScanned`, `maxSeries` | 422 | `execution` |
+ * | `maxBytesScanned`, `maxSeries`, `maxTemplateBytes`, `maxBytesReturned`, `maxSamples` | 422 | `execution` |
  * | `maxConcurrentQueries` + `maxQueuedQueries` full, `maxTailClients` | 429 | `unavailable` |
  * | `queryTimeout` | 503 | `timeout` |
  * | shutting down, push disabled or the store locked by another writer | 503 | `unavailable` |
@@ -29,7 +29,8 @@
  * answers 503 without the lock's path or holder.
  */
 import { randomBytes } from 'node:crypto';
-import { LetheQLError, QueryError } from '../errors.js';
+import { LetheQLError, LimitError, QueryError } from '../errors.js';
+import { SeriesLimitError } from '../metrics/evaluator.js';
 import { InvalidRecordError } from '../write/record.js';
 import { PushError, PushTooLargeError, UnsupportedMediaError } from './push.js';
 
@@ -76,6 +77,9 @@ export class ClientGoneError extends Error {
 export function toHttpError(e: unknown): HttpError {
   if (e instanceof HttpError) return e;
   if (e instanceof QueryError) return badData(e.toString());
+  // The engine's per-query budgets (maxTemplateBytes, maxBytesReturned, maxSamples): the query asks for too much.
+  if (e instanceof LimitError) return limitError(422, e.limit, e.message);
+  if (e instanceof SeriesLimitError) return limitError(422, 'maxSeries', `${e.message} (limit maxSeries=${e.limit})`);
   if (e instanceof InvalidRecordError) return badData(`cannot store pushed entry: ${e.message}`);
   if (e instanceof PushTooLargeError) return limitError(413, e.limit, e.message);
   if (e instanceof PushError) return badData(e.message);

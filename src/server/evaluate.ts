@@ -14,6 +14,10 @@
  * request's signal (timeout → 503, client gone → cancelled) raced against the engine, so the
  * answer never waits for a scan that has not yet noticed the abort; `maxSeries` on metric
  * results (422). The caller sets the line limit (dialects differ: see the route modules).
+ * The engine enforces the per-query budgets itself ({@link engineBudgets}: the config's
+ * `maxTemplateBytes`, `maxBytesReturned`, `maxSamples`, `maxSeries`, `maxBytesScanned`,
+ * passed under the same names as `LogQueryOptions`), so the CLI and the library stop a
+ * runaway query the same way; its `LimitError`s become 422 naming the limit.
  */
 import type { Table } from 'apache-arrow';
 import type { LogStore } from '../api.js';
@@ -45,6 +49,28 @@ export interface MetricQuery {
   expr: Expr;
   evaluation: Evaluation;
   signal: AbortSignal;
+  /** The engine's per-query budgets from the server config (same names as `LogQueryOptions`). */
+  budgets?: EngineBudgets;
+}
+
+/** The server limits that the engine enforces itself, as `LogQueryOptions` (null limits: `Infinity`). */
+export interface EngineBudgets {
+  maxTemplateBytes: number;
+  maxBytesReturned: number;
+  maxSamples: number;
+  maxSeries: number;
+  maxBytesScanned: number;
+}
+
+/** {@link EngineBudgets} from the server's limits. */
+export function engineBudgets(limits: ServerLimits): EngineBudgets {
+  return {
+    maxTemplateBytes: limits.maxTemplateBytes,
+    maxBytesReturned: limits.maxBytesReturned ?? Infinity,
+    maxSamples: limits.maxSamples ?? Infinity,
+    maxSeries: limits.maxSeries ?? Infinity,
+    maxBytesScanned: limits.maxBytesScanned ?? Infinity,
+  };
 }
 
 /**
@@ -165,7 +191,7 @@ export async function runQuery(ctx: QueryContext, req: QueryRequest): Promise<Qu
       const plan = await store.explain(req.expr, opts);
       checkBytes(ctx, plan.files.reduce((a, f) => a + f.size, 0));
       req.signal.throwIfAborted();
-      return store.query(req.expr, { ...opts, signal: req.signal });
+      return store.query(req.expr, { ...opts, ...engineBudgets(ctx.limits), signal: req.signal });
     });
     const stats = getStats(table)!;
     recordStats(ctx, stats);
@@ -177,7 +203,7 @@ export async function runQuery(ctx: QueryContext, req: QueryRequest): Promise<Qu
     throw badData('not supported yet: metric queries');
   }
   const evaluate = ctx.metricEvaluator;
-  const { value, queueMs } = await withSlot(ctx, req.signal, () => evaluate(store, { expr: req.expr, evaluation: req.evaluation, signal: req.signal }));
+  const { value, queueMs } = await withSlot(ctx, req.signal, () => evaluate(store, { expr: req.expr, evaluation: req.evaluation, signal: req.signal, budgets: engineBudgets(ctx.limits) }));
   checkSeries(ctx, value.result.series.length);
   if (value.stats) recordStats(ctx, value.stats);
   return { kind: 'metric', result: value.result, stats: value.stats ?? null, queueMs };
@@ -192,9 +218,10 @@ export function defaultStepNs(startNs: bigint, endNs: bigint): bigint {
 /** The engine's own metric evaluation (`LogStore.queryMetric`), the server's default evaluator. */
 export const storeMetricEvaluator: MetricEvaluator = async (store, q) => {
   const e = q.evaluation;
+  const budgets = q.budgets ?? {};
   const opts =
     e.kind === 'instant'
-      ? { end: e.timeNs, signal: q.signal }
-      : { start: e.startNs, end: e.endNs, step: e.stepNs ?? defaultStepNs(e.startNs, e.endNs), signal: q.signal };
+      ? { end: e.timeNs, signal: q.signal, ...budgets }
+      : { start: e.startNs, end: e.endNs, step: e.stepNs ?? defaultStepNs(e.startNs, e.endNs), signal: q.signal, ...budgets };
   return store.queryMetric(q.expr, opts);
 };

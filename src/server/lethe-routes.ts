@@ -35,7 +35,7 @@ import { formatRfc3339, NS_PER_MINUTE, parseRfc3339 } from '../time.js';
 import { badData } from './errors.js';
 import { runQuery, type Evaluation } from './evaluate.js';
 import { collectParams, durationParam, param, positiveInt, promTime, requireQuery, type Params } from './params.js';
-import { letheRows, metricResultJson, metricTable } from './responses.js';
+import { LazyArray, letheRowsLazy, metricResultJson, metricTable, sendJson } from './responses.js';
 import { ARROW_STREAM, wantsArrow, type RouteEnv } from './route-env.js';
 
 /** Lethe's probe bodies, byte for byte (its handlers were copied from Venti's). */
@@ -94,16 +94,16 @@ async function query(env: RouteEnv, request: FastifyRequest, reply: FastifyReply
     const arrow = wantsArrow(request);
     if (outcome.kind === 'metric') {
       if (arrow) return reply.type(ARROW_STREAM).send(Buffer.from(toArrowIPC(metricTable(outcome.result))));
-      return { status: 'success', data: { resultType: outcome.result.resultType, result: metricResultJson(outcome.result) } };
+      return sendJson(reply, { status: 'success', data: { resultType: outcome.result.resultType, result: metricResultJson(outcome.result) } });
     }
     const { stats, table } = outcome;
     env.note(request, { bytesScanned: stats.bytesScanned, linesScanned: stats.linesScanned, linesReturned: stats.rowsReturned });
     if (stats.truncated && limit === maxLines) env.ctx.metrics.limitHits.inc({ limit: 'maxLines' });
     if (arrow) return reply.type(ARROW_STREAM).send(Buffer.from(toArrowIPC(table)));
     const ws = warnings(stats, limit, maxLines);
-    const body: Record<string, unknown> = { status: 'success', data: { resultType: 'logs', result: letheRows(table) } };
+    const body: Record<string, unknown> = { status: 'success', data: { resultType: 'logs', result: new LazyArray(letheRowsLazy(table)) } };
     if (ws.length > 0) body['warnings'] = ws;
-    return body;
+    return sendJson(reply, body);
   } finally {
     done();
     env.ctx.metrics.queryDuration.observe((performance.now() - started) / 1000, { endpoint: range ? '/api/v1/query_range' : '/api/v1/query' });

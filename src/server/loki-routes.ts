@@ -25,10 +25,10 @@ import type { Expr, VectorSelector } from '../query/ast.js';
 import { parseQuery } from '../query/index.js';
 import { NS_PER_HOUR } from '../time.js';
 import { badData } from './errors.js';
-import { checkBytes, checkSeries, runQuery, withSlot, type Evaluation } from './evaluate.js';
+import { checkBytes, checkSeries, engineBudgets, runQuery, withSlot, type Evaluation } from './evaluate.js';
 import { nameLokiSelectors } from './loki-selectors.js';
 import { collectParams, directionParam, durationParam, lokiTime, param, params, positiveInt, requireQuery, type Params } from './params.js';
-import { labelKey, rowLabels, lokiStats, lokiStreams, metricResultJson, metricTable, unixSeconds } from './responses.js';
+import { labelKey, rowLabels, lokiStats, lokiStreams, metricResultJson, metricTable, sendJson, unixSeconds } from './responses.js';
 import { ARROW_STREAM, wantsArrow, type RouteEnv } from './route-env.js';
 
 const DEFAULT_LIMIT = 100;
@@ -83,17 +83,17 @@ async function query(env: RouteEnv, request: FastifyRequest, reply: FastifyReply
     const arrow = wantsArrow(request);
     if (outcome.kind === 'metric') {
       if (arrow) return reply.type(ARROW_STREAM).send(Buffer.from(toArrowIPC(metricTable(outcome.result))));
-      return {
+      return sendJson(reply, {
         status: 'success',
         data: { resultType: outcome.result.resultType, result: metricResultJson(outcome.result), stats: lokiStats(outcome.stats, outcome.queueMs, execMs) },
-      };
+      });
     }
     const { table, stats } = outcome;
     env.note(request, { bytesScanned: stats.bytesScanned, linesScanned: stats.linesScanned, linesReturned: stats.rowsReturned });
     if (arrow) return reply.type(ARROW_STREAM).send(Buffer.from(toArrowIPC(table)));
     const streams = lokiStreams(table);
     checkSeries(env.ctx, streams.length, 'streams');
-    return { status: 'success', data: { resultType: 'streams', result: streams, stats: lokiStats(stats, outcome.queueMs, execMs) } };
+    return sendJson(reply, { status: 'success', data: { resultType: 'streams', result: streams, stats: lokiStats(stats, outcome.queueMs, execMs) } });
   } finally {
     done();
     env.ctx.metrics.queryDuration.observe((performance.now() - started) / 1000, { endpoint: range ? '/loki/api/v1/query_range' : '/loki/api/v1/query' });
@@ -139,7 +139,7 @@ async function labelSets(env: RouteEnv, request: FastifyRequest, reply: FastifyR
       const { value: table } = await withSlot(env.ctx, signal, async (): Promise<Table> => {
         const plan = await store.explain(sel, opts);
         checkBytes(env.ctx, plan.files.reduce((a, f) => a + f.size, 0));
-        return store.query(sel, { ...opts, signal });
+        return store.query(sel, { ...opts, ...engineBudgets(env.ctx.limits), signal });
       });
       const labelsOf = rowLabels(table);
       for (let i = 0; i < table.numRows; i++) {

@@ -13,7 +13,16 @@
  *   times as Unix seconds (a JSON number, millisecond precision), values as Go prints floats.
  * - Arrow: log results are the query's own table (contract §3, statistics in its metadata);
  *   metric results become the contract's long table (label columns, `time`, `value`).
+ *
+ * JSON answers are streamed ({@link sendJson}): {@link jsonChunks} serialises a body in
+ * chunks of ~64 KiB, walking it with an explicit stack, and fastify writes them with
+ * back-pressure. No answer is ever one string (600 lines of 1 MB made `JSON.stringify`
+ * throw `Invalid string length` and a 500 at 2.5 GB RSS); rows are read from the table as
+ * the client takes them ({@link LazyArray}). How large an answer may get is the engine's
+ * `maxBytesReturned` / `maxSamples` (422 naming the limit), checked before anything is sent.
  */
+import { Readable } from 'node:stream';
+import type { FastifyReply } from 'fastify';
 import { Field, Float64, makeData, RecordBatch, Schema, Struct, Table, TimestampNanosecond, Utf8, type Data, type TypeMap } from 'apache-arrow';
 import type { QueryStats } from '../exec/execute.js';
 import type { MetricResult } from './evaluate.js';
@@ -40,19 +49,89 @@ export function rowLabels(table: Table): (i: number, into: Record<string, string
   };
 }
 
-/** Lethe's `logs` result rows. */
-export function letheRows(table: Table): Record<string, string>[] {
+/** Lethe's `logs` result rows, one at a time (for a streamed answer). */
+export function* letheRowsLazy(table: Table): Generator<Record<string, string>> {
   const labelsOf = rowLabels(table);
   const raw = table.getChild('time_raw')!;
   const line = table.getChild('line')!;
-  const out: Record<string, string>[] = new Array(table.numRows);
   for (let i = 0; i < table.numRows; i++) {
     const row: Record<string, string> = { time: raw.get(i) as string };
     labelsOf(i, row);
     row['log'] = line.get(i) as string;
-    out[i] = row;
+    yield row;
   }
-  return out;
+}
+
+/** An array in a JSON body that {@link jsonChunks} writes element by element as it iterates. */
+export class LazyArray {
+  constructor(readonly items: Iterable<unknown>) {}
+}
+
+type Frame = { arr: Iterator<unknown>; n: number } | { obj: [string, unknown][]; i: number };
+
+/**
+ * A JSON body as text chunks of about `chunkChars` (one value larger than that is one
+ * chunk of its own). Plain objects, arrays and {@link LazyArray}s are walked with an
+ * explicit stack (no recursion); everything else goes through `JSON.stringify`, so the
+ * output equals `JSON.stringify(body)` with lazy arrays as arrays.
+ */
+export function* jsonChunks(body: unknown, chunkChars = 64 * 1024): Generator<string> {
+  const stack: Frame[] = [];
+  let buf = '';
+  let pending = true;
+  let value: unknown = body;
+  for (;;) {
+    if (pending) {
+      pending = false;
+      if (value instanceof LazyArray || Array.isArray(value)) {
+        buf += '[';
+        stack.push({ arr: (value instanceof LazyArray ? value.items : (value as unknown[]))[Symbol.iterator](), n: 0 });
+      } else if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
+        buf += '{';
+        stack.push({ obj: Object.entries(value).filter(([, x]) => x !== undefined && typeof x !== 'function'), i: 0 });
+      } else {
+        buf += JSON.stringify(value) ?? 'null';
+      }
+      if (buf.length >= chunkChars) {
+        yield buf;
+        buf = '';
+      }
+    }
+    const top = stack[stack.length - 1];
+    if (top === undefined) break;
+    if ('arr' in top) {
+      const r = top.arr.next();
+      if (r.done) {
+        buf += ']';
+        stack.pop();
+        continue;
+      }
+      if (top.n++ > 0) buf += ',';
+      value = r.value === undefined || typeof r.value === 'function' ? null : r.value;
+    } else {
+      if (top.i >= top.obj.length) {
+        buf += '}';
+        stack.pop();
+        continue;
+      }
+      const [k, x] = top.obj[top.i++]!;
+      if (top.i > 1) buf += ',';
+      buf += `${JSON.stringify(k)}:`;
+      value = x;
+    }
+    pending = true;
+  }
+  if (buf !== '') yield buf;
+}
+
+/** Sends `body` as a streamed JSON answer (see the module note). */
+export function sendJson(reply: FastifyReply, body: unknown): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(Readable.from(jsonChunks(body)));
+}
+
+/** Lethe's `logs` result rows. */
+export function letheRows(table: Table): Record<string, string>[] {
+  return Array.from(letheRowsLazy(table));
 }
 
 /** One Loki stream: its labels and `[ns, line]` pairs. */
