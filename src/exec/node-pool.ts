@@ -22,6 +22,13 @@ import { WorkerScanPool, type ScanPool, type ScanWorkerEvents, type ScanWorkerHa
 import type { FromWorker } from './protocol.js';
 import type { Sink } from './rows.js';
 
+/**
+ * The scan-worker bundle, `dist/scan-worker.js`. The same file from `src/exec/` (tests),
+ * `dist/exec/` (the package's modules) and `dist/bin/` (the CLI bundle): every module that
+ * finds package files by `import.meta.url` sits two levels below the package root.
+ */
+export const SCAN_WORKER_BUNDLE = new URL('../../dist/scan-worker.js', import.meta.url);
+
 /** Parallel-scan options of `openStore`. */
 export interface ScanPoolOptions {
   /**
