@@ -46,9 +46,10 @@ export function isLabelFilterOperator(tok: IToken): boolean {
   return tokenMatcher(tok, T.MatchOp) || tokenMatcher(tok, T.CmpLevelOp);
 }
 
-class LetheQLGrammar extends CstParser {
-  constructor() {
-    super(T.allTokens, { recoveryEnabled: false, maxLookahead: 2, nodeLocationTracking: 'onlyOffset' });
+/** The grammar (a Chevrotain CST parser). Build it with {@link createGrammar}, or use the shared {@link grammar}. */
+export class LetheQLGrammar extends CstParser {
+  constructor(validate: boolean) {
+    super(T.allTokens, { recoveryEnabled: false, maxLookahead: 2, nodeLocationTracking: 'onlyOffset', skipValidations: !validate });
     this.performSelfAnalysis();
   }
 
@@ -601,5 +602,21 @@ class LetheQLGrammar extends CstParser {
   });
 }
 
-/** The one grammar instance (Chevrotain's self-analysis is the costly part; do it once per load). */
-export const grammar = new LetheQLGrammar();
+/**
+ * A new grammar. `validate` runs Chevrotain's grammar validations (ambiguous alternatives,
+ * left recursion, …) in its self-analysis; they find mistakes in the grammar, never in a
+ * query, so a test runs them (test/query/startup.test.ts) and the shared instance skips them.
+ */
+export function createGrammar(options: { validate: boolean }): LetheQLGrammar {
+  return new LetheQLGrammar(options.validate);
+}
+
+let shared: LetheQLGrammar | null = null;
+
+/**
+ * The one grammar instance, built on first use: Chevrotain's self-analysis is the costly
+ * part of loading the parser (tens of milliseconds), so it runs once, and not at import.
+ */
+export function grammar(): LetheQLGrammar {
+  return (shared ??= createGrammar({ validate: false }));
+}

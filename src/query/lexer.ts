@@ -222,9 +222,19 @@ export const allTokens: TokenType[] = [
   LabelName, MetricName, AggregateOp, NumberLit, OrLevelOp, AndLevelOp, CmpLevelOp, AddLevelOp, MulLevelOp, MatchOp, LineFilterOp,
 ];
 
-// Built once: Chevrotain validates and optimises the token set here, which is the
-// expensive part; `tokenize` below only runs it.
-const lexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: true });
+/**
+ * A new lexer. `validate` runs Chevrotain's token-set validations (unreachable or empty
+ * patterns, …): mistakes in the token definitions, never in a query, so a test runs them
+ * (test/query/startup.test.ts) and the shared lexer skips them. The optimisation of the token
+ * set (first-character tables) runs either way, and must succeed (`ensureOptimizations`).
+ */
+export function createLexer(options: { validate: boolean }): Lexer {
+  return new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: true, skipValidations: !options.validate });
+}
+
+// Built once, on first use (not at import): analysing the token set is the expensive part;
+// `tokenize` below only runs it.
+let lexer: Lexer | null = null;
 
 /** Go's `%q` for one character, as in Prometheus's `unexpected character: '$'`. */
 function quoteRune(ch: string): string {
@@ -241,7 +251,7 @@ function quoteRune(ch: string): string {
  * INVALID_ESCAPE, INVALID_NUMBER or INVALID_DURATION.
  */
 export function tokenize(text: string): IToken[] {
-  const result = lexer.tokenize(text);
+  const result = (lexer ??= createLexer({ validate: false })).tokenize(text);
   const firstLexError = result.errors[0];
   const limit = firstLexError ? firstLexError.offset : Infinity;
   for (const tok of result.tokens) {
