@@ -31,8 +31,12 @@ await build({
   external: ['fastify', '@fastify/*', 'ws', 'snappyjs'],
   // Bundled CommonJS (if any) may call require(); give ESM chunks one.
   banner: { js: "import { createRequire as __letheqlCreateRequire } from 'node:module'; const require = __letheqlCreateRequire(import.meta.url);" },
+  // Less text to read and pre-parse (about a tenth of a query's start-up CPU time). Names are
+  // kept, so a stack trace still names its functions; the source maps have the rest
+  // (node --enable-source-maps bin/letheql.js …).
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: true,
   legalComments: 'linked',
   logLevel: 'warning',
-  metafile: true,
 });
