@@ -33,7 +33,7 @@
  *
  * Error recovery is off: the first error ends the parse.
  */
-import { CstParser, EOF, tokenMatcher, type IToken } from 'chevrotain';
+import { CstParser, EOF, LLkLookaheadStrategy, tokenMatcher, type ILookaheadStrategy, type IToken } from 'chevrotain';
 import * as T from './lexer.js';
 
 /** Pipeline stage names, as written after `|` (case-insensitive, like LogQL's keywords). */
@@ -46,10 +46,45 @@ export function isLabelFilterOperator(tok: IToken): boolean {
   return tokenMatcher(tok, T.MatchOp) || tokenMatcher(tok, T.CmpLevelOp);
 }
 
+type AlternationOptions = Parameters<ILookaheadStrategy['buildLookaheadForAlternation']>[0];
+type OptionalOptions = Parameters<ILookaheadStrategy['buildLookaheadForOptional']>[0];
+
+/**
+ * Chevrotain's own LL(k) lookahead, with each lookahead function built on its first call
+ * instead of all of them in self-analysis: a query exercises a small part of the grammar,
+ * and building every function was about half of constructing the parser. The functions are
+ * the ones Chevrotain would build (from the finished grammar, which does not change), so
+ * parsing is the same; only when each is built differs.
+ */
+class LazyLookahead extends LLkLookaheadStrategy {
+  override buildLookaheadForAlternation(options: AlternationOptions): ReturnType<ILookaheadStrategy['buildLookaheadForAlternation']> {
+    const build = () => super.buildLookaheadForAlternation(options);
+    let la: ReturnType<typeof build> | null = null;
+    return function (this: unknown, orAlts) {
+      return (la ??= build()).call(this, orAlts);
+    };
+  }
+
+  override buildLookaheadForOptional(options: OptionalOptions): ReturnType<ILookaheadStrategy['buildLookaheadForOptional']> {
+    const build = () => super.buildLookaheadForOptional(options);
+    let la: ReturnType<typeof build> | null = null;
+    return function (this: unknown) {
+      return (la ??= build()).call(this);
+    };
+  }
+}
+
 /** The grammar (a Chevrotain CST parser). Build it with {@link createGrammar}, or use the shared {@link grammar}. */
 export class LetheQLGrammar extends CstParser {
   constructor(validate: boolean) {
-    super(T.allTokens, { recoveryEnabled: false, maxLookahead: 2, nodeLocationTracking: 'onlyOffset', skipValidations: !validate });
+    const maxLookahead = 2;
+    super(T.allTokens, {
+      recoveryEnabled: false,
+      maxLookahead,
+      nodeLocationTracking: 'onlyOffset',
+      skipValidations: !validate,
+      lookaheadStrategy: new LazyLookahead({ maxLookahead }),
+    });
     this.performSelfAnalysis();
   }
 
