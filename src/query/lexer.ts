@@ -17,9 +17,11 @@
  *   instead of Chevrotain's generic "unexpected character" for the tail.
  * - Strings are validated and decoded here (before parsing), so an invalid escape is
  *   reported even when the query also has a syntax error later on, as Prometheus does.
- * - Spans use offsets only (lines and columns come from `spanAt`), but the lexer still
- *   tracks full positions: Chevrotain fills `endOffset`, which CST node locations need,
- *   only in that mode.
+ * - Spans use offsets only (lines and columns come from `spanAt`), so the lexer tracks
+ *   offsets only, and {@link tokenize} sets each token's `endOffset` (which CST node
+ *   locations need): Chevrotain fills it only when it also tracks lines and columns, whose
+ *   set-up (finding which patterns can match a line break) was about a third of building
+ *   the lexer.
  */
 import { createToken, Lexer, type IToken, type TokenType } from 'chevrotain';
 import { QueryError, spanAt } from '../errors.js';
@@ -229,7 +231,7 @@ export const allTokens: TokenType[] = [
  * set (first-character tables) runs either way, and must succeed (`ensureOptimizations`).
  */
 export function createLexer(options: { validate: boolean }): Lexer {
-  return new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: true, skipValidations: !options.validate });
+  return new Lexer(allTokens, { positionTracking: 'onlyOffset', ensureOptimizations: true, skipValidations: !options.validate });
 }
 
 // Built once, on first use (not at import): analysing the token set is the expensive part;
@@ -257,6 +259,7 @@ export function tokenize(text: string): IToken[] {
   for (const tok of result.tokens) {
     if (tok.startOffset >= limit) break;
     const end = tok.startOffset + tok.image.length;
+    tok.endOffset = end - 1; // inclusive, as Chevrotain's own (see the note at the top)
     switch (tok.tokenType) {
       case UnterminatedString:
         throw new QueryError(
