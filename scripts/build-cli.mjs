@@ -16,12 +16,16 @@
 // worker, package.json, the viewer) all sit two levels below the package root (`src/x/`,
 // `dist/x/`); so do these chunks (`dist/bin/`), so the same relative URLs hold in all three.
 import { build } from 'esbuild';
+import { rm } from 'node:fs/promises';
 
 const root = new URL('..', import.meta.url);
+const outdir = new URL('dist/bin/', root).pathname;
 
+// Chunk names carry content hashes: start empty, or the package would ship every old chunk.
+await rm(outdir, { recursive: true, force: true });
 await build({
   entryPoints: { main: new URL('src/cli/main.ts', root).pathname },
-  outdir: new URL('dist/bin/', root).pathname,
+  outdir,
   chunkNames: '[name]-[hash]',
   bundle: true,
   splitting: true,
