@@ -1,6 +1,8 @@
 /**
  * The CLI's start-up depends on what its bundle loads before running a command: `query`,
- * `explain` and `targets` must not load the HTTP server, the write path or fastify. They
+ * `explain` and `targets` must not load the HTTP server, the write path or fastify, nor
+ * Apache Arrow, the metric evaluator or the log pipeline's stages (loaded by the queries
+ * that need them). They
  * sit behind `import()` in src/cli/main.ts (SUBCOMMANDS); a static import of one of them
  * would put it back on every command's start-up path. This builds the bundle's module graph
  * as scripts/build-cli.mjs does (esbuild code splitting) and checks what the entry chunk
@@ -27,7 +29,7 @@ function startupInputs(meta: Metafile): string[] {
 }
 
 describe('the CLI bundle', () => {
-  it('loads neither the server, the write path nor fastify to run a query', async () => {
+  it('loads neither the server, the write path, fastify, Arrow, the metric evaluator nor the pipeline stages to run a query', async () => {
     const result = await build({
       absWorkingDir: root,
       entryPoints: { main: 'src/cli/main.ts' },
@@ -44,6 +46,8 @@ describe('the CLI bundle', () => {
     const inputs = startupInputs(result.metafile);
     expect(inputs).toContain('src/query/parser.ts'); // the check sees the query path
     expect(inputs.filter((i) => /^src\/(server|write)\/|^src\/cli\/(serve|write-commands)\.ts$|fastify/.test(i))).toEqual([]);
+    // Loaded by `import()` where a query needs them (src/api.ts, src/exec/execute.ts, src/plan/plan.ts, src/cli/main.ts).
+    expect(inputs.filter((i) => /apache-arrow|flatbuffers|^src\/arrow\/|^src\/metrics\/(evaluator|arrow)\.ts$|^src\/pipeline\/index\.ts$|^src\/exec\/(metric-source|pipeline-rows)\.ts$/.test(i))).toEqual([]);
     const staticImports = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
     expect(staticImports.filter((p) => p.includes('fastify'))).not.toEqual([]); // only the serve chunk has them
   }, 60_000);

@@ -14,6 +14,11 @@
  * loaded subcommand (see {@link SUBCOMMANDS}), so a query never loads the HTTP server, the
  * write path or the collector. `bin/letheql.js` runs the esbuild bundle of this file
  * (`dist/bin/`, scripts/build-cli.mjs), in which each `import()` below is its own chunk.
+ * Likewise Apache Arrow, the metric evaluator and the log pipeline's stages are loaded (by
+ * `import()` here and in the library) only by the queries that need them: a `--count` of a
+ * log query without a pipeline loads none of them. So import from the modules themselves,
+ * never from `core.ts`, which re-exports all of them.
+ *
  * Adding a subcommand is one line in `SUBCOMMANDS`: its name, its one-line summary for
  * `--help`, and a `load` that dynamically imports its module and returns `{ run, usage }`:
  *
@@ -26,15 +31,14 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { Table } from 'apache-arrow';
-import { toArrowIPC } from '../arrow/build.js';
 import { formatQueryError, LetheQLError, QueryError } from '../errors.js';
 import { getStats, formatPlan, type LogQueryOptions, type LogStore, type StoreTargets } from '../api.js';
 import { openStore, openStoreSet } from '../node-store.js';
 import type { Direction } from '../plan/plan.js';
-import { parseQuery } from '../query/index.js';
+import { isMetricQuery, parseQuery } from '../query/index.js';
 import { formatMetricPlan, formatMetricText, formatRows, type OutputFormat } from './format.js';
-import { isMetricQuery, metricTable, prometheusDataJson } from '../core.js';
-import { DEFAULT_MAX_SERIES, SeriesLimitError } from '../metrics/evaluator.js';
+import { prometheusDataJson } from '../metrics/result.js';
+import { DEFAULT_MAX_SERIES, SeriesLimitError } from '../metrics/limits.js';
 import { storeSpec, UsageError } from './stores.js';
 
 export interface CliIO {
@@ -243,8 +247,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       }
       if (values.count) throw new UsageError('--count applies to log queries; a metric query already returns numbers');
       const { result, stats } = await store.queryMetric(expr, metricOpts);
-      if (format === 'arrow') await write(io.stdout, toArrowIPC(metricTable(result)));
-      else if (format === 'jsonl') await write(io.stdout, prometheusDataJson(result) + '\n');
+      if (format === 'arrow') {
+        const [{ toArrowIPC }, { metricTable }] = await Promise.all([import('../arrow/build.js'), import('../metrics/arrow.js')]);
+        await write(io.stdout, toArrowIPC(metricTable(result)));
+      } else if (format === 'jsonl') await write(io.stdout, prometheusDataJson(result) + '\n');
       else await write(io.stdout, formatMetricText(result));
       if (values.stats) await write(io.stderr, JSON.stringify(stats) + '\n');
       return 0;
@@ -265,6 +271,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     const table: Table = await store.query(expr, opts);
     if (format === 'arrow') {
+      const { toArrowIPC } = await import('../arrow/build.js');
       await write(io.stdout, toArrowIPC(table));
     } else {
       const color = format === 'text' && io.stdout.isTTY === true && !io.env['NO_COLOR'];
