@@ -8,10 +8,17 @@
  * elsewhere, a label name inside braces).
  *
  * Design choices:
- * - Keywords are case-insensitive tokens with `longer_alt: Identifier`, and belong to
- *   the token *categories* `LabelName`/`MetricName` where PromQL lets a keyword stand
- *   for a name (`{by="x"}`, `sum by (on)`, a metric called `offset`). The grammar
- *   consumes categories, so one rule covers every keyword that may act as a name.
+ * - Keywords are case-insensitive, and belong to the token *categories*
+ *   `LabelName`/`MetricName` where PromQL lets a keyword stand for a name (`{by="x"}`,
+ *   `sum by (on)`, a metric called `offset`). The grammar consumes categories, so one rule
+ *   covers every keyword that may act as a name. The lexer itself knows no keyword: an
+ *   `Identifier` whose whole spelling is one (any case) becomes that keyword in
+ *   {@link tokenize}. That is what case-insensitive keyword patterns with
+ *   `longer_alt: Identifier` would produce, without 31 more patterns for Chevrotain to
+ *   analyse when it builds the lexer (a fifth of the lexer's start-up) and try at every
+ *   word.
+ * - Every pattern names its first characters (`start_chars_hint`), so building the lexer
+ *   does not parse the patterns to find them.
  * - Malformed literals are tokens too (`BadNumber`, `UnterminatedString`): the lexer
  *   never guesses, and {@link tokenize} turns them into precise errors with spans,
  *   instead of Chevrotain's generic "unexpected character" for the tail.
@@ -55,12 +62,20 @@ export const LineFilterOp = createToken({ name: 'LineFilterOp', pattern: Lexer.N
 // Concrete tokens.
 // ---------------------------------------------------------------------------
 
-export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED, line_breaks: true });
-export const Comment = createToken({ name: 'Comment', pattern: /#[^\n]*/, group: Lexer.SKIPPED });
+// First characters of the patterns below (`start_chars_hint`): Chevrotain would otherwise
+// parse every pattern (regexp-to-ast) at start-up to find them. test/query/startup.test.ts
+// checks each hint against Chevrotain's own analysis of the pattern.
+const DIGITS = [...'0123456789'];
+const LETTERS = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'];
+const QUOTES = ['"', "'", '`'];
+
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, start_chars_hint: [' ', '\t', '\r', '\n'], group: Lexer.SKIPPED, line_breaks: true });
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\n]*/, start_chars_hint: ['#'], group: Lexer.SKIPPED });
 
 /** `"…"`, `'…'` (Go escapes, no raw newline) and raw `` `…` `` (anything but a backtick). */
 export const StringLit = createToken({
   name: 'StringLit',
+  start_chars_hint: QUOTES,
   pattern: /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`/,
   line_breaks: true,
   label: 'string',
@@ -68,6 +83,7 @@ export const StringLit = createToken({
 /** A string that reaches the end of its line (quoted) or of the input (raw): always an error. */
 export const UnterminatedString = createToken({
   name: 'UnterminatedString',
+  start_chars_hint: QUOTES,
   pattern: /"(?:[^"\\\n]|\\.)*\\?|'(?:[^'\\\n]|\\.)*\\?|`[^`]*/,
   line_breaks: true,
   label: 'unterminated string',
@@ -77,17 +93,20 @@ export const UnterminatedString = createToken({
 // bad token (Prometheus: "bad number or duration syntax"), not a number and a name.
 export const Duration = createToken({
   name: 'Duration',
+  start_chars_hint: DIGITS,
   pattern: /(?:\d+(?:ms|[smhdwy]))+(?![a-zA-Z0-9_.])/,
   label: 'duration',
 });
 export const HexNumber = createToken({
   name: 'HexNumber',
+  start_chars_hint: ['0'],
   pattern: /0[xX][0-9a-fA-F]+(?![a-zA-Z0-9_.])/,
   categories: [NumberLit],
   label: 'number',
 });
 export const DecimalNumber = createToken({
   name: 'DecimalNumber',
+  start_chars_hint: [...DIGITS, '.'],
   pattern: /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?![a-zA-Z0-9_.])/,
   categories: [NumberLit],
   label: 'number',
@@ -100,16 +119,19 @@ export const DecimalNumber = createToken({
  */
 export const GoDuration = createToken({
   name: 'GoDuration',
+  start_chars_hint: [...DIGITS, '.'],
   pattern: /(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+(?![a-zA-Z0-9_.])/,
   label: 'duration',
 });
 export const BytesLit = createToken({
   name: 'BytesLit',
+  start_chars_hint: [...DIGITS, '.'],
   pattern: /(?:\d+\.?\d*|\.\d+)(?:[kKMGTP]i?B?|B)(?![a-zA-Z0-9_.])/,
   label: 'bytes',
 });
 export const BadNumber = createToken({
   name: 'BadNumber',
+  start_chars_hint: [...DIGITS, '.'],
   pattern: /(?:\d|\.\d)[a-zA-Z0-9_.]*(?:[eE][+-]\d*)?[a-zA-Z0-9_.]*/,
   label: 'malformed number',
 });
@@ -117,19 +139,19 @@ export const BadNumber = createToken({
 /** Metric names may contain `:` (recording rules); label and function names are checked for it by the parser. */
 export const Identifier = createToken({
   name: 'Identifier',
+  start_chars_hint: [...LETTERS, '_', ':'],
   pattern: /[a-zA-Z_][a-zA-Z0-9_:]*|:[a-zA-Z_:][a-zA-Z0-9_:]*/,
   categories: [LabelName, MetricName],
   label: 'identifier',
 });
 
+/** Keywords by their lower-case spelling; {@link tokenize} turns an `Identifier` spelled so into the keyword. */
+const KEYWORDS = new Map<string, TokenType>();
+
 function keyword(name: string, word: string, categories: TokenType[]): TokenType {
-  return createToken({
-    name,
-    pattern: new RegExp(word, 'i'),
-    longer_alt: Identifier,
-    categories: [...categories, LabelName],
-    label: `"${word}"`,
-  });
+  const type = createToken({ name, pattern: Lexer.NA, categories: [...categories, LabelName], label: `"${word}"` });
+  KEYWORDS.set(word, type);
+  return type;
 }
 
 const NAMEABLE = [MetricName];
@@ -275,6 +297,14 @@ export function tokenize(text: string): IToken[] {
       case Duration:
         parseDurationLiteral(tok.image, text, tok.startOffset);
         break;
+      case Identifier: {
+        const kw = KEYWORDS.get(tok.image.toLowerCase());
+        if (kw !== undefined) {
+          tok.tokenType = kw;
+          tok.tokenTypeIdx = kw.tokenTypeIdx!;
+        }
+        break;
+      }
       default:
         break;
     }
