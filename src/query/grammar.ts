@@ -74,6 +74,12 @@ class LazyLookahead extends LLkLookaheadStrategy {
   }
 }
 
+/** The DSL methods Chevrotain 11's recording phase replaces on the instance (`enableRecording`). */
+const RECORDED_METHODS = [
+  ...['CONSUME', 'SUBRULE', 'OPTION', 'OR', 'MANY', 'MANY_SEP', 'AT_LEAST_ONE', 'AT_LEAST_ONE_SEP'].flatMap((m) => Array.from({ length: 10 }, (_, i) => (i > 0 ? `${m}${i}` : m))),
+  'consume', 'subrule', 'option', 'or', 'many', 'atLeastOne', 'ACTION', 'BACKTRACK', 'LA',
+];
+
 /** The grammar (a Chevrotain CST parser). Build it with {@link createGrammar}, or use the shared {@link grammar}. */
 export class LetheQLGrammar extends CstParser {
   constructor(validate: boolean) {
@@ -86,6 +92,22 @@ export class LetheQLGrammar extends CstParser {
       lookaheadStrategy: new LazyLookahead({ maxLookahead }),
     });
     this.performSelfAnalysis();
+  }
+
+  /**
+   * Ends Chevrotain's recording phase (an internal method, called once by its
+   * `performSelfAnalysis`) as Chevrotain's own does, but by pointing the DSL methods the
+   * recording phase put on the instance back at the prototype's instead of deleting them:
+   * deleting 89 properties turned the parser into a dictionary-mode object, about a sixth of
+   * building the grammar. The parser then calls the same methods. If Chevrotain ever stops
+   * calling this, it does its own again; if it records more methods than
+   * {@link RECORDED_METHODS}, every parse test fails.
+   */
+  disableRecording(): void {
+    const self = this as unknown as Record<string, unknown>;
+    self['RECORDING_PHASE'] = false;
+    const proto = LetheQLGrammar.prototype as unknown as Record<string, unknown>;
+    for (const name of RECORDED_METHODS) self[name] = proto[name];
   }
 
   /** The whole input: one expression, then nothing. */
