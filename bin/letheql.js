@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+// The CLI runs from its bundle (dist/bin/, built by scripts/build-cli.mjs from src/cli/main.ts):
+// one file to load instead of hundreds of modules, and each subcommand in its own chunk.
+import { main } from '../dist/bin/main.js';
 
 // `letheql … | head` closes the pipe early: stop quietly, as Unix tools do.
 process.stdout.on('error', (err) => {

@@ -11,22 +11,25 @@
  * A store over a store set (`FederatedChunkSource`: several stores, one per cluster) is the
  * same `LogStore`: selectors may use `cluster`, results get a `cluster` column, and
  * {@link LogStore.clusters}/{@link LogStore.targetsByCluster} say what the set holds.
+ *
+ * Start-up: Apache Arrow (`arrow/build.ts`) and the metric evaluator are loaded by dynamic
+ * `import()` where a result needs them, not when this module loads: a count, an explain or
+ * a `targets` never needs them, and they are a good part of a CLI query's start-up (the CLI
+ * bundle puts each in a chunk of its own). The methods were async already, so nothing
+ * changes for callers; ES modules are loaded once, so every caller shares one Arrow (its
+ * classes compare by identity: `instanceof Table`).
  */
 import type { RecordBatch, Table } from 'apache-arrow';
-import { buildTable, logSchema, parsedLabelNames, recordBatches, type LogRow, type ResultShape } from './arrow/build.js';
+import type { LogRow, ResultShape } from './arrow/build.js';
 import { collectRows, countLines, type ExecEnv, type ExecOptions, type QueryStats } from './exec/execute.js';
 import type { ScanPool } from './exec/pool.js';
 import { LOG_TYPES, type LogType } from './model.js';
 import { formatPlan, planLogQuery, resolveOptions, type LogQueryPlan, type QueryOptions } from './plan/plan.js';
 import { LetheQLError } from './errors.js';
-import { StoreSampleSource } from './exec/metric-source.js';
-import { metricTable } from './metrics/arrow.js';
-import { rangeLabelNeeds } from './metrics/label-needs.js';
-import { evaluateMetricQuery, isMetricQuery, planMetricQuery } from './metrics/evaluator.js';
 import type { EvalTimes } from './metrics/grid.js';
 import type { MetricResult } from './metrics/result.js';
 import type { Expr } from './query/ast.js';
-import { parseQuery, printQuery } from './query/index.js';
+import { isMetricQuery, parseQuery, printQuery } from './query/index.js';
 import { checkAstDepth } from './query/depth.js';
 import { formatRfc3339, parseDuration } from './time.js';
 import { Kernel } from './scan/kernel.js';
@@ -86,8 +89,17 @@ export interface QueryStream extends AsyncIterable<RecordBatch> {
 export type StoreTargets = Record<LogType, string[]>;
 
 /** The result columns a plan asks for beyond its log type's: `cluster` over a store set. */
-function resultShape(plan: LogQueryPlan, rows: readonly LogRow[]): ResultShape {
+function resultShape(plan: LogQueryPlan, rows: readonly LogRow[], parsedLabelNames: (rows: readonly LogRow[]) => string[]): ResultShape {
   return { cluster: plan.clusters !== undefined, parsed: plan.pipeline ? parsedLabelNames(rows) : [] };
+}
+
+/** Apache Arrow and the result builders, on first use (see the note at the top). */
+const loadArrow = () => import('./arrow/build.js');
+
+/** The metric evaluator and the store's sample source for it, on a store's first metric query. */
+async function loadMetrics() {
+  const [evaluator, source, needs] = await Promise.all([import('./metrics/evaluator.js'), import('./exec/metric-source.js'), import('./metrics/label-needs.js')]);
+  return { ...evaluator, ...source, ...needs };
 }
 
 /** Idle kernels kept per store, and the WASM memory above which a kernel is dropped instead (it grew for a very long line). */
@@ -132,6 +144,7 @@ export class LogStore {
   async explainMetric(query: string | Expr, opts: LogQueryOptions = {}): Promise<MetricQueryPlan> {
     const expr = toExpr(query);
     const times = metricTimes(opts);
+    const { rangeLabelNeeds, StoreSampleSource, planMetricQuery } = await loadMetrics();
     const needs = rangeLabelNeeds(expr);
     const source = new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts, needs);
     const planned = planMetricQuery(expr, times, source, { maxSeries: opts.maxSeries });
@@ -162,6 +175,7 @@ export class LogStore {
   async queryMetric(query: string | Expr, opts: LogQueryOptions = {}): Promise<{ result: MetricResult; stats: QueryStats }> {
     const started = performance.now();
     const expr = toExpr(query);
+    const { rangeLabelNeeds, StoreSampleSource, evaluateMetricQuery } = await loadMetrics();
     const source = new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts, rangeLabelNeeds(expr));
     const result = await evaluateMetricQuery(expr, metricTimes(opts), source, { maxSeries: opts.maxSeries, maxSamples: opts.maxSamples, signal: opts.signal });
     const stats = source.stats;
@@ -183,11 +197,13 @@ export class LogStore {
     if (isMetricQuery(expr)) {
       // The contract's long table: one column per series label, then time and value.
       const { result, stats } = await this.queryMetric(expr, opts);
+      const { metricTable } = await import('./metrics/arrow.js');
       return metricTable(result, new Map([[STATS_METADATA_KEY, JSON.stringify(stats)]]));
     }
     const plan = await this.explain(expr, opts);
     const { rows, stats } = await this.withEnv((env) => collectRows(plan, env, opts));
-    return buildTable(plan.logType, rows, opts.batchSize ?? 8192, new Map([[STATS_METADATA_KEY, JSON.stringify(stats)]]), resultShape(plan, rows));
+    const { buildTable, parsedLabelNames } = await loadArrow();
+    return buildTable(plan.logType, rows, opts.batchSize ?? 8192, new Map([[STATS_METADATA_KEY, JSON.stringify(stats)]]), resultShape(plan, rows, parsedLabelNames));
   }
 
   /**
@@ -213,7 +229,8 @@ export class LogStore {
         const plan = await self.explain(query, opts);
         const result = await self.withEnv((env) => collectRows(plan, env, opts));
         resolveStats(result.stats);
-        yield* recordBatches(plan.logType, result.rows, opts.batchSize ?? 8192, logSchema(plan.logType, undefined, resultShape(plan, result.rows)));
+        const { recordBatches, logSchema, parsedLabelNames } = await loadArrow();
+        yield* recordBatches(plan.logType, result.rows, opts.batchSize ?? 8192, logSchema(plan.logType, undefined, resultShape(plan, result.rows, parsedLabelNames)));
       } catch (e) {
         rejectStats(e);
         throw e;

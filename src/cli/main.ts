@@ -9,23 +9,39 @@
  * store per cluster), or `--stores FILE` (a store set from a JSON object `{"NAME": "DIR"}`).
  * A `--store` value is `NAME=DIR` when it has a `=` with no `/` before it, so a directory
  * whose name holds a `=` is still reachable as `./a=b`.
+ *
+ * Start-up: `query`, `explain` and `targets` live here; every other command is a lazily
+ * loaded subcommand (see {@link SUBCOMMANDS}), so a query never loads the HTTP server, the
+ * write path or the collector. `bin/letheql.js` runs the esbuild bundle of this file
+ * (`dist/bin/`, scripts/build-cli.mjs), in which each `import()` below is its own chunk.
+ * Likewise Apache Arrow, the metric evaluator and the log pipeline's stages are loaded (by
+ * `import()` here and in the library) only by the queries that need them: a `--count` of a
+ * log query without a pipeline loads none of them. So import from the modules themselves,
+ * never from `core.ts`, which re-exports all of them.
+ *
+ * Adding a subcommand is one line in `SUBCOMMANDS`: its name, its one-line summary for
+ * `--help`, and a `load` that dynamically imports its module and returns `{ run, usage }`:
+ *
+ * ```ts
+ * index: { summary: 'build sidecar indexes', load: () => import('./index-command.js').then((m) => ({ run: m.runIndex, usage: m.INDEX_USAGE })) },
+ * ```
+ * Never import a subcommand's module statically from here: that puts it (and all it
+ * imports) back on every command's start-up path.
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { Table } from 'apache-arrow';
-import { toArrowIPC } from '../arrow/build.js';
 import { formatQueryError, LetheQLError, QueryError } from '../errors.js';
-import { getStats, openStore, openStoreSet, formatPlan, type LogQueryOptions, type LogStore, type StoreTargets } from '../node.js';
+import { getStats, formatPlan, type LogQueryOptions, type LogStore, type StoreTargets } from '../api.js';
+import { openStore, openStoreSet } from '../node-store.js';
 import type { Direction } from '../plan/plan.js';
-import { parseQuery } from '../query/index.js';
+import { isMetricQuery, parseQuery } from '../query/index.js';
 import { formatMetricPlan, formatMetricText, formatRows, type OutputFormat } from './format.js';
-import { isMetricQuery, metricTable, prometheusDataJson } from '../core.js';
-import { DEFAULT_MAX_SERIES, SeriesLimitError } from '../metrics/evaluator.js';
-import { isWriteCommand, runWriteCommand, WRITE_USAGE } from './write-commands.js';
-import { runServe, SERVE_USAGE } from './serve.js';
+import { prometheusDataJson } from '../metrics/result.js';
+import { DEFAULT_MAX_SERIES, SeriesLimitError } from '../metrics/limits.js';
 import { storeSpec, UsageError } from './stores.js';
 import { skippedLinesNotice } from './notices.js';
-import { parseSize } from '../write/retention-plan.js';
+import { parseSize } from '../sizes.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -33,6 +49,27 @@ export interface CliIO {
   env: Record<string, string | undefined>;
 }
 
+
+/** A subcommand once loaded: runs with the arguments after its name; `usage` goes into `--help`. */
+export interface LoadedSubcommand {
+  run(argv: string[], io: CliIO): Promise<number>;
+  usage: string;
+}
+
+/** A subcommand with its own flags, loaded (dynamic `import()`) only when it runs or `--help` prints. */
+export interface Subcommand {
+  /** The line after its name in `letheql --help`'s command list. */
+  summary: string;
+  load(): Promise<LoadedSubcommand>;
+}
+
+/** Subcommands with their own flags (the command comes first), in `--help` order. One line each; see the note at the top. */
+export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
+  ingest: { summary: 'import docker/cri/raw/syslog log files into a store', load: () => import('./write-commands.js').then((m) => ({ run: (argv, io) => m.runWriteCommand('ingest', argv, io), usage: m.WRITE_USAGE })) },
+  collect: { summary: 'follow container and node log files into a store (until SIGINT/SIGTERM)', load: () => import('./write-commands.js').then((m) => ({ run: (argv, io) => m.runWriteCommand('collect', argv, io), usage: m.WRITE_USAGE })) },
+  retention: { summary: 'delete old files by age and size, as Lethe does', load: () => import('./write-commands.js').then((m) => ({ run: (argv, io) => m.runWriteCommand('retention', argv, io), usage: m.WRITE_USAGE })) },
+  serve: { summary: "HTTP server speaking Lethe's and Loki's APIs (query, push, live tail)", load: () => import('./serve.js').then((m) => ({ run: (argv, io) => m.runServe(argv, io), usage: m.SERVE_USAGE })) },
+};
 
 export const DEFAULT_LIMIT = 1000;
 
@@ -45,11 +82,7 @@ commands:
   query     run a log query and print the matching lines
   explain   print the query plan (files, kernel program, filters) without reading logs
   targets   list the store's namespaces and nodes
-  ingest    import docker/cri/raw/syslog log files into a store
-  collect   follow container and node log files into a store (until SIGINT/SIGTERM)
-  retention delete old files by age and size, as Lethe does
-  serve     HTTP server speaking Lethe's and Loki's APIs (query, push, live tail)
-
+${Object.entries(SUBCOMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}\n`).join('')}
 options (query, explain):
   --store DIR          store root (default: $LETHEQL_STORE, else the bundled fixture store)
   --store NAME=DIR     repeatable: a store set, one store per cluster, queried as one
@@ -150,12 +183,17 @@ async function version(): Promise<string> {
   return pkg.version;
 }
 
+/** The usage texts of all subcommands, each once (several commands may share one text), in `SUBCOMMANDS` order. */
+async function subcommandUsages(): Promise<string[]> {
+  const loaded = await Promise.all(Object.values(SUBCOMMANDS).map((c) => c.load()));
+  return [...new Set(loaded.map((c) => c.usage))];
+}
+
 /** Runs the CLI and returns its exit code. */
 export async function main(argv: string[], io: CliIO): Promise<number> {
-  // Write commands (ingest, collect, retention) have their own flags: see write-commands.ts.
-  if (isWriteCommand(argv[0])) return runWriteCommand(argv[0], argv.slice(1), io);
-  // `serve` (the HTTP server) has its own flags too: see serve.ts.
-  if (argv[0] === 'serve') return runServe(argv.slice(1), io);
+  // Subcommands (ingest, collect, retention, serve, …) have their own flags and modules.
+  const sub = argv[0] !== undefined && Object.hasOwn(SUBCOMMANDS, argv[0]) ? SUBCOMMANDS[argv[0]] : undefined;
+  if (sub) return (await sub.load()).run(argv.slice(1), io);
   let query = '';
   let store: LogStore | null = null;
   try {
@@ -167,7 +205,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     const { values, positionals } = parsed;
     if (values.help) {
-      await write(io.stdout, USAGE + '\n\n' + WRITE_USAGE + '\n\n' + SERVE_USAGE + '\n');
+      await write(io.stdout, USAGE + '\n\n' + (await subcommandUsages()).join('\n\n') + '\n');
       return 0;
     }
     if (values.version) {
@@ -216,8 +254,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       }
       if (values.count) throw new UsageError('--count applies to log queries; a metric query already returns numbers');
       const { result, stats } = await store.queryMetric(expr, metricOpts);
-      if (format === 'arrow') await write(io.stdout, toArrowIPC(metricTable(result)));
-      else if (format === 'jsonl') await write(io.stdout, prometheusDataJson(result) + '\n');
+      if (format === 'arrow') {
+        const [{ toArrowIPC }, { metricTable }] = await Promise.all([import('../arrow/build.js'), import('../metrics/arrow.js')]);
+        await write(io.stdout, toArrowIPC(metricTable(result)));
+      } else if (format === 'jsonl') await write(io.stdout, prometheusDataJson(result) + '\n');
       else await write(io.stdout, formatMetricText(result));
       if (values.stats) await write(io.stderr, JSON.stringify(stats) + '\n');
       else await write(io.stderr, skippedLinesNotice(stats) ?? '');
@@ -240,6 +280,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     const table: Table = await store.query(expr, opts);
     if (format === 'arrow') {
+      const { toArrowIPC } = await import('../arrow/build.js');
       await write(io.stdout, toArrowIPC(table));
     } else {
       const color = format === 'text' && io.stdout.isTTY === true && !io.env['NO_COLOR'];

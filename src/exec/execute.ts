@@ -30,7 +30,7 @@ import type { BadLineReason, FileScanStats, MatchBatch } from '../scan/types.js'
 import { isStoreSet } from '../store/federated-source.js';
 import type { ChunkReader, ChunkSource } from '../store/types.js';
 import type { ScanPool } from './pool.js';
-import { MatchPipeline } from './pipeline-rows.js';
+import type { MatchPipeline } from './pipeline-rows.js';
 import { FieldDecoder, keepRows, makeBefore, TopRows, type RowBudget, type Sink } from './rows.js';
 
 /** Statistics of one query (contract §3). */
@@ -207,11 +207,8 @@ export function fileSource(source: ChunkSource, cluster: string | undefined): Ch
  * The per-block work of an execution: count the kernel's matches, or keep them as rows.
  * Returned as a closure over the file being scanned.
  */
-function batchHandler(plan: LogQueryPlan, stats: QueryStats, sink: Sink, opts: ExecOptions): (fileIndex: number) => (b: MatchBatch) => void {
+function batchHandler(plan: LogQueryPlan, stats: QueryStats, sink: Sink, pipeline: MatchPipeline | null): (fileIndex: number) => (b: MatchBatch) => void {
   const fieldDecoders = Array.from({ length: plan.program.fieldCount }, () => new FieldDecoder());
-  // The pipeline runs on every kernel match, so that linesMatched counts what it lets through.
-  // A count reads no label: parsers then extract only what the pipeline's own stages read.
-  const pipeline = plan.pipeline && (sink.kind === 'rows' || sink.kind === 'count') ? new MatchPipeline(plan.pipeline.stages, plan.logType, sink.kind === 'count' ? [] : 'all', opts.maxTemplateBytes) : null;
   return (fileIndex) => {
     const cluster = plan.files[fileIndex]!.cluster;
     return (b) => {
@@ -277,7 +274,14 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
   const parallel = env.pool ? await env.pool.scan(plan, env.source, opts, sink, blockSize) : null;
   if (parallel !== null) return parallel;
   const stats = emptyStats(plan);
-  const onFile = batchHandler(plan, stats, sink, opts);
+  // The pipeline runs on every kernel match, so that linesMatched counts what it lets through.
+  // A count reads no label: parsers then extract only what the pipeline's own stages read.
+  // Its stages are loaded when a query has one (start-up: most queries have none).
+  const pipeline =
+    plan.pipeline && (sink.kind === 'rows' || sink.kind === 'count')
+      ? new (await import('./pipeline-rows.js')).MatchPipeline(plan.pipeline.stages, plan.logType, sink.kind === 'count' ? [] : 'all', opts.maxTemplateBytes)
+      : null;
+  const onFile = batchHandler(plan, stats, sink, pipeline);
   const scanOptions = { blockSize, maxLineBytes: opts.maxLineBytes, maxBadLineSamples: MAX_BAD_LINE_SAMPLES, signal: opts.signal };
   env.kernel.setProgram(plan.program);
   const files = new FileOpener(plan, env.source, opts.readAhead !== false, blockSize);

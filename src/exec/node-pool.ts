@@ -21,6 +21,15 @@ import type { ExecOptions, QueryStats } from './execute.js';
 import { WorkerScanPool, type ScanPool, type ScanWorkerEvents, type ScanWorkerHandle } from './pool.js';
 import type { FromWorker } from './protocol.js';
 import type { Sink } from './rows.js';
+import { kernelModule } from '../scan/kernel.js';
+import type { KernelHandOff } from './node-worker.js';
+
+/**
+ * The scan-worker bundle, `dist/scan-worker.js`. The same file from `src/exec/` (tests),
+ * `dist/exec/` (the package's modules) and `dist/bin/` (the CLI bundle): every module that
+ * finds package files by `import.meta.url` sits two levels below the package root.
+ */
+export const SCAN_WORKER_BUNDLE = new URL('../../dist/scan-worker.js', import.meta.url);
 
 /** Parallel-scan options of `openStore`. */
 export interface ScanPoolOptions {
@@ -54,6 +63,11 @@ function nodeWorker(bundle: URL, events: ScanWorkerEvents): ScanWorkerHandle {
   w.on('message', (m: FromWorker) => events.message(m));
   w.on('error', (e) => events.failure(e));
   w.on('exit', (code) => events.failure(new Error(`the worker exited (code ${code})`)));
+  // The kernel is compiled once, in this thread, and handed to every worker (node-worker.ts).
+  kernelModule().then(
+    (module) => w.postMessage({ type: 'kernel', module } satisfies KernelHandOff),
+    (e: unknown) => events.failure(e),
+  );
   return {
     post: (m) => w.postMessage(m),
     setActive: (active) => (active ? w.ref() : w.unref()),

@@ -6,6 +6,11 @@
  * build:worker`; the kernel WASM, regex engine included, is inlined). The pool starts it with
  * `new Worker(url)`: see `node-pool.ts`.
  *
+ * Its first message is the kernel ({@link KernelHandOff}), compiled once in the pool's thread:
+ * instantiating a compiled `WebAssembly.Module` (which `postMessage` can send) is cheaper than
+ * decoding and compiling the bundle's own copy in every worker. Until it comes the worker
+ * does not say `ready`, so the pool sends it nothing else.
+ *
  * It reopens `fs` handles only. A store set of filesystem stores is scanned here too, but a
  * job names one file of one member, so the pool sends that member's own `fs` handle
  * (`parallel.ts`, `memberHandle`), never the set's `clusters` handle: a job addresses
@@ -16,14 +21,28 @@ import { FsChunkSource } from '../store/fs-source.js';
 import type { ToWorker } from './protocol.js';
 import { startScanWorker } from './scan-worker.js';
 
+/** The pool's first message to a Node scan worker: the compiled kernel. */
+export interface KernelHandOff {
+  type: 'kernel';
+  module: WebAssembly.Module;
+}
+
 const port = parentPort;
 if (!port) throw new Error('scan-worker.js runs as a worker thread (new Worker(...)), not as a script');
 
-const handle = await startScanWorker({
+let handle: ((message: ToWorker) => void) | null = null;
+let handedKernel!: (module: WebAssembly.Module) => void;
+const kernel = new Promise<WebAssembly.Module>((resolve) => (handedKernel = resolve));
+port.on('message', (message: ToWorker | KernelHandOff) => {
+  if (message.type === 'kernel') handedKernel(message.module);
+  else handle?.(message); // the pool sends jobs only after `ready`, which comes after `handle` is set
+});
+
+handle = await startScanWorker({
+  kernel: await kernel,
   post: (message, transfer) => port.postMessage(message, transfer),
   reopen: (h) => {
     if (h.kind !== 'fs') throw new Error(`this worker reopens fs sources only, not ${h.kind}`);
     return new FsChunkSource(h.root);
   },
 });
-port.on('message', (message: ToWorker) => handle(message));

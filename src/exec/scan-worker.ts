@@ -4,7 +4,8 @@
  * to post messages and to reopen a source from its handle,
  * and feeds it the messages it receives.
  *
- * The worker loads its own kernel once, announces itself (`ready`, with the hash of the
+ * The worker instantiates its kernel once (from the module its host hands it, or the
+ * embedded one), announces itself (`ready`, with the hash of the
  * kernel WASM it embeds, so the pool can refuse a stale bundle), then scans its jobs one
  * at a time, in the order received. The pool keeps at most two jobs on a worker: while one
  * is scanned, the next is opened and its first block read (into the other of two staging
@@ -33,6 +34,8 @@ export interface WorkerHost {
    * prints as `{}`, so two Blob stores with the same paths would share one entry).
    */
   sourceKey?(handle: SourceHandle): string;
+  /** The kernel, already compiled (by the pool's thread); default: the embedded one, compiled here. */
+  kernel?: WebAssembly.Module;
 }
 
 function transferables(chunk: RowChunk): ArrayBuffer[] {
@@ -49,7 +52,7 @@ interface Entry {
 
 /** Starts a worker: loads its kernel, posts `ready`, and returns the handler of incoming messages. */
 export async function startScanWorker(host: WorkerHost): Promise<(message: ToWorker) => void> {
-  const kernel = await Kernel.load();
+  const kernel = await Kernel.load(host.kernel);
   const sources = new Map<string, ChunkSource>();
   let prepared: PreparedQuery | null = null;
   /** Two read-ahead buffers: one for the job being scanned, one for the job opened ahead. */

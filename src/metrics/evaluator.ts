@@ -23,7 +23,8 @@
 import { LetheQLError, LimitError, type Span } from '../errors.js';
 import type { Call, Expr } from '../query/ast.js';
 import { getFunction, type ValueType } from '../query/functions.js';
-import { printQuery } from '../query/index.js';
+import { isMetricQuery, printQuery } from '../query/index.js';
+import { DEFAULT_MAX_SERIES, SeriesLimitError } from './limits.js';
 import { compileAggregation } from './aggregations.js';
 import { compileBinary } from './binary.js';
 import { compileInstantFunction, INSTANT_FUNCTIONS } from './functions.js';
@@ -34,8 +35,9 @@ import { compileRangeAggregation, isRangeFunction, type RangeCompileContext } fr
 import type { MetricResult, MetricSample } from './result.js';
 import type { BucketRequest, BucketSeries, LogSampleSource, SampleRequest, SampleSeries } from './source.js';
 
-/** Loki's default `max_query_series`. */
-export const DEFAULT_MAX_SERIES = 500;
+// Here for the evaluator's importers; they live apart so that front ends need not load the evaluator.
+export { DEFAULT_MAX_SERIES, SeriesLimitError } from './limits.js';
+export { isMetricQuery } from '../query/index.js';
 
 /**
  * Default `maxSamples`: a million samples (series × points) in a result, ~100 MB as the
@@ -59,30 +61,12 @@ export interface MetricQueryOptions {
   signal?: AbortSignal;
 }
 
-/** The result would have more series than `maxSeries`. */
-export class SeriesLimitError extends LetheQLError {
-  readonly limit: number;
-  constructor(limit: number) {
-    // No dedicated error code exists yet; INVALID_RANGE is the nearest ("the query asks for too much").
-    super('INVALID_RANGE', `maximum of series (${limit}) reached for a single query: narrow the selector, aggregate (e.g. sum by (…)) or raise the series limit`);
-    this.name = 'SeriesLimitError';
-    this.limit = limit;
-  }
-}
-
 /** A compiled query and the reads it needs. */
 export interface MetricQueryPlan {
   /** One per range aggregation, in query order. */
   readonly requests: readonly (BucketRequest | SampleRequest)[];
   /** Sends the requests to the source, evaluates every step, assembles the result. */
   execute(): Promise<MetricResult>;
-}
-
-/** Is this a metric query (as opposed to a log query: a selector, with or without a range)? */
-export function isMetricQuery(expr: Expr): boolean {
-  let e = expr;
-  while (e.kind === 'ParenExpr') e = e.expr;
-  return e.kind !== 'VectorSelector' && e.kind !== 'MatrixSelector';
 }
 
 /** Functions of `src/query/functions.ts` that need Prometheus samples or histograms, not logs. */

@@ -21,7 +21,7 @@
  */
 import { LetheQLError, QueryError, type Span } from '../errors.js';
 import { CLUSTER_LABEL, fieldCount, fieldNames, labelColumns, LOG_TYPES, isLogType, selectorLabels, type LogType } from '../model.js';
-import { compilePipeline, type StagePlan } from '../pipeline/index.js';
+import type { StagePlan } from '../pipeline/index.js';
 import type { Expr, LabelMatcher, MatchOp, PipelineStage, VectorSelector } from '../query/ast.js';
 import { printQuery } from '../query/index.js';
 import { formatStage } from '../query/printer.js';
@@ -380,8 +380,10 @@ function nameFilter(matchers: LabelMatcher[]): (t: string) => boolean {
  * Compiles a selector's pipeline once to validate it (regex errors in `| regexp`, label
  * filters and templates surface here, before any file is read) and to describe it.
  */
-function planPipeline(stages: readonly PipelineStage[], output: readonly string[] | 'all'): PlannedPipeline | null {
+async function planPipeline(stages: readonly PipelineStage[], output: readonly string[] | 'all'): Promise<PlannedPipeline | null> {
   if (stages.length === 0) return null;
+  // Loaded here, not with this module: most queries have no pipeline (start-up).
+  const { compilePipeline } = await import('../pipeline/index.js');
   const compiled = compilePipeline(stages, { outputLabels: output });
   return { stages: stages.slice(), text: stages.map(formatStage).join(' '), compiled: compiled.stages.slice() };
 }
@@ -431,7 +433,7 @@ export async function planLogQuery(
     skippedFiles: selection.skipped.filter((s) => s.reason === 'invalid-name').map((s) => ({ path: s.path, reason: 'invalid-name' as const })),
     filesOutOfRange: selection.skipped.filter((s) => s.reason === 'out-of-range').length,
     program: compiled.program,
-    pipeline: planPipeline(logical.selector.pipeline, opts.pipelineOutput ?? 'all'),
+    pipeline: await planPipeline(logical.selector.pipeline, opts.pipelineOutput ?? 'all'),
     limit: resolved.limit,
     direction: resolved.direction,
   };

@@ -33,7 +33,7 @@
  *
  * Error recovery is off: the first error ends the parse.
  */
-import { CstParser, EOF, tokenMatcher, type IToken } from 'chevrotain';
+import { CstParser, EOF, LLkLookaheadStrategy, tokenMatcher, type ILookaheadStrategy, type IToken } from 'chevrotain';
 import * as T from './lexer.js';
 
 /** Pipeline stage names, as written after `|` (case-insensitive, like LogQL's keywords). */
@@ -46,10 +46,68 @@ export function isLabelFilterOperator(tok: IToken): boolean {
   return tokenMatcher(tok, T.MatchOp) || tokenMatcher(tok, T.CmpLevelOp);
 }
 
-class LetheQLGrammar extends CstParser {
-  constructor() {
-    super(T.allTokens, { recoveryEnabled: false, maxLookahead: 2, nodeLocationTracking: 'onlyOffset' });
+type AlternationOptions = Parameters<ILookaheadStrategy['buildLookaheadForAlternation']>[0];
+type OptionalOptions = Parameters<ILookaheadStrategy['buildLookaheadForOptional']>[0];
+
+/**
+ * Chevrotain's own LL(k) lookahead, with each lookahead function built on its first call
+ * instead of all of them in self-analysis: a query exercises a small part of the grammar,
+ * and building every function was about half of constructing the parser. The functions are
+ * the ones Chevrotain would build (from the finished grammar, which does not change), so
+ * parsing is the same; only when each is built differs.
+ */
+class LazyLookahead extends LLkLookaheadStrategy {
+  override buildLookaheadForAlternation(options: AlternationOptions): ReturnType<ILookaheadStrategy['buildLookaheadForAlternation']> {
+    const build = () => super.buildLookaheadForAlternation(options);
+    let la: ReturnType<typeof build> | null = null;
+    return function (this: unknown, orAlts) {
+      return (la ??= build()).call(this, orAlts);
+    };
+  }
+
+  override buildLookaheadForOptional(options: OptionalOptions): ReturnType<ILookaheadStrategy['buildLookaheadForOptional']> {
+    const build = () => super.buildLookaheadForOptional(options);
+    let la: ReturnType<typeof build> | null = null;
+    return function (this: unknown) {
+      return (la ??= build()).call(this);
+    };
+  }
+}
+
+/** The DSL methods Chevrotain 11's recording phase replaces on the instance (`enableRecording`). */
+const RECORDED_METHODS = [
+  ...['CONSUME', 'SUBRULE', 'OPTION', 'OR', 'MANY', 'MANY_SEP', 'AT_LEAST_ONE', 'AT_LEAST_ONE_SEP'].flatMap((m) => Array.from({ length: 10 }, (_, i) => (i > 0 ? `${m}${i}` : m))),
+  'consume', 'subrule', 'option', 'or', 'many', 'atLeastOne', 'ACTION', 'BACKTRACK', 'LA',
+];
+
+/** The grammar (a Chevrotain CST parser). Build it with {@link createGrammar}, or use the shared {@link grammar}. */
+export class LetheQLGrammar extends CstParser {
+  constructor(validate: boolean) {
+    const maxLookahead = 2;
+    super(T.allTokens, {
+      recoveryEnabled: false,
+      maxLookahead,
+      nodeLocationTracking: 'onlyOffset',
+      skipValidations: !validate,
+      lookaheadStrategy: new LazyLookahead({ maxLookahead }),
+    });
     this.performSelfAnalysis();
+  }
+
+  /**
+   * Ends Chevrotain's recording phase (an internal method, called once by its
+   * `performSelfAnalysis`) as Chevrotain's own does, but by pointing the DSL methods the
+   * recording phase put on the instance back at the prototype's instead of deleting them:
+   * deleting 89 properties turned the parser into a dictionary-mode object, about a sixth of
+   * building the grammar. The parser then calls the same methods. If Chevrotain ever stops
+   * calling this, it does its own again; if it records more methods than
+   * {@link RECORDED_METHODS}, every parse test fails.
+   */
+  disableRecording(): void {
+    const self = this as unknown as Record<string, unknown>;
+    self['RECORDING_PHASE'] = false;
+    const proto = LetheQLGrammar.prototype as unknown as Record<string, unknown>;
+    for (const name of RECORDED_METHODS) self[name] = proto[name];
   }
 
   /** The whole input: one expression, then nothing. */
@@ -601,5 +659,21 @@ class LetheQLGrammar extends CstParser {
   });
 }
 
-/** The one grammar instance (Chevrotain's self-analysis is the costly part; do it once per load). */
-export const grammar = new LetheQLGrammar();
+/**
+ * A new grammar. `validate` runs Chevrotain's grammar validations (ambiguous alternatives,
+ * left recursion, …) in its self-analysis; they find mistakes in the grammar, never in a
+ * query, so a test runs them (test/query/startup.test.ts) and the shared instance skips them.
+ */
+export function createGrammar(options: { validate: boolean }): LetheQLGrammar {
+  return new LetheQLGrammar(options.validate);
+}
+
+let shared: LetheQLGrammar | null = null;
+
+/**
+ * The one grammar instance, built on first use: Chevrotain's self-analysis is the costly
+ * part of loading the parser (tens of milliseconds), so it runs once, and not at import.
+ */
+export function grammar(): LetheQLGrammar {
+  return (shared ??= createGrammar({ validate: false }));
+}

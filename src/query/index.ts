@@ -46,6 +46,16 @@ export function printQuery(expr: Expr): string {
   return printExpr(expr);
 }
 
+/**
+ * Is this a metric query (as opposed to a log query: a selector, with or without a range)?
+ * Here rather than in `src/metrics/`, so that deciding a query's shape loads no evaluator.
+ */
+export function isMetricQuery(expr: Expr): boolean {
+  let e = expr;
+  while (e.kind === 'ParenExpr') e = e.expr;
+  return e.kind !== 'VectorSelector' && e.kind !== 'MatrixSelector';
+}
+
 /** `T` with every `span`/`valueSpan` removed, recursively. */
 export type WithoutSpans<T> = T extends readonly (infer U)[]
   ? WithoutSpans<U>[]

@@ -8,18 +8,27 @@
  * elsewhere, a label name inside braces).
  *
  * Design choices:
- * - Keywords are case-insensitive tokens with `longer_alt: Identifier`, and belong to
- *   the token *categories* `LabelName`/`MetricName` where PromQL lets a keyword stand
- *   for a name (`{by="x"}`, `sum by (on)`, a metric called `offset`). The grammar
- *   consumes categories, so one rule covers every keyword that may act as a name.
+ * - Keywords are case-insensitive, and belong to the token *categories*
+ *   `LabelName`/`MetricName` where PromQL lets a keyword stand for a name (`{by="x"}`,
+ *   `sum by (on)`, a metric called `offset`). The grammar consumes categories, so one rule
+ *   covers every keyword that may act as a name. The lexer itself knows no keyword: an
+ *   `Identifier` whose whole spelling is one (any case) becomes that keyword in
+ *   {@link tokenize}. That is what case-insensitive keyword patterns with
+ *   `longer_alt: Identifier` would produce, without 31 more patterns for Chevrotain to
+ *   analyse when it builds the lexer (a fifth of the lexer's start-up) and try at every
+ *   word.
+ * - Every pattern names its first characters (`start_chars_hint`), so building the lexer
+ *   does not parse the patterns to find them.
  * - Malformed literals are tokens too (`BadNumber`, `UnterminatedString`): the lexer
  *   never guesses, and {@link tokenize} turns them into precise errors with spans,
  *   instead of Chevrotain's generic "unexpected character" for the tail.
  * - Strings are validated and decoded here (before parsing), so an invalid escape is
  *   reported even when the query also has a syntax error later on, as Prometheus does.
- * - Spans use offsets only (lines and columns come from `spanAt`), but the lexer still
- *   tracks full positions: Chevrotain fills `endOffset`, which CST node locations need,
- *   only in that mode.
+ * - Spans use offsets only (lines and columns come from `spanAt`), so the lexer tracks
+ *   offsets only, and {@link tokenize} sets each token's `endOffset` (which CST node
+ *   locations need): Chevrotain fills it only when it also tracks lines and columns, whose
+ *   set-up (finding which patterns can match a line break) was about a third of building
+ *   the lexer.
  */
 import { createToken, Lexer, type IToken, type TokenType } from 'chevrotain';
 import { QueryError, spanAt } from '../errors.js';
@@ -53,12 +62,20 @@ export const LineFilterOp = createToken({ name: 'LineFilterOp', pattern: Lexer.N
 // Concrete tokens.
 // ---------------------------------------------------------------------------
 
-export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED, line_breaks: true });
-export const Comment = createToken({ name: 'Comment', pattern: /#[^\n]*/, group: Lexer.SKIPPED });
+// First characters of the patterns below (`start_chars_hint`): Chevrotain would otherwise
+// parse every pattern (regexp-to-ast) at start-up to find them. test/query/startup.test.ts
+// checks each hint against Chevrotain's own analysis of the pattern.
+const DIGITS = [...'0123456789'];
+const LETTERS = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'];
+const QUOTES = ['"', "'", '`'];
+
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, start_chars_hint: [' ', '\t', '\r', '\n'], group: Lexer.SKIPPED, line_breaks: true });
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\n]*/, start_chars_hint: ['#'], group: Lexer.SKIPPED });
 
 /** `"…"`, `'…'` (Go escapes, no raw newline) and raw `` `…` `` (anything but a backtick). */
 export const StringLit = createToken({
   name: 'StringLit',
+  start_chars_hint: QUOTES,
   pattern: /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`/,
   line_breaks: true,
   label: 'string',
@@ -66,6 +83,7 @@ export const StringLit = createToken({
 /** A string that reaches the end of its line (quoted) or of the input (raw): always an error. */
 export const UnterminatedString = createToken({
   name: 'UnterminatedString',
+  start_chars_hint: QUOTES,
   pattern: /"(?:[^"\\\n]|\\.)*\\?|'(?:[^'\\\n]|\\.)*\\?|`[^`]*/,
   line_breaks: true,
   label: 'unterminated string',
@@ -75,17 +93,20 @@ export const UnterminatedString = createToken({
 // bad token (Prometheus: "bad number or duration syntax"), not a number and a name.
 export const Duration = createToken({
   name: 'Duration',
+  start_chars_hint: DIGITS,
   pattern: /(?:\d+(?:ms|[smhdwy]))+(?![a-zA-Z0-9_.])/,
   label: 'duration',
 });
 export const HexNumber = createToken({
   name: 'HexNumber',
+  start_chars_hint: ['0'],
   pattern: /0[xX][0-9a-fA-F]+(?![a-zA-Z0-9_.])/,
   categories: [NumberLit],
   label: 'number',
 });
 export const DecimalNumber = createToken({
   name: 'DecimalNumber',
+  start_chars_hint: [...DIGITS, '.'],
   pattern: /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?![a-zA-Z0-9_.])/,
   categories: [NumberLit],
   label: 'number',
@@ -98,16 +119,19 @@ export const DecimalNumber = createToken({
  */
 export const GoDuration = createToken({
   name: 'GoDuration',
+  start_chars_hint: [...DIGITS, '.'],
   pattern: /(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+(?![a-zA-Z0-9_.])/,
   label: 'duration',
 });
 export const BytesLit = createToken({
   name: 'BytesLit',
+  start_chars_hint: [...DIGITS, '.'],
   pattern: /(?:\d+\.?\d*|\.\d+)(?:[kKMGTP]i?B?|B)(?![a-zA-Z0-9_.])/,
   label: 'bytes',
 });
 export const BadNumber = createToken({
   name: 'BadNumber',
+  start_chars_hint: [...DIGITS, '.'],
   pattern: /(?:\d|\.\d)[a-zA-Z0-9_.]*(?:[eE][+-]\d*)?[a-zA-Z0-9_.]*/,
   label: 'malformed number',
 });
@@ -115,19 +139,19 @@ export const BadNumber = createToken({
 /** Metric names may contain `:` (recording rules); label and function names are checked for it by the parser. */
 export const Identifier = createToken({
   name: 'Identifier',
+  start_chars_hint: [...LETTERS, '_', ':'],
   pattern: /[a-zA-Z_][a-zA-Z0-9_:]*|:[a-zA-Z_:][a-zA-Z0-9_:]*/,
   categories: [LabelName, MetricName],
   label: 'identifier',
 });
 
+/** Keywords by their lower-case spelling; {@link tokenize} turns an `Identifier` spelled so into the keyword. */
+const KEYWORDS = new Map<string, TokenType>();
+
 function keyword(name: string, word: string, categories: TokenType[]): TokenType {
-  return createToken({
-    name,
-    pattern: new RegExp(word, 'i'),
-    longer_alt: Identifier,
-    categories: [...categories, LabelName],
-    label: `"${word}"`,
-  });
+  const type = createToken({ name, pattern: Lexer.NA, categories: [...categories, LabelName], label: `"${word}"` });
+  KEYWORDS.set(word, type);
+  return type;
 }
 
 const NAMEABLE = [MetricName];
@@ -222,9 +246,19 @@ export const allTokens: TokenType[] = [
   LabelName, MetricName, AggregateOp, NumberLit, OrLevelOp, AndLevelOp, CmpLevelOp, AddLevelOp, MulLevelOp, MatchOp, LineFilterOp,
 ];
 
-// Built once: Chevrotain validates and optimises the token set here, which is the
-// expensive part; `tokenize` below only runs it.
-const lexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: true });
+/**
+ * A new lexer. `validate` runs Chevrotain's token-set validations (unreachable or empty
+ * patterns, …): mistakes in the token definitions, never in a query, so a test runs them
+ * (test/query/startup.test.ts) and the shared lexer skips them. The optimisation of the token
+ * set (first-character tables) runs either way, and must succeed (`ensureOptimizations`).
+ */
+export function createLexer(options: { validate: boolean }): Lexer {
+  return new Lexer(allTokens, { positionTracking: 'onlyOffset', ensureOptimizations: true, skipValidations: !options.validate });
+}
+
+// Built once, on first use (not at import): analysing the token set is the expensive part;
+// `tokenize` below only runs it.
+let lexer: Lexer | null = null;
 
 /** Go's `%q` for one character, as in Prometheus's `unexpected character: '$'`. */
 function quoteRune(ch: string): string {
@@ -241,12 +275,13 @@ function quoteRune(ch: string): string {
  * INVALID_ESCAPE, INVALID_NUMBER or INVALID_DURATION.
  */
 export function tokenize(text: string): IToken[] {
-  const result = lexer.tokenize(text);
+  const result = (lexer ??= createLexer({ validate: false })).tokenize(text);
   const firstLexError = result.errors[0];
   const limit = firstLexError ? firstLexError.offset : Infinity;
   for (const tok of result.tokens) {
     if (tok.startOffset >= limit) break;
     const end = tok.startOffset + tok.image.length;
+    tok.endOffset = end - 1; // inclusive, as Chevrotain's own (see the note at the top)
     switch (tok.tokenType) {
       case UnterminatedString:
         throw new QueryError(
@@ -262,6 +297,14 @@ export function tokenize(text: string): IToken[] {
       case Duration:
         parseDurationLiteral(tok.image, text, tok.startOffset);
         break;
+      case Identifier: {
+        const kw = KEYWORDS.get(tok.image.toLowerCase());
+        if (kw !== undefined) {
+          tok.tokenType = kw;
+          tok.tokenTypeIdx = kw.tokenTypeIdx!;
+        }
+        break;
+      }
       default:
         break;
     }

@@ -28,9 +28,10 @@ export function parse(text: string): Expr {
   if (tokens.length === 0) throw new QueryError('EMPTY_QUERY', 'no expression found in input', spanAt(text, 0, 0));
   // Before anything recursive sees the query (see depth.ts).
   checkTokenNesting(tokens, text);
-  grammar.input = tokens;
-  const cst = grammar.query();
-  const error = grammar.errors[0];
+  const g = grammar();
+  g.input = tokens;
+  const cst = g.query();
+  const error = g.errors[0];
   if (error) throw translate(error, tokens, text);
   const expr = new AstBuilder(text).build(cst);
   checkAstDepth(expr);
@@ -183,7 +184,7 @@ function translate(error: IRecognitionException, tokens: IToken[], text: string)
     if (!known) return unknownStage(prev, text);
   }
 
-  const types = new Set<TokenType>(grammar.computeContentAssist('query', tokens.slice(0, index)).map((s) => s.nextTokenType));
+  const types = new Set<TokenType>(grammar().computeContentAssist('query', tokens.slice(0, index)).map((s) => s.nextTokenType));
   const expected = [...new Set([...types].flatMap(describeType))];
 
   // Message: named groups first, then remaining punctuation and keywords, then the end.

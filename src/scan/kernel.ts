@@ -129,10 +129,13 @@ export class Kernel {
     this.#layout(256, 64, 16, 1 << 16);
   }
 
-  /** Compiles the embedded module once (module-level cache of the `WebAssembly.Module`), instantiates a fresh instance with its own memory. */
-  static async load(): Promise<Kernel> {
-    const module = await kernelModule();
-    const instance = await WebAssembly.instantiate(module, {});
+  /**
+   * Instantiates a fresh instance with its own memory: of `module` when given (a Node scan
+   * worker is handed the compiled module by its pool's thread), else of the embedded module,
+   * compiled once (module-level cache of the `WebAssembly.Module`).
+   */
+  static async load(module?: WebAssembly.Module): Promise<Kernel> {
+    const instance = await WebAssembly.instantiate(module ?? (await kernelModule()), {});
     return new Kernel(instance.exports as unknown as KernelExports);
   }
 

@@ -3,7 +3,7 @@
  *
  * One JSON object; every key optional; unknown keys are an error (a typo in a limit must not
  * silently leave the default in force). Sizes are bytes or Lethe-style strings (`10m`,
- * `1GiB`: binary units, `write/retention-plan.ts`'s `parseSize`); durations are Prometheus
+ * `1GiB`: binary units, `sizes.ts`'s `parseSize`); durations are Prometheus
  * strings (`30s`, `1m30s`). `0` turns a limit off where that makes sense (sizes, lines,
  * series, timeout).
  *
@@ -28,7 +28,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LetheQLError } from '../errors.js';
 import { NS_PER_MS, parseDuration } from '../time.js';
-import { parseSize } from '../write/retention-plan.js';
+import { parseSize } from '../sizes.js';
 import type { FsyncPolicy } from '../write/store-writer.js';
 
 /** Limits the server enforces. `null` = no limit. */
