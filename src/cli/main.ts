@@ -47,6 +47,7 @@ commands:
   collect   follow container and node log files into a store (until SIGINT/SIGTERM)
   retention delete old files by age and size, as Lethe does
   serve     HTTP server speaking Lethe's and Loki's APIs (query, push, live tail)
+  index     build sidecar indexes for closed hours (letheql index --help)
 
 options (query, explain):
   --store DIR          store root (default: $LETHEQL_STORE, else the bundled fixture store)
@@ -151,6 +152,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   if (isWriteCommand(argv[0])) return runWriteCommand(argv[0], argv.slice(1), io);
   // `serve` (the HTTP server) has its own flags too: see serve.ts.
   if (argv[0] === 'serve') return runServe(argv.slice(1), io);
+  if (argv[0] === 'index') return (await import('./index-command.js')).runIndexCommand(argv.slice(1), io);
   let query = '';
   let store: LogStore | null = null;
   try {
