@@ -14,6 +14,7 @@
  * With `dryRun`, nothing is deleted and the report lists what would be.
  */
 import { lstat, readdir, rmdir, stat, unlink } from 'node:fs/promises';
+import { SIDECAR_DIR } from '../store/sidecar.js';
 import { join, resolve } from 'node:path';
 import { LetheQLError } from '../errors.js';
 import { LOG_TYPES, type LogType } from '../model.js';
@@ -152,6 +153,8 @@ export async function runRetention(dir: string, options: RetentionOptions): Prom
         }
       }
     }
+    // The file's sidecar index goes with it (a failure leaves an orphan `letheql index` removes).
+    if (!dryRun) await unlink(join(root, `${SIDECAR_DIR}/${d.path}.idx`)).catch(() => undefined);
     report.deleted.push({ ...rest, hour: formatCutoff(hourNs) });
     gone.add(d.path);
     touchedDirs.add(d.path.slice(0, d.path.lastIndexOf('/')));
