@@ -234,17 +234,33 @@ export function foldBloom(bits: Uint8Array, log2: number): { bloom: Uint8Array; 
 // ---------------------------------------------------------------------------------------
 // Encoding
 
-const CRC_TABLE = new Uint32Array(256);
+/** CRC-32 tables for slicing-by-8: table k at `[256k, 256k + 256)` (checking a sidecar is a query's planning cost). */
+const CRC = new Uint32Array(256 * 8);
 for (let n = 0; n < 256; n++) {
   let c = n;
   for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  CRC_TABLE[n] = c >>> 0;
+  CRC[n] = c >>> 0;
 }
+for (let n = 0; n < 256; n++) for (let k = 1; k < 8; k++) CRC[256 * k + n] = (CRC[256 * (k - 1) + n]! >>> 8) ^ CRC[CRC[256 * (k - 1) + n]! & 0xff]!;
 
 /** CRC-32 (IEEE 802.3) of `bytes`. */
 export function crc32(bytes: Uint8Array): number {
   let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  let i = 0;
+  const n8 = bytes.length - 8;
+  for (; i <= n8; i += 8) {
+    const a = (c ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24))) >>> 0;
+    c =
+      CRC[1792 + (a & 0xff)]! ^
+      CRC[1536 + ((a >>> 8) & 0xff)]! ^
+      CRC[1280 + ((a >>> 16) & 0xff)]! ^
+      CRC[1024 + (a >>> 24)]! ^
+      CRC[768 + bytes[i + 4]!]! ^
+      CRC[512 + bytes[i + 5]!]! ^
+      CRC[256 + bytes[i + 6]!]! ^
+      CRC[bytes[i + 7]!]!;
+  }
+  for (; i < bytes.length; i++) c = CRC[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 

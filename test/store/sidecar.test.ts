@@ -147,3 +147,14 @@ describe('format', () => {
     expect(needleHashes('한국')).not.toBeNull(); // 6 bytes
   });
 });
+
+describe('crc32', () => {
+  it('is CRC-32/IEEE', async () => {
+    const { crc32 } = await import('../../src/store/sidecar.js');
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
+    const { crc32: zlibCrc } = await import('node:zlib');
+    const b = new Uint8Array(1000).map((_, i) => (i * 7919) & 0xff);
+    for (const n of [1, 7, 8, 9, 63, 1000]) expect(crc32(b.subarray(3, 3 + n))).toBe(zlibCrc(b.subarray(3, 3 + n)));
+  });
+});
