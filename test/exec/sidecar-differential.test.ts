@@ -236,3 +236,33 @@ describe.each(Object.keys(STORES))('store %s', (name) => {
     }, 300_000);
   }
 });
+
+describe('store set', () => {
+  it('a member with sidecars and one without give the plain set\'s results', async () => {
+    const { openStoreSet } = await import('../../src/node.js');
+    const a = join(dir, 'set-a');
+    const b = join(dir, 'set-b');
+    const aPlain = join(dir, 'set-a-plain');
+    cpSync(FIXTURE_STORE, a, { recursive: true });
+    cpSync(FIXTURE_STORE, b, { recursive: true });
+    cpSync(FIXTURE_STORE, aPlain, { recursive: true });
+    await prepare(a, 'fresh');
+    const plain = openStoreSet({ 'cluster-a': aPlain, 'cluster-b': b }, { workers: 0 });
+    const indexed = openStoreSet({ 'cluster-a': a, 'cluster-b': b }, { workers: 0 });
+    try {
+      for (const query of ['pod{namespace=~".+"} |= "payment"', 'pod{cluster="cluster-a", namespace="shop"}', 'node{node=~".+"}']) {
+        for (const shape of LOG_SHAPES) {
+          const c = { query, opts: FIX, shapes: [shape] };
+          const want = await run(plain, c, shape);
+          const got = await run(indexed, c, shape);
+          expect(got.result, `${query} ${shape}`).toEqual(want.result);
+          expect(got.stats.rest, `${query} ${shape}`).toEqual(want.stats.rest);
+          expect(got.stats.index?.filesIndexed, `${query} ${shape}`).toBeGreaterThan(0);
+        }
+      }
+    } finally {
+      await plain.close();
+      await indexed.close();
+    }
+  }, 120_000);
+});
