@@ -90,7 +90,9 @@ export function planJobs(plan: LogQueryPlan, rangeBytes: number, uses?: FileUse[
     const use = uses?.[fileIndex];
     if (use?.kind === 'skip') return;
     if (use?.kind === 'runs') {
-      for (const r of use.runs) cut(fileIndex, r.start, r.end, false, r.lineBase);
+      // A run that ends the file reads to its end as opened, as a whole-file job would (a line
+      // appended since planning is then read, and counted from the data).
+      for (const r of use.runs) cut(fileIndex, r.start, r.end, r.end === f.size, r.lineBase);
       return;
     }
     if (f.size < 2 * rangeBytes) {

@@ -67,6 +67,8 @@ const STORES: Record<string, { src: () => string; cases: Case[] }> = {
       { query: 'pod{namespace="mixed"} |= "REQ-002' + '9"', opts: BAD, shapes: LOG_SHAPES },
       { query: 'pod{namespace="mixed"} |~ "(?i)req-0015[0-9]{2} "', opts: BAD, shapes: LOG_SHAPES },
       { query: 'pod{namespace="mixed"}', opts: { start: '2024-09-24T10:20:00Z', end: '2024-09-24T10:21:00Z' }, shapes: LOG_SHAPES },
+      // A run from mid-file to its end, long enough for workers to cut it into ranges.
+      { query: 'pod{namespace="mixed"} != "zzzz"', opts: { start: '2024-09-24T10:30:00Z', end: BAD.end }, shapes: LOG_SHAPES },
       { query: 'count_over_time(pod{namespace="mixed"} |= "req-0001" [10m])', opts: { ...BAD, step: '10m' }, shapes: ['metric'] },
     ],
   },
