@@ -236,3 +236,33 @@ describe('CLI metric queries', () => {
     expect(r.err).toMatch(pattern);
   });
 });
+
+describe('lines the scan skips are said on stderr (issue 16 point 9)', () => {
+  it('a line over 64 MiB is skipped as line-too-long and the CLI says so, not only with --stats', async () => {
+    const { mkdtempSync, mkdirSync, rmSync, openSync, writeSync, closeSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'letheql-cli-long-'));
+    try {
+      mkdirSync(join(dir, 'pod/big'), { recursive: true });
+      const fd = openSync(join(dir, 'pod/big/2024-09-24_15.log'), 'w');
+      writeSync(fd, '2024-09-24T15:00:00.000000Z[big|p|c] before\n2024-09-24T15:00:01.000000Z[big|p|c] ');
+      const chunk = Buffer.alloc(1 << 20, 0x78);
+      for (let i = 0; i < 65; i++) writeSync(fd, chunk);
+      writeSync(fd, '\n2024-09-24T15:00:02.000000Z[big|p|c] after\n');
+      closeSync(fd);
+      const args = ['query', '--store', dir, '--start', '2024-09-24T15:00:00Z', '--end', '2024-09-24T16:00:00Z', '--format', 'jsonl', 'pod{namespace="big"}'];
+      const r = await run(args);
+      expect(r.code).toBe(0);
+      expect(r.out.trim().split('\n').map((l) => JSON.parse(l).log)).toEqual(['before', 'after']);
+      expect(r.err).toBe('letheql: skipped 1 line longer than 64 MiB (line-too-long), the first at pod/big/2024-09-24_15.log:2; --stats lists bad lines\n');
+      const c = await run([...args.slice(0, -1), '--count', args.at(-1)!]);
+      expect([c.out, c.err]).toEqual(['2\n', r.err]);
+      // With --stats, stderr stays one JSON object, which names the line.
+      const s = await run([...args.slice(0, -1), '--stats', args.at(-1)!]);
+      expect(JSON.parse(s.err).badLineSamples).toEqual([{ path: 'pod/big/2024-09-24_15.log', line: 2, reason: 'line-too-long' }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -24,6 +24,7 @@ import { DEFAULT_MAX_SERIES, SeriesLimitError } from '../metrics/evaluator.js';
 import { isWriteCommand, runWriteCommand, WRITE_USAGE } from './write-commands.js';
 import { runServe, SERVE_USAGE } from './serve.js';
 import { storeSpec, UsageError } from './stores.js';
+import { skippedLinesNotice } from './notices.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -215,6 +216,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       else if (format === 'jsonl') await write(io.stdout, prometheusDataJson(result) + '\n');
       else await write(io.stdout, formatMetricText(result));
       if (values.stats) await write(io.stderr, JSON.stringify(stats) + '\n');
+      else await write(io.stderr, skippedLinesNotice(stats) ?? '');
       return 0;
     }
     if (values.step !== undefined) throw new UsageError('--step applies to metric queries (count_over_time, rate, sum by …)');
@@ -229,6 +231,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       const { count, stats } = await store.count(expr, opts);
       await write(io.stdout, `${count}\n`);
       if (values.stats) await write(io.stderr, JSON.stringify(stats) + '\n');
+      else await write(io.stderr, skippedLinesNotice(stats) ?? '');
       return 0;
     }
     const table: Table = await store.query(expr, opts);
@@ -243,6 +246,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     else if (stats?.truncated && format === 'text') {
       await write(io.stderr, `letheql: showing the first ${stats.rowsReturned} of ${stats.linesMatched} matching lines (use --limit N or --limit 0 for all)\n`);
     }
+    if (!values.stats) await write(io.stderr, skippedLinesNotice(stats) ?? '');
     return 0;
   } catch (e) {
     if (e instanceof QueryError) {

@@ -16,6 +16,7 @@ import type { InputFormat } from '../write/decoder.js';
 import { startCollector, type CollectorEvent, type NodeLogSource } from '../write/collector.js';
 import { ingestFiles, type MalformedInput } from '../write/ingest.js';
 import { startRetention, runRetention, type RetentionReport } from '../write/retention.js';
+import { checkWritableTime } from '../write/record.js';
 import { openStoreWriter, type FsyncPolicy } from '../write/store-writer.js';
 import type { CliIO } from './main.js';
 import { UsageError } from './stores.js';
@@ -32,7 +33,8 @@ export const WRITE_USAGE = `write commands (the command comes first):
   letheql ingest --store DIR --format docker|cri|raw|syslog [--namespace NS --pod P --container C]
                  [--node NODE [--process P]] [--time T] [--now T] [--utc-offset +HH:MM] [--fsync POLICY] FILE...
   letheql collect --store DIR [--from DIR]... [--from-node FILE [--node NAME] [--node-format syslog|raw]]...
-                 [--poll-ms N] [--checkpoint FILE] [--fsync POLICY]      (runs until SIGINT/SIGTERM)
+                 [--poll-ms N] [--checkpoint FILE] [--fsync POLICY] [--no-follow-outside DIR]...
+                 (runs until SIGINT/SIGTERM; --no-follow-outside: skip --from entries linking out of DIR)
   letheql retention --store DIR [--max-age 15d] [--max-size 1000GB] [--dry-run] [--interval 1h] [--now T] [--json]
   POLICY: batch (default: fsync before acknowledging), interval, none`;
 
@@ -133,6 +135,7 @@ async function ingest(argv: string[], io: CliIO): Promise<number> {
   if (node !== undefined && (format === 'docker' || format === 'cri')) throw new UsageError(`--node is for raw or syslog input, not ${format}`);
   if (format === 'syslog' && hasPodFlags) throw new UsageError('syslog input is node logs: use --node, not --namespace/--pod/--container');
   const nowNs = values.now === undefined ? undefined : parseTime(values.now as string, '--now');
+  if (nowNs !== undefined) checkWritableTime(nowNs, 9, '--now'); // raw lines would carry it
   const { statSync } = await import('node:fs');
   for (const f of positionals) {
     try {
@@ -223,9 +226,11 @@ async function collect(argv: string[], io: CliIO, signal?: AbortSignal): Promise
     checkpoint: { type: 'string' },
     fsync: { type: 'string' },
     'utc-offset': { type: 'string' },
+    'no-follow-outside': { type: 'string', multiple: true },
   });
   if (values.help) return help(io);
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const followOnlyUnder = values['no-follow-outside'] as string[] | undefined;
   const store = storeDir(values.store as string | undefined, io);
   const from = (values.from as string[] | undefined) ?? [];
   const fromNode = (values['from-node'] as string[] | undefined) ?? [];
@@ -244,6 +249,7 @@ async function collect(argv: string[], io: CliIO, signal?: AbortSignal): Promise
     checkpointPath: values.checkpoint as string | undefined,
     fsync: fsyncPolicy(values.fsync as string | undefined),
     syslogUtcOffsetMinutes: utcOffsetMinutes(values['utc-offset'] as string | undefined),
+    ...(followOnlyUnder !== undefined ? { followOnlyUnder } : {}),
     onEvent: (e) => {
       const text = describeEvent(e);
       if (text !== null) io.stderr.write(`letheql collect: ${text}\n`);
@@ -266,6 +272,7 @@ function formatReport(r: RetentionReport): string {
   for (const d of r.removedDirs) out.push(`${r.dryRun ? 'would remove' : 'removed'} empty directory ${d}`);
   for (const f of r.removedStrays) out.push(`${r.dryRun ? 'would remove' : 'removed'} stray file ${f}`);
   for (const k of r.keptCurrentHour) out.push(`kept ${k} (current hour)`);
+  for (const k of r.keptOutside) out.push(`kept ${k} (read through a link that leaves the store: never deleted)`);
   const freed = r.bytesBefore - r.bytesAfter;
   out.push(
     `${r.dryRun ? 'dry run: ' : ''}${r.deleted.length} file${r.deleted.length === 1 ? '' : 's'} (${freed} B) ${verb}; store ${r.bytesBefore} B -> ${r.bytesAfter} B${r.underSizeLimit ? '' : ' (still over the size limit)'} at ${r.now}`,

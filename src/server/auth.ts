@@ -16,7 +16,16 @@
  * SHA-256 and the digests compared with `crypto.timingSafeEqual`, against every stored token
  * without an early exit, so neither the position of a match nor a shared prefix shows in the
  * timing. Only the digests are kept in memory after loading. Tokens never reach a log line:
- * the request logger writes no headers.
+ * the request logger writes no headers, and redacts `access_token` from logged URLs.
+ *
+ * **Live tail from a browser.** Browsers cannot set headers on a WebSocket, so the tail route
+ * (and only it) also takes the token from
+ * - the `Sec-WebSocket-Protocol` header: offer `letheql` and
+ *   {@link TOKEN_PROTOCOL_PREFIX}`<base64url(token)>` (Kubernetes' scheme; the viewer does
+ *   this); the server selects `letheql`, never echoing the token; or
+ * - an `access_token` query parameter (for `websocat` and the like; it is redacted from the
+ *   request log, but proxies may log URLs: prefer the header).
+ * An `Authorization` header, when present, wins.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -102,4 +111,33 @@ export class TokenAuthority {
     if (!found.scopes.has(scope)) return { status: 403, message: `this token lacks the ${scope} scope` };
     return null;
   }
+}
+
+/** The subprotocol the tail route selects when a client offers it (the viewer does). */
+export const TAIL_PROTOCOL = 'letheql';
+
+/** Prefix of the subprotocol that carries a bearer token, base64url-encoded after it. */
+export const TOKEN_PROTOCOL_PREFIX = 'base64url.bearer.authorization.letheql.';
+
+/**
+ * The credentials of a tail request as an `Authorization` value: the header itself when
+ * given, else a token from `Sec-WebSocket-Protocol` or the `access_token` query parameter
+ * (see the module note). Undefined when none was given.
+ */
+export function tailAuthorization(headers: Readonly<Record<string, string | string[] | undefined>>, query: unknown): string | undefined {
+  const header = headers['authorization'];
+  if (typeof header === 'string' && header !== '') return header;
+  const protocols = headers['sec-websocket-protocol'];
+  for (const p of (Array.isArray(protocols) ? protocols.join(',') : (protocols ?? '')).split(',')) {
+    const v = p.trim();
+    if (v.startsWith(TOKEN_PROTOCOL_PREFIX)) return `Bearer ${Buffer.from(v.slice(TOKEN_PROTOCOL_PREFIX.length), 'base64url').toString('utf8')}`;
+  }
+  const q = query !== null && typeof query === 'object' ? (query as Record<string, unknown>)['access_token'] : undefined;
+  const token = Array.isArray(q) ? q[0] : q;
+  return typeof token === 'string' && token !== '' ? `Bearer ${token}` : undefined;
+}
+
+/** A URL with the value of any `access_token` parameter replaced, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]access_token=)[^&#]*/gi, '$1REDACTED');
 }

@@ -15,7 +15,8 @@
  *   "limits": {
  *     "queryTimeout": "60s", "maxBytesScanned": "4GiB", "maxLines": 5000,
  *     "maxConcurrentQueries": 4, "maxQueuedQueries": 32, "maxSeries": 1000,
- *     "maxPushBytes": "10MiB", "maxPushDecompressedBytes": "64MiB", "maxTailClients": 64
+ *     "maxPushBytes": "10MiB", "maxPushDecompressedBytes": "64MiB", "maxTailClients": 64,
+ *     "maxPushLines": 100000, "maxPushWrittenBytes": "64MiB"
  *   },
  *   "auth": { "tokenFile": "/etc/letheql/tokens" },
  *   "push": { "enabled": true, "fsync": "batch" }
@@ -49,6 +50,10 @@ export interface ServerLimits {
   maxPushDecompressedBytes: number;
   /** Open `/loki/api/v1/tail` WebSockets. */
   maxTailClients: number;
+  /** Store lines one push may write (a message with line breaks writes one line per piece). */
+  maxPushLines: number;
+  /** Bytes of store lines one push may write (timestamps and labels included). */
+  maxPushWrittenBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
@@ -61,6 +66,8 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   maxPushBytes: 10 * 2 ** 20,
   maxPushDecompressedBytes: 64 * 2 ** 20,
   maxTailClients: 64,
+  maxPushLines: 100_000,
+  maxPushWrittenBytes: 64 * 2 ** 20,
 };
 
 /** Everything `--config` can set. */
@@ -145,7 +152,8 @@ export function parseServerConfig(json: unknown, baseDir = process.cwd()): Serve
     if (limits['maxConcurrentQueries'] !== undefined) l.maxConcurrentQueries = count(limits['maxConcurrentQueries'], 'maxConcurrentQueries', false);
     if (limits['maxQueuedQueries'] !== undefined) l.maxQueuedQueries = count(limits['maxQueuedQueries'], 'maxQueuedQueries', true);
     if (limits['maxTailClients'] !== undefined) l.maxTailClients = count(limits['maxTailClients'], 'maxTailClients', true);
-    for (const key of ['maxPushBytes', 'maxPushDecompressedBytes'] as const) {
+    if (limits['maxPushLines'] !== undefined) l.maxPushLines = count(limits['maxPushLines'], 'maxPushLines', false);
+    for (const key of ['maxPushBytes', 'maxPushDecompressedBytes', 'maxPushWrittenBytes'] as const) {
       if (limits[key] === undefined) continue;
       const v = size(limits[key], key);
       if (v === null) bad(`limits.${key} must be positive (a push body always has a size limit)`);

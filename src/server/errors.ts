@@ -11,16 +11,24 @@
  * | missing/invalid token | 401 | `unauthorized` |
  * | token without the scope | 403 | `forbidden` |
  * | unknown route | 404 | `not_found` |
- * | push body over `maxPushBytes`/`maxPushDecompressedBytes` | 413 | `bad_data` |
+ * | push body over `maxPushBytes`/`maxPushDecompressedBytes`, a push writing over `maxPushLines`/`maxPushWrittenBytes` | 413 | `bad_data` |
  * | unsupported Content-Type/-Encoding | 415 | `bad_data` |
  * | `maxBytesScanned`, `maxSeries` | 422 | `execution` |
  * | `maxConcurrentQueries` + `maxQueuedQueries` full, `maxTailClients` | 429 | `unavailable` |
  * | `queryTimeout` | 503 | `timeout` |
  * | shutting down, push disabled or the store locked by another writer | 503 | `unavailable` |
- * | a store file that cannot be read | 500 | `internal` |
+ * | a store file that cannot be read, a bug | 500 | `internal` |
  *
  * Lethe itself answers 500 `queryError` for every error; the contract (§4) says we do not.
+ *
+ * **What a client may see.** 4xx messages are about the client's own input (its query, its
+ * parameters, its labels), written by us. Anything else — an I/O error, a bug, a message
+ * that may hold the server's paths (`ENAMETOOLONG … /var/lib/lethe/pod/…`), a stack — never
+ * reaches the client: a 500 answers `internal error (id 3f9c…)`, and the server logs the id
+ * with the full error and stack ({@link internalError}). A store held by another writer
+ * answers 503 without the lock's path or holder.
  */
+import { randomBytes } from 'node:crypto';
 import { LetheQLError, QueryError } from '../errors.js';
 import { InvalidRecordError } from '../write/record.js';
 import { PushError, PushTooLargeError, UnsupportedMediaError } from './push.js';
@@ -35,6 +43,10 @@ export class HttpError extends Error {
     message: string,
     /** The limit that was hit, for the `letheql_limit_hits_total` metric. */
     readonly limit?: string,
+    /** The underlying error, for the server log only (never sent). */
+    readonly internalCause?: unknown,
+    /** Id of an internal error, logged with {@link internalCause} and sent to the client. */
+    readonly errorId?: string,
   ) {
     super(message);
     this.name = 'HttpError';
@@ -69,8 +81,9 @@ export function toHttpError(e: unknown): HttpError {
   if (e instanceof PushError) return badData(e.message);
   if (e instanceof UnsupportedMediaError) return new HttpError(415, 'bad_data', e.message);
   if (e instanceof LetheQLError) {
-    if (e.code === 'IO_ERROR') return new HttpError(500, 'internal', e.message);
-    if (e.code === 'STORE_LOCKED') return new HttpError(503, 'unavailable', `push unavailable: ${e.message}`);
+    // Store-side failures name server paths: the client gets an id (see the module note).
+    if (e.code === 'IO_ERROR' || e.code === 'STORE_NOT_FOUND') return internalError(e);
+    if (e.code === 'STORE_LOCKED') return new HttpError(503, 'unavailable', 'push unavailable: the store is being written by another process (one writer per store); retry later', undefined, e);
     if (e.code === 'ABORTED') return new HttpError(503, 'canceled', e.message);
     return badData(e.message);
   }
@@ -80,7 +93,16 @@ export function toHttpError(e: unknown): HttpError {
     if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new HttpError(415, 'bad_data', String(fe.message));
     return new HttpError(fe.statusCode, 'bad_data', String(fe.message));
   }
-  return new HttpError(500, 'internal', `internal error: ${(e as Error)?.message ?? String(e)}`);
+  return internalError(e);
+}
+
+/**
+ * A 500 whose message is safe to send: `internal error (id …)`. The id and the original
+ * error (`cause`, with its stack) go to the server log, never to the client.
+ */
+export function internalError(cause: unknown): HttpError {
+  const id = randomBytes(6).toString('hex');
+  return new HttpError(500, 'internal', `internal error (id ${id}); the server log has the details`, undefined, cause, id);
 }
 
 /** The JSON body of an error; `loki` adds Grafana's `message` field. */

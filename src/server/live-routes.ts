@@ -18,6 +18,14 @@
  * Messages are Loki's `{"streams":[{"stream":{…},"values":[["<ns>","<line>"]]}],"dropped_entries":[]}`.
  * Lines pushed while the history query runs are held back and sent after it (a line in
  * both may arrive twice: best effort, as Loki's own tail is).
+ *
+ * A tail is a query, and every query limit applies: `limit` above `maxLines` is refused as
+ * at `query_range` (400, Loki's words); the history's planned bytes over `maxBytesScanned`
+ * are refused (422) — both before the upgrade; the history takes a query slot
+ * (`maxConcurrentQueries`), runs under `queryTimeout`, and more than `maxSeries` streams
+ * close the socket (1008) naming the limit. Messages are cut at {@link MAX_FRAME_BYTES}
+ * (`tailFrames`), and a client that does not read is closed (1013). Close reasons are the
+ * client-safe messages of `errors.ts` (an internal failure sends its id, not its text).
  */
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -25,15 +33,15 @@ import { isStoreSet } from '../store/federated-source.js';
 import { LetheQLError } from '../errors.js';
 import { NS_PER_HOUR } from '../time.js';
 import { openStoreWriter, groupByFile, type FsyncPolicy, type StoreWriter } from '../write/store-writer.js';
-import { badData, HttpError, limitError } from './errors.js';
-import { withSlot } from './evaluate.js';
-import { parseLokiQuery } from './loki-routes.js';
-import { collectParams, lokiTime, param, positiveInt, requireQuery } from './params.js';
-import { decodePush } from './push.js';
+import { badData, HttpError, limitError, toHttpError } from './errors.js';
+import { checkBytes, checkSeries, withSlot } from './evaluate.js';
+import { lokiLimit, parseLokiQuery } from './loki-routes.js';
+import { collectParams, lokiTime, param, requireQuery } from './params.js';
+import { checkPushWrite, decodePush } from './push.js';
 import { lokiStreams, type LokiStream } from './responses.js';
 import type { RouteEnv } from './route-env.js';
 import { StoreFollower } from './follow.js';
-import { MAX_BUFFERED_BYTES, TailHub, type TailSubscriber } from './tail.js';
+import { MAX_BUFFERED_BYTES, TailHub, tailFrames, type TailSubscriber } from './tail.js';
 import type { Expr } from '../query/ast.js';
 
 /** Push settings. */
@@ -104,10 +112,6 @@ export class LiveIngest {
   }
 }
 
-function streamsMessage(streams: LokiStream[]): string {
-  return JSON.stringify({ streams, dropped_entries: [] });
-}
-
 /** The log selector a tail follows (validated, log type named). Throws 400 otherwise. */
 function tailSelector(text: string): Expr {
   const expr = parseLokiQuery(text);
@@ -116,6 +120,21 @@ function tailSelector(text: string): Expr {
   if (e.kind !== 'VectorSelector') throw badData('invalid parameter "query": tail follows a log selector with filters, e.g. {namespace="shop"} |= "error" (no range, no metric query)');
   if (e.offset) throw badData('invalid parameter "query": tail cannot follow a query with offset');
   return e;
+}
+
+/**
+ * Closes a tail whose history failed, with a reason a client may see: a limit's message
+ * (1008, policy), a timeout (1008), or an internal error's id (1011) whose details are logged.
+ */
+function closeWithError(socket: WebSocket, e: unknown, timeoutMs: number | null, log: (fields: Record<string, unknown>) => void, metrics: RouteEnv['ctx']['metrics']): void {
+  const timedOut = e instanceof DOMException && e.name === 'TimeoutError';
+  const err = timedOut ? limitError(503, 'queryTimeout', `tail history timed out after ${(timeoutMs ?? 0) / 1000}s (limit queryTimeout)`) : toHttpError(e);
+  if (err.limit !== undefined) metrics.limitHits.inc({ limit: err.limit });
+  if (err.status >= 500 && !timedOut) log({ err: err.internalCause ?? e, ...(err.errorId !== undefined ? { errorId: err.errorId } : {}) });
+  // A close reason is at most 123 bytes.
+  let reason = err.message;
+  while (Buffer.byteLength(reason) > 123) reason = reason.slice(0, reason.length - 8);
+  socket.close(err.status >= 500 && !timedOut ? 1011 : 1008, reason);
 }
 
 export function registerLiveRoutes(app: FastifyInstance, env: RouteEnv, live: LiveIngest): void {
@@ -133,8 +152,11 @@ export function registerLiveRoutes(app: FastifyInstance, env: RouteEnv, live: Li
         const v = request.headers[name];
         return Array.isArray(v) ? v[0] : v;
       };
-      const decoded = decodePush(body, header('content-type'), header('content-encoding'), limits.maxPushDecompressedBytes);
+      const pushLimits = { maxDecompressedBytes: limits.maxPushDecompressedBytes, maxLines: limits.maxPushLines, maxWrittenBytes: limits.maxPushWrittenBytes };
+      const decoded = decodePush(body, header('content-type'), header('content-encoding'), pushLimits);
       if (decoded.records.length > 0) {
+        // Before formatting: a small body may ask for far more lines than it holds.
+        checkPushWrite(decoded.records, writer.fractionDigits, pushLimits);
         const formatted = writer.format(decoded.records);
         const files = groupByFile(formatted);
         const append = (): Promise<void> => writer.appendFiles(files);
@@ -162,11 +184,13 @@ export function registerLiveRoutes(app: FastifyInstance, env: RouteEnv, live: Li
         const expr = tailSelector(requireQuery(p));
         const delay = param(p, 'delay_for');
         if (delay !== undefined && (!/^\d+$/.test(delay) || Number(delay) > 5)) throw badData('invalid parameter "delay_for": expected whole seconds from 0 to 5');
-        positiveInt(p, 'limit', 100);
+        lokiLimit(p, limits.maxLines);
         const nowNs = env.now();
-        lokiTime(p, 'start', nowNs, nowNs - NS_PER_HOUR);
-        // Plans once, so unknown labels and bad regexes fail here with their span.
-        await store.explain(expr, { start: nowNs - NS_PER_HOUR, end: nowNs });
+        const startNs = lokiTime(p, 'start', nowNs, nowNs - NS_PER_HOUR);
+        // Plans once, so unknown labels and bad regexes fail here with their span, and the
+        // history's files are weighed against maxBytesScanned before any is read.
+        const plan = await store.explain(expr, { start: startNs <= nowNs ? startNs : nowNs, end: nowNs });
+        if (startNs <= nowNs) checkBytes(env.ctx, plan.files.reduce((a, f) => a + f.size, 0));
         if (live.sockets.size >= limits.maxTailClients) {
           throw limitError(429, 'maxTailClients', `too many live tails open (limit maxTailClients=${limits.maxTailClients}); retry later`);
         }
@@ -175,20 +199,22 @@ export function registerLiveRoutes(app: FastifyInstance, env: RouteEnv, live: Li
     async (socket, request) => {
       const p = collectParams(request.query, undefined);
       const expr = tailSelector(requireQuery(p));
-      const limit = positiveInt(p, 'limit', 100);
+      const limit = lokiLimit(p, limits.maxLines);
       const nowNs = env.now();
       const startNs = lokiTime(p, 'start', nowNs, nowNs - NS_PER_HOUR);
       live.sockets.add(socket);
       const abort = new AbortController();
       let held: LokiStream[][] | null = [];
       const send = (streams: LokiStream[]) => {
-        if (socket.readyState !== socket.OPEN) return;
-        if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-          socket.close(1013, 'tail client too slow');
-          return;
+        for (const frame of tailFrames(streams)) {
+          if (socket.readyState !== socket.OPEN) return;
+          if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+            socket.close(1013, 'tail client too slow');
+            return;
+          }
+          socket.send(frame);
         }
         metrics.tailLines.inc({}, streams.reduce((a, s) => a + s.values.length, 0));
-        socket.send(streamsMessage(streams));
       };
       // The close handler goes first: the socket may close while subscribing (following starts).
       let unsubscribe: (() => void) | null = null;
@@ -203,15 +229,22 @@ export function registerLiveRoutes(app: FastifyInstance, env: RouteEnv, live: Li
       if (closed) unsubscribe();
       try {
         if (startNs <= nowNs) {
-          const { value: table } = await withSlot(env.ctx, abort.signal, () =>
-            store.query(expr, { start: startNs, end: nowNs, limit, direction: 'backward', signal: abort.signal }),
-          );
+          // The history is a query: a slot, the query timeout, the series limit.
+          const timeoutMs = limits.queryTimeoutMs;
+          const signal = timeoutMs === null ? abort.signal : AbortSignal.any([abort.signal, AbortSignal.timeout(timeoutMs)]);
+          const opts = { start: startNs, end: nowNs, limit, direction: 'backward' as const };
+          const { value: table } = await withSlot(env.ctx, signal, async () => {
+            // Weighed again: the store may have grown since the upgrade was allowed.
+            checkBytes(env.ctx, (await store.explain(expr, opts)).files.reduce((a, f) => a + f.size, 0));
+            return store.query(expr, { ...opts, signal });
+          });
           const streams = lokiStreams(table);
+          checkSeries(env.ctx, streams.length, 'streams');
           for (const s of streams) s.values.reverse(); // oldest first, as a tail shows them
           if (streams.length > 0) send(streams);
         }
       } catch (e) {
-        if (!abort.signal.aborted) socket.close(1011, e instanceof Error ? e.message.slice(0, 120) : 'tail failed');
+        if (!abort.signal.aborted) closeWithError(socket, e, limits.queryTimeoutMs, (fields) => request.log.error(fields, 'tail failed'), metrics);
       } finally {
         const pending = held ?? [];
         held = null;

@@ -49,7 +49,7 @@ function window(p: Params, nowNs: bigint, defaultSince: bigint): { startNs: bigi
 }
 
 /** Loki's `limit`: default 100, at most `maxLines` (Loki's max_entries_limit_per_query, same words). */
-function lokiLimit(p: Params, maxLines: number | null): number {
+export function lokiLimit(p: Params, maxLines: number | null): number {
   const limit = positiveInt(p, 'limit', DEFAULT_LIMIT);
   if (maxLines !== null && limit > maxLines) {
     throw badData(`max entries limit per query exceeded, limit > max_entries_limit_per_query (${limit} > ${maxLines}) (limit maxLines)`);

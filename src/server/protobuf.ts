@@ -191,7 +191,21 @@ function readEntry(r: Reader): PushEntry {
   return { timeNs: timeNs ?? 0n, line };
 }
 
-function readStream(r: Reader): PushStream {
+/** A push holding more entries than the caller allows (thrown before they are all decoded). */
+export class TooManyEntriesError extends Error {
+  constructor(readonly max: number) {
+    super(`more than ${max} entries`);
+    this.name = 'TooManyEntriesError';
+  }
+}
+
+/** Entries decoded so far and the most allowed. */
+interface EntryBudget {
+  count: number;
+  max: number;
+}
+
+function readStream(r: Reader, budget: EntryBudget): PushStream {
   let labels = '';
   const entries: PushEntry[] = [];
   while (!r.done) {
@@ -201,6 +215,7 @@ function readStream(r: Reader): PushStream {
       labels = r.string('StreamAdapter.labels');
     } else if (field === 2) {
       expectWire(wireType, WIRE_LEN, 'StreamAdapter.entries', at);
+      if (++budget.count > budget.max) throw new TooManyEntriesError(budget.max);
       entries.push(readEntry(r.sub()));
     } else {
       r.skip(wireType, at); // hash (3)
@@ -209,15 +224,20 @@ function readStream(r: Reader): PushStream {
   return { labels, entries };
 }
 
-/** Decodes a `logproto.PushRequest`. Throws {@link ProtobufError} for anything malformed. */
-export function decodePushRequest(bytes: Uint8Array): PushStream[] {
+/**
+ * Decodes a `logproto.PushRequest`. Throws {@link ProtobufError} for anything malformed, and
+ * {@link TooManyEntriesError} as soon as more than `maxEntries` entries were seen (an entry
+ * can be two bytes, so a body's size alone does not bound the objects decoding makes).
+ */
+export function decodePushRequest(bytes: Uint8Array, maxEntries = Infinity): PushStream[] {
   const r = new Reader(bytes, 0, bytes.length);
   const streams: PushStream[] = [];
+  const budget: EntryBudget = { count: 0, max: maxEntries };
   while (!r.done) {
     const { field, wireType, at } = r.tag();
     if (field === 1) {
       expectWire(wireType, WIRE_LEN, 'PushRequest.streams', at);
-      streams.push(readStream(r.sub()));
+      streams.push(readStream(r.sub(), budget));
     } else {
       r.skip(wireType, at);
     }

@@ -22,13 +22,23 @@
  * here is capped at `maxDecompressedBytes` *before* the output is allocated (snappy states
  * its length up front; gzip is inflated with a `maxOutputLength`). Either overflow is a
  * {@link PushTooLargeError} (413).
+ *
+ * What a push *writes* is bounded too, since a small body can ask for much more: every line
+ * break in a message makes a full line with its timestamp and labels (a 6 KB gzip'd body of
+ * one `"x\n" × 2,000,000` message with a 200-byte pod once wrote 478 MB). Entries are
+ * counted while decoding (`maxPushLines`, so a body of two-byte protobuf entries cannot make
+ * millions of objects), and {@link checkPushWrite} measures the lines and bytes the records
+ * would write ({@link measureRecord}, nothing built) against `maxPushLines` and
+ * `maxPushWrittenBytes` before anything is formatted. Over either, the whole push is refused
+ * (413 naming the limit) and nothing is written. Label values longer than 253 bytes are
+ * refused by the writer's own rule (400).
  */
 import { gunzipSync } from 'node:zlib';
 import { uncompress as snappyUncompress } from 'snappyjs';
-import type { LogRecord } from '../write/record.js';
+import { measureRecord, type LogRecord } from '../write/record.js';
 import { parseQuery } from '../query/index.js';
 import { QueryError } from '../errors.js';
-import { decodePushRequest, ProtobufError, type PushStream } from './protobuf.js';
+import { decodePushRequest, ProtobufError, TooManyEntriesError, type PushStream } from './protobuf.js';
 
 /** A push body that cannot be read or stored: answered 400 with this message. */
 export class PushError extends Error {
@@ -114,24 +124,57 @@ function toRecords(streams: readonly { labels: Record<string, string>; entries: 
     if (s.entries.length === 0) continue;
     const target = streamTarget(s.labels);
     for (const e of s.entries) {
-      if (e.timeNs <= 0n) throw new PushError(`stream ${formatLabels(s.labels)}: entry without a timestamp (or before 1970)`);
+      // Zero is proto3's absent Timestamp, refused as Loki does. Every other time goes to the
+      // writer's one check (`checkWritableTime`): the same int64 window as every writer.
+      if (e.timeNs === 0n) throw new PushError(`stream ${formatLabels(s.labels)}: entry without a timestamp`);
       records.push(target.kind === 'pod' ? { ...target, time: e.timeNs, message: e.line } : { ...target, time: e.timeNs, message: e.line });
     }
   }
   return { records, streams: streams.length };
 }
 
-const DIGITS = /^\d{1,19}$/;
+const DIGITS = /^-?\d{1,20}$/;
 
 function parseJsonTimestamp(value: unknown, where: string): bigint {
   if (typeof value !== 'string') throw new PushError(`${where}: the timestamp must be a string of nanoseconds since the epoch (Loki refuses numbers too)`);
   if (!DIGITS.test(value)) throw new PushError(`${where}: invalid timestamp ${JSON.stringify(value)}, expected nanoseconds since the epoch`);
-  const ns = BigInt(value);
-  if (ns > 2n ** 63n - 1n) throw new PushError(`${where}: timestamp ${value} out of range`);
-  return ns;
+  return BigInt(value); // the range is the writer's one check (checkWritableTime), as for every writer
 }
 
-function decodeJson(text: string): DecodedPush {
+/** Limits of one push (server `limits.maxPush*`). */
+export interface PushLimits {
+  /** Bytes of the body after decompression. */
+  maxDecompressedBytes: number;
+  /** Store lines one push may write (entries are counted against it while decoding). */
+  maxLines?: number | null;
+  /** Bytes one push may write to store files. */
+  maxWrittenBytes?: number | null;
+}
+
+function tooManyLines(max: number, what: string): PushTooLargeError {
+  return new PushTooLargeError(`push would write ${what} than ${max} lines (limit maxPushLines); send smaller batches`, 'maxPushLines');
+}
+
+/**
+ * Refuses a push that would write more than `maxLines` lines or `maxWrittenBytes` bytes
+ * (413 naming the limit), measured before anything is formatted (see the module note).
+ */
+export function checkPushWrite(records: readonly LogRecord[], fractionDigits: number, limits: PushLimits): { lines: number; bytes: number } {
+  let lines = 0;
+  let bytes = 0;
+  for (const r of records) {
+    const m = measureRecord(r, fractionDigits);
+    lines += m.lines;
+    bytes += m.bytes;
+  }
+  if (limits.maxLines != null && lines > limits.maxLines) throw tooManyLines(limits.maxLines, `${lines} lines, more`);
+  if (limits.maxWrittenBytes != null && bytes > limits.maxWrittenBytes) {
+    throw new PushTooLargeError(`push would write ${bytes} bytes of store lines, more than ${limits.maxWrittenBytes} (limit maxPushWrittenBytes); send smaller batches`, 'maxPushWrittenBytes');
+  }
+  return { lines, bytes };
+}
+
+function decodeJson(text: string, maxEntries: number): DecodedPush {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -141,6 +184,7 @@ function decodeJson(text: string): DecodedPush {
   if (body === null || typeof body !== 'object' || !Array.isArray((body as { streams?: unknown }).streams)) {
     throw new PushError('invalid JSON push body: expected {"streams": [{"stream": {…}, "values": [["<ns>", "<line>"], …]}]}');
   }
+  let entryCount = 0;
   const streams = (body as { streams: unknown[] }).streams.map((s, i) => {
     const where = `streams[${i}]`;
     if (s === null || typeof s !== 'object') throw new PushError(`${where}: expected an object`);
@@ -152,6 +196,8 @@ function decodeJson(text: string): DecodedPush {
       labels[k] = v;
     }
     if (!Array.isArray(values)) throw new PushError(`${where}.values: expected an array of [timestamp, line] pairs`);
+    entryCount += values.length;
+    if (entryCount > maxEntries) throw tooManyLines(maxEntries, 'more entries');
     const entries = values.map((v, j) => {
       const at = `${where}.values[${j}]`;
       if (!Array.isArray(v) || v.length < 2 || v.length > 3) throw new PushError(`${at}: expected ["<ns>", "<line>"] or ["<ns>", "<line>", {structured metadata}]`);
@@ -164,7 +210,7 @@ function decodeJson(text: string): DecodedPush {
   return toRecords(streams);
 }
 
-function decodeProtobuf(bytes: Uint8Array, maxDecompressedBytes: number): DecodedPush {
+function decodeProtobuf(bytes: Uint8Array, maxDecompressedBytes: number, maxEntries: number): DecodedPush {
   let raw: Uint8Array;
   try {
     raw = snappyUncompress(bytes, maxDecompressedBytes);
@@ -177,8 +223,9 @@ function decodeProtobuf(bytes: Uint8Array, maxDecompressedBytes: number): Decode
   }
   let streams: PushStream[];
   try {
-    streams = decodePushRequest(raw);
+    streams = decodePushRequest(raw, maxEntries);
   } catch (e) {
+    if (e instanceof TooManyEntriesError) throw tooManyLines(maxEntries, 'more entries');
     if (e instanceof ProtobufError) throw new PushError(`invalid protobuf push body (logproto.PushRequest): ${e.message}`);
     throw e;
   }
@@ -202,7 +249,9 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * Decodes a push body by its `Content-Type` and `Content-Encoding`. Throws {@link PushError}
  * (400), {@link PushTooLargeError} (413) or {@link UnsupportedMediaError} (415).
  */
-export function decodePush(body: Uint8Array, contentType: string | undefined, contentEncoding: string | undefined, maxDecompressedBytes: number): DecodedPush {
+export function decodePush(body: Uint8Array, contentType: string | undefined, contentEncoding: string | undefined, limits: PushLimits): DecodedPush {
+  const { maxDecompressedBytes } = limits;
+  const maxEntries = limits.maxLines ?? Infinity;
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   const encoding = (contentEncoding ?? '').trim().toLowerCase();
   let bytes = body;
@@ -211,7 +260,7 @@ export function decodePush(body: Uint8Array, contentType: string | undefined, co
   // promtail and Loki's own clients send protobuf; an absent type is protobuf too, as in Loki.
   if (type === 'application/x-protobuf' || type === '' || type === 'application/octet-stream') {
     if (encoding === 'gzip') throw new UnsupportedMediaError('a protobuf push body is snappy-compressed, not gzip');
-    return decodeProtobuf(bytes, maxDecompressedBytes);
+    return decodeProtobuf(bytes, maxDecompressedBytes, maxEntries);
   }
   if (type === 'application/json') {
     if (bytes.length > maxDecompressedBytes) {
@@ -223,7 +272,7 @@ export function decodePush(body: Uint8Array, contentType: string | undefined, co
     } catch {
       throw new PushError('invalid JSON push body: not valid UTF-8');
     }
-    return decodeJson(text);
+    return decodeJson(text, maxEntries);
   }
   throw new UnsupportedMediaError(`unsupported Content-Type ${JSON.stringify(contentType)}: expected application/x-protobuf (snappy) or application/json`);
 }

@@ -24,7 +24,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { LogStore } from '../api.js';
 import { NS_PER_MS } from '../time.js';
 import type { FsyncPolicy } from '../write/store-writer.js';
-import type { TokenAuthority } from './auth.js';
+import { redactUrl, TAIL_PROTOCOL, tailAuthorization, TOKEN_PROTOCOL_PREFIX, type TokenAuthority } from './auth.js';
 import { DEFAULT_LIMITS, type ServerLimits } from './config.js';
 import { ClientGoneError, errorBody, HttpError, limitError, toHttpError } from './errors.js';
 import { storeMetricEvaluator, type MetricEvaluator, type QueryContext } from './evaluate.js';
@@ -128,7 +128,12 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
   metrics.addGauge('letheql_tail_clients', 'Open live-tail WebSockets.', () => live.sockets.size);
 
   await app.register(fastifyFormbody);
-  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  // A browser that offers subprotocols needs one selected back: `letheql` when offered (the
+  // viewer, which sends its token as another one, auth.ts), else the first as ws does by
+  // default — never the one carrying a token.
+  const selectProtocol = (offered: Set<string>): string | false =>
+    offered.has(TAIL_PROTOCOL) ? TAIL_PROTOCOL : ([...offered].find((p) => !p.startsWith(TOKEN_PROTOCOL_PREFIX)) ?? false);
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024, handleProtocols: selectProtocol } });
 
   // In-flight HTTP requests (not WebSocket upgrades): shutdown waits for them, then closes
   // the connections left, idle keep-alive ones included (some clients open spare ones).
@@ -147,7 +152,9 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
   app.addHook('onRequest', async (request) => {
     const scope = request.routeOptions.config?.scope;
     if (auth === null || !scope) return;
-    const failure = auth.check(request.headers.authorization, scope);
+    // The tail route alone also takes a browser's token (subprotocol or access_token), see auth.ts.
+    const authorization = request.routeOptions.url === '/loki/api/v1/tail' ? tailAuthorization(request.headers, request.query) : request.headers.authorization;
+    const failure = auth.check(authorization, scope);
     if (failure) throw new HttpError(failure.status, failure.status === 401 ? 'unauthorized' : 'forbidden', failure.message);
   });
 
@@ -156,7 +163,7 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ route, method: request.method, code: String(statusCode) });
     const fields = notes.get(request) ?? {};
-    const line = { method: request.method, url: request.url, route, statusCode, durationMs: Math.round(durationMs * 10) / 10, remoteAddress: request.ip, ...fields };
+    const line = { method: request.method, url: redactUrl(request.url), route, statusCode, durationMs: Math.round(durationMs * 10) / 10, remoteAddress: request.ip, ...fields };
     if (statusCode >= 500) request.log.error(line, 'request');
     else request.log.info(line, 'request');
   };
@@ -179,7 +186,8 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
       err = toHttpError(error);
     }
     if (err.limit !== undefined) metrics.limitHits.inc({ limit: err.limit });
-    if (err.status >= 500) note(request, { err: error });
+    // The request's log line carries the real error (stack included) and the id the client got.
+    if (err.status >= 500) note(request, { err: err.internalCause ?? error, ...(err.errorId !== undefined ? { errorId: err.errorId } : {}) });
     else note(request, { error: err.message });
     if (err.status === 401) reply.header('WWW-Authenticate', 'Bearer');
     return reply.code(err.status).send(errorBody(err, request.routeOptions.config?.loki === true));

@@ -19,10 +19,69 @@ import { MemoryChunkSource } from '../store/memory-source.js';
 import type { ChunkReader, ChunkSource, FileEntry, LogType } from '../store/types.js';
 import type { FormattedRecord } from '../write/record.js';
 import { groupByFile } from '../write/store-writer.js';
-import { lokiStreams, type LokiStream } from './responses.js';
+import { labelKey, lokiStreams, type LokiStream } from './responses.js';
 
 /** Bytes a tail socket may have queued before the client counts as too slow. */
 export const MAX_BUFFERED_BYTES = 16 * 2 ** 20;
+
+/** Bytes of one tail message (one WebSocket frame) at most; see {@link tailFrames}. */
+export const MAX_FRAME_BYTES = 2 ** 20;
+
+/** The envelope of a tail message, `{"streams":[…],"dropped_entries":[…]}`, in bytes. */
+const ENVELOPE_BYTES = '{"streams":[],"dropped_entries":[]}'.length;
+
+/**
+ * Loki tail messages for `streams`, each at most `maxBytes` of UTF-8: a large history or a
+ * large push is cut into several messages (a million lines once went out as one frame of
+ * over 100 MiB), in order, a stream's values split across messages where needed. A line
+ * too long to fit in any message is not sent; it is listed in `dropped_entries`
+ * (`{"labels": "{…}", "timestamp": "<ns>"}`), as Loki reports the lines a tail could not send.
+ * Each value is serialised once; the messages are assembled from those pieces.
+ */
+export function tailFrames(streams: readonly LokiStream[], maxBytes = MAX_FRAME_BYTES): string[] {
+  const frames: string[] = [];
+  const parts: string[] = [];
+  let dropped: string[] = [];
+  let size = ENVELOPE_BYTES;
+  // The stream being filled: its head and the values taken so far in the current message.
+  let head = '';
+  let values: string[] = [];
+  const closeStream = (): void => {
+    if (values.length > 0) parts.push(`${head}${values.join(',')}]}`);
+    values = [];
+  };
+  const flush = (): void => {
+    closeStream();
+    if (parts.length > 0 || dropped.length > 0) frames.push(`{"streams":[${parts.join(',')}],"dropped_entries":[${dropped.join(',')}]}`);
+    parts.length = 0;
+    dropped = [];
+    size = ENVELOPE_BYTES;
+  };
+  for (const s of streams) {
+    closeStream();
+    head = `{"stream":${JSON.stringify(s.stream)},"values":[`;
+    const headBytes = Buffer.byteLength(head) + 3; // `]}` and a separating comma
+    for (const [ts, line] of s.values) {
+      const v = `[${JSON.stringify(ts)},${JSON.stringify(line)}]`;
+      const bytes = Buffer.byteLength(v) + 1;
+      if (ENVELOPE_BYTES + headBytes + bytes > maxBytes) {
+        const d = `{"labels":${JSON.stringify(labelKey(s.stream))},"timestamp":${JSON.stringify(ts)}}`;
+        const dBytes = Buffer.byteLength(d) + 1;
+        if (size + dBytes > maxBytes) flush();
+        dropped.push(d);
+        size += dBytes;
+        continue;
+      }
+      const need = bytes + (values.length === 0 ? headBytes : 0);
+      if (size + need > maxBytes) flush();
+      if (values.length === 0) size += headBytes;
+      values.push(v);
+      size += bytes;
+    }
+  }
+  flush();
+  return frames;
+}
 
 /** One live-tail client. */
 export interface TailSubscriber {

@@ -22,6 +22,14 @@
  * A position is a record boundary (the end of the last line that completed a record), so a
  * restart re-reads a half-joined CRI/Docker partial sequence from its first piece.
  *
+ * **Links.** Entries of a container directory are followed through symlinks, wherever
+ * they point (the kubelet's `/var/log/containers/*.log` link to `/var/log/pods/…`, which
+ * may link on to the runtime's files). With `followOnlyUnder` (`--no-follow-outside DIR`),
+ * an entry whose real path is not under one of those directories is skipped (reported
+ * once, never opened), so a link planted in the watched directory cannot make the
+ * collector copy an arbitrary file of the machine into the store. The check is made on
+ * the real path, which is what is then opened.
+ *
  * On start (and after a failed cycle) the checkpoint is loaded, a pending batch completed,
  * and each path resumed at its (device, inode, offset): when the path now names another file,
  * the directory is searched for the checkpointed inode (the renamed file, e.g. `syslog.1`)
@@ -29,7 +37,7 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { open, readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { LetheQLError } from '../errors.js';
 import { emptyCheckpoint, journalFor, readCheckpoint, resolvePending, writeCheckpoint, type CheckpointState, type SourcePosition } from './checkpoint.js';
 import { LineDecoder, type MalformedLine, type RecordTarget } from './decoder.js';
@@ -73,6 +81,11 @@ export interface CollectorOptions {
   syslogUtcOffsetMinutes?: number;
   /** Use `fs.watch` as a hint to poll sooner (default true). */
   watch?: boolean;
+  /**
+   * Follow container-directory entries only when their real path is under one of these
+   * directories (`--no-follow-outside DIR`); absent: follow links anywhere (see the note).
+   */
+  followOnlyUnder?: string[];
   /** Progress and problems, as they happen. */
   onEvent?: (event: CollectorEvent) => void;
 }
@@ -352,10 +365,32 @@ class CollectorImpl implements Collector {
     for (const t of [...this.tailers.values()]) await this.checkIdentity(t);
   }
 
+  /** The real path to open for `name`, or null when `followOnlyUnder` forbids it (reported once). */
+  private async allowedPath(t: Tailer, name: string): Promise<string | null> {
+    const roots = this.options.followOnlyUnder;
+    if (t.kind !== 'container' || roots === undefined) return name;
+    let real: string;
+    try {
+      real = await realpath(name);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return null;
+      throw err;
+    }
+    const rootsReal = await Promise.all(roots.map((r) => realpath(r).catch(() => resolve(r))));
+    if (rootsReal.some((r) => real === r || real.startsWith(r.endsWith(sep) ? r : r + sep))) return real;
+    if (!this.skipped.has(name)) {
+      this.skipped.add(name);
+      this.emit({ type: 'skipped', path: name, reason: `it leads to ${real}, outside ${roots.join(', ')} (--no-follow-outside)` });
+    }
+    return null;
+  }
+
   private async openFollow(t: Tailer, name: string, offset: number, expected?: FileId): Promise<Follow | null> {
+    const path = await this.allowedPath(t, name);
+    if (path === null) return null;
     let fh: FileHandle;
     try {
-      fh = await open(name, 'r');
+      fh = await open(path, 'r');
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return null;
       throw err;

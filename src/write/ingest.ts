@@ -17,7 +17,7 @@ import { parseTime, type TimeInput } from '../time.js';
 import { LineDecoder, type InputFormat, type MalformedLine, type RecordTarget } from './decoder.js';
 import { parseKubeLogPath } from './kube-paths.js';
 import { LineSplitter } from './line-splitter.js';
-import { formatRecord, InvalidRecordError, labelProblem, type FormattedRecord } from './record.js';
+import { checkWritableTime, formatRecord, InvalidRecordError, labelProblem, type FormattedRecord } from './record.js';
 import { groupByFile, type StoreWriter } from './store-writer.js';
 
 export interface IngestOptions {
@@ -110,6 +110,8 @@ export async function ingestFiles(writer: StoreWriter, files: readonly string[],
   const targets = files.map((f) => targetForFile(f, options));
   const now = options.now ?? realClock;
   const rawTimeNs = options.rawTime === undefined ? undefined : parseTime(options.rawTime, 'raw time');
+  // Refused before a byte is written (exit 2), by the writers' one time check: every line would be unreadable.
+  if (rawTimeNs !== undefined) checkWritableTime(rawTimeNs, writer.fractionDigits, 'raw time (--time)');
   const batchLines = options.batchLines ?? 10_000;
   const report: IngestReport = { files: [], records: 0, storeLines: 0, malformed: 0, malformedSamples: [] };
   const malformed = (m: MalformedInput): void => {

@@ -14,7 +14,14 @@
  *   control character (U+0000–U+001F, U+007F: this covers line breaks) would change how the
  *   bracket is split or where the line ends, and no reader of Lethe stores knows an escape.
  *   The target (`namespace`/`node`) is also a directory name, so it must be one safe path
- *   segment ({@link isSafeName}: no `/`, `\`, `..`, not `.`).
+ *   segment ({@link isSafeName}: no `/`, `\`, `..`, not `.`). Every label value is at most
+ *   {@link MAX_LABEL_BYTES} (253) UTF-8 bytes: Kubernetes names fit (namespaces, pods and
+ *   containers are DNS labels or subdomains, ≤ 63/253), and a target stays under the 255-byte
+ *   file-name limit of every common file system (a longer one failed with `ENAMETOOLONG`).
+ * - Times are exactly those a reader can read ({@link checkWritableTime}, contract §5): the
+ *   time *as written* (after truncation) is int64 nanoseconds, 1677-09-21T00:12:43.145224192Z
+ *   to 2262-04-11T23:47:16.854775807Z. Every writer (push, ingest, collect, the library's
+ *   writer) formats through {@link formatRecord}, so this is the one place that decides.
  * - A message is split at line breaks (`\r\n`, `\n`, lone `\r`): each piece becomes its own
  *   line with the same time and labels; one trailing break does not make an empty last line.
  *   A lone `\r` counts as a break because readers strip a trailing `\r` from every line.
@@ -26,7 +33,7 @@ import { LetheQLError } from '../errors.js';
 import type { LogType } from '../model.js';
 import { formatHourFileName, hourFloor } from '../store/hours.js';
 import { isSafeName } from '../store/paths.js';
-import { formatRfc3339, parseRfc3339 } from '../time.js';
+import { formatRfc3339, MAX_NS, MIN_NS, parseRfc3339 } from '../time.js';
 
 /** An instant a record may carry: nanoseconds since the epoch, a `Date`, or an RFC 3339 string. */
 export type RecordTime = bigint | Date | string;
@@ -88,6 +95,11 @@ export interface FormattedRecord {
   lines: number;
 }
 
+/** Longest label value a writer accepts, in UTF-8 bytes (see the module note). */
+export const MAX_LABEL_BYTES = 253;
+
+const utf8 = new TextEncoder();
+
 // Control characters change line framing or are invisible; the bracket characters change splitting.
 const FORBIDDEN_LABEL_CHAR = /[\u0000-\u001f\u007f|[\]]/;
 
@@ -101,6 +113,10 @@ export function labelProblem(value: unknown, isTarget: boolean): string | null {
   const bad = FORBIDDEN_LABEL_CHAR.exec(value);
   if (bad) return `must not contain ${JSON.stringify(bad[0])} (labels cannot hold | [ ] or control characters such as line breaks)`;
   if (isTarget && !isSafeName(value)) return 'must be usable as one directory name (no /, \\ or .., not .)';
+  // A UTF-8 byte is at most one UTF-16 unit, so short strings need no encoding.
+  if (value.length > MAX_LABEL_BYTES / 3 && utf8.encode(value).length > MAX_LABEL_BYTES) {
+    return `is longer than ${MAX_LABEL_BYTES} bytes (label values are Kubernetes names; the limit is MAX_LABEL_BYTES)`;
+  }
   return null;
 }
 
@@ -124,6 +140,53 @@ export function recordTimeNs(time: RecordTime): bigint {
     return ns;
   }
   throw new InvalidRecordError('INVALID_TIME', 'time', 'invalid time: expected a bigint of nanoseconds, a Date or an RFC 3339 string');
+}
+
+/** UTF-8 length of a string as `TextEncoder` writes it (a lone surrogate becomes U+FFFD, 3 bytes). */
+function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * The lines and bytes {@link formatRecord} would write for `record`, computed without
+ * building them (one pass over the message, no allocation): a push checks its write
+ * limits with it *before* formatting, since one message of `"x\n" × 2,000,000` becomes two
+ * million full lines. Exact for records that format; labels are not validated here.
+ */
+export function measureRecord(record: LogRecord, fractionDigits = DEFAULT_FRACTION_DIGITS): { lines: number; bytes: number } {
+  const labels = record.kind === 'pod' ? [record.namespace, record.pod, record.container] : [record.node, record.process];
+  // `YYYY-MM-DDTHH:MM:SS` + fraction + `Z` + `[` + labels + `]` + ` `
+  let prefix = 19 + (fractionDigits > 0 ? fractionDigits + 1 : 0) + 1 + 2 + 1 + labels.length - 1;
+  for (const l of labels) prefix += utf8Length(String(l));
+  const message = typeof record.message === 'string' ? record.message : '';
+  let breaks = 0;
+  let breakChars = 0;
+  for (let i = 0; i < message.length; i++) {
+    const c = message.charCodeAt(i);
+    if (c === 10 || c === 13) {
+      breaks++;
+      breakChars++;
+      if (c === 13 && message.charCodeAt(i + 1) === 10) {
+        i++;
+        breakChars++;
+      }
+    }
+  }
+  const last = message.charCodeAt(message.length - 1);
+  const endsWithBreak = last === 10 || last === 13;
+  const lines = breaks > 0 && endsWithBreak ? breaks : breaks + 1;
+  // Break characters are ASCII (one byte each) and are not written; every line gets the prefix and `\n`.
+  return { lines, bytes: lines * (prefix + 1) + utf8Length(message) - breakChars };
 }
 
 /** Splits a message into line pieces (see the module note). */
@@ -159,18 +222,46 @@ export function formatRecord(record: LogRecord, fractionDigits = DEFAULT_FRACTIO
   }
   if (typeof record.message !== 'string') throw new InvalidRecordError('INVALID_RECORD', 'message', 'invalid message: must be a string');
   const timeNs = recordTimeNs(record.time);
-  const written = truncateTo(timeNs, fractionDigits);
-  let fileName: string;
-  try {
-    fileName = formatHourFileName(hourFloor(written));
-  } catch {
-    throw new InvalidRecordError('INVALID_TIME', 'time', `invalid time ${formatRfc3339(timeNs)}: outside years 0001–9999`);
-  }
+  const written = checkWritableTime(timeNs, fractionDigits);
+  const fileName = formatHourFileName(hourFloor(written));
   const prefix = `${formatRfc3339(written, fractionDigits)}[${labels}] `;
   const pieces = messageLines(record.message);
   let text = '';
   for (const piece of pieces) text += prefix + piece + '\n';
   return { logType, target, fileName, path: `${logType}/${target}/${fileName}`, timeNs, text, lines: pieces.length };
+}
+
+/** The first instant a store line can carry (int64 nanoseconds), as RFC 3339. */
+export const WRITABLE_FROM = formatRfc3339(MIN_NS);
+/** The last instant a store line can carry (int64 nanoseconds), as RFC 3339. */
+export const WRITABLE_TO = formatRfc3339(MAX_NS);
+
+/**
+ * The one check of a written time, shared by every writer (push, ingest, collect, the
+ * library's writer): returns `ns` truncated to `fractionDigits`, or throws
+ * {@link InvalidRecordError} (`INVALID_TIME`) when that instant is not int64 nanoseconds —
+ * a line the reader would count as `timestamp-out-of-range` and never return.
+ */
+export function checkWritableTime(ns: bigint, fractionDigits = DEFAULT_FRACTION_DIGITS, what = 'time'): bigint {
+  const written = ns >= MIN_NS && ns <= MAX_NS ? truncateTo(ns, fractionDigits) : ns;
+  if (written < MIN_NS || written > MAX_NS) {
+    throw new InvalidRecordError(
+      'INVALID_TIME',
+      'time',
+      `invalid ${what} ${describeNs(ns)}: outside what a store can hold (int64 nanoseconds, ${WRITABLE_FROM} to ${WRITABLE_TO} at ${fractionDigits} fraction digits)`,
+    );
+  }
+  return written;
+}
+
+/** RFC 3339 when the instant has a four-digit year, else the nanosecond count. */
+function describeNs(ns: bigint): string {
+  try {
+    const s = formatRfc3339(ns);
+    return /^\d{4}-/.test(s) ? s : `${ns}ns`;
+  } catch {
+    return `${ns}ns`;
+  }
 }
 
 /** `ns` floored to `digits` fraction digits (so the written time never moves into the next hour). */

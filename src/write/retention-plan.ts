@@ -19,6 +19,7 @@
  * - Ties within one hour are broken by path (`node/…` before `pod/…`, then target), so a
  *   plan is deterministic (Lethe's sort is not stable across targets).
  * - Only `pod/` and `node/` are looked at (Lethe walks every top-level directory).
+ * - A `pinned` file (read through a link leaving the store root) counts but is never deleted.
  */
 import { LetheQLError } from '../errors.js';
 import type { LogType } from '../model.js';
@@ -31,6 +32,8 @@ export interface StoreFileInfo {
   target: string;
   name: string;
   size: number;
+  /** Read through a link that leaves the store root: counted, never deleted (`retention.ts`). */
+  pinned?: boolean;
 }
 
 export interface RetentionLimits {
@@ -64,6 +67,8 @@ export interface RetentionPlan {
   keptCurrentHour: string[];
   /** Paths whose names are not hours: never deleted. */
   ignored: string[];
+  /** Pinned paths a limit would have taken: kept. */
+  keptOutside: string[];
   /** False when a size limit is set and the store is still at or over it after the plan. */
   underSizeLimit: boolean;
 }
@@ -89,12 +94,17 @@ export function planRetention(files: readonly StoreFileInfo[], limits: Retention
 
   const deletions: PlannedDeletion[] = [];
   const keptCurrentHour = new Set<string>();
+  const keptOutside = new Set<string>();
   const deleted = new Set<string>();
   let remaining = total;
   /** Plans deleting `h`, except the current hour's file, which is kept (and reported). */
   const remove = (h: (typeof hours)[number], reason: PlannedDeletion['reason']): void => {
     if (h.hourNs === currentHour) {
       keptCurrentHour.add(h.path);
+      return;
+    }
+    if (h.file.pinned) {
+      keptOutside.add(h.path);
       return;
     }
     deletions.push({ path: h.path, size: h.file.size, hourNs: h.hourNs, reason });
@@ -121,6 +131,7 @@ export function planRetention(files: readonly StoreFileInfo[], limits: Retention
     bytesAfter: remaining,
     ageCutoffHourNs,
     keptCurrentHour: [...keptCurrentHour].sort(compareNames),
+    keptOutside: [...keptOutside].sort(compareNames),
     ignored,
     underSizeLimit: limits.maxSizeBytes === null || remaining < limits.maxSizeBytes,
   };

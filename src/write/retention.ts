@@ -12,10 +12,21 @@
  *   `host` or `kube` — what Lethe's `Prune`/`Clean` remove (left by fluent-bit configs that
  *   wrote the tag as a file name). Nothing else at the root is touched (`.letheql/`, `pod/`, `node/`).
  * With `dryRun`, nothing is deleted and the report lists what would be.
+ *
+ * **Symbolic links** (the policy, the same for every retention run):
+ * - *Followed for reading and counting.* Queries follow links (`pod/` or `node/` itself, a
+ *   target directory, an hour file — the kubelet and some operators lay stores out so), so
+ *   retention counts exactly what queries read, at the size of what the link points to.
+ * - *Never deleted through.* A file is deleted only when the real path of its directory is
+ *   inside the store root's real path; one read through a link that leaves the root (a
+ *   linked `pod/` or target directory pointing elsewhere) is counted but kept, and listed in
+ *   `keptOutside`. A directory is pruned only when it is a real directory inside the root,
+ *   never a link. An hour file that is itself a link, in a directory inside the root, is
+ *   removed as an entry of the store: `unlink` removes the link, never what it points to.
  */
-import { lstat, readdir, rmdir, stat, unlink } from 'node:fs/promises';
+import { lstat, readdir, realpath, rmdir, stat, unlink } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
 import { SIDECAR_DIR } from '../store/sidecar.js';
-import { join, resolve } from 'node:path';
 import { LetheQLError } from '../errors.js';
 import { LOG_TYPES, type LogType } from '../model.js';
 import { NS_PER_HOUR, parseDuration, parseTime, type TimeInput } from '../time.js';
@@ -47,6 +58,8 @@ export interface RetentionReport {
   keptCurrentHour: string[];
   /** Files in target directories whose names are not hours: never deleted. */
   ignored: string[];
+  /** Files a limit would have taken but that are read through a link leaving the store root: counted, never deleted. */
+  keptOutside: string[];
   /** Age cut-off as Lethe prints it (`2024-09-09_15`: hours before it are deleted), or null. */
   ageCutoff: string | null;
   bytesBefore: number;
@@ -72,32 +85,73 @@ export function retentionLimits(options: RetentionOptions): { maxAgeNs: bigint |
   return { maxAgeNs, maxSizeBytes, nowNs };
 }
 
-/** Every regular file at `<pod|node>/<target>/<name>` with its size, and the target directories. */
-async function listStore(root: string): Promise<{ files: StoreFileInfo[]; dirs: { logType: LogType; target: string }[] }> {
+/** Whether `path` (a real path) is `root` or under it. */
+function isInside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/** Whether `entry` of `dir` is a directory (`'dir'`) or a regular file (`'file'`), links followed, as queries list them. */
+async function kindOf(dir: string, entry: { name: string; isDirectory(): boolean; isFile(): boolean; isSymbolicLink(): boolean }): Promise<'dir' | 'file' | null> {
+  if (entry.isDirectory()) return 'dir';
+  if (entry.isFile()) return 'file';
+  if (!entry.isSymbolicLink()) return null;
+  const st = await stat(join(dir, entry.name)).catch(() => null); // a dangling link is nothing
+  return st?.isDirectory() ? 'dir' : st?.isFile() ? 'file' : null;
+}
+
+/** Deletes the sidecar of the hour file `rel` (`<logType>/<target>/<name>`) if its directory really lies inside the root; no error when it has none. */
+async function unlinkSidecar(root: string, rel: string): Promise<void> {
+  const path = join(root, `${SIDECAR_DIR}/${rel}.idx`);
+  const [rootReal, dirReal] = await Promise.all([realpath(root), realpath(join(path, '..')).catch(() => null)]);
+  if (dirReal === null || !isInside(rootReal, dirReal)) return;
+  await unlink(path).catch(() => undefined);
+}
+
+/** A target directory as listed: `prunable` when it is a real directory inside the root (not a link). */
+interface TargetDir {
+  logType: LogType;
+  target: string;
+  prunable: boolean;
+}
+
+/**
+ * Every file at `<pod|node>/<target>/<name>` that queries read (links followed) with the
+ * size they read, and the target directories; files whose directory is not really inside
+ * the root are `pinned` (see the module note on links).
+ */
+async function listStore(root: string): Promise<{ files: StoreFileInfo[]; dirs: TargetDir[] }> {
+  const rootReal = await realpath(root);
   const files: StoreFileInfo[] = [];
-  const dirs: { logType: LogType; target: string }[] = [];
+  const dirs: TargetDir[] = [];
+  const missing = (err: unknown) => errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR';
   for (const logType of Object.keys(LOG_TYPES) as LogType[]) {
+    const typeDir = join(root, logType);
     let targets;
     try {
-      targets = await readdir(join(root, logType), { withFileTypes: true });
+      targets = await readdir(typeDir, { withFileTypes: true });
     } catch (err) {
-      if (errnoCode(err) === 'ENOENT') continue;
+      if (missing(err)) continue;
       throw err;
     }
     for (const t of targets) {
-      if (!t.isDirectory()) continue;
-      dirs.push({ logType, target: t.name });
+      if ((await kindOf(typeDir, t)) !== 'dir') continue;
+      const dir = join(typeDir, t.name);
+      const dirReal = await realpath(dir).catch(() => null);
+      if (dirReal === null) continue; // removed meanwhile
+      const inside = isInside(rootReal, dirReal);
+      dirs.push({ logType, target: t.name, prunable: inside && t.isDirectory() && isInside(rootReal, await realpath(typeDir)) });
       let names;
       try {
-        names = await readdir(join(root, logType, t.name), { withFileTypes: true });
+        names = await readdir(dir, { withFileTypes: true });
       } catch (err) {
-        if (errnoCode(err) === 'ENOENT') continue;
+        if (missing(err)) continue;
         throw err;
       }
       for (const n of names) {
-        if (!n.isFile()) continue;
+        if ((await kindOf(dir, n)) !== 'file') continue;
         try {
-          files.push({ logType, target: t.name, name: n.name, size: (await stat(join(root, logType, t.name, n.name))).size });
+          const size = (await stat(join(dir, n.name))).size; // what a query reads, through a link too
+          files.push({ logType, target: t.name, name: n.name, size, ...(inside ? {} : { pinned: true }) });
         } catch (err) {
           if (errnoCode(err) !== 'ENOENT') throw err; // deleted meanwhile
         }
@@ -131,6 +185,7 @@ export async function runRetention(dir: string, options: RetentionOptions): Prom
     removedStrays: [],
     keptCurrentHour: plan.keptCurrentHour,
     ignored: plan.ignored,
+    keptOutside: plan.keptOutside,
     ageCutoff: plan.ageCutoffHourNs === null ? null : formatCutoff(plan.ageCutoffHourNs),
     bytesBefore: plan.bytesBefore,
     bytesAfter: plan.bytesAfter,
@@ -153,15 +208,17 @@ export async function runRetention(dir: string, options: RetentionOptions): Prom
         }
       }
     }
-    // The file's sidecar index goes with it (a failure leaves an orphan `letheql index` removes).
-    if (!dryRun) await unlink(join(root, `${SIDECAR_DIR}/${d.path}.idx`)).catch(() => undefined);
+    // The file's sidecar index goes with it (a failure leaves an orphan `letheql index` removes),
+    // under the same link policy: never through a `.letheql/` link that leaves the root.
+    if (!dryRun) await unlinkSidecar(root, d.path);
     report.deleted.push({ ...rest, hour: formatCutoff(hourNs) });
     gone.add(d.path);
     touchedDirs.add(d.path.slice(0, d.path.lastIndexOf('/')));
   }
 
   // Prune: empty target directories (with dryRun: those that would be empty).
-  for (const { logType, target } of dirs) {
+  for (const { logType, target, prunable } of dirs) {
+    if (!prunable) continue; // never remove a link, nor a directory outside the root
     const rel = `${logType}/${target}`;
     const entries = await readdir(join(root, rel)).catch(() => null);
     if (entries === null || !entries.every((n) => gone.has(`${rel}/${n}`))) continue;

@@ -1,10 +1,16 @@
 /**
- * A bounded load test on loopback: 20 concurrent clients each send a fixed list of mixed
+ * Bounded load tests on loopback: 20 concurrent clients each send a fixed list of mixed
  * requests (JSON and protobuf pushes, Loki and Lethe queries), then every pushed line must be
- * in the store exactly once and no request may have failed. Throughput and latency
+ * in the store exactly once and no request may have failed. Then the same with hostile
+ * requests mixed in (issue 16, `scripts/hostile-workload.mjs`): no 5xx, every hostile request
+ * answered with its 4xx, `/-/healthy` answering throughout, no lost line, and the resident
+ * set of this process (the server runs in it) under a stated bound. Throughput and latency
  * percentiles are printed for the record, never asserted (no wall-clock thresholds).
  */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { compress as snappyCompress } from 'snappyjs';
+import { countIds, runHostileLoad } from '../../scripts/hostile-workload.mjs';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/node.js';
 import { encodePushRequest } from '../../src/server/protobuf.js';
@@ -87,6 +93,49 @@ describe('load', () => {
           byKind,
         }),
       );
+    } finally {
+      await srv.close();
+      await store.close();
+      tmp.cleanup();
+    }
+  });
+});
+
+describe('hostile load', () => {
+  it('8 clients × 30 requests, ~30 % hostile: no 5xx, limits named, healthy throughout, no lost line, RSS +<400 MiB', async () => {
+    const tmp = tempDir();
+    writeFixture(tmp.dir);
+    // A namespace over maxBytesScanned, for the hostile queries and tails.
+    mkdirSync(join(tmp.dir, 'pod/big'), { recursive: true });
+    const line = `2024-09-24T15:30:00.000000Z[big|p|c] ${'y'.repeat(200)}\n`;
+    writeFileSync(join(tmp.dir, 'pod/big/2024-09-24_15.log'), line.repeat(Math.ceil((3 * 2 ** 20) / line.length)));
+    const store = openStore(tmp.dir, { workers: 0 });
+    const srv = await start({ store, storeDir: tmp.dir, now: frozen(NOW), logLevel: 'silent', limits: { maxBytesScanned: 2 * 2 ** 20, maxLines: 1000 } });
+    globalThis.gc?.();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    try {
+      const { pushed, failures, report } = await runHostileLoad({
+        url: srv.url,
+        encodePushRequest,
+        storeInfo: { start: ns('2024-09-24T15:00:00Z'), end: ns('2024-09-24T16:00:00Z'), bigNamespace: 'big', maxLines: 1000 },
+        clients: 8,
+        requestsPerClient: 30,
+        seed: 16,
+        onSample: () => (peak = Math.max(peak, process.memoryUsage().rss)),
+      });
+      console.log(JSON.stringify({ ...report, rssBeforeMiB: Math.round(before / 2 ** 20), rssPeakMiB: Math.round(peak / 2 ** 20) }));
+      expect(failures).toEqual([]);
+      expect(report.fiveXX).toBe(0);
+      expect(report.hostile).toBeGreaterThan(0);
+      expect(report.healthy.failed).toBe(0);
+      expect(report.healthy.probes).toBeGreaterThan(0);
+      // Every acknowledged line is in the store exactly once.
+      const dir = join(tmp.dir, 'pod/load');
+      const counts = countIds(readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')));
+      expect([...pushed].filter((id) => counts.get(id) !== 1)).toEqual([]);
+      expect(counts.size).toBe(pushed.size);
+      expect(peak - before).toBeLessThan(400 * 2 ** 20);
     } finally {
       await srv.close();
       await store.close();

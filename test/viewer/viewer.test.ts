@@ -25,6 +25,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/node.js';
 import { createServer, type LetheServer } from '../../src/server/index.js';
+import { TokenAuthority } from '../../src/server/auth.js';
 import { CHROMIUM, HAVE_CHROMIUM, openBrowser, type BrowserSession } from '../support/chromium.js';
 import { FIXTURE_STORE } from '../support/paths.js';
 import { tempDir } from '../server/helpers.js';
@@ -442,6 +443,61 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VIEWER)(HAVE_CHROMIUM && HAVE_VIEWER ? '
       // Once each, in time order (the server's tail may deliver a line twice; the viewer drops repeats).
       await expect.poll(() => page.locator('#rows .row:not([hidden]) .c-line').allTextContents(), { timeout: 15_000 }).toEqual(['hello viewer-e2e 0', 'hello viewer-e2e 1']);
       await expect.poll(() => page.locator('#status').textContent()).toBe('Live: 2 lines received');
+      await page.close();
+    });
+  });
+
+  // Issue 16 point 9: browsers cannot set headers on a WebSocket; the viewer sends its token as a subprotocol.
+  describe('served by letheql serve with bearer tokens', () => {
+    const TOKEN = 'viewer-token-0123456789abcdef';
+    let session: BrowserSession | undefined;
+    let server: LetheServer | undefined;
+    let base = '';
+    const tmp = tempDir('letheql-viewer-auth-');
+    const store = (() => {
+      cpSync(FIXTURE_STORE, tmp.dir, { recursive: true });
+      return openStore(tmp.dir, { workers: 0 });
+    })();
+
+    beforeAll(async () => {
+      server = await createServer({ store, storeDir: tmp.dir, log: false, tailFollowMs: 200, auth: TokenAuthority.parse(`${TOKEN} read,write\n`) });
+      base = await server.listen('127.0.0.1', 0);
+      session = await openBrowser(() => null);
+    });
+    afterAll(async () => {
+      await session?.close();
+      await server?.close();
+      await store.close();
+      tmp.cleanup();
+    });
+
+    it('connects with the token of the connect form, and the live tail authenticates and receives a pushed line', async () => {
+      const page = await session!.browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.goto(`${base}/${hashOf('pod{namespace="shop"} |= "token-e2e"')}`);
+      await page.locator('#connect').click();
+      await page.locator('#server-url').fill(base);
+      await page.locator('#server-token').fill(TOKEN);
+      await page.locator('#connect-go').click();
+      await expect.poll(async () => (await state(page)).source, { timeout: 20_000 }).toBe(base);
+      await waitForRun(page);
+      await page.locator('#tail').click();
+      await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Live/);
+      const nowNs = BigInt(Date.now()) * 1_000_000n;
+      const push = (n: number) =>
+        fetch(`${base}/loki/api/v1/push`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+          body: JSON.stringify({ streams: [{ stream: { namespace: 'shop', pod: 'tail-pod', container: 'app' }, values: [[String(nowNs + BigInt(n)), `hello token-e2e ${n}`]] }] }),
+        });
+      // Push until the line shows (the first push may race the subscription).
+      for (let n = 0; n < 50; n++) {
+        expect((await push(n)).status).toBe(204);
+        const lines = await page.locator('#rows .row:not([hidden]) .c-line').allTextContents();
+        if (lines.some((l) => l.startsWith('hello token-e2e'))) break;
+        await page.waitForTimeout(200);
+      }
+      await expect.poll(() => page.locator('#rows .row:not([hidden]) .c-line').allTextContents(), { timeout: 15_000 }).toEqual(expect.arrayContaining([expect.stringMatching(/^hello token-e2e \d+$/)]));
+      expect(await page.locator('#status').textContent()).toMatch(/^Live/);
       await page.close();
     });
   });

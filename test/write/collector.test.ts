@@ -6,7 +6,7 @@
  * and rotated: every input line ends up in the store exactly once, in order per container.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, renameSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -152,6 +152,32 @@ describe('collector (in process)', () => {
     expect(await messages(store, 'a')).toEqual(seq('a', 1, 3));
   });
 
+  it('--no-follow-outside DIR: a link in the watched directory to a file elsewhere is skipped, never read (issue 16 point 9)', async () => {
+    const { store, logs } = setup();
+    const root = join(logs, '..');
+    mkdirSync(join(root, 'pods/shop_a_uid/app'), { recursive: true });
+    writeFileSync(join(root, 'pods/shop_a_uid/app/0.log'), cri('a', 1));
+    symlinkSync(join(root, 'pods/shop_a_uid/app/0.log'), join(logs, `a_shop_app-${ID}.log`));
+    mkdirSync(join(root, 'etc'));
+    writeFileSync(join(root, 'etc/secret'), cri('secret', 1));
+    symlinkSync(join(root, 'etc/secret'), join(logs, `evil_shop_app-${ID}.log`));
+    const events: CollectorEvent[] = [];
+    const c = await startCollector({ store, containerDirs: [logs], followOnlyUnder: [join(root, 'pods')], pollMs: 25, watch: false, onEvent: (e) => events.push(e) });
+    await c.waitForIdle();
+    await c.stop();
+    expect(await messages(store, 'a')).toEqual(['a-1']);
+    expect(await messages(store, 'evil')).toEqual([]);
+    expect(events.filter((e) => e.type === 'skipped')).toEqual([
+      { type: 'skipped', path: join(logs, `evil_shop_app-${ID}.log`), reason: `it leads to ${join(root, 'etc/secret')}, outside ${join(root, 'pods')} (--no-follow-outside)` },
+    ]);
+    // Without the option, links are followed anywhere (the kubelet layout needs it).
+    const other = join(root, 'store2');
+    const d = await startCollector({ store: other, containerDirs: [logs], pollMs: 25, watch: false });
+    await d.waitForIdle();
+    await d.stop();
+    expect(await messages(other, 'evil')).toEqual(['secret-1']);
+  });
+
   it('letheql collect runs until its signal and reports totals', async () => {
     const { store, logs } = setup();
     writeFileSync(join(logs, `a_shop_app-${ID}.log`), cri('a', 1));
@@ -160,7 +186,7 @@ describe('collector (in process)', () => {
     const io = { stdout: { write: (d: string, cb?: () => void) => (out.push(String(d)), cb?.(), true) }, stderr: { write: (_d: string, cb?: () => void) => (cb?.(), true) }, env: {} } as never;
     const ac = new AbortController();
     const { runWriteCommand } = await import('../../src/cli/write-commands.js');
-    const run = runWriteCommand('collect', ['--store', store, '--from', logs, '--from-node', join(logs, 'syslog'), '--poll-ms', '20'], io, ac.signal);
+    const run = runWriteCommand('collect', ['--store', store, '--from', logs, '--from-node', join(logs, 'syslog'), '--poll-ms', '20', '--no-follow-outside', logs], io, ac.signal);
     for (let i = 0; i < 200 && readStoreFiles(store).size < 2; i++) await new Promise((r) => setTimeout(r, 20));
     ac.abort();
     expect(await run).toBe(0);

@@ -152,6 +152,9 @@ describe('letheql ingest', () => {
     [['--store', 'S', '--format', 'syslog', '--utc-offset', '9', 'IN'], /invalid --utc-offset/],
     [['--store', 'S', '--format', 'cri', 'IN'], /cannot tell the pod/],
     [['--store', 'S', '--format', 'raw', '--bogus', 'x'], /Unknown option '--bogus'/],
+    // Issue 16 point 6: a time no reader can read is refused before writing (it was accepted and written).
+    [['--store', 'S', '--format', 'raw', '--namespace', 'a', '--pod', 'b', '--container', 'c', '--time', '0001-01-01T00:00:00Z', 'IN'], /invalid raw time \(--time\) 0001-01-01T00:00:00\.000000000Z: outside what a store can hold \(int64 nanoseconds, 1677-09-21T00:12:43\.145224192Z to 2262-04-11T23:47:16\.854775807Z/],
+    [['--store', 'S', '--format', 'raw', '--namespace', 'a', '--pod', 'b', '--container', 'c', '--now', '9999-01-01T00:00:00Z', 'IN'], /invalid --now 9999-01-01T00:00:00\.000000000Z: outside what a store can hold/],
   ] as [string[], RegExp][])('exit 2: %j', async (args, message) => {
     const { store, input } = dirs();
     writeFileSync(join(input, 'in.log'), 'x\n');
@@ -159,5 +162,6 @@ describe('letheql ingest', () => {
     const argv = args.map((a) => (a === 'S' ? store : a === 'IN' ? join(input, 'in.log') : a));
     expect(await main(['ingest', ...argv], c.io)).toBe(2);
     expect(c.err()).toMatch(message);
+    expect(readStoreFiles(store).size).toBe(0);
   });
 });

@@ -75,7 +75,16 @@ describe('formatRecord rejects what a Lethe line cannot hold', () => {
     ['/ is fine in a pod label (not a directory)', pod({ pod: 'ok' }), '', /^$/],
     ['bad time text', pod({ time: 'yesterday' }), 'time', /expected RFC 3339/],
     ['invalid Date', pod({ time: new Date(NaN) }), 'time', /invalid Date/],
-    ['year 10000', pod({ time: 253402300800000000000n }), 'time', /outside years 0001–9999/],
+    ['year 10000', pod({ time: 253402300800000000000n }), 'time', /outside what a store can hold/],
+    // Issue 16 point 6: the writer's window is the reader's (int64 ns), at the written precision.
+    ['year 9999', pod({ time: '9999-01-01T00:00:00Z' }), 'time', /^invalid time 9999-01-01T00:00:00\.000000000Z: outside what a store can hold \(int64 nanoseconds, 1677-09-21T00:12:43\.145224192Z to 2262-04-11T23:47:16\.854775807Z at 6 fraction digits\)$/],
+    ['year 0001', pod({ time: '0001-01-01T00:00:00Z' }), 'time', /outside what a store can hold/],
+    ['the first instant, truncated to 6 digits, falls before it', pod({ time: '1677-09-21T00:12:43.145224192Z' }), 'time', /outside what a store can hold/],
+    ['the first whole microsecond after it is fine', pod({ time: '1677-09-21T00:12:43.145225Z' }), '', /^$/],
+    ['the last instant is fine', pod({ time: '2262-04-11T23:47:16.854775807Z' }), '', /^$/],
+    ['a namespace of 254 bytes', pod({ namespace: 'n'.repeat(254) }), 'namespace', /is longer than 253 bytes/],
+    ['a pod of 253 bytes is fine', pod({ pod: 'p'.repeat(253) }), '', /^$/],
+    ['a container of 85 three-byte characters (255 bytes)', pod({ container: '€'.repeat(85) }), 'container', /is longer than 253 bytes/],
     ['unknown kind', { ...pod(), kind: 'job' } as unknown as LogRecord, 'kind', /expected "pod" or "node"/],
     ['message not a string', pod({ message: 42 as unknown as string }), 'message', /must be a string/],
   ];

@@ -3,7 +3,7 @@
  * strictly under), the current hour kept, dry runs, empty target directories and stray root
  * files pruned, sizes parsed as Lethe does; plus the CLI.
  */
-import { mkdirSync, readdirSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -163,5 +163,68 @@ describe('runRetention on a store', () => {
     expect(await main(['retention', '--store', dir], io)).toBe(2);
     expect(await main(['retention', '--store', join(dir, 'nope'), '--max-age', '1d'], io)).toBe(2);
     expect(err()).toContain('invalid max size "10x"');
+  });
+});
+
+describe('retention and symbolic links (issue 16 point 7)', () => {
+  /** A store and a directory beside it (`outside/`), both under one temporary directory. */
+  function layout(): { root: string; store: string; outside: string; put: (abs: string, size?: number) => void } {
+    const t = tempDir('letheql-retention-links-');
+    cleanups.push(t.cleanup);
+    const put = (abs: string, size = 100): void => {
+      mkdirSync(join(abs, '..'), { recursive: true });
+      writeFileSync(abs, 'x'.repeat(size - 1) + '\n');
+    };
+    mkdirSync(join(t.dir, 'store'));
+    mkdirSync(join(t.dir, 'outside'));
+    return { root: t.dir, store: join(t.dir, 'store'), outside: join(t.dir, 'outside'), put };
+  }
+
+  it('never deletes through a pod/ root that links out of the store (it once deleted outside/…/2000-01-01_00.log and its directory)', async () => {
+    const { store, outside, put } = layout();
+    put(join(outside, 'ns/2000-01-01_00.log'));
+    symlinkSync(outside, join(store, 'pod'));
+    const r = await runRetention(store, { maxAge: '1h', now: NOW });
+    expect(r.deleted).toEqual([]);
+    expect(r.removedDirs).toEqual([]);
+    expect(r.keptOutside).toEqual(['pod/ns/2000-01-01_00.log']);
+    expect(r.bytesBefore).toBe(100); // counted: queries read it
+    expect(existsSync(join(outside, 'ns/2000-01-01_00.log'))).toBe(true);
+  });
+
+  it('counts linked target directories and hour files as queries read them; deletes a linked hour file as a link, never its target', async () => {
+    const { store, outside, put } = layout();
+    put(join(store, 'pod/shop/2024-09-24_10.log'));
+    put(join(outside, 'linked-ns/2024-09-24_10.log'), 200);
+    symlinkSync(join(outside, 'linked-ns'), join(store, 'pod/linked'));
+    put(join(outside, 'elsewhere.log'), 300);
+    symlinkSync(join(outside, 'elsewhere.log'), join(store, 'pod/shop/2024-09-24_11.log'));
+    // The query engine reads all three.
+    const { getStats, openStore } = await import('../../src/node.js');
+    const table = await openStore(store).query('pod{namespace=~".+"}', { start: '2024-09-24T00:00:00Z', end: '2024-09-25T00:00:00Z', limit: null });
+    expect(getStats(table)!.bytesScanned).toBe(600);
+
+    const dry = await runRetention(store, { maxAge: '1h', now: NOW, dryRun: true });
+    expect(dry.bytesBefore).toBe(600);
+    const r = await runRetention(store, { maxAge: '1h', now: NOW });
+    expect(r.bytesBefore).toBe(600);
+    expect(r.deleted.map((d) => d.path)).toEqual(['pod/shop/2024-09-24_10.log', 'pod/shop/2024-09-24_11.log']);
+    expect(r.keptOutside).toEqual(['pod/linked/2024-09-24_10.log']);
+    expect(r.bytesAfter).toBe(200);
+    expect(r.removedDirs).toEqual(['pod/shop']); // a real directory, emptied
+    expect(existsSync(join(outside, 'elsewhere.log'))).toBe(true); // the link went, not its target
+    expect(existsSync(join(outside, 'linked-ns/2024-09-24_10.log'))).toBe(true);
+    expect(lstatSync(join(store, 'pod/linked')).isSymbolicLink()).toBe(true); // a link is never pruned
+  });
+
+  it('deletes through a link that stays inside the store', async () => {
+    const { store, put } = layout();
+    put(join(store, 'data/shop/2024-09-24_10.log'));
+    mkdirSync(join(store, 'pod'));
+    symlinkSync(join(store, 'data/shop'), join(store, 'pod/shop'));
+    const r = await runRetention(store, { maxAge: '1h', now: NOW });
+    expect(r.deleted.map((d) => d.path)).toEqual(['pod/shop/2024-09-24_10.log']);
+    expect(r.keptOutside).toEqual([]);
+    expect(existsSync(join(store, 'data/shop/2024-09-24_10.log'))).toBe(false);
   });
 });

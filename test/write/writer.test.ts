@@ -70,6 +70,20 @@ describe('StoreWriter', () => {
     expect(lines.map((l) => l.slice(l.indexOf('] ') + 2))).toEqual(Array.from({ length: n }, (_, i) => `#${i}`));
   });
 
+  it('writes the first and last instants a reader can read, and they read back (issue 16 point 6)', async () => {
+    const dir = store();
+    const w = await openStoreWriter(dir, { fractionDigits: 9 });
+    await w.append([
+      { kind: 'node', time: '1677-09-21T00:12:43.145224192Z', node: 'n', process: 'p', message: 'first' },
+      { kind: 'node', time: '2262-04-11T23:47:16.854775807Z', node: 'n', process: 'p', message: 'last' },
+    ]);
+    await w.close();
+    const { getStats, openStore } = await import('../../src/node.js');
+    const table = await openStore(dir).query('node{node="n"}', { start: -(2n ** 63n), end: 2n ** 63n - 1n, limit: null });
+    expect(getStats(table)!.badLines).toBe(0);
+    expect(table.numRows).toBe(2);
+  });
+
   it('rejects a batch with a bad record and writes none of it', async () => {
     const dir = store();
     const w = await openStoreWriter(dir);

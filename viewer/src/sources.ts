@@ -7,9 +7,10 @@
  * promise, and turns an AbortSignal into a `cancel` message. Server: log queries use the Loki
  * dialect's `query_range` with `Accept: application/vnd.apache.arrow.stream`, so both
  * sources hand the page the same Arrow table; metric queries use its JSON matrix; the tail is
- * the Loki WebSocket. A token given in the connect form goes out as `Authorization: Bearer`
- * (and as `token` nowhere else: browsers cannot set headers on WebSockets, so a tail against
- * a server with auth is refused with its error shown).
+ * the Loki WebSocket. A token given in the connect form goes out as `Authorization: Bearer`;
+ * browsers cannot set headers on WebSockets, so the tail offers it as a subprotocol instead
+ * (`letheql` plus `base64url.bearer.authorization.letheql.<base64url token>`, the server's
+ * `auth.ts`), never in the URL.
  */
 import { tableFromIPC, type Table } from 'apache-arrow';
 import type { ErrorInfo, RequestBody, SeriesData, StatsInfo, StoreFile, TargetsInfo, WorkerRequest, WorkerResponse } from './protocol.ts';
@@ -270,7 +271,7 @@ export class ServerSource implements DataSource {
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.searchParams.set('query', query);
     url.searchParams.set('limit', '50');
-    const ws = new WebSocket(url);
+    const ws = this.token ? new WebSocket(url, ['letheql', `base64url.bearer.authorization.letheql.${base64url(this.token)}`]) : new WebSocket(url);
     let stopped = false;
     ws.onmessage = (e) => {
       try {
@@ -291,4 +292,11 @@ export class ServerSource implements DataSource {
       ws.close();
     };
   }
+}
+
+/** base64url without padding (RFC 4648 §5) of a string's UTF-8 bytes, as a subprotocol may carry it. */
+function base64url(text: string): string {
+  let binary = '';
+  for (const b of new TextEncoder().encode(text)) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
