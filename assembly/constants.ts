@@ -7,7 +7,7 @@
  */
 
 /** Version of the export set, memory map and program format. */
-export const ABI_VERSION: i32 = 2;
+export const ABI_VERSION: i32 = 3;
 
 // Bad-line reason codes (0 means "not bad").
 export const REASON_NONE: i32 = 0;

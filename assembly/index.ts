@@ -4,6 +4,20 @@
  * label matchers: byte equality or full-match regex; line filters: literal, case-folded
  * literal or regex search; the regex engines live in `regex.ts`) on them.
  *
+ * ## Search first, frame later (design note)
+ *
+ * Framing every line costs the same whatever the filter, so a rare literal would cost as
+ * much as no filter. When the program has a *search anchor* (`chooseAnchor`: a positive
+ * literal, case-folded literal, or a DFA regex whose start state only a few rare bytes
+ * leave), `scan` searches the whole rest of the block for its next candidate and counts the
+ * `\n`s before it in the same SIMD pass (`searchAndCount`), then frames and evaluates only
+ * the candidate's line, and searches on after it. Line numbers and line counts stay exact;
+ * a line without a candidate cannot match and is counted, never validated (`resValidated`,
+ * and `resBad` counts bad lines among validated ones; over-long lines are reported
+ * whatever their candidates). Without an anchor (negated filters, selectors alone: a bad
+ * line never matches, so each must be validated) every line is framed, with a cached
+ * timestamp hour and a block-wide search for a negated literal (`gNegDesc`).
+ *
  * ## The JS↔WASM boundary (design note)
  *
  * The boundary is narrow on purpose: a handful of exports that take and return `i32` only
@@ -101,10 +115,10 @@ import {
   REASON_TIMESTAMP_OUT_OF_RANGE,
   REASON_WRONG_FIELD_COUNT,
 } from './constants';
-import { byteRank, findByte, memEq } from './bytes';
-import { checkPike, containsFold, dfaAccel, dfaBytes, dfaEotOff, dfaMatch, dfaMatchRow, dfaStartRow, initUtf8Decode, loadDfa, PIKE_FIRST_BYTES, pikeFirstBytes, pikeInsts, pikeMatch, prepareFold } from './regex';
+import { byteRank, findByte, findNewline, memEq } from './bytes';
+import { checkPike, containsFold, dfaAccel, findAny4, foldEq, dfaBytes, dfaEotOff, dfaMatch, dfaMatchRow, dfaStartRow, initUtf8Decode, loadDfa, PIKE_FIRST_BYTES, pikeFirstBytes, pikeInsts, pikeMatch, prepareFold } from './regex';
 export { utf8Decode } from './regex';
-import { parseTimestamp, tsEnd, tsNs } from './timestamp';
+import { parseTimestamp, parseTimestampInHour, tsEnd, tsHourSecs, tsNs } from './timestamp';
 
 // ---------------------------------------------------------------------------------------
 // Arena
@@ -185,6 +199,36 @@ let gDesc: usize = 0;
 let gNever = false;
 /** Pike VM scratch (`PIKE_SCRATCH_BYTES_PER_INST` × the largest Pike program), shared by every Pike test: one runs at a time. */
 let gPikeScratch: usize = 0;
+
+// The search anchor (see `chooseAnchor`): which test's candidates the scan searches the
+// whole block for before framing any line. ANCHOR_NONE: every line is framed.
+const ANCHOR_NONE: i32 = 0;
+/** A positive `contains` filter: candidates are verified occurrences of its needle. */
+const ANCHOR_LITERAL: i32 = 1;
+/** A positive `containsFold` filter: verified case-folded occurrences. */
+const ANCHOR_FOLD: i32 = 2;
+/** A positive regex filter run by a DFA whose start state only 1–4 rare bytes leave: candidates are those bytes. */
+const ANCHOR_DFA: i32 = 3;
+/** Search-first needs lines longer than this to be reportable from newline gaps alone (see `takeNewlines`). */
+const SEARCH_MIN_MAX_LINE: i32 = 64;
+/** Literal anchors whose rarest bytes rank above this (`byteRank`) are still used; a one-byte needle must be at most this common. */
+const ANCHOR_MAX_BYTE_RANK: i32 = 140;
+/**
+ * Every byte of a DFA anchor must be at most this common: non-ASCII and control bytes only.
+ * A single ASCII byte such as `x` is in too many lines (labels included): measured on the
+ * bench store, `(x+x+)+y` anchored on `x` framed 58% of the lines and ran slower than
+ * framing them all.
+ */
+const ANCHOR_DFA_MAX_BYTE_RANK: i32 = 60;
+let gAnchor: i32 = ANCHOR_NONE;
+/** Descriptor of the anchor filter (0: none). */
+let gAnchorDesc: usize = 0;
+/** Needle length of a literal anchor. */
+let gAnchorLen: u32 = 0;
+/** Index of the anchor among the filters, -1 when none. */
+let gAnchorFilter: i32 = -1;
+/** Without an anchor: a negated literal filter searched for over the block (0: none), see `chooseAnchor`. */
+let gNegDesc: usize = 0;
 
 // A compiled descriptor is 8 u32 words: [0] test kind, [1] negate (0/1), [2] field (matchers),
 // then per kind:
@@ -344,6 +388,9 @@ export function setProgram(len: i32): i32 {
     } else {
       const negate = op == FILTER_OP_NOT_CONTAINS || op == FILTER_OP_NOT_CONTAINS_FOLD;
       if (n == 0 && negate) never = true;
+      // A message never holds '\n': a positive needle with one matches nothing (and would
+      // make a search anchor whose candidates span two lines).
+      if (!negate && findByte(p, p + <usize>n, 0x0a) < p + <usize>n) never = true;
       let needle = p;
       if (op == FILTER_OP_CONTAINS_FOLD || op == FILTER_OP_NOT_CONTAINS_FOLD) {
         // The folded needle and its OR mask, 2n bytes; the program bytes stay as JS wrote them.
@@ -382,9 +429,147 @@ export function setProgram(len: i32): i32 {
   gNFilters = <i32>nf;
   gDesc = desc;
   gNever = never;
+  chooseAnchor();
   gProgLoaded = true;
   return 0;
 }
+
+/**
+ * Picks the search anchor of the loaded program: among the positive line filters, the
+ * literal (`contains`, `containsFold`) whose two rarest bytes are rarest, else a DFA regex
+ * whose start state only 1–4 rare bytes leave (and which cannot match without leaving it:
+ * neither the start state nor its end-of-text step matches). Every match holds the anchor's
+ * candidate in its message, so a line without one cannot match and is only counted. A
+ * one-byte needle or DFA byte more common than `ANCHOR_MAX_BYTE_RANK` would make nearly
+ * every line a candidate; such tests are not anchors. Byte ranks only steer performance:
+ * which lines are validated depends on the choice (see `resValidated`), matches never do.
+ */
+function chooseAnchor(): void {
+  gAnchor = ANCHOR_NONE;
+  gAnchorDesc = 0;
+  gAnchorLen = 0;
+  gAnchorFilter = -1;
+  gNegDesc = 0;
+  if (gNever) return;
+  let best: i32 = 1 << 30;
+  const fdesc = gDesc + <usize>gNMatchers * DESC_BYTES;
+  for (let k = 0; k < gNFilters; k++) {
+    const d = fdesc + <usize>k * DESC_BYTES;
+    if (load<u32>(d, 4) != 0) continue; // negated
+    const kind = load<u32>(d);
+    let score: i32 = 1 << 30;
+    let anchor = ANCHOR_NONE;
+    if (kind == T_CONTAINS || kind == T_FOLD) {
+      const needle = <usize>load<u32>(d, 12);
+      const n = load<u32>(d, 16);
+      if (n == 0) continue;
+      const ra = byteRank(load<u8>(needle + <usize>load<u32>(d, 20)));
+      const rb = byteRank(load<u8>(needle + <usize>load<u32>(d, 24)));
+      if (n == 1) {
+        if (ra > ANCHOR_MAX_BYTE_RANK) continue;
+        score = 2 * ra + 256;
+      } else {
+        score = ra + rb;
+      }
+      anchor = kind == T_CONTAINS ? ANCHOR_LITERAL : ANCHOR_FOLD;
+    } else if (kind == T_DFA) {
+      const acc = <usize>load<u32>(d, 28);
+      if (acc == 0) continue;
+      const startRow = <usize>load<u32>(d, 12);
+      const matchRow = <usize>load<u32>(d, 16);
+      if (startRow <= matchRow || <usize>load<u32>(startRow + <usize>load<u32>(d, 24)) == matchRow) continue;
+      const cnt = load<u32>(acc);
+      let worst: i32 = 0;
+      for (let j: u32 = 0; j < cnt; j++) {
+        const c = load<u8>(acc + 4 + <usize>j);
+        const r = c == 0x0a ? 1 << 20 : byteRank(c); // a '\n' candidate would belong to two lines
+        if (r > worst) worst = r;
+      }
+      if (worst > ANCHOR_DFA_MAX_BYTE_RANK) continue;
+      score = 2 * worst + 256 + <i32>cnt * 16;
+      anchor = ANCHOR_DFA;
+    } else {
+      continue;
+    }
+    if (score < best) {
+      best = score;
+      gAnchor = anchor;
+      gAnchorDesc = d;
+      gAnchorLen = anchor == ANCHOR_DFA ? 0 : load<u32>(d, 16);
+      gAnchorFilter = k;
+    }
+  }
+  // Without an anchor every line is framed; a negated literal (the rarest, without '\n')
+  // is then searched for over the block instead of in each message: a line the next
+  // occurrence lies beyond cannot hold it, so its filter holds without a search.
+  if (gAnchor != ANCHOR_NONE) return;
+  best = 1 << 30;
+  for (let k = 0; k < gNFilters; k++) {
+    const d = fdesc + <usize>k * DESC_BYTES;
+    const kind = load<u32>(d);
+    if (load<u32>(d, 4) == 0 || (kind != T_CONTAINS && kind != T_FOLD)) continue;
+    const needle = <usize>load<u32>(d, 12);
+    const n = load<u32>(d, 16);
+    if (n < 2 || findByte(needle, needle + <usize>n, 0x0a) < needle + <usize>n) continue;
+    const score = byteRank(load<u8>(needle + <usize>load<u32>(d, 20))) + byteRank(load<u8>(needle + <usize>load<u32>(d, 24)));
+    if (score < best) {
+      best = score;
+      gNegDesc = d;
+    }
+  }
+}
+
+/**
+ * The first occurrence at or after `p` of the needle of literal descriptor `d` (`T_CONTAINS`
+ * or `T_FOLD`, `n >= 2`) that starts before `end - n + 1`, or `end`. 64 candidate starts a
+ * step while no rare-byte pair is in place, then 16 with each pair verified once.
+ */
+function findLiteral(p: usize, end: usize, d: usize): usize {
+  const needle = <usize>load<u32>(d, 12);
+  const n = <usize>load<u32>(d, 16);
+  if (end - p < n) return end;
+  const a = <usize>load<u32>(d, 20);
+  const b = <usize>load<u32>(d, 24);
+  const fold = load<u32>(d) == T_FOLD;
+  const mask = needle + n;
+  const va = i8x16.splat(load<u8>(needle + a));
+  const vb = i8x16.splat(load<u8>(needle + b));
+  const ma = i8x16.splat(fold ? load<u8>(mask + a) : 0);
+  const mb = i8x16.splat(fold ? load<u8>(mask + b) : 0);
+  const last = end - n;
+  let i = p;
+  while (i <= last) {
+    while (i + 63 <= last) {
+      const c0 = v128.and(i8x16.eq(v128.or(v128.load(i + a), ma), va), i8x16.eq(v128.or(v128.load(i + b), mb), vb));
+      const c1 = v128.and(i8x16.eq(v128.or(v128.load(i + a, 16), ma), va), i8x16.eq(v128.or(v128.load(i + b, 16), mb), vb));
+      const c2 = v128.and(i8x16.eq(v128.or(v128.load(i + a, 32), ma), va), i8x16.eq(v128.or(v128.load(i + b, 32), mb), vb));
+      const c3 = v128.and(i8x16.eq(v128.or(v128.load(i + a, 48), ma), va), i8x16.eq(v128.or(v128.load(i + b, 48), mb), vb));
+      if (v128.any_true(v128.or(v128.or(c0, c1), v128.or(c2, c3)))) break;
+      i += 64;
+    }
+    const stop = i + 63 <= last ? i + 64 : last + 1;
+    while (i < stop) {
+      let m = i8x16.bitmask(v128.and(i8x16.eq(v128.or(v128.load(i + a), ma), va), i8x16.eq(v128.or(v128.load(i + b), mb), vb)));
+      const remc = last - i + 1;
+      if (remc < 16) m &= (1 << <i32>remc) - 1;
+      while (m != 0) {
+        const c = i + <usize>ctz(m);
+        if (fold ? foldEq(c, needle, mask, n) : memEq(c, needle, n)) return c;
+        m &= m - 1;
+      }
+      i += 16;
+    }
+  }
+  return end;
+}
+
+/** The search anchor of the loaded program: -1 when every line is framed, else `kind << 16 | filter index` (kind 1 literal, 2 case-folded literal, 3 DFA). */
+export function searchAnchor(): i32 {
+  return gAnchor == ANCHOR_NONE ? -1 : (gAnchor << 16) | gAnchorFilter;
+}
+
+/** The smallest `maxLine` with which `scan` searches first (below it every line is framed). */
+export function searchMinMaxLine(): i32 { return SEARCH_MIN_MAX_LINE; }
 
 // ---------------------------------------------------------------------------------------
 // Literal search
@@ -433,17 +618,24 @@ let rLines: i32 = 0;
 let rBad: i32 = 0;
 let rSamples: i32 = 0;
 let rFull: i32 = 0;
+let rValidated: i32 = 0;
 
 /** Matches written by the last `scan`. */
 export function resMatches(): i32 { return rMatches; }
 /** Lines processed by the last `scan` (bad ones included). */
 export function resLines(): i32 { return rLines; }
-/** Bad lines seen by the last `scan`. */
+/** Bad lines seen by the last `scan` (among the validated ones, see `resValidated`). */
 export function resBad(): i32 { return rBad; }
 /** Bad-line samples written by the last `scan`. */
 export function resSamples(): i32 { return rSamples; }
 /** 1 when the last `scan` stopped because the output columns were full. */
 export function resFull(): i32 { return rFull; }
+/**
+ * Lines the last `scan` validated (framed: length, timestamp, bracket fields). Every line
+ * when the scan frames every line; under search-first only the lines holding a candidate of
+ * the search anchor, plus every `line-too-long` line (lengths are known for every line).
+ */
+export function resValidated(): i32 { return rValidated; }
 
 @inline function sample(lineNo: u32, reason: i32, badCap: i32): void {
   if (rSamples < badCap && rSamples < gSampleCap) {
@@ -452,6 +644,387 @@ export function resFull(): i32 { return rFull; }
     store<u32>(at, <u32>reason, 4);
     rSamples++;
   }
+}
+
+// Per-scan state shared by the scan loops and `processLine`.
+let sMatches: i32 = 0;
+let sMaxLine: i32 = 0;
+let sBadCap: i32 = 0;
+
+// The hour cache of `processLine`: the first 13 bytes (`YYYY-MM-DDTHH`) of the last line
+// whose timestamp was valid, and that hour's seconds since the epoch (before the zone offset).
+let hHead: u64 = 0;
+let hHead2: u32 = 0;
+let hHead3: u8 = 0;
+let hSecs: i64 = 0;
+let hValid = false;
+
+/**
+ * Frames, validates and (when valid) evaluates the line `[lineStart, nl)` (`nl`: its `\n`,
+ * or the end of the final block) numbered `lineNo`; writes a record when it matches.
+ * `hit`: where the search anchor's literal was verified (0: none), so that the anchor
+ * filter need not run again when the hit lies in the message.
+ */
+function processLine(lineStart: usize, nl: usize, lineNo: u32, hit: usize, holdsDesc: usize): void {
+  rValidated++;
+  if (<i64>(nl - lineStart) > <i64>sMaxLine) {
+    rBad++;
+    sample(lineNo, REASON_LINE_TOO_LONG, sBadCap);
+    return;
+  }
+  let e = nl;
+  if (e > lineStart && load<u8>(e - 1) == 0x0d) e--;
+
+  // Timestamp, up to and including the '[' that must follow it. Fast path: the line is in
+  // the same hour (same `YYYY-MM-DDTHH` bytes) as the last valid one, so only mm:ss, the
+  // fraction and the zone are left to read.
+  let tsr: i32;
+  if (hValid && e - lineStart >= 21 && load<u64>(lineStart) == hHead && load<u32>(lineStart, 8) == hHead2 && load<u8>(lineStart, 12) == hHead3) {
+    tsr = parseTimestampInHour(lineStart, e, hSecs);
+  } else {
+    tsr = parseTimestamp(lineStart, e);
+    if (tsr == REASON_NONE) {
+      hHead = load<u64>(lineStart);
+      hHead2 = load<u32>(lineStart, 8);
+      hHead3 = load<u8>(lineStart, 12);
+      hSecs = tsHourSecs;
+      hValid = true;
+    }
+  }
+  if (tsr != REASON_NONE) {
+    rBad++;
+    sample(lineNo, tsr, sBadCap);
+    return;
+  }
+  const ts = tsNs;
+  const open = tsEnd; // index of '['
+
+  // Bracket fields: up to the first ']' after '[', split on '|'.
+  const fb = open + 1;
+  const vClose = i8x16.splat(0x5d); // ']'
+  const vPipe = i8x16.splat(0x7c); // '|'
+  let close: usize = 0;
+  let found = false;
+  let pipes: i32 = 0;
+  let pipe0: usize = 0;
+  let pipe1: usize = 0;
+  let q = fb;
+  while (q < e) {
+    const v = v128.load(q);
+    let mc = i8x16.bitmask(i8x16.eq(v, vClose));
+    let mp = i8x16.bitmask(i8x16.eq(v, vPipe));
+    const rem = e - q;
+    if (rem < 16) {
+      const keep = (1 << <i32>rem) - 1;
+      mc &= keep;
+      mp &= keep;
+    }
+    if (mc != 0) mp &= (1 << ctz(mc)) - 1; // pipes after ']' belong to the message
+    while (mp != 0) {
+      const at = q + <usize>ctz(mp);
+      if (pipes == 0) pipe0 = at;
+      else if (pipes == 1) pipe1 = at;
+      pipes++;
+      mp &= mp - 1;
+    }
+    if (mc != 0) {
+      close = q + <usize>ctz(mc);
+      found = true;
+      break;
+    }
+    q += 16;
+  }
+  if (!found) {
+    rBad++;
+    sample(lineNo, REASON_MISSING_BRACKET, sBadCap);
+    return;
+  }
+  const fieldCount = gFieldCount;
+  if (pipes + 1 != fieldCount) {
+    rBad++;
+    sample(lineNo, REASON_WRONG_FIELD_COUNT, sBadCap);
+    return;
+  }
+
+  // A valid line: now the program.
+  if (gNever || ts < gStartNs || ts > gEndNs) return;
+  const f0s = fb;
+  const f0e = pipe0;
+  const f1s = pipe0 + 1;
+  const f1e = fieldCount == 3 ? pipe1 : close;
+  const f2s = pipe1 + 1;
+  const f2e = close;
+  // Matchers, then filters, each in program order (the planner puts the cheapest first).
+  const nm = gNMatchers;
+  const mdesc = gDesc;
+  for (let k = 0; k < nm; k++) {
+    const d = mdesc + <usize>k * DESC_BYTES;
+    const field = load<u32>(d, 8);
+    const fs = field == 0 ? f0s : field == 1 ? f1s : f2s;
+    const fe = field == 0 ? f0e : field == 1 ? f1e : f2e;
+    if (holds(d, fs, fe) == (load<u32>(d, 4) != 0)) return;
+  }
+  let ms = close + 2;
+  if (ms > e) ms = e;
+  // The anchor's literal was verified at `hit`: inside the message it needs no second search.
+  const skip = hit >= ms && hit + <usize>gAnchorLen <= e ? gAnchorDesc : 0;
+  const nf = gNFilters;
+  const fdesc = mdesc + <usize>nm * DESC_BYTES;
+  for (let k = 0; k < nf; k++) {
+    const d = fdesc + <usize>k * DESC_BYTES;
+    if (d == skip || d == holdsDesc) continue;
+    if (holds(d, ms, e) == (load<u32>(d, 4) != 0)) return;
+  }
+
+  // Record.
+  const matches = sMatches;
+  const base = gIn;
+  store<i64>(gTimes + (<usize>matches << 3), ts);
+  store<u32>(gLineNos + (<usize>matches << 2), lineNo);
+  const o = gOffsets + <usize>matches * (OFFSET_STRIDE * 4);
+  store<i32>(o + (OFF_LINE_START << 2), <i32>(lineStart - base));
+  store<i32>(o + (OFF_TIME_END << 2), <i32>(open - base));
+  store<i32>(o + ((OFF_FIELD0_START + 0) << 2), <i32>(f0s - base));
+  store<i32>(o + ((OFF_FIELD0_START + 1) << 2), <i32>(f0e - base));
+  store<i32>(o + ((OFF_FIELD0_START + 2) << 2), <i32>(f1s - base));
+  store<i32>(o + ((OFF_FIELD0_START + 3) << 2), <i32>(f1e - base));
+  if (fieldCount == 3) {
+    store<i32>(o + ((OFF_FIELD0_START + 4) << 2), <i32>(f2s - base));
+    store<i32>(o + ((OFF_FIELD0_START + 5) << 2), <i32>(f2e - base));
+  } else {
+    store<i32>(o + ((OFF_FIELD0_START + 4) << 2), -1);
+    store<i32>(o + ((OFF_FIELD0_START + 5) << 2), -1);
+  }
+  store<i32>(o + (OFF_MSG_START << 2), <i32>(ms - base));
+  store<i32>(o + (OFF_MSG_END << 2), <i32>(e - base));
+  sMatches = matches + 1;
+}
+
+// Newline bookkeeping of the search loops: the last '\n' taken (or the range start - 1) and
+// how many were taken since the range start.
+let nPrev: usize = 0;
+let nCount: u32 = 0;
+
+/**
+ * Takes the `\n`s of mask `m` (bit k: byte `i + k`), in order: counts them, and reports the
+ * line that the first one ends when it is longer than `sMaxLine` (numbered from `lineNo`,
+ * the line count before the range). Only the first `\n` of a 16-byte step is checked: the
+ * lines between two `\n` of one step are shorter than 16 bytes, and search-first runs only
+ * with `sMaxLine >= SEARCH_MIN_MAX_LINE`. Reporting over-long lines whatever the candidates
+ * keeps bad-line statistics independent of where a block ends.
+ */
+// @ts-ignore: decorator
+@inline function takeNewlines(i: usize, m: i32, lineNo: u32): void {
+  if (m != 0) {
+    const f = i + <usize>ctz(m);
+    if (f - nPrev - 1 > <usize>sMaxLine) {
+      rValidated++;
+      rBad++;
+      sample(lineNo + nCount + 1, REASON_LINE_TOO_LONG, sBadCap);
+    }
+    nCount += <u32>popcnt(m);
+    nPrev = i + 31 - <usize>clz(m);
+  }
+}
+
+/** Takes every `\n` of `[i, end)` (see `takeNewlines`). */
+function countRest(i: usize, end: usize, lineNo: u32): void {
+  const vnl = i8x16.splat(0x0a);
+  while (i < end) {
+    let m = i8x16.bitmask(i8x16.eq(v128.load(i), vnl));
+    const rem = end - i;
+    if (rem < 16) m &= (1 << <i32>rem) - 1;
+    takeNewlines(i, m, lineNo);
+    i += 16;
+  }
+}
+
+/** The sum of the 16 unsigned bytes of `acc`. */
+// @ts-ignore: decorator
+@inline function sumBytes(acc: v128): u32 {
+  const s = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(acc));
+  return i32x4.extract_lane(s, 0) + i32x4.extract_lane(s, 1) + i32x4.extract_lane(s, 2) + i32x4.extract_lane(s, 3);
+}
+
+/** The last `\n` in `[lo, x)`, or `lo - 1` when there is none (16 bytes a step, backwards). */
+function lastNewlineBefore(x: usize, lo: usize): usize {
+  const vnl = i8x16.splat(0x0a);
+  let q = x;
+  while (q > lo) {
+    const b = q - 16; // lo >= inPtr() > 16, and the bytes below the input region are readable
+    let m = i8x16.bitmask(i8x16.eq(v128.load(b), vnl));
+    if (b < lo) m &= ~((1 << <i32>(lo - b)) - 1);
+    if (m != 0) return b + 31 - <usize>clz(m);
+    q = b;
+  }
+  return lo - 1;
+}
+
+/**
+ * Searches `[p, end)` for the search anchor's next candidate and counts the lines before it
+ * in the same pass: returns the candidate (`end` when none) after taking every `\n` before
+ * it (`nCount`, and `nPrev` = the last of them, or `p - 1`). A literal candidate is a verified
+ * occurrence of the whole needle (never crossing `end`); a DFA candidate is a byte that
+ * leaves its start state.
+ *
+ * Fast path (when no line of the range can be longer than `sMaxLine`, so no gap needs
+ * checking: always with the default limits): 64 positions per step, one `any_true` over
+ * the four candidate vectors, and the `\n`s counted by adding the compare vectors into
+ * byte lanes (flushed every 63 steps), with no scalar work per step. A step with a
+ * candidate (verified or not) goes through the slow path, 16 positions at a time with
+ * `takeNewlines`; the last `\n` before the result is found by scanning back from it.
+ */
+function searchAndCount(p: usize, end: usize, lineNo: u32): usize {
+  nPrev = p - 1;
+  nCount = 0;
+  const fast = <u64>sMaxLine >= <u64>(end - p);
+  const c = searchFrom(p, end, lineNo, fast);
+  if (fast) nPrev = lastNewlineBefore(c, p);
+  return c;
+}
+
+function searchFrom(p: usize, end: usize, lineNo: u32, fast: bool): usize {
+  const kind = gAnchor;
+  const d = gAnchorDesc;
+  const vnl = i8x16.splat(0x0a);
+  const zero = i8x16.splat(0);
+  let i = p;
+  if (kind == ANCHOR_DFA) {
+    const acc = <usize>load<u32>(d, 28);
+    const v0 = i8x16.splat(load<u8>(acc, 4));
+    const v1 = i8x16.splat(load<u8>(acc, 5));
+    const v2 = i8x16.splat(load<u8>(acc, 6));
+    const v3 = i8x16.splat(load<u8>(acc, 7));
+    while (i < end) {
+      if (fast) {
+        // Fast path: 64 bytes a step while none is a candidate.
+        let lanes = zero;
+        let steps = 0;
+        while (i + 64 <= end) {
+          const x0 = v128.load(i);
+          const x1 = v128.load(i, 16);
+          const x2 = v128.load(i, 32);
+          const x3 = v128.load(i, 48);
+          const h0 = v128.or(v128.or(i8x16.eq(x0, v0), i8x16.eq(x0, v1)), v128.or(i8x16.eq(x0, v2), i8x16.eq(x0, v3)));
+          const h1 = v128.or(v128.or(i8x16.eq(x1, v0), i8x16.eq(x1, v1)), v128.or(i8x16.eq(x1, v2), i8x16.eq(x1, v3)));
+          const h2 = v128.or(v128.or(i8x16.eq(x2, v0), i8x16.eq(x2, v1)), v128.or(i8x16.eq(x2, v2), i8x16.eq(x2, v3)));
+          const h3 = v128.or(v128.or(i8x16.eq(x3, v0), i8x16.eq(x3, v1)), v128.or(i8x16.eq(x3, v2), i8x16.eq(x3, v3)));
+          if (v128.any_true(v128.or(v128.or(h0, h1), v128.or(h2, h3)))) break;
+          lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(x0, vnl)), i8x16.eq(x1, vnl));
+          lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(x2, vnl)), i8x16.eq(x3, vnl));
+          i += 64;
+          if (++steps == 63) {
+            nCount += sumBytes(lanes);
+            lanes = zero;
+            steps = 0;
+          }
+        }
+        nCount += sumBytes(lanes);
+      }
+      // Slow path: 16 bytes a step, for one fast step's worth (or to the end).
+      const stop = fast && i + 64 <= end ? i + 64 : end;
+      while (i < stop) {
+        const v = v128.load(i);
+        let nm = i8x16.bitmask(i8x16.eq(v, vnl));
+        let m = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, v0), i8x16.eq(v, v1)), v128.or(i8x16.eq(v, v2), i8x16.eq(v, v3))));
+        const rem = end - i;
+        if (rem < 16) {
+          const keep = (1 << <i32>rem) - 1;
+          nm &= keep;
+          m &= keep;
+        }
+        if (m != 0) {
+          const k = ctz(m);
+          takeNewlines(i, nm & ((1 << k) - 1), lineNo);
+          return i + <usize>k;
+        }
+        takeNewlines(i, nm, lineNo);
+        i += 16;
+      }
+    }
+    return end;
+  }
+  const needle = <usize>load<u32>(d, 12);
+  const n = <usize>load<u32>(d, 16);
+  const a = <usize>load<u32>(d, 20);
+  const b = <usize>load<u32>(d, 24);
+  if (end - p >= n) {
+    const last = end - n; // last candidate start, inclusive
+    // ANCHOR_FOLD ORs the bytes with the needle's mask first (zero for ANCHOR_LITERAL).
+    const fold = kind == ANCHOR_FOLD;
+    const mask = needle + n;
+    const va = i8x16.splat(load<u8>(needle + a));
+    const vb = i8x16.splat(load<u8>(needle + b));
+    const ma = i8x16.splat(fold ? load<u8>(mask + a) : 0);
+    const mb = i8x16.splat(fold ? load<u8>(mask + b) : 0);
+    while (i <= last) {
+      if (fast) {
+        // Fast path: 64 candidate starts a step while no rare-byte pair is in place.
+        let lanes = zero;
+        let steps = 0;
+        if (fold) {
+          while (i + 63 <= last) {
+            const c0 = v128.and(i8x16.eq(v128.or(v128.load(i + a), ma), va), i8x16.eq(v128.or(v128.load(i + b), mb), vb));
+            const c1 = v128.and(i8x16.eq(v128.or(v128.load(i + a, 16), ma), va), i8x16.eq(v128.or(v128.load(i + b, 16), mb), vb));
+            const c2 = v128.and(i8x16.eq(v128.or(v128.load(i + a, 32), ma), va), i8x16.eq(v128.or(v128.load(i + b, 32), mb), vb));
+            const c3 = v128.and(i8x16.eq(v128.or(v128.load(i + a, 48), ma), va), i8x16.eq(v128.or(v128.load(i + b, 48), mb), vb));
+            if (v128.any_true(v128.or(v128.or(c0, c1), v128.or(c2, c3)))) break;
+            lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(v128.load(i), vnl)), i8x16.eq(v128.load(i, 16), vnl));
+            lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(v128.load(i, 32), vnl)), i8x16.eq(v128.load(i, 48), vnl));
+            i += 64;
+            if (++steps == 63) {
+              nCount += sumBytes(lanes);
+              lanes = zero;
+              steps = 0;
+            }
+          }
+        } else {
+          while (i + 63 <= last) {
+            const c0 = v128.and(i8x16.eq(v128.load(i + a), va), i8x16.eq(v128.load(i + b), vb));
+            const c1 = v128.and(i8x16.eq(v128.load(i + a, 16), va), i8x16.eq(v128.load(i + b, 16), vb));
+            const c2 = v128.and(i8x16.eq(v128.load(i + a, 32), va), i8x16.eq(v128.load(i + b, 32), vb));
+            const c3 = v128.and(i8x16.eq(v128.load(i + a, 48), va), i8x16.eq(v128.load(i + b, 48), vb));
+            if (v128.any_true(v128.or(v128.or(c0, c1), v128.or(c2, c3)))) break;
+            lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(v128.load(i), vnl)), i8x16.eq(v128.load(i, 16), vnl));
+            lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(v128.load(i, 32), vnl)), i8x16.eq(v128.load(i, 48), vnl));
+            i += 64;
+            if (++steps == 63) {
+              nCount += sumBytes(lanes);
+              lanes = zero;
+              steps = 0;
+            }
+          }
+        }
+        nCount += sumBytes(lanes);
+      }
+      // Slow path: 16 candidate starts a step, each pair verified, for one fast step's worth (or to the end).
+      const stop = fast && i + 63 <= last ? i + 64 : last + 1;
+      while (i < stop) {
+        let nm = i8x16.bitmask(i8x16.eq(v128.load(i), vnl));
+        let m = i8x16.bitmask(v128.and(i8x16.eq(v128.or(v128.load(i + a), ma), va), i8x16.eq(v128.or(v128.load(i + b), mb), vb)));
+        const rem = end - i;
+        if (rem < 16) nm &= (1 << <i32>rem) - 1;
+        const remc = last - i + 1;
+        if (remc < 16) {
+          m &= (1 << <i32>remc) - 1;
+          nm &= (1 << <i32>remc) - 1; // the rest is counted after the loop, from last + 1
+        }
+        while (m != 0) {
+          const k = ctz(m);
+          if (fold ? foldEq(i + <usize>k, needle, mask, n) : memEq(i + <usize>k, needle, n)) {
+            takeNewlines(i, nm & ((1 << k) - 1), lineNo);
+            return i + <usize>k;
+          }
+          m &= m - 1;
+        }
+        takeNewlines(i, nm, lineNo);
+        i += 16;
+      }
+    }
+    if (i > last + 1) i = last + 1;
+  }
+  countRest(i, end, lineNo);
+  return end;
 }
 
 /**
@@ -466,154 +1039,88 @@ export function scan(off: i32, len: i32, final: i32, lineBase: i32, maxLine: i32
   rBad = 0;
   rSamples = 0;
   rFull = 0;
+  rValidated = 0;
   if (!gProgLoaded || off < 0 || len < 0 || <i64>off + <i64>len > <i64>gInCap) return -1;
-  const base = gIn;
-  const start = base + <usize>off;
+  const start = gIn + <usize>off;
   const end = start + <usize>len;
-  const fieldCount = gFieldCount;
-  const startNs = gStartNs;
-  const endNs = gEndNs;
-  const nm = gNMatchers;
-  const nf = gNFilters;
-  const mdesc = gDesc;
-  const fdesc = gDesc + <usize>nm * DESC_BYTES;
-  const never = gNever;
+  sMatches = 0;
+  sMaxLine = maxLine;
+  sBadCap = badCap;
   const outCap = gOutCap;
-  const vClose = i8x16.splat(0x5d); // ']'
-  const vPipe = i8x16.splat(0x7c); // '|'
   let p = start;
   let lineNo: u32 = <u32>lineBase;
-  let matches: i32 = 0;
-  while (p < end) {
-    let nl = findByte(p, end, 0x0a);
-    if (nl >= end) {
-      if (final == 0) break;
-      nl = end;
-    }
-    if (matches >= outCap) {
-      rFull = 1;
-      break;
-    }
-    const lineStart = p;
-    p = nl + 1;
-    lineNo++;
-    rLines++;
-    if (<i64>(nl - lineStart) > <i64>maxLine) {
-      rBad++;
-      sample(lineNo, REASON_LINE_TOO_LONG, badCap);
-      continue;
-    }
-    let e = nl;
-    if (e > lineStart && load<u8>(e - 1) == 0x0d) e--;
-
-    // Timestamp, up to and including the '[' that must follow it.
-    const tsr = parseTimestamp(lineStart, e);
-    if (tsr != REASON_NONE) {
-      rBad++;
-      sample(lineNo, tsr, badCap);
-      continue;
-    }
-    const ts = tsNs;
-    const open = tsEnd; // index of '['
-
-    // Bracket fields: up to the first ']' after '[', split on '|'.
-    const fb = open + 1;
-    let close: usize = 0;
-    let found = false;
-    let pipes: i32 = 0;
-    let pipe0: usize = 0;
-    let pipe1: usize = 0;
-    let q = fb;
-    while (q < e) {
-      const v = v128.load(q);
-      let mc = i8x16.bitmask(i8x16.eq(v, vClose));
-      let mp = i8x16.bitmask(i8x16.eq(v, vPipe));
-      const rem = e - q;
-      if (rem < 16) {
-        const keep = (1 << <i32>rem) - 1;
-        mc &= keep;
-        mp &= keep;
-      }
-      if (mc != 0) mp &= (1 << ctz(mc)) - 1; // pipes after ']' belong to the message
-      while (mp != 0) {
-        const at = q + <usize>ctz(mp);
-        if (pipes == 0) pipe0 = at;
-        else if (pipes == 1) pipe1 = at;
-        pipes++;
-        mp &= mp - 1;
-      }
-      if (mc != 0) {
-        close = q + <usize>ctz(mc);
-        found = true;
+  if (gAnchor != ANCHOR_NONE && maxLine >= SEARCH_MIN_MAX_LINE) {
+    // Search first, frame later: find the anchor's next candidate in the whole rest of the
+    // block, count the lines before it without framing them, then frame and evaluate only
+    // the candidate's line, and go on after it.
+    while (p < end) {
+      const c = searchAndCount(p, end, lineNo);
+      // Every line before the candidate's (or before `end`) is now counted.
+      rLines += <i32>nCount;
+      lineNo += nCount;
+      const ls = nPrev + 1; // the candidate's line starts after the last '\n' before it
+      if (c >= end) {
+        p = ls;
+        if (final != 0 && p < end) {
+          // The file's last line, without '\n' and without a candidate.
+          lineNo++;
+          rLines++;
+          if (<i64>(end - p) > <i64>maxLine) {
+            rValidated++;
+            rBad++;
+            sample(lineNo, REASON_LINE_TOO_LONG, badCap);
+          }
+          p = end;
+        }
         break;
       }
-      q += 16;
-    }
-    if (!found) {
-      rBad++;
-      sample(lineNo, REASON_MISSING_BRACKET, badCap);
-      continue;
-    }
-    if (pipes + 1 != fieldCount) {
-      rBad++;
-      sample(lineNo, REASON_WRONG_FIELD_COUNT, badCap);
-      continue;
-    }
-
-    // A valid line: now the program.
-    if (never || ts < startNs || ts > endNs) continue;
-    const f0s = fb;
-    const f0e = pipe0;
-    const f1s = pipe0 + 1;
-    const f1e = fieldCount == 3 ? pipe1 : close;
-    const f2s = pipe1 + 1;
-    const f2e = close;
-    let ok = true;
-    // Matchers, then filters, each in program order (the planner puts the cheapest first).
-    for (let k = 0; k < nm; k++) {
-      const d = mdesc + <usize>k * DESC_BYTES;
-      const field = load<u32>(d, 8);
-      const fs = field == 0 ? f0s : field == 1 ? f1s : f2s;
-      const fe = field == 0 ? f0e : field == 1 ? f1e : f2e;
-      if (holds(d, fs, fe) == (load<u32>(d, 4) != 0)) {
-        ok = false;
+      let nl = findNewline(c, end);
+      if (nl >= end) {
+        if (final == 0) {
+          p = ls;
+          break;
+        }
+        nl = end;
+      }
+      if (sMatches >= outCap) {
+        p = ls;
+        rFull = 1;
         break;
       }
+      lineNo++;
+      rLines++;
+      processLine(ls, nl, lineNo, gAnchor == ANCHOR_DFA ? 0 : c, 0);
+      p = nl + 1;
     }
-    if (!ok) continue;
-    let ms = close + 2;
-    if (ms > e) ms = e;
-    for (let k = 0; k < nf; k++) {
-      const d = fdesc + <usize>k * DESC_BYTES;
-      if (holds(d, ms, e) == (load<u32>(d, 4) != 0)) {
-        ok = false;
+  } else {
+    // Frame every line: a negated filter or a selector alone must validate each line, as a
+    // bad line never matches.
+    const negDesc = gNegDesc;
+    let negHit: usize = 0; // the next occurrence of negDesc's needle (valid while >= the line start)
+    while (p < end) {
+      let nl = findNewline(p, end);
+      if (nl >= end) {
+        if (final == 0) break;
+        nl = end;
+      }
+      if (sMatches >= outCap) {
+        rFull = 1;
         break;
       }
+      const lineStart = p;
+      p = nl + 1;
+      lineNo++;
+      rLines++;
+      // A negated literal whose next occurrence is past this line holds on it unsearched.
+      let holdsDesc: usize = 0;
+      if (negDesc != 0) {
+        if (negHit < lineStart) negHit = findLiteral(lineStart, end, negDesc);
+        if (negHit >= nl) holdsDesc = negDesc;
+      }
+      processLine(lineStart, nl, lineNo, 0, holdsDesc);
     }
-    if (!ok) continue;
-
-    // Record.
-    store<i64>(gTimes + (<usize>matches << 3), ts);
-    store<u32>(gLineNos + (<usize>matches << 2), lineNo);
-    const o = gOffsets + <usize>matches * (OFFSET_STRIDE * 4);
-    store<i32>(o + (OFF_LINE_START << 2), <i32>(lineStart - base));
-    store<i32>(o + (OFF_TIME_END << 2), <i32>(open - base));
-    store<i32>(o + ((OFF_FIELD0_START + 0) << 2), <i32>(f0s - base));
-    store<i32>(o + ((OFF_FIELD0_START + 1) << 2), <i32>(f0e - base));
-    store<i32>(o + ((OFF_FIELD0_START + 2) << 2), <i32>(f1s - base));
-    store<i32>(o + ((OFF_FIELD0_START + 3) << 2), <i32>(f1e - base));
-    if (fieldCount == 3) {
-      store<i32>(o + ((OFF_FIELD0_START + 4) << 2), <i32>(f2s - base));
-      store<i32>(o + ((OFF_FIELD0_START + 5) << 2), <i32>(f2e - base));
-    } else {
-      store<i32>(o + ((OFF_FIELD0_START + 4) << 2), -1);
-      store<i32>(o + ((OFF_FIELD0_START + 5) << 2), -1);
-    }
-    store<i32>(o + (OFF_MSG_START << 2), <i32>(ms - base));
-    store<i32>(o + (OFF_MSG_END << 2), <i32>(e - base));
-    matches++;
   }
-  rMatches = matches;
+  rMatches = sMatches;
   if (p > end) p = end;
   return <i32>(p - start);
 }

@@ -99,7 +99,7 @@ export function prepareFold(src: usize, n: usize, dst: usize): void {
 
 /** True when `(hay[k] | mask[k]) == needle[k]` for every `k < n`. */
 // @ts-ignore: decorator
-@inline function foldEq(h: usize, needle: usize, mask: usize, n: usize): bool {
+@inline export function foldEq(h: usize, needle: usize, mask: usize, n: usize): bool {
   let i: usize = 0;
   while (i + 8 <= n) {
     if ((load<u64>(h + i) | load<u64>(mask + i)) != load<u64>(needle + i)) return false;
@@ -222,7 +222,7 @@ export function loadDfa(p: usize, len: usize, out: usize, limit: usize): i32 {
 
 /** First position in `[p, e)` holding one of the accelerator's 4 bytes, or `e`. Reads up to 16 bytes past `e`. */
 // @ts-ignore: decorator
-@inline function findAny4(p: usize, e: usize, acc: usize): usize {
+@inline export function findAny4(p: usize, e: usize, acc: usize): usize {
   const v0 = i8x16.splat(load<u8>(acc, 4));
   const v1 = i8x16.splat(load<u8>(acc, 5));
   const v2 = i8x16.splat(load<u8>(acc, 6));

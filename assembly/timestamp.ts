@@ -40,31 +40,51 @@ export let tsEnd: usize = 0;
   return era * 146097 + doe - 719468;
 }
 
+/** Result of the last successful `parseTimestamp`: seconds since the epoch of the line's `YYYY-MM-DDThh:00:00` read as UTC (before the zone offset). */
+export let tsHourSecs: i64 = 0;
+
 /**
  * Parses the timestamp at the start of the line `[p, e)`. Returns `REASON_NONE` and sets
- * `tsNs`/`tsEnd`, or returns a bad-line reason.
+ * `tsNs`/`tsEnd`/`tsHourSecs`, or returns a bad-line reason.
  */
 export function parseTimestamp(p: usize, e: usize): i32 {
   // Shortest form: "YYYY-MM-DDThh:mm:ssZ[" = 21 bytes.
   if (e - p < 21) return REASON_BAD_TIMESTAMP;
-  if (load<u8>(p, 4) != 0x2d || load<u8>(p, 7) != 0x2d || (load<u8>(p, 10) | 0x20) != 0x74 || load<u8>(p, 13) != 0x3a || load<u8>(p, 16) != 0x3a) {
+  if (load<u8>(p, 4) != 0x2d || load<u8>(p, 7) != 0x2d || (load<u8>(p, 10) | 0x20) != 0x74) {
     return REASON_BAD_TIMESTAMP;
   }
   const y0 = d(p, 0), y1 = d(p, 1), y2 = d(p, 2), y3 = d(p, 3);
   const mo0 = d(p, 5), mo1 = d(p, 6), d0 = d(p, 8), d1 = d(p, 9);
-  const h0 = d(p, 11), h1 = d(p, 12), mi0 = d(p, 14), mi1 = d(p, 15), s0 = d(p, 17), s1 = d(p, 18);
+  const h0 = d(p, 11), h1 = d(p, 12);
   // Every value is unsigned: a non-digit byte shows up as a value > 9.
-  if ((y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (mo0 > 9) | (mo1 > 9) | (d0 > 9) | (d1 > 9) | (h0 > 9) | (h1 > 9) | (mi0 > 9) | (mi1 > 9) | (s0 > 9) | (s1 > 9)) {
+  if ((y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (mo0 > 9) | (mo1 > 9) | (d0 > 9) | (d1 > 9) | (h0 > 9) | (h1 > 9)) {
     return REASON_BAD_TIMESTAMP;
   }
   const year = <i32>(y0 * 1000 + y1 * 100 + y2 * 10 + y3);
   const month = <i32>(mo0 * 10 + mo1);
   const day = <i32>(d0 * 10 + d1);
   const hour = <i32>(h0 * 10 + h1);
+  if (month < 1 || month > 12 || day < 1 || hour > 23) return REASON_BAD_TIMESTAMP;
+  if (day > daysInMonth(year, month)) return REASON_BAD_TIMESTAMP;
+  const hourSecs = daysFromCivil(year, month, day) * 86400 + <i64>(hour * 3600);
+  const r = parseTimestampInHour(p, e, hourSecs);
+  if (r == REASON_NONE) tsHourSecs = hourSecs;
+  return r;
+}
+
+/**
+ * The rest of `parseTimestamp` once the line's first 13 bytes (`YYYY-MM-DDThh`) are known
+ * valid and worth `hourSecs` (the scan's hour cache skips straight here for a line in the
+ * same hour as the last valid one): `:mm:ss`, the fraction, the zone and the '['.
+ * Requires `e - p >= 21`. Returns `REASON_NONE` and sets `tsNs`/`tsEnd`, or a reason.
+ */
+export function parseTimestampInHour(p: usize, e: usize, hourSecs: i64): i32 {
+  if (load<u8>(p, 13) != 0x3a || load<u8>(p, 16) != 0x3a) return REASON_BAD_TIMESTAMP;
+  const mi0 = d(p, 14), mi1 = d(p, 15), s0 = d(p, 17), s1 = d(p, 18);
+  if ((mi0 > 9) | (mi1 > 9) | (s0 > 9) | (s1 > 9)) return REASON_BAD_TIMESTAMP;
   const minute = <i32>(mi0 * 10 + mi1);
   const second = <i32>(s0 * 10 + s1);
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return REASON_BAD_TIMESTAMP;
-  if (day > daysInMonth(year, month)) return REASON_BAD_TIMESTAMP;
+  if (minute > 59 || second > 59) return REASON_BAD_TIMESTAMP;
 
   let q = p + 19;
   let frac: i64 = 0;
@@ -106,7 +126,7 @@ export function parseTimestamp(p: usize, e: usize): i32 {
   if (q >= e || load<u8>(q) != 0x5b) return REASON_BAD_TIMESTAMP;
 
   // Local time minus the offset is UTC.
-  const secs: i64 = daysFromCivil(year, month, day) * 86400 + <i64>(hour * 3600 + minute * 60 + second) - offset;
+  const secs: i64 = hourSecs + <i64>(minute * 60 + second) - offset;
   // int64 ns holds [-9223372036.854775808 s, 9223372036.854775807 s].
   if (secs < -9223372037 || secs > 9223372036) return REASON_TIMESTAMP_OUT_OF_RANGE;
   if (secs == -9223372037 && frac < 145224192) return REASON_TIMESTAMP_OUT_OF_RANGE;

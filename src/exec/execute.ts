@@ -47,9 +47,20 @@ export interface QueryStats {
   skippedFiles: { path: string; reason: 'invalid-name' | 'vanished' }[];
   bytesScanned: number;
   linesScanned: number;
+  /**
+   * Lines the kernel validated (timestamp, bracket fields, length). All of `linesScanned`,
+   * except when the query has a required literal (a `|=` filter, a case-folded one, or a
+   * regex's required literal or rare first bytes): the kernel then searches each block for
+   * it first and validates only the lines that hold it ("search first, frame later"); the
+   * others cannot match and are counted without being read. Lines a sidecar index answers
+   * for (files and blocks not read) count as validated: the index validated them when it was
+   * built (`index-use.ts`). `badLines` counts bad lines among the validated ones.
+   */
+  linesValidated: number;
   /** Lines that passed every filter (whether or not returned: see `truncated`). */
   linesMatched: number;
   rowsReturned: number;
+  /** Bad lines among `linesValidated`: validated by the kernel during this scan, or by a sidecar index when it was built (a line neither validated is never reported bad). */
   badLines: number;
   /** The first bad lines, with file and 1-based line number. */
   badLineSamples: { path: string; line: number; reason: BadLineReason }[];
@@ -105,6 +116,7 @@ export function emptyStats(plan: Pick<LogQueryPlan, 'filesOutOfRange' | 'skipped
     skippedFiles: plan.skippedFiles.slice(),
     bytesScanned: 0,
     linesScanned: 0,
+    linesValidated: 0,
     linesMatched: 0,
     rowsReturned: 0,
     badLines: 0,
@@ -232,6 +244,7 @@ function addFileStats(stats: QueryStats, path: string, fs: FileScanStats): void 
   stats.filesRead++;
   stats.bytesScanned += fs.bytes;
   stats.linesScanned += fs.lines;
+  stats.linesValidated += fs.validated;
   stats.badLines += fs.badLines;
   for (const bad of fs.badLineSamples) {
     if (stats.badLineSamples.length >= MAX_BAD_LINE_SAMPLES) break;

@@ -15,10 +15,25 @@
  *   sidecar cannot speak for this scan: a line longer than the scan's or the build's
  *   `maxLineBytes` would be classed differently, so it is not trusted).
  *
- * Bad-line samples of a file are the first of its bad lines in line order. The sidecar keeps
- * the file's first 100 (all a query can show), a run's scan reports its own first 100: the
- * union holds the file's first 100, so sorting it and keeping the first 100 gives exactly a
- * full scan's samples.
+ * **Validation under the search-first kernel.** With a search anchor (`Kernel.searchAnchor`)
+ * the kernel validates only the lines holding a candidate, and `badLines` counts bad lines
+ * among validated lines. Data not read thanks to a sidecar counts as validated: the index
+ * validated every line of it when it was built (its program has no line filter). So a skipped
+ * file or block adds its sidecar lines to `linesScanned` *and* `linesValidated`, and its
+ * sidecar bad lines and samples; a run adds what its scan reports. `badLines` is then the bad
+ * lines among the lines validated, by the kernel during this scan or by the index when it was
+ * built. Without an anchor (selector only, negated filters) the kernel validates every line
+ * and every statistic is a full scan's; with one, rows, counts, order, `linesScanned`,
+ * `linesMatched` and `filesRead` are a full scan's, and `linesValidated` and `badLines` are at
+ * least a full scan's (the lines a full scan validates are validated here too).
+ *
+ * Bad-line samples of a file are the first of its counted bad lines in line order. The
+ * sidecar keeps the file's first 100 bad lines (all a query can show), a run's scan its own
+ * first 100: below the line where a capped list stops (`sampledThrough`), the union holds
+ * every counted bad line, so sorting it and keeping what lies below that line gives the
+ * file's first counted bad lines without a gap. Without an anchor that is exactly a full
+ * scan's first 100. With one, a file with more than 100 bad lines may show fewer samples
+ * (the sidecar's 100 may lie in runs whose lines the kernel did not validate).
  *
  * What differs from a full scan, by definition: `bytesScanned` counts the bytes actually
  * read; `index.bytesSkipped` the bytes not read thanks to sidecars (their sum is the full
@@ -146,30 +161,54 @@ export function recordUse(stats: IndexStats | undefined, path: string, size: num
 /** A file not read: its statistics from the sidecar (a full scan's, bytes aside). */
 export function skippedFileStats(use: Extract<FileUse, { kind: 'skip' }>): FileScanStats {
   const ix = use.index;
-  return { bytes: 0, lines: ix.lines, matched: use.matched, badLines: ix.badLines, badLineSamples: ix.badLineSamples.map((s) => ({ line: s.line, reason: s.reason as BadLineReason })), stopped: false };
+  // The index validated every line when it was built (see the module note).
+  return { bytes: 0, lines: ix.lines, validated: ix.lines, matched: use.matched, badLines: ix.badLines, badLineSamples: ix.badLineSamples.map((s) => ({ line: s.line, reason: s.reason as BadLineReason })), stopped: false };
 }
 
 /**
- * A file's statistics from the scans of its runs (`parts`: per run, with line numbers
- * already counted from the file's start) and the sidecar's account of the blocks in between.
+ * The line up to which `samples` (line-ordered, the first of a part's `badLines`) list every
+ * bad line the part counted: all of them (`Infinity`) unless the list was capped; then its
+ * last line, or `base` (the lines before the part) when it holds none.
  */
-export function combineRunStats(ix: PlannedIndex, runs: IndexRun[], parts: Omit<FileScanStats, 'stopped' | 'matched'>[], maxSamples: number): FileScanStats {
+export function sampledThrough(samples: readonly { line: number }[], badLines: number, base: number): number {
+  if (samples.length >= badLines) return Infinity;
+  return samples.length > 0 ? samples[samples.length - 1]!.line : base;
+}
+
+/**
+ * One run's statistics as its scan(s) reported them, line numbers counted from the file's
+ * start. `sampledThrough` (see {@link sampledThrough}) is needed when several scans make up
+ * the run (workers' range jobs); without it, it is derived from the part as one scan.
+ */
+export type RunPart = Omit<FileScanStats, 'stopped' | 'matched'> & { sampledThrough?: number };
+
+/**
+ * A file's statistics from the scans of its runs (`parts`: per run) and the sidecar's
+ * account of the blocks in between (see the module note for `linesValidated`, `badLines` and
+ * why the samples are cut where a capped list stops being complete).
+ */
+export function combineRunStats(ix: PlannedIndex, runs: IndexRun[], parts: RunPart[], maxSamples: number): FileScanStats {
   const inRun = (line: number): boolean => runs.some((r) => line > r.lineBase && line <= r.lineBase + r.lines);
   let bytes = 0;
   let lines = ix.lines;
+  let validated = ix.lines;
   let badLines = ix.badLines;
   const samples: BadLine[] = ix.badLineSamples.filter((s) => !inRun(s.line)).map((s) => ({ line: s.line, reason: s.reason as BadLineReason }));
+  let through = sampledThrough(ix.badLineSamples, ix.badLines, 0);
   runs.forEach((r, k) => {
     const p = parts[k]!;
     bytes += p.bytes;
     // The data wins over the summary for what was read (they agree unless the file changed
-    // without its size or mtime changing).
+    // without its size or mtime changing). The sidecar's lines of a run were all validated
+    // when it was built; the scan's count replaces them.
     lines += p.lines - r.lines;
+    validated += p.validated - r.lines;
     badLines += p.badLines - r.badLines;
     samples.push(...p.badLineSamples);
+    through = Math.min(through, p.sampledThrough ?? sampledThrough(p.badLineSamples, p.badLines, r.lineBase));
   });
   samples.sort((a, b) => a.line - b.line);
-  return { bytes, lines, matched: 0, badLines, badLineSamples: samples.slice(0, maxSamples), stopped: false };
+  return { bytes, lines, validated, matched: 0, badLines, badLineSamples: samples.filter((s) => s.line <= through).slice(0, maxSamples), stopped: false };
 }
 
 /** The lines whose first byte is in `[start, end)` of `inner`, exactly (both ends are line starts), as a file of their own. Does not close `inner`. */

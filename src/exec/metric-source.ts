@@ -44,6 +44,7 @@ export function addStats(total: QueryStats, s: QueryStats): void {
   total.skippedFiles.push(...s.skippedFiles);
   total.bytesScanned += s.bytesScanned;
   total.linesScanned += s.linesScanned;
+  total.linesValidated += s.linesValidated;
   total.linesMatched += s.linesMatched;
   total.badLines += s.badLines;
   for (const b of s.badLineSamples) if (total.badLineSamples.length < MAX_BAD_LINE_SAMPLES) total.badLineSamples.push(b);

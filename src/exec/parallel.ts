@@ -33,9 +33,9 @@ import { memberHandle } from '../store/federated-source.js';
 import type { SourceHandle } from '../store/types.js';
 import { emptyStats, ioError, MAX_BAD_LINE_SAMPLES, type ExecOptions, type QueryStats } from './execute.js';
 import type { FoldPartial, JobOutcome, JobQuery, RowChunk, RowKey, ScanJob } from './protocol.js';
-import { combineRunStats, fileUses, recordUse, skippedFileStats, type FileUse } from './index-use.js';
+import { combineRunStats, fileUses, recordUse, sampledThrough, skippedFileStats, type FileUse, type RunPart } from './index-use.js';
 import { FieldDecoder, keepRows, type Sink } from './rows.js';
-import type { BadLineReason, FileScanStats } from '../scan/types.js';
+import type { FileScanStats } from '../scan/types.js';
 
 /** A job before the pool numbers it and sets its cut-off. */
 export type JobRequest = Omit<ScanJob, 'id' | 'cutoff'>;
@@ -110,6 +110,7 @@ function addSkipped(stats: QueryStats, path: string, fs: FileScanStats, countFil
   stats.linesMatched += fs.matched;
   stats.bytesScanned += fs.bytes;
   stats.linesScanned += fs.lines;
+  stats.linesValidated += fs.validated;
   stats.badLines += fs.badLines;
   for (const bad of fs.badLineSamples) {
     if (stats.badLineSamples.length >= MAX_BAD_LINE_SAMPLES) break;
@@ -262,12 +263,12 @@ export async function runParallel(
     recordUse(stats.index, path, size, use);
     stats.filesRead++;
     let linesBefore = 0;
-    const shifted: { bytes: number; lines: number; badLines: number; badLineSamples: { line: number; reason: BadLineReason }[] }[] = [];
+    const shifted: Required<RunPart>[] = [];
     read.forEach((p, j) => {
       const base = fileJobs[j]!.lineBase;
       if (base !== undefined) {
         linesBefore = base;
-        shifted.push({ bytes: 0, lines: 0, badLines: 0, badLineSamples: [] });
+        shifted.push({ bytes: 0, lines: 0, validated: 0, badLines: 0, badLineSamples: [], sampledThrough: Infinity });
       }
       stats.linesMatched += p.matched;
       const cur = shifted[shifted.length - 1];
@@ -275,11 +276,15 @@ export async function runParallel(
       if (use.kind === 'runs' && cur) {
         cur.bytes += p.bytes;
         cur.lines += p.lines;
+        cur.validated += p.validated;
         cur.badLines += p.badLines;
         cur.badLineSamples.push(...samples);
+        // A job whose samples were capped hides its later bad lines (and a later job's follow them).
+        cur.sampledThrough = Math.min(cur.sampledThrough, sampledThrough(samples, p.badLines, linesBefore));
       } else {
         stats.bytesScanned += p.bytes;
         stats.linesScanned += p.lines;
+        stats.linesValidated += p.validated;
         stats.badLines += p.badLines;
         for (const bad of samples) {
           if (stats.badLineSamples.length >= MAX_BAD_LINE_SAMPLES) break;

@@ -121,6 +121,8 @@ export type JobOutcome =
       kind: 'read';
       bytes: number;
       lines: number;
+      /** Lines the kernel validated (`FileScanStats.validated`). */
+      validated: number;
       badLines: number;
       /** Line numbers within the job, like `RowChunk.lineNos`. */
       badLineSamples: BadLine[];

@@ -249,7 +249,7 @@ export async function runScanJob(job: ScanJob, reader: ChunkReader, prepared: Pr
     } else if (chunk && chunk.count > 0) {
       env.emit(chunk.take());
     }
-    const outcome: JobOutcome = { kind: 'read', bytes: fs.bytes, lines: fs.lines, badLines: fs.badLines, badLineSamples: fs.badLineSamples, matched };
+    const outcome: JobOutcome = { kind: 'read', bytes: fs.bytes, lines: fs.lines, validated: fs.validated, badLines: fs.badLines, badLineSamples: fs.badLineSamples, matched };
     if (into !== null) outcome.partial = into.partial();
     return outcome;
   } finally {

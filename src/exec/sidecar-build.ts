@@ -115,6 +115,8 @@ export async function buildSidecar(reader: ChunkReader, kernel: Kernel, logType:
   const blockBytes = opts.blockBytes ?? DEFAULT_INDEX_BLOCK_BYTES;
   const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const fc = fieldCount(logType);
+  // No line filter, so no search anchor: the kernel validates every line, and the sidecar's
+  // bad lines are all of the file's (queries count the lines it answers for as validated).
   const program: KernelProgram = { version: 2, fieldCount: fc, startNs: MIN_NS, endNs: MAX_NS, labelMatchers: [], lineFilters: [] };
   kernel.setProgram(program);
 

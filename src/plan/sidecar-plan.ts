@@ -17,7 +17,8 @@
  *   summed over the sidecar's streams — the executor answers a count with it without
  *   reading the file. Null when the streams are unknown (a field not UTF-8).
  * - the file's line and bad-line counts and first bad lines, with which the executor
- *   accounts for what it skips, so statistics are those of a full scan.
+ *   accounts for what it skips (lines not read count as validated when it was built:
+ *   the rule is in `src/exec/index-use.ts`).
  *
  * Everything a sidecar claims is conditional on one thing the plan cannot know: the
  * executor's `maxLineBytes` (which lines are `line-too-long`). `longestLine` and

@@ -80,8 +80,35 @@ function trimSurrogate(s: string, side: 'start' | 'end'): string {
   return c >= 0xdc00 && c <= 0xdfff ? s.slice(1) : s;
 }
 
+/** Strings longer than this are not searched for a common substring (the search is cubic in it). */
+const MAX_COMMON_SUBSTRING_INPUT = 64;
+
+/**
+ * The longest string that every string of `xs` contains, '' when none (or when the shortest
+ * is longer than {@link MAX_COMMON_SUBSTRING_INPUT}). By UTF-16 units, never cutting a
+ * surrogate pair, so that containment as strings is containment as UTF-8 bytes. An
+ * alternation's members then share a literal that is neither their prefix nor their suffix:
+ * `(GET|POST) /api/v[12]/` requires `T /api/v`.
+ */
+function commonSubstring(xs: string[]): string {
+  if (xs.length === 0) return '';
+  const s = xs.reduce((a, b) => (b.length < a.length ? b : a));
+  if (s.length > MAX_COMMON_SUBSTRING_INPUT) return '';
+  for (let len = s.length; len > 0; len--) {
+    for (let i = 0; i + len <= s.length; i++) {
+      const first = s.charCodeAt(i);
+      const last = s.charCodeAt(i + len - 1);
+      if (first >= 0xdc00 && first <= 0xdfff) continue; // would start inside a pair
+      if (last >= 0xd800 && last <= 0xdbff) continue; // would end inside a pair
+      const sub = s.slice(i, i + len);
+      if (xs.every((x) => x.includes(sub))) return sub;
+    }
+  }
+  return '';
+}
+
 function fromExact(exact: string[]): Info {
-  const required = exact.length === 1 ? exact[0]! : longer(commonPrefix(exact), commonSuffix(exact));
+  const required = exact.length === 1 ? exact[0]! : [commonPrefix(exact), commonSuffix(exact), commonSubstring(exact)].reduce(longer, '');
   return { exact, prefix: commonPrefix(exact), suffix: commonSuffix(exact), required };
 }
 

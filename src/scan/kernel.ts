@@ -41,9 +41,12 @@ export const BAD_LINE_REASON_CODES = {
 } as const satisfies Record<BadLineReason, number>;
 
 /** Version of the kernel's exports, memory map and program format this wrapper speaks. */
-export const KERNEL_ABI_VERSION = 2;
+export const KERNEL_ABI_VERSION = 3;
 /** Slack bytes after the input region (SIMD loads may read up to 16 bytes past a line). */
 export const KERNEL_INPUT_PAD = 64;
+
+/** Scans with a smaller `maxLineBytes` frame every line even when the program has a search anchor (mirrors `SEARCH_MIN_MAX_LINE` in `assembly/index.ts`). */
+export const SEARCH_MIN_MAX_LINE = 64;
 
 export const DEFAULT_BLOCK_SIZE = 1 << 20;
 export const DEFAULT_MAX_LINE_BYTES = 64 << 20;
@@ -69,6 +72,8 @@ export interface KernelExports {
   resBad(): number;
   resSamples(): number;
   resFull(): number;
+  resValidated(): number;
+  searchAnchor(): number;
   abiVersion(): number;
   [getter: string]: unknown;
 }
@@ -131,6 +136,23 @@ export class Kernel {
     return new Kernel(instance.exports as unknown as KernelExports);
   }
 
+  /**
+   * How the loaded program is scanned: `null` when every line is framed and validated;
+   * else the line filter (index into the program's `lineFilters`, in the encoded order)
+   * whose candidates the kernel searches each block for first, framing only the lines that
+   * hold one ("search first, frame later"; see `assembly/README.md`): a `literal` or
+   * `fold` (case-folded literal) needle, or the bytes that leave a regex DFA's start state
+   * (`dfa`). With an anchor, lines without a candidate are counted but not validated, so
+   * `badLines` counts the bad lines among `validated` ones. Scans with `maxLineBytes` below
+   * {@link SEARCH_MIN_MAX_LINE} frame every line whatever the anchor.
+   */
+  get searchAnchor(): { kind: 'literal' | 'fold' | 'dfa'; filter: number } | null {
+    const a = this.#x.searchAnchor();
+    if (a < 0) return null;
+    const kind = a >> 16;
+    return { kind: kind === 1 ? 'literal' : kind === 2 ? 'fold' : 'dfa', filter: a & 0xffff };
+  }
+
   /** The raw exports, for tests that check the ABI constants. */
   get exports(): KernelExports {
     return this.#x;
@@ -170,7 +192,7 @@ export class Kernel {
     const maxSamples = positiveInt('maxBadLineSamples', opts.maxBadLineSamples, DEFAULT_MAX_BAD_LINE_SAMPLES, 0);
     const signal = opts.signal;
     const x = this.#x;
-    const stats: FileScanStats = { bytes: 0, lines: 0, matched: 0, badLines: 0, badLineSamples: [], stopped: false };
+    const stats: FileScanStats = { bytes: 0, lines: 0, validated: 0, matched: 0, badLines: 0, badLineSamples: [], stopped: false };
     const samples = stats.badLineSamples;
     const addSample = (line: number, reason: BadLineReason): void => {
       if (samples.length < maxSamples) samples.push({ line, reason } satisfies BadLine);
@@ -192,6 +214,7 @@ export class Kernel {
           // Fast path out of a pathological line: count it, then drop bytes until its '\n'.
           lineBase++;
           stats.lines++;
+          stats.validated++;
           stats.badLines++;
           addSample(lineBase, 'line-too-long');
           const r = await this.#skipRestOfLine(reader, pos, cap, signal);
@@ -222,6 +245,7 @@ export class Kernel {
         const matches = x.resMatches();
         lineBase += lines;
         stats.lines += lines;
+        stats.validated += x.resValidated();
         stats.badLines += x.resBad();
         const nSamples = x.resSamples();
         if (nSamples > 0) {

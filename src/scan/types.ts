@@ -44,8 +44,15 @@ export interface BadLine {
 export interface FileScanStats {
   bytes: number;
   lines: number;
+  /**
+   * Lines the kernel validated (framed: length, timestamp, bracket fields). All of `lines`
+   * unless the program has a search anchor (`Kernel.searchAnchor`): then only the lines
+   * holding a candidate of it, and every over-long line. `badLines` counts bad lines among these.
+   */
+  validated: number;
   /** Lines that passed the kernel program (window, label matchers and line filters, regexes included). */
   matched: number;
+  /** Bad lines among the `validated` ones. */
   badLines: number;
   /** The first few bad lines (at most `ScanOptions.maxBadLineSamples`). */
   badLineSamples: BadLine[];

@@ -125,6 +125,11 @@ const CASES: Array<[string, string | null, number?]> = [
   ['a😀*b', null],
   ['a😀*b', 'a', 1],
   ['\ud800ab', null], // lone surrogate
+  // Members of a small exact set share a literal in their middle.
+  ['(GET|POST) /api/v[12]/', 'T /api/v'], // both verbs end in T
+  ['(xabcy|zabcw)', 'abc'],
+  ['(a😀b|c😀d)', '😀'],
+  ['(ab|cd)', null],
   // Lengths.
   ['', null],
   ['a', null],

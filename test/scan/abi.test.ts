@@ -1,6 +1,6 @@
 /** The constants shared by the AssemblyScript kernel and the TS wrapper must agree. */
 import { describe, expect, test } from 'vitest';
-import { BAD_LINE_REASON_CODES, KERNEL_ABI_VERSION, KERNEL_INPUT_PAD, Kernel } from '../../src/scan/kernel.js';
+import { BAD_LINE_REASON_CODES, KERNEL_ABI_VERSION, KERNEL_INPUT_PAD, Kernel, SEARCH_MIN_MAX_LINE } from '../../src/scan/kernel.js';
 import * as A from '../../src/regex/automaton.js';
 import { UTF8_DECODE } from '../../src/regex/compile.js';
 import * as C from '../../src/scan/program-codec.js';
@@ -22,6 +22,7 @@ describe('kernel ABI constants', async () => {
     ['programHeaderBytes', PROGRAM_HEADER_BYTES],
     ['descBytes', DESC_BYTES],
     ['inputPad', KERNEL_INPUT_PAD],
+    ['searchMinMaxLine', SEARCH_MIN_MAX_LINE],
     ['offsetStride', OFFSET_STRIDE],
     ['offLineStart', OFF_LINE_START],
     ['offTimeEnd', OFF_TIME_END],

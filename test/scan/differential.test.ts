@@ -123,7 +123,7 @@ const validTimes = (data: string): bigint[] =>
 describe('kernel vs reference', async () => {
   const k = await Kernel.load();
   test('random files, programs, block sizes', async () => {
-    const stats = { runs: 0, withMatches: 0, filteredMatches: 0, regexMatches: 0, foldMatches: 0 };
+    const stats = { runs: 0, withMatches: 0, filteredMatches: 0, regexMatches: 0, foldMatches: 0, literal: 0, fold: 0, dfa: 0, skippedLines: 0 };
     await fc.assert(
       fc.asyncProperty(
         file.chain((data) =>
@@ -133,12 +133,18 @@ describe('kernel vs reference', async () => {
           const compile = COMPILERS[engine];
           k.setProgram(p, { compile });
           const got = await runScan(k, data, { blockSize, maxLineBytes, maxBadLineSamples: 5 });
-          const want = referenceScan(data, p, { maxLineBytes, maxBadLineSamples: 5, regexTest: sameAutomaton(compile) });
+          // Under search-first the kernel validates only the lines holding a candidate of its
+          // anchor; the reference validates exactly those (and every line when there is none).
+          const want = referenceScan(data, p, { maxLineBytes, maxBadLineSamples: 5, regexTest: sameAutomaton(compile), searchAnchor: k.searchAnchor, compile });
           expect(got.matches).toEqual(want.matches);
           expect(got.lines).toBe(want.lines);
+          expect(got.validated).toBe(want.validated);
           expect(got.badLines).toBe(want.badLines);
           expect(got.samples).toEqual(want.samples);
           stats.runs++;
+          const anchor = k.searchAnchor;
+          if (anchor) stats[anchor.kind]++;
+          if (got.validated < got.lines) stats.skippedLines++;
           if (want.matches.length > 0) stats.withMatches++;
           if (want.matches.length > 0 && p.lineFilters.length > 0) stats.filteredMatches++;
           if (want.matches.length > 0 && [...p.lineFilters, ...p.labelMatchers].some((f) => f.op === 'regex' || f.op === 'notRegex')) stats.regexMatches++;
@@ -152,6 +158,11 @@ describe('kernel vs reference', async () => {
     expect(stats.filteredMatches).toBeGreaterThan(stats.runs / 20);
     expect(stats.regexMatches).toBeGreaterThan(stats.runs / 20);
     expect(stats.foldMatches).toBeGreaterThan(stats.runs / 40);
+    // Search-first must be exercised with each kind of anchor, and must skip lines.
+    expect(stats.literal).toBeGreaterThan(stats.runs / 10);
+    expect(stats.fold).toBeGreaterThan(stats.runs / 20);
+    expect(stats.dfa).toBeGreaterThan(stats.runs / 500); // only the non-ASCII-first patterns qualify
+    expect(stats.skippedLines).toBeGreaterThan(stats.runs / 10);
   });
 
   test('the DFA runner and the Pike VM give the same matches for the same patterns', async () => {
@@ -192,12 +203,12 @@ describe('kernel vs reference', async () => {
 
   test('random bytes never crash and agree with the reference', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), fc.integer({ min: 1, max: 64 }), async (bytes, blockSize) => {
-        const p = program({ lineFilters: [{ op: 'contains', needle: 'a' }] });
+      fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), fc.integer({ min: 1, max: 64 }), fc.constantFrom('a', 'ab', 'Q', '\x80'), async (bytes, blockSize, needle) => {
+        const p = program({ lineFilters: [{ op: 'contains', needle }] });
         k.setProgram(p);
         const got = await runScan(k, bytes, { blockSize });
-        const want = referenceScan(bytes, p);
-        expect([got.lines, got.badLines, got.matches.length]).toEqual([want.lines, want.badLines, want.matches.length]);
+        const want = referenceScan(bytes, p, { searchAnchor: k.searchAnchor });
+        expect([got.lines, got.validated, got.badLines, got.matches.length]).toEqual([want.lines, want.validated, want.badLines, want.matches.length]);
       }),
       { numRuns: 300 },
     );

@@ -5,7 +5,8 @@
 import type { KernelProgram } from '../../src/plan/program.js';
 import type { ChunkReader } from '../../src/store/types.js';
 import { expect } from 'vitest';
-import { Kernel } from '../../src/scan/kernel.js';
+import type { KernelAutomaton } from '../../src/regex/automaton.js';
+import { Kernel, SEARCH_MIN_MAX_LINE } from '../../src/scan/kernel.js';
 import { OFF_FIELD0_START, OFF_LINE_START, OFF_MSG_END, OFF_MSG_START, OFF_TIME_END, OFFSET_STRIDE, type BadLine, type ScanOptions } from '../../src/scan/types.js';
 
 /** A ChunkReader over bytes in memory; `maxRead` caps each read (short reads) when set. */
@@ -40,6 +41,7 @@ export interface Match {
 export interface ScanResult {
   matches: Match[];
   lines: number;
+  validated: number;
   badLines: number;
   samples: BadLine[];
   bytes: number;
@@ -82,7 +84,7 @@ export async function runScan(kernel: Kernel, data: string | Uint8Array, opts: S
     }
     return true;
   });
-  return { matches, lines: st.lines, badLines: st.badLines, samples: st.badLineSamples, bytes: st.bytes, stopped: st.stopped, batches };
+  return { matches, lines: st.lines, validated: st.validated, badLines: st.badLines, samples: st.badLineSamples, bytes: st.bytes, stopped: st.stopped, batches };
 }
 
 /** A program with defaults: the widest window, no matchers, no filters. */
@@ -149,6 +151,7 @@ export function refTimestamp(line: string): RefTs {
 export interface RefResult {
   matches: Match[];
   lines: number;
+  validated: number;
   badLines: number;
   samples: BadLine[];
 }
@@ -168,6 +171,41 @@ export interface RefOptions {
   maxBadLineSamples?: number;
   /** Needed when the program has regex matchers or filters. */
   regexTest?: RefRegexTest;
+  /**
+   * The kernel's search anchor for this program (`Kernel.searchAnchor`), so that the
+   * reference validates the same lines: with an anchor (and `maxLineBytes` at least
+   * `SEARCH_MIN_MAX_LINE`), a line without a candidate of it is counted, never validated
+   * (bad lines among such lines are not reported, except over-long ones). `dfa` anchors need
+   * `compile` (the compiler the kernel's program was encoded with) to know which bytes
+   * leave the start state.
+   */
+  searchAnchor?: { kind: 'literal' | 'fold' | 'dfa'; filter: number } | null;
+  compile?: (pattern: string, opts: { fullMatch: boolean }) => KernelAutomaton;
+}
+
+/**
+ * Whether the raw line (latin1, `\r` included, `\n` not) holds a candidate of the search
+ * anchor: the needle (case-folded for `fold`), or a byte that leaves the DFA's start state.
+ */
+function anchorTest(p: KernelProgram, opts: RefOptions): ((raw: string) => boolean) | null {
+  const a = opts.searchAnchor;
+  if (!a || (opts.maxLineBytes ?? 64 << 20) < SEARCH_MIN_MAX_LINE) return null;
+  const f = p.lineFilters[a.filter]!;
+  if (a.kind === 'dfa') {
+    if (!('pattern' in f) || !opts.compile) throw new Error('referenceScan: a dfa anchor needs a regex filter and RefOptions.compile');
+    const auto = opts.compile(f.pattern, { fullMatch: false });
+    if (auto.kind !== 'dfa') throw new Error('referenceScan: the anchor filter did not compile to a DFA');
+    const d = auto.dfa;
+    const leaves = new Set<number>();
+    for (let b = 0; b < 256; b++) if (d.table[d.start * (d.classCount + 1) + d.classes[b]!] !== d.start) leaves.add(b);
+    return (raw) => {
+      for (let i = 0; i < raw.length; i++) if (leaves.has(raw.charCodeAt(i))) return true;
+      return false;
+    };
+  }
+  if ('pattern' in f) throw new Error('referenceScan: a literal anchor on a regex filter');
+  const needle = latin1(enc.encode(f.needle));
+  return a.kind === 'fold' ? (raw) => foldAscii(raw).includes(foldAscii(needle)) : (raw) => raw.includes(needle);
 }
 
 const noRegex: RefRegexTest = (pattern) => {
@@ -208,14 +246,20 @@ export function referenceScan(data: string | Uint8Array, p: KernelProgram, opts:
     const want = f.op === 'contains';
     return (msg) => (fold ? foldAscii(msg) : msg).includes(needle) === want;
   });
-  const out: RefResult = { matches: [], lines: lines.length, badLines: 0, samples: [] };
+  const candidate = anchorTest(p, opts);
+  const out: RefResult = { matches: [], lines: lines.length, validated: 0, badLines: 0, samples: [] };
   const bad = (line: number, reason: BadLine['reason']) => {
     out.badLines++;
     if (out.samples.length < maxSamples) out.samples.push({ line, reason });
   };
   lines.forEach((l0, i) => {
     const lineNo = i + 1;
-    if (l0.length > maxLine) return bad(lineNo, 'line-too-long');
+    if (l0.length > maxLine) {
+      out.validated++;
+      return bad(lineNo, 'line-too-long');
+    }
+    if (candidate && !candidate(l0)) return; // counted, not validated
+    out.validated++;
     const l = l0.endsWith('\r') ? l0.slice(0, -1) : l0;
     const ts = refTimestamp(l);
     if (!ts.ok) return bad(lineNo, ts.reason);
