@@ -23,7 +23,7 @@
  * `--help`, and a `load` that dynamically imports its module and returns `{ run, usage }`:
  *
  * ```ts
- * index: { summary: 'build sidecar indexes', load: () => import('./index-command.js').then((m) => ({ run: m.runIndex, usage: m.INDEX_USAGE })) },
+ * index: { summary: 'build sidecar indexes for closed hours', load: () => import('./index-command.js').then((m) => ({ run: m.runIndexCommand, usage: m.INDEX_USAGE })) },
  * ```
  * Never import a subcommand's module statically from here: that puts it (and all it
  * imports) back on every command's start-up path.
@@ -69,6 +69,7 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   collect: { summary: 'follow container and node log files into a store (until SIGINT/SIGTERM)', load: () => import('./write-commands.js').then((m) => ({ run: (argv, io) => m.runWriteCommand('collect', argv, io), usage: m.WRITE_USAGE })) },
   retention: { summary: 'delete old files by age and size, as Lethe does', load: () => import('./write-commands.js').then((m) => ({ run: (argv, io) => m.runWriteCommand('retention', argv, io), usage: m.WRITE_USAGE })) },
   serve: { summary: "HTTP server speaking Lethe's and Loki's APIs (query, push, live tail)", load: () => import('./serve.js').then((m) => ({ run: (argv, io) => m.runServe(argv, io), usage: m.SERVE_USAGE })) },
+  index: { summary: 'build sidecar indexes for closed hours (letheql index --help)', load: () => import('./index-command.js').then((m) => ({ run: m.runIndexCommand, usage: m.INDEX_USAGE })) },
 };
 
 export const DEFAULT_LIMIT = 1000;

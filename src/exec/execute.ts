@@ -30,6 +30,7 @@ import type { BadLineReason, FileScanStats, MatchBatch } from '../scan/types.js'
 import { isStoreSet } from '../store/federated-source.js';
 import type { ChunkReader, ChunkSource } from '../store/types.js';
 import type { ScanPool } from './pool.js';
+import { emptyIndexStats, fileUses, recordUse, scanRuns, skippedFileStats, type IndexStats } from './index-use.js';
 import type { MatchPipeline } from './pipeline-rows.js';
 import { FieldDecoder, keepRows, makeBefore, TopRows, type RowBudget, type Sink } from './rows.js';
 
@@ -51,20 +52,23 @@ export interface QueryStats {
    * except when the query has a required literal (a `|=` filter, a case-folded one, or a
    * regex's required literal or rare first bytes): the kernel then searches each block for
    * it first and validates only the lines that hold it ("search first, frame later"); the
-   * others cannot match and are counted without being read. `badLines` counts bad lines
-   * among the validated ones.
+   * others cannot match and are counted without being read. Lines a sidecar index answers
+   * for (files and blocks not read) count as validated: the index validated them when it was
+   * built (`index-use.ts`). `badLines` counts bad lines among the validated ones.
    */
   linesValidated: number;
   /** Lines that passed every filter (whether or not returned: see `truncated`). */
   linesMatched: number;
   rowsReturned: number;
-  /** Bad lines among `linesValidated` (a line the kernel did not validate is never reported bad). */
+  /** Bad lines among `linesValidated`: validated by the kernel during this scan, or by a sidecar index when it was built (a line neither validated is never reported bad). */
   badLines: number;
   /** The first bad lines, with file and 1-based line number. */
   badLineSamples: { path: string; line: number; reason: BadLineReason }[];
   /** True when more lines matched than `limit` allowed to return. */
   truncated: boolean;
   elapsedMs: number;
+  /** Sidecar indexes: files and blocks skipped, and sidecars ignored (`index-use.ts`); absent when no planned file has a sidecar. */
+  index?: IndexStats;
 }
 
 /** Tuning and cancellation for one execution. */
@@ -130,7 +134,8 @@ export const MAX_BAD_LINE_SAMPLES = 100;
  */
 export const DEFAULT_MAX_BYTES_RETURNED = 256 * 1024 * 1024;
 
-export function emptyStats(plan: Pick<LogQueryPlan, 'filesOutOfRange' | 'skippedFiles'>): QueryStats {
+export function emptyStats(plan: Pick<LogQueryPlan, 'filesOutOfRange' | 'skippedFiles'> & Partial<Pick<LogQueryPlan, 'index'>>): QueryStats {
+  const index = emptyIndexStats(plan);
   return {
     filesRead: 0,
     filesSkipped: plan.filesOutOfRange + plan.skippedFiles.length,
@@ -144,6 +149,7 @@ export function emptyStats(plan: Pick<LogQueryPlan, 'filesOutOfRange' | 'skipped
     badLineSamples: [],
     truncated: false,
     elapsedMs: 0,
+    ...(index ? { index } : {}),
   };
 }
 
@@ -155,15 +161,26 @@ export function emptyStats(plan: Pick<LogQueryPlan, 'filesOutOfRange' | 'skipped
 class FileOpener {
   private readonly staging: Uint8Array[];
   private next: Promise<ChunkReader> | null;
+  /** Files opened so far: the staging buffers alternate by it (not by file index: skipped files break parity). */
+  private opened = 0;
 
   constructor(
     private readonly plan: LogQueryPlan,
     private readonly source: ChunkSource,
     private readonly readAhead: boolean,
     blockSize: number,
+    /** Files not to open (their sidecar answers for them). */
+    private readonly skip: (i: number) => boolean = () => false,
   ) {
     this.staging = readAhead ? [new Uint8Array(blockSize), new Uint8Array(blockSize)] : [];
-    this.next = this.open(0);
+    this.next = this.open(this.after(-1));
+  }
+
+  /** The first file after `i` that is to be opened. */
+  private after(i: number): number {
+    let j = i + 1;
+    while (j < this.plan.files.length && this.skip(j)) j++;
+    return j;
   }
 
   /**
@@ -172,7 +189,7 @@ class FileOpener {
    */
   async take(i: number): Promise<ChunkReader | null> {
     const pending = this.next!;
-    this.next = this.open(i + 1);
+    this.next = this.open(this.after(i));
     try {
       return await pending;
     } catch (e) {
@@ -192,7 +209,8 @@ class FileOpener {
     const f = this.plan.files[i];
     if (!f) return null;
     const opened = fileSource(this.source, f.cluster).open(this.plan.logType, f.target, f.name);
-    const p = this.readAhead ? opened.then((r) => new ReadAhead(r, this.staging[i % 2]!).prime()) : opened;
+    const staging = this.staging[this.opened++ % 2]!;
+    const p = this.readAhead ? opened.then((r) => new ReadAhead(r, staging).prime()) : opened;
     p.catch(() => undefined); // observed when taken; never an unhandled rejection
     return p;
   }
@@ -284,12 +302,23 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
   const onFile = batchHandler(plan, stats, sink, pipeline);
   const scanOptions = { blockSize, maxLineBytes: opts.maxLineBytes, maxBadLineSamples: MAX_BAD_LINE_SAMPLES, signal: opts.signal };
   env.kernel.setProgram(plan.program);
-  const files = new FileOpener(plan, env.source, opts.readAhead !== false, blockSize);
+  const uses = fileUses(plan, sink.kind === 'count', opts.maxLineBytes);
+  const files = new FileOpener(plan, env.source, opts.readAhead !== false, blockSize, (i) => uses[i]!.kind === 'skip');
   const totalBytes = plan.files.reduce((a, f) => a + f.size, 0);
   try {
     for (let fileIndex = 0; fileIndex < plan.files.length; fileIndex++) {
       opts.signal?.throwIfAborted();
-      const path = plan.files[fileIndex]!.path;
+      const { path, size } = plan.files[fileIndex]!;
+      const use = uses[fileIndex]!;
+      if (use.kind === 'skip') {
+        // The sidecar answers for the file: nothing to read (index-use.ts).
+        recordUse(stats.index, path, size, use);
+        const fs = skippedFileStats(use);
+        stats.linesMatched += fs.matched;
+        addFileStats(stats, path, fs);
+        opts.onProgress?.({ filesRead: stats.filesRead, filesTotal: plan.files.length, bytesScanned: stats.bytesScanned, totalBytes, linesMatched: stats.linesMatched });
+        continue;
+      }
       const reader = await files.take(fileIndex);
       if (reader === null) {
         stats.filesSkipped++;
@@ -297,7 +326,13 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
         continue;
       }
       try {
-        addFileStats(stats, path, await env.kernel.scanFile(reader, scanOptions, onFile(fileIndex)));
+        if (use.kind === 'runs' && reader.size === size) {
+          recordUse(stats.index, path, size, use);
+          addFileStats(stats, path, await scanRuns(env.kernel, reader, use, scanOptions, onFile(fileIndex)));
+        } else {
+          recordUse(stats.index, path, size, use, use.kind === 'runs' ? `the file has ${reader.size} bytes, not ${size} as when planned` : undefined);
+          addFileStats(stats, path, await env.kernel.scanFile(reader, scanOptions, onFile(fileIndex)));
+        }
       } catch (e) {
         if (opts.signal?.aborted) throw e;
         throw ioError(path, e);

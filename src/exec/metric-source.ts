@@ -32,6 +32,7 @@ import { planLogQuery, toLogicalLogQuery } from '../plan/plan.js';
 import type { MatrixSelector, VectorSelector } from '../query/ast.js';
 import { isStoreSet } from '../store/federated-source.js';
 import type { ChunkSource } from '../store/types.js';
+import { addIndexStats } from './index-use.js';
 import { emptyStats, foldMatches, MAX_BAD_LINE_SAMPLES, type ExecEnv, type ExecOptions, type QueryStats } from './execute.js';
 import { FoldAccumulator, MatchFolder } from './match-fold.js';
 import type { FoldSpec } from './protocol.js';
@@ -47,6 +48,10 @@ export function addStats(total: QueryStats, s: QueryStats): void {
   total.linesMatched += s.linesMatched;
   total.badLines += s.badLines;
   for (const b of s.badLineSamples) if (total.badLineSamples.length < MAX_BAD_LINE_SAMPLES) total.badLineSamples.push(b);
+  if (s.index) {
+    if (total.index) addIndexStats(total.index, s.index);
+    else total.index = { ...s.index, notes: s.index.notes.slice() };
+  }
 }
 
 /** Statistics of a metric query before any scan. */

@@ -33,7 +33,9 @@ import { memberHandle } from '../store/federated-source.js';
 import type { SourceHandle } from '../store/types.js';
 import { emptyStats, ioError, MAX_BAD_LINE_SAMPLES, type ExecOptions, type QueryStats } from './execute.js';
 import type { FoldPartial, JobOutcome, JobQuery, RowChunk, RowKey, ScanJob } from './protocol.js';
+import { combineRunStats, fileUses, recordUse, sampledThrough, skippedFileStats, type FileUse, type RunPart } from './index-use.js';
 import { FieldDecoder, keepRows, type Sink } from './rows.js';
+import type { FileScanStats } from '../scan/types.js';
 
 /** A job before the pool numbers it and sets its cut-off. */
 export type JobRequest = Omit<ScanJob, 'id' | 'cutoff'>;
@@ -63,24 +65,57 @@ export class JobCancelled extends Error {
 export interface PlannedJob {
   fileIndex: number;
   range: { start: number; end: number | null } | null;
+  /** The first job of a sidecar run: the lines of the file before it (later jobs of a run follow on). */
+  lineBase?: number;
 }
 
-/** Splits a plan into jobs (see the module note); files of `2 × rangeBytes` or more are cut into ranges. */
-export function planJobs(plan: LogQueryPlan, rangeBytes: number): PlannedJob[] {
+/**
+ * Splits a plan into jobs (see the module note); files of `2 × rangeBytes` or more are cut
+ * into ranges. With `uses` (`index-use.ts`), a file its sidecar answers for has no job, and
+ * a file read in runs has one job per run (cut into ranges the same way when big).
+ */
+export function planJobs(plan: LogQueryPlan, rangeBytes: number, uses?: FileUse[]): PlannedJob[] {
   const jobs: PlannedJob[] = [];
+  const cut = (fileIndex: number, start: number, end: number, last: boolean, lineBase?: number): void => {
+    const size = end - start;
+    const parts = size < 2 * rangeBytes ? 1 : Math.ceil(size / rangeBytes);
+    for (let k = 0; k < parts; k++) {
+      // The last range reads to the end of the file as it is when opened (it may have grown).
+      const job: PlannedJob = { fileIndex, range: { start: start + Math.floor((size * k) / parts), end: k === parts - 1 && last ? null : start + Math.floor((size * (k + 1)) / parts) } };
+      if (k === 0 && lineBase !== undefined) job.lineBase = lineBase;
+      jobs.push(job);
+    }
+  };
   plan.files.forEach((f, fileIndex) => {
+    const use = uses?.[fileIndex];
+    if (use?.kind === 'skip') return;
+    if (use?.kind === 'runs') {
+      // A run that ends the file reads to its end as opened, as a whole-file job would (a line
+      // appended since planning is then read, and counted from the data).
+      for (const r of use.runs) cut(fileIndex, r.start, r.end, r.end === f.size, r.lineBase);
+      return;
+    }
     if (f.size < 2 * rangeBytes) {
       jobs.push({ fileIndex, range: null });
       return;
     }
-    const parts = Math.ceil(f.size / rangeBytes);
-    for (let k = 0; k < parts; k++) {
-      const start = Math.floor((f.size * k) / parts);
-      // The last range reads to the end of the file as it is when opened (it may have grown).
-      jobs.push({ fileIndex, range: { start, end: k === parts - 1 ? null : Math.floor((f.size * (k + 1)) / parts) } });
-    }
+    cut(fileIndex, 0, f.size, true);
   });
   return jobs;
+}
+
+/** Adds a file's statistics assembled from its sidecar (and runs) to a query's. */
+function addSkipped(stats: QueryStats, path: string, fs: FileScanStats, countFile = true): void {
+  if (countFile) stats.filesRead++;
+  stats.linesMatched += fs.matched;
+  stats.bytesScanned += fs.bytes;
+  stats.linesScanned += fs.lines;
+  stats.linesValidated += fs.validated;
+  stats.badLines += fs.badLines;
+  for (const bad of fs.badLineSamples) {
+    if (stats.badLineSamples.length >= MAX_BAD_LINE_SAMPLES) break;
+    stats.badLineSamples.push({ path, line: bad.line, reason: bad.reason });
+  }
 }
 
 /** Runs `jobs` of `plan` on `runner`, filling `sink` exactly as the in-thread executor would. */
@@ -209,13 +244,21 @@ export async function runParallel(
   if (failure) throw ioError(plan.files[jobs[failure.index]!.fileIndex]!.path, failure.error);
 
   const stats = emptyStats(plan);
-  for (let k = 0; k < jobs.length; ) {
-    const fileIndex = jobs[k]!.fileIndex;
-    const path = plan.files[fileIndex]!.path;
+  const uses = fileUses(plan, sink.kind === 'count', opts.maxLineBytes);
+  for (let fileIndex = 0, k = 0; fileIndex < plan.files.length; fileIndex++) {
+    const { path, size } = plan.files[fileIndex]!;
+    const use = uses[fileIndex]!;
     let end = k;
     while (end < jobs.length && jobs[end]!.fileIndex === fileIndex) end++;
     const parts = outcomes.slice(k, end) as JobOutcome[];
+    const fileJobs = jobs.slice(k, end);
     k = end;
+    if (use.kind === 'skip') {
+      recordUse(stats.index, path, size, use);
+      addSkipped(stats, path, skippedFileStats(use));
+      continue;
+    }
+    if (parts.length === 0) continue; // not in this job list (callers pass every file's jobs)
     const read = parts.filter((p) => p.kind === 'read');
     if (read.length === 0) {
       stats.filesSkipped++;
@@ -227,20 +270,40 @@ export async function runParallel(
       // was read, part not. In-thread it would have been read whole or not at all.
       throw new LetheQLError('IO_ERROR', `cannot read ${path}: it was deleted while being read`);
     }
+    recordUse(stats.index, path, size, use);
     stats.filesRead++;
     let linesBefore = 0;
-    for (const p of read) {
-      stats.bytesScanned += p.bytes;
-      stats.linesScanned += p.lines;
-      stats.linesValidated += p.validated;
+    const shifted: Required<RunPart>[] = [];
+    read.forEach((p, j) => {
+      const base = fileJobs[j]!.lineBase;
+      if (base !== undefined) {
+        linesBefore = base;
+        shifted.push({ bytes: 0, lines: 0, validated: 0, badLines: 0, badLineSamples: [], sampledThrough: Infinity });
+      }
       stats.linesMatched += p.matched;
-      stats.badLines += p.badLines;
-      for (const bad of p.badLineSamples) {
-        if (stats.badLineSamples.length >= MAX_BAD_LINE_SAMPLES) break;
-        stats.badLineSamples.push({ path, line: bad.line + linesBefore, reason: bad.reason });
+      const cur = shifted[shifted.length - 1];
+      const samples = p.badLineSamples.map((bad) => ({ line: bad.line + linesBefore, reason: bad.reason }));
+      if (use.kind === 'runs' && cur) {
+        cur.bytes += p.bytes;
+        cur.lines += p.lines;
+        cur.validated += p.validated;
+        cur.badLines += p.badLines;
+        cur.badLineSamples.push(...samples);
+        // A job whose samples were capped hides its later bad lines (and a later job's follow them).
+        cur.sampledThrough = Math.min(cur.sampledThrough, sampledThrough(samples, p.badLines, linesBefore));
+      } else {
+        stats.bytesScanned += p.bytes;
+        stats.linesScanned += p.lines;
+        stats.linesValidated += p.validated;
+        stats.badLines += p.badLines;
+        for (const bad of samples) {
+          if (stats.badLineSamples.length >= MAX_BAD_LINE_SAMPLES) break;
+          stats.badLineSamples.push({ path, line: bad.line, reason: bad.reason });
+        }
       }
       linesBefore += p.lines;
-    }
+    });
+    if (use.kind === 'runs') addSkipped(stats, path, combineRunStats(use.index, use.runs, shifted, MAX_BAD_LINE_SAMPLES), false);
   }
   stats.elapsedMs = Math.round((performance.now() - started) * 1000) / 1000;
   return stats;

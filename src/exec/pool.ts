@@ -29,6 +29,7 @@ import type { LogQueryPlan } from '../plan/plan.js';
 import { KERNEL_WASM_INPUT_HASH } from '../scan/kernel-wasm.generated.js';
 import type { ChunkSource, SourceHandle } from '../store/types.js';
 import type { ExecOptions, QueryStats } from './execute.js';
+import { fileUses } from './index-use.js';
 import { JobCancelled, planJobs, runParallel, type JobRequest, type JobTicket } from './parallel.js';
 import type { FromWorker, JobOutcome, RowChunk, RowKey, ToWorker } from './protocol.js';
 import { deserializeError } from './protocol.js';
@@ -158,7 +159,7 @@ export class WorkerScanPool implements ScanPool {
     if (this.#closed || this.#disabled !== null || !handle || !this.#opts.sourceKinds.includes(handle.kind)) return null;
     const warm = this.#slots.some((s) => s.ready);
     if (plan.files.reduce((a, f) => a + f.size, 0) < (warm ? Math.min(this.#minBytes, WARM_PARALLEL_MIN_BYTES) : this.#minBytes)) return null;
-    const jobs = planJobs(plan, this.#rangeBytes);
+    const jobs = planJobs(plan, this.#rangeBytes, fileUses(plan, sink.kind === 'count', opts.maxLineBytes));
     if (jobs.length < 2) return null;
     if (!(await this.#started())) return null;
     return runParallel(this, this.#nextQueryId++, plan, handle, jobs, opts, sink, blockSize);

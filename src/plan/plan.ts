@@ -32,6 +32,7 @@ import { compileForKernel, compileRegex } from '../regex/index.js';
 import { analyseLiterals } from '../regex/prefilter.js';
 import { parseRegex } from '../regex/syntax.js';
 import { selectFiles } from '../store/catalog.js';
+import { planIndexes, type PlanIndexSummary, type PlannedIndex } from './sidecar-plan.js';
 import { isStoreSet } from '../store/federated-source.js';
 import { compareNames } from '../store/paths.js';
 import type { ChunkSource } from '../store/types.js';
@@ -66,6 +67,8 @@ export interface PlannedFile {
   /** The file's hour, RFC 3339. */
   hour: string;
   size: number;
+  /** What the file's sidecar index proves for this query (`sidecar-plan.ts`); absent without a usable one. */
+  index?: PlannedIndex;
 }
 
 /** A plan for a log query. Plain data: `JSON.stringify` it, diff it, send it to a worker. */
@@ -97,6 +100,8 @@ export interface LogQueryPlan {
   pipeline: PlannedPipeline | null;
   limit: number | null;
   direction: Direction;
+  /** Sidecar indexes: how many files have one, and those ignored; absent when no planned file has a sidecar. */
+  index?: PlanIndexSummary;
 }
 
 /**
@@ -411,6 +416,20 @@ export async function planLogQuery(
   // Files are in store order; over a store set targets repeat per cluster, so sort them again.
   const targets = [...new Set(selection.files.map((f) => f.target))];
   if (storeSet) targets.sort(compareNames);
+  const files: PlannedFile[] = selection.files.map((f) => ({
+    ...(f.cluster !== undefined ? { cluster: f.cluster } : {}),
+    path: f.path,
+    target: f.target,
+    name: f.name,
+    hour: formatRfc3339(f.hourNs, 0),
+    size: f.size,
+  }));
+  const pipeline = await planPipeline(logical.selector.pipeline, opts.pipelineOutput ?? 'all');
+  const sidecars = await planIndexes(selection.files, (cluster) => (cluster !== undefined && isStoreSet(source) ? source.member(cluster) : source), logical.logType, compiled.program, pipeline !== null);
+  sidecars.indexes.forEach((ix, i) => {
+    if (ix) files[i]!.index = ix;
+  });
+  const index = sidecars.summary;
   return {
     kind: 'LogQueryPlan',
     query: printQuery(expr),
@@ -422,21 +441,26 @@ export async function planLogQuery(
       ? { clusters: { matchers: compiled.clusterMatchers.map((m) => ({ op: m.op, value: m.value })), selected: source.clusters.filter(clusterFilter) } }
       : {}),
     window: { start: formatRfc3339(startNs), end: formatRfc3339(endNs), startNs: startNs.toString(), endNs: endNs.toString() },
-    files: selection.files.map((f) => ({
-      ...(f.cluster !== undefined ? { cluster: f.cluster } : {}),
-      path: f.path,
-      target: f.target,
-      name: f.name,
-      hour: formatRfc3339(f.hourNs, 0),
-      size: f.size,
-    })),
+    files,
     skippedFiles: selection.skipped.filter((s) => s.reason === 'invalid-name').map((s) => ({ path: s.path, reason: 'invalid-name' as const })),
     filesOutOfRange: selection.skipped.filter((s) => s.reason === 'out-of-range').length,
     program: compiled.program,
-    pipeline: await planPipeline(logical.selector.pipeline, opts.pipelineOutput ?? 'all'),
+    pipeline,
     limit: resolved.limit,
     direction: resolved.direction,
+    ...(index !== null ? { index } : {}),
   };
+}
+
+/** One file's use of its sidecar, for `explain`. */
+function describeIndex(ix: PlannedIndex): string {
+  if (ix.fileSkippedByTime) return '[sidecar: no line in the window, not read]';
+  const read = ix.runs.reduce((a, r) => a + r.blocks, 0);
+  const parts = [`${read}/${ix.blocks} blocks to read`];
+  if (ix.blocksSkippedByTime) parts.push(`${ix.blocksSkippedByTime} skipped by time`);
+  if (ix.blocksSkippedByBloom) parts.push(`${ix.blocksSkippedByBloom} by bloom`);
+  if (ix.count !== null) parts.push(`a count is answered from its streams (${ix.count} lines)`);
+  return `[sidecar: ${parts.join(', ')}]`;
 }
 
 /** Renders a plan for people (`letheql explain`, `--explain`). The JSON form is the plan itself. */
@@ -452,7 +476,12 @@ export function formatPlan(plan: LogQueryPlan): string {
   out.push(`targets:    ${plan.targetMatchers.map((m) => `${LOG_TYPES[plan.logType].target}${m.op}${JSON.stringify(m.value)}`).join(', ')} -> ${plan.targets.length ? plan.targets.join(', ') : '(none)'}`);
   const bytes = plan.files.reduce((a, f) => a + f.size, 0);
   out.push(`files:      ${plan.files.length} to read (${bytes} bytes), ${plan.filesOutOfRange} outside the window, ${plan.skippedFiles.length} with invalid names`);
-  for (const f of plan.files) out.push(`  ${f.path}  ${f.size} B`);
+  if (plan.index) {
+    const ix = plan.index;
+    out.push(`index:      ${ix.used} files with a sidecar, ${ix.missing} without, ${ix.problems.length} ignored`);
+    for (const p of ix.problems) out.push(`  ignore ${p.path}  (${p.problem}: ${p.detail})`);
+  }
+  for (const f of plan.files) out.push(`  ${f.path}  ${f.size} B${f.index ? `  ${describeIndex(f.index)}` : ''}`);
   for (const f of plan.skippedFiles) out.push(`  skip ${f.path}  (${f.reason})`);
   out.push('kernel:');
   out.push(`  time in [${plan.program.startNs}, ${plan.program.endNs}] ns, ${plan.program.fieldCount} bracket fields`);

@@ -14,12 +14,13 @@
  *   caller passes can reach outside the root.
  */
 import type { Dirent } from 'node:fs';
-import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LetheQLError } from '../errors.js';
 import type { LogType } from '../model.js';
 import { assertLogType, assertStoreName, compareNames, isSafeName } from './paths.js';
-import type { ChunkReader, ChunkSource, FileEntry, SourceHandle } from './types.js';
+import { sidecarPath } from './sidecar.js';
+import type { ChunkReader, ChunkSource, FileEntry, SidecarBytes, SourceHandle } from './types.js';
 
 function isNotFound(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
@@ -126,6 +127,19 @@ export class FsChunkSource implements ChunkSource {
       return new FsChunkReader(handle, s.size);
     } catch (err) {
       await handle.close();
+      throw err;
+    }
+  }
+
+  /** Reads `<root>/.letheql/index/<logType>/<target>/<name>.idx` and stats its hour file; null when either does not exist. */
+  async readSidecar(logType: LogType, target: string, name: string): Promise<SidecarBytes | null> {
+    assertStoreName(logType, target, name);
+    try {
+      const bytes = await readFile(join(this.root, sidecarPath(logType, target, name)));
+      const s = await stat(join(this.root, logType, target, name)); // follows symlinks, as reads do
+      return { bytes, fileSize: s.size, fileMtimeMs: s.mtimeMs };
+    } catch (err) {
+      if (isNotFound(err)) return null;
       throw err;
     }
   }

@@ -3,7 +3,7 @@
  * catalog. The Node filesystem source (`fs-source.ts`) is deliberately absent: it imports
  * `node:` modules, so only the Node entry point imports it, directly.
  */
-export type { ChunkReader, ChunkSource, FileEntry, LogType } from './types.js';
+export type { ChunkReader, ChunkSource, FileEntry, LogType, SidecarBytes } from './types.js';
 export { HOUR_NS, formatHourFileName, formatHourRfc3339, hourFloor, hourOverlaps, parseHourFileName } from './hours.js';
 export { compareNames, isSafeName, storePath } from './paths.js';
 export { MemoryChunkSource, type MemoryContent, type MemorySourceOptions } from './memory-source.js';

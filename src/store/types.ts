@@ -17,6 +17,14 @@ export interface FileEntry {
   size: number;
 }
 
+/** A sidecar index as a source finds it: its bytes, and the described file's size and mtime now (its identity). */
+export interface SidecarBytes {
+  bytes: Uint8Array;
+  /** The hour file's size and modification time (ms since the epoch) when the sidecar was read. */
+  fileSize: number;
+  fileMtimeMs: number;
+}
+
 /** An open file. Reads are positional so that one reader can serve block after block. */
 export interface ChunkReader {
   readonly size: number;
@@ -57,4 +65,10 @@ export interface ChunkSource {
    */
   listFiles(logType: LogType, target: string, select?: (name: string) => boolean): Promise<FileEntry[]>;
   open(logType: LogType, target: string, name: string): Promise<ChunkReader>;
+  /**
+   * The sidecar index of a file (`<root>/.letheql/index/<logType>/<target>/<name>.idx`, see
+   * `sidecar.ts`) with the file's current size and mtime, or null when it has none.
+   * Optional: a source without it has no sidecars.
+   */
+  readSidecar?(logType: LogType, target: string, name: string): Promise<SidecarBytes | null>;
 }

@@ -26,6 +26,7 @@
  */
 import { lstat, readdir, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
+import { SIDECAR_DIR } from '../store/sidecar.js';
 import { LetheQLError } from '../errors.js';
 import { LOG_TYPES, type LogType } from '../model.js';
 import { NS_PER_HOUR, parseDuration, parseTime, type TimeInput } from '../time.js';
@@ -96,6 +97,14 @@ async function kindOf(dir: string, entry: { name: string; isDirectory(): boolean
   if (!entry.isSymbolicLink()) return null;
   const st = await stat(join(dir, entry.name)).catch(() => null); // a dangling link is nothing
   return st?.isDirectory() ? 'dir' : st?.isFile() ? 'file' : null;
+}
+
+/** Deletes the sidecar of the hour file `rel` (`<logType>/<target>/<name>`) if its directory really lies inside the root; no error when it has none. */
+async function unlinkSidecar(root: string, rel: string): Promise<void> {
+  const path = join(root, `${SIDECAR_DIR}/${rel}.idx`);
+  const [rootReal, dirReal] = await Promise.all([realpath(root), realpath(join(path, '..')).catch(() => null)]);
+  if (dirReal === null || !isInside(rootReal, dirReal)) return;
+  await unlink(path).catch(() => undefined);
 }
 
 /** A target directory as listed: `prunable` when it is a real directory inside the root (not a link). */
@@ -199,6 +208,9 @@ export async function runRetention(dir: string, options: RetentionOptions): Prom
         }
       }
     }
+    // The file's sidecar index goes with it (a failure leaves an orphan `letheql index` removes),
+    // under the same link policy: never through a `.letheql/` link that leaves the root.
+    if (!dryRun) await unlinkSidecar(root, d.path);
     report.deleted.push({ ...rest, hour: formatCutoff(hourNs) });
     gone.add(d.path);
     touchedDirs.add(d.path.slice(0, d.path.lastIndexOf('/')));

@@ -24,18 +24,23 @@
  *   stores; torn lines elsewhere stay visible to queries as bad lines until then).
  * - Files deleted under us (retention) are noticed before each write and re-created; an open
  *   descriptor never keeps writing to an unlinked file.
+ * - **Sidecar indexes** for closed hours: the files it appended to get a sidecar once their
+ *   hour has closed (plus a grace period for late lines), built in the background after a
+ *   commit, and on `close()` (option `sidecars`). Building never delays or fails an append.
  */
 import { constants as FS } from 'node:fs';
 import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LetheQLError } from '../errors.js';
 import { isLogType, type LogType } from '../model.js';
-import { parseHourFileName } from '../store/hours.js';
+import { Kernel } from '../scan/kernel.js';
+import { HOUR_NS, parseHourFileName } from '../store/hours.js';
 import { isSafeName } from '../store/paths.js';
 import { errnoCode, syncDir } from './layout.js';
 import { acquireStoreLock, type StoreLock } from './lock.js';
 import { checkFractionDigits, DEFAULT_FRACTION_DIGITS, formatRecord, InvalidRecordError, type FormattedRecord, type LogRecord } from './record.js';
 import { listHourFiles, repairFile, repairTornTail, type TornTailRepair } from './repair.js';
+import { indexFile } from './sidecar-files.js';
 
 /** When appended lines are fsynced (see the module note). */
 export type FsyncPolicy = 'batch' | 'interval' | 'none';
@@ -53,6 +58,13 @@ export interface StoreWriterOptions {
   maxOpenFiles?: number;
   /** Create the store directory when missing (default true). */
   create?: boolean;
+  /**
+   * Sidecar indexes (`.letheql/index/`, see `sidecar-files.ts`) for the hour files this writer
+   * appends to, built in the background once their hour has closed and `graceMs` (default 5
+   * minutes, for late lines) has passed, and on `close()` for every closed hour written.
+   * `false` turns them off; `now` is the clock (ms, default `Date.now`).
+   */
+  sidecars?: boolean | { graceMs?: number; now?: () => number };
 }
 
 /** Bytes to append to one store file. */
@@ -100,6 +112,11 @@ export function groupByFile(records: readonly FormattedRecord[]): FileAppend[] {
   return [...texts].map(([path, parts]) => ({ path, bytes: encoder.encode(parts.join('')) }));
 }
 
+/** The end of a hour file's hour, ms since the epoch. */
+function hourEndMs(rel: string): number {
+  return Number((parseHourFileName(rel.slice(rel.lastIndexOf('/') + 1))! + HOUR_NS) / 1_000_000n);
+}
+
 function checkRelPath(rel: string): { logType: LogType; target: string; name: string } {
   const parts = rel.split('/');
   if (parts.length !== 3 || !isLogType(parts[0]) || !isSafeName(parts[1]!) || parseHourFileName(parts[2]!) === null) {
@@ -140,6 +157,14 @@ export class StoreWriter {
   private timer: ReturnType<typeof setInterval> | null = null;
   private backgroundError: unknown = null;
   private closed = false;
+  /** Sidecars: files appended to and not indexed since: the end of their hour and their last append (ms). */
+  private readonly toIndex = new Map<string, { hourEnd: number; lastAppend: number }>();
+  private indexTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly indexing: { graceMs: number; now: () => number } | null;
+  private indexTask: Promise<void> | null = null;
+  private kernel: Promise<Kernel> | null = null;
+  /** Sidecars built, and hour files that could not be indexed (a failure never fails an append). */
+  readonly sidecarStats = { built: 0, failed: 0 };
 
   /** @internal use {@link openStoreWriter} */
   constructor(
@@ -151,6 +176,13 @@ export class StoreWriter {
     this.policy = options.fsync ?? 'batch';
     this.fractionDigits = checkFractionDigits(options.fractionDigits ?? DEFAULT_FRACTION_DIGITS);
     this.maxOpen = Math.max(1, options.maxOpenFiles ?? 64);
+    const sc = options.sidecars ?? true;
+    this.indexing = sc === false ? null : { graceMs: (sc === true ? undefined : sc.graceMs) ?? 5 * 60_000, now: (sc === true ? undefined : sc.now) ?? Date.now };
+    if (this.indexing) {
+      // Hours close while nothing is written too.
+      this.indexTimer = setInterval(() => this.indexClosed(this.indexing!.graceMs), Math.max(1000, Math.min(this.indexing.graceMs, 60_000)));
+      this.indexTimer.unref();
+    }
     if (this.policy === 'interval') {
       const ms = options.intervalMs ?? 1000;
       this.timer = setInterval(() => {
@@ -229,9 +261,13 @@ export class StoreWriter {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.indexTimer) clearInterval(this.indexTimer);
     try {
       await this.idle();
       await this.syncDirty();
+      await this.indexTask;
+      this.indexClosed(0);
+      await this.indexTask;
     } finally {
       for (const f of this.files.values()) await f.fh.close().catch(() => undefined);
       this.files.clear();
@@ -316,6 +352,43 @@ export class StoreWriter {
     }
     if (this.policy === 'batch') await this.syncFiles(touched);
     this.evict(touched);
+    if (this.indexing) {
+      const now = this.indexing.now();
+      for (const f of touched) this.toIndex.set(f.rel, { hourEnd: hourEndMs(f.rel), lastAppend: now });
+      this.indexClosed(this.indexing.graceMs);
+    }
+  }
+
+  /**
+   * Starts building, in the background (one task at a time), the sidecars of the files
+   * appended to whose hour ended, and which were last appended to, at least `graceMs` ago
+   * (a backfill into old hours is indexed once it is quiet, not after every commit). A file
+   * appended to again later gets its sidecar rebuilt (the old one is stale: queries ignore
+   * it meanwhile). `close()` indexes every closed hour written, quiet or not.
+   */
+  private indexClosed(graceMs: number): void {
+    if (!this.indexing || this.indexTask !== null) return;
+    const now = this.indexing.now();
+    const due = [...this.toIndex].filter(([, t]) => t.hourEnd + graceMs <= now && t.lastAppend + graceMs <= now).map(([rel]) => rel);
+    if (due.length === 0) return;
+    for (const rel of due) this.toIndex.delete(rel);
+    this.indexTask = (async () => {
+      const kernel = await (this.kernel ??= Kernel.load());
+      for (const rel of due) {
+        const { logType, target, name } = checkRelPath(rel);
+        try {
+          const r = await indexFile(this.root, logType, target, name, { kernel, rebuild: true });
+          if (r.outcome === 'built') this.sidecarStats.built++;
+          else this.sidecarStats.failed++;
+        } catch {
+          this.sidecarStats.failed++; // deleted by retention meanwhile, or unreadable: queries scan it whole
+        }
+      }
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        this.indexTask = null;
+      });
   }
 
   private async writeAll(file: OpenFile, data: Uint8Array): Promise<void> {

@@ -1,0 +1,230 @@
+/**
+ * The planner's use of sidecar indexes (`store/sidecar.ts`): per planned file, what its
+ * sidecar proves about the query, as plain data in the plan.
+ *
+ * For a file with a sidecar that checks out (format, checksum, identity: path, size, mtime),
+ * the plan records:
+ * - **time**: the file is skipped when no good line's time is in the window (its
+ *   `[minNs, maxNs]` misses it); otherwise blocks whose own range misses it are skipped;
+ * - **bloom**: a block is skipped when one of the program's positive `contains` filters
+ *   (literal `|=` filters, regexes that are a literal, and the required literals the regex
+ *   prefilter found: all must hold) has a 4-gram whose bit is clear in the block's bloom
+ *   (the no-false-negative argument is in `sidecar.ts`);
+ * - **runs**: the byte ranges of consecutive blocks left, with the lines before each, so a
+ *   scan of a run reports exact line numbers;
+ * - **count**: for a selector-only query (no line filter, no pipeline) over a file whose
+ *   lines all fall inside the window, the number of lines the label matchers accept,
+ *   summed over the sidecar's streams — the executor answers a count with it without
+ *   reading the file. Null when the streams are unknown (a field not UTF-8).
+ * - the file's line and bad-line counts and first bad lines, with which the executor
+ *   accounts for what it skips (lines not read count as validated when it was built:
+ *   the rule is in `src/exec/index-use.ts`).
+ *
+ * Everything a sidecar claims is conditional on one thing the plan cannot know: the
+ * executor's `maxLineBytes` (which lines are `line-too-long`). `longestLine` and
+ * `builtMaxLineBytes` let the executor check that neither scan would call any line too long;
+ * otherwise it scans the file whole.
+ *
+ * Sidecars with a problem (stale, truncated, corrupt, unsupported, unreadable) are listed in
+ * the plan's `index.problems` and ignored; files without one are counted. A plan gets an
+ * `index` part only when at least one of its files has a sidecar, so a store that was never
+ * indexed plans exactly as before.
+ */
+import type { LogType } from '../model.js';
+import { compileRegex } from '../regex/index.js';
+import { bloomHasAll, decodeSidecar, needleHashes, type Sidecar, type SidecarProblem } from '../store/sidecar.js';
+import { storePath } from '../store/paths.js';
+import type { ChunkSource, SidecarBytes } from '../store/types.js';
+import type { KernelLabelMatcher, KernelProgram } from './program.js';
+
+/** A run of consecutive blocks to scan: the lines whose first byte is in `[start, end)`. */
+export interface IndexRun {
+  start: number;
+  end: number;
+  /** Lines of the file before the run. */
+  lineBase: number;
+  /** The sidecar's line and bad-line counts of the run. */
+  lines: number;
+  badLines: number;
+  blocks: number;
+}
+
+/** What a file's sidecar proves for this query (see the module note). */
+export interface PlannedIndex {
+  blocks: number;
+  /** No good line of the file is in the window: nothing is read. */
+  fileSkippedByTime: boolean;
+  blocksSkippedByTime: number;
+  blocksSkippedByBloom: number;
+  /** Byte ranges to scan, in file order; `[]` when nothing needs reading. */
+  runs: IndexRun[];
+  /** A selector-only count of the file from its streams, or null. */
+  count: number | null;
+  lines: number;
+  badLines: number;
+  badLineSamples: { line: number; reason: string }[];
+  longestLine: number;
+  builtMaxLineBytes: number;
+}
+
+/** The plan's summary of sidecar use. */
+export interface PlanIndexSummary {
+  /** Planned files with a usable sidecar. */
+  used: number;
+  /** Planned files without one. */
+  missing: number;
+  /** Sidecars ignored, and why. */
+  problems: { path: string; problem: SidecarProblem; detail: string }[];
+}
+
+/** A file as the index planner needs it. */
+export interface IndexableFile {
+  cluster?: string;
+  path: string;
+  target: string;
+  name: string;
+  size: number;
+}
+
+/** Reads sidecars at most this many at a time. */
+const CONCURRENCY = 16;
+
+/** `=~`/`!~` matchers are anchored as the kernel anchors them. */
+function labelTest(m: KernelLabelMatcher): (v: string) => boolean {
+  if (m.op === 'eq') return (v) => v === m.value;
+  if (m.op === 'neq') return (v) => v !== m.value;
+  const re = compileRegex(`^(?:${(m as { pattern: string }).pattern})$`);
+  return m.op === 'regex' ? (v) => re.test(v) : (v) => !re.test(v);
+}
+
+/** What the query asks of a file that a sidecar can answer. */
+interface IndexQuery {
+  startNs: bigint;
+  endNs: bigint;
+  /** Hashes of each positive `contains` literal long enough to prune. */
+  literals: Uint32Array[];
+  /** Label matchers as tests on stream fields, when counting from streams is allowed at all. */
+  countable: ((fields: string[]) => boolean) | null;
+}
+
+function indexQuery(program: KernelProgram, hasPipeline: boolean): IndexQuery {
+  const literals: Uint32Array[] = [];
+  for (const f of program.lineFilters) {
+    if (f.op !== 'contains') continue;
+    const h = needleHashes(f.needle);
+    if (h !== null) literals.push(h);
+  }
+  let countable: IndexQuery['countable'] = null;
+  if (program.lineFilters.length === 0 && !hasPipeline) {
+    const tests = program.labelMatchers.map((m) => ({ field: m.field, test: labelTest(m) }));
+    countable = (fields) => tests.every((t) => t.test(fields[t.field] ?? ''));
+  }
+  return { startNs: BigInt(program.startNs), endNs: BigInt(program.endNs), literals, countable };
+}
+
+/** The plan of one file from its (checked) sidecar. */
+export function planFromSidecar(sc: Sidecar, q: IndexQuery): PlannedIndex {
+  const h = sc.header;
+  const out: PlannedIndex = {
+    blocks: h.blocks.length,
+    fileSkippedByTime: false,
+    blocksSkippedByTime: 0,
+    blocksSkippedByBloom: 0,
+    runs: [],
+    count: null,
+    lines: h.lines,
+    badLines: h.badLines,
+    badLineSamples: h.badLineSamples.map((s) => ({ line: s.line, reason: s.reason })),
+    longestLine: h.longestLine,
+    builtMaxLineBytes: h.build.maxLineBytes,
+  };
+  const inWindow = (min: string | null, max: string | null): boolean => min !== null && max !== null && BigInt(max) >= q.startNs && BigInt(min) <= q.endNs;
+  if (!inWindow(h.minNs, h.maxNs)) {
+    out.fileSkippedByTime = true;
+    return out;
+  }
+  if (q.countable !== null && h.streams !== null && BigInt(h.minNs!) >= q.startNs && BigInt(h.maxNs!) <= q.endNs) {
+    out.count = h.streams.reduce((n, s) => (q.countable!(s.fields) ? n + s.lines : n), 0);
+  }
+  let run: IndexRun | null = null;
+  h.blocks.forEach((b, i) => {
+    let keep = true;
+    if (!inWindow(b.minNs, b.maxNs)) {
+      out.blocksSkippedByTime++;
+      keep = false;
+    } else if (q.literals.some((hashes) => !bloomHasAll(sc.blooms[i]!, b.bloomLog2, hashes))) {
+      out.blocksSkippedByBloom++;
+      keep = false;
+    }
+    if (!keep) {
+      run = null;
+      return;
+    }
+    if (run === null) {
+      run = { start: b.offset, end: b.offset, lineBase: b.lineBase, lines: 0, badLines: 0, blocks: 0 };
+      out.runs.push(run);
+    }
+    run.end = b.offset + b.bytes;
+    run.lines += b.lines;
+    run.badLines += b.badLines;
+    run.blocks++;
+  });
+  return out;
+}
+
+/**
+ * Reads and checks the sidecars of `files` and returns, per file, what its usable sidecar
+ * proves (undefined: none), with the plan's summary (null when no file has a sidecar, or
+ * the source has none). `sourceOf` gives the source a file is read from (a store set's member).
+ */
+export async function planIndexes(
+  files: IndexableFile[],
+  sourceOf: (cluster: string | undefined) => ChunkSource,
+  logType: LogType,
+  program: KernelProgram,
+  hasPipeline: boolean,
+): Promise<{ summary: PlanIndexSummary | null; indexes: (PlannedIndex | undefined)[] }> {
+  const indexes: (PlannedIndex | undefined)[] = new Array(files.length);
+  if (files.length === 0 || !files.some((f) => typeof sourceOf(f.cluster).readSidecar === 'function')) return { summary: null, indexes };
+  const q = indexQuery(program, hasPipeline);
+  const summary: PlanIndexSummary = { used: 0, missing: 0, problems: [] };
+  const found: ((typeof summary.problems)[number] | 'used' | 'missing')[] = new Array(files.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const i = next++;
+      const f = files[i]!;
+      const source = sourceOf(f.cluster);
+      if (!source.readSidecar) {
+        found[i] = 'missing';
+        continue;
+      }
+      let bytes: SidecarBytes | null;
+      try {
+        bytes = await source.readSidecar(logType, f.target, f.name);
+      } catch (e) {
+        found[i] = { path: f.path, problem: 'unreadable', detail: (e as Error).message };
+        continue;
+      }
+      if (bytes === null) {
+        found[i] = 'missing';
+        continue;
+      }
+      // The identity is the file's as listed for the plan (size) and as it is now (size, mtime).
+      const r = bytes.fileSize !== f.size ? ({ ok: false, problem: 'stale', detail: `the file has ${bytes.fileSize} bytes, ${f.size} when listed` } as const) : decodeSidecar(bytes.bytes, { path: storePath(logType, f.target, f.name), size: f.size, mtimeMs: bytes.fileMtimeMs });
+      if (!r.ok) {
+        found[i] = { path: f.path, problem: r.problem, detail: r.detail };
+        continue;
+      }
+      indexes[i] = planFromSidecar(r.sidecar, q);
+      found[i] = 'used';
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, files.length) }, worker));
+  for (const x of found) {
+    if (x === 'used') summary.used++;
+    else if (x === 'missing') summary.missing++;
+    else summary.problems.push(x);
+  }
+  return { summary: summary.used + summary.problems.length === 0 ? null : summary, indexes };
+}
