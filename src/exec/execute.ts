@@ -263,8 +263,13 @@ export function ioError(path: string, e: unknown): unknown {
   return new LetheQLError('IO_ERROR', `cannot read ${path}: ${(e as Error).message}`);
 }
 
-function addFileStats(stats: QueryStats, path: string, fs: FileScanStats): void {
-  stats.filesRead++;
+/**
+ * Adds one file's scan statistics (or those its sidecar stands for) to a query's; the one
+ * place that does, for the in-thread and the worker paths alike. `countFile` is false for a
+ * file already counted as read.
+ */
+export function addFileStats(stats: QueryStats, path: string, fs: FileScanStats, countFile = true): void {
+  if (countFile) stats.filesRead++;
   stats.bytesScanned += fs.bytes;
   stats.linesScanned += fs.lines;
   stats.linesValidated += fs.validated;

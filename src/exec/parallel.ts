@@ -31,7 +31,7 @@ import { fieldCount } from '../model.js';
 import type { LogQueryPlan } from '../plan/plan.js';
 import { memberHandle } from '../store/federated-source.js';
 import type { SourceHandle } from '../store/types.js';
-import { emptyStats, ioError, MAX_BAD_LINE_SAMPLES, type ExecOptions, type QueryStats } from './execute.js';
+import { addFileStats, emptyStats, ioError, MAX_BAD_LINE_SAMPLES, type ExecOptions, type QueryStats } from './execute.js';
 import type { FoldPartial, JobOutcome, JobQuery, RowChunk, RowKey, ScanJob } from './protocol.js';
 import { combineRunStats, fileUses, recordUse, sampledThrough, skippedFileStats, type FileUse, type RunPart } from './index-use.js';
 import { FieldDecoder, keepRows, type Sink } from './rows.js';
@@ -106,16 +106,8 @@ export function planJobs(plan: LogQueryPlan, rangeBytes: number, uses?: FileUse[
 
 /** Adds a file's statistics assembled from its sidecar (and runs) to a query's. */
 function addSkipped(stats: QueryStats, path: string, fs: FileScanStats, countFile = true): void {
-  if (countFile) stats.filesRead++;
   stats.linesMatched += fs.matched;
-  stats.bytesScanned += fs.bytes;
-  stats.linesScanned += fs.lines;
-  stats.linesValidated += fs.validated;
-  stats.badLines += fs.badLines;
-  for (const bad of fs.badLineSamples) {
-    if (stats.badLineSamples.length >= MAX_BAD_LINE_SAMPLES) break;
-    stats.badLineSamples.push({ path, line: bad.line, reason: bad.reason });
-  }
+  addFileStats(stats, path, fs, countFile);
 }
 
 /** Runs `jobs` of `plan` on `runner`, filling `sink` exactly as the in-thread executor would. */

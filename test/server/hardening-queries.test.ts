@@ -17,7 +17,7 @@ import { formatRows } from '../../src/cli/format.js';
 import { buildTable } from '../../src/arrow/build.js';
 import { openStore } from '../../src/node.js';
 import type { LogStore } from '../../src/api.js';
-import { get, start, tempDir, type Running } from './helpers.js';
+import { get, peakRss, start, tempDir, type Running } from './helpers.js';
 
 const MB = 1_000_000;
 const BIG_LINES = 600;
@@ -54,19 +54,10 @@ async function writeStore(dir: string): Promise<void> {
 
 /** Runs `work` while sampling RSS; returns its result and the peak growth over the starting RSS. */
 async function measured<T>(work: () => Promise<T>): Promise<{ value: T; growth: number }> {
-  global.gc?.();
-  const base = process.memoryUsage().rss;
-  let peak = base;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
-  try {
-    const value = await work();
-    peak = Math.max(peak, process.memoryUsage().rss);
-    // eslint-disable-next-line no-console
-    console.log(`RSS growth ${((peak - base) / 2 ** 20).toFixed(0)} MiB (bound ${RSS_BOUND / 2 ** 20} MiB)`);
-    return { value, growth: peak - base };
-  } finally {
-    clearInterval(timer);
-  }
+  const { value, peak, before } = await peakRss(work);
+  // eslint-disable-next-line no-console
+  console.log(`RSS growth ${((peak - before) / 2 ** 20).toFixed(0)} MiB (bound ${RSS_BOUND / 2 ** 20} MiB)`);
+  return { value, growth: peak - before };
 }
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string; chunks: number[] }> {

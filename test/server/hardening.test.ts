@@ -17,26 +17,11 @@ import { tailFrames } from '../../src/server/tail.js';
 import { TokenAuthority } from '../../src/server/auth.js';
 import { formatRecord, measureRecord, type LogRecord } from '../../src/write/record.js';
 import { NOW, ns } from './fixture.js';
-import { frozen, get, postRaw, start, tempDir, type Running } from './helpers.js';
+import { frozen, get, peakRss, postRaw, start, tempDir, type Running } from './helpers.js';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 const PROTO_TYPE = { 'content-type': 'application/x-protobuf' };
 const MiB = 2 ** 20;
-
-/** Peak RSS while `work` runs, sampled every turn of the event loop it yields. */
-async function peakRss<T>(work: () => Promise<T>): Promise<{ value: T; peak: number; before: number }> {
-  globalThis.gc?.();
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 2);
-  try {
-    const value = await work();
-    peak = Math.max(peak, process.memoryUsage().rss);
-    return { value, peak, before };
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 /** Every file under `dir`, store-relative. */
 function storeFiles(dir: string): string[] {

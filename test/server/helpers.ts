@@ -154,3 +154,22 @@ export async function eventually(check: () => boolean | Promise<boolean>, turns 
   }
   throw new Error('condition not reached');
 }
+
+/**
+ * Peak resident set size while `work` runs, sampled every 2 ms of the event loop it yields
+ * (the server under test runs in this process): the memory bound of the hardening tests,
+ * measured, never a wall-clock figure.
+ */
+export async function peakRss<T>(work: () => Promise<T>): Promise<{ value: T; peak: number; before: number }> {
+  globalThis.gc?.();
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 2);
+  try {
+    const value = await work();
+    peak = Math.max(peak, process.memoryUsage().rss);
+    return { value, peak, before };
+  } finally {
+    clearInterval(timer);
+  }
+}
