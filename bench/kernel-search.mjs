@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { generateStore, parseSize } from './generate.mjs';
+import { ALL, POD_QUERIES } from './queries.mjs';
 import { openStore } from '../dist/node.js';
 import { Kernel } from '../dist/scan/kernel.js';
 
@@ -75,19 +76,9 @@ class MemReader {
   async close() {}
 }
 
-const ALL = 'pod{namespace=~".*"}';
 const QUERIES = [
-  { name: 'rare literal', q: `${ALL} |= "RARE-7f3a"`, rg: ['-F', '-e', 'RARE-7f3a'] },
-  { name: 'common literal HTTP/1.1', q: `${ALL} |= "HTTP/1.1"`, rg: ['-F', '-e', 'HTTP/1.1'] },
-  { name: 'negated != kube-probe', q: `${ALL} != "kube-probe"`, rg: ['-F', '-v', '-e', 'kube-probe'] },
+  ...POD_QUERIES,
   { name: 'selector only', q: ALL, rg: ['-e', '^'] },
-  { name: 'two literals', q: `${ALL} |= "GET" |= "/api/v1"`, rg: ['-e', 'GET.*/api/v1|/api/v1.*GET'] },
-  { name: 'regex user/[0-9]+', q: `${ALL} |~ "user/[0-9]+"`, rg: ['-e', 'user/[0-9]+'] },
-  { name: 'regex (GET|POST) /api/v[12]/', q: `${ALL} |~ "(GET|POST) /api/v[12]/"`, rg: ['-e', '(GET|POST) /api/v[12]/'] },
-  { name: 'regex (?i)error', q: `${ALL} |~ "(?i)error"`, rg: ['-e', '(?i)error'] },
-  { name: 'hostile (a+)+$', q: `${ALL} |~ "(a+)+$"`, rg: ['-e', '(a+)+$'] },
-  { name: 'hostile (x+x+)+y', q: `${ALL} |~ "(x+x+)+y"`, rg: ['-e', '(x+x+)+y'] },
-  { name: 'korean 결제 실패', q: `${ALL} |= "결제 실패"`, rg: ['-F', '-e', '결제 실패'] },
   // rg has no "A and not B" in one pattern: it runs the positive regex (the same bytes to read).
   { name: 'node regex + !~ regex', q: 'node{node=~".+"} |~ "(?i)(error|fail)" !~ "ContainerStatus|pod_workers"', rg: ['-e', '(?i)(error|fail)'] },
 ];

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { generateStore, parseSize } from './generate.mjs';
+import { ALL, POD_QUERIES } from './queries.mjs';
 import { openStore } from '../dist/node.js';
 
 const { values } = parseArgs({
@@ -36,18 +37,8 @@ const root = fileURLToPath(new URL(`./data/store-${values.size}`, import.meta.ur
 const info = await generateStore({ out: root, sizeBytes: parseSize(values.size), seed: 1, log: (m) => console.log(m) });
 const window = { start: info.start, end: info.end };
 
-const ALL = 'pod{namespace=~".*"}';
 const QUERIES = [
-  { name: 'rare literal', q: `${ALL} |= "RARE-7f3a"`, rg: ['-F', '-e', 'RARE-7f3a'] },
-  { name: 'common literal HTTP/1.1', q: `${ALL} |= "HTTP/1.1"`, rg: ['-F', '-e', 'HTTP/1.1'] },
-  { name: 'negated != kube-probe', q: `${ALL} != "kube-probe"`, rg: ['-F', '-v', '-e', 'kube-probe'] },
-  { name: 'two literals', q: `${ALL} |= "GET" |= "/api/v1"`, rg: ['-e', 'GET.*/api/v1|/api/v1.*GET'] },
-  { name: 'regex user/[0-9]+', q: `${ALL} |~ "user/[0-9]+"`, rg: ['-e', 'user/[0-9]+'] },
-  { name: 'regex (GET|POST) /api/v[12]/', q: `${ALL} |~ "(GET|POST) /api/v[12]/"`, rg: ['-e', '(GET|POST) /api/v[12]/'] },
-  { name: 'regex (?i)error', q: `${ALL} |~ "(?i)error"`, rg: ['-e', '(?i)error'] },
-  { name: 'hostile (a+)+$', q: `${ALL} |~ "(a+)+$"`, rg: ['-e', '(a+)+$'] },
-  { name: 'hostile (x+x+)+y', q: `${ALL} |~ "(x+x+)+y"`, rg: ['-e', '(x+x+)+y'] },
-  { name: 'korean 결제 실패', q: `${ALL} |= "결제 실패"`, rg: ['-F', '-e', '결제 실패'] },
+  ...POD_QUERIES,
   // rg has no "A and not B" in one pattern: it runs the positive regex only (same bytes read).
   { name: 'node regex + !~ regex', q: 'node{node=~".+"} |~ "(?i)(error|fail)" !~ "ContainerStatus|pod_workers"', rg: ['-e', '(?i)(error|fail)'], note: 'rg: positive regex only' },
 ];

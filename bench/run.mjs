@@ -48,6 +48,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { generateStore, parseSize } from './generate.mjs';
+import { ALL, POD_QUERIES } from './queries.mjs';
 import { appendBench, printAppendRows } from './append.mjs';
 import { measure } from './measure.mjs';
 import { openStore } from '../dist/node.js';
@@ -131,21 +132,11 @@ const accessNs = namespaces.includes('ingress-nginx') ? 'ingress-nginx' : oneNs;
 // the naive baseline (it reads `pod{namespace…}` with line filters, nothing more).
 // `pair: 'name'` marks a row as the same count as row `name` plus pipeline stages: the
 // report prints the ratio of the two.
-const ALL = 'pod{namespace=~".*"}';
 const REGEXP_STAGE = '| regexp "(?P<method>[A-Z]+) (?P<path>\\\\S+) HTTP"';
 /** ripgrep's view of a pod line's labels: `[namespace|pod|container] `. */
 const podLabels = (ns, pod) => `^\\S+\\[${ns}\\|${pod}\\|[^\\]]*\\] `;
 const QUERIES = [
-  { name: 'rare literal (one trace id)', q: `${ALL} |= "RARE-7f3a"`, rg: ['-F', '-e', 'RARE-7f3a'] },
-  { name: 'common literal HTTP/1.1', q: `${ALL} |= "HTTP/1.1"`, rg: ['-F', '-e', 'HTTP/1.1'] },
-  { name: 'negated != "kube-probe"', q: `${ALL} != "kube-probe"`, rg: ['-F', '-v', '-e', 'kube-probe'] },
-  { name: 'two literals', q: `${ALL} |= "GET" |= "/api/v1"`, rg: ['-e', 'GET.*/api/v1|/api/v1.*GET'] },
-  { name: 'regex user/[0-9]+', q: `${ALL} |~ "user/[0-9]+"`, rg: ['-e', 'user/[0-9]+'] },
-  { name: 'regex (GET|POST) /api/v[12]/', q: `${ALL} |~ "(GET|POST) /api/v[12]/"`, rg: ['-e', '(GET|POST) /api/v[12]/'] },
-  { name: 'regex (?i)error', q: `${ALL} |~ "(?i)error"`, rg: ['-e', '(?i)error'] },
-  { name: 'hostile (a+)+$', q: `${ALL} |~ "(a+)+$"`, rg: ['-e', '(a+)+$'] },
-  { name: 'hostile (x+x+)+y', q: `${ALL} |~ "(x+x+)+y"`, rg: ['-e', '(x+x+)+y'] },
-  { name: 'Korean literal 결제 실패', q: `${ALL} |= "결제 실패"`, rg: ['-F', '-e', '결제 실패'] },
+  ...POD_QUERIES,
   {
     name: 'node: process + regex + !~',
     q: 'node{node=~".+", process="kubelet"} |~ "^[EW][0-9]{4} " !~ "reflector\\\\.go"',
