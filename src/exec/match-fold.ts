@@ -35,6 +35,7 @@ import { OFF_MSG_END, OFF_MSG_START, OFFSET_STRIDE } from '../scan/types.js';
 import { messageOf, StreamLabels } from './stream-labels.js';
 import type { FoldPartial, FoldSpec } from './protocol.js';
 import type { RowBatch } from './rows.js';
+import { InternalError } from '../errors.js';
 
 /** UTF-8 length of a string without encoding it into a buffer we keep. */
 export function utf8Length(s: string): number {
@@ -109,7 +110,7 @@ export class FoldAccumulator {
     this.byRecord.clear();
     if (p.kind === 'buckets' && this.buckets) for (const s of p.series) this.buckets.addPartial(s);
     else if (p.kind === 'samples' && this.samples) for (const s of p.series) this.samples.addSeries(s);
-    else throw new TypeError(`a ${p.kind} partial cannot merge into a ${this.buckets ? 'buckets' : 'samples'} fold`);
+    else throw new InternalError(`a ${p.kind} partial cannot merge into a ${this.buckets ? 'buckets' : 'samples'} fold`);
   }
 
   bucketResult(): BucketSeries[] {

@@ -20,6 +20,7 @@ import { parentPort } from 'node:worker_threads';
 import { FsChunkSource } from '../store/fs-source.js';
 import type { ToWorker } from './protocol.js';
 import { startScanWorker } from './scan-worker.js';
+import { InternalError } from '../errors.js';
 
 /** The pool's first message to a Node scan worker: the compiled kernel. */
 export interface KernelHandOff {
@@ -28,7 +29,7 @@ export interface KernelHandOff {
 }
 
 const port = parentPort;
-if (!port) throw new Error('scan-worker.js runs as a worker thread (new Worker(...)), not as a script');
+if (!port) throw new InternalError('scan-worker.js runs as a worker thread (new Worker(...)), not as a script');
 
 let handle: ((message: ToWorker) => void) | null = null;
 let handedKernel!: (module: WebAssembly.Module) => void;
@@ -42,7 +43,7 @@ handle = await startScanWorker({
   kernel: await kernel,
   post: (message, transfer) => port.postMessage(message, transfer),
   reopen: (h) => {
-    if (h.kind !== 'fs') throw new Error(`this worker reopens fs sources only, not ${h.kind}`);
+    if (h.kind !== 'fs') throw new InternalError(`this worker reopens fs sources only, not ${h.kind}`);
     return new FsChunkSource(h.root);
   },
 });

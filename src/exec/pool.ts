@@ -24,7 +24,7 @@
  * series (series × buckets, or the job's samples): bounded by
  * workers × (block size + 2 × block size of read-ahead + per-job result cap).
  */
-import { InternalError } from '../errors.js';
+import { InternalError, LetheQLError } from '../errors.js';
 import type { LogQueryPlan } from '../plan/plan.js';
 import { KERNEL_WASM_INPUT_HASH } from '../scan/kernel-wasm.generated.js';
 import type { ChunkSource, SourceHandle } from '../store/types.js';
@@ -138,7 +138,7 @@ export class WorkerScanPool implements ScanPool {
   #readyWaiters: (() => void)[] = [];
 
   constructor(opts: WorkerPoolOptions) {
-    if (!Number.isSafeInteger(opts.workers) || opts.workers < 1) throw new RangeError(`WorkerScanPool: workers must be a positive integer, got ${String(opts.workers)}`);
+    if (!Number.isSafeInteger(opts.workers) || opts.workers < 1) throw new LetheQLError('INVALID_OPTION', `WorkerScanPool: workers must be a positive integer, got ${String(opts.workers)}`);
     this.size = opts.workers;
     this.#opts = opts;
     this.#minBytes = opts.minBytes ?? DEFAULT_PARALLEL_MIN_BYTES;

@@ -17,6 +17,7 @@ import type { SourceHandle } from '../store/types.js';
 import { serializeError, type FromWorker, type ToWorker } from './protocol.js';
 import { startScanWorker } from './scan-worker.js';
 import type { FromWebWorker, ToWebWorker } from './web-pool.js';
+import { InternalError } from '../errors.js';
 
 /** What the worker needs of its global scope (`DedicatedWorkerGlobalScope`). */
 export interface WorkerScope {
@@ -56,8 +57,8 @@ export function serveScanWorker(scope: WorkerScope): void {
   startScanWorker({
     post: (message: FromWorker, transfer) => scope.postMessage(message, transfer),
     reopen: (h) => {
-      if (h === UNKNOWN_SOURCE) throw new Error('the scan worker was sent a job before its source');
-      if (h.kind !== 'blobs') throw new Error(`the browser scan worker reopens stores of Blobs only, not ${h.kind}`);
+      if (h === UNKNOWN_SOURCE) throw new InternalError('the scan worker was sent a job before its source');
+      if (h.kind !== 'blobs') throw new InternalError(`the browser scan worker reopens stores of Blobs only, not ${h.kind}`);
       return MemoryChunkSource.fromHandle(h, { description: 'blobs (scan worker)' });
     },
     sourceKey: (h) => `ref:${refs.get(h) ?? -1}`,

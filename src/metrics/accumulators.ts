@@ -24,6 +24,7 @@
 import type { BucketMeasure, BucketRequest, BucketSeries, SampleRequest, SampleSeries, TimeInterval } from './source.js';
 import { bucketLocator } from './grid.js';
 import { labelsKey, type Labels } from './labels.js';
+import { InternalError } from '../errors.js';
 
 /** A handle on one series inside an accumulator (cheap to keep per stream). */
 export interface AccumulatorSeries {
@@ -191,7 +192,7 @@ export class BucketAccumulator {
   addPartial(p: BucketPartial): void {
     const slot = this.series(p.labels) as BucketSlot;
     const n = p.count.length;
-    if (p.first < 0 || p.first + n > this.size) throw new RangeError(`a bucket partial of ${n} buckets from ${p.first} does not fit a grid of ${this.size}`);
+    if (p.first < 0 || p.first + n > this.size) throw new InternalError(`a bucket partial of ${n} buckets from ${p.first} does not fit a grid of ${this.size}`);
     if (n === 0) return;
     this.cover(slot, p.first, p.first + n);
     const at = p.first - slot.first;

@@ -23,6 +23,7 @@ import type { BinaryExpr, VectorMatching } from '../query/ast.js';
 import { arithmetic, compare, isArithmetic, isComparison, isSetOperator } from './arithmetic.js';
 import { formatLabels, matchSignature, METRIC_NAME, signatureLabels, type Series } from './labels.js';
 import { nameDropper, queryError, typeName, type CompileContext, type EvalNode, type Sample, type ScalarNode, type VectorNode } from './nodes.js';
+import { InternalError } from '../errors.js';
 
 const DEFAULT_MATCHING: VectorMatching = { on: false, labels: [], card: 'one-to-one', include: [] };
 
@@ -69,7 +70,7 @@ function scalarScalar(expr: BinaryExpr, lhs: ScalarNode, rhs: ScalarNode): Scala
   const op = expr.op;
   if (isArithmetic(op)) return { kind: 'scalar', at: (k) => arithmetic(op, lhs.at(k), rhs.at(k)) };
   if (isComparison(op)) return { kind: 'scalar', at: (k) => (compare(op, lhs.at(k), rhs.at(k)) ? 1 : 0) };
-  throw new Error('unreachable: set operator on scalars');
+  throw new InternalError('unreachable: set operator on scalars');
 }
 
 function vectorScalar(expr: BinaryExpr, ctx: CompileContext, vector: VectorNode, scalar: ScalarNode, scalarLeft: boolean): VectorNode {
@@ -84,7 +85,7 @@ function vectorScalar(expr: BinaryExpr, ctx: CompileContext, vector: VectorNode,
       },
     };
   }
-  if (!isComparison(op)) throw new Error('unreachable: set operator with a scalar');
+  if (!isComparison(op)) throw new InternalError('unreachable: set operator with a scalar');
   const returnBool = expr.returnBool;
   return {
     kind: 'vector',
@@ -145,7 +146,7 @@ function setOperation(expr: BinaryExpr, lhs: VectorNode, rhs: VectorNode, matchi
         },
       };
     default:
-      throw new Error(`unreachable: ${expr.op} is not a set operator`);
+      throw new InternalError(`unreachable: ${expr.op} is not a set operator`);
   }
 }
 
@@ -214,7 +215,7 @@ function vectorVector(expr: BinaryExpr, ctx: CompileContext, lhs: VectorNode, rh
           if (returnBool) value = keep ? 1 : 0;
           else if (keep) value = a;
           else continue;
-        } else throw new Error('unreachable: set operator in vectorVector');
+        } else throw new InternalError('unreachable: set operator in vectorVector');
         const series = resultSeries(x.series, one.series);
         let group = matched.get(s);
         if (matching.card === 'one-to-one') {

@@ -36,6 +36,7 @@ import {
   type VectorNode,
 } from './nodes.js';
 import { promTimeNumber } from './result.js';
+import { InternalError } from '../errors.js';
 
 const MATH: Record<string, (v: number) => number> = {
   abs: Math.abs,
@@ -91,7 +92,7 @@ function calendar(field: string): (seconds: number) => number {
       case 'days_in_month':
         return daysInMonth(year, month);
       default:
-        throw new Error(`unknown calendar field ${field}`);
+        throw new InternalError(`unknown calendar field ${field}`);
     }
   };
 }
@@ -275,7 +276,7 @@ export function compileInstantFunction(call: Call, args: EvalNode[], ctx: Compil
     case 'label_join':
       return labelJoin(call, args, ctx);
     default:
-      throw new Error(`compileInstantFunction: ${name} is not an instant function`);
+      throw new InternalError(`compileInstantFunction: ${name} is not an instant function`);
   }
 }
 

@@ -13,6 +13,7 @@
  */
 import { NS_PER_SECOND } from '../time.js';
 import type { Labels } from './labels.js';
+import { InternalError } from '../errors.js';
 
 /** One sample: nanoseconds since the epoch and the value. */
 export type MetricSample = [timeNs: bigint, value: number];
@@ -89,7 +90,7 @@ export function toPrometheusData(result: MetricResult): PrometheusData {
       return { resultType: 'vector', result: result.series.map((s) => ({ metric: { ...s.labels }, value: point(s.samples[0]!) })) };
     case 'scalar': {
       const sample = result.series[0]?.samples[0];
-      if (sample === undefined) throw new Error('scalar result without a sample');
+      if (sample === undefined) throw new InternalError('scalar result without a sample');
       return { resultType: 'scalar', result: point(sample) };
     }
   }
@@ -119,7 +120,7 @@ export function prometheusDataJson(result: MetricResult): string {
       return `{"resultType":"vector","result":[${result.series.map((s) => `{"metric":${metricJson(s.labels)},"value":${pointJson(s.samples[0]!)}}`).join(',')}]}`;
     case 'scalar': {
       const sample = result.series[0]?.samples[0];
-      if (sample === undefined) throw new Error('scalar result without a sample');
+      if (sample === undefined) throw new InternalError('scalar result without a sample');
       return `{"resultType":"scalar","result":${pointJson(sample)}}`;
     }
   }

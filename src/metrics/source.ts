@@ -34,6 +34,7 @@ import { printQuery } from '../query/index.js';
 import { BucketAccumulator, inIntervals, SampleAccumulator } from './accumulators.js';
 import type { BucketGrid } from './grid.js';
 import { METRIC_NAME, type Labels } from './labels.js';
+import { InternalError } from '../errors.js';
 
 // The accumulators live in their own module so that scan workers can fold without loading
 // the query parser (this module's printQuery); they stay part of this module's API.
@@ -167,7 +168,7 @@ export class MemorySampleSource implements LogSampleSource {
   private lookup(range: LogRange): MemoryExpression {
     const key = printQuery(range.selector);
     const found = this.expressions[key];
-    if (found === undefined) throw new Error(`MemorySampleSource: no streams for ${key} (known: ${Object.keys(this.expressions).join(', ')})`);
+    if (found === undefined) throw new InternalError(`MemorySampleSource: no streams for ${key} (known: ${Object.keys(this.expressions).join(', ')})`);
     return found;
   }
 

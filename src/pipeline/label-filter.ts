@@ -18,6 +18,7 @@ import type { LabelFilterExpr, LabelPredicate } from '../query/ast.js';
 import { parseGoDuration, parseGoFloat, parseHumanBytes, type Conversion } from '../query/units.js';
 import { fullMatcher } from './regex-util.js';
 import { ERROR_DETAILS_LABEL, ERROR_LABEL, PipelineErrors, setError, type LineState } from './state.js';
+import { InternalError } from '../errors.js';
 
 /** A compiled filter: keep the line? */
 export type LabelFilterFn = (st: LineState) => boolean;
@@ -81,7 +82,7 @@ function comparator(op: LabelPredicate['op']): (a: number, b: number) => boolean
     case '<=':
       return (a, b) => a <= b;
     default:
-      throw new Error(`internal error: ${op} is not a comparison`);
+      throw new InternalError(`${op} is not a comparison`);
   }
 }
 

@@ -26,7 +26,7 @@
  */
 import type { KernelProgram } from '../plan/program.js';
 import type { ChunkReader } from '../store/types.js';
-import { InternalError } from '../errors.js';
+import { InternalError, LetheQLError } from '../errors.js';
 import { KERNEL_WASM_BASE64 } from './kernel-wasm.generated.js';
 import { encodeProgram, programAreaBytes, type EncodeOptions } from './program-codec.js';
 import { OFFSET_STRIDE, type BadLine, type BadLineReason, type FileScanStats, type MatchBatch, type ScanOptions } from './types.js';
@@ -104,7 +104,7 @@ function abortError(signal: AbortSignal): unknown {
 
 function positiveInt(name: string, v: number | undefined, dflt: number, min: number): number {
   if (v === undefined) return dflt;
-  if (!Number.isSafeInteger(v) || v < min) throw new RangeError(`ScanOptions.${name} must be an integer >= ${min}, got ${String(v)}`);
+  if (!Number.isSafeInteger(v) || v < min) throw new LetheQLError('INVALID_OPTION', `ScanOptions.${name} must be an integer >= ${min}, got ${String(v)}`);
   return v;
 }
 
@@ -166,7 +166,7 @@ export class Kernel {
    * kernel; used by every later {@link scanFile}.
    */
   setProgram(p: KernelProgram, opts: EncodeOptions = {}): void {
-    if (this.#busy) throw new Error('Kernel.setProgram: a scan is in progress on this kernel');
+    if (this.#busy) throw new InternalError('Kernel.setProgram: a scan is in progress on this kernel');
     this.#program = encodeProgram(p, opts);
     this.#loadProgram();
   }
@@ -179,8 +179,8 @@ export class Kernel {
    * `AbortError`) when `opts.signal` is aborted between blocks.
    */
   async scanFile(reader: ChunkReader, opts: ScanOptions, onBatch: (b: MatchBatch) => boolean | void): Promise<FileScanStats> {
-    if (!this.#program) throw new Error('Kernel.scanFile: call setProgram first');
-    if (this.#busy) throw new Error('Kernel.scanFile: a scan is already in progress on this kernel (use one Kernel per concurrent scan)');
+    if (!this.#program) throw new InternalError('Kernel.scanFile: call setProgram first');
+    if (this.#busy) throw new InternalError('Kernel.scanFile: a scan is already in progress on this kernel (use one Kernel per concurrent scan)');
     this.#busy = true;
     try {
       return await this.#scan(reader, opts, onBatch);
@@ -317,7 +317,7 @@ export class Kernel {
   #layout(progCap: number, outCap: number, sampleCap: number, inCap: number): void {
     if (progCap === this.#progCap && outCap === this.#outCap && sampleCap === this.#sampleCap && inCap === this.#inCap) return;
     const rc = this.#x.layout(progCap, outCap, sampleCap, inCap);
-    if (rc !== 0) throw new RangeError(`kernel: cannot grow WASM memory to ${progCap + outCap * 52 + sampleCap * 8 + inCap} bytes`);
+    if (rc !== 0) throw new LetheQLError('LIMIT_EXCEEDED', `kernel: cannot grow WASM memory to ${progCap + outCap * 52 + sampleCap * 8 + inCap} bytes`);
     const onlyInput = progCap === this.#progCap && outCap === this.#outCap && sampleCap === this.#sampleCap;
     this.#progCap = progCap;
     this.#outCap = outCap;

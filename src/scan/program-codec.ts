@@ -48,6 +48,7 @@ import type { KernelProgram } from '../plan/program.js';
 import type { Dfa, KernelAutomaton, Prog } from '../regex/automaton.js';
 import { INST_WORDS } from '../regex/automaton.js';
 import { compileForKernel } from '../regex/index.js';
+import { InternalError } from '../errors.js';
 
 export const PROGRAM_MAGIC = 0x324b514c;
 export const PROGRAM_HEADER_BYTES = 32;
@@ -119,14 +120,14 @@ const align8 = (n: number): number => (n + 7) & ~7;
  * accepts is an int64, so clamping cannot change which lines are in the window.
  */
 function parseNs(name: string, s: string): bigint {
-  if (!/^-?\d+$/.test(s)) throw new RangeError(`kernel program: ${name} must be a decimal integer string, got ${JSON.stringify(s)}`);
+  if (!/^-?\d+$/.test(s)) throw new InternalError(`kernel program: ${name} must be a decimal integer string, got ${JSON.stringify(s)}`);
   const v = BigInt(s);
   return v < INT64_MIN ? INT64_MIN : v > INT64_MAX ? INT64_MAX : v;
 }
 
 function checkDfa(pattern: string, d: Dfa): void {
   const bad = (why: string): never => {
-    throw new RangeError(`kernel program: the DFA for ${JSON.stringify(pattern)} is malformed: ${why}`);
+    throw new InternalError(`kernel program: the DFA for ${JSON.stringify(pattern)} is malformed: ${why}`);
   };
   if (!Number.isInteger(d.classCount) || d.classCount < 1 || d.classCount > 256) bad(`classCount ${d.classCount}`);
   if (!Number.isInteger(d.stateCount) || d.stateCount < 2) bad(`stateCount ${d.stateCount}`);
@@ -137,7 +138,7 @@ function checkDfa(pattern: string, d: Dfa): void {
 function checkProg(pattern: string, p: Prog): void {
   const n = p.insts.length / INST_WORDS;
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(p.start) || p.start < 0 || p.start >= n) {
-    throw new RangeError(`kernel program: the NFA for ${JSON.stringify(pattern)} is malformed (${p.insts.length} words, start ${p.start})`);
+    throw new InternalError(`kernel program: the NFA for ${JSON.stringify(pattern)} is malformed (${p.insts.length} words, start ${p.start})`);
   }
 }
 
@@ -173,19 +174,19 @@ function automatonBytes(pattern: string, a: KernelAutomaton, fullMatch: boolean)
 
 /**
  * Encodes a kernel program to the byte format above, compiling its regexes with
- * `opts.compile`. Throws `RangeError` on an invalid program (and whatever the compiler
+ * `opts.compile`. Throws `InternalError` on an invalid program (programs are built by the planner) (and whatever the compiler
  * throws for a pattern it rejects).
  */
 export function encodeProgram(p: KernelProgram, opts: EncodeOptions = {}): Uint8Array {
-  if (p.version !== 2) throw new RangeError(`kernel program: unsupported version ${String(p.version)}`);
-  if (p.fieldCount !== 2 && p.fieldCount !== 3) throw new RangeError(`kernel program: fieldCount must be 2 or 3, got ${String(p.fieldCount)}`);
+  if (p.version !== 2) throw new InternalError(`kernel program: unsupported version ${String(p.version)}`);
+  if (p.fieldCount !== 2 && p.fieldCount !== 3) throw new InternalError(`kernel program: fieldCount must be 2 or 3, got ${String(p.fieldCount)}`);
   const compile = opts.compile ?? compileForKernel;
   const startNs = parseNs('startNs', p.startNs);
   const endNs = parseNs('endNs', p.endNs);
   const enc = new TextEncoder();
   const matchers = p.labelMatchers.map((m) => {
     if (!Number.isInteger(m.field) || m.field < 0 || m.field >= p.fieldCount) {
-      throw new RangeError(`kernel program: label matcher field ${m.field} is not below fieldCount ${p.fieldCount}`);
+      throw new InternalError(`kernel program: label matcher field ${m.field} is not below fieldCount ${p.fieldCount}`);
     }
     switch (m.op) {
       case 'eq':
@@ -199,7 +200,7 @@ export function encodeProgram(p: KernelProgram, opts: EncodeOptions = {}): Uint8
           bytes: automatonBytes(m.pattern, compile(m.pattern, { fullMatch: true }), true),
         };
       default:
-        throw new RangeError(`kernel program: unknown label matcher op ${String((m as { op: unknown }).op)}`);
+        throw new InternalError(`kernel program: unknown label matcher op ${String((m as { op: unknown }).op)}`);
     }
   });
   const filters = p.lineFilters.map((f) => {
@@ -217,10 +218,10 @@ export function encodeProgram(p: KernelProgram, opts: EncodeOptions = {}): Uint8
           bytes: automatonBytes(f.pattern, compile(f.pattern, { fullMatch: false }), false),
         };
       default:
-        throw new RangeError(`kernel program: unknown line filter op ${String((f as { op: unknown }).op)}`);
+        throw new InternalError(`kernel program: unknown line filter op ${String((f as { op: unknown }).op)}`);
     }
   });
-  if (matchers.length > 0xffff || filters.length > 0xffff) throw new RangeError('kernel program: too many matchers or filters');
+  if (matchers.length > 0xffff || filters.length > 0xffff) throw new InternalError('kernel program: too many matchers or filters');
   let size = PROGRAM_HEADER_BYTES;
   for (const m of matchers) size += 12 + pad4(m.bytes.length);
   for (const f of filters) size += 8 + pad4(f.bytes.length);

@@ -14,6 +14,7 @@
  * - Instants are `bigint` nanoseconds; `formatHourFileName(parseHourFileName(n)) === n`.
  */
 import { civilFromDays, daysFromCivil, daysInMonth } from '../time.js';
+import { LetheQLError } from '../errors.js';
 
 /** One hour in nanoseconds. */
 export const HOUR_NS = 3_600_000_000_000n;
@@ -42,12 +43,12 @@ export function parseHourFileName(name: string): bigint | null {
   return BigInt(daysFromCivil(year, month, day) * 24 + hour) * HOUR_NS;
 }
 
-/** Splits an hour-aligned instant into its civil fields; throws `RangeError` when it is not an hour of years 0001–9999. */
+/** Splits an hour-aligned instant into its civil fields; throws `INVALID_TIME` when it is not an hour of years 0001–9999. */
 function civilHour(hourNs: bigint): { year: number; month: number; day: number; hour: number } {
-  if (hourNs % HOUR_NS !== 0n) throw new RangeError(`not an hour boundary: ${hourNs}ns`);
+  if (hourNs % HOUR_NS !== 0n) throw new LetheQLError('INVALID_TIME', `not an hour boundary: ${hourNs}ns`);
   const hours = hourNs / HOUR_NS; // exact: no rounding direction issue for negatives
   const days = Number(hours >= 0n ? hours / 24n : -((-hours + 23n) / 24n));
-  if (days < MIN_DAY || days > MAX_DAY) throw new RangeError(`hour outside years 0001–9999: ${hourNs}ns`);
+  if (days < MIN_DAY || days > MAX_DAY) throw new LetheQLError('INVALID_TIME', `hour outside years 0001–9999: ${hourNs}ns`);
   const hour = Number(hours - BigInt(days) * 24n);
   return { ...civilFromDays(days), hour };
 }
@@ -56,7 +57,7 @@ const pad = (n: number, width: number): string => String(n).padStart(width, '0')
 
 /**
  * The file name of the hour starting at `hourNs` (`2024-09-24_13.log`). Inverse of
- * {@link parseHourFileName}. Throws `RangeError` when `hourNs` is not a multiple of
+ * {@link parseHourFileName}. Throws `INVALID_TIME` when `hourNs` is not a multiple of
  * {@link HOUR_NS} or lies outside years 0001–9999 — that is a caller's bug, not input.
  */
 export function formatHourFileName(hourNs: bigint): string {

@@ -61,7 +61,7 @@ export async function readCheckpoint(path: string): Promise<CheckpointState | nu
   }
   try {
     const state = JSON.parse(text) as CheckpointState;
-    if (state.version !== 1 || typeof state.sources !== 'object' || state.sources === null) throw new Error('unknown layout');
+    if (state.version !== 1 || typeof state.sources !== 'object' || state.sources === null) throw new LetheQLError('IO_ERROR', 'unknown layout');
     return state;
   } catch (err) {
     throw new LetheQLError('IO_ERROR', `checkpoint ${path} is not a letheql checkpoint (${(err as Error).message}); move it away to start over`);

@@ -22,6 +22,7 @@ import type { LogRecord } from './record.js';
 import { parseCriLine } from './cri.js';
 import { parseDockerLine } from './docker.js';
 import { parseSyslogLine } from './syslog.js';
+import { LetheQLError } from '../errors.js';
 
 /** Input formats. `auto` picks docker when a file's first line starts with `{`, else cri. */
 export type InputFormat = 'docker' | 'cri' | 'raw' | 'syslog';
@@ -89,7 +90,7 @@ export class LineDecoder {
     this.maxChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
     this.boundary = startOffset;
     if ((this.format === 'docker' || this.format === 'cri' || this.format === 'raw') && options.target === undefined) {
-      throw new Error(`decoder: format ${this.format} needs a target`);
+      throw new LetheQLError('INVALID_OPTION', `decoder: format ${this.format} needs a target`);
     }
   }
 

@@ -170,7 +170,7 @@ export async function runRetention(dir: string, options: RetentionOptions): Prom
   const root = resolve(dir);
   const limits = retentionLimits(options);
   try {
-    if (!(await stat(root)).isDirectory()) throw new Error('not a directory');
+    if (!(await stat(root)).isDirectory()) throw new LetheQLError('STORE_NOT_FOUND', 'not a directory');
   } catch (err) {
     throw new LetheQLError('STORE_NOT_FOUND', `store not found: ${root} (${(err as Error).message})`);
   }

@@ -397,7 +397,7 @@ export class StoreWriter {
     try {
       while (written < data.length) {
         const { bytesWritten } = await file.fh.write(data, written, data.length - written, null);
-        if (bytesWritten === 0) throw new Error('write returned 0 bytes');
+        if (bytesWritten === 0) throw new LetheQLError('IO_ERROR', 'write returned 0 bytes');
         written += bytesWritten;
       }
     } catch (err) {

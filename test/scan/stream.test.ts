@@ -184,8 +184,8 @@ describe('feeding', async () => {
 
   test('options are validated', async () => {
     k.setProgram(program());
-    await expect(runScan(k, line('a'), { blockSize: 0 })).rejects.toThrow(RangeError);
-    await expect(runScan(k, line('a'), { maxLineBytes: -1 })).rejects.toThrow(RangeError);
+    await expect(runScan(k, line('a'), { blockSize: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    await expect(runScan(k, line('a'), { maxLineBytes: -1 })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
   });
 
   test('stats.bytes counts the bytes read', async () => {

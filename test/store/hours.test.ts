@@ -96,7 +96,7 @@ describe('formatHourFileName / formatHourRfc3339', () => {
     [oracle(1, 1, 1, 0) - HOUR_NS, 'before year 0001'],
     [oracle(9999, 12, 31, 23) + HOUR_NS, 'after year 9999'],
   ])('rejects %s (%s)', (ns) => {
-    expect(() => formatHourFileName(ns)).toThrow(RangeError);
+    expect(() => formatHourFileName(ns)).toThrow(expect.objectContaining({ code: 'INVALID_TIME' }));
   });
 });
 
