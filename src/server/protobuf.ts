@@ -1,6 +1,7 @@
 /**
- * A minimal protobuf reader for Loki's `logproto.PushRequest` (what promtail, Grafana Alloy
- * and fluent-bit send to `/loki/api/v1/push`, snappy-compressed).
+ * Loki's `logproto.PushRequest` (what promtail, Grafana Alloy, fluent-bit and winston-loki send
+ * to `/loki/api/v1/push`, snappy-compressed), read and written with protobufjs's wire
+ * `Reader`/`Writer`.
  *
  * ```
  * message PushRequest   { repeated StreamAdapter streams = 1; }
@@ -9,18 +10,26 @@
  * message Timestamp     { int64 seconds = 1; int32 nanos = 2; }
  * ```
  *
- * Why hand-written: the schema is four messages, and a general protobuf runtime would be a
- * dependency (and a code generator) for them. Every read is bounds-checked against the end of
- * its enclosing message, so a corrupt or hostile body fails with {@link ProtobufError} naming
- * the byte offset — never an out-of-range read, an endless loop, or a huge allocation (a
- * length is checked against the bytes left before anything is sliced). Unknown fields are
- * skipped by wire type, as protobuf requires; groups (wire types 3/4, long deprecated) are
- * rejected. Structured metadata is parsed past and dropped: a Lethe line has no place for it.
+ * The wire format (varints, lengths, skipping unknown fields) is protobufjs's; this module
+ * walks the four messages as protobufjs's static code generator would, plus what a server
+ * facing hostile bodies needs and generated code does not do: every sub-message is checked
+ * to end inside its parent, wire types are checked per field, strings must be valid UTF-8
+ * (a corrupt line is refused, not stored with U+FFFD), and entries are counted as they are
+ * decoded, so a body of millions of two-byte entries stops at `maxEntries` instead of
+ * allocating them all. Any failure is a {@link ProtobufError} naming the byte offset.
+ * Structured metadata is parsed past and dropped: a Lethe line has no place for it.
  */
+import protobuf from 'protobufjs/minimal.js';
+
+const { Reader, Writer } = protobuf;
+type WireReader = protobuf.Reader;
 
 /** The body is not a valid `PushRequest`. */
 export class ProtobufError extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
     super(`invalid protobuf at byte ${offset}: ${message}`);
     this.name = 'ProtobufError';
   }
@@ -39,152 +48,86 @@ export interface PushStream {
 }
 
 const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
 const WIRE_LEN = 2;
-const WIRE_FIXED32 = 5;
-
 const NS_PER_SECOND = 1_000_000_000n;
 
 // `fatal: true`: a line that is not UTF-8 is a corrupt body, not a line to store with U+FFFD.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** A cursor over `bytes[pos, end)`. Sub-messages get their own reader with a tighter end. */
-class Reader {
-  constructor(
-    private readonly bytes: Uint8Array,
-    public pos: number,
-    private readonly end: number,
-  ) {}
-
-  get done(): boolean {
-    return this.pos >= this.end;
-  }
-
-  /**
-   * A varint as a bigint (up to 10 bytes, 64 bits; the value is the unsigned 64-bit pattern).
-   * Fast path: the first four bytes accumulate in a number (tags and lengths fit there).
-   */
-  varint(): bigint {
-    const start = this.pos;
-    let small = 0;
-    for (let i = 0; i < 4; i++) {
-      if (this.pos >= this.end) throw new ProtobufError('truncated varint', start);
-      const b = this.bytes[this.pos++]!;
-      small |= (b & 0x7f) << (7 * i);
-      if (b < 0x80) return BigInt(small >>> 0);
-    }
-    let value = BigInt(small >>> 0);
-    for (let i = 4; i < 10; i++) {
-      if (this.pos >= this.end) throw new ProtobufError('truncated varint', start);
-      const b = this.bytes[this.pos++]!;
-      value |= BigInt(b & 0x7f) << BigInt(7 * i);
-      if (b < 0x80) return BigInt.asUintN(64, value);
-    }
-    throw new ProtobufError('varint longer than 10 bytes', start);
-  }
-
-  /** A varint that must be a length or tag: a non-negative safe integer. */
-  smallVarint(what: string): number {
-    const at = this.pos;
-    const v = this.varint();
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ProtobufError(`${what} too large`, at);
-    return Number(v);
-  }
-
-  /** A length-delimited field's bounds, checked against the bytes left. */
-  lengthDelimited(): { start: number; end: number } {
-    const at = this.pos;
-    const len = this.smallVarint('length');
-    if (len > this.end - this.pos) throw new ProtobufError(`length ${len} runs past the end of the message`, at);
-    const start = this.pos;
-    this.pos += len;
-    return { start, end: this.pos };
-  }
-
-  string(what: string): string {
-    const { start, end } = this.lengthDelimited();
-    try {
-      return utf8.decode(this.bytes.subarray(start, end));
-    } catch {
-      throw new ProtobufError(`${what} is not valid UTF-8`, start);
-    }
-  }
-
-  sub(): Reader {
-    const { start, end } = this.lengthDelimited();
-    return new Reader(this.bytes, start, end);
-  }
-
-  skip(wireType: number, at: number): void {
-    switch (wireType) {
-      case WIRE_VARINT:
-        this.varint();
-        return;
-      case WIRE_FIXED64:
-        this.advance(8, at);
-        return;
-      case WIRE_LEN:
-        this.lengthDelimited();
-        return;
-      case WIRE_FIXED32:
-        this.advance(4, at);
-        return;
-      default:
-        throw new ProtobufError(`unsupported wire type ${wireType}`, at);
-    }
-  }
-
-  private advance(n: number, at: number): void {
-    if (n > this.end - this.pos) throw new ProtobufError('truncated fixed-width field', at);
-    this.pos += n;
-  }
-
-  /** The next field's number and wire type. */
-  tag(): { field: number; wireType: number; at: number } {
-    const at = this.pos;
-    const key = this.smallVarint('tag');
-    const field = Math.floor(key / 8);
-    if (field === 0) throw new ProtobufError('field number 0', at);
-    return { field, wireType: key % 8, at };
-  }
+/** The next field of the message ending at `end`: its number and wire type. */
+function tag(r: WireReader): { field: number; wireType: number; at: number } {
+  const at = r.pos;
+  const key = r.uint32();
+  const field = key >>> 3;
+  if (field === 0) throw new ProtobufError('field number 0', at);
+  return { field, wireType: key & 7, at };
 }
 
 function expectWire(actual: number, expected: number, what: string, at: number): void {
   if (actual !== expected) throw new ProtobufError(`${what} has wire type ${actual}, expected ${expected}`, at);
 }
 
-function readTimestamp(r: Reader): bigint {
-  let seconds = 0n;
-  let nanos = 0n;
-  while (!r.done) {
-    const { field, wireType, at } = r.tag();
-    if (field === 1) {
-      expectWire(wireType, WIRE_VARINT, 'Timestamp.seconds', at);
-      seconds = BigInt.asIntN(64, r.varint());
-    } else if (field === 2) {
-      expectWire(wireType, WIRE_VARINT, 'Timestamp.nanos', at);
-      nanos = BigInt.asIntN(32, r.varint());
-      if (nanos < 0n || nanos >= NS_PER_SECOND) throw new ProtobufError(`Timestamp.nanos ${nanos} outside 0..999999999`, at);
-    } else {
-      r.skip(wireType, at);
-    }
-  }
-  return seconds * NS_PER_SECOND + nanos;
+/** Reads a length prefix and returns where the sub-message ends, checked against its parent's end. */
+function subEnd(r: WireReader, parentEnd: number): number {
+  const at = r.pos;
+  const len = r.uint32();
+  const end = r.pos + len;
+  if (end > parentEnd) throw new ProtobufError(`length ${len} runs past the end of the message`, at);
+  return end;
 }
 
-function readEntry(r: Reader): PushEntry {
+function string(r: WireReader, what: string): string {
+  const at = r.pos;
+  try {
+    return utf8.decode(r.bytes());
+  } catch (e) {
+    if (e instanceof ProtobufError || e instanceof RangeError) throw e;
+    throw new ProtobufError(`${what} is not valid UTF-8`, at);
+  }
+}
+
+function skip(r: WireReader, wireType: number, at: number): void {
+  // Groups (wire types 3/4) are long deprecated and never in logproto: refuse rather than walk them.
+  if (wireType === 3 || wireType === 4 || wireType > 5) throw new ProtobufError(`unsupported wire type ${wireType}`, at);
+  // protobufjs's skipType walks a varint of any length; a varint is at most 10 bytes (uint64 checks).
+  if (wireType === WIRE_VARINT) r.uint64();
+  else r.skipType(wireType);
+}
+
+function readTimestamp(r: WireReader, end: number): bigint {
+  let seconds = 0n;
+  let nanos = 0;
+  while (r.pos < end) {
+    const { field, wireType, at } = tag(r);
+    if (field === 1) {
+      expectWire(wireType, WIRE_VARINT, 'Timestamp.seconds', at);
+      const l = r.int64(); // a Long (protobufjs depends on long): exact 64 bits
+      seconds = BigInt.asIntN(64, (BigInt(l.high >>> 0) << 32n) | BigInt(l.low >>> 0));
+    } else if (field === 2) {
+      expectWire(wireType, WIRE_VARINT, 'Timestamp.nanos', at);
+      nanos = r.int32();
+      if (nanos < 0 || nanos >= 1e9) throw new ProtobufError(`Timestamp.nanos ${nanos} outside 0..999999999`, at);
+    } else {
+      skip(r, wireType, at);
+    }
+  }
+  return seconds * NS_PER_SECOND + BigInt(nanos);
+}
+
+function readEntry(r: WireReader, end: number): PushEntry {
   let timeNs: bigint | null = null;
   let line = '';
-  while (!r.done) {
-    const { field, wireType, at } = r.tag();
+  while (r.pos < end) {
+    const { field, wireType, at } = tag(r);
     if (field === 1) {
       expectWire(wireType, WIRE_LEN, 'EntryAdapter.timestamp', at);
-      timeNs = readTimestamp(r.sub());
+      const e = subEnd(r, end);
+      timeNs = readTimestamp(r, e);
     } else if (field === 2) {
       expectWire(wireType, WIRE_LEN, 'EntryAdapter.line', at);
-      line = r.string('EntryAdapter.line');
+      line = string(r, 'EntryAdapter.line');
     } else {
-      r.skip(wireType, at); // structuredMetadata (3) and anything newer
+      skip(r, wireType, at); // structuredMetadata (3) and anything newer
     }
   }
   // An absent timestamp is the zero Timestamp in proto3; Loki rejects it too.
@@ -199,28 +142,24 @@ export class TooManyEntriesError extends Error {
   }
 }
 
-/** Entries decoded so far and the most allowed. */
-interface EntryBudget {
-  count: number;
-  max: number;
-}
-
-function readStream(r: Reader, budget: EntryBudget): PushStream {
+function readStream(r: WireReader, end: number, budget: { count: number; max: number }): PushStream {
   let labels = '';
   const entries: PushEntry[] = [];
-  while (!r.done) {
-    const { field, wireType, at } = r.tag();
+  while (r.pos < end) {
+    const { field, wireType, at } = tag(r);
     if (field === 1) {
       expectWire(wireType, WIRE_LEN, 'StreamAdapter.labels', at);
-      labels = r.string('StreamAdapter.labels');
+      labels = string(r, 'StreamAdapter.labels');
     } else if (field === 2) {
       expectWire(wireType, WIRE_LEN, 'StreamAdapter.entries', at);
       if (++budget.count > budget.max) throw new TooManyEntriesError(budget.max);
-      entries.push(readEntry(r.sub()));
+      const e = subEnd(r, end);
+      entries.push(readEntry(r, e));
     } else {
-      r.skip(wireType, at); // hash (3)
+      skip(r, wireType, at); // hash (3)
     }
   }
+  if (r.pos !== end) throw new ProtobufError('a field runs past the end of its message', end);
   return { labels, entries };
 }
 
@@ -230,50 +169,40 @@ function readStream(r: Reader, budget: EntryBudget): PushStream {
  * can be two bytes, so a body's size alone does not bound the objects decoding makes).
  */
 export function decodePushRequest(bytes: Uint8Array, maxEntries = Infinity): PushStream[] {
-  const r = new Reader(bytes, 0, bytes.length);
+  const r = Reader.create(bytes);
   const streams: PushStream[] = [];
-  const budget: EntryBudget = { count: 0, max: maxEntries };
-  while (!r.done) {
-    const { field, wireType, at } = r.tag();
-    if (field === 1) {
-      expectWire(wireType, WIRE_LEN, 'PushRequest.streams', at);
-      streams.push(readStream(r.sub(), budget));
-    } else {
-      r.skip(wireType, at);
+  const budget = { count: 0, max: maxEntries };
+  try {
+    while (r.pos < r.len) {
+      const { field, wireType, at } = tag(r);
+      if (field === 1) {
+        expectWire(wireType, WIRE_LEN, 'PushRequest.streams', at);
+        const end = subEnd(r, r.len);
+        streams.push(readStream(r, end, budget));
+      } else {
+        skip(r, wireType, at);
+      }
     }
+    if (r.pos !== r.len) throw new ProtobufError('a field runs past the end of the body', r.len);
+  } catch (e) {
+    if (e instanceof ProtobufError || e instanceof TooManyEntriesError) throw e;
+    // protobufjs reports truncation and overlong varints as RangeError/Error ("index out of
+    // range", "invalid varint encoding"): the body is corrupt, say where.
+    throw new ProtobufError(`truncated or malformed (${(e as Error).message})`, Math.min(r.pos, r.len));
   }
   return streams;
 }
 
-// ---- Encoding: only what tests and the load generator need to build real request bodies ----
-
-function pushVarint(out: number[], value: bigint): void {
-  let v = BigInt.asUintN(64, value);
-  while (v >= 0x80n) {
-    out.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
-  }
-  out.push(Number(v));
-}
-
-function pushLen(out: number[], field: number, body: Uint8Array | number[]): void {
-  pushVarint(out, BigInt(field * 8 + WIRE_LEN));
-  pushVarint(out, BigInt(body.length));
-  for (const b of body) out.push(b);
-}
-
-const encoder = new TextEncoder();
-
 /**
- * Encodes a `PushRequest` (the inverse of {@link decodePushRequest}), as promtail does
- * before snappy-compressing it. Timestamps before the epoch are encoded as Go does
- * (negative seconds, non-negative nanos).
+ * Encodes a `PushRequest` (the inverse of {@link decodePushRequest}), as promtail does before
+ * snappy-compressing it; tests and the load generator build real request bodies with it.
+ * Timestamps before the epoch are encoded as Go does (negative seconds, non-negative nanos).
  */
 export function encodePushRequest(streams: readonly PushStream[]): Uint8Array {
-  const out: number[] = [];
+  const w = Writer.create();
   for (const s of streams) {
-    const stream: number[] = [];
-    pushLen(stream, 1, encoder.encode(s.labels));
+    w.uint32((1 << 3) | WIRE_LEN).fork();
+    w.uint32((1 << 3) | WIRE_LEN).string(s.labels);
     for (const e of s.entries) {
       let seconds = e.timeNs / NS_PER_SECOND;
       let nanos = e.timeNs % NS_PER_SECOND;
@@ -281,21 +210,15 @@ export function encodePushRequest(streams: readonly PushStream[]): Uint8Array {
         nanos += NS_PER_SECOND;
         seconds -= 1n;
       }
-      const ts: number[] = [];
-      if (seconds !== 0n) {
-        pushVarint(ts, 8n);
-        pushVarint(ts, seconds);
-      }
-      if (nanos !== 0n) {
-        pushVarint(ts, 16n);
-        pushVarint(ts, nanos);
-      }
-      const entry: number[] = [];
-      pushLen(entry, 1, ts);
-      pushLen(entry, 2, encoder.encode(e.line));
-      pushLen(stream, 2, entry);
+      w.uint32((2 << 3) | WIRE_LEN).fork(); // entries
+      w.uint32((1 << 3) | WIRE_LEN).fork(); // timestamp
+      if (seconds !== 0n) w.uint32((1 << 3) | WIRE_VARINT).int64(seconds.toString() as unknown as number);
+      if (nanos !== 0n) w.uint32((2 << 3) | WIRE_VARINT).int32(Number(nanos));
+      w.ldelim();
+      w.uint32((2 << 3) | WIRE_LEN).string(e.line);
+      w.ldelim();
     }
-    pushLen(out, 1, stream);
+    w.ldelim();
   }
-  return Uint8Array.from(out);
+  return w.finish();
 }
