@@ -10,6 +10,11 @@
 import { LetheQLError } from './errors.js';
 
 export const NS_PER_MS = 1_000_000n;
+
+/** The wall clock in nanoseconds since the epoch (millisecond resolution): the one place letheql reads the real time. */
+export function nowNs(): bigint {
+  return BigInt(Date.now()) * NS_PER_MS;
+}
 export const NS_PER_SECOND = 1_000_000_000n;
 export const NS_PER_MINUTE = 60n * NS_PER_SECOND;
 export const NS_PER_HOUR = 60n * NS_PER_MINUTE;

@@ -37,6 +37,7 @@ import {
 } from './nodes.js';
 import { promTimeNumber } from './result.js';
 import { InternalError } from '../errors.js';
+import { expandTemplate } from '../regex/expand.js';
 
 const MATH: Record<string, (v: number) => number> = {
   abs: Math.abs,
@@ -118,49 +119,6 @@ export const INSTANT_FUNCTIONS: ReadonlySet<string> = new Set([
   'sort',
   'sort_desc',
 ]);
-
-/** Go's `regexp.Expand` for a template over one match (`slots` are byte offsets into `bytes`). */
-export function expandTemplate(template: string, bytes: Uint8Array, slots: Int32Array, names: readonly (string | null)[]): string {
-  const decoder = new TextDecoder();
-  const group = (i: number): string => (2 * i + 1 < slots.length && slots[2 * i]! >= 0 ? decoder.decode(bytes.subarray(slots[2 * i]!, slots[2 * i + 1]!)) : '');
-  let out = '';
-  let i = 0;
-  while (i < template.length) {
-    const dollar = template.indexOf('$', i);
-    if (dollar < 0) break;
-    out += template.slice(i, dollar);
-    i = dollar + 1;
-    if (template[i] === '$') {
-      out += '$';
-      i++;
-      continue;
-    }
-    // extract(): `name` or `{name}`, name = letters, digits, underscores.
-    const brace = template[i] === '{';
-    let j = brace ? i + 1 : i;
-    const nameStart = j;
-    const word = /[\p{L}\p{Nd}_]/u;
-    while (j < template.length) {
-      const ch = String.fromCodePoint(template.codePointAt(j)!);
-      if (!word.test(ch)) break;
-      j += ch.length;
-    }
-    const name = template.slice(nameStart, j);
-    if (name === '' || (brace && template[j] !== '}')) {
-      out += '$'; // malformed: the `$` is literal text
-      continue;
-    }
-    if (brace) j++;
-    i = j;
-    const isNumber = /^[0-9]+$/.test(name) && !(name.length > 1 && name[0] === '0') && name.length <= 9;
-    if (isNumber) out += group(Number(name));
-    else {
-      const index = names.indexOf(name);
-      if (index > 0) out += group(index);
-    }
-  }
-  return out + template.slice(i);
-}
 
 function stringArg(node: EvalNode): string {
   return (node as StringNode).value;

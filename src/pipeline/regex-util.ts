@@ -18,6 +18,7 @@ import { compileProg } from '../regex/compile.js';
 import { buildDfa, dfaTest, DEFAULT_DFA_MAX_STATES } from '../regex/dfa.js';
 import { pikeTest } from '../regex/pike.js';
 import { parseRegex } from '../regex/syntax.js';
+import { expandTemplate } from '../regex/expand.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -97,7 +98,7 @@ export function replaceAll(re: CompiledPattern, text: string, replacement: strin
   let size = 0;
   forEachMatch(re, bytes, (slots) => {
     const before = decoder.decode(bytes.subarray(last, slots[0]!));
-    const repl = literal ? replacement : expand(re, bytes, slots, replacement);
+    const repl = literal ? replacement : expandTemplate(replacement, bytes, slots, re.names);
     size += before.length + repl.length;
     checkSize?.(size);
     parts.push(before, repl);
@@ -113,54 +114,6 @@ export function countMatches(re: CompiledPattern, text: string): number {
   let n = 0;
   forEachMatch(re, encoder.encode(text), () => n++);
   return n;
-}
-
-/** Go's `Regexp.Expand` of `template` for one match. */
-function expand(re: CompiledPattern, bytes: Uint8Array, slots: Slots, template: string): string {
-  let out = '';
-  let i = 0;
-  while (i < template.length) {
-    const dollar = template.indexOf('$', i);
-    if (dollar < 0) {
-      out += template.slice(i);
-      break;
-    }
-    out += template.slice(i, dollar);
-    i = dollar + 1;
-    if (template[i] === '$') {
-      out += '$';
-      i++;
-      continue;
-    }
-    let name: string;
-    const braced = template[i] === '{';
-    if (braced) {
-      const close = template.indexOf('}', i);
-      const inner = close < 0 ? '' : template.slice(i + 1, close);
-      if (close < 0 || !/^[A-Za-z0-9_]+$/.test(inner)) {
-        // Malformed: Go copies the `$` literally.
-        out += '$';
-        continue;
-      }
-      name = inner;
-      i = close + 1;
-    } else {
-      const m = /^[A-Za-z0-9_]+/.exec(template.slice(i));
-      if (!m) {
-        out += '$';
-        continue;
-      }
-      name = m[0];
-      i += name.length;
-    }
-    let group = -1;
-    if (/^\d+$/.test(name)) group = Number(name);
-    else group = re.names.indexOf(name);
-    if (group >= 0 && group <= re.captureCount && slots[2 * group]! >= 0) {
-      out += decoder.decode(bytes.subarray(slots[2 * group]!, slots[2 * group + 1]!));
-    }
-  }
-  return out;
 }
 
 /** Compiles (cached) a pattern; re-exported so stages import one module. */

@@ -36,7 +36,7 @@ import { planIndexes, type PlanIndexSummary, type PlannedIndex } from './sidecar
 import { isStoreSet } from '../store/federated-source.js';
 import { compareNames } from '../store/paths.js';
 import type { ChunkSource } from '../store/types.js';
-import { formatRfc3339, NS_PER_HOUR, NS_PER_MS, parseDuration, parseTime, type TimeInput } from '../time.js';
+import { formatRfc3339, NS_PER_HOUR, NS_PER_MS, nowNs, parseDuration, parseTime, type TimeInput } from '../time.js';
 import type { AutomatonSummary, KernelLabelMatcher, KernelLineFilter, KernelProgram } from './program.js';
 
 /** Result order: `forward` is oldest first (the default), `backward` newest first. */
@@ -136,7 +136,7 @@ const DEFAULT_SINCE_NS = NS_PER_HOUR;
 
 /** Applies defaults and validates options. Throws `INVALID_TIME`/`INVALID_RANGE`/`INVALID_OPTION`. */
 export function resolveOptions(opts: QueryOptions = {}): ResolvedOptions {
-  const now = opts.now !== undefined ? parseTime(opts.now, 'now') : BigInt(Date.now()) * NS_PER_MS;
+  const now = opts.now !== undefined ? parseTime(opts.now, 'now') : nowNs();
   const endNs = opts.end !== undefined ? parseTime(opts.end, 'end') : now;
   let startNs: bigint;
   if (opts.start !== undefined) {

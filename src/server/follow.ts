@@ -20,9 +20,9 @@
 import { LOG_TYPES, type LogType } from '../model.js';
 import { formatHourFileName } from '../store/hours.js';
 import type { ChunkSource } from '../store/types.js';
+import { nowNs } from '../time.js';
 
 const HOUR_NS = 3_600_000_000_000n;
-const NS_PER_MS = 1_000_000n;
 
 /** Newly appended whole lines, by store path (`pod/<ns>/YYYY-MM-DD_HH.log`). */
 export type AppendedFiles = Record<string, Uint8Array>;
@@ -42,7 +42,7 @@ export class StoreFollower {
     private readonly source: ChunkSource,
     private readonly publish: (files: AppendedFiles) => Promise<void>,
     private readonly intervalMs = 1000,
-    private readonly now: () => bigint = () => BigInt(Date.now()) * NS_PER_MS,
+    private readonly now: () => bigint = nowNs,
   ) {}
 
   /** Starts polling (sizes are taken first, so only lines appended from now on are published). */

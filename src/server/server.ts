@@ -22,7 +22,7 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { LogStore } from '../api.js';
-import { NS_PER_MS } from '../time.js';
+import { nowNs } from '../time.js';
 import type { FsyncPolicy } from '../write/store-writer.js';
 import { redactUrl, TAIL_PROTOCOL, tailAuthorization, TOKEN_PROTOCOL_PREFIX, type TokenAuthority } from './auth.js';
 import { DEFAULT_LIMITS, type ServerLimits } from './config.js';
@@ -71,7 +71,7 @@ export interface LetheServer {
   close(): Promise<void>;
 }
 
-const realClock = (): bigint => BigInt(Date.now()) * NS_PER_MS;
+const realClock = nowNs;
 
 /** Builds the server (routes, hooks, plugins). Call `listen()` to serve. */
 export async function createServer(options: ServerOptions): Promise<LetheServer> {

@@ -13,7 +13,7 @@
  */
 import { open } from 'node:fs/promises';
 import { LetheQLError } from '../errors.js';
-import { parseTime, type TimeInput } from '../time.js';
+import { nowNs, parseTime, type TimeInput } from '../time.js';
 import { LineDecoder, type InputFormat, type MalformedLine, type RecordTarget } from './decoder.js';
 import { parseKubeLogPath } from './kube-paths.js';
 import { LineSplitter } from './line-splitter.js';
@@ -69,7 +69,7 @@ export interface IngestReport {
 
 const READ_CHUNK = 256 * 1024;
 const MAX_SAMPLES = 1000;
-export const realClock = (): bigint => BigInt(Date.now()) * 1_000_000n;
+export const realClock = nowNs;
 
 /**
  * The target of records read from `file`, or throws `INVALID_OPTION` when it cannot be told

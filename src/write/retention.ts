@@ -29,7 +29,7 @@ import { join, resolve, sep } from 'node:path';
 import { SIDECAR_DIR } from '../store/sidecar.js';
 import { LetheQLError } from '../errors.js';
 import { LOG_TYPES, type LogType } from '../model.js';
-import { NS_PER_HOUR, parseDuration, parseTime, type TimeInput } from '../time.js';
+import { NS_PER_HOUR, nowNs as wallClockNs, parseDuration, parseTime, type TimeInput } from '../time.js';
 import { errnoCode } from './layout.js';
 import { formatCutoff, parseSize, planRetention, type PlannedDeletion, type StoreFileInfo } from './retention-plan.js';
 
@@ -81,7 +81,7 @@ export function retentionLimits(options: RetentionOptions): { maxAgeNs: bigint |
     if (!Number.isSafeInteger(options.maxSize) || options.maxSize < 0) throw new LetheQLError('INVALID_OPTION', `invalid max size ${options.maxSize}: expected a non-negative integer of bytes`);
     maxSizeBytes = options.maxSize === 0 ? null : options.maxSize;
   } else if (options.maxSize !== undefined) maxSizeBytes = parseSize(options.maxSize, 'max size');
-  const nowNs = options.now === undefined ? BigInt(Date.now()) * 1_000_000n : parseTime(options.now, 'now');
+  const nowNs = options.now === undefined ? wallClockNs() : parseTime(options.now, 'now');
   return { maxAgeNs, maxSizeBytes, nowNs };
 }
 

@@ -21,6 +21,7 @@ import { FsChunkSource } from '../store/fs-source.js';
 import { HOUR_NS, parseHourFileName } from '../store/hours.js';
 import { isSafeName, storePath } from '../store/paths.js';
 import { decodeSidecar, sidecarPath } from '../store/sidecar.js';
+import { nowNs as wallClockNs } from '../time.js';
 
 const LOG_TYPES: LogType[] = ['pod', 'node'];
 
@@ -116,7 +117,7 @@ async function names(dir: string): Promise<string[]> {
  * now when given) that has none or a stale one, and deletes sidecars whose file is gone.
  */
 export async function indexStore(root: string, opts: IndexStoreOptions = {}): Promise<IndexReport> {
-  const nowNs = opts.nowNs ?? BigInt(Date.now()) * 1_000_000n;
+  const nowNs = opts.nowNs ?? wallClockNs();
   const kernel = opts.kernel ?? (await Kernel.load());
   const report: IndexReport = { built: 0, fresh: 0, unindexable: 0, fileBytes: 0, sidecarBytes: 0, orphansRemoved: 0 };
   const source = await FsChunkSource.open(root);
