@@ -16,7 +16,8 @@
 import type { Table } from 'apache-arrow';
 import { formatRfc3339 } from '../time.js';
 import type { MetricQueryPlan } from '../api.js';
-import { formatPromValue, type MetricResult } from '../metrics/result.js';
+import type { MetricResult } from '../metrics/result.js';
+import { formatPromValue } from '../go-format.js';
 import { formatPlan } from '../plan/plan.js';
 
 export type OutputFormat = 'text' | 'jsonl' | 'arrow';

@@ -21,25 +21,7 @@ import type { AggregateExpr } from '../query/ast.js';
 import { compareLabels, isValidLabelName, METRIC_NAME, type Series } from './labels.js';
 import { queryError, typeName, type CompileContext, type Sample, type ScalarNode, type VectorNode } from './nodes.js';
 import { quantile } from './range-functions.js';
-
-/** Go's `strconv.FormatFloat(v, 'f', -1, 64)`: shortest digits, never an exponent. */
-export function formatFloatPlain(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (Object.is(v, -0)) return '-0';
-  const text = String(v);
-  if (!text.includes('e')) return text;
-  const negative = v < 0;
-  const [mantissa, exp] = Math.abs(v).toExponential().split('e') as [string, string];
-  const digits = mantissa.replace('.', '');
-  const point = 1 + Number(exp); // position of the decimal point in `digits`
-  let out: string;
-  if (point <= 0) out = `0.${'0'.repeat(-point)}${digits}`;
-  else if (point >= digits.length) out = digits + '0'.repeat(point - digits.length);
-  else out = `${digits.slice(0, point)}.${digits.slice(point)}`;
-  return negative ? `-${out}` : out;
-}
+import { formatFloatF } from '../go-format.js';
 
 interface Group {
   series: Series;
@@ -228,7 +210,7 @@ export function compileAggregation(expr: AggregateExpr, ctx: CompileContext): Ve
         for (const group of groupsAt(step)) {
           const counts = new Map<string, number>();
           for (const m of group.members) {
-            const text = formatFloatPlain(m.value);
+            const text = formatFloatF(m.value);
             counts.set(text, (counts.get(text) ?? 0) + 1);
           }
           let byValue = valueSeries.get(group.series);

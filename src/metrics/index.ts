@@ -43,9 +43,9 @@ export {
   type SampleSeries,
   type TimeInterval,
 } from './source.js';
+export { formatPromValue } from '../go-format.js';
 export {
   formatPromTime,
-  formatPromValue,
   prometheusDataJson,
   toPrometheusData,
   type MetricResult,

@@ -14,6 +14,7 @@
 import { NS_PER_SECOND } from '../time.js';
 import type { Labels } from './labels.js';
 import { InternalError } from '../errors.js';
+import { formatPromValue } from '../go-format.js';
 
 /** One sample: nanoseconds since the epoch and the value. */
 export type MetricSample = [timeNs: bigint, value: number];
@@ -28,24 +29,6 @@ export interface MetricResult {
   /** `vector`/`scalar` for instant queries, `matrix` for range queries (a scalar range query gives one unlabelled series). */
   resultType: 'vector' | 'matrix' | 'scalar';
   series: MetricSeries[];
-}
-
-/**
- * A float as Go's `strconv.FormatFloat(v, 'f' or 'e', -1, 64)` writes it in Prometheus'
- * JSON: shortest round-trip digits, exponent form below 1e-6 and from 1e21 (the same
- * thresholds as JS), at least two exponent digits, `+Inf`/`-Inf`/`NaN`, and `-0`.
- */
-export function formatPromValue(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Infinity) return '+Inf';
-  if (value === -Infinity) return '-Inf';
-  if (Object.is(value, -0)) return '-0';
-  const text = String(value);
-  const e = text.indexOf('e');
-  if (e < 0) return text;
-  const sign = text[e + 1]!;
-  const digits = text.slice(e + 2);
-  return `${text.slice(0, e)}e${sign}${digits.length < 2 ? '0' + digits : digits}`;
 }
 
 /**

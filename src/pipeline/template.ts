@@ -29,6 +29,7 @@ import { goQuote } from '../query/lexer.js';
 import type { TemplateArg, TemplateCommand, TemplateNode, TemplatePipe } from '../query/template.js';
 import { parseGoDuration, parseGoFloat, parseHumanBytes } from '../query/units.js';
 import { compileRegex, countMatches, replaceAll } from './regex-util.js';
+import { formatFloatG } from '../go-format.js';
 
 /** A Go float64 (ints are plain numbers). */
 export class GoFloat {
@@ -85,27 +86,7 @@ export function formatValue(v: TValue): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'number') return String(v);
-  return formatGoFloat(v.v, -1);
-}
-
-/** Go's `strconv.FormatFloat(v, 'g', prec, 64)` as `fmt` uses it for `%v` (prec -1: shortest, exponent from 1e+06 up / below 1e-4). */
-export function formatGoFloat(v: number, prec: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  // JS's toExponential/toPrecision stop at 100 digits (RangeError past it); Go's %g would print more exact digits.
-  if (prec > 100) prec = 100;
-  const exp = prec < 0 ? v.toExponential() : v.toExponential(Math.max(prec, 1) - 1);
-  const [mant, e] = exp.split('e') as [string, string];
-  const x = Number(e);
-  const eprec = prec < 0 ? 6 : Math.max(prec, 1);
-  if (x < -4 || x >= eprec) {
-    const m = prec < 0 ? mant : mant.replace(/\.?0+$/, '');
-    return `${m}e${x < 0 ? '-' : '+'}${String(Math.abs(x)).padStart(2, '0')}`;
-  }
-  if (prec < 0) return String(v);
-  return String(Number(v.toPrecision(Math.max(prec, 1))));
+  return formatFloatG(v.v, -1);
 }
 
 function truth(v: TValue): boolean {
@@ -425,7 +406,7 @@ function formatVerb(verb: string, arg: TValue, prec: number, flags: string): str
   const sign = (s: string, n: number): string => (n >= 0 && flags.includes('+') ? `+${s}` : n >= 0 && flags.includes(' ') ? ` ${s}` : s);
   switch (verb) {
     case 'v':
-      return arg instanceof GoFloat ? sign(formatGoFloat(arg.v, prec), arg.v) : typeof arg === 'number' ? sign(String(arg), arg) : formatValue(arg);
+      return arg instanceof GoFloat ? sign(formatFloatG(arg.v, prec), arg.v) : typeof arg === 'number' ? sign(String(arg), arg) : formatValue(arg);
     case 's':
       if (typeof arg !== 'string') return bad(verb, arg);
       return prec >= 0 ? runes(arg).slice(0, prec).join('') : arg;
@@ -449,8 +430,8 @@ function formatVerb(verb: string, arg: TValue, prec: number, flags: string): str
     case 'g': {
       if (!(arg instanceof GoFloat)) return bad(verb, arg);
       const v = arg.v;
-      if (!Number.isFinite(v)) return sign(formatGoFloat(v, -1), v);
-      if (verb === 'g') return sign(formatGoFloat(v, prec), v);
+      if (!Number.isFinite(v)) return sign(formatFloatG(v, -1), v);
+      if (verb === 'g') return sign(formatFloatG(v, prec), v);
       if (verb === 'e') {
         // JS stops at 100 digits (RangeError past it); Go goes on. Past 100 the digits are padded with zeros.
         const p = prec < 0 ? 6 : prec;

@@ -14,7 +14,7 @@ import {
   toPrometheusData,
   type MetricResult,
 } from '../../src/metrics/index.js';
-import { formatFloatPlain } from '../../src/metrics/aggregations.js';
+import { formatFloatF } from '../../src/go-format.js';
 import { at, expression, run, T0 } from './helpers.js';
 
 describe('formatPromValue (Go strconv as Prometheus uses it)', () => {
@@ -47,7 +47,7 @@ describe('formatPromValue (Go strconv as Prometheus uses it)', () => {
     [10, '10'],
     [Infinity, '+Inf'],
   ])("count_values' 'f' form: %s → %s", (v, want) => {
-    expect(formatFloatPlain(v)).toBe(want);
+    expect(formatFloatF(v)).toBe(want);
   });
 });
 

@@ -4,7 +4,8 @@
  * definitions where the page has none), and the function table's consistency.
  */
 import { describe, expect, it } from 'vitest';
-import { compileTemplate, formatGoFloat, TEMPLATE_IMPLEMENTATIONS, TemplateExecError } from '../../src/pipeline/template.js';
+import { formatFloatG } from '../../src/go-format.js';
+import { compileTemplate, TEMPLATE_IMPLEMENTATIONS, TemplateExecError } from '../../src/pipeline/template.js';
 import { parseTemplate, templateFields, TEMPLATE_FUNCTIONS } from '../../src/query/template.js';
 
 function render(t: string, labels: Record<string, string> = {}, line = 'the line'): string {
@@ -135,6 +136,6 @@ describe('template functions (template_functions.md)', () => {
     [Infinity, '+Inf'],
     [NaN, 'NaN'],
   ])('formats float64 %d as Go %%v: %s', (v, s) => {
-    expect(formatGoFloat(v, -1)).toBe(s);
+    expect(formatFloatG(v, -1)).toBe(s);
   });
 });
