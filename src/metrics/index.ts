@@ -24,21 +24,16 @@ export {
 } from './evaluator.js';
 export { bucketLocator, DEFAULT_MAX_POINTS, planWindows, stepTimes, type BucketGrid, type EvalTimes, type WindowPlan } from './grid.js';
 export { compareLabels, type Labels } from './labels.js';
+export { BucketAccumulator, inIntervals, SampleAccumulator, type AccumulatorSeries } from './accumulators.js';
+export { MemorySampleSource, type MemoryEntry, type MemoryExpression } from './memory-source.js';
 export {
   absentLabelsOf,
-  BucketAccumulator,
-  inIntervals,
-  MemorySampleSource,
-  SampleAccumulator,
-  type AccumulatorSeries,
   type BucketMeasure,
   type BucketRequest,
   type BucketSeries,
   type LogRange,
   type LogRangeInfo,
   type LogSampleSource,
-  type MemoryEntry,
-  type MemoryExpression,
   type SampleRequest,
   type SampleSeries,
   type TimeInterval,
