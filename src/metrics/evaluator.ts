@@ -34,6 +34,7 @@ import { assertUniqueSeries, constantScalar, nameDropper, queryError, typeName, 
 import { compileRangeAggregation, isRangeFunction, type RangeCompileContext } from './range-node.js';
 import type { MetricResult, MetricSample } from './result.js';
 import type { BucketRequest, BucketSeries, LogSampleSource, SampleRequest, SampleSeries } from './source.js';
+import { unparen } from '../query/shape.js';
 
 // Here for the evaluator's importers; they live apart so that front ends need not load the evaluator.
 export { DEFAULT_MAX_SERIES, SeriesLimitError } from './limits.js';
@@ -193,8 +194,7 @@ function compileCall(call: Call, ctx: RangeCompileContext): EvalNode {
 
 /** Does the query end in `sort(…)`/`sort_desc(…)` (then an instant result keeps its order)? */
 function keepsOrder(expr: Expr): boolean {
-  let e = expr;
-  while (e.kind === 'ParenExpr') e = e.expr;
+  const e = unparen(expr);
   return e.kind === 'Call' && (e.func === 'sort' || e.func === 'sort_desc');
 }
 

@@ -23,6 +23,7 @@
  * unless the range aggregation groups `by` it.
  */
 import type { Expr, MatrixSelector } from '../query/ast.js';
+import { unparen } from '../query/shape.js';
 
 /** What a range aggregation's consumer reads. */
 export interface RangeNeeds {
@@ -84,7 +85,3 @@ export function rangeLabelNeeds(expr: Expr): Map<MatrixSelector, RangeNeeds> {
   return out;
 }
 
-function unparen(e: Expr): Expr {
-  while (e.kind === 'ParenExpr') e = e.expr;
-  return e;
-}

@@ -33,6 +33,7 @@ import {
   type WindowMeasures,
 } from './range-functions.js';
 import type { BucketMeasure, BucketRequest, BucketSeries, LogSampleSource, SampleRequest, SampleSeries } from './source.js';
+import { unparen } from '../query/shape.js';
 
 /** Compile context of the evaluator, with the source and the request list. */
 export interface RangeCompileContext extends CompileContext {
@@ -43,10 +44,6 @@ export interface RangeCompileContext extends CompileContext {
 
 const ERROR_LABEL = '__error__';
 
-function unparen(expr: Expr): Expr {
-  while (expr.kind === 'ParenExpr') expr = expr.expr;
-  return expr;
-}
 
 /** Is `name` a range aggregation this evaluator runs? */
 export function isRangeFunction(name: string): boolean {

@@ -38,6 +38,7 @@ import { compareNames } from '../store/paths.js';
 import type { ChunkSource } from '../store/types.js';
 import { formatRfc3339, NS_PER_HOUR, NS_PER_MS, nowNs, parseDuration, parseTime, type TimeInput } from '../time.js';
 import type { AutomatonSummary, KernelLabelMatcher, KernelLineFilter, KernelProgram } from './program.js';
+import { unparen } from '../query/shape.js';
 
 /** Result order: `forward` is oldest first (the default), `backward` newest first. */
 export type Direction = 'forward' | 'backward';
@@ -201,8 +202,7 @@ function describe(expr: Expr): string {
  * aggregation's argument, where `| unwrap` may end its pipeline.
  */
 export function toLogicalLogQuery(expr: Expr, storeSet = false, opts: { allowUnwrap?: boolean } = {}): LogicalLogQuery {
-  let e: Expr = expr;
-  while (e.kind === 'ParenExpr') e = e.expr;
+  const e = unparen(expr);
   let selector: VectorSelector;
   let rangeNs: bigint | null = null;
   let offsetMs = 0;

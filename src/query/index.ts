@@ -46,15 +46,8 @@ export function printQuery(expr: Expr): string {
   return printExpr(expr);
 }
 
-/**
- * Is this a metric query (as opposed to a log query: a selector, with or without a range)?
- * Here rather than in `src/metrics/`, so that deciding a query's shape loads no evaluator.
- */
-export function isMetricQuery(expr: Expr): boolean {
-  let e = expr;
-  while (e.kind === 'ParenExpr') e = e.expr;
-  return e.kind !== 'VectorSelector' && e.kind !== 'MatrixSelector';
-}
+// A query's shape (log or metric, its selector) is decided in one module, which loads no evaluator.
+export { isMetricQuery, logSelectorOf, queryShape, unparen, type QueryShape } from './shape.js';
 
 /** `T` with every `span`/`valueSpan` removed, recursively. */
 export type WithoutSpans<T> = T extends readonly (infer U)[]
