@@ -23,7 +23,7 @@
 import { LetheQLError, LimitError, type Span } from '../errors.js';
 import type { Call, Expr } from '../query/ast.js';
 import { getFunction, type ValueType } from '../query/functions.js';
-import { isMetricQuery, printQuery } from '../query/index.js';
+import { isMetricQuery, printQuery } from '../query/tree.js';
 import { DEFAULT_MAX_SERIES, SeriesLimitError } from './limits.js';
 import { compileAggregation } from './aggregations.js';
 import { compileBinary } from './binary.js';
@@ -37,7 +37,7 @@ import type { BucketRequest, BucketSeries, LogSampleSource, SampleRequest, Sampl
 
 // Here for the evaluator's importers; they live apart so that front ends need not load the evaluator.
 export { DEFAULT_MAX_SERIES, SeriesLimitError } from './limits.js';
-export { isMetricQuery } from '../query/index.js';
+export { isMetricQuery } from '../query/tree.js';
 
 /**
  * Default `maxSamples`: a million samples (series × points) in a result, ~100 MB as the

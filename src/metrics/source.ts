@@ -30,7 +30,7 @@
  * (tests, small embedded uses) built on them.
  */
 import type { MatrixSelector, VectorSelector } from '../query/ast.js';
-import { printQuery } from '../query/index.js';
+import { printQuery } from '../query/tree.js';
 import { BucketAccumulator, inIntervals, SampleAccumulator } from './accumulators.js';
 import type { BucketGrid } from './grid.js';
 import { METRIC_NAME, type Labels } from './labels.js';
