@@ -17,13 +17,38 @@
 // `dist/x/`); so do these chunks (`dist/bin/`), so the same relative URLs hold in all three.
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 
 const root = new URL('..', import.meta.url);
 const outdir = new URL('dist/bin/', root).pathname;
 
-// Chunk names carry content hashes: start empty, or the package would ship every old chunk.
-await rm(outdir, { recursive: true, force: true });
-await build({
+// One start-up chunk. esbuild puts code into one chunk per set of entry points that reach it,
+// and every `import()` target is an entry point: the code a query runs at start-up was spread
+// over ~18 chunks (what main shares with serve, with serve and write, with the parser, …),
+// and Node's ESM loader pays per file (resolve, read, compile, link; ~30 ms of CPU over one
+// file of the same code, measured). So every lazily loaded module is wrapped in a module
+// that also imports main.ts: then everything main.ts reaches is reached by every entry point
+// and lands in one shared chunk, which main.js re-exports. Lazy chunks keep only their own code.
+const mainPath = new URL('src/cli/main.ts', root).pathname;
+const oneStartChunk = {
+  name: 'one-start-chunk',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.kind !== 'dynamic-import' || args.namespace === 'lazy') return undefined;
+      const real = await b.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir, importer: args.importer });
+      if (real.errors.length > 0 || real.external) return undefined;
+      return { path: real.path, namespace: 'lazy' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
+      contents: `export { main as __letheqlMain } from ${JSON.stringify(mainPath)};\nexport * from ${JSON.stringify(args.path)};\n`,
+      loader: 'js',
+      resolveDir: new URL('.', root).pathname,
+    }));
+  },
+};
+
+/** The esbuild options of the CLI bundle (test/cli-bundle.test.ts builds with them too). */
+export const cliBuildOptions = {
   entryPoints: { main: new URL('src/cli/main.ts', root).pathname },
   outdir,
   chunkNames: '[name]-[hash]',
@@ -43,4 +68,11 @@ await build({
   sourcemap: true,
   legalComments: 'linked',
   logLevel: 'warning',
-});
+  plugins: [oneStartChunk],
+};
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // Chunk names carry content hashes: start empty, or the package would ship every old chunk.
+  await rm(outdir, { recursive: true, force: true });
+  await build(cliBuildOptions);
+}

@@ -29,7 +29,9 @@ import { LetheQLError } from './errors.js';
 import type { EvalTimes } from './metrics/grid.js';
 import type { MetricResult } from './metrics/result.js';
 import type { Expr } from './query/ast.js';
-import { isMetricQuery, parseQuery, printQuery } from './query/index.js';
+import { printQuery } from './query/tree.js';
+import { isMetricQuery } from './query/shape.js';
+import { parseQueryLazily } from './query/simple.js';
 import { checkAstDepth } from './query/depth.js';
 import { formatRfc3339, parseDuration } from './time.js';
 import { Kernel } from './scan/kernel.js';
@@ -64,8 +66,8 @@ export interface MetricQueryPlan {
  * A query as a tree: parsed (the parser bounds nesting), or a caller's tree measured the
  * same way, so that no recursive walker meets a tree deeper than the parser would build.
  */
-function toExpr(query: string | Expr): Expr {
-  if (typeof query === 'string') return parseQuery(query);
+async function toExpr(query: string | Expr): Promise<Expr> {
+  if (typeof query === 'string') return parseQueryLazily(query);
   checkAstDepth(query);
   return query;
 }
@@ -136,13 +138,13 @@ export class LogStore {
 
   /** Parses (if needed) and plans a log query without reading log data (metric queries: {@link explainMetric}). */
   async explain(query: string | Expr, opts: LogQueryOptions = {}): Promise<LogQueryPlan> {
-    const expr = toExpr(query);
+    const expr = await toExpr(query);
     return planLogQuery(expr, opts, this.source);
   }
 
   /** Plans a metric query without reading log data: evaluation times and one log plan per range aggregation. */
   async explainMetric(query: string | Expr, opts: LogQueryOptions = {}): Promise<MetricQueryPlan> {
-    const expr = toExpr(query);
+    const expr = await toExpr(query);
     const times = metricTimes(opts);
     const { rangeLabelNeeds, StoreSampleSource, planMetricQuery } = await loadMetrics();
     const needs = rangeLabelNeeds(expr);
@@ -174,7 +176,7 @@ export class LogStore {
    */
   async queryMetric(query: string | Expr, opts: LogQueryOptions = {}): Promise<{ result: MetricResult; stats: QueryStats }> {
     const started = performance.now();
-    const expr = toExpr(query);
+    const expr = await toExpr(query);
     const { rangeLabelNeeds, StoreSampleSource, evaluateMetricQuery } = await loadMetrics();
     const source = new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts, rangeLabelNeeds(expr));
     const result = await evaluateMetricQuery(expr, metricTimes(opts), source, { maxSeries: opts.maxSeries, maxSamples: opts.maxSamples, signal: opts.signal });
@@ -193,7 +195,7 @@ export class LogStore {
    * for (const row of table) console.log(row.time, row.pod, row.line);
    */
   async query(query: string | Expr, opts: LogQueryOptions = {}): Promise<Table> {
-    const expr = toExpr(query);
+    const expr = await toExpr(query);
     if (isMetricQuery(expr)) {
       // The contract's long table: one column per series label, then time and value.
       const { result, stats } = await this.queryMetric(expr, opts);

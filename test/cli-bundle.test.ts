@@ -4,11 +4,13 @@
  * Apache Arrow, the metric evaluator or the log pipeline's stages (loaded by the queries
  * that need them). They
  * sit behind `import()` in src/cli/main.ts (SUBCOMMANDS); a static import of one of them
- * would put it back on every command's start-up path. This builds the bundle's module graph
- * as scripts/build-cli.mjs does (esbuild code splitting) and checks what the entry chunk
- * and the chunks it imports statically contain.
+ * would put it back on every command's start-up path. So would the full query parser
+ * (Chevrotain): a plain selector is parsed by src/query/simple.ts. This builds the bundle's
+ * module graph with scripts/build-cli.mjs's own options and checks what the entry chunk and
+ * the chunks it imports statically contain, and that they are one file besides the entry.
  */
 import { build, type Metafile } from 'esbuild';
+import { cliBuildOptions } from '../scripts/build-cli.mjs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -30,24 +32,18 @@ function startupInputs(meta: Metafile): string[] {
 
 describe('the CLI bundle', () => {
   it('loads neither the server, the write path, fastify, Arrow, the metric evaluator nor the pipeline stages to run a query', async () => {
-    const result = await build({
-      absWorkingDir: root,
-      entryPoints: { main: 'src/cli/main.ts' },
-      outdir: 'out',
-      write: false,
-      bundle: true,
-      splitting: true,
-      format: 'esm',
-      platform: 'node',
-      external: ['fastify', '@fastify/*', 'ws', 'snappyjs'],
-      metafile: true,
-      logLevel: 'silent',
-    });
+    const result = await build({ ...cliBuildOptions, absWorkingDir: root, outdir: 'out', write: false, metafile: true, logLevel: 'silent', sourcemap: false });
     const inputs = startupInputs(result.metafile);
-    expect(inputs).toContain('src/query/parser.ts'); // the check sees the query path
+    expect(inputs).toContain('src/query/simple.ts'); // the check sees the query path
+    // A plain selector is parsed by simple.ts; Chevrotain loads only for other queries.
+    expect(inputs.filter((i) => /chevrotain|^src\/query\/(parser|grammar|lexer|visitor)\.ts$/.test(i))).toEqual([]);
     expect(inputs.filter((i) => /^src\/(server|write)\/|^src\/cli\/(serve|write-commands)\.ts$|fastify/.test(i))).toEqual([]);
     // Loaded by `import()` where a query needs them (src/api.ts, src/exec/execute.ts, src/plan/plan.ts, src/cli/main.ts).
     expect(inputs.filter((i) => /apache-arrow|flatbuffers|^src\/arrow\/|^src\/metrics\/(evaluator|arrow)\.ts$|^src\/pipeline\/index\.ts$|^src\/exec\/(metric-source|pipeline-rows)\.ts$/.test(i))).toEqual([]);
+    const startChunks = new Set<string>();
+    const entry = Object.keys(result.metafile.outputs).find((o) => result.metafile.outputs[o]!.entryPoint === 'src/cli/main.ts')!;
+    for (const imp of result.metafile.outputs[entry]!.imports) if (imp.kind === 'import-statement' && !imp.external) startChunks.add(imp.path);
+    expect(startChunks.size).toBe(1); // see oneStartChunk in scripts/build-cli.mjs
     const staticImports = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
     expect(staticImports.filter((p) => p.includes('fastify'))).not.toEqual([]); // only the serve chunk has them
   }, 60_000);

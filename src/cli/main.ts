@@ -35,7 +35,8 @@ import { formatQueryError, LetheQLError, QueryError } from '../errors.js';
 import { getStats, formatPlan, type LogQueryOptions, type LogStore, type StoreTargets } from '../api.js';
 import { openStore, openStoreSet } from '../node-store.js';
 import type { Direction } from '../plan/plan.js';
-import { isMetricQuery, parseQuery } from '../query/index.js';
+import { isMetricQuery } from '../query/shape.js';
+import { parseQueryLazily } from '../query/simple.js';
 import { formatMetricPlan, formatMetricText, formatRows, type OutputFormat } from './format.js';
 import { prometheusDataJson } from '../metrics/result.js';
 import { DEFAULT_MAX_SERIES, SeriesLimitError } from '../metrics/limits.js';
@@ -231,7 +232,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     if (rest.length === 0) throw new UsageError('missing QUERY');
     if (rest.length > 1) throw new UsageError(`expected one QUERY, got ${rest.length} arguments (quote the query)`);
     query = rest[0]!;
-    const expr = parseQuery(query);
+    const expr = await parseQueryLazily(query);
     const opts: LogQueryOptions = {
       start: values.start,
       end: values.end,

@@ -44,6 +44,6 @@ handle = await startScanWorker({
   post: (message, transfer) => port.postMessage(message, transfer),
   reopen: (h) => {
     if (h.kind !== 'fs') throw new InternalError(`this worker reopens fs sources only, not ${h.kind}`);
-    return new FsChunkSource(h.root);
+    return new FsChunkSource(h.root, { sync: true }); // this thread only scans: see fs-source.ts
   },
 });

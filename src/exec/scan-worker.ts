@@ -76,10 +76,13 @@ export async function startScanWorker(host: WorkerHost): Promise<(message: ToWor
 
   function receive(job: ScanJob): void {
     const q = job.query;
-    const staging = q.readAhead ? takeStaging(q.blockSize) : null;
     let opened: Promise<ChunkReader | null>;
+    let staging: Uint8Array | null = null;
     try {
-      opened = openJob(job, sourceOf(job.source), staging);
+      const source = sourceOf(job.source);
+      // A synchronous source has read by the time `read` returns: nothing to overlap.
+      staging = q.readAhead && !source.readsSynchronously ? takeStaging(q.blockSize) : null;
+      opened = openJob(job, source, staging);
     } catch (e) {
       opened = Promise.reject(e);
     }

@@ -23,7 +23,8 @@
 import { LetheQLError, LimitError, type Span } from '../errors.js';
 import type { Call, Expr } from '../query/ast.js';
 import { getFunction, type ValueType } from '../query/functions.js';
-import { isMetricQuery, printQuery } from '../query/index.js';
+import { printQuery } from '../query/tree.js';
+import { isMetricQuery } from '../query/shape.js';
 import { DEFAULT_MAX_SERIES, SeriesLimitError } from './limits.js';
 import { compileAggregation } from './aggregations.js';
 import { compileBinary } from './binary.js';
@@ -38,7 +39,7 @@ import { unparen } from '../query/shape.js';
 
 // Here for the evaluator's importers; they live apart so that front ends need not load the evaluator.
 export { DEFAULT_MAX_SERIES, SeriesLimitError } from './limits.js';
-export { isMetricQuery } from '../query/index.js';
+export { isMetricQuery } from '../query/shape.js';
 
 /**
  * Default `maxSamples`: a million samples (series × points) in a result, ~100 MB as the

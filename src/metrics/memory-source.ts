@@ -4,7 +4,7 @@
  * same accumulators a scan uses.
  */
 import { InternalError } from '../errors.js';
-import { printQuery } from '../query/index.js';
+import { printQuery } from '../query/tree.js';
 import { BucketAccumulator, inIntervals, SampleAccumulator } from './accumulators.js';
 import type { Labels } from './labels.js';
 import { absentLabelsOf, type BucketRequest, type BucketSeries, type LogRange, type LogRangeInfo, type LogSampleSource, type SampleRequest, type SampleSeries } from './source.js';

@@ -25,7 +25,7 @@
  * silently wrong, and the caller set a budget).
  */
 import { LimitError } from '../errors.js';
-import { goQuote } from '../query/lexer.js';
+import { goQuote } from '../query/literals.js';
 import type { TemplateArg, TemplateCommand, TemplateNode, TemplatePipe } from '../query/template.js';
 import { parseGoDuration, parseGoFloat, parseHumanBytes } from '../query/units.js';
 import { compileRegex, countMatches, replaceAll } from './regex-util.js';

@@ -23,7 +23,7 @@ import { LetheQLError, QueryError, type Span } from '../errors.js';
 import { CLUSTER_LABEL, fieldCount, fieldNames, labelColumns, LOG_TYPES, isLogType, selectorLabels, type LogType } from '../model.js';
 import type { StagePlan } from '../pipeline/index.js';
 import type { Expr, LabelMatcher, MatchOp, PipelineStage, VectorSelector } from '../query/ast.js';
-import { printQuery } from '../query/index.js';
+import { printQuery } from '../query/tree.js';
 import { formatStage } from '../query/printer.js';
 import type { ParsedRegex } from '../regex/ast.js';
 import { INST_WORDS } from '../regex/automaton.js';

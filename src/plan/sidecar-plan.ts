@@ -189,13 +189,22 @@ export async function planIndexes(
   const q = indexQuery(program, hasPipeline);
   const summary: PlanIndexSummary = { used: 0, missing: 0, problems: [] };
   const found: ((typeof summary.problems)[number] | 'used' | 'missing')[] = new Array(files.length);
+  // One directory listing per target (when the source can list): no failed read per file
+  // of a target that was never indexed.
+  const listed = new Map<string, Promise<Set<string> | null>>();
+  const sidecarsOf = (source: ChunkSource, f: IndexableFile): Promise<Set<string> | null> => {
+    const key = `${f.cluster ?? ''}\u0000${f.target}`;
+    let p = listed.get(key);
+    if (!p) listed.set(key, (p = source.listSidecars ? source.listSidecars(logType, f.target).catch(() => null) : Promise.resolve(null)));
+    return p;
+  };
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < files.length) {
       const i = next++;
       const f = files[i]!;
       const source = sourceOf(f.cluster);
-      if (!source.readSidecar) {
+      if (!source.readSidecar || (await sidecarsOf(source, f))?.has(f.name) === false) {
         found[i] = 'missing';
         continue;
       }

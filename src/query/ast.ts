@@ -24,6 +24,9 @@ export type MatchOp = '=' | '!=' | '=~' | '!~';
 /** Line filter operators: contains, does not contain, matches regex, does not match regex. */
 export type LineFilterOp = '|=' | '!=' | '|~' | '!~';
 
+/** Pipeline stage names, as written after `|` (case-insensitive, like LogQL's keywords). */
+export const STAGE_NAMES = ['json', 'logfmt', 'regexp', 'pattern', 'unpack', 'decolorize', 'line_format', 'label_format', 'drop', 'keep', 'unwrap'] as const;
+
 /** A duration in milliseconds (PromQL precision). May be negative only for `offset`. */
 export interface Duration {
   ms: number;

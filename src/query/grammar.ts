@@ -36,8 +36,7 @@
 import { CstParser, EOF, LLkLookaheadStrategy, tokenMatcher, type ILookaheadStrategy, type IToken } from 'chevrotain';
 import * as T from './lexer.js';
 
-/** Pipeline stage names, as written after `|` (case-insensitive, like LogQL's keywords). */
-export const STAGE_NAMES = ['json', 'logfmt', 'regexp', 'pattern', 'unpack', 'decolorize', 'line_format', 'label_format', 'drop', 'keep', 'unwrap'] as const;
+export { STAGE_NAMES } from './ast.js';
 /** `unwrap <conversion>(label)`. */
 export const UNWRAP_CONVERSIONS = ['duration', 'duration_seconds', 'bytes'] as const;
 

@@ -12,7 +12,7 @@
 import { QueryError } from '../errors.js';
 import type { Expr } from './ast.js';
 import { parse } from './parser.js';
-import { printExpr } from './printer.js';
+import { parseSimpleQuery } from './simple.js';
 
 export * from './ast.js';
 export { FUNCTIONS, getFunction, type FunctionSignature, type ValueType } from './functions.js';
@@ -25,7 +25,7 @@ export { FUNCTIONS, getFunction, type FunctionSignature, type ValueType } from '
  *   UNKNOWN_FUNCTION, WRONG_ARGUMENT_COUNT, INVALID_EXPRESSION or NOT_SUPPORTED.
  */
 export function parseQuery(text: string): Expr {
-  return parse(text);
+  return parseSimpleQuery(text) ?? parse(text);
 }
 
 /** The result of {@link safeParseQuery}. */
@@ -34,37 +34,13 @@ export type SafeParseResult = { ok: true; expr: Expr } | { ok: false; error: Que
 /** Like {@link parseQuery}, but returns query errors instead of throwing them (other errors, i.e. bugs, still throw). */
 export function safeParseQuery(text: string): SafeParseResult {
   try {
-    return { ok: true, expr: parse(text) };
+    return { ok: true, expr: parseQuery(text) };
   } catch (error) {
     if (error instanceof QueryError) return { ok: false, error };
     throw error;
   }
 }
 
-/** Prints an AST in canonical LetheQL form (see `printer.ts` for the conventions). */
-export function printQuery(expr: Expr): string {
-  return printExpr(expr);
-}
-
+export { printQuery, stripSpans, type WithoutSpans } from './tree.js';
 // A query's shape (log or metric, its selector) is decided in one module, which loads no evaluator.
 export { isMetricQuery, logSelectorOf, queryShape, unparen, type QueryShape } from './shape.js';
-
-/** `T` with every `span`/`valueSpan` removed, recursively. */
-export type WithoutSpans<T> = T extends readonly (infer U)[]
-  ? WithoutSpans<U>[]
-  : T extends object
-    ? { [K in keyof T as K extends 'span' | 'valueSpan' ? never : K]: WithoutSpans<T[K]> }
-    : T;
-
-/** A copy of `value` without spans, for comparing trees (tests, the printer round trip). */
-export function stripSpans<T>(value: T): WithoutSpans<T> {
-  if (Array.isArray(value)) return value.map((v: unknown) => stripSpans(v)) as WithoutSpans<T>;
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (k !== 'span' && k !== 'valueSpan') out[k] = stripSpans(v);
-    }
-    return out as WithoutSpans<T>;
-  }
-  return value as WithoutSpans<T>;
-}

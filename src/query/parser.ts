@@ -17,7 +17,8 @@
 import { EOF, tokenMatcher, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
 import { QueryError, spanAt, type ErrorCode } from '../errors.js';
 import type { Expr } from './ast.js';
-import { checkAstDepth, checkTokenNesting } from './depth.js';
+import { checkAstDepth } from './depth.js';
+import { checkTokenNesting } from './token-nesting.js';
 import { grammar, isLabelFilterOperator, STAGE_NAMES } from './grammar.js';
 import * as T from './lexer.js';
 import { AstBuilder } from './visitor.js';

@@ -35,8 +35,8 @@ import type {
   VectorMatching,
   VectorSelector,
 } from './ast.js';
-import { STAGE_NAMES } from './grammar.js';
-import { formatDuration, goQuote } from './lexer.js';
+import { STAGE_NAMES } from './ast.js';
+import { formatDuration, goQuote } from './literals.js';
 import { formatBytes, formatLabelDuration } from './units.js';
 
 const IDENT_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;

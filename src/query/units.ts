@@ -18,7 +18,7 @@
  * Results are tagged unions rather than exceptions: the pipeline calls these once per line
  * and a failed conversion is data there (it becomes an `__error__` label), not a failure.
  */
-import { formatDuration } from './lexer.js';
+import { formatDuration } from './literals.js';
 
 /** A converted value, or Go's error message. */
 export type Conversion = { ok: true; value: number } | { ok: false; error: string };

@@ -10,16 +10,21 @@
  *   empty store, not an error.
  * - Reads are positional `FileHandle.read` calls straight into the caller's buffer (which
  *   may be a view into WASM memory): no intermediate copy.
+ * - With `{ sync: true }` (the Node scan workers, whose thread does nothing but scan), open,
+ *   stat, read and close are synchronous system calls: a ~1 MB hour file cost four round
+ *   trips through libuv's thread pool and a read-ahead copy; with a few thousand files per
+ *   query those round trips, not the kernel, bounded a worker.
  * - Names are checked before any path is built ({@link assertStoreName}), so nothing a
  *   caller passes can reach outside the root.
  */
 import type { Dirent } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, readdir, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LetheQLError } from '../errors.js';
 import type { LogType } from '../model.js';
 import { assertLogType, assertStoreName, compareNames, isSafeName } from './paths.js';
-import { sidecarPath } from './sidecar.js';
+import { SIDECAR_SUFFIX, sidecarDir, sidecarPath } from './sidecar.js';
 import type { ChunkReader, ChunkSource, FileEntry, SidecarBytes, SourceHandle } from './types.js';
 
 function isNotFound(err: unknown): boolean {
@@ -48,6 +53,39 @@ class FsChunkReader implements ChunkReader {
   }
 }
 
+/** A reader over one file opened with `openSync`: every call is a synchronous system call. */
+class SyncFsChunkReader implements ChunkReader {
+  private fd: number | null;
+  constructor(
+    fd: number,
+    readonly size: number,
+  ) {
+    this.fd = fd;
+  }
+
+  read(dest: Uint8Array, position: number): Promise<number> {
+    if (dest.length === 0) return Promise.resolve(0);
+    if (this.fd === null) return Promise.reject(new Error('read after close'));
+    let n = 0;
+    // readSync may return less than asked (signals, huge reads): fill as a positional read would.
+    while (n < dest.length) {
+      const got = readSync(this.fd, dest, n, dest.length - n, position + n);
+      if (got === 0) break;
+      n += got;
+    }
+    return Promise.resolve(n);
+  }
+
+  close(): Promise<void> {
+    if (this.fd !== null) {
+      const fd = this.fd;
+      this.fd = null;
+      closeSync(fd);
+    }
+    return Promise.resolve();
+  }
+}
+
 /** A {@link ChunkSource} over a store directory: `<root>/pod/<namespace>/…`, `<root>/node/<node>/…`. */
 export class FsChunkSource implements ChunkSource {
   /** The absolute root directory. */
@@ -56,9 +94,16 @@ export class FsChunkSource implements ChunkSource {
   /** Scan workers reopen the store from its root (`new FsChunkSource(handle.root)`). */
   readonly handle: SourceHandle;
 
-  /** Wraps `root` without checking it; use {@link FsChunkSource.open} to fail early on a missing store. */
-  constructor(root: string) {
+  readonly readsSynchronously: boolean;
+
+  /**
+   * Wraps `root` without checking it; use {@link FsChunkSource.open} to fail early on a
+   * missing store. `sync`: file reads are synchronous system calls (for a thread that only
+   * scans; see the note at the top).
+   */
+  constructor(root: string, options: { sync?: boolean } = {}) {
     this.root = resolve(root);
+    this.readsSynchronously = options.sync === true;
     this.description = this.root;
     this.handle = { kind: 'fs', root: this.root };
   }
@@ -120,6 +165,7 @@ export class FsChunkSource implements ChunkSource {
 
   async open(logType: LogType, target: string, name: string): Promise<ChunkReader> {
     assertStoreName(logType, target, name);
+    if (this.readsSynchronously) return this.openSync(join(this.root, logType, target, name), `${logType}/${target}/${name}`);
     const handle = await open(join(this.root, logType, target, name), 'r');
     try {
       const s = await handle.stat();
@@ -127,6 +173,30 @@ export class FsChunkSource implements ChunkSource {
       return new FsChunkReader(handle, s.size);
     } catch (err) {
       await handle.close();
+      throw err;
+    }
+  }
+
+  private openSync(path: string, what: string): ChunkReader {
+    const fd = openSync(path, 'r');
+    try {
+      const s = fstatSync(fd);
+      if (!s.isFile()) throw new LetheQLError('INVALID_OPTION', `not a regular file: ${what}`);
+      return new SyncFsChunkReader(fd, s.size);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+  }
+
+  /** Names of the hour files of `<logType>/<target>` with a file in the sidecar directory; empty when it has none. */
+  async listSidecars(logType: LogType, target: string): Promise<Set<string>> {
+    assertStoreName(logType, target);
+    try {
+      const names = await readdir(join(this.root, sidecarDir(logType, target)));
+      return new Set(names.filter((n) => n.endsWith(SIDECAR_SUFFIX)).map((n) => n.slice(0, -SIDECAR_SUFFIX.length)));
+    } catch (err) {
+      if (isNotFound(err)) return new Set();
       throw err;
     }
   }

@@ -135,7 +135,15 @@ export type SidecarProblem = 'missing' | 'stale' | 'truncated' | 'corrupt' | 'un
 
 /** The store-relative path of the sidecar of `<logType>/<target>/<name>`. */
 export function sidecarPath(logType: string, target: string, name: string): string {
-  return `${SIDECAR_DIR}/${logType}/${target}/${name}.idx`;
+  return `${sidecarDir(logType, target)}/${name}${SIDECAR_SUFFIX}`;
+}
+
+/** What follows an hour file's name in its sidecar's name. */
+export const SIDECAR_SUFFIX = '.idx';
+
+/** The store-relative directory of the sidecars of `<logType>/<target>`. */
+export function sidecarDir(logType: string, target: string): string {
+  return `${SIDECAR_DIR}/${logType}/${target}`;
 }
 
 // ---------------------------------------------------------------------------------------

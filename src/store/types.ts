@@ -71,4 +71,16 @@ export interface ChunkSource {
    * Optional: a source without it has no sidecars.
    */
   readSidecar?(logType: LogType, target: string, name: string): Promise<SidecarBytes | null>;
+  /**
+   * The names of the files of one target that have a sidecar file (valid or not), with one
+   * directory listing: the planner asks it once per target and calls `readSidecar` only for
+   * those, so a store (or a target) never indexed costs no failed read per file. Optional.
+   */
+  listSidecars?(logType: LogType, target: string): Promise<Set<string>>;
+  /**
+   * True when `open` and its readers do their I/O before returning (synchronous system calls,
+   * as in a Node scan worker): reading ahead into a staging buffer would then overlap
+   * nothing and only add a copy, so the worker reads straight into the kernel's memory.
+   */
+  readonly readsSynchronously?: boolean;
 }

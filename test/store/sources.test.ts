@@ -72,8 +72,20 @@ async function listing(source: ChunkSource): Promise<unknown> {
   return out;
 }
 
-describe('FsChunkSource on fixtures/store', () => {
-  const src = new FsChunkSource(FIXTURE);
+// Both I/O modes: async (FileHandle, the default) and sync (the scan workers' readSync).
+describe.each([
+  ['async', false],
+  ['sync', true],
+])('FsChunkSource on fixtures/store (%s reads)', (_mode, sync) => {
+  const src = new FsChunkSource(FIXTURE, { sync });
+
+  it('says whether it reads synchronously', () => {
+    expect(src.readsSynchronously).toBe(sync);
+  });
+
+  it('opening a missing file fails with ENOENT (a vanished file)', async () => {
+    await expect(src.open('pod', 'shop', '2000-01-01_00.log')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
 
   it('lists targets per log type, sorted', async () => {
     expect(await src.listTargets('pod')).toEqual(['default', 'kube-system', 'shop']);
@@ -136,6 +148,23 @@ describe('FsChunkSource on fixtures/store', () => {
     expect(await reader.read(new Uint8Array(0), 0)).toBe(0);
     await reader.close();
     await reader.close();
+  });
+});
+
+describe('FsChunkSource.listSidecars', () => {
+  it('lists the hour files of a target that have a sidecar file, and nothing for a target without', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'letheql-sidecars-'));
+    try {
+      mkdirSync(join(root, 'pod', 'shop'), { recursive: true });
+      mkdirSync(join(root, '.letheql', 'index', 'pod', 'shop'), { recursive: true });
+      for (const n of ['2024-09-24_13.log.idx', '2024-09-24_14.log.idx', 'stray.tmp']) writeFileSync(join(root, '.letheql', 'index', 'pod', 'shop', n), 'x');
+      const src = new FsChunkSource(root);
+      expect([...(await src.listSidecars('pod', 'shop'))].sort()).toEqual(['2024-09-24_13.log', '2024-09-24_14.log']);
+      expect([...(await src.listSidecars('pod', 'other'))]).toEqual([]);
+      expect([...(await src.listSidecars('node', 'n1'))]).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
