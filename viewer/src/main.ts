@@ -16,9 +16,12 @@
 import { Histogram, TimeSeriesChart } from './charts.ts';
 import { QueryEditor, type CompletionProvider } from './editor.ts';
 import type { SeriesData, StatsInfo, TargetsInfo } from './protocol.ts';
-import { checkQuery, highlightersFor, histogramQuery, logSelector, withSelector } from './query-text.ts';
+import { checkQuery, highlightersFor, histogramQuery, logSelector, streamSelector, withFieldFilter, withLabelMatcher, withSelector } from './query-text.ts';
 import { decodeState, describeRange, durationMs, encodeState, formatUtc, histogramStepMs, parseUtc, PRESETS, REFRESH, resolveRange, type TimeRange } from './range.ts';
-import { ArrayRows, ArrowRows, formatTime, VirtualList } from './rows.ts';
+import { ArrayRows, ArrowRows, streamLabelsOf, ViewRows, VirtualList, type RowSet } from './rows.ts';
+import { DetailPane, type ContextLine, type Kind } from './details.ts';
+import { DEDUP_MODES, dedupKey, detectLevel, LEVELS, parseFields, type DedupMode, type Level, type ParsedFields } from './fields.ts';
+import { downloadRows, type DownloadFormat } from './download.ts';
 import { EngineClient, LocalSource, ServerSource, ViewerError, type DataSource, type Progress } from './sources.ts';
 import { droppedFiles, toStoreFiles, type PickedFile } from './store-files.ts';
 import { TargetsTree, type LabelSets } from './tree.ts';
@@ -56,7 +59,7 @@ const directionSel = $<HTMLSelectElement>('direction');
 const histogram = new Histogram($<HTMLCanvasElement>('histogram'), $('histogram-tip'));
 const chart = new TimeSeriesChart($<HTMLCanvasElement>('chart'), $('legend'));
 const list = new VirtualList($('rows'));
-const detail = $('detail');
+const detail = new DetailPane($('detail'));
 
 const completions: CompletionProvider = async (ctx) => {
   if (ctx.kind === 'type') return ['pod', 'node', 'count_over_time', 'rate', 'bytes_over_time', 'bytes_rate', 'sum', 'avg', 'min', 'max', 'topk', 'bottomk'];
@@ -130,7 +133,7 @@ function syncRangeControls(): void {
 }
 
 function saveUrl(): void {
-  const hash = encodeState({ query: editor.value, range, refresh, server: source?.kind === 'server' ? source.label : '' });
+  const hash = encodeState({ query: editor.value, range, refresh, server: source?.kind === 'server' ? source.label : '', wrap: list.wrap, cols: columns, levels: [...levelFilter], dedup });
   history.replaceState(null, '', hash);
 }
 
@@ -244,8 +247,7 @@ async function runQuery(): Promise<void> {
         onProgress: (p) => seq === runSeq && showProgress(p),
       });
       if (seq !== runSeq) return;
-      list.setRows(new ArrowRows(logs.table), highlightersFor(sel));
-      detail.hidden = true;
+      setResult(new ArrowRows(logs.table), highlightersFor(sel), sel.name ?? 'pod');
       lastStats = logs.stats;
       const h = await hist;
       if (seq !== runSeq) return;
@@ -258,13 +260,17 @@ async function runQuery(): Promise<void> {
             if (b >= 0 && b < buckets) counts[b]! += s.values[k]!;
           }
         }
-        histogram.setData({ startMs, stepMs, counts });
+        histBase = { startMs, stepMs, counts };
+        histWindow = { startNs, stepNs };
+        histogram.setData(histBase);
         $('histogram-note').textContent = `${counts.reduce((a, b) => a + b, 0).toLocaleString()} lines · ${describeRange(range)}`;
       } else {
+        histBase = null;
         histogram.setData(null);
         $('histogram-note').textContent = `histogram unavailable: ${h.e instanceof Error ? h.e.message : String(h.e)}`;
       }
       setStatus(statsText(logs.stats, logs.table.numRows, performance.now() - started));
+      if (h.ok) void stackHistogram(seq);
     } else {
       $('histogram-section').hidden = true;
       $('chart-section').hidden = false;
@@ -305,7 +311,9 @@ function seriesName(s: SeriesData): string {
 runBtn.addEventListener('click', runOrCancel);
 editor.onRun = () => void runQuery();
 document.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape' && running) cancel();
+  if (e.key !== 'Escape') return;
+  if (running) cancel();
+  else if (detail.open && !(e.target instanceof HTMLTextAreaElement)) closeRow();
 });
 
 // Parse as the user types (debounced): markers at the parser's spans.
@@ -319,27 +327,318 @@ editor.onInput = (text) => {
 };
 
 // ---------------------------------------------------------------------------------------
-// Rows detail
+// Rows: the loaded result, the view of it (level filter, deduplication), the opened row.
+// Everything here works on the loaded rows; nothing re-runs the scan.
+
+let baseRows: RowSet | null = null;
+let view = new ViewRows(new ArrayRows([]), null);
+let highlight: RegExp[] = [];
+let logType = 'pod';
+/** Per loaded row: its level's index in LEVELS + 1 (0: not computed yet). */
+let levelCodes: Uint8Array | null = null;
+let levelsComplete = false;
+let levelTask = 0;
+let levelsPromise: Promise<boolean> = Promise.resolve(false);
+let histBase: { startMs: number; stepMs: number; counts: Float64Array } | null = null;
+let histWindow: { startNs: bigint; stepNs: bigint } | null = null;
+let columns: string[] = [];
+const levelFilter = new Set<Level>();
+let dedup: DedupMode = 'none';
+const fieldCache = new Map<number, ParsedFields>();
+const wrapBox = $<HTMLInputElement>('wrap');
+const dedupSel = $<HTMLSelectElement>('dedup');
+const levelGroup = $('level-filter');
+const columnsEl = $('columns');
+const rowsHead = $('rows-head');
+
+function setResult(rows: RowSet, hl: RegExp[], type: string): void {
+  baseRows = rows;
+  highlight = hl;
+  logType = type;
+  levelCodes = new Uint8Array(rows.length);
+  levelsComplete = false;
+  fieldCache.clear();
+  closeRow();
+  const task = ++levelTask;
+  levelsPromise = computeLevels(task);
+  rebuildView(false);
+  void levelsPromise.then((done) => done && updateLevelButtons());
+}
+
+/** All labels of base row `b` (stream and pipeline), empty values left out. */
+function labelsOf(rows: RowSet, b: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let k = 0; k < rows.labelNames.length; k++) {
+    const v = rows.label(b, k);
+    if (v !== '') out[rows.labelNames[k]!] = v;
+  }
+  return out;
+}
+
+function fieldsOf(b: number): ParsedFields {
+  let f = fieldCache.get(b);
+  if (!f) {
+    const rows = baseRows!;
+    f = parseFields(rows.line(b), streamLabelsOf(rows, b));
+    if (fieldCache.size >= 5000) fieldCache.clear();
+    fieldCache.set(b, f);
+  }
+  return f;
+}
+
+function levelOfBase(b: number): Level {
+  const rows = baseRows!;
+  const cached = levelCodes && b < levelCodes.length ? levelCodes[b]! : 0;
+  if (cached) return LEVELS[cached - 1]!;
+  const level = detectLevel(rows.line(b), labelsOf(rows, b), fieldCache.get(b));
+  if (levelCodes && b < levelCodes.length) levelCodes[b] = LEVELS.indexOf(level) + 1;
+  return level;
+}
+
+/** Levels of every loaded row, in slices between frames; false when a newer result replaced them. */
+async function computeLevels(task: number): Promise<boolean> {
+  const rows = baseRows!;
+  const n = levelCodes!.length;
+  for (let b = 0; b < n; b++) {
+    if (b % 20_000 === 19_999) {
+      await new Promise((r) => setTimeout(r, 0));
+      if (task !== levelTask) return false;
+    }
+    if (levelCodes![b] === 0) levelOfBase(b);
+  }
+  if (task !== levelTask || rows !== baseRows) return false;
+  levelsComplete = true;
+  return true;
+}
+
+/** The histogram stacked by level, when the loaded rows are every line it counts. */
+async function stackHistogram(seq: number): Promise<void> {
+  const done = await levelsPromise;
+  if (!done || seq !== runSeq || !histBase || !histWindow || !baseRows) return;
+  const { counts } = histBase;
+  const total = counts.reduce((a, b) => a + b, 0);
+  const rows = baseRows;
+  if (total !== rows.length) {
+    $('histogram-note').textContent += ` · levels: ${rows.length.toLocaleString()} of ${total.toLocaleString()} lines loaded, not stacked`;
+    return;
+  }
+  const byLevel = LEVELS.map((name) => ({ name, counts: new Float64Array(counts.length) }));
+  const { startNs, stepNs } = histWindow;
+  for (let b = 0; b < rows.length; b++) {
+    const k = Number((rows.timeNs(b) - startNs) / stepNs);
+    if (k >= 0 && k < counts.length) byLevel[levelCodes![b]! - 1]!.counts[k]! += 1;
+  }
+  // Only when every bucket agrees with the engine's count (the same lines, split).
+  for (let k = 0; k < counts.length; k++) if (byLevel.reduce((a, l) => a + l.counts[k]!, 0) !== counts[k]) return;
+  histogram.setData({ ...histBase, byLevel: byLevel.filter((l) => l.counts.some((v) => v > 0)) });
+}
+
+function updateLevelButtons(): void {
+  const rows = baseRows;
+  const tally = new Map<Level, number>();
+  if (rows && levelCodes && levelsComplete) for (let b = 0; b < rows.length; b++) tally.set(LEVELS[levelCodes[b]! - 1]!, (tally.get(LEVELS[levelCodes[b]! - 1]!) ?? 0) + 1);
+  levelGroup.replaceChildren(
+    ...LEVELS.filter((l) => tally.has(l) || levelFilter.has(l)).map((l) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = `small level-btn lvl-btn-${l}`;
+      b.dataset['level'] = l;
+      b.setAttribute('aria-pressed', String(levelFilter.has(l)));
+      b.innerHTML = `<span class="lvl lvl-${l}" aria-hidden="true"></span>${l} <span class="muted">${(tally.get(l) ?? 0).toLocaleString()}</span>`;
+      b.title = `Show only ${l} lines (toggle; several may be on)`;
+      return b;
+    }),
+  );
+}
+levelGroup.addEventListener('click', (e) => {
+  const b = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-level]');
+  if (!b) return;
+  const l = b.dataset['level'] as Level;
+  if (levelFilter.has(l)) levelFilter.delete(l);
+  else levelFilter.add(l);
+  b.setAttribute('aria-pressed', String(levelFilter.has(l)));
+  closeRow();
+  rebuildView(false);
+  saveUrl();
+});
+
+/** The view of the loaded rows: the level filter, then deduplication of consecutive lines. */
+function rebuildView(keepScroll: boolean): void {
+  const rows = baseRows;
+  if (!rows) return;
+  if (levelFilter.size === 0 && dedup === 'none') view = new ViewRows(rows, null);
+  else {
+    const idx: number[] = [];
+    const counts: number[] = [];
+    let prev: string | null = null;
+    const mode = dedup;
+    for (let b = 0; b < rows.length; b++) {
+      if (levelFilter.size > 0 && !levelFilter.has(levelOfBase(b))) continue;
+      if (mode !== 'none') {
+        const key = dedupKey(rows.line(b), mode);
+        if (key === prev) {
+          counts[counts.length - 1]!++;
+          continue;
+        }
+        prev = key;
+      }
+      idx.push(b);
+      counts.push(1);
+    }
+    view = new ViewRows(rows, Int32Array.from(idx), mode !== 'none' ? Int32Array.from(counts) : null);
+  }
+  list.setRows(view, highlight, keepScroll);
+  const hidden = rows.length - view.length;
+  $('rows-note').textContent = hidden > 0 ? `${view.length.toLocaleString()} of ${rows.length.toLocaleString()} loaded rows shown` : '';
+}
+
+list.decorations = {
+  level: (i) => (baseRows ? levelOfBase(view.baseIndex(i)) : null),
+  field: (i, name) => {
+    if (!baseRows) return '';
+    const b = view.baseIndex(i);
+    const k = baseRows.labelNames.indexOf(name);
+    if (k >= (baseRows.streamLabelCount ?? baseRows.labelNames.length)) return baseRows.label(b, k);
+    return fieldsOf(b).fields.find(([n]) => n === name)?.[1] ?? '';
+  },
+  count: (i) => view.count(i),
+};
+
+function openRow(i: number): void {
+  const rows = baseRows;
+  if (!rows || i < 0 || i >= view.length) return;
+  const b = view.baseIndex(i);
+  const streamCount = rows.streamLabelCount ?? rows.labelNames.length;
+  const pipelineLabels: Record<string, string> = {};
+  for (let k = streamCount; k < rows.labelNames.length; k++) {
+    const v = rows.label(b, k);
+    if (v !== '') pipelineLabels[rows.labelNames[k]!] = v;
+  }
+  contextCursor = null;
+  detail.show({ index: i, timeNs: rows.timeNs(b), line: rows.line(b), level: levelOfBase(b), stream: streamLabelsOf(rows, b), pipelineLabels, parsed: fieldsOf(b) });
+}
+
+function closeRow(): void {
+  detail.hide();
+}
 
 list.onSelect = (i) => {
-  if (!detail.hidden) showDetail(i);
+  if (detail.open && detail.index !== i) openRow(i);
 };
 list.onOpen = (i) => {
-  detail.hidden = !detail.hidden && detail.dataset['index'] === String(i);
-  if (!detail.hidden) showDetail(i);
+  if (detail.open && detail.index === i) closeRow();
+  else openRow(i);
 };
-function showDetail(i: number): void {
-  const rows = list.rowSet;
-  if (!rows) return;
-  detail.dataset['index'] = String(i);
-  const labels = rows.labelNames
-    .map((n, k) => [n, rows.label(i, k)] as const)
-    .filter(([, v]) => v !== '')
-    .map(([n, v]) => `${n}=${JSON.stringify(v)}`)
-    .join(', ');
-  detail.textContent = `${formatTime(rows.timeNs(i), true)}  {${labels}}\n${rows.line(i)}`;
-  detail.hidden = false;
+list.onClose = closeRow;
+detail.onClose = () => {
+  closeRow();
+  $('rows').focus();
+};
+detail.isColumn = (name) => columns.includes(name);
+detail.onColumn = (name) => {
+  setColumns(columns.includes(name) ? columns.filter((c) => c !== name) : [...columns, name]);
+  if (detail.open) openRow(detail.index);
+};
+detail.onFilter = (kind: Kind, name, value, include) => {
+  const q = editor.value;
+  const parser = kind === 'field' ? (detail.current?.parsed.parser ?? null) : null;
+  editor.value = kind === 'label' ? withLabelMatcher(q, name, value, include) : withFieldFilter(q, parser, name, value, include);
+  saveUrl();
+  void runQuery();
+};
+
+// Context: the row's own stream before and after it, by ordinary queries over its exact
+// selector, CONTEXT_LINES at a time, each looking up to CONTEXT_WINDOW_NS further.
+const CONTEXT_LINES = 10;
+const CONTEXT_WINDOW_NS = 3_600_000_000_000n;
+let contextCursor: { before: bigint; after: bigint } | null = null;
+detail.onContext = async (dir) => {
+  const row = detail.current;
+  const src = source;
+  if (!row || !src) return;
+  contextCursor ??= { before: row.timeNs, after: row.timeNs };
+  const edge = contextCursor[dir];
+  const startNs = dir === 'before' ? edge - CONTEXT_WINDOW_NS : edge + 1n;
+  const endNs = dir === 'before' ? edge - 1n : edge + CONTEXT_WINDOW_NS;
+  try {
+    const r = await src.logs(streamSelector(logType, row.stream), { startNs, endNs, limit: CONTEXT_LINES, direction: dir === 'before' ? 'backward' : 'forward', signal: new AbortController().signal });
+    if (detail.current !== row || !contextCursor) return;
+    const got = new ArrowRows(r.table);
+    const lines: ContextLine[] = [];
+    for (let k = 0; k < got.length; k++) lines.push({ timeNs: got.timeNs(k), line: got.line(k) });
+    if (dir === 'before') lines.reverse();
+    const full = lines.length === CONTEXT_LINES;
+    // A full page continues from its last line; a short one has read the whole window.
+    contextCursor[dir] = full ? (dir === 'before' ? lines[0]!.timeNs : lines[lines.length - 1]!.timeNs) : dir === 'before' ? startNs : endNs;
+    detail.addContext(dir, lines, full ? '' : `no more lines in the ${dir === 'before' ? 'hour before' : 'hour after'}; "More" looks further`);
+  } catch (e) {
+    setStatus(`Context: ${e instanceof Error ? e.message : String(e)}`, true);
+  }
+};
+
+// Row options: wrap, fields as columns, deduplication, download.
+
+function setWrap(on: boolean, save = true): void {
+  list.setWrap(on);
+  wrapBox.checked = on;
+  if (save) saveUrl();
 }
+wrapBox.addEventListener('change', () => setWrap(wrapBox.checked));
+
+function setColumns(names: string[], save = true): void {
+  columns = names;
+  list.setColumns(names);
+  rowsHead.querySelectorAll('.c-field').forEach((e) => e.remove());
+  const time = rowsHead.querySelector('.c-time')!;
+  time.after(
+    ...names.map((n) => {
+      const s = document.createElement('span');
+      s.className = 'c-field';
+      s.textContent = n;
+      return s;
+    }),
+  );
+  columnsEl.replaceChildren(
+    ...names.map((n) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'small chip-btn';
+      b.dataset['column'] = n;
+      b.textContent = `${n} ✕`;
+      b.title = `Stop showing ${n} as a column`;
+      return b;
+    }),
+  );
+  if (save) saveUrl();
+}
+columnsEl.addEventListener('click', (e) => {
+  const b = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-column]');
+  if (b) setColumns(columns.filter((c) => c !== b.dataset['column']));
+});
+
+for (const m of DEDUP_MODES) dedupSel.add(new Option(m === 'none' ? 'No dedup' : `Dedup: ${m}`, m));
+dedupSel.addEventListener('change', () => {
+  dedup = dedupSel.value as DedupMode;
+  closeRow();
+  rebuildView(false);
+  saveUrl();
+});
+
+function syncRowControls(): void {
+  wrapBox.checked = list.wrap;
+  dedupSel.value = dedup;
+  updateLevelButtons();
+}
+
+$('download').addEventListener('click', () => {
+  if (!baseRows || view.length === 0) {
+    setStatus('Nothing to download: run a log query first', true);
+    return;
+  }
+  const format = $<HTMLSelectElement>('download-format').value as DownloadFormat;
+  const n = downloadRows(view, format);
+  setStatus(`Downloaded ${n.toLocaleString()} rows as ${format}`);
+});
 
 // ---------------------------------------------------------------------------------------
 // Live tail (server)
@@ -363,7 +662,7 @@ function startLive(): void {
   const names = sel.name === 'node' ? ['node', 'process'] : ['namespace', 'pod', 'container'];
   if (targets?.clusters) names.unshift('cluster');
   const rows = new ArrayRows(names);
-  list.setRows(rows, highlightersFor(sel));
+  setResult(rows, highlightersFor(sel), sel.name ?? 'pod');
   let received = 0;
   tailBtn.setAttribute('aria-pressed', 'true');
   setStatus('Live: waiting for lines…');
@@ -372,6 +671,11 @@ function startLive(): void {
     (lines) => {
       const follow = list.atEnd() || list.length === 0;
       for (const l of lines) if (rows.append(l.timeNs, l.labels, l.line)) received++;
+      if (levelFilter.size > 0 || dedup !== 'none') rebuildView(true);
+      else {
+        view = new ViewRows(rows, null);
+        list.setRows(view, highlight, true);
+      }
       list.refresh(follow);
       setStatus(`Live: ${received.toLocaleString()} lines received`);
     },
@@ -573,6 +877,11 @@ let hashRange = false;
     hashRange = true;
   }
   if (s.refresh) setRefresh(s.refresh);
+  if (s.wrap) setWrap(true, false);
+  if (s.cols) setColumns(s.cols, false);
+  if (s.levels) for (const l of s.levels) if ((LEVELS as readonly string[]).includes(l)) levelFilter.add(l as Level);
+  if (s.dedup && (DEDUP_MODES as readonly string[]).includes(s.dedup)) dedup = s.dedup as DedupMode;
+  syncRowControls();
   syncRangeControls();
   const server = s.server || (location.protocol.startsWith('http') ? location.origin : '');
   if (server) {
@@ -592,7 +901,11 @@ declare global {
   interface Window {
     letheqlViewer: {
       loadSynthetic(rows: number): Promise<void>;
-      state(): { query: string; range: TimeRange; rows: number; source: string | null; stats: StatsInfo | null };
+      state(): { query: string; range: TimeRange; rows: number; source: string | null; stats: StatsInfo | null; loaded: number; levelsDone: boolean };
+      /** Selects and opens row `i` of the list; returns the time until the pane is laid out, in ms. */
+      openRow(i: number): number;
+      /** Toggles wrapping; returns the time until the list is laid out again, in ms. */
+      toggleWrap(): number;
       run(): Promise<void>;
     };
   }
@@ -603,9 +916,22 @@ window.letheqlViewer = {
     const r = await local.synthetic(rows);
     $('chart-section').hidden = true;
     $('rows-section').hidden = false;
-    list.setRows(new ArrowRows(r.table), []);
+    setResult(new ArrowRows(r.table), [], 'pod');
     setStatus(statsText(r.stats, r.table.numRows, 0));
   },
-  state: () => ({ query: editor.value, range, rows: list.length, source: source?.label ?? null, stats: lastStats }),
+  state: () => ({ query: editor.value, range, rows: list.length, source: source?.label ?? null, stats: lastStats, loaded: baseRows?.length ?? 0, levelsDone: levelsComplete }),
+  openRow(i: number) {
+    const t0 = performance.now();
+    list.select(i);
+    openRow(i);
+    void document.body.offsetHeight; // forces layout: the pane as drawn
+    return performance.now() - t0;
+  },
+  toggleWrap() {
+    const t0 = performance.now();
+    setWrap(!list.wrap);
+    void document.body.offsetHeight;
+    return performance.now() - t0;
+  },
   run: () => runQuery(),
 };
