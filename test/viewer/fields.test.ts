@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/node.js';
-import { dedupKey, detectLevel, parseFields, prettyJson, stripAnsi, ansiHtml } from '../../viewer/src/fields.ts';
-import { streamSelector, withFieldFilter, withLabelMatcher } from '../../viewer/src/query-text.ts';
+import { dedupKey, detectLevel, parseFields, prettyJson, stripAnsi, ansiHtml } from '../../viewer/src/fields.js';
+import { streamSelector, withFieldFilter, withLabelMatcher } from '../../viewer/src/query-text.js';
 import { FIXTURE_STORE } from '../support/paths.js';
 
 const FROM = '2024-09-24T13:00:00Z';

@@ -14,9 +14,9 @@
  * Everything here runs per line on demand (the open row, the rows in view, or one pass over
  * the loaded rows for the level filter); nothing re-runs a query.
  */
-import { JsonStage } from '../../src/pipeline/json.ts';
-import { LogfmtStage } from '../../src/pipeline/logfmt.ts';
-import { newLineState, resetLineState } from '../../src/pipeline/state.ts';
+import { JsonStage } from '../../src/pipeline/json.js';
+import { LogfmtStage } from '../../src/pipeline/logfmt.js';
+import { newLineState, resetLineState } from '../../src/pipeline/state.js';
 
 export type Parser = 'json' | 'logfmt';
 

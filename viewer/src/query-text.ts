@@ -6,9 +6,9 @@
  * targets tree. Also a small tokenizer for syntax colouring: it never fails (any character
  * it does not know is plain text) and runs on every keystroke, so it is a single pass.
  */
-import { safeParseQuery } from '../../src/query/index.ts';
-import type { Expr, VectorSelector } from '../../src/query/ast.ts';
-import type { ErrorInfo } from './protocol.ts';
+import { safeParseQuery } from '../../src/query/index.js';
+import type { Expr, VectorSelector } from '../../src/query/ast.js';
+import type { ErrorInfo } from './protocol.js';
 
 export type Checked = { ok: true; expr: Expr } | { ok: false; error: ErrorInfo };
 
