@@ -134,7 +134,7 @@ export class DetailPane {
       `<button type="button" class="icon" data-action="for" data-kind="${kind}" data-name="${esc(name)}" data-value="${esc(value)}" title="Filter for ${esc(name)}=${esc(value)}" aria-label="Filter for ${esc(name)}=${esc(value)}">⊕</button>` +
       `<button type="button" class="icon" data-action="out" data-kind="${kind}" data-name="${esc(name)}" data-value="${esc(value)}" title="Filter out ${esc(name)}=${esc(value)}" aria-label="Filter out ${esc(name)}=${esc(value)}">⊖</button>` +
       (column ? `<button type="button" class="icon" data-action="column" data-name="${esc(name)}" aria-pressed="${this.isColumn(name)}" title="Show ${esc(name)} as a column" aria-label="Show ${esc(name)} as a column">▥</button>` : '') +
-      `<button type="button" class="icon" data-action="copy" data-value="${esc(value)}" title="Copy the value" aria-label="Copy ${esc(name)}">⧉</button>`;
+      `<button type="button" class="icon" data-action="copy" data-value="${esc(value)}" title="Copy the value" aria-label="Copy ${esc(name)}">copy</button>`;
     const table = (title: string, kind: Kind, entries: [string, string][], column: boolean) =>
       entries.length === 0
         ? ''

@@ -901,7 +901,7 @@ declare global {
   interface Window {
     letheqlViewer: {
       loadSynthetic(rows: number): Promise<void>;
-      state(): { query: string; range: TimeRange; rows: number; source: string | null; stats: StatsInfo | null; loaded: number; levelsDone: boolean };
+      state(): { query: string; range: TimeRange; rows: number; source: string | null; stats: StatsInfo | null; loaded: number; levelsDone: boolean; runs: number };
       /** Selects and opens row `i` of the list; returns the time until the pane is laid out, in ms. */
       openRow(i: number): number;
       /** Toggles wrapping; returns the time until the list is laid out again, in ms. */
@@ -919,7 +919,7 @@ window.letheqlViewer = {
     setResult(new ArrowRows(r.table), [], 'pod');
     setStatus(statsText(r.stats, r.table.numRows, 0));
   },
-  state: () => ({ query: editor.value, range, rows: list.length, source: source?.label ?? null, stats: lastStats, loaded: baseRows?.length ?? 0, levelsDone: levelsComplete }),
+  state: () => ({ query: editor.value, range, rows: list.length, source: source?.label ?? null, stats: lastStats, loaded: baseRows?.length ?? 0, levelsDone: levelsComplete, runs: runSeq }),
   openRow(i: number) {
     const t0 = performance.now();
     list.select(i);
