@@ -339,6 +339,7 @@ let levelCodes: Uint8Array | null = null;
 let levelsComplete = false;
 let levelTask = 0;
 let levelsPromise: Promise<boolean> = Promise.resolve(false);
+const EAGER_LEVELS = 200_000;
 let histBase: { startMs: number; stepMs: number; counts: Float64Array } | null = null;
 let histWindow: { startNs: bigint; stepNs: bigint } | null = null;
 let columns: string[] = [];
@@ -360,8 +361,12 @@ function setResult(rows: RowSet, hl: RegExp[], type: string): void {
   fieldCache.clear();
   closeRow();
   const task = ++levelTask;
-  levelsPromise = computeLevels(task);
+  // Every row's level (buttons' counts, the stacked histogram) for results up to
+  // EAGER_LEVELS rows; past that, levels of the rows in view only, and a level filter
+  // computes the rest when asked.
+  levelsPromise = rows.length <= EAGER_LEVELS ? computeLevels(task) : Promise.resolve(false);
   rebuildView(false);
+  updateLevelButtons();
   void levelsPromise.then((done) => done && updateLevelButtons());
 }
 
@@ -438,13 +443,13 @@ function updateLevelButtons(): void {
   const tally = new Map<Level, number>();
   if (rows && levelCodes && levelsComplete) for (let b = 0; b < rows.length; b++) tally.set(LEVELS[levelCodes[b]! - 1]!, (tally.get(LEVELS[levelCodes[b]! - 1]!) ?? 0) + 1);
   levelGroup.replaceChildren(
-    ...LEVELS.filter((l) => tally.has(l) || levelFilter.has(l)).map((l) => {
+    ...LEVELS.filter((l) => tally.has(l) || levelFilter.has(l) || !levelsComplete).map((l) => {
       const b = document.createElement('button');
       b.type = 'button';
       b.className = `small level-btn lvl-btn-${l}`;
       b.dataset['level'] = l;
       b.setAttribute('aria-pressed', String(levelFilter.has(l)));
-      b.innerHTML = `<span class="lvl lvl-${l}" aria-hidden="true"></span>${l} <span class="muted">${(tally.get(l) ?? 0).toLocaleString()}</span>`;
+      b.innerHTML = `<span class="lvl lvl-${l}" aria-hidden="true"></span>${l}${levelsComplete ? ` <span class="muted">${(tally.get(l) ?? 0).toLocaleString()}</span>` : ''}`;
       b.title = `Show only ${l} lines (toggle; several may be on)`;
       return b;
     }),
@@ -906,6 +911,8 @@ declare global {
       openRow(i: number): number;
       /** Toggles wrapping; returns the time until the list is laid out again, in ms. */
       toggleWrap(): number;
+      /** Runs one log query on the source (no histogram, nothing shown); its wall time in ms, rows and statistics. */
+      timeLogs(query: string, startNs: string, endNs: string, limit: number): Promise<{ ms: number; rows: number; stats: StatsInfo | null }>;
       run(): Promise<void>;
     };
   }
@@ -926,6 +933,12 @@ window.letheqlViewer = {
     openRow(i);
     void document.body.offsetHeight; // forces layout: the pane as drawn
     return performance.now() - t0;
+  },
+  async timeLogs(query: string, startNs: string, endNs: string, limit: number) {
+    if (!source) throw new Error('no source');
+    const t0 = performance.now();
+    const r = await source.logs(query, { startNs: BigInt(startNs), endNs: BigInt(endNs), limit, direction: 'backward', signal: new AbortController().signal });
+    return { ms: performance.now() - t0, rows: r.table.numRows, stats: r.stats };
   },
   toggleWrap() {
     const t0 = performance.now();
