@@ -182,7 +182,7 @@ machine.loadavgEnd = load();
 
 const mb = podBytes / 1e6;
 const row = (name, ms, what = mb) => `${name.padEnd(46)} ${ms.toFixed(0).padStart(8)} ${(what / (ms / 1000)).toFixed(0).padStart(7)}`;
-console.log(`\nletheql viewer bench — ${(info.bytes / 1e6).toFixed(0)} MB store (seed 1), the query reads its ${info.files} files' pod part, ${mb.toFixed(0)} MB; ${machine.cores} × ${machine.cpu}, chromium ${browser.version?.() ?? ''}`);
+console.log(`\nletheql viewer bench — ${(info.bytes / 1e6).toFixed(0)} MB store (seed 1), the query reads its pod files, ${plan.files.length} files, ${mb.toFixed(0)} MB; ${machine.cores} × ${machine.cpu}, chromium ${browser.version?.() ?? ''}`);
 console.log(`${'local folder (setInputFiles, disk-backed Files)'.padEnd(46)} ${'ms'.padStart(8)} ${'MB/s'.padStart(7)}`);
 console.log(row('bare read, File.stream() on the page', median(samples.pageRead)));
 console.log(row('bare read, File.stream() in a worker', median(samples.workerRead)));

@@ -130,3 +130,13 @@ describe('query edits from the row detail', () => {
     expect(streamSelector('pod', { namespace: 'shop', pod: 'a"b', container: '' })).toBe('pod{namespace="shop", pod="a\\"b"}');
   });
 });
+
+describe('pretty JSON keeps tokens as written', () => {
+  it.each([
+    ['{"a":1.50,"b":12345678901234567890}', '{\n  "a": 1.50,\n  "b": 12345678901234567890\n}'],
+    ['{"s":"x,{y}:\\"z\\"","e":{},"l":[ ],"n":[1,[2]]}', '{\n  "s": "x,{y}:\\"z\\"",\n  "e": {},\n  "l": [],\n  "n": [\n    1,\n    [\n      2\n    ]\n  ]\n}'],
+  ])('%s', (line, pretty) => {
+    expect(prettyJson(line)).toBe(pretty);
+    expect(JSON.parse(pretty)).toEqual(JSON.parse(line));
+  });
+});

@@ -158,14 +158,15 @@ export class DetailPane {
       `<button type="button" class="small" data-action="raw" aria-pressed="${this.raw}" title="Show the line as stored (no pretty-printing, colours stripped)">Raw</button>` +
       `<button type="button" class="small" data-action="copy" title="Copy the line">Copy line</button>` +
       `<button type="button" class="small" data-action="close" aria-label="Close the row (Escape)">✕</button></div>` +
+      `<div class="detail-main"><div class="detail-text">` +
       context.before +
       `<pre class="detail-line${pretty ? ' json' : ''}">${body}</pre>` +
       context.after +
-      `<div class="detail-tables">` +
+      `</div><div class="detail-tables">` +
       table('Stream labels', 'label', Object.entries(r.stream), false) +
       table(r.parsed.parser ? `Fields (| ${r.parsed.parser})` : 'Fields', 'field', r.parsed.fields, true) +
       table('Labels the query added', 'pipeline', pipeline, true) +
-      `</div>`;
+      `</div></div>`;
     this.el.dataset['parser'] = r.parsed.parser ?? '';
   }
 }

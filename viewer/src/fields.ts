@@ -102,15 +102,47 @@ export function detectLevel(line: string, streamLabels: Readonly<Record<string, 
   return m ? normalLevel(m[1]!) : 'unknown';
 }
 
-/** A JSON object line indented two spaces (numbers as written); null when the line is not JSON. */
+/**
+ * A JSON line indented two spaces, every token as written (numbers keep their digits: no
+ * round trip through doubles); null when the line is not valid JSON.
+ */
 export function prettyJson(line: string): string | null {
   const t = line.trim();
   if (!t.startsWith('{') && !t.startsWith('[')) return null;
   try {
-    return JSON.stringify(JSON.parse(t), null, 2);
+    JSON.parse(t);
   } catch {
     return null;
   }
+  let out = '';
+  let depth = 0;
+  const nl = () => `\n${'  '.repeat(depth)}`;
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (t[j] !== '"') j += t[j] === '\\' ? 2 : 1;
+      out += t.slice(i, j + 1);
+      i = j;
+    } else if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      let j = i + 1;
+      while (j < t.length && /\s/.test(t[j]!)) j++;
+      if (t[j] === close) {
+        out += c + close;
+        i = j;
+      } else {
+        depth++;
+        out += c + nl();
+      }
+    } else if (c === '}' || c === ']') {
+      depth--;
+      out += nl() + c;
+    } else if (c === ',') out += `,${nl()}`;
+    else if (c === ':') out += ': ';
+    else if (!/\s/.test(c)) out += c;
+  }
+  return out;
 }
 
 /** ANSI SGR sequences and the other CSI/OSC escapes (stripped, never shown raw). */

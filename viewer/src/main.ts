@@ -234,10 +234,15 @@ async function runQuery(): Promise<void> {
       const stepMs = histogramStepMs(Number((endNs - startNs) / 1_000_000n));
       const stepNs = BigInt(stepMs) * 1_000_000n;
       const buckets = Number((endNs - startNs + 1n + stepNs - 1n) / stepNs);
-      const hist = current
-        .metric(histogramQuery(text, stepMs), { startNs: startNs + stepNs - 1n, endNs: startNs + BigInt(buckets) * stepNs - 1n, step: `${stepMs}ms`, signal: ac.signal })
-        .then((m) => ({ ok: true as const, m }))
-        .catch((e: unknown) => ({ ok: false as const, e }));
+      const countQuery = (): Promise<HistAnswer> =>
+        current
+          .metric(histogramQuery(text, stepMs), { startNs: startNs + stepNs - 1n, endNs: startNs + BigInt(buckets) * stepNs - 1n, step: `${stepMs}ms`, signal: ac.signal })
+          .then((m) => ({ ok: true as const, series: m.series }))
+          .catch((e: unknown) => ({ ok: false as const, e }));
+      // A server answers both at once; the engine worker would only interleave the two scans,
+      // so locally the rows come first, and when they are every matching line (the limit not
+      // reached) they are the histogram's lines too: no second scan.
+      const early = current.kind === 'server' ? countQuery() : null;
       const logs = await current.logs(text, {
         startNs,
         endNs,
@@ -249,12 +254,13 @@ async function runQuery(): Promise<void> {
       if (seq !== runSeq) return;
       setResult(new ArrowRows(logs.table), highlightersFor(sel), sel.name ?? 'pod');
       lastStats = logs.stats;
-      const h = await hist;
+      const complete = logs.stats !== null && !logs.stats.truncated && logs.stats.rowsReturned === logs.table.numRows;
+      const h = early ? await early : complete ? histogramFromRows(baseRows!, startNs, stepNs, buckets) : await countQuery();
       if (seq !== runSeq) return;
       const startMs = Number(startNs / 1_000_000n);
       if (h.ok) {
         const counts = new Float64Array(buckets);
-        for (const s of h.m.series) {
+        for (const s of h.series) {
           for (let k = 0; k < s.timesMs.length; k++) {
             const b = Math.floor((s.timesMs[k]! - startMs) / stepMs);
             if (b >= 0 && b < buckets) counts[b]! += s.values[k]!;
@@ -301,6 +307,21 @@ async function runQuery(): Promise<void> {
       showProgress(null);
     }
   }
+}
+
+type HistAnswer = { ok: true; series: { timesMs: Float64Array; values: Float64Array }[] } | { ok: false; e: unknown };
+
+/** The histogram's one series from loaded rows (all the matching lines): bucket k's sample at its end, as the count query gives it. */
+function histogramFromRows(rows: RowSet, startNs: bigint, stepNs: bigint, buckets: number): HistAnswer {
+  const values = new Float64Array(buckets);
+  for (let i = 0; i < rows.length; i++) {
+    const k = Number((rows.timeNs(i) - startNs) / stepNs);
+    if (k >= 0 && k < buckets) values[k]! += 1;
+  }
+  const stepMs = Number(stepNs / 1_000_000n);
+  const startMs = Number(startNs / 1_000_000n);
+  const timesMs = Float64Array.from({ length: buckets }, (_, k) => startMs + k * stepMs);
+  return { ok: true, series: [{ timesMs, values }] };
 }
 
 function seriesName(s: SeriesData): string {
