@@ -144,6 +144,7 @@ await node.close();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const problems = [];
 const samples = { pageRead: [], workerRead: [], query: [], viewerRun: [] };
+let scanned = null;
 await bareRead();
 await bareReadWorker();
 await hook(({ q, a, b }) => window.letheqlViewer.timeLogs(q, a, b, 1000), { q: Q, a: startNs, b: endNs });
@@ -156,6 +157,7 @@ for (let i = 0; i < iterations; i++) {
   const q = await hook(({ q, a, b }) => window.letheqlViewer.timeLogs(q, a, b, 1000), { q: Q, a: startNs, b: endNs });
   if (q.rows !== count) problems.push(`the viewer's query returned ${q.rows} rows, Node counts ${count}`);
   samples.query.push(q.ms);
+  scanned = q.stats?.bytesScanned ?? null;
   t = await page.evaluate(async () => {
     const t0 = performance.now();
     await window.letheqlViewer.run();
@@ -187,6 +189,7 @@ console.log(`${'local folder (setInputFiles, disk-backed Files)'.padEnd(46)} ${'
 console.log(row('bare read, File.stream() on the page', median(samples.pageRead)));
 console.log(row('bare read, File.stream() in a worker', median(samples.workerRead)));
 console.log(row(`query |= "RARE-7f3a" (engine worker), ${count} rows`, median(samples.query)));
+console.log(`  (the engine's statistics: ${scanned === null ? '?' : (scanned / 1e6).toFixed(0)} MB scanned of the ${mb.toFixed(0)} MB)`);
 console.log(row('the viewer\'s run (rows + histogram)', median(samples.viewerRun)));
 const bare = Math.min(median(samples.pageRead), median(samples.workerRead));
 console.log(`query / fastest bare read: ${(median(samples.query) / bare).toFixed(2)}× (target ≤ 1.5×); opening the folder and the first run: ${openMs.toFixed(0)} ms`);

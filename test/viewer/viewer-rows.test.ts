@@ -315,6 +315,31 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VIEWER)(HAVE_CHROMIUM && HAVE_VIEWER ? '
       });
     }
 
+    it('lists the patterns of the loaded rows, counts adding up to the matching lines; a pattern becomes a line filter', async () => {
+      const q = 'pod{namespace=~"shop|default"}';
+      await run(page, q);
+      const runs = (await state(page)).runs;
+      const { count } = await store.count(q, { start: FROM, end: TO });
+      expect((await state(page)).rows).toBe(count);
+      await page.locator('#tab-patterns').click();
+      expect(await page.locator('#rows').isVisible()).toBe(false);
+      const counts = await page.locator('#patterns tbody tr').evaluateAll((trs) => trs.map((tr) => Number((tr as HTMLElement).dataset['count'])));
+      expect(counts.length).toBeGreaterThan(5);
+      expect(counts.length).toBeLessThan(200);
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(count);
+      expect(await page.locator('#patterns').getAttribute('data-total')).toBe(String(count));
+      expect(await page.locator('#patterns tbody tr svg.spark').count()).toBe(counts.length);
+      expect((await state(page)).runs).toBe(runs);
+      await page.locator('#patterns button[data-pattern="0"]').click();
+      await waitForRun(page);
+      const filtered = (await state(page)).query;
+      expect(filtered.startsWith(`${q} |~ "^`)).toBe(true);
+      const expected = await store.query(filtered, WINDOW);
+      expect((await state(page)).rows).toBe(expected.numRows);
+      expect(expected.numRows).toBeGreaterThanOrEqual(counts[0]!);
+      expect(await page.locator('#rows').isVisible()).toBe(true);
+    });
+
     it('is usable from the keyboard alone: arrows move, Enter opens and closes, Escape closes', async () => {
       await run(page, Q);
       const runs = (await state(page)).runs;

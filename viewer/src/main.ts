@@ -16,12 +16,13 @@
 import { Histogram, TimeSeriesChart } from './charts.ts';
 import { QueryEditor, type CompletionProvider } from './editor.ts';
 import type { SeriesData, StatsInfo, TargetsInfo } from './protocol.ts';
-import { checkQuery, highlightersFor, histogramQuery, logSelector, streamSelector, withFieldFilter, withLabelMatcher, withSelector } from './query-text.ts';
+import { checkQuery, highlightersFor, histogramQuery, logSelector, streamSelector, withFieldFilter, withLabelMatcher, withLineFilter, withSelector } from './query-text.ts';
 import { decodeState, describeRange, durationMs, encodeState, formatUtc, histogramStepMs, parseUtc, PRESETS, REFRESH, resolveRange, type TimeRange } from './range.ts';
 import { ArrayRows, ArrowRows, streamLabelsOf, ViewRows, VirtualList, type RowSet } from './rows.ts';
 import { DetailPane, type ContextLine, type Kind } from './details.ts';
 import { DEDUP_MODES, dedupKey, detectLevel, LEVELS, parseFields, type DedupMode, type Level, type ParsedFields } from './fields.ts';
 import { downloadRows, type DownloadFormat } from './download.ts';
+import { findPatterns, sparkline, templateRegex } from './patterns.ts';
 import { EngineClient, LocalSource, ServerSource, ViewerError, type DataSource, type Progress } from './sources.ts';
 import { droppedFiles, toStoreFiles, type PickedFile } from './store-files.ts';
 import { TargetsTree, type LabelSets } from './tree.ts';
@@ -388,6 +389,7 @@ function setResult(rows: RowSet, hl: RegExp[], type: string): void {
   levelsPromise = rows.length <= EAGER_LEVELS ? computeLevels(task) : Promise.resolve(false);
   rebuildView(false);
   updateLevelButtons();
+  if (patternsShown) renderPatterns();
   void levelsPromise.then((done) => done && updateLevelButtons());
 }
 
@@ -649,6 +651,82 @@ dedupSel.addEventListener('change', () => {
   rebuildView(false);
   saveUrl();
 });
+
+// Patterns: the loaded rows' templates (computed when the tab is shown, again for a new result).
+
+const patternsEl = $('patterns');
+const LOG_PANEL = ['rows-bar', 'rows-head', 'rows'];
+let patternsShown = false;
+
+function showTab(patterns: boolean): void {
+  patternsShown = patterns;
+  $('tab-logs').setAttribute('aria-selected', String(!patterns));
+  $('tab-patterns').setAttribute('aria-selected', String(patterns));
+  $('tab-logs').tabIndex = patterns ? -1 : 0;
+  $('tab-patterns').tabIndex = patterns ? 0 : -1;
+  for (const id of LOG_PANEL) $(id).hidden = patterns;
+  if (patterns) closeRow();
+  patternsEl.hidden = !patterns;
+  if (patterns) renderPatterns();
+}
+$('tab-logs').addEventListener('click', () => showTab(false));
+$('tab-patterns').addEventListener('click', () => showTab(true));
+for (const id of ['tab-logs', 'tab-patterns']) {
+  $(id).addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+    showTab(!patternsShown);
+    $(patternsShown ? 'tab-patterns' : 'tab-logs').focus();
+  });
+}
+
+function renderPatterns(): void {
+  const rows = baseRows;
+  if (!rows) {
+    patternsEl.textContent = 'Run a log query first.';
+    return;
+  }
+  const n = histBase?.counts.length ?? 50;
+  let bucketOf: (ns: bigint) => number;
+  if (histWindow && histBase) {
+    const { startNs, stepNs } = histWindow;
+    bucketOf = (t) => Number((t - startNs) / stepNs);
+  } else {
+    let lo = 0n;
+    let hi = 0n;
+    for (let i = 0; i < rows.length; i++) {
+      const t = rows.timeNs(i);
+      if (i === 0 || t < lo) lo = t;
+      if (i === 0 || t > hi) hi = t;
+    }
+    const step = (hi - lo) / BigInt(n) + 1n;
+    bucketOf = (t) => Number((t - lo) / step);
+  }
+  const found = findPatterns(rows, n, bucketOf);
+  const shown = found.slice(0, 200);
+  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot' }[c]};`);
+  patternsEl.innerHTML =
+    `<p class="muted">${found.length.toLocaleString()} patterns among ${rows.length.toLocaleString()} loaded rows${found.length > shown.length ? ` (the ${shown.length} most frequent shown)` : ''}; a pattern's filter adds a line filter to the query.</p>` +
+    `<table class="pattern-table"><thead><tr><th>Over time</th><th>Count</th><th>%</th><th>Pattern</th><th></th></tr></thead><tbody>` +
+    shown
+      .map(
+        (p, k) =>
+          `<tr data-count="${p.count}"><td>${sparkline(p.buckets)}</td><td class="num">${p.count.toLocaleString()}</td><td class="num">${((100 * p.count) / rows.length).toFixed(1)}</td>` +
+          `<td class="pattern">${esc(p.template).replace(/&lt;_&gt;/g, '<span class="var">&lt;_&gt;</span>')}</td>` +
+          `<td><button type="button" class="small" data-pattern="${k}" title="Keep the lines of this pattern">Filter</button></td></tr>`,
+      )
+      .join('') +
+    `</tbody></table>`;
+  patternsEl.dataset['total'] = String(found.reduce((a, p) => a + p.count, 0));
+  patternsEl.onclick = (e) => {
+    const b = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-pattern]');
+    if (!b) return;
+    const p = shown[Number(b.dataset['pattern'])]!;
+    editor.value = withLineFilter(editor.value, templateRegex(p.template));
+    showTab(false);
+    saveUrl();
+    void runQuery();
+  };
+}
 
 function syncRowControls(): void {
   wrapBox.checked = list.wrap;

@@ -194,13 +194,16 @@ export function completionContext(text: string, caret: number): CompletionContex
   return null;
 }
 
+/** A query's leading selector: `pod{…}` / `node{…}` (braces inside quoted values allowed); group 3 is inside the braces. */
+const SELECTOR = /(^|[\s(])(pod|node)\s*\{((?:[^{}"'`]|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|`[^`]*`)*)\}/;
+
 /**
  * `query` with its selector narrowed by a stream label: `include` sets `name="value"`
  * (replacing the label's other matchers), otherwise adds `name!="value"` (and drops a
  * `name="value"` it contradicts). Queries without a selector are returned unchanged.
  */
 export function withLabelMatcher(query: string, name: string, value: string, include: boolean): string {
-  const m = /(^|[\s(])(pod|node)\s*\{((?:[^{}"'`]|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|`[^`]*`)*)\}/.exec(query);
+  const m = SELECTOR.exec(query);
   if (!m) return query;
   const matchers = splitMatchers(m[3]!);
   const parsed = matchers.map((t) => ({ text: t, m: /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/s.exec(t) }));
@@ -262,6 +265,18 @@ export function withFieldFilter(query: string, parser: 'json' | 'logfmt' | null,
   if (base.slice(base.lastIndexOf('\n') + 1).includes('#')) base += '\n';
   else base += ' ';
   return `${base}${hasParser ? '' : `| ${parser} `}| ${name}${include ? '=' : '!='}${quote(value)}`;
+}
+
+/**
+ * `query` with a regex line filter (`|~ "regex"`) placed right after its selector, before any
+ * parser or label filter (line filters read the line as stored).
+ */
+export function withLineFilter(query: string, regex: string): string {
+  const m = SELECTOR.exec(query);
+  const filter = `|~ ${quote(regex)}`;
+  if (!m) return `${query.trimEnd()} ${filter}`;
+  const end = m.index + m[0].length;
+  return `${query.slice(0, end)} ${filter}${query.slice(end)}`;
 }
 
 /** The exact stream selector of a row: every stream label as `name="value"`. */

@@ -17,8 +17,8 @@
  * detail pane.
  */
 import type { Table, Vector } from 'apache-arrow';
-import { stripAnsi } from './fields.ts';
-import { matchRanges } from './query-text.ts';
+import { stripAnsi } from './fields.js';
+import { matchRanges } from './query-text.js';
 
 /** Rows read by index from columns. */
 export interface RowSet {
