@@ -3,21 +3,19 @@
  * row and see its fields (named as the engine's `| json` names them), filter for and out
  * from the row (the query changes and the rows are the engine's for the new query), wrap,
  * fields as columns, levels (marks, filter, histogram stacked by level), deduplication,
- * context lines of the row's own stream (local store and server), downloads read back
+ * context lines of the row's own stream (server mode: viewer.test.ts), downloads read back
  * (JSON lines, CSV, Arrow IPC with apache-arrow) equal to the engine's rows, keyboard-only
  * use, and a link that restores wrap, columns, levels and dedup. Opening a row, wrapping and
  * filtering the loaded rows must not run a query (the page's run counter stays).
  */
-import { cpSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/node.js';
-import { createServer, type LetheServer } from '../../src/server/index.js';
 import { HAVE_CHROMIUM, openBrowser, type BrowserSession } from '../support/chromium.js';
 import { FIXTURE_STORE } from '../support/paths.js';
 import { HAVE_VIEWER, staticViewer, VIEWER_SKIP_REASON, viewerState as state, visibleRows, waitForRun } from '../support/viewer-page.js';
-import { tempDir } from '../server/helpers.js';
 
 const FROM = '2024-09-24T13:00:00Z';
 const TO = '2024-09-24T16:00:00Z';
@@ -362,52 +360,6 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VIEWER)(HAVE_CHROMIUM && HAVE_VIEWER ? '
       await expect.poll(() => detail.isVisible()).toBe(false);
       expect(await page.locator('#rows').getAttribute('aria-activedescendant')).toBe('row-1');
       expect((await state(page)).runs).toBe(runs);
-    });
-  });
-
-  describe('served by letheql serve', () => {
-    let session: BrowserSession | undefined;
-    let server: LetheServer | undefined;
-    let base = '';
-    const tmp = tempDir('letheql-viewer-rows-');
-    const store = (() => {
-      cpSync(FIXTURE_STORE, tmp.dir, { recursive: true });
-      return openStore(tmp.dir, { workers: 0 });
-    })();
-
-    beforeAll(async () => {
-      server = await createServer({ store, storeDir: tmp.dir, log: false });
-      base = await server.listen('127.0.0.1', 0);
-      session = await openBrowser(() => null);
-    });
-    afterAll(async () => {
-      await session?.close();
-      await server?.close();
-      await store.close();
-      tmp.cleanup();
-    });
-
-    it('opens a row, filters for a field, and shows context through the server', async () => {
-      const page = await session!.browser.newPage({ viewport: { width: 1400, height: 900 } });
-      const q = 'pod{namespace="shop"} |= "error"';
-      await page.goto(`${base}/${hashOf(q)}`);
-      await expect.poll(async () => (await state(page)).source, { timeout: 20_000 }).toBe(base);
-      await waitForRun(page);
-      const rows = await store.query(q, WINDOW);
-      await expect.poll(async () => (await state(page)).rows).toBe(rows.numRows);
-      await page.locator('#row-0').click();
-      await page.locator('#detail [data-action="context"]').click();
-      const sel = `pod{${STREAM.map((n) => `${n}="${rows.getChild(n)!.get(0)}"`).join(', ')}}`;
-      const at = (rows.getChild('time')!.toArray() as BigInt64Array)[0]!;
-      const before = await store.query(sel, { start: at - 3_600_000_000_000n, end: at - 1n, limit: 10, direction: 'backward' });
-      expect(before.numRows).toBeGreaterThan(0);
-      await expect.poll(() => page.locator('#detail .ctx-before .ctx-text').allTextContents()).toEqual(column(before, 'line').reverse());
-      await page.locator('#detail tr[data-name="level"] [data-action="for"]').click();
-      await waitForRun(page);
-      expect((await state(page)).query).toBe(`${q} | json | level="error"`);
-      const expected = await store.query(`${q} | json | level="error"`, WINDOW);
-      await expect.poll(async () => (await state(page)).rows).toBe(expected.numRows);
-      await page.close();
     });
   });
 });

@@ -385,6 +385,33 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VIEWER)(HAVE_CHROMIUM && HAVE_VIEWER ? '
       expect((await fetch(`${base}/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
     });
 
+    // Issue 19: the row pane's context and filters through the server (ordinary queries).
+    it('opens a row, filters for a field, and shows context through the server', async () => {
+      const page = await session!.browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const q = 'pod{namespace="shop"} |= "error"';
+      await page.goto(`${base}/${hashOf(q)}`);
+      await expect.poll(async () => (await state(page)).source, { timeout: 20_000 }).toBe(base);
+      await waitForRun(page);
+      const WINDOW = { start: FROM, end: TO, limit: 1000, direction: 'backward' as const };
+      const STREAM = ['namespace', 'pod', 'container'];
+      const column = (t: Awaited<ReturnType<typeof store.query>>, name: string) => Array.from({ length: t.numRows }, (_, i) => String(t.getChild(name)!.get(i)));
+      const rows = await store.query(q, WINDOW);
+      await expect.poll(async () => (await state(page)).rows).toBe(rows.numRows);
+      await page.locator('#row-0').click();
+      await page.locator('#detail [data-action="context"]').click();
+      const sel = `pod{${STREAM.map((n) => `${n}="${rows.getChild(n)!.get(0)}"`).join(', ')}}`;
+      const at = (rows.getChild('time')!.toArray() as BigInt64Array)[0]!;
+      const before = await store.query(sel, { start: at - 3_600_000_000_000n, end: at - 1n, limit: 10, direction: 'backward' });
+      expect(before.numRows).toBeGreaterThan(0);
+      await expect.poll(() => page.locator('#detail .ctx-before .ctx-text').allTextContents()).toEqual(column(before, 'line').reverse());
+      await page.locator('#detail tr[data-name="level"] [data-action="for"]').click();
+      await waitForRun(page);
+      expect((await state(page)).query).toBe(`${q} | json | level="error"`);
+      const expected = await store.query(`${q} | json | level="error"`, WINDOW);
+      await expect.poll(async () => (await state(page)).rows).toBe(expected.numRows);
+      await page.close();
+    });
+
     it('runs a query through the server and shows a pushed line in the live tail', async () => {
       const page = await session!.browser.newPage({ viewport: { width: 1280, height: 800 } });
       const q = 'pod{namespace="shop"} |= "GET"';
