@@ -313,6 +313,30 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VIEWER)(HAVE_CHROMIUM && HAVE_VIEWER ? '
       });
     }
 
+    it('downloads only the rows shown under a level filter (an Arrow table built from them, a subsequence of the engine\'s rows)', async () => {
+      const q = 'pod{namespace="shop"}';
+      await run(page, q);
+      await expect.poll(async () => (await state(page)).levelsDone).toBe(true);
+      await page.locator('#level-filter button[data-level="error"]').click();
+      const shown = (await state(page)).rows;
+      const all = await store.query(q, WINDOW);
+      expect(shown).toBeGreaterThan(0);
+      expect(shown).toBeLessThan(all.numRows);
+      await page.locator('#download-format').selectOption('arrow');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
+      const t = tableFromIPC(readFileSync(await download.path()));
+      expect(t.numRows).toBe(shown);
+      const key = (tbl: Table, i: number) => [String((tbl.getChild('time')!.toArray() as BigInt64Array)[i]), ...STREAM.map((n) => String(tbl.getChild(n)!.get(i))), String(tbl.getChild('line')!.get(i))].join('|');
+      let j = 0;
+      for (let i = 0; i < t.numRows; i++) {
+        while (j < all.numRows && key(all, j) !== key(t, i)) j++;
+        expect(j, `downloaded row ${i} is an engine row, in order`).toBeLessThan(all.numRows);
+        j++;
+      }
+      await page.locator('#level-filter button[data-level="error"]').click();
+      expect((await state(page)).rows).toBe(all.numRows);
+    });
+
     it('lists the patterns of the loaded rows, counts adding up to the matching lines; a pattern becomes a line filter', async () => {
       const q = 'pod{namespace=~"shop|default"}';
       await run(page, q);
