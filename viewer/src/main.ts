@@ -10,6 +10,14 @@
  * restores it. Nothing heavy runs on this thread: scans are in the worker, rows are drawn
  * virtually, and parsing for error markers is debounced.
  *
+ * The loaded rows are the base of everything shown below the histogram: a view of them
+ * (level filter, deduplication), the opened row (details.ts: fields parsed by the engine's
+ * own `| json` / `| logfmt` stages, filter buttons that edit the query), wrap and fields as
+ * columns, patterns and downloads. None of these runs a query; filter buttons, context
+ * (ordinary queries over the row's exact stream selector) and a pattern's filter do. A local
+ * result that holds every matching line draws the histogram from its rows (the engine
+ * worker would otherwise scan twice); a server answers the count query in parallel.
+ *
  * `window.letheqlViewer` exposes a few hooks for tests and automation (load a synthetic
  * result, read the state); it is plain data and functions, no globals are read from it.
  */

@@ -11,10 +11,17 @@
  * scroll position maps proportionally onto row offsets: any row count stays reachable,
  * the first and last rows exactly at the two ends.
  *
+ * Wrapped lines: rows grow to their line's height. The heights come from each line's length
+ * (the Arrow column's offsets, no line decoded) and the characters that fit the message
+ * column (measured once per width): with `word-break: break-all` in a monospace font the
+ * count of wrapped lines is exact for one-column characters and an over-estimate (blank
+ * space, never a cut) for wide ones. A prefix sum of heights places rows; a binary search
+ * finds the first in view. Toggling wrap is one pass over the lengths.
+ *
  * Accessibility: an ARIA grid (`aria-rowcount` is the full count, each rendered row has its
  * `aria-rowindex`); focus stays on the grid and `aria-activedescendant` names the selected
- * row. ↑/↓, PageUp/PageDown, Home/End move the selection; Enter shows the whole row in the
- * detail pane.
+ * row. ↑/↓, PageUp/PageDown, Home/End move the selection; Enter (or a click) opens the row,
+ * Escape closes it (`onOpen` / `onClose`; the page draws the row pane).
  */
 import type { Table, Vector } from 'apache-arrow';
 import { stripAnsi } from './fields.js';
