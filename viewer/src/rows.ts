@@ -13,9 +13,9 @@
  *
  * Wrapped lines: rows grow to their line's height. The heights come from each line's length
  * (the Arrow column's offsets, no line decoded) and the characters that fit the message
- * column (measured once per width): with `word-break: break-all` in a monospace font the
- * count of wrapped lines is exact for one-column characters and an over-estimate (blank
- * space, never a cut) for wide ones. A prefix sum of heights places rows; a binary search
+ * column (measured once per width, at the widest printable ASCII glyph: a monospace stack
+ * may take some glyphs from a fallback font of another width): with `word-break: break-all`
+ * the count of wrapped lines is exact or an over-estimate (blank space, never a cut). A prefix sum of heights places rows; a binary search
  * finds the first in view. Toggling wrap is one pass over the lengths.
  *
  * Accessibility: an ARIA grid (`aria-rowcount` is the full count, each rendered row has its
@@ -368,10 +368,14 @@ export class VirtualList {
     const probe = document.createElement('div');
     probe.className = 'row';
     probe.style.visibility = 'hidden';
-    probe.innerHTML = `<span class="lvl"></span><span class="c-time"></span>${this.cols.map(() => '<span class="c-field"></span>').join('')}<span class="c-labels"></span><span class="c-line"><span class="probe">${'0'.repeat(100)}</span></span>`;
+    // Every printable ASCII character, each in its own run: a "monospace" stack may draw some
+    // glyphs from a fallback font of another width, so the widest one sets the count.
+    const chars = Array.from({ length: 95 }, (_, k) => String.fromCharCode(32 + k).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`));
+    probe.innerHTML = `<span class="lvl"></span><span class="c-time"></span>${this.cols.map(() => '<span class="c-field"></span>').join('')}<span class="c-labels"></span><span class="c-line">${chars.map((c) => `<span class="probe" style="display:inline-block;white-space:pre">${c.repeat(20)}</span>`).join('')}</span>`;
     this.spacer.append(probe);
     const lineWidth = probe.querySelector<HTMLElement>('.c-line')!.clientWidth;
-    const charWidth = probe.querySelector<HTMLElement>('.probe')!.getBoundingClientRect().width / 100;
+    let charWidth = 1;
+    probe.querySelectorAll<HTMLElement>('.probe').forEach((p) => (charWidth = Math.max(charWidth, p.getBoundingClientRect().width / 20)));
     probe.remove();
     return Math.max(10, Math.floor(lineWidth / Math.max(1, charWidth)) - 1);
   }
