@@ -249,6 +249,8 @@ export class VirtualList {
   private tops: Float64Array | null = null;
   private charsPerLine = 0;
   private lastWidth = 0;
+  /** The widest printable ASCII glyph of the rows' font, px (0: not measured yet). */
+  private glyphWidth = 0;
   decorations: RowDecorations = {};
   /** Called when the selection changes (the detail pane follows it). */
   onSelect: (index: number) => void = () => {};
@@ -365,19 +367,19 @@ export class VirtualList {
 
   /** Characters of the monospace font that fit the message column. */
   private measureCharsPerLine(): number {
+    // Every printable ASCII character, each in its own run: a "monospace" stack may draw some
+    // glyphs from a fallback font of another width, so the widest one sets the count
+    // (measured once: the font does not change).
+    const glyphs = this.glyphWidth === 0 ? Array.from({ length: 95 }, (_, k) => String.fromCharCode(32 + k).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)) : [];
     const probe = document.createElement('div');
     probe.className = 'row';
     probe.style.visibility = 'hidden';
-    // Every printable ASCII character, each in its own run: a "monospace" stack may draw some
-    // glyphs from a fallback font of another width, so the widest one sets the count.
-    const chars = Array.from({ length: 95 }, (_, k) => String.fromCharCode(32 + k).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`));
-    probe.innerHTML = `<span class="lvl"></span><span class="c-time"></span>${this.cols.map(() => '<span class="c-field"></span>').join('')}<span class="c-labels"></span><span class="c-line">${chars.map((c) => `<span class="probe" style="display:inline-block;white-space:pre">${c.repeat(20)}</span>`).join('')}</span>`;
+    probe.innerHTML = `<span class="lvl"></span><span class="c-time"></span>${this.cols.map(() => '<span class="c-field"></span>').join('')}<span class="c-labels"></span><span class="c-line">${glyphs.map((c) => `<span class="probe" style="display:inline-block;white-space:pre">${c.repeat(20)}</span>`).join('')}</span>`;
     this.spacer.append(probe);
     const lineWidth = probe.querySelector<HTMLElement>('.c-line')!.clientWidth;
-    let charWidth = 1;
-    probe.querySelectorAll<HTMLElement>('.probe').forEach((p) => (charWidth = Math.max(charWidth, p.getBoundingClientRect().width / 20)));
+    probe.querySelectorAll<HTMLElement>('.probe').forEach((p) => (this.glyphWidth = Math.max(this.glyphWidth, p.getBoundingClientRect().width / 20)));
     probe.remove();
-    return Math.max(10, Math.floor(lineWidth / Math.max(1, charWidth)) - 1);
+    return Math.max(10, Math.floor(lineWidth / Math.max(1, this.glyphWidth)) - 1);
   }
 
   private top(i: number): number {
