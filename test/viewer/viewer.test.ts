@@ -18,9 +18,8 @@
  * `/` (the page connects to its own origin); a line pushed with POST /loki/api/v1/push must
  * arrive in the live tail.
  */
-import { cpSync, existsSync, readFileSync } from 'node:fs';
-import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/node.js';
@@ -28,6 +27,7 @@ import { createServer, type LetheServer } from '../../src/server/index.js';
 import { TokenAuthority } from '../../src/server/auth.js';
 import { CHROMIUM, HAVE_CHROMIUM, openBrowser, type BrowserSession } from '../support/chromium.js';
 import { FIXTURE_STORE } from '../support/paths.js';
+import { HAVE_VIEWER, staticViewer, VIEWER_SKIP_REASON as SKIP_REASON, viewerState, visibleRows, waitForRun, type ViewerHooks } from '../support/viewer-page.js';
 import { tempDir } from '../server/helpers.js';
 import { generateStore, type GeneratedStore } from '../../bench/generate.mjs';
 
@@ -37,42 +37,12 @@ async function storeNodeBytes(store: ReturnType<typeof openStore>, info: Generat
   return plan.files.reduce((a, f) => a + f.size, 0);
 }
 
-const VIEWER = fileURLToPath(new URL('../../dist/viewer/', import.meta.url));
-const HAVE_VIEWER = existsSync(join(VIEWER, 'index.html'));
-const SKIP_REASON = !HAVE_CHROMIUM ? `needs ${CHROMIUM} (apt-get install chromium)` : `needs ${VIEWER}index.html (npx vite build --config viewer/vite.config.ts)`;
-
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
-
-/** Serves dist/viewer as a static site (the page is not on a letheql server). */
-function staticViewer(url: string): { type: string; body: Buffer } | null {
-  const pathname = decodeURIComponent(new URL(url, 'http://x').pathname);
-  const file = normalize(join(VIEWER, pathname.endsWith('/') ? `${pathname}index.html` : pathname));
-  if (!file.startsWith(VIEWER) || !existsSync(file)) return null;
-  return { type: TYPES[extname(file)] ?? 'application/octet-stream', body: readFileSync(file) };
-}
-
 const FROM = '2024-09-24T13:00:00Z';
 const TO = '2024-09-24T16:00:00Z';
 const QUERY = 'pod{namespace=~"shop|default"} |~ "(?i)error|timeout" != "healthz"';
 
-/** The page's test hooks (`window.letheqlViewer`, see viewer/src/main.ts). */
-interface ViewerHooks {
-  loadSynthetic(rows: number): Promise<void>;
-  state(): {
-    query: string;
-    range: { kind: 'relative'; span: string } | { kind: 'absolute'; startMs: number; endMs: number };
-    rows: number;
-    source: string | null;
-    stats: { linesMatched: number } | null;
-  };
-}
 const hashOf = (q: string, from = FROM, to = TO): string => '#' + new URLSearchParams({ q, from, to }).toString();
-const visibleRows = (page: Page) => page.locator('#rows .row:not([hidden])');
-const state = (page: Page) => page.evaluate(() => (window as unknown as { letheqlViewer: ViewerHooks }).letheqlViewer.state());
-
-async function waitForRun(page: Page): Promise<void> {
-  await page.waitForFunction(() => !document.body.hasAttribute('data-running'));
-}
+const state = viewerState;
 
 describe.skipIf(!HAVE_CHROMIUM || !HAVE_VIEWER)(HAVE_CHROMIUM && HAVE_VIEWER ? 'viewer' : `viewer (skipped: ${SKIP_REASON})`, () => {
   describe('static site, store opened from a folder', () => {
@@ -198,7 +168,9 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VIEWER)(HAVE_CHROMIUM && HAVE_VIEWER ? '
       expect(await page.locator('#rows').getAttribute('aria-activedescendant')).toBe('row-1');
       await page.keyboard.press('Enter');
       const line = await page.locator('#row-1 .c-line').textContent();
-      expect(await page.locator('#detail').textContent()).toContain(line!);
+      // The line as stored (a JSON line is pretty-printed until Raw is pressed).
+      await page.locator('#detail [data-action="raw"]').click();
+      expect(await page.locator('#detail .detail-line').textContent()).toBe(line);
     });
 
     it('completes label names and values from the store', async () => {
@@ -411,6 +383,33 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VIEWER)(HAVE_CHROMIUM && HAVE_VIEWER ? '
       expect(missing.status).toBe(404);
       expect(await missing.json()).toMatchObject({ status: 'error', errorType: 'not_found' });
       expect((await fetch(`${base}/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
+    });
+
+    // Issue 19: the row pane's context and filters through the server (ordinary queries).
+    it('opens a row, filters for a field, and shows context through the server', async () => {
+      const page = await session!.browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const q = 'pod{namespace="shop"} |= "error"';
+      await page.goto(`${base}/${hashOf(q)}`);
+      await expect.poll(async () => (await state(page)).source, { timeout: 20_000 }).toBe(base);
+      await waitForRun(page);
+      const WINDOW = { start: FROM, end: TO, limit: 1000, direction: 'backward' as const };
+      const STREAM = ['namespace', 'pod', 'container'];
+      const column = (t: Awaited<ReturnType<typeof store.query>>, name: string) => Array.from({ length: t.numRows }, (_, i) => String(t.getChild(name)!.get(i)));
+      const rows = await store.query(q, WINDOW);
+      await expect.poll(async () => (await state(page)).rows).toBe(rows.numRows);
+      await page.locator('#row-0').click();
+      await page.locator('#detail [data-action="context"]').click();
+      const sel = `pod{${STREAM.map((n) => `${n}="${rows.getChild(n)!.get(0)}"`).join(', ')}}`;
+      const at = (rows.getChild('time')!.toArray() as BigInt64Array)[0]!;
+      const before = await store.query(sel, { start: at - 3_600_000_000_000n, end: at - 1n, limit: 10, direction: 'backward' });
+      expect(before.numRows).toBeGreaterThan(0);
+      await expect.poll(() => page.locator('#detail .ctx-before .ctx-text').allTextContents()).toEqual(column(before, 'line').reverse());
+      await page.locator('#detail tr[data-name="level"] [data-action="for"]').click();
+      await waitForRun(page);
+      expect((await state(page)).query).toBe(`${q} | json | level="error"`);
+      const expected = await store.query(`${q} | json | level="error"`, WINDOW);
+      await expect.poll(async () => (await state(page)).rows).toBe(expected.numRows);
+      await page.close();
     });
 
     it('runs a query through the server and shows a pushed line in the live tail', async () => {

@@ -14,6 +14,8 @@ export interface HistogramData {
   startMs: number;
   stepMs: number;
   counts: Float64Array;
+  /** The counts split by level (bars stacked in this order, coloured by `--lvl-<name>`); their sum per bucket is `counts`. */
+  byLevel?: { name: string; counts: Float64Array }[];
 }
 
 export interface ChartSeries {
@@ -129,6 +131,7 @@ export class Histogram {
     const total = data ? data.counts.reduce((a, b) => a + b, 0) : 0;
     this.canvas.dataset['total'] = String(total);
     this.canvas.dataset['buckets'] = String(data?.counts.length ?? 0);
+    this.canvas.dataset['levels'] = data?.byLevel ? data.byLevel.map((l) => `${l.name}:${l.counts.reduce((a, b) => a + b, 0)}`).join(' ') : '';
     this.canvas.setAttribute(
       'aria-label',
       data ? `Histogram: ${total} matching lines in ${data.counts.length} buckets of ${data.stepMs / 1000}s; drag to zoom into a range` : 'Histogram: no data',
@@ -158,7 +161,8 @@ export class Histogram {
     }
     const a = new Date(d.startMs + k * d.stepMs).toISOString().slice(11, 19);
     const b = new Date(d.startMs + (k + 1) * d.stepMs).toISOString().slice(11, 19);
-    this.tooltip.textContent = `${a}–${b} UTC: ${d.counts[k]} lines`;
+    const split = d.byLevel ? d.byLevel.filter((l) => l.counts[k]! > 0).map((l) => `${l.name} ${l.counts[k]}`) : [];
+    this.tooltip.textContent = `${a}–${b} UTC: ${d.counts[k]} lines${split.length ? ` (${split.join(', ')})` : ''}`;
     this.tooltip.hidden = false;
     this.tooltip.style.left = `${Math.min(x + 8, this.canvas.clientWidth - 180)}px`;
   }
@@ -173,12 +177,18 @@ export class Histogram {
     const plotW = width - PAD.left - PAD.right;
     const plotH = height - PAD.top - PAD.bottom;
     const bw = plotW / d.counts.length;
-    ctx.fillStyle = cssVar(this.canvas, '--bar', '#4e8df5');
+    const layers = d.byLevel ? d.byLevel.map((l) => ({ colour: cssVar(this.canvas, `--lvl-${l.name}`, '#6f7c91'), counts: l.counts })) : [{ colour: cssVar(this.canvas, '--bar', '#4e8df5'), counts: d.counts }];
     for (let k = 0; k < d.counts.length; k++) {
-      const v = d.counts[k]!;
-      if (v <= 0) continue;
-      const h = Math.max(1, (v / max) * plotH);
-      ctx.fillRect(PAD.left + k * bw + (bw > 4 ? 0.5 : 0), PAD.top + plotH - h, Math.max(1, bw - (bw > 4 ? 1 : 0)), h);
+      let base = 0;
+      for (const layer of layers) {
+        const v = layer.counts[k]!;
+        if (v <= 0) continue;
+        const y0 = (base / max) * plotH;
+        base += v;
+        const h = Math.max(1, (base / max) * plotH - y0);
+        ctx.fillStyle = layer.colour;
+        ctx.fillRect(PAD.left + k * bw + (bw > 4 ? 0.5 : 0), PAD.top + plotH - y0 - h, Math.max(1, bw - (bw > 4 ? 1 : 0)), h);
+      }
     }
     if (this.drag) {
       const x = Math.min(this.drag.x0, this.drag.x1);

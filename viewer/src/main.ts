@@ -10,15 +10,27 @@
  * restores it. Nothing heavy runs on this thread: scans are in the worker, rows are drawn
  * virtually, and parsing for error markers is debounced.
  *
+ * The loaded rows are the base of everything shown below the histogram: a view of them
+ * (level filter, deduplication), the opened row (details.ts: fields parsed by the engine's
+ * own `| json` / `| logfmt` stages, filter buttons that edit the query), wrap and fields as
+ * columns, patterns and downloads. None of these runs a query; filter buttons, context
+ * (ordinary queries over the row's exact stream selector) and a pattern's filter do. A local
+ * result that holds every matching line draws the histogram from its rows (the engine
+ * worker would otherwise scan twice); a server answers the count query in parallel.
+ *
  * `window.letheqlViewer` exposes a few hooks for tests and automation (load a synthetic
  * result, read the state); it is plain data and functions, no globals are read from it.
  */
 import { Histogram, TimeSeriesChart } from './charts.ts';
 import { QueryEditor, type CompletionProvider } from './editor.ts';
 import type { SeriesData, StatsInfo, TargetsInfo } from './protocol.ts';
-import { checkQuery, highlightersFor, histogramQuery, logSelector, withSelector } from './query-text.ts';
+import { checkQuery, highlightersFor, histogramQuery, logSelector, streamSelector, withFieldFilter, withLabelMatcher, withLineFilter, withSelector } from './query-text.ts';
 import { decodeState, describeRange, durationMs, encodeState, formatUtc, histogramStepMs, parseUtc, PRESETS, REFRESH, resolveRange, type TimeRange } from './range.ts';
-import { ArrayRows, ArrowRows, formatTime, VirtualList } from './rows.ts';
+import { ArrayRows, ArrowRows, streamLabelsOf, ViewRows, VirtualList, type RowSet } from './rows.ts';
+import { DetailPane, type ContextLine, type Kind } from './details.ts';
+import { DEDUP_MODES, dedupKey, detectLevel, LEVELS, parseFields, type DedupMode, type Level, type ParsedFields } from './fields.ts';
+import { downloadRows, type DownloadFormat } from './download.ts';
+import { findPatterns, sparkline, templateRegex } from './patterns.ts';
 import { EngineClient, LocalSource, ServerSource, ViewerError, type DataSource, type Progress } from './sources.ts';
 import { droppedFiles, toStoreFiles, type PickedFile } from './store-files.ts';
 import { TargetsTree, type LabelSets } from './tree.ts';
@@ -56,7 +68,7 @@ const directionSel = $<HTMLSelectElement>('direction');
 const histogram = new Histogram($<HTMLCanvasElement>('histogram'), $('histogram-tip'));
 const chart = new TimeSeriesChart($<HTMLCanvasElement>('chart'), $('legend'));
 const list = new VirtualList($('rows'));
-const detail = $('detail');
+const detail = new DetailPane($('detail'));
 
 const completions: CompletionProvider = async (ctx) => {
   if (ctx.kind === 'type') return ['pod', 'node', 'count_over_time', 'rate', 'bytes_over_time', 'bytes_rate', 'sum', 'avg', 'min', 'max', 'topk', 'bottomk'];
@@ -130,7 +142,7 @@ function syncRangeControls(): void {
 }
 
 function saveUrl(): void {
-  const hash = encodeState({ query: editor.value, range, refresh, server: source?.kind === 'server' ? source.label : '' });
+  const hash = encodeState({ query: editor.value, range, refresh, server: source?.kind === 'server' ? source.label : '', wrap: list.wrap, cols: columns, levels: [...levelFilter], dedup });
   history.replaceState(null, '', hash);
 }
 
@@ -231,10 +243,15 @@ async function runQuery(): Promise<void> {
       const stepMs = histogramStepMs(Number((endNs - startNs) / 1_000_000n));
       const stepNs = BigInt(stepMs) * 1_000_000n;
       const buckets = Number((endNs - startNs + 1n + stepNs - 1n) / stepNs);
-      const hist = current
-        .metric(histogramQuery(text, stepMs), { startNs: startNs + stepNs - 1n, endNs: startNs + BigInt(buckets) * stepNs - 1n, step: `${stepMs}ms`, signal: ac.signal })
-        .then((m) => ({ ok: true as const, m }))
-        .catch((e: unknown) => ({ ok: false as const, e }));
+      const countQuery = (): Promise<HistAnswer> =>
+        current
+          .metric(histogramQuery(text, stepMs), { startNs: startNs + stepNs - 1n, endNs: startNs + BigInt(buckets) * stepNs - 1n, step: `${stepMs}ms`, signal: ac.signal })
+          .then((m) => ({ ok: true as const, series: m.series }))
+          .catch((e: unknown) => ({ ok: false as const, e }));
+      // A server answers both at once; the engine worker would only interleave the two scans,
+      // so locally the rows come first, and when they are every matching line (the limit not
+      // reached) they are the histogram's lines too: no second scan.
+      const early = current.kind === 'server' ? countQuery() : null;
       const logs = await current.logs(text, {
         startNs,
         endNs,
@@ -244,27 +261,31 @@ async function runQuery(): Promise<void> {
         onProgress: (p) => seq === runSeq && showProgress(p),
       });
       if (seq !== runSeq) return;
-      list.setRows(new ArrowRows(logs.table), highlightersFor(sel));
-      detail.hidden = true;
+      setResult(new ArrowRows(logs.table), highlightersFor(sel), sel.name ?? 'pod');
       lastStats = logs.stats;
-      const h = await hist;
+      const complete = logs.stats !== null && !logs.stats.truncated && logs.stats.rowsReturned === logs.table.numRows;
+      const h = early ? await early : complete ? histogramFromRows(baseRows!, startNs, stepNs, buckets) : await countQuery();
       if (seq !== runSeq) return;
       const startMs = Number(startNs / 1_000_000n);
       if (h.ok) {
         const counts = new Float64Array(buckets);
-        for (const s of h.m.series) {
+        for (const s of h.series) {
           for (let k = 0; k < s.timesMs.length; k++) {
             const b = Math.floor((s.timesMs[k]! - startMs) / stepMs);
             if (b >= 0 && b < buckets) counts[b]! += s.values[k]!;
           }
         }
-        histogram.setData({ startMs, stepMs, counts });
+        histBase = { startMs, stepMs, counts };
+        histWindow = { startNs, stepNs };
+        histogram.setData(histBase);
         $('histogram-note').textContent = `${counts.reduce((a, b) => a + b, 0).toLocaleString()} lines · ${describeRange(range)}`;
       } else {
+        histBase = null;
         histogram.setData(null);
         $('histogram-note').textContent = `histogram unavailable: ${h.e instanceof Error ? h.e.message : String(h.e)}`;
       }
       setStatus(statsText(logs.stats, logs.table.numRows, performance.now() - started));
+      if (h.ok) void stackHistogram(seq);
     } else {
       $('histogram-section').hidden = true;
       $('chart-section').hidden = false;
@@ -297,6 +318,21 @@ async function runQuery(): Promise<void> {
   }
 }
 
+type HistAnswer = { ok: true; series: { timesMs: Float64Array; values: Float64Array }[] } | { ok: false; e: unknown };
+
+/** The histogram's one series from loaded rows (all the matching lines): bucket k's sample at its end, as the count query gives it. */
+function histogramFromRows(rows: RowSet, startNs: bigint, stepNs: bigint, buckets: number): HistAnswer {
+  const values = new Float64Array(buckets);
+  for (let i = 0; i < rows.length; i++) {
+    const k = Number((rows.timeNs(i) - startNs) / stepNs);
+    if (k >= 0 && k < buckets) values[k]! += 1;
+  }
+  const stepMs = Number(stepNs / 1_000_000n);
+  const startMs = Number(startNs / 1_000_000n);
+  const timesMs = Float64Array.from({ length: buckets }, (_, k) => startMs + k * stepMs);
+  return { ok: true, series: [{ timesMs, values }] };
+}
+
 function seriesName(s: SeriesData): string {
   const entries = Object.entries(s.labels);
   return entries.length ? `{${entries.map(([k, v]) => `${k}="${v}"`).join(', ')}}` : '{}';
@@ -305,7 +341,9 @@ function seriesName(s: SeriesData): string {
 runBtn.addEventListener('click', runOrCancel);
 editor.onRun = () => void runQuery();
 document.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape' && running) cancel();
+  if (e.key !== 'Escape') return;
+  if (running) cancel();
+  else if (detail.open && !(e.target instanceof HTMLTextAreaElement)) closeRow();
 });
 
 // Parse as the user types (debounced): markers at the parser's spans.
@@ -319,27 +357,400 @@ editor.onInput = (text) => {
 };
 
 // ---------------------------------------------------------------------------------------
-// Rows detail
+// Rows: the loaded result, the view of it (level filter, deduplication), the opened row.
+// Everything here works on the loaded rows; nothing re-runs the scan.
+
+let baseRows: RowSet | null = null;
+let view = new ViewRows(new ArrayRows([]), null);
+let highlight: RegExp[] = [];
+let logType = 'pod';
+/** Per loaded row: its level's index in LEVELS + 1 (0: not computed yet). */
+let levelCodes: Uint8Array | null = null;
+let levelsComplete = false;
+let levelTask = 0;
+let levelsPromise: Promise<boolean> = Promise.resolve(false);
+const EAGER_LEVELS = 200_000;
+let histBase: { startMs: number; stepMs: number; counts: Float64Array } | null = null;
+let histWindow: { startNs: bigint; stepNs: bigint } | null = null;
+let columns: string[] = [];
+const levelFilter = new Set<Level>();
+let dedup: DedupMode = 'none';
+const fieldCache = new Map<number, ParsedFields>();
+const wrapBox = $<HTMLInputElement>('wrap');
+const dedupSel = $<HTMLSelectElement>('dedup');
+const levelGroup = $('level-filter');
+const columnsEl = $('columns');
+const rowsHead = $('rows-head');
+
+function setResult(rows: RowSet, hl: RegExp[], type: string): void {
+  baseRows = rows;
+  highlight = hl;
+  logType = type;
+  levelCodes = new Uint8Array(rows.length);
+  levelsComplete = false;
+  fieldCache.clear();
+  closeRow();
+  const task = ++levelTask;
+  // Every row's level (buttons' counts, the stacked histogram) for results up to
+  // EAGER_LEVELS rows; past that, levels of the rows in view only, and a level filter
+  // computes the rest when asked.
+  levelsPromise = rows.length <= EAGER_LEVELS ? computeLevels(task) : Promise.resolve(false);
+  rebuildView(false);
+  updateLevelButtons();
+  if (patternsShown) renderPatterns();
+  void levelsPromise.then((done) => done && updateLevelButtons());
+}
+
+/** All labels of base row `b` (stream and pipeline), empty values left out. */
+function labelsOf(rows: RowSet, b: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let k = 0; k < rows.labelNames.length; k++) {
+    const v = rows.label(b, k);
+    if (v !== '') out[rows.labelNames[k]!] = v;
+  }
+  return out;
+}
+
+function fieldsOf(b: number): ParsedFields {
+  let f = fieldCache.get(b);
+  if (!f) {
+    const rows = baseRows!;
+    f = parseFields(rows.line(b), streamLabelsOf(rows, b));
+    if (fieldCache.size >= 5000) fieldCache.clear();
+    fieldCache.set(b, f);
+  }
+  return f;
+}
+
+function levelOfBase(b: number): Level {
+  const rows = baseRows!;
+  const cached = levelCodes && b < levelCodes.length ? levelCodes[b]! : 0;
+  if (cached) return LEVELS[cached - 1]!;
+  const level = detectLevel(rows.line(b), labelsOf(rows, b), fieldCache.get(b));
+  if (levelCodes && b < levelCodes.length) levelCodes[b] = LEVELS.indexOf(level) + 1;
+  return level;
+}
+
+/** Levels of every loaded row, in slices between frames; false when a newer result replaced them. */
+async function computeLevels(task: number): Promise<boolean> {
+  const rows = baseRows!;
+  const n = levelCodes!.length;
+  for (let b = 0; b < n; b++) {
+    if (b % 20_000 === 19_999) {
+      await new Promise((r) => setTimeout(r, 0));
+      if (task !== levelTask) return false;
+    }
+    if (levelCodes![b] === 0) levelOfBase(b);
+  }
+  if (task !== levelTask || rows !== baseRows) return false;
+  levelsComplete = true;
+  return true;
+}
+
+/** The histogram stacked by level, when the loaded rows are every line it counts. */
+async function stackHistogram(seq: number): Promise<void> {
+  const done = await levelsPromise;
+  if (!done || seq !== runSeq || !histBase || !histWindow || !baseRows) return;
+  const { counts } = histBase;
+  const total = counts.reduce((a, b) => a + b, 0);
+  const rows = baseRows;
+  if (total !== rows.length) {
+    $('histogram-note').textContent += ` · levels: ${rows.length.toLocaleString()} of ${total.toLocaleString()} lines loaded, not stacked`;
+    return;
+  }
+  const byLevel = LEVELS.map((name) => ({ name, counts: new Float64Array(counts.length) }));
+  const { startNs, stepNs } = histWindow;
+  for (let b = 0; b < rows.length; b++) {
+    const k = Number((rows.timeNs(b) - startNs) / stepNs);
+    if (k >= 0 && k < counts.length) byLevel[levelCodes![b]! - 1]!.counts[k]! += 1;
+  }
+  // Only when every bucket agrees with the engine's count (the same lines, split).
+  for (let k = 0; k < counts.length; k++) if (byLevel.reduce((a, l) => a + l.counts[k]!, 0) !== counts[k]) return;
+  histogram.setData({ ...histBase, byLevel: byLevel.filter((l) => l.counts.some((v) => v > 0)) });
+}
+
+function updateLevelButtons(): void {
+  const rows = baseRows;
+  const tally = new Map<Level, number>();
+  if (rows && levelCodes && levelsComplete) for (let b = 0; b < rows.length; b++) tally.set(LEVELS[levelCodes[b]! - 1]!, (tally.get(LEVELS[levelCodes[b]! - 1]!) ?? 0) + 1);
+  levelGroup.replaceChildren(
+    ...LEVELS.filter((l) => tally.has(l) || levelFilter.has(l) || !levelsComplete).map((l) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = `small level-btn lvl-btn-${l}`;
+      b.dataset['level'] = l;
+      b.setAttribute('aria-pressed', String(levelFilter.has(l)));
+      b.innerHTML = `<span class="lvl lvl-${l}" aria-hidden="true"></span>${l}${levelsComplete ? ` <span class="muted">${(tally.get(l) ?? 0).toLocaleString()}</span>` : ''}`;
+      b.title = `Show only ${l} lines (toggle; several may be on)`;
+      return b;
+    }),
+  );
+}
+levelGroup.addEventListener('click', (e) => {
+  const b = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-level]');
+  if (!b) return;
+  const l = b.dataset['level'] as Level;
+  if (levelFilter.has(l)) levelFilter.delete(l);
+  else levelFilter.add(l);
+  b.setAttribute('aria-pressed', String(levelFilter.has(l)));
+  closeRow();
+  rebuildView(false);
+  saveUrl();
+});
+
+/** The view of the loaded rows: the level filter, then deduplication of consecutive lines. */
+function rebuildView(keepScroll: boolean): void {
+  const rows = baseRows;
+  if (!rows) return;
+  if (levelFilter.size === 0 && dedup === 'none') view = new ViewRows(rows, null);
+  else {
+    const idx: number[] = [];
+    const counts: number[] = [];
+    let prev: string | null = null;
+    const mode = dedup;
+    for (let b = 0; b < rows.length; b++) {
+      if (levelFilter.size > 0 && !levelFilter.has(levelOfBase(b))) continue;
+      if (mode !== 'none') {
+        const key = dedupKey(rows.line(b), mode);
+        if (key === prev) {
+          counts[counts.length - 1]!++;
+          continue;
+        }
+        prev = key;
+      }
+      idx.push(b);
+      counts.push(1);
+    }
+    view = new ViewRows(rows, Int32Array.from(idx), mode !== 'none' ? Int32Array.from(counts) : null);
+  }
+  list.setRows(view, highlight, keepScroll);
+  const hidden = rows.length - view.length;
+  $('rows-note').textContent = hidden > 0 ? `${view.length.toLocaleString()} of ${rows.length.toLocaleString()} loaded rows shown` : '';
+}
+
+list.decorations = {
+  level: (i) => (baseRows ? levelOfBase(view.baseIndex(i)) : null),
+  field: (i, name) => {
+    if (!baseRows) return '';
+    const b = view.baseIndex(i);
+    const k = baseRows.labelNames.indexOf(name);
+    if (k >= (baseRows.streamLabelCount ?? baseRows.labelNames.length)) return baseRows.label(b, k);
+    return fieldsOf(b).fields.find(([n]) => n === name)?.[1] ?? '';
+  },
+  count: (i) => view.count(i),
+};
+
+function openRow(i: number): void {
+  const rows = baseRows;
+  if (!rows || i < 0 || i >= view.length) return;
+  const b = view.baseIndex(i);
+  const streamCount = rows.streamLabelCount ?? rows.labelNames.length;
+  const pipelineLabels: Record<string, string> = {};
+  for (let k = streamCount; k < rows.labelNames.length; k++) {
+    const v = rows.label(b, k);
+    if (v !== '') pipelineLabels[rows.labelNames[k]!] = v;
+  }
+  contextCursor = null;
+  detail.show({ index: i, timeNs: rows.timeNs(b), line: rows.line(b), level: levelOfBase(b), stream: streamLabelsOf(rows, b), pipelineLabels, parsed: fieldsOf(b) });
+}
+
+function closeRow(): void {
+  detail.hide();
+}
 
 list.onSelect = (i) => {
-  if (!detail.hidden) showDetail(i);
+  if (detail.open && detail.index !== i) openRow(i);
 };
 list.onOpen = (i) => {
-  detail.hidden = !detail.hidden && detail.dataset['index'] === String(i);
-  if (!detail.hidden) showDetail(i);
+  if (detail.open && detail.index === i) closeRow();
+  else openRow(i);
 };
-function showDetail(i: number): void {
-  const rows = list.rowSet;
-  if (!rows) return;
-  detail.dataset['index'] = String(i);
-  const labels = rows.labelNames
-    .map((n, k) => [n, rows.label(i, k)] as const)
-    .filter(([, v]) => v !== '')
-    .map(([n, v]) => `${n}=${JSON.stringify(v)}`)
-    .join(', ');
-  detail.textContent = `${formatTime(rows.timeNs(i), true)}  {${labels}}\n${rows.line(i)}`;
-  detail.hidden = false;
+list.onClose = closeRow;
+detail.onClose = () => {
+  closeRow();
+  $('rows').focus();
+};
+detail.isColumn = (name) => columns.includes(name);
+detail.onColumn = (name) => {
+  setColumns(columns.includes(name) ? columns.filter((c) => c !== name) : [...columns, name]);
+  if (detail.open) openRow(detail.index);
+};
+detail.onFilter = (kind: Kind, name, value, include) => {
+  const q = editor.value;
+  const parser = kind === 'field' ? (detail.current?.parsed.parser ?? null) : null;
+  editor.value = kind === 'label' ? withLabelMatcher(q, name, value, include) : withFieldFilter(q, parser, name, value, include);
+  saveUrl();
+  void runQuery();
+};
+
+// Context: the row's own stream before and after it, by ordinary queries over its exact
+// selector, CONTEXT_LINES at a time, each looking up to CONTEXT_WINDOW_NS further.
+const CONTEXT_LINES = 10;
+const CONTEXT_WINDOW_NS = 3_600_000_000_000n;
+let contextCursor: { before: bigint; after: bigint } | null = null;
+detail.onContext = async (dir) => {
+  const row = detail.current;
+  const src = source;
+  if (!row || !src) return;
+  contextCursor ??= { before: row.timeNs, after: row.timeNs };
+  const edge = contextCursor[dir];
+  const startNs = dir === 'before' ? edge - CONTEXT_WINDOW_NS : edge + 1n;
+  const endNs = dir === 'before' ? edge - 1n : edge + CONTEXT_WINDOW_NS;
+  try {
+    const r = await src.logs(streamSelector(logType, row.stream), { startNs, endNs, limit: CONTEXT_LINES, direction: dir === 'before' ? 'backward' : 'forward', signal: new AbortController().signal });
+    if (detail.current !== row || !contextCursor) return;
+    const got = new ArrowRows(r.table);
+    const lines: ContextLine[] = [];
+    for (let k = 0; k < got.length; k++) lines.push({ timeNs: got.timeNs(k), line: got.line(k) });
+    if (dir === 'before') lines.reverse();
+    const full = lines.length === CONTEXT_LINES;
+    // A full page continues from its last line; a short one has read the whole window.
+    contextCursor[dir] = full ? (dir === 'before' ? lines[0]!.timeNs : lines[lines.length - 1]!.timeNs) : dir === 'before' ? startNs : endNs;
+    detail.addContext(dir, lines, full ? '' : `no more lines in the ${dir === 'before' ? 'hour before' : 'hour after'}; "More" looks further`);
+  } catch (e) {
+    setStatus(`Context: ${e instanceof Error ? e.message : String(e)}`, true);
+  }
+};
+
+// Row options: wrap, fields as columns, deduplication, download.
+
+function setWrap(on: boolean, save = true): void {
+  list.setWrap(on);
+  wrapBox.checked = on;
+  if (save) saveUrl();
 }
+wrapBox.addEventListener('change', () => setWrap(wrapBox.checked));
+
+function setColumns(names: string[], save = true): void {
+  columns = names;
+  list.setColumns(names);
+  rowsHead.querySelectorAll('.c-field').forEach((e) => e.remove());
+  const time = rowsHead.querySelector('.c-time')!;
+  time.after(
+    ...names.map((n) => {
+      const s = document.createElement('span');
+      s.className = 'c-field';
+      s.textContent = n;
+      return s;
+    }),
+  );
+  columnsEl.replaceChildren(
+    ...names.map((n) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'small chip-btn';
+      b.dataset['column'] = n;
+      b.textContent = `${n} ✕`;
+      b.title = `Stop showing ${n} as a column`;
+      return b;
+    }),
+  );
+  if (save) saveUrl();
+}
+columnsEl.addEventListener('click', (e) => {
+  const b = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-column]');
+  if (b) setColumns(columns.filter((c) => c !== b.dataset['column']));
+});
+
+for (const m of DEDUP_MODES) dedupSel.add(new Option(m === 'none' ? 'No dedup' : `Dedup: ${m}`, m));
+dedupSel.addEventListener('change', () => {
+  dedup = dedupSel.value as DedupMode;
+  closeRow();
+  rebuildView(false);
+  saveUrl();
+});
+
+// Patterns: the loaded rows' templates (computed when the tab is shown, again for a new result).
+
+const patternsEl = $('patterns');
+const LOG_PANEL = ['rows-bar', 'rows-head', 'rows'];
+let patternsShown = false;
+
+function showTab(patterns: boolean): void {
+  patternsShown = patterns;
+  $('tab-logs').setAttribute('aria-selected', String(!patterns));
+  $('tab-patterns').setAttribute('aria-selected', String(patterns));
+  $('tab-logs').tabIndex = patterns ? -1 : 0;
+  $('tab-patterns').tabIndex = patterns ? 0 : -1;
+  for (const id of LOG_PANEL) $(id).hidden = patterns;
+  if (patterns) closeRow();
+  patternsEl.hidden = !patterns;
+  if (patterns) renderPatterns();
+}
+$('tab-logs').addEventListener('click', () => showTab(false));
+$('tab-patterns').addEventListener('click', () => showTab(true));
+for (const id of ['tab-logs', 'tab-patterns']) {
+  $(id).addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+    showTab(!patternsShown);
+    $(patternsShown ? 'tab-patterns' : 'tab-logs').focus();
+  });
+}
+
+function renderPatterns(): void {
+  const rows = baseRows;
+  if (!rows) {
+    patternsEl.textContent = 'Run a log query first.';
+    return;
+  }
+  const n = histBase?.counts.length ?? 50;
+  let bucketOf: (ns: bigint) => number;
+  if (histWindow && histBase) {
+    const { startNs, stepNs } = histWindow;
+    bucketOf = (t) => Number((t - startNs) / stepNs);
+  } else {
+    let lo = 0n;
+    let hi = 0n;
+    for (let i = 0; i < rows.length; i++) {
+      const t = rows.timeNs(i);
+      if (i === 0 || t < lo) lo = t;
+      if (i === 0 || t > hi) hi = t;
+    }
+    const step = (hi - lo) / BigInt(n) + 1n;
+    bucketOf = (t) => Number((t - lo) / step);
+  }
+  const found = findPatterns(rows, n, bucketOf);
+  const shown = found.slice(0, 200);
+  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot' }[c]};`);
+  patternsEl.innerHTML =
+    `<p class="muted">${found.length.toLocaleString()} patterns among ${rows.length.toLocaleString()} loaded rows${found.length > shown.length ? ` (the ${shown.length} most frequent shown)` : ''}; a pattern's filter adds a line filter to the query.</p>` +
+    `<table class="pattern-table"><thead><tr><th>Over time</th><th>Count</th><th>%</th><th>Pattern</th><th></th></tr></thead><tbody>` +
+    shown
+      .map(
+        (p, k) =>
+          `<tr data-count="${p.count}"><td>${sparkline(p.buckets)}</td><td class="num">${p.count.toLocaleString()}</td><td class="num">${((100 * p.count) / rows.length).toFixed(1)}</td>` +
+          `<td class="pattern">${esc(p.template).replace(/&lt;_&gt;/g, '<span class="var">&lt;_&gt;</span>')}</td>` +
+          `<td><button type="button" class="small" data-pattern="${k}" title="Keep the lines of this pattern">Filter</button></td></tr>`,
+      )
+      .join('') +
+    `</tbody></table>`;
+  patternsEl.dataset['total'] = String(found.reduce((a, p) => a + p.count, 0));
+  patternsEl.onclick = (e) => {
+    const b = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-pattern]');
+    if (!b) return;
+    const p = shown[Number(b.dataset['pattern'])]!;
+    editor.value = withLineFilter(editor.value, templateRegex(p.template));
+    showTab(false);
+    saveUrl();
+    void runQuery();
+  };
+}
+
+function syncRowControls(): void {
+  wrapBox.checked = list.wrap;
+  dedupSel.value = dedup;
+  updateLevelButtons();
+}
+
+$('download').addEventListener('click', () => {
+  if (!baseRows || view.length === 0) {
+    setStatus('Nothing to download: run a log query first', true);
+    return;
+  }
+  const format = $<HTMLSelectElement>('download-format').value as DownloadFormat;
+  const n = downloadRows(view, format);
+  setStatus(`Downloaded ${n.toLocaleString()} rows as ${format}`);
+});
 
 // ---------------------------------------------------------------------------------------
 // Live tail (server)
@@ -363,7 +774,7 @@ function startLive(): void {
   const names = sel.name === 'node' ? ['node', 'process'] : ['namespace', 'pod', 'container'];
   if (targets?.clusters) names.unshift('cluster');
   const rows = new ArrayRows(names);
-  list.setRows(rows, highlightersFor(sel));
+  setResult(rows, highlightersFor(sel), sel.name ?? 'pod');
   let received = 0;
   tailBtn.setAttribute('aria-pressed', 'true');
   setStatus('Live: waiting for lines…');
@@ -372,6 +783,11 @@ function startLive(): void {
     (lines) => {
       const follow = list.atEnd() || list.length === 0;
       for (const l of lines) if (rows.append(l.timeNs, l.labels, l.line)) received++;
+      if (levelFilter.size > 0 || dedup !== 'none') rebuildView(true);
+      else {
+        view = new ViewRows(rows, null);
+        list.setRows(view, highlight, true);
+      }
       list.refresh(follow);
       setStatus(`Live: ${received.toLocaleString()} lines received`);
     },
@@ -573,6 +989,11 @@ let hashRange = false;
     hashRange = true;
   }
   if (s.refresh) setRefresh(s.refresh);
+  if (s.wrap) setWrap(true, false);
+  if (s.cols) setColumns(s.cols, false);
+  if (s.levels) for (const l of s.levels) if ((LEVELS as readonly string[]).includes(l)) levelFilter.add(l as Level);
+  if (s.dedup && (DEDUP_MODES as readonly string[]).includes(s.dedup)) dedup = s.dedup as DedupMode;
+  syncRowControls();
   syncRangeControls();
   const server = s.server || (location.protocol.startsWith('http') ? location.origin : '');
   if (server) {
@@ -592,7 +1013,13 @@ declare global {
   interface Window {
     letheqlViewer: {
       loadSynthetic(rows: number): Promise<void>;
-      state(): { query: string; range: TimeRange; rows: number; source: string | null; stats: StatsInfo | null };
+      state(): { query: string; range: TimeRange; rows: number; source: string | null; stats: StatsInfo | null; loaded: number; levelsDone: boolean; runs: number };
+      /** Selects and opens row `i` of the list; returns the time until the pane is laid out, in ms. */
+      openRow(i: number): number;
+      /** Toggles wrapping; returns the time until the list is laid out again, in ms. */
+      toggleWrap(): number;
+      /** Runs one log query on the source (no histogram, nothing shown); its wall time in ms, rows and statistics. */
+      timeLogs(query: string, startNs: string, endNs: string, limit: number): Promise<{ ms: number; rows: number; stats: StatsInfo | null }>;
       run(): Promise<void>;
     };
   }
@@ -603,9 +1030,28 @@ window.letheqlViewer = {
     const r = await local.synthetic(rows);
     $('chart-section').hidden = true;
     $('rows-section').hidden = false;
-    list.setRows(new ArrowRows(r.table), []);
+    setResult(new ArrowRows(r.table), [], 'pod');
     setStatus(statsText(r.stats, r.table.numRows, 0));
   },
-  state: () => ({ query: editor.value, range, rows: list.length, source: source?.label ?? null, stats: lastStats }),
+  state: () => ({ query: editor.value, range, rows: list.length, source: source?.label ?? null, stats: lastStats, loaded: baseRows?.length ?? 0, levelsDone: levelsComplete, runs: runSeq }),
+  openRow(i: number) {
+    const t0 = performance.now();
+    list.select(i);
+    openRow(i);
+    void document.body.offsetHeight; // forces layout: the pane as drawn
+    return performance.now() - t0;
+  },
+  async timeLogs(query: string, startNs: string, endNs: string, limit: number) {
+    if (!source) throw new Error('no source');
+    const t0 = performance.now();
+    const r = await source.logs(query, { startNs: BigInt(startNs), endNs: BigInt(endNs), limit, direction: 'backward', signal: new AbortController().signal });
+    return { ms: performance.now() - t0, rows: r.table.numRows, stats: r.stats };
+  },
+  toggleWrap() {
+    const t0 = performance.now();
+    setWrap(!list.wrap);
+    void document.body.offsetHeight;
+    return performance.now() - t0;
+  },
   run: () => runQuery(),
 };

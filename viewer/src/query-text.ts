@@ -6,9 +6,9 @@
  * targets tree. Also a small tokenizer for syntax colouring: it never fails (any character
  * it does not know is plain text) and runs on every keystroke, so it is a single pass.
  */
-import { safeParseQuery } from '../../src/query/index.ts';
-import type { Expr, VectorSelector } from '../../src/query/ast.ts';
-import type { ErrorInfo } from './protocol.ts';
+import { safeParseQuery } from '../../src/query/index.js';
+import type { Expr, VectorSelector } from '../../src/query/ast.js';
+import type { ErrorInfo } from './protocol.js';
 
 export type Checked = { ok: true; expr: Expr } | { ok: false; error: ErrorInfo };
 
@@ -192,4 +192,97 @@ export function completionContext(text: string, caret: number): CompletionContex
     return { kind: 'type', from: caret - word[2]!.length, prefix: word[2]! };
   }
   return null;
+}
+
+/** A query's leading selector: `pod{…}` / `node{…}` (braces inside quoted values allowed); group 3 is inside the braces. */
+const SELECTOR = /(^|[\s(])(pod|node)\s*\{((?:[^{}"'`]|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|`[^`]*`)*)\}/;
+
+/**
+ * `query` with its selector narrowed by a stream label: `include` sets `name="value"`
+ * (replacing the label's other matchers), otherwise adds `name!="value"` (and drops a
+ * `name="value"` it contradicts). Queries without a selector are returned unchanged.
+ */
+export function withLabelMatcher(query: string, name: string, value: string, include: boolean): string {
+  const m = SELECTOR.exec(query);
+  if (!m) return query;
+  const matchers = splitMatchers(m[3]!);
+  const parsed = matchers.map((t) => ({ text: t, m: /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/s.exec(t) }));
+  const mine = `${name}${include ? '=' : '!='}${quote(value)}`;
+  const kept = parsed
+    .filter(({ m: pm }) => {
+      if (!pm || pm[1] !== name) return true;
+      if (include) return false;
+      const v = unquote(pm[3]!);
+      return !((pm[2] === '=' || pm[2] === '!=') && v === value);
+    })
+    .map(({ text }) => text.trim());
+  kept.push(mine);
+  const start = m.index + m[1]!.length;
+  return `${query.slice(0, start)}${m[2]}{${kept.filter((t) => t !== '').join(', ')}}${query.slice(m.index + m[0].length)}`;
+}
+
+/** The comma-separated matchers inside a selector's braces (commas inside strings kept). */
+function splitMatchers(inside: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let q: string | null = null;
+  for (let i = 0; i < inside.length; i++) {
+    const c = inside[i]!;
+    if (q) {
+      cur += c;
+      if (c === '\\' && q !== '`') cur += inside[++i] ?? '';
+      else if (c === q) q = null;
+    } else if (c === '"' || c === "'" || c === '`') {
+      q = c;
+      cur += c;
+    } else if (c === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  if (cur.trim() !== '') out.push(cur);
+  return out;
+}
+
+function unquote(s: string): string {
+  if (s.startsWith('`')) return s.slice(1, -1);
+  try {
+    return JSON.parse(s.startsWith("'") ? `"${s.slice(1, -1).replace(/"/g, '\\"')}"` : s) as string;
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * `query` with a pipeline label filter on a parsed field appended: `| json | name="value"`
+ * (or `!=` to filter out), adding the parser stage only when the query has none yet (`parser`
+ * null: a label the query's pipeline already adds, no parser).
+ */
+export function withFieldFilter(query: string, parser: 'json' | 'logfmt' | null, name: string, value: string, include: boolean): string {
+  const hasParser = parser === null || new RegExp(`\\|\\s*${parser}\\b`).test(query);
+  let base = query.replace(/\s+$/, '');
+  // A `#` comment on the last line would swallow what follows it.
+  if (base.slice(base.lastIndexOf('\n') + 1).includes('#')) base += '\n';
+  else base += ' ';
+  return `${base}${hasParser ? '' : `| ${parser} `}| ${name}${include ? '=' : '!='}${quote(value)}`;
+}
+
+/**
+ * `query` with a regex line filter (`|~ "regex"`) placed right after its selector, before any
+ * parser or label filter (line filters read the line as stored).
+ */
+export function withLineFilter(query: string, regex: string): string {
+  const m = SELECTOR.exec(query);
+  const filter = `|~ ${quote(regex)}`;
+  if (!m) return `${query.trimEnd()} ${filter}`;
+  const end = m.index + m[0].length;
+  return `${query.slice(0, end)} ${filter}${query.slice(end)}`;
+}
+
+/** The exact stream selector of a row: every stream label as `name="value"`. */
+export function streamSelector(logType: string, labels: Readonly<Record<string, string>>): string {
+  const parts = Object.entries(labels)
+    .filter(([, v]) => v !== '')
+    .map(([k, v]) => `${k}=${quote(v)}`);
+  return `${logType}{${parts.join(', ')}}`;
 }

@@ -53,6 +53,13 @@ export interface ViewState {
   refresh: string;
   /** A server URL to connect to ('' = none). */
   server: string;
+  /** How the rows are shown (absent: the defaults, no wrap, no columns, every level, no dedup). */
+  wrap?: boolean;
+  /** Parsed fields shown as columns. */
+  cols?: string[];
+  /** Levels shown (empty: all). */
+  levels?: string[];
+  dedup?: string;
 }
 
 export function encodeState(s: ViewState): string {
@@ -65,6 +72,10 @@ export function encodeState(s: ViewState): string {
   }
   if (s.refresh !== 'off') p.set('refresh', s.refresh);
   if (s.server) p.set('server', s.server);
+  if (s.wrap) p.set('wrap', '1');
+  if (s.cols?.length) p.set('cols', s.cols.join(','));
+  if (s.levels?.length) p.set('levels', s.levels.join(','));
+  if (s.dedup && s.dedup !== 'none') p.set('dedup', s.dedup);
   return '#' + p.toString();
 }
 
@@ -82,6 +93,12 @@ export function decodeState(hash: string): Partial<ViewState> {
   if (refresh && (REFRESH as readonly string[]).includes(refresh)) out.refresh = refresh;
   const server = p.get('server');
   if (server !== null) out.server = server;
+  if (p.get('wrap') === '1') out.wrap = true;
+  const list = (k: string) => (p.get(k) ?? '').split(',').filter((v) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(v));
+  if (p.has('cols')) out.cols = list('cols');
+  if (p.has('levels')) out.levels = list('levels');
+  const dedup = p.get('dedup');
+  if (dedup) out.dedup = dedup;
   return out;
 }
 
