@@ -32,6 +32,7 @@ import { registerLetheRoutes } from './lethe-routes.js';
 import { QueryLimiter } from './limits.js';
 import { LiveIngest, registerLiveRoutes } from './live-routes.js';
 import { registerLokiRoutes } from './loki-routes.js';
+import { registerPromRoutes } from './prom-routes.js';
 import { ServerMetrics } from './metrics.js';
 import { registerViewerRoute } from './viewer-route.js';
 import type { RequestSignal, RouteEnv } from './route-env.js';
@@ -200,6 +201,7 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
 
   registerLetheRoutes(app, env);
   registerLokiRoutes(app, env);
+  registerPromRoutes(app, env);
   registerLiveRoutes(app, env, live);
   registerViewerRoute(app);
   app.get('/metrics', { config: { scope: 'read' } }, async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render()));
