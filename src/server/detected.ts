@@ -14,7 +14,9 @@
  * as LogQL's `| json`), a line with at least one `key=value` pair its logfmt keys (as
  * `| logfmt`). Each value is typed as Loki types detected fields: `int`, `float`,
  * `boolean`, `duration` (Go durations: `150ms`, `1h2m`), `bytes` (`12KB`, `3 MiB`),
- * else `string`; a field seen with several types is `string`.
+ * else `string` ({@link fieldType}); a field seen as `int` and `float` is `float`, with other
+ * mixes `string` ({@link mergeTypes}). Logfmt keys must look like identifiers
+ * (`[A-Za-z_][A-Za-z0-9_.-]*`), so `GET /x?a=1` yields no field.
  */
 import { parseGoDuration, parseHumanBytes } from '../query/units.js';
 
@@ -45,6 +47,7 @@ const LEVEL_WORDS: Record<string, string> = {
   panic: 'fatal',
 };
 const WORD = /[A-Za-z]+/g;
+const LOGFMT_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 /** A level value normalised (see the module note). */
 export function normaliseLevel(v: string): string {
@@ -122,6 +125,8 @@ function logfmt(line: string): Map<string, string> {
       while (i < n && line[i] !== ' ') i++;
       value = line.slice(vs, i);
     }
+    // Keys are identifiers (`ts`, `http.status`, `user-id`); `GET /x?a=1` holds no field.
+    if (!LOGFMT_KEY.test(key)) continue;
     const k = sanitize(key);
     if (!out.has(k)) out.set(k, value);
   }
@@ -158,5 +163,12 @@ export function fieldType(v: string): FieldType {
   if (v === 'true' || v === 'false') return 'boolean';
   if (/^[+-]?(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/.test(v) && parseGoDuration(v).ok) return 'duration';
   if (/^\d+(?:\.\d+)?\s?(?:[kKMGTPE]i?B|B)$/.test(v) && parseHumanBytes(v).ok) return 'bytes';
+  return 'string';
+}
+
+/** One type for a field seen with `types`: the one type, `float` for ints and floats, else `string`. */
+export function mergeTypes(types: ReadonlySet<FieldType>): FieldType {
+  if (types.size === 1) return [...types][0]!;
+  if (types.size === 2 && types.has('int') && types.has('float')) return 'float';
   return 'string';
 }
