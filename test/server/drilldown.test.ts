@@ -159,3 +159,34 @@ describe('Grafana Explore and Logs Drilldown routes', () => {
     expect(res.body.message).toContain(msg);
   });
 });
+
+describe('service_name rules', () => {
+  it('container: service_name is the container (and the config refuses an unknown rule)', async () => {
+    const srv = await start({ store: openStore(FIXTURE_STORE, { workers: 0 }), now: frozen('2024-09-24T16:00:00Z'), logLevel: 'silent', serviceName: 'container' });
+    try {
+      const res = await get(srv.url, '/loki/api/v1/query_range', { query: '{service_name="istio-proxy"}', ...W, limit: '5000' });
+      const n = res.body.data.result.reduce((k: number, s: { values: unknown[] }) => k + s.values.length, 0);
+      expect(n).toBe(POD_LINES.filter((l) => l.container === 'istio-proxy').length);
+      const values = await get(srv.url, '/loki/api/v1/label/service_name/values', { query: '{namespace="shop"}', ...W });
+      expect(values.body.data).toEqual(['api', 'checkout', 'istio-proxy', 'nginx', 'payment']);
+    } finally {
+      await srv.close();
+    }
+    const { parseServerConfig } = await import('../../src/server/config.js');
+    expect(parseServerConfig({ serviceName: 'container' }).serviceName).toBe('container');
+    expect(() => parseServerConfig({ serviceName: 'job' })).toThrow('serviceName must be one of app, container');
+  });
+
+  it.each([
+    ['api-7d9f8b6c5-x2k4p', 'api'],
+    ['kube-proxy-8mxwz', 'kube-proxy'],
+    ['etcd-cp-1', 'etcd-cp-1'],
+    ['coredns-5d78c9869d-7rbnh', 'coredns'],
+  ])('app: pod %s is service %s, and the selector built for it matches the pod exactly', async (pod, app) => {
+    const { appOfPod, sourceMatcher } = await import('../../src/server/service-name.js');
+    expect(appOfPod(pod)).toBe(app);
+    const m = sourceMatcher({ kind: 'LabelMatcher', name: 'service_name', op: '=', value: app, span: { start: 0, end: 0 }, valueSpan: { start: 0, end: 0 } } as never, 'pod', 'app');
+    const re = new RegExp(`^(?:${m.value})$`);
+    for (const other of ['api-7d9f8b6c5-x2k4p', 'kube-proxy-8mxwz', 'etcd-cp-1', 'coredns-5d78c9869d-7rbnh', 'kube-apiserver-cp-1']) expect(re.test(other), other).toBe(appOfPod(other) === app);
+  });
+});
