@@ -152,7 +152,9 @@ export async function streamCounts(
     const { signal, done } = env.signalFor(request, reply);
     try {
       const { value } = await withSlot(env.ctx, signal, () => store.queryMetric(expr, { end: win.endNs, signal, ...engineBudgets(env.ctx.limits) }));
-      return value.result.series.map((s) => ({ labels: { ...s.labels }, value: s.samples[0]?.[1] ?? 0 }));
+      // Labels in `by` order (the sidecar path's order), so both answer byte for byte alike.
+      const ordered = (l: Readonly<Record<string, string>>) => Object.fromEntries(by.filter((n) => l[n] !== undefined).map((n) => [n, l[n]!]));
+      return value.result.series.map((s) => ({ labels: ordered(s.labels), value: s.samples[0]?.[1] ?? 0 }));
     } finally {
       done();
     }
