@@ -33,7 +33,7 @@ import { Drain } from '../patterns/drain.js';
 import type { Expr, VectorSelector } from '../query/ast.js';
 import { parseQuery, printQuery } from '../query/index.js';
 import { NS_PER_HOUR, NS_PER_SECOND } from '../time.js';
-import { detectLevel, DETECTED_LEVEL, fieldType, lineFields, mergeTypes, type FieldParser, type FieldType } from './detected.js';
+import { detectLevel, DETECTED_LEVEL, fieldType, lineFields, mergeTypes, type FieldParser, type FieldType } from '../pipeline/detected.js';
 import { badData } from './errors.js';
 import { checkSeries, defaultStepNs, engineBudgets, runQuery, withSlot } from './evaluate.js';
 import { lokiWindow } from './loki-routes.js';

@@ -23,7 +23,7 @@ import { parseQuery } from '../query/index.js';
 import { NS_PER_HOUR } from '../time.js';
 import { badData } from './errors.js';
 import { checkSeries, runQuery, type Evaluation } from './evaluate.js';
-import { nameLokiSelectors } from './loki-selectors.js';
+import { deriveDetectedLevel, nameLokiSelectors } from './loki-selectors.js';
 import { collectParams, directionParam, durationParam, lokiTime, positiveInt, requireQuery, type Params } from './params.js';
 import { lokiStats, lokiStreams, metricResultJson, metricTable, sendJson } from './responses.js';
 import { ARROW_STREAM, wantsArrow, type RouteEnv } from './route-env.js';
@@ -31,9 +31,9 @@ import type { ServiceNameRule } from './service-name.js';
 
 const DEFAULT_LIMIT = 100;
 
-/** Parses a LogQL/LetheQL query and names its selectors' log types (`service_name` under `rule`). */
+/** Parses a LogQL/LetheQL query: names its selectors' log types (`service_name` under `rule`) and derives `detected_level` where it is named. */
 export function parseLokiQuery(text: string, rule: ServiceNameRule = 'app'): Expr {
-  return nameLokiSelectors(parseQuery(text), rule);
+  return deriveDetectedLevel(nameLokiSelectors(parseQuery(text), rule));
 }
 
 /** `start`/`end` with Loki's defaults: `end` = now, `start` = `end - since` (`since` default `defaultSince`). */

@@ -19,7 +19,9 @@
  * matchers on the label it comes from (`service-name.ts`); alone it means pod logs.
  */
 import { LOG_TYPES, type LogType } from '../model.js';
-import type { Expr, LabelMatcher, VectorSelector } from '../query/ast.js';
+import type { Expr, LabelMatcher, PipelineStage, VectorSelector } from '../query/ast.js';
+import { parseQuery, printQuery } from '../query/index.js';
+import { DETECTED_LEVEL } from '../pipeline/detected.js';
 import { QueryError } from '../errors.js';
 import { SERVICE_NAME, sourceMatcher, type ServiceNameRule } from './service-name.js';
 
@@ -88,4 +90,49 @@ export function nameLokiSelectors(expr: Expr, rule: ServiceNameRule = 'app'): Ex
     case 'StringLiteral':
       return expr;
   }
+}
+
+/** `| label_format detected_level=`{{ __detected_level__ }}``: the stage that derives `detected_level`. */
+let detectedLevelStage: PipelineStage | null = null;
+function levelStage(): PipelineStage {
+  detectedLevelStage ??= (parseQuery('{a="b"} | label_format detected_level=`{{ __detected_level__ }}`') as VectorSelector).pipeline[0]!;
+  return detectedLevelStage;
+}
+
+function withLevel(s: VectorSelector): VectorSelector {
+  const defines = s.pipeline.some((st) => st.kind === 'LabelFormatStage' && st.items.some((i) => i.dst === DETECTED_LEVEL));
+  return defines ? s : { ...s, pipeline: [levelStage(), ...s.pipeline] };
+}
+
+/**
+ * Loki derives `detected_level` from each line; here a query that names it (grouping,
+ * label filter) gets it from a `label_format detected_level=`{{ __detected_level__ }}``
+ * stage put first in each selector's pipeline (`pipeline/detected.ts` says how a level is
+ * found), so `sum by (detected_level) (count_over_time({…}[1m]))` splits by level.
+ * Queries that do not name it are returned as they are.
+ */
+export function deriveDetectedLevel(expr: Expr): Expr {
+  if (!/\bdetected_level\b/.test(printQuery(expr))) return expr;
+  const rec = (e: Expr): Expr => {
+    switch (e.kind) {
+      case 'VectorSelector':
+        return withLevel(e);
+      case 'MatrixSelector':
+        return { ...e, selector: withLevel(e.selector) };
+      case 'SubqueryExpr':
+      case 'ParenExpr':
+      case 'UnaryExpr':
+        return { ...e, expr: rec(e.expr) };
+      case 'BinaryExpr':
+        return { ...e, lhs: rec(e.lhs), rhs: rec(e.rhs) };
+      case 'AggregateExpr':
+        return { ...e, expr: rec(e.expr), param: e.param && rec(e.param) };
+      case 'Call':
+        return { ...e, args: e.args.map(rec) };
+      case 'NumberLiteral':
+      case 'StringLiteral':
+        return e;
+    }
+  };
+  return rec(expr);
 }

@@ -126,6 +126,33 @@ describe('Grafana Explore and Logs Drilldown routes', () => {
     expect(api.values).toHaveLength(3);
   });
 
+  // Explore's logs-volume query shape, `sum by (level, detected_level) (count_over_time({…}[…]))`,
+  // as listed in ReliablyObserve/loki-vl-proxy pull request #580 (a Loki-compatible proxy's test table).
+  it.each([
+    'sum by (level, detected_level) (count_over_time({service_name="api", container="api"} | drop __error__ [1h]))',
+    'sum by (detected_level) (count_over_time({service_name="api", container="api"}[1h]))',
+  ])('a metric query by detected_level splits by level: %s', async (query) => {
+    const res = await get(srv.url, '/loki/api/v1/query_range', { query, ...W, step: '3600' });
+    expect(res.status).toBe(200);
+    const got = Object.fromEntries(
+      res.body.data.result.map((r: { metric: Record<string, string>; values: [number, string][] }) => [r.metric['detected_level'], r.values.reduce((n, [, v]) => n + Number(v), 0)]),
+    );
+    // (t-1h, t] at 13:00, 14:00, 15:00, 16:00: every api line of the window.
+    const apiLines = POD_LINES.filter((l) => l.namespace === 'shop' && l.container === 'api');
+    const want: Record<string, number> = {};
+    for (const l of apiLines) {
+      const lvl = (JSON.parse(l.msg) as { level: string }).level;
+      want[lvl] = (want[lvl] ?? 0) + 1;
+    }
+    expect(got).toEqual(want);
+  });
+
+  it('a label filter on detected_level', async () => {
+    const res = await get(srv.url, '/loki/api/v1/query_range', { query: '{service_name="api", container="api"} | detected_level="error"', ...W, limit: '5000' });
+    const n = res.body.data.result.reduce((k: number, s: { values: unknown[] }) => k + s.values.length, 0);
+    expect(n).toBe(API_JSON.filter((j) => j['level'] === 'error').length);
+  });
+
   it('patterns: Drain templates whose counts add up to the matched lines', async () => {
     const res = await get(srv.url, '/loki/api/v1/patterns', { query: '{service_name="checkout"}', ...W, step: '1h' });
     expect(res.body.status).toBe('success');

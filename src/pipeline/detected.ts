@@ -1,7 +1,8 @@
 /**
  * What Loki "detects" in a line at query time, for Grafana's Drilldown: the line's level
  * (`detected_level`) and its fields (logfmt or JSON keys, with types). Plain functions of a
- * line, no I/O (the routes are `drilldown-routes.ts`).
+ * line, no I/O, platform-neutral: the template function `__detected_level__` (`template.ts`)
+ * and the server's Drilldown routes (`server/drilldown-routes.ts`) both use them.
  *
  * **Level**, as Loki's level discovery: the value of the first level key present
  * (`level`, `LEVEL`, `Level`, `lvl`, `LVL`, `Lvl`, `severity`, `SEVERITY`, `Severity`) in a JSON
