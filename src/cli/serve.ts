@@ -91,6 +91,7 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
       ...(spec.kind === 'dir' ? { storeDir: resolve(spec.dir) } : {}),
       limits: config.limits,
       push: config.push,
+      ...(config.serviceName !== undefined ? { serviceName: config.serviceName } : {}),
       auth,
       log: { level: config.logLevel ?? 'info', stream: io.stderr },
     });

@@ -30,6 +30,7 @@ import type { TemplateArg, TemplateCommand, TemplateNode, TemplatePipe } from '.
 import { parseGoDuration, parseGoFloat, parseHumanBytes } from '../query/units.js';
 import { compileRegex, countMatches, replaceAll } from './regex-util.js';
 import { formatFloatG } from '../go-format.js';
+import { detectLevel } from './detected.js';
 
 /** A Go float64 (ints are plain numbers). */
 export class GoFloat {
@@ -590,6 +591,7 @@ export const TEMPLATE_IMPLEMENTATIONS: Readonly<Record<string, Impl>> = {
   or: (a) => a.find((v) => truth(v)) ?? a[a.length - 1]!,
   not: (a) => !truth(a[0]!),
   __line__: (_a, ctx) => ctx.line,
+  __detected_level__: (_a, ctx) => detectLevel(ctx.line),
 };
 
 /** A size check for `replaceAll`, which builds its result piece by piece. */

@@ -158,6 +158,8 @@ export const TEMPLATE_FUNCTIONS: Readonly<Record<string, TemplateFunctionSignatu
   not: { params: [a] },
   // The current line, before this stage.
   __line__: { params: [] },
+  // The line's level as Loki detects it (`pipeline/detected.ts`): how `detected_level` is derived.
+  __detected_level__: { params: [] },
 };
 
 const UNSUPPORTED_FUNCTIONS = new Set(['__timestamp__', 'now', 'date', 'toDate', 'toDateInZone', 'unixEpoch', 'unixEpochMillis', 'unixEpochNanos', 'unixToTime', 'fromJson', 'html', 'js', 'print', 'println', 'call', 'index', 'slice', 'urlquery']);

@@ -20,7 +20,8 @@
  *     "maxTemplateBytes": "1MiB", "maxBytesReturned": "64MiB", "maxSamples": 1000000
  *   },
  *   "auth": { "tokenFile": "/etc/letheql/tokens" },
- *   "push": { "enabled": true, "fsync": "batch" }
+ *   "push": { "enabled": true, "fsync": "batch" },
+ *   "serviceName": "app"
  * }
  * ```
  */
@@ -30,6 +31,7 @@ import { LetheQLError } from '../errors.js';
 import { NS_PER_MS, parseDuration } from '../time.js';
 import { parseSize } from '../sizes.js';
 import type { FsyncPolicy } from '../write/store-writer.js';
+import { SERVICE_NAME_RULES, type ServiceNameRule } from './service-name.js';
 
 /** Limits the server enforces. `null` = no limit. */
 export interface ServerLimits {
@@ -92,6 +94,8 @@ export interface ServerConfig {
   /** Bearer tokens file (see `auth.ts`); absent: no authentication. Relative to the config file. */
   tokenFile?: string;
   push: { enabled: boolean; fsync: FsyncPolicy };
+  /** How the derived `service_name` label is made (`service-name.ts`); default `app`. */
+  serviceName?: ServiceNameRule;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:6060';
@@ -134,7 +138,7 @@ function durationMs(v: unknown, key: string): number | null {
 export function parseServerConfig(json: unknown, baseDir = process.cwd()): ServerConfig {
   if (json === undefined) json = {};
   if (!isObject(json)) bad('expected a JSON object');
-  checkKeys(json, ['listen', 'logLevel', 'workers', 'limits', 'auth', 'push'], 'the config');
+  checkKeys(json, ['listen', 'logLevel', 'workers', 'limits', 'auth', 'push', 'serviceName'], 'the config');
   const out: ServerConfig = { limits: { ...DEFAULT_LIMITS }, push: { enabled: true, fsync: 'batch' } };
   if (json['listen'] !== undefined) {
     if (typeof json['listen'] !== 'string') bad('listen must be "host:port"');
@@ -149,6 +153,11 @@ export function parseServerConfig(json: unknown, baseDir = process.cwd()): Serve
     const w = json['workers'];
     if (typeof w !== 'number' || !Number.isSafeInteger(w) || w < 0) bad('workers must be a non-negative integer');
     out.workers = w;
+  }
+  const serviceName = json['serviceName'];
+  if (serviceName !== undefined) {
+    if (!SERVICE_NAME_RULES.includes(serviceName as ServiceNameRule)) bad(`serviceName must be one of ${SERVICE_NAME_RULES.join(', ')}`);
+    out.serviceName = serviceName as ServiceNameRule;
   }
   const limits = json['limits'];
   if (limits !== undefined) {

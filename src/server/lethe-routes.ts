@@ -34,6 +34,7 @@ import type { ChunkSource } from '../store/types.js';
 import { formatRfc3339, NS_PER_MINUTE, parseRfc3339 } from '../time.js';
 import { badData } from './errors.js';
 import { runQuery, type Evaluation } from './evaluate.js';
+import { nameLokiSelectors } from './loki-selectors.js';
 import { collectParams, durationParam, param, positiveInt, promTime, requireQuery, type Params } from './params.js';
 import { LazyArray, letheRowsLazy, metricResultJson, metricTable, sendJson } from './responses.js';
 import { ARROW_STREAM, wantsArrow, type RouteEnv } from './route-env.js';
@@ -86,7 +87,8 @@ async function query(env: RouteEnv, request: FastifyRequest, reply: FastifyReply
   }
   const maxLines = env.ctx.limits.maxLines;
   const limit = lineLimit(p, maxLines);
-  const expr = parseQuery(text);
+  // `{namespace="x"}` (no log type) is named from its labels, as on the Loki routes.
+  const expr = nameLokiSelectors(parseQuery(text));
   const { signal, done } = env.signalFor(request, reply);
   const started = performance.now();
   try {

@@ -14,10 +14,16 @@
  * on Loki routes. The rewrite copies the tree; spans still point into the original text, so
  * error carets stay right. A selector's own unknown labels (`{job="x"}` next to `namespace`)
  * are left for the planner, which names the allowed ones.
+ *
+ * `service_name` (Grafana's Drilldown label) is derived, not stored: its matchers become
+ * matchers on the label it comes from (`service-name.ts`); alone it means pod logs.
  */
 import { LOG_TYPES, type LogType } from '../model.js';
-import type { Expr, LabelMatcher, VectorSelector } from '../query/ast.js';
+import type { Expr, LabelMatcher, PipelineStage, VectorSelector } from '../query/ast.js';
+import { parseQuery, printQuery } from '../query/index.js';
+import { DETECTED_LEVEL } from '../pipeline/detected.js';
 import { QueryError } from '../errors.js';
+import { SERVICE_NAME, sourceMatcher, type ServiceNameRule } from './service-name.js';
 
 const POD_LABELS = new Set<string>(['namespace', 'pod', 'container']);
 const NODE_LABELS = new Set<string>(['node', 'process']);
@@ -35,6 +41,7 @@ export function inferLogType(selector: VectorSelector): LogType {
       ['pod', 'node'],
     );
   }
+  if (!pod && !node && names.includes(SERVICE_NAME)) return 'pod';
   if (!pod && !node) {
     throw new QueryError(
       'UNKNOWN_LOG_TYPE',
@@ -46,36 +53,86 @@ export function inferLogType(selector: VectorSelector): LogType {
   return pod ? 'pod' : 'node';
 }
 
-function nameSelector(s: VectorSelector): VectorSelector {
-  if (s.name !== null) return s;
-  const logType = inferLogType(s);
+function nameSelector(s: VectorSelector, rule: ServiceNameRule): VectorSelector {
+  if (s.name !== null && s.name !== 'pod' && s.name !== 'node') return s;
+  const logType = s.name ?? inferLogType(s);
   const target = LOG_TYPES[logType].target;
-  const matchers: LabelMatcher[] = [...s.matchers];
+  const matchers: LabelMatcher[] = s.matchers.map((m) => (m.name === SERVICE_NAME ? sourceMatcher(m, logType, rule) : m));
+  if (s.name !== null) return matchers.some((m, i) => m !== s.matchers[i]) ? { ...s, matchers } : s;
   if (!matchers.some((m) => m.name === target)) {
     matchers.push({ kind: 'LabelMatcher', name: target, op: '=~', value: '.+', span: s.span, valueSpan: s.span });
   }
   return { ...s, name: logType, matchers };
 }
 
-/** Returns `expr` with every nameless selector given its log type (see the module note). */
-export function nameLokiSelectors(expr: Expr): Expr {
+/**
+ * Returns `expr` with every nameless selector given its log type and every `service_name`
+ * matcher rewritten under `rule` (see the module note).
+ */
+export function nameLokiSelectors(expr: Expr, rule: ServiceNameRule = 'app'): Expr {
+  const rec = (e: Expr): Expr => nameLokiSelectors(e, rule);
   switch (expr.kind) {
     case 'VectorSelector':
-      return nameSelector(expr);
+      return nameSelector(expr, rule);
     case 'MatrixSelector':
-      return { ...expr, selector: nameSelector(expr.selector) };
+      return { ...expr, selector: nameSelector(expr.selector, rule) };
     case 'SubqueryExpr':
     case 'ParenExpr':
     case 'UnaryExpr':
-      return { ...expr, expr: nameLokiSelectors(expr.expr) };
+      return { ...expr, expr: rec(expr.expr) };
     case 'BinaryExpr':
-      return { ...expr, lhs: nameLokiSelectors(expr.lhs), rhs: nameLokiSelectors(expr.rhs) };
+      return { ...expr, lhs: rec(expr.lhs), rhs: rec(expr.rhs) };
     case 'AggregateExpr':
-      return { ...expr, expr: nameLokiSelectors(expr.expr), param: expr.param && nameLokiSelectors(expr.param) };
+      return { ...expr, expr: rec(expr.expr), param: expr.param && rec(expr.param) };
     case 'Call':
-      return { ...expr, args: expr.args.map(nameLokiSelectors) };
+      return { ...expr, args: expr.args.map(rec) };
     case 'NumberLiteral':
     case 'StringLiteral':
       return expr;
   }
+}
+
+/** `| label_format detected_level=`{{ __detected_level__ }}``: the stage that derives `detected_level`. */
+let detectedLevelStage: PipelineStage | null = null;
+function levelStage(): PipelineStage {
+  detectedLevelStage ??= (parseQuery('{a="b"} | label_format detected_level=`{{ __detected_level__ }}`') as VectorSelector).pipeline[0]!;
+  return detectedLevelStage;
+}
+
+function withLevel(s: VectorSelector): VectorSelector {
+  const defines = s.pipeline.some((st) => st.kind === 'LabelFormatStage' && st.items.some((i) => i.dst === DETECTED_LEVEL));
+  return defines ? s : { ...s, pipeline: [levelStage(), ...s.pipeline] };
+}
+
+/**
+ * Loki derives `detected_level` from each line; here a query that names it (grouping,
+ * label filter) gets it from a `label_format detected_level=`{{ __detected_level__ }}``
+ * stage put first in each selector's pipeline (`pipeline/detected.ts` says how a level is
+ * found), so `sum by (detected_level) (count_over_time({…}[1m]))` splits by level.
+ * Queries that do not name it are returned as they are.
+ */
+export function deriveDetectedLevel(expr: Expr): Expr {
+  if (!/\bdetected_level\b/.test(printQuery(expr))) return expr;
+  const rec = (e: Expr): Expr => {
+    switch (e.kind) {
+      case 'VectorSelector':
+        return withLevel(e);
+      case 'MatrixSelector':
+        return { ...e, selector: withLevel(e.selector) };
+      case 'SubqueryExpr':
+      case 'ParenExpr':
+      case 'UnaryExpr':
+        return { ...e, expr: rec(e.expr) };
+      case 'BinaryExpr':
+        return { ...e, lhs: rec(e.lhs), rhs: rec(e.rhs) };
+      case 'AggregateExpr':
+        return { ...e, expr: rec(e.expr), param: e.param && rec(e.param) };
+      case 'Call':
+        return { ...e, args: e.args.map(rec) };
+      case 'NumberLiteral':
+      case 'StringLiteral':
+        return e;
+    }
+  };
+  return rec(expr);
 }

@@ -6,6 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Scope } from './auth.js';
 import type { QueryContext } from './evaluate.js';
+import type { ServiceNameRule } from './service-name.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -33,6 +34,8 @@ export interface RouteEnv {
   note(request: FastifyRequest, fields: Record<string, unknown>): void;
   /** True once shutdown has begun (readiness answers 503). */
   draining(): boolean;
+  /** How the derived `service_name` label is made (`service-name.ts`); default `app`. */
+  serviceName?: ServiceNameRule;
 }
 
 /** The Arrow IPC stream media type (either dialect answers with it when asked). */

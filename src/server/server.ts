@@ -32,10 +32,13 @@ import { registerLetheRoutes } from './lethe-routes.js';
 import { QueryLimiter } from './limits.js';
 import { LiveIngest, registerLiveRoutes } from './live-routes.js';
 import { registerLokiRoutes } from './loki-routes.js';
+import { registerPromRoutes } from './prom-routes.js';
 import { ServerMetrics } from './metrics.js';
 import { registerViewerRoute } from './viewer-route.js';
 import type { RequestSignal, RouteEnv } from './route-env.js';
 import type { TailHub } from './tail.js';
+import type { ServiceNameRule } from './service-name.js';
+import { registerDrilldownRoutes } from './drilldown-routes.js';
 
 /** Options of {@link createServer}. */
 export interface ServerOptions {
@@ -55,6 +58,8 @@ export interface ServerOptions {
   log?: { level?: string; stream?: NodeJS.WritableStream } | false;
   /** Evaluates metric queries; absent: the engine's own evaluator (`LogStore.queryMetric`). */
   metricEvaluator?: MetricEvaluator;
+  /** How the derived `service_name` label is made (default `app`: the pod's workload name). */
+  serviceName?: ServiceNameRule;
   /** How often live tail polls the store files for lines other processes append (default 1000 ms). */
   tailFollowMs?: number;
 }
@@ -120,7 +125,7 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
     };
   };
 
-  const env: RouteEnv = { ctx, now: options.now ?? realClock, signalFor, note, draining: () => draining };
+  const env: RouteEnv = { ctx, now: options.now ?? realClock, signalFor, note, draining: () => draining, serviceName: options.serviceName ?? 'app' };
   const live = new LiveIngest(env, { enabled: options.push?.enabled ?? true, fsync: options.push?.fsync ?? 'batch', ...(options.storeDir !== undefined ? { storeDir: options.storeDir } : {}) }, options.tailFollowMs);
 
   metrics.addGauge('letheql_queries_active', 'Queries running now.', () => limiter.active);
@@ -200,6 +205,8 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
 
   registerLetheRoutes(app, env);
   registerLokiRoutes(app, env);
+  registerPromRoutes(app, env);
+  registerDrilldownRoutes(app, env);
   registerLiveRoutes(app, env, live);
   registerViewerRoute(app);
   app.get('/metrics', { config: { scope: 'read' } }, async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render()));

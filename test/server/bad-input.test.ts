@@ -37,7 +37,7 @@ describe('bad input', () => {
     { name: 'a zero limit', path: '/loki/api/v1/query_range', query: { query: '{namespace="shop"}', limit: '0' }, status: 400, error: 'invalid parameter "limit": "0" is not a positive integer' },
     { name: 'a bad direction', path: '/loki/api/v1/query_range', query: { query: '{namespace="shop"}', direction: 'sideways' }, status: 400, error: 'invalid parameter "direction": "sideways", expected forward or backward' },
     { name: 'a bad step', path: '/api/v1/query_range', query: { query: 'pod{namespace="shop"}', start: s.slice(0, 10), end: e.slice(0, 10), step: '-5' }, status: 400, error: /^invalid parameter "step"/ },
-    { name: 'an unknown route', path: '/api/v1/labels', query: {}, status: 404, error: 'no route GET /api/v1/labels' },
+    { name: 'an unknown route', path: '/api/v1/status/nosuch', query: {}, status: 404, error: 'no route GET /api/v1/status/nosuch' },
   ];
   for (const c of cases) {
     it(`answers ${c.name} with ${c.status}`, async () => {

@@ -114,8 +114,9 @@ describe('Loki dialect', () => {
   });
 
   it('lists label names and values', async () => {
-    expect((await get(srv.url, '/loki/api/v1/labels')).body).toEqual({ status: 'success', data: ['container', 'namespace', 'node', 'pod', 'process'] });
-    expect((await get(srv.url, '/loki/api/v1/labels', { query: '{node="node-a"}' })).body.data).toEqual(['node', 'process']);
+    // service_name is derived (drilldown-routes.ts), so it is listed too.
+    expect((await get(srv.url, '/loki/api/v1/labels')).body).toEqual({ status: 'success', data: ['container', 'namespace', 'node', 'pod', 'process', 'service_name'] });
+    expect((await get(srv.url, '/loki/api/v1/labels', { query: '{node="node-a"}' })).body.data).toEqual(['node', 'process', 'service_name']);
     const values = async (name: string, query: Record<string, string> = {}) => (await get(srv.url, `/loki/api/v1/label/${name}/values`, query)).body;
     expect(await values('namespace')).toEqual({ status: 'success', data: ['default', 'shop'] });
     expect((await values('node')).data).toEqual(['node-a']);
@@ -129,7 +130,15 @@ describe('Loki dialect', () => {
   it('lists series for match[] selectors (GET and form POST)', async () => {
     const q = { 'match[]': ['{namespace="shop", container!="istio"}', '{node="node-a"} |= "OOM"'], ...window };
     const res = await get(srv.url, '/loki/api/v1/series', q);
-    expect(res.body).toEqual({ status: 'success', data: [APP, NGINX, { node: 'node-a', process: 'kubelet' }] });
+    // Pod names without hash suffixes are their own service_name; a process is a node stream's.
+    expect(res.body).toEqual({
+      status: 'success',
+      data: [
+        { ...APP, service_name: 'api-1' },
+        { ...NGINX, service_name: 'web-1' },
+        { node: 'node-a', process: 'kubelet', service_name: 'kubelet' },
+      ],
+    });
     expect((await postForm(srv.url, '/loki/api/v1/series', q)).body).toEqual(res.body);
     const none = await get(srv.url, '/loki/api/v1/series', window);
     expect(none.status).toBe(400);
@@ -151,9 +160,9 @@ describe('Loki dialect', () => {
     const byLabel = await get(srv.url, '/loki/api/v1/index/volume', { query: '{namespace=~".+"}', ...window, aggregateBy: 'labels' });
     const total = FILES['pod/shop/2024-09-24_15.log']!.length + FILES['pod/default/2024-09-24_15.log']!.length;
     expect(byLabel.body.data.result).toEqual([{ metric: { namespace: '' }, value: [1727193600, String(total)] }]);
+    // By a line label: the lines' message bytes (GET /cart 200, POST /cart 500 error, healthz).
     const lines = await get(srv.url, '/loki/api/v1/index/volume', { query: '{namespace="shop", pod="api-1"}', ...window });
-    expect(lines.status).toBe(400);
-    expect(lines.body.error).toContain('cannot select by pod');
+    expect(lines.body.data.result).toEqual([{ metric: { namespace: 'shop', pod: 'api-1' }, value: [1727193600, String(13 + 20 + 7)] }]);
   });
 
   it('answers Arrow for streams too', async () => {
