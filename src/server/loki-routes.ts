@@ -28,7 +28,8 @@ import { badData } from './errors.js';
 import { checkBytes, checkSeries, engineBudgets, runQuery, withSlot, type Evaluation } from './evaluate.js';
 import { nameLokiSelectors } from './loki-selectors.js';
 import { collectParams, directionParam, durationParam, lokiTime, param, params, positiveInt, requireQuery, type Params } from './params.js';
-import { labelKey, rowLabels, lokiStats, lokiStreams, metricResultJson, metricTable, sendJson, unixSeconds } from './responses.js';
+import { metricTable } from '../metrics/arrow.js';
+import { labelKey, rowLabels, lokiStats, lokiStreams, sendJson, sendMetricJson, unixSeconds } from './responses.js';
 import { ARROW_STREAM, wantsArrow, type RouteEnv } from './route-env.js';
 
 const DEFAULT_LIMIT = 100;
@@ -83,10 +84,7 @@ async function query(env: RouteEnv, request: FastifyRequest, reply: FastifyReply
     const arrow = wantsArrow(request);
     if (outcome.kind === 'metric') {
       if (arrow) return reply.type(ARROW_STREAM).send(Buffer.from(toArrowIPC(metricTable(outcome.result))));
-      return sendJson(reply, {
-        status: 'success',
-        data: { resultType: outcome.result.resultType, result: metricResultJson(outcome.result), stats: lokiStats(outcome.stats, outcome.queueMs, execMs) },
-      });
+      return sendMetricJson(reply, outcome.result, `"stats":${JSON.stringify(lokiStats(outcome.stats, outcome.queueMs, execMs))}`);
     }
     const { table, stats } = outcome;
     env.note(request, { bytesScanned: stats.bytesScanned, linesScanned: stats.linesScanned, linesReturned: stats.rowsReturned });
