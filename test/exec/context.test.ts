@@ -76,3 +76,53 @@ describe('context lines', () => {
     await expect(store.query(`${q} | line_format "x"`, { ...window, context: { after: 1 } })).rejects.toThrow(/line_format/);
   });
 });
+
+describe('letheql query -A/-B/-C', () => {
+  async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+    const { main } = await import('../../src/cli/main.js');
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const sink = (into: Buffer[]) => ({ isTTY: false, write: (d: string | Uint8Array, cb?: () => void) => (into.push(Buffer.from(d)), cb?.(), true) });
+    const code = await main(['query', '--store', dir, '--workers', '0', '--start', window.start, '--end', window.end, ...args], { stdout: sink(out) as never, stderr: sink(err) as never, env: {} });
+    return { code, out: Buffer.concat(out).toString(), err: Buffer.concat(err).toString() };
+  }
+
+  it('prints groups separated by -- as grep does; -C N is -B N -A N', async () => {
+    const want = [
+      '2024-09-24T15:00:01.000000Z shop a app a1',
+      '2024-09-24T15:00:03.000000Z shop a app a2 ERROR',
+      '2024-09-24T15:00:04.000000Z shop a app a3',
+      '--',
+      '2024-09-24T15:00:06.000000Z shop a app a5',
+      '2024-09-24T15:00:07.000000Z shop a app a6 ERROR',
+      '2024-09-24T15:00:09.000000Z shop a app a7',
+      '--',
+      '2024-09-24T15:00:02.000000Z shop b app b1',
+      '2024-09-24T15:00:08.000000Z shop b app b2 ERROR',
+      '--',
+      '2024-09-24T15:00:11.000000Z shop a app a9',
+      '2024-09-24T15:00:12.000000Z shop a app a10 ERROR',
+      '2024-09-24T16:00:00.000000Z shop a app a11',
+      '',
+    ].join('\n');
+    const c = await cli(['-C', '1', 'pod{namespace="shop"} |= "ERROR"']);
+    expect([c.code, c.err, c.out]).toEqual([0, '', want]);
+    const ba = await cli(['-B', '1', '-A', '1', 'pod{namespace="shop"} |= "ERROR"']);
+    expect(ba.out).toBe(want);
+  });
+
+  it('marks rows in jsonl', async () => {
+    const r = await cli(['--format', 'jsonl', '-A', '1', 'pod{namespace="shop"} |= "b2"']);
+    expect(r.out.trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ time: '2024-09-24T15:00:08.000000Z', namespace: 'shop', pod: 'b', container: 'app', log: 'b2 ERROR', context: false, group: 0 }]);
+  });
+
+  it.each([
+    [['-A', 'x', 'pod{namespace="shop"}'], /invalid -A "x"/],
+    [['-C', '1', '--count', 'pod{namespace="shop"}'], /--count counts matches/],
+    [['-C', '1', 'count_over_time(pod{namespace="shop"}[1h])'], /-A\/-B\/-C apply to log queries/],
+  ])('refuses %j', async (args, message) => {
+    const r = await cli(args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+});
