@@ -126,3 +126,31 @@ describe('letheql query -A/-B/-C', () => {
     expect(r.err).toMatch(message);
   });
 });
+
+describe('Grafana "show context" against the Loki routes', () => {
+  // Grafana's Loki data source asks for a row's context with two query_range calls on the
+  // row's own stream selector (no filters): direction BACKWARD ending at the row's time and
+  // FORWARD starting at it, each with a small limit — the requests shown in
+  // grafana/loki#597 ("Cannot use row time as start/end query parameter") and grafana/grafana#47726
+  // ("the only way to make a Loki query with direction=forward is log-row-context").
+  const rowNs = 1727190007000000000n; // a6 ERROR, 2024-09-24T15:00:07Z
+  const selector = '{container="app",namespace="shop",pod="a"}';
+  const hours2 = 2n * 3600n * 1_000_000_000n;
+  it.each([
+    ['BACKWARD, ending at the row (Loki end is exclusive)', { direction: 'BACKWARD', start: rowNs - hours2, end: rowNs }, ['a5', 'a4', 'a3', 'a2 ERROR', 'a1', 'a0']],
+    ['BACKWARD, end one nanosecond after the row', { direction: 'BACKWARD', start: rowNs - hours2, end: rowNs + 1n }, ['a6 ERROR', 'a5', 'a4', 'a3', 'a2 ERROR', 'a1']],
+    ['FORWARD, starting at the row', { direction: 'FORWARD', start: rowNs, end: rowNs + hours2 }, ['a6 ERROR', 'a7', 'a8', 'a9', 'a10 ERROR', 'a11']],
+    ['FORWARD, RFC 3339 start as in #597', { direction: 'FORWARD', start: '2024-09-24T15:00:07Z', end: rowNs + hours2 }, ['a6 ERROR', 'a7', 'a8', 'a9', 'a10 ERROR', 'a11']],
+  ])('%s', async (_name, p, want) => {
+    const { start: serve, get } = await import('../server/helpers.js');
+    const srv = await serve({ store, now: () => rowNs + hours2 });
+    try {
+      const r = await get(srv.url, '/loki/api/v1/query_range', { query: selector, limit: '6', direction: p.direction, start: String(p.start), end: String(p.end) });
+      expect(r.status, r.text).toBe(200);
+      expect(r.body.data.result.map((s: { stream: unknown }) => s.stream)).toEqual([{ namespace: 'shop', pod: 'a', container: 'app' }]);
+      expect(r.body.data.result[0].values.map((v: string[]) => v[1])).toEqual(want);
+    } finally {
+      await srv.close();
+    }
+  });
+});
