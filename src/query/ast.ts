@@ -150,12 +150,14 @@ export interface BinaryExpr {
 
 export type AggregateOp =
   | 'sum' | 'avg' | 'min' | 'max' | 'count' | 'stddev' | 'stdvar' | 'group'
-  | 'topk' | 'bottomk' | 'quantile' | 'count_values' | 'limitk' | 'limit_ratio';
+  | 'topk' | 'bottomk' | 'quantile' | 'count_values' | 'limitk' | 'limit_ratio'
+  /** LogQL's `approx_topk(k, x)`: evaluated exactly, as `topk` (see `metrics/aggregations.ts`). */
+  | 'approx_topk';
 
 export interface AggregateExpr {
   kind: 'AggregateExpr';
   op: AggregateOp;
-  /** The parameter of topk/bottomk/quantile/count_values/limitk/limit_ratio. */
+  /** The parameter of topk/approx_topk/bottomk/quantile/count_values/limitk/limit_ratio. */
   param: Expr | null;
   expr: Expr;
   /** Labels in `by (...)` or `without (...)`; empty with `without: false` means no grouping clause. */

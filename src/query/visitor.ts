@@ -61,7 +61,7 @@ import { parsePattern, PatternSyntaxError } from './pattern.js';
 import { parseTemplate, TemplateSyntaxError } from './template.js';
 import { parseGoDuration, parseHumanBytes } from './units.js';
 
-const PARAM_AGGREGATES = new Set<AggregateOp>(['topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
+const PARAM_AGGREGATES = new Set<AggregateOp>(['topk', 'approx_topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
 const COMPARISON_OPS = new Set<BinaryOp>(['==', '!=', '>', '<', '>=', '<=']);
 const SET_OPS = new Set<BinaryOp>(['and', 'or', 'unless']);
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
