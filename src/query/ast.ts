@@ -44,8 +44,10 @@ export interface LabelMatcher {
 export interface LineFilter {
   kind: 'LineFilter';
   op: LineFilterOp;
-  /** The decoded string value (escapes resolved). */
+  /** The decoded string value (escapes resolved); for `ip("…")`, the pattern. */
   value: string;
+  /** `|= ip("…")` / `!= ip("…")`: the line holds an address in the pattern (`pipeline/ip.ts`). */
+  ip?: true;
   span: Span;
   valueSpan: Span;
 }
@@ -260,7 +262,9 @@ export type LabelFilterValue =
   /** Nanoseconds (Go `time.Duration`). */
   | { type: 'duration'; ns: number }
   /** Bytes, go-humanize units (`1MB` = 10^6, `1MiB` = 2^20). */
-  | { type: 'bytes'; bytes: number };
+  | { type: 'bytes'; bytes: number }
+  /** `ip("…")` (with `=` and `!=`): the label's value is an address in the pattern. */
+  | { type: 'ip'; pattern: string };
 
 /**
  * `status >= 500`, `level =~ "warn|error"`. String values take `= != =~ !~`; numbers,
