@@ -184,6 +184,7 @@ export function registerLiveRoutes(app: FastifyInstance, env: RouteEnv, live: Li
       const dropped = Object.values(outcome.droppedLabels).reduce((a, n) => a + n, 0);
       if (dropped > 0) metrics.pushLabelsDropped.inc({}, dropped);
       if (outcome.mappedStreams > 0) metrics.pushStreamsMapped.inc({}, outcome.mappedStreams);
+      if (outcome.metadataDropped > 0) metrics.pushMetadataDropped.inc({}, outcome.metadataDropped);
       for (const r of outcome.refused) metrics.pushEntriesRefused.inc({ reason: r.reason }, r.entries);
       const data = {
         streams: outcome.streams,
@@ -192,6 +193,7 @@ export function registerLiveRoutes(app: FastifyInstance, env: RouteEnv, live: Li
         linesWritten: lines,
         streamsMapped: outcome.mappedStreams,
         labelsDropped: outcome.droppedLabels,
+        ...(outcome.metadataDropped > 0 ? { metadataDropped: outcome.metadataDropped } : {}),
       };
       if (outcome.refused.length > 0) {
         const err = badData(refusalMessage(outcome));
@@ -201,7 +203,7 @@ export function registerLiveRoutes(app: FastifyInstance, env: RouteEnv, live: Li
         });
       }
       // Nothing refused: Loki's 204, unless labels were mapped or dropped, which the answer says.
-      if (dropped > 0 || outcome.mappedStreams > 0) return reply.code(200).send({ status: 'success', data });
+      if (dropped > 0 || outcome.mappedStreams > 0 || outcome.metadataDropped > 0) return reply.code(200).send({ status: 'success', data });
       return reply.code(204).send();
     });
   });

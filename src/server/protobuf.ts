@@ -15,7 +15,8 @@
  * the byte offset — never an out-of-range read, an endless loop, or a huge allocation (a
  * length is checked against the bytes left before anything is sliced). Unknown fields are
  * skipped by wire type, as protobuf requires; groups (wire types 3/4, long deprecated) are
- * rejected. Structured metadata is parsed past and dropped: a Lethe line has no place for it.
+ * rejected. Structured metadata is parsed past and dropped (a Lethe line has no place for
+ * it); its pairs are counted so that the push's answer says so.
  */
 
 /** The body is not a valid `PushRequest`. */
@@ -30,6 +31,8 @@ export class ProtobufError extends Error {
 export interface PushEntry {
   timeNs: bigint;
   line: string;
+  /** Structured metadata pairs the entry carried (not stored: counted in the push's answer). */
+  metadata?: number;
 }
 
 /** One pushed stream: its label string as sent (`{namespace="a", pod="b"}`) and its entries. */
@@ -175,8 +178,10 @@ function readTimestamp(r: Reader): bigint {
 function readEntry(r: Reader): PushEntry {
   let timeNs: bigint | null = null;
   let line = '';
+  let metadata = 0;
   while (!r.done) {
     const { field, wireType, at } = r.tag();
+    if (field === 3) metadata++;
     if (field === 1) {
       expectWire(wireType, WIRE_LEN, 'EntryAdapter.timestamp', at);
       timeNs = readTimestamp(r.sub());
@@ -188,7 +193,7 @@ function readEntry(r: Reader): PushEntry {
     }
   }
   // An absent timestamp is the zero Timestamp in proto3; Loki rejects it too.
-  return { timeNs: timeNs ?? 0n, line };
+  return metadata > 0 ? { timeNs: timeNs ?? 0n, line, metadata } : { timeNs: timeNs ?? 0n, line };
 }
 
 /** A push holding more entries than the caller allows (thrown before they are all decoded). */

@@ -23,7 +23,8 @@
  *    stream, naming the labels it looked for.
  * Labels the mapping does not use (`level`, `job` next to a `pod`, `filename`, …) and
  * structured metadata have no place in a Lethe line: they are counted (in the answer, and in
- * `/metrics` as `letheql_push_labels_dropped_total`), never dropped silently.
+ * `/metrics` as `letheql_push_labels_dropped_total` and
+ * `letheql_push_metadata_dropped_total`), never dropped silently.
  *
  * Partial success, as Loki's distributor does it: a stream that cannot be stored (labels it
  * cannot map, a value the writer refuses — `|`, `[`, `]`, control characters, an unsafe
@@ -187,7 +188,7 @@ export interface DecodedStream {
   labelError?: string;
   /** The label string as sent, when it could not be read. */
   raw?: string;
-  entries: readonly { timeNs: bigint; line: string }[];
+  entries: readonly { timeNs: bigint; line: string; metadata?: number }[];
 }
 
 /** A decoded push: its streams in body order. */
@@ -218,6 +219,8 @@ export interface PushOutcome {
   mappedStreams: number;
   /** Label names the written lines do not keep → number of streams that had them. */
   droppedLabels: Record<string, number>;
+  /** Stored entries that carried structured metadata (not stored: a Lethe line has no place for it). */
+  metadataDropped: number;
   refused: RefusedStream[];
 }
 
@@ -229,7 +232,7 @@ export interface PushOutcome {
  * without error; messages are not formatted here.
  */
 export function planPush(decoded: DecodedPush, rule: PushLabelRule, fractionDigits: FractionDigits): PushOutcome {
-  const out: PushOutcome = { records: [], streams: decoded.streams.length, entries: 0, mappedStreams: 0, droppedLabels: Object.create(null) as Record<string, number>, refused: [] };
+  const out: PushOutcome = { records: [], streams: decoded.streams.length, entries: 0, mappedStreams: 0, droppedLabels: Object.create(null) as Record<string, number>, metadataDropped: 0, refused: [] };
   for (const s of decoded.streams) {
     out.entries += s.entries.length;
     if (s.entries.length === 0) continue;
@@ -273,6 +276,7 @@ export function planPush(decoded: DecodedPush, rule: PushLabelRule, fractionDigi
         continue;
       }
       records.push(target.kind === 'pod' ? { ...target, time: e.timeNs, message: e.line } : { ...target, time: e.timeNs, message: e.line });
+      if ((e.metadata ?? 0) > 0) out.metadataDropped++;
     }
     if (timeRefused !== null) out.refused.push(timeRefused);
     if (records.length === 0) continue;
@@ -374,7 +378,8 @@ function decodeJson(text: string, maxEntries: number): DecodedPush {
       if (!Array.isArray(v) || v.length < 2 || v.length > 3) throw new PushError(`${at}: expected ["<ns>", "<line>"] or ["<ns>", "<line>", {structured metadata}]`);
       if (typeof v[1] !== 'string') throw new PushError(`${at}: the line must be a string`);
       if (v.length === 3 && (v[2] === null || typeof v[2] !== 'object' || Array.isArray(v[2]))) throw new PushError(`${at}: structured metadata must be an object`);
-      return { timeNs: parseJsonTimestamp(v[0], at), line: v[1] };
+      const metadata = v.length === 3 ? Object.keys(v[2] as object).length : 0;
+      return metadata > 0 ? { timeNs: parseJsonTimestamp(v[0], at), line: v[1], metadata } : { timeNs: parseJsonTimestamp(v[0], at), line: v[1] };
     });
     return { labels, entries };
   });

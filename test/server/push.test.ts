@@ -46,7 +46,7 @@ describe('push, then query and tail', () => {
       { stream: { node: 'node-a', process: 'kubelet' }, values: [[ns('2024-09-24T15:11:00Z'), 'node line']] },
     ]);
     const res = await postRaw(srv.url, '/loki/api/v1/push', body, JSON_TYPE);
-    expect([res.status, res.body]).toEqual([200, { status: 'success', data: { streams: 2, entries: 3, entriesStored: 3, linesWritten: 4, streamsMapped: 0, labelsDropped: { job: 1 } } }]);
+    expect([res.status, res.body]).toEqual([200, { status: 'success', data: { streams: 2, entries: 3, entriesStored: 3, linesWritten: 4, streamsMapped: 0, labelsDropped: { job: 1 }, metadataDropped: 1 } }]);
     // Lethe's line format: microseconds unless the time has nanoseconds, a message with a line break split in two lines; extra labels and metadata dropped.
     expect(readFileSync(join(tmp.dir, 'pod/shop/2024-09-24_15.log'), 'utf8')).toBe(
       '2024-09-24T15:10:00.123456789Z[shop|api-1|app] GET /cart 200\n2024-09-24T15:10:01.000000Z[shop|api-1|app] two\n2024-09-24T15:10:01.000000Z[shop|api-1|app] lines\n',
@@ -169,6 +169,7 @@ describe('push, then query and tail', () => {
     expect(text).toMatch(/^letheql_http_requests_total\{code="200",method="POST",route="\/loki\/api\/v1\/push"\} 2$/m);
     // job (JSON push) and filename (protobuf push); a label-value, an unsafe namespace, bad labels, no pod: 1 entry each.
     expect(text).toMatch(/^letheql_push_labels_dropped_total 2$/m);
+    expect(text).toMatch(/^letheql_push_metadata_dropped_total 1$/m); // the JSON push's trace_id
     expect(text).toMatch(/^letheql_push_entries_refused_total\{reason="label_value"\} 2$/m);
     expect(text).toMatch(/^letheql_push_entries_refused_total\{reason="labels"\} 2$/m);
   });
