@@ -93,3 +93,14 @@ describe('ip matching (pipeline/ip.ts)', async () => {
     expect([ipInSet(set, '10.1.2.3'), ipInSet(set, ' 10.1.2.3 '), ipInSet(set, '10.1.2.3:80'), ipInSet(set, '11.0.0.1'), ipInSet(set, '')]).toEqual([true, true, false, false, false]);
   });
 });
+
+describe('ip("…") and the kernel', () => {
+  it('keeps ip filters out of the kernel: the parser moves them to the pipeline, a hand-built tree is refused', async () => {
+    const expr = parseQuery('pod{namespace="default"} |= "GET" |= ip("10.0.0.0/8")');
+    if (expr.kind !== 'VectorSelector') throw new Error('expected a selector');
+    expect(expr.lineFilters.map((f) => f.value)).toEqual(['GET']);
+    expect(expr.pipeline.map((s) => s.kind)).toEqual(['LineFilter']);
+    const handBuilt = { ...expr, lineFilters: [...expr.lineFilters, ...(expr.pipeline as typeof expr.lineFilters)], pipeline: [] };
+    await expect(store.explain(handBuilt, at)).rejects.toThrow(/ip\("…"\) line filters run in the pipeline/);
+  });
+});
