@@ -21,7 +21,8 @@
  */
 import type { RecordBatch, Table } from 'apache-arrow';
 import type { LogRow, ResultShape } from './arrow/build.js';
-import { collectRows, countLines, type ExecEnv, type ExecOptions, type QueryStats } from './exec/execute.js';
+import { collectKeyed, collectRows, countLines, visitMatches, type ExecEnv, type ExecOptions, type QueryStats } from './exec/execute.js';
+import { addContext, checkContext, type ContextOptions } from './exec/context.js';
 import type { ScanPool } from './exec/pool.js';
 import { LOG_TYPES, type LogType } from './model.js';
 import { formatPlan, planLogQuery, resolveOptions, type LogQueryPlan, type QueryOptions } from './plan/plan.js';
@@ -51,6 +52,14 @@ export interface LogQueryOptions extends QueryOptions, ExecOptions {
   maxSeries?: number;
   /** Metric queries only: most samples (series × points) in a result (default 1,000,000); more is a `LimitError` naming `maxSamples`. */
   maxSamples?: number;
+  /**
+   * Log queries (`query()` only): also return the lines of the same stream around each
+   * match, as `grep -B/-A` does (`exec/context.ts`). The table then has two more columns
+   * after `time_raw`: `context` (Bool: true for a context line, false for a match) and
+   * `context_group` (Int32: rows of one group are contiguous in the stream; a consumer
+   * prints `--` between groups). Memory stays bounded by matches × (before + after).
+   */
+  context?: ContextOptions;
 }
 
 /** What `explain()` returns for a metric query: the evaluation times and, per range aggregation, the log plan it scans. */
@@ -203,9 +212,29 @@ export class LogStore {
       return metricTable(result, new Map([[STATS_METADATA_KEY, JSON.stringify(stats)]]));
     }
     const plan = await this.explain(expr, opts);
+    if (opts.context !== undefined) return this.queryWithContext(expr, plan, opts, opts.context);
     const { rows, stats } = await this.withEnv((env) => collectRows(plan, env, opts));
     const { buildTable, parsedLabelNames } = await loadArrow();
     return buildTable(plan.logType, rows, opts.batchSize ?? 8192, new Map([[STATS_METADATA_KEY, JSON.stringify(stats)]]), resultShape(plan, rows, parsedLabelNames));
+  }
+
+  /** {@link query} with `context` (see `exec/context.ts`). */
+  private async queryWithContext(expr: Expr, plan: LogQueryPlan, opts: LogQueryOptions, context: ContextOptions): Promise<Table> {
+    const around = checkContext(context);
+    let sel: Expr = expr;
+    while (sel.kind === 'ParenExpr') sel = sel.expr;
+    if (sel.kind !== 'VectorSelector') throw new LetheQLError('INVALID_OPTION', 'context lines need a log query (a selector with filters), not a range');
+    // The selector alone (no filters, no pipeline, no limit): every line of the same streams.
+    const all = await this.explain({ ...sel, lineFilters: [], pipeline: [] }, { ...opts, limit: null });
+    const { rows, stats } = await this.withEnv(async (env) => {
+      const { kept, stats } = await collectKeyed(plan, env, opts);
+      const rows = await addContext(plan, all, kept, around, (visit) => visitMatches(all, env, opts, visit));
+      return { rows, stats };
+    });
+    const { buildTable, parsedLabelNames } = await loadArrow();
+    const logRows = rows.map((r) => ({ ...r.row, context: { isContext: r.isContext, group: r.group } }));
+    const shape = { ...resultShape(plan, logRows, parsedLabelNames), context: true };
+    return buildTable(plan.logType, logRows, opts.batchSize ?? 8192, new Map([[STATS_METADATA_KEY, JSON.stringify(stats)]]), shape);
   }
 
   /**
@@ -228,6 +257,7 @@ export class LogStore {
     const self = this;
     async function* batches(): AsyncGenerator<RecordBatch> {
       try {
+        if (opts.context !== undefined) throw new LetheQLError('INVALID_OPTION', 'context lines are returned by query(), not stream()');
         const plan = await self.explain(query, opts);
         const result = await self.withEnv((env) => collectRows(plan, env, opts));
         resolveStats(result.stats);

@@ -17,6 +17,7 @@
  * plain store's columns are the same with or without federation.
  */
 import {
+  Bool,
   DataType,
   Dictionary,
   Field,
@@ -47,6 +48,8 @@ export interface LogRow {
   cluster?: string;
   /** Labels a log pipeline added (parsers, `label_format`), by name; absent when it added none. */
   parsed?: Record<string, string>;
+  /** Results with context lines (`exec/context.ts`): a context line or a match, and its group. */
+  context?: { isContext: boolean; group: number };
 }
 
 /** What a result holds beyond its log type's columns. */
@@ -55,6 +58,8 @@ export interface ResultShape {
   cluster?: boolean;
   /** Columns of labels added by a log pipeline, after `time_raw`, in this order (nullable: null where a row lacks the label). */
   parsed?: readonly string[];
+  /** `context` (Bool) and `context_group` (Int32) columns after `time_raw` (results with context lines). */
+  context?: boolean;
 }
 
 /** The names of the labels a pipeline added to any of `rows`, sorted: the parsed columns of their result. */
@@ -76,6 +81,10 @@ export function logSchema(logType: LogType, metadata: Map<string, string> = new 
   });
   fields.push(new Field('line', utf8, false));
   fields.push(new Field('time_raw', utf8, false));
+  if (shape.context) {
+    fields.push(new Field('context', new Bool(), false));
+    fields.push(new Field('context_group', new Int32(), false));
+  }
   // Ids after the stream labels' and the cluster's, whether or not there is a cluster column.
   (shape.parsed ?? []).forEach((name, i) => fields.push(new Field(name, new Dictionary(utf8, new Int32(), labels.length + 1 + i, false), true)));
   return new Schema(fields, metadata);
@@ -172,6 +181,15 @@ export function* recordBatches(logType: LogType, rows: readonly LogRow[], batchS
       if (f.name === 'time' && !f.nullable) children.push(makeData({ type: f.type as TimestampNanosecond, length: to - from, nullCount: 0, data: times }));
       else if (f.name === 'line' && !f.nullable) children.push(utf8Data(slice.map((r) => r.line), 0, slice.length));
       else if (f.name === 'time_raw' && !f.nullable) children.push(utf8Data(slice.map((r) => r.timeRaw), 0, slice.length));
+      else if (f.name === 'context' && DataType.isBool(f.type)) {
+        const bits = new Uint8Array(Math.ceil((to - from) / 8));
+        slice.forEach((r, i) => {
+          if (r.context?.isContext) bits[i >> 3]! |= 1 << (i & 7);
+        });
+        children.push(makeData({ type: f.type as Bool, length: to - from, nullCount: 0, data: bits }));
+      } else if (f.name === 'context_group' && DataType.isInt(f.type)) {
+        children.push(makeData({ type: f.type as Int32, length: to - from, nullCount: 0, data: Int32Array.from(slice, (r) => r.context?.group ?? 0) }));
+      }
       else children.push(label(c++));
     }
     const struct = makeData({ type: new Struct<TypeMap>(schema.fields), length: to - from, nullCount: 0, children });

@@ -28,14 +28,17 @@ const RESET = '\x1b[0m';
 
 /** Label columns of a log table: the stream's (never null), then those a pipeline added (null where absent). */
 function labelColumns(table: Table): { stream: string[]; parsed: string[] } {
-  const labels = table.schema.fields.filter((f) => f.name !== 'time' && f.name !== 'line' && f.name !== 'time_raw' || f.nullable);
+  const fixed = new Set(['time', 'line', 'time_raw', 'context', 'context_group']);
+  const labels = table.schema.fields.filter((f) => !fixed.has(f.name) || f.nullable);
   return { stream: labels.filter((f) => !f.nullable).map((f) => f.name), parsed: labels.filter((f) => f.nullable).map((f) => f.name) };
 }
 
 /**
  * Renders a log table as text chunks of about `chunkChars` UTF-16 units (whole rows; one
  * larger row is a chunk alone), so the CLI writes a large result with back-pressure
- * instead of building one huge string.
+ * instead of building one huge string. A table with context lines (`context`,
+ * `context_group` columns) prints `--` between groups in text, as grep does (context lines
+ * dimmed in colour), and `"context"`/`"group"` fields in jsonl.
  */
 export function* formatRows(table: Table, format: 'text' | 'jsonl', color: boolean, chunkChars = 256 * 1024): Generator<string> {
   const { stream: labels, parsed } = labelColumns(table);
@@ -44,6 +47,8 @@ export function* formatRows(table: Table, format: 'text' | 'jsonl', color: boole
   const cols = labels.map((l) => table.getChild(l)!);
   const parsedCols = parsed.map((l) => table.schema.fields.findIndex((f) => f.name === l && f.nullable)).map((i) => table.getChildAt(i)!);
   const n = table.numRows;
+  const isContext = table.schema.fields.some((f) => f.name === 'context' && !f.nullable) ? table.getChild('context') : null;
+  const group = isContext ? table.getChild('context_group') : null;
   /** A row's parsed labels that are present, as `name=value` pairs (values quoted when they need it). */
   const parsedPairs = (i: number): [string, string][] => {
     const out: [string, string][] = [];
@@ -60,6 +65,7 @@ export function* formatRows(table: Table, format: 'text' | 'jsonl', color: boole
       labels.forEach((l, k) => (rec[l] = cols[k]!.get(i) as string));
       for (const [k, v] of parsedPairs(i)) rec[k] = v;
       rec['log'] = line.get(i) as string;
+      if (isContext) return JSON.stringify({ ...rec, context: isContext.get(i) === true, group: group!.get(i) as number });
       return JSON.stringify(rec);
     };
   } else {
@@ -74,8 +80,13 @@ export function* formatRows(table: Table, format: 'text' | 'jsonl', color: boole
       const pairs = parsedPairs(i).map(([k, v]) => `${k}=${/^[^\s"=]+$/.test(v) ? v : JSON.stringify(v)}`);
       const ls = cols.map((c, k) => (c.get(i) as string).padEnd(widths[k]!)).join(' ') + (pairs.length ? ` ${pairs.join(' ')}` : '');
       const msg = line.get(i) as string;
+      if (color && isContext?.get(i) === true) return `${DIM}${t} ${ls} ${msg}${RESET}`;
       return color ? `${DIM}${t}${RESET} ${CYAN}${ls}${RESET} ${msg}` : `${t} ${ls} ${msg}`;
     };
+    if (group) {
+      const plain = row;
+      row = (i) => (i > 0 && group.get(i) !== group.get(i - 1) ? `--\n${plain(i)}` : plain(i));
+    }
   }
   let out: string[] = [];
   let size = 0;

@@ -104,6 +104,9 @@ options (query, explain):
                        total, e.g. 512m (default 256MiB; 0 = no limit)
   --direction D        forward (oldest first, default) or backward
   --format F           text (default), jsonl, or arrow (Arrow IPC stream on stdout)
+  -B N, -A N, -C N     log queries: also print N lines of the same stream before (-B),
+                       after (-A) or around (-C) each match, groups separated by --
+                       as grep does (jsonl: "context" and "group" fields)
   --count              print only the number of matching lines
   --stats              print query statistics as JSON on stderr
   --workers N          worker threads for big scans (default: up to 4, one per core; 0 = none)
@@ -125,6 +128,9 @@ const OPTIONS = {
   direction: { type: 'string' },
   format: { type: 'string' },
   count: { type: 'boolean' },
+  'before-context': { type: 'string', short: 'B' },
+  'after-context': { type: 'string', short: 'A' },
+  context: { type: 'string', short: 'C' },
   stats: { type: 'boolean' },
   workers: { type: 'string' },
   json: { type: 'boolean' },
@@ -144,6 +150,20 @@ function parseLimit(text: string | undefined): number | null {
   const n = Number(text);
   if (!Number.isSafeInteger(n)) throw new UsageError(`invalid --limit ${text}: too large`);
   return n === 0 ? null : n;
+}
+
+/** `-B`/`-A`/`-C` as the library's context option (`-C N` is both; `-B`/`-A` win over it), or undefined. */
+function parseContext(values: { 'before-context'?: string; 'after-context'?: string; context?: string }): { before: number; after: number } | undefined {
+  const count = (flag: string, text: string | undefined): number | undefined => {
+    if (text === undefined) return undefined;
+    if (!/^\d{1,5}$/.test(text)) throw new UsageError(`invalid ${flag} ${JSON.stringify(text)}: expected a number of lines`);
+    return Number(text);
+  };
+  const around = count('-C', values.context);
+  const before = count('-B', values['before-context']) ?? around;
+  const after = count('-A', values['after-context']) ?? around;
+  if (before === undefined && after === undefined) return undefined;
+  return { before: before ?? 0, after: after ?? 0 };
 }
 
 function parseMaxSeries(text: string | undefined): number | undefined {
@@ -256,6 +276,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return 0;
       }
       if (values.count) throw new UsageError('--count applies to log queries; a metric query already returns numbers');
+      if (parseContext(values) !== undefined) throw new UsageError('-A/-B/-C apply to log queries (the lines around each match)');
       const { result, stats } = await store.queryMetric(expr, metricOpts);
       if (format === 'arrow') {
         const [{ toArrowIPC }, { metricTable }] = await Promise.all([import('../arrow/build.js'), import('../metrics/arrow.js')]);
@@ -273,6 +294,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       const plan = await store.explain(expr, opts);
       await write(io.stdout, (values.json ? JSON.stringify(plan, null, 2) : formatPlan(plan)) + '\n');
       return 0;
+    }
+    const context = parseContext(values);
+    if (context !== undefined) {
+      if (values.count) throw new UsageError('--count counts matches; -A/-B/-C add the lines around them, so they do not go together');
+      opts.context = context;
     }
     if (values.count) {
       const { count, stats } = await store.count(expr, opts);

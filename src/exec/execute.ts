@@ -32,7 +32,7 @@ import type { ChunkReader, ChunkSource } from '../store/types.js';
 import type { ScanPool } from './pool.js';
 import { emptyIndexStats, fileUses, recordUse, scanRuns, skippedFileStats, type IndexStats } from './index-use.js';
 import type { MatchPipeline } from './pipeline-rows.js';
-import { FieldDecoder, keepRows, makeBefore, TopRows, type RowBudget, type Sink } from './rows.js';
+import { FieldDecoder, keepRows, makeBefore, TopRows, type Keyed, type RowBudget, type Sink } from './rows.js';
 
 /** Statistics of one query (contract §3). */
 export interface QueryStats {
@@ -355,6 +355,12 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
 
 /** Runs a plan and returns its rows in result order (at most `plan.limit`). */
 export async function collectRows(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions = {}): Promise<{ rows: LogRow[]; stats: QueryStats }> {
+  const { kept, stats } = await collectKeyed(plan, env, opts);
+  return { rows: kept.map((k) => k.row), stats };
+}
+
+/** {@link collectRows} with each row's key (time, file index, line number): context lines need them. */
+export async function collectKeyed(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions = {}): Promise<{ kept: Keyed[]; stats: QueryStats }> {
   const before = makeBefore(plan.direction);
   const max = opts.maxBytesReturned ?? DEFAULT_MAX_BYTES_RETURNED;
   const budget: RowBudget | undefined = Number.isFinite(max)
@@ -376,7 +382,7 @@ export async function collectRows(plan: LogQueryPlan, env: ExecEnv, opts: ExecOp
   kept.sort((a, b) => (before(a.t, a.f, a.n, b) ? -1 : before(b.t, b.f, b.n, a) ? 1 : 0));
   stats.rowsReturned = kept.length;
   if (plan.limit !== null && stats.linesMatched > plan.limit) stats.truncated = true;
-  return { rows: kept.map((k) => k.row), stats };
+  return { kept, stats };
 }
 
 /** Runs a plan counting matching lines, without materialising any row. */

@@ -15,6 +15,9 @@
  *   by labels, so results are deterministic (Prometheus keeps the first one it meets).
  * - `count_values("l", …)`: one series per distinct value, the value (Go's shortest `'f'`
  *   form) in label `l`.
+ * - `approx_topk(k, …)` (LogQL; Loki estimates it with a count-min sketch for instant
+ *   queries) is computed exactly, as `topk`: the answer the approximation estimates, for
+ *   instant and range queries alike.
  * `limitk` and `limit_ratio` (experimental in Prometheus, absent from LogQL) are not supported.
  */
 import type { AggregateExpr } from '../query/ast.js';
@@ -134,7 +137,9 @@ export function compileAggregation(expr: AggregateExpr, ctx: CompileContext): Ve
   if (inner.kind !== 'vector') {
     throw queryError('INVALID_EXPRESSION', `expected type instant vector in aggregation expression, got ${typeName(inner)}`, expr.expr.span);
   }
-  const op = expr.op;
+  // LogQL's approx_topk (a count-min sketch in Loki) is computed exactly here: topk's answer,
+  // which is what the approximation estimates; errors still name the operator as written.
+  const op = expr.op === 'approx_topk' ? 'topk' : expr.op;
   if (op === 'limitk' || op === 'limit_ratio') {
     throw queryError('NOT_SUPPORTED', `${op} is not supported (experimental in Prometheus, not in LogQL): use topk or bottomk`, expr.span);
   }

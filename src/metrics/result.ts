@@ -4,7 +4,9 @@
  * ## What it owns
  * {@link MetricResult} is what the evaluator returns: series (labels, samples in time
  * order), in a deterministic order (by labels, or by value after a top-level `sort`/
- * `sort_desc`). The Prometheus HTTP API's `data` object is built from it two ways:
+ * `sort_desc`). The Prometheus HTTP API's `data` object is built from it two ways (the CLI's
+ * `--format jsonl` and the server's JSON answers in both dialects use the exact text, so
+ * they are byte-identical):
  * {@link toPrometheusData} as a JS object for a JSON serialiser, and
  * {@link prometheusDataJson} as exact text, byte for byte what Prometheus writes:
  * timestamps as Unix seconds with the fraction trimmed to no fewer than three digits
@@ -94,17 +96,33 @@ function pointJson([t, v]: MetricSample): string {
  * `{"resultType":"matrix","result":[{"metric":{"namespace":"a"},"values":[[1257894000,"3"]]}]}`.
  */
 export function prometheusDataJson(result: MetricResult): string {
+  return [...prometheusDataJsonChunks(result)].join('');
+}
+
+/**
+ * {@link prometheusDataJson} in pieces (about one series each), for an answer that is
+ * streamed rather than built as one string. `extra` is raw JSON text of more members
+ * appended to the object (`"stats":{…}`), as Loki's answers carry them.
+ */
+export function* prometheusDataJsonChunks(result: MetricResult, extra?: string): Generator<string> {
+  const tail = extra !== undefined ? `,${extra}}` : '}';
   switch (result.resultType) {
     case 'matrix':
-      return `{"resultType":"matrix","result":[${result.series
-        .map((s) => `{"metric":${metricJson(s.labels)},"values":[${s.samples.map(pointJson).join(',')}]}`)
-        .join(',')}]}`;
-    case 'vector':
-      return `{"resultType":"vector","result":[${result.series.map((s) => `{"metric":${metricJson(s.labels)},"value":${pointJson(s.samples[0]!)}}`).join(',')}]}`;
+    case 'vector': {
+      yield `{"resultType":"${result.resultType}","result":[`;
+      let first = true;
+      for (const s of result.series) {
+        const body = result.resultType === 'matrix' ? `"values":[${s.samples.map(pointJson).join(',')}]` : `"value":${pointJson(s.samples[0]!)}`;
+        yield `${first ? '' : ','}{"metric":${metricJson(s.labels)},${body}}`;
+        first = false;
+      }
+      yield `]${tail}`;
+      return;
+    }
     case 'scalar': {
       const sample = result.series[0]?.samples[0];
       if (sample === undefined) throw new InternalError('scalar result without a sample');
-      return `{"resultType":"scalar","result":${pointJson(sample)}}`;
+      yield `{"resultType":"scalar","result":${pointJson(sample)}${tail}`;
     }
   }
 }

@@ -54,6 +54,7 @@ import { JsonParamsStage, JsonStage, UnpackStage } from './json.js';
 import { compileLabelFilter, labelFilterNames } from './label-filter.js';
 import { LogfmtParamsStage, LogfmtStage } from './logfmt.js';
 import { PatternStage } from './pattern.js';
+import { lineHasIp, parseIpPattern } from './ip.js';
 import { compileRegex, decolorize, firstMatchGroups, fullMatcher } from './regex-util.js';
 import {
   deleteLabel,
@@ -309,6 +310,10 @@ function compileStage(stage: Exclude<PipelineStage, { kind: 'UnwrapStage' }>, wa
   switch (stage.kind) {
     case 'LineFilter': {
       const needle = stage.value;
+      if (stage.ip) {
+        const set = parseIpPattern(needle);
+        return stage.op === '|=' ? (st) => lineHasIp(set, st.line) : (st) => !lineHasIp(set, st.line);
+      }
       switch (stage.op) {
         case '|=':
           return (st) => st.line.includes(needle);

@@ -17,6 +17,7 @@
 import type { LabelFilterExpr, LabelPredicate } from '../query/ast.js';
 import { parseGoDuration, parseGoFloat, parseHumanBytes, type Conversion } from '../query/units.js';
 import { fullMatcher } from './regex-util.js';
+import { ipInSet, parseIpPattern } from './ip.js';
 import { ERROR_DETAILS_LABEL, ERROR_LABEL, PipelineErrors, setError, type LineState } from './state.js';
 import { InternalError } from '../errors.js';
 
@@ -32,6 +33,10 @@ export function compileLabelFilter(expr: LabelFilterExpr, onRegex: (p: LabelPred
   }
   const name = expr.name;
   const v = expr.value;
+  if (v.type === 'ip') {
+    const set = parseIpPattern(v.pattern);
+    return expr.op === '=' ? (st) => ipInSet(set, st.labels[name] ?? '') : (st) => !ipInSet(set, st.labels[name] ?? '');
+  }
   if (v.type === 'string') {
     const want = v.value;
     switch (expr.op) {

@@ -339,6 +339,8 @@ function compileSelector(q: LogicalLogQuery, win: { startNs: bigint; endNs: bigi
   }
   const lineFilters: KernelLineFilter[] = [];
   for (const f of q.selector.lineFilters) {
+    // The parser puts ip("…") filters in the pipeline; a hand-built tree must too.
+    if (f.ip) throw new QueryError('INVALID_EXPRESSION', 'ip("…") line filters run in the pipeline: put them in the selector\'s pipeline, not its lineFilters', f.span);
     if (f.op === '|=' || f.op === '!=') {
       lineFilters.push({ op: f.op === '|=' ? 'contains' : 'notContains', needle: f.value });
       continue;

@@ -47,8 +47,10 @@ export interface LabelMatcher {
 export interface LineFilter {
   kind: 'LineFilter';
   op: LineFilterOp;
-  /** The decoded string value (escapes resolved). */
+  /** The decoded string value (escapes resolved); for `ip("…")`, the pattern. */
   value: string;
+  /** `|= ip("…")` / `!= ip("…")`: the line holds an address in the pattern (`pipeline/ip.ts`). */
+  ip?: true;
   span: Span;
   valueSpan: Span;
 }
@@ -153,12 +155,14 @@ export interface BinaryExpr {
 
 export type AggregateOp =
   | 'sum' | 'avg' | 'min' | 'max' | 'count' | 'stddev' | 'stdvar' | 'group'
-  | 'topk' | 'bottomk' | 'quantile' | 'count_values' | 'limitk' | 'limit_ratio';
+  | 'topk' | 'bottomk' | 'quantile' | 'count_values' | 'limitk' | 'limit_ratio'
+  /** LogQL's `approx_topk(k, x)`: evaluated exactly, as `topk` (see `metrics/aggregations.ts`). */
+  | 'approx_topk';
 
 export interface AggregateExpr {
   kind: 'AggregateExpr';
   op: AggregateOp;
-  /** The parameter of topk/bottomk/quantile/count_values/limitk/limit_ratio. */
+  /** The parameter of topk/approx_topk/bottomk/quantile/count_values/limitk/limit_ratio. */
   param: Expr | null;
   expr: Expr;
   /** Labels in `by (...)` or `without (...)`; empty with `without: false` means no grouping clause. */
@@ -261,7 +265,9 @@ export type LabelFilterValue =
   /** Nanoseconds (Go `time.Duration`). */
   | { type: 'duration'; ns: number }
   /** Bytes, go-humanize units (`1MB` = 10^6, `1MiB` = 2^20). */
-  | { type: 'bytes'; bytes: number };
+  | { type: 'bytes'; bytes: number }
+  /** `ip("…")` (with `=` and `!=`): the label's value is an address in the pattern. */
+  | { type: 'ip'; pattern: string };
 
 /**
  * `status >= 500`, `level =~ "warn|error"`. String values take `= != =~ !~`; numbers,

@@ -370,7 +370,13 @@ export class LetheQLGrammar extends CstParser {
     const next = this.LA(1);
     if (next.tokenType === T.Pipe) return true;
     if (!tokenMatcher(next, T.LineFilterOp)) return false;
-    return next.tokenType !== T.NotEq || tokenMatcher(this.LA(2), T.StringLit);
+    return next.tokenType !== T.NotEq || tokenMatcher(this.LA(2), T.StringLit) || this.atIpCall(2);
+  }
+
+  /** Is `LA(k)` the start of `ip("…")` (LogQL's IP matcher in line and label filters)? */
+  private atIpCall(k: number): boolean {
+    const tok = this.LA(k);
+    return tok.tokenType === T.Identifier && tok.image === 'ip' && this.LA(k + 1).tokenType === T.LParen;
   }
 
   /** A line filter, or `|` and a stage. */
@@ -619,6 +625,7 @@ export class LetheQLGrammar extends CstParser {
     });
     this.OR2([
       { ALT: () => this.CONSUME(T.StringLit) },
+      { GATE: () => this.atIpCall(1), ALT: () => this.SUBRULE(this.ipCall) },
       {
         ALT: () => {
           this.OPTION(() => this.CONSUME(T.AddLevelOp, { LABEL: 'sign' }));
@@ -654,7 +661,15 @@ export class LetheQLGrammar extends CstParser {
 
   private lineFilter = this.RULE('lineFilter', () => {
     this.CONSUME(T.LineFilterOp);
+    this.OR([{ ALT: () => this.CONSUME(T.StringLit) }, { GATE: () => this.atIpCall(1), ALT: () => this.SUBRULE(this.ipCall) }]);
+  });
+
+  /** `ip("<pattern>")`. */
+  private ipCall = this.RULE('ipCall', () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.LParen);
     this.CONSUME(T.StringLit);
+    this.CONSUME(T.RParen);
   });
 }
 

@@ -173,6 +173,7 @@ export const Stddev = keyword('Stddev', 'stddev', AGG);
 export const Stdvar = keyword('Stdvar', 'stdvar', AGG);
 export const Group = keyword('Group', 'group', AGG);
 export const Topk = keyword('Topk', 'topk', AGG);
+export const ApproxTopk = keyword('ApproxTopk', 'approx_topk', AGG);
 export const Bottomk = keyword('Bottomk', 'bottomk', AGG);
 export const Quantile = keyword('Quantile', 'quantile', AGG);
 export const Limitk = keyword('Limitk', 'limitk', AGG);
@@ -242,7 +243,7 @@ export const allTokens: TokenType[] = [
   BytesLit,
   BadNumber,
   CountValues,
-  Sum, Avg, Min, Max, Count, Stddev, Stdvar, GroupLeft, GroupRight, Group, Topk, Bottomk, Quantile, Limitk, LimitRatio,
+  Sum, Avg, Min, Max, Count, Stddev, Stdvar, GroupLeft, GroupRight, Group, Topk, ApproxTopk, Bottomk, Quantile, Limitk, LimitRatio,
   By, Without, Offset, Start, End, And, Or, Unless, Atan2, Bool, On, Ignoring, Inf, NaN_,
   Identifier,
   EqEq, NotEq, NotTilde, EqTilde, Le, Ge, PipeEq, PipeTilde,

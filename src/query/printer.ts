@@ -99,7 +99,7 @@ function formatMatcher(m: LabelMatcher): string {
 }
 
 function formatFilter(f: LineFilter): string {
-  return `${f.op} ${goQuote(f.value)}`;
+  return f.ip ? `${f.op} ip(${goQuote(f.value)})` : `${f.op} ${goQuote(f.value)}`;
 }
 
 /** The selector without its modifiers: `pod{namespace="a"} |= "x"`. */
@@ -162,7 +162,7 @@ export function formatLabelFilter(f: LabelFilterExpr): string {
   if (f.kind === 'LabelPredicate') {
     const v = f.value;
     const value =
-      v.type === 'string' ? goQuote(v.value) : v.type === 'number' ? formatNumber(v.value) : v.type === 'duration' ? formatLabelDuration(v.ns) : formatBytes(v.bytes);
+      v.type === 'string' ? goQuote(v.value) : v.type === 'ip' ? `ip(${goQuote(v.pattern)})` : v.type === 'number' ? formatNumber(v.value) : v.type === 'duration' ? formatLabelDuration(v.ns) : formatBytes(v.bytes);
     return `${f.name} ${f.op} ${value}`;
   }
   const wrap = (side: LabelFilterExpr, right: boolean): string => {

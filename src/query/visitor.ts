@@ -22,6 +22,7 @@
  */
 import type { CstElement, CstNode, IToken } from 'chevrotain';
 import { InternalError, positionIndex, QueryError, type Position, type Span } from '../errors.js';
+import { parseIpPattern } from '../pipeline/ip.js';
 import type {
   AggregateExpr,
   AggregateOp,
@@ -61,7 +62,7 @@ import { parsePattern, PatternSyntaxError } from './pattern.js';
 import { parseTemplate, TemplateSyntaxError } from './template.js';
 import { parseGoDuration, parseHumanBytes } from './units.js';
 
-const PARAM_AGGREGATES = new Set<AggregateOp>(['topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
+const PARAM_AGGREGATES = new Set<AggregateOp>(['topk', 'approx_topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
 const COMPARISON_OPS = new Set<BinaryOp>(['==', '!=', '>', '<', '>=', '<=']);
 const SET_OPS = new Set<BinaryOp>(['and', 'or', 'unless']);
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -477,6 +478,13 @@ export class AstBuilder {
     const lineFilters: LineFilter[] = [];
     const pipeline: PipelineStage[] = [];
     this.appendElements(lineFilters, pipeline, nodes(node, 'elements'));
+    // ip("…") filters run in the pipeline (the kernel runs substring and regex filters);
+    // filters are a conjunction, so the order of the leading ones does not matter.
+    const ipFilters = lineFilters.filter((f) => f.ip);
+    if (ipFilters.length > 0) {
+      pipeline.unshift(...ipFilters);
+      lineFilters.splice(0, lineFilters.length, ...lineFilters.filter((f) => !f.ip));
+    }
     this.checkPipeline(pipeline);
     const name = nameTok ? nameTok.image : null;
     if (name === null && !matchers.some(matchesOnlyNonEmpty)) {
@@ -510,8 +518,25 @@ export class AstBuilder {
 
   private lineFilter(f: CstNode): LineFilter {
     const opTok = token(f, 'LineFilterOp')!;
+    const ipNode = child(f, 'ipCall');
+    if (ipNode) {
+      const op = opTok.image as LineFilterOp;
+      const str = token(ipNode, 'StringLit')!;
+      if (op !== '|=' && op !== '!=') this.fail('INVALID_EXPRESSION', `ip("…") line filters take |= or !=, not ${op}`, this.tokenSpan(opTok));
+      const value = this.string(str);
+      this.checkIpPattern(value, str);
+      return { kind: 'LineFilter', op, value, ip: true, span: this.nodeSpan(f), valueSpan: this.tokenSpan(str) };
+    }
     const str = token(f, 'StringLit')!;
     return { kind: 'LineFilter', op: opTok.image as LineFilterOp, value: this.string(str), span: this.nodeSpan(f), valueSpan: this.tokenSpan(str) };
+  }
+
+  private checkIpPattern(pattern: string, at: IToken): void {
+    try {
+      parseIpPattern(pattern);
+    } catch (e) {
+      this.fail('INVALID_EXPRESSION', (e as Error).message, this.tokenSpan(at));
+    }
   }
 
   /** Only label filters may follow `| unwrap` (they filter the conversion's errors). */
@@ -687,6 +712,14 @@ export class AstBuilder {
     const opTok = token(node, 'op')!;
     let op = opTok.image as LabelFilterOp;
     const span = this.nodeSpan(node);
+    const ipNode = child(node, 'ipCall');
+    if (ipNode) {
+      const pat = token(ipNode, 'StringLit')!;
+      if (op !== '=' && op !== '!=') this.fail('INVALID_EXPRESSION', `label filter ${name} ${op} ip("…"): ip takes = or !=`, this.tokenSpan(opTok));
+      const pattern = this.string(pat);
+      this.checkIpPattern(pattern, pat);
+      return { kind: 'LabelPredicate', name, op, value: { type: 'ip', pattern }, span, valueSpan: this.nodeSpan(ipNode) };
+    }
     const str = token(node, 'StringLit');
     if (str) {
       if (op !== '=' && op !== '!=' && op !== '=~' && op !== '!~') {

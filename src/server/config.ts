@@ -20,11 +20,14 @@
  *     "maxTemplateBytes": "1MiB", "maxBytesReturned": "64MiB", "maxSamples": 1000000
  *   },
  *   "auth": { "tokenFile": "/etc/letheql/tokens" },
- *   "push": { "enabled": true, "fsync": "batch" },
+ *   "push": { "enabled": true, "fsync": "batch", "labels": { "pod": { "from": ["service_name", "app"], "default": null } } },
  *   "serviceName": "app"
  * }
  * ```
+ * `push.labels` is the push label rule (`push.ts`, {@link DEFAULT_PUSH_LABEL_RULE}).
  */
+import { DEFAULT_PUSH_LABEL_RULE, type PushLabelRule } from './push.js';
+import { labelProblem } from '../write/record.js';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LetheQLError } from '../errors.js';
@@ -93,7 +96,7 @@ export interface ServerConfig {
   limits: ServerLimits;
   /** Bearer tokens file (see `auth.ts`); absent: no authentication. Relative to the config file. */
   tokenFile?: string;
-  push: { enabled: boolean; fsync: FsyncPolicy };
+  push: { enabled: boolean; fsync: FsyncPolicy; labels?: PushLabelRule };
   /** How the derived `service_name` label is made (`service-name.ts`); default `app`. */
   serviceName?: ServiceNameRule;
 }
@@ -198,7 +201,8 @@ export function parseServerConfig(json: unknown, baseDir = process.cwd()): Serve
   const push = json['push'];
   if (push !== undefined) {
     if (!isObject(push)) bad('push must be an object');
-    checkKeys(push, ['enabled', 'fsync'], 'push');
+    checkKeys(push, ['enabled', 'fsync', 'labels'], 'push');
+    if (push['labels'] !== undefined) out.push.labels = parseLabelRule(push['labels']);
     if (push['enabled'] !== undefined) {
       if (typeof push['enabled'] !== 'boolean') bad('push.enabled must be true or false');
       out.push.enabled = push['enabled'];
@@ -209,6 +213,32 @@ export function parseServerConfig(json: unknown, baseDir = process.cwd()): Serve
     }
   }
   return out;
+}
+
+/**
+ * `push.labels`: `{"pod": {"from": ["app"], "default": null}, …}`; fields left out keep
+ * {@link DEFAULT_PUSH_LABEL_RULE}'s.
+ */
+function parseLabelRule(json: unknown): PushLabelRule {
+  if (!isObject(json)) bad('push.labels must be an object with namespace, pod and/or container');
+  checkKeys(json, ['namespace', 'pod', 'container'], 'push.labels');
+  const rule: PushLabelRule = { ...DEFAULT_PUSH_LABEL_RULE };
+  for (const field of ['namespace', 'pod', 'container'] as const) {
+    const v = json[field];
+    if (v === undefined) continue;
+    const where = `push.labels.${field}`;
+    if (!isObject(v)) bad(`${where} must be {"from": ["label", …], "default": "value" or null}`);
+    checkKeys(v, ['from', 'default'], where);
+    const from = v['from'] ?? DEFAULT_PUSH_LABEL_RULE[field].from;
+    if (!Array.isArray(from) || from.some((l) => typeof l !== 'string' || !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(l))) bad(`${where}.from must be a list of label names`);
+    const def = v['default'] === undefined ? DEFAULT_PUSH_LABEL_RULE[field].default : v['default'];
+    if (def !== null) {
+      const problem = labelProblem(def, field === 'namespace');
+      if (problem !== null) bad(`${where}.default ${problem}`);
+    }
+    rule[field] = { from: from as string[], default: def as string | null };
+  }
+  return rule;
 }
 
 /** Reads and validates a config file (`--config FILE`). */

@@ -36,7 +36,8 @@ import { badData } from './errors.js';
 import { runQuery, type Evaluation } from './evaluate.js';
 import { nameLokiSelectors } from './loki-selectors.js';
 import { collectParams, durationParam, param, positiveInt, promTime, requireQuery, type Params } from './params.js';
-import { LazyArray, letheRowsLazy, metricResultJson, metricTable, sendJson } from './responses.js';
+import { metricTable } from '../metrics/arrow.js';
+import { LazyArray, letheRowsLazy, sendJson, sendMetricJson } from './responses.js';
 import { ARROW_STREAM, wantsArrow, type RouteEnv } from './route-env.js';
 
 /** Lethe's probe bodies, byte for byte (its handlers were copied from Venti's). */
@@ -96,7 +97,7 @@ async function query(env: RouteEnv, request: FastifyRequest, reply: FastifyReply
     const arrow = wantsArrow(request);
     if (outcome.kind === 'metric') {
       if (arrow) return reply.type(ARROW_STREAM).send(Buffer.from(toArrowIPC(metricTable(outcome.result))));
-      return sendJson(reply, { status: 'success', data: { resultType: outcome.result.resultType, result: metricResultJson(outcome.result) } });
+      return sendMetricJson(reply, outcome.result);
     }
     const { stats, table } = outcome;
     env.note(request, { bytesScanned: stats.bytesScanned, linesScanned: stats.linesScanned, linesReturned: stats.rowsReturned });

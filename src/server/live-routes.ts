@@ -3,10 +3,13 @@
  * `GET /loki/api/v1/tail` (WebSocket), which see each other through a {@link TailHub}.
  *
  * Push: the body is read raw (every Content-Type, capped at `maxPushBytes` by fastify's
- * body limit → 413), decoded (`push.ts`), formatted and validated by the store writer (a
- * record it cannot store rejects the whole push with 400: nothing is written), appended
- * (resolves once durable under the fsync policy), then handed to the tail hub; the answer is
- * 204 No Content, as Loki's. The writer is opened on the first push, not at start-up, so a
+ * body limit → 413), decoded and mapped (`push.ts`: streams and entries that cannot be
+ * stored are refused alone, the rest is kept), appended (resolves once durable under the
+ * fsync policy), then handed to the tail hub. The answer is 204 No Content, as Loki's, when
+ * everything was stored as sent; 200 with `{"status":"success","data":{…}}` counting the
+ * streams mapped and labels dropped when the label rule had to be used; 400 with the error
+ * body plus the same `data` and a `refused` list (stream, entries, reason, message) when
+ * something was refused — the other streams are written, as Loki's distributor does. The writer is opened on the first push, not at start-up, so a
  * server that never receives a push never takes the store's writer lock (a collector may own
  * it); when the lock is held by another process, pushes answer 503 and the next push tries
  * again. Over a store set (several stores) there is no single store to write: 503.
@@ -33,11 +36,11 @@ import { isStoreSet } from '../store/federated-source.js';
 import { LetheQLError } from '../errors.js';
 import { NS_PER_HOUR } from '../time.js';
 import { openStoreWriter, groupByFile, type FsyncPolicy, type StoreWriter } from '../write/store-writer.js';
-import { badData, HttpError, limitError, toHttpError } from './errors.js';
+import { badData, errorBody, HttpError, limitError, toHttpError } from './errors.js';
 import { checkBytes, checkSeries, withSlot } from './evaluate.js';
 import { lokiLimit, parseLokiQuery } from './loki-routes.js';
 import { collectParams, lokiTime, param, requireQuery } from './params.js';
-import { checkPushWrite, decodePush } from './push.js';
+import { checkPushWrite, decodePush, DEFAULT_PUSH_LABEL_RULE, MAX_LISTED_REFUSALS, planPush, refusalMessage, type PushLabelRule } from './push.js';
 import { lokiStreams, type LokiStream } from './responses.js';
 import type { RouteEnv } from './route-env.js';
 import { StoreFollower } from './follow.js';
@@ -50,6 +53,8 @@ export interface PushSettings {
   fsync: FsyncPolicy;
   /** The store directory; absent: push is unavailable. */
   storeDir?: string;
+  /** How streams without Lethe's labels are mapped (default {@link DEFAULT_PUSH_LABEL_RULE}). */
+  labels?: PushLabelRule;
 }
 
 /** Owns the lazily opened writer and the tail hub. */
@@ -60,6 +65,10 @@ export class LiveIngest {
   private writer: Promise<StoreWriter> | null = null;
   /** Open tail sockets, closed on shutdown. */
   readonly sockets = new Set<WebSocket>();
+  /** The push label rule in force. */
+  get labelRule(): PushLabelRule {
+    return this.settings.labels ?? DEFAULT_PUSH_LABEL_RULE;
+  }
 
   constructor(
     private readonly env: RouteEnv,
@@ -154,21 +163,47 @@ export function registerLiveRoutes(app: FastifyInstance, env: RouteEnv, live: Li
       };
       const pushLimits = { maxDecompressedBytes: limits.maxPushDecompressedBytes, maxLines: limits.maxPushLines, maxWrittenBytes: limits.maxPushWrittenBytes };
       const decoded = decodePush(body, header('content-type'), header('content-encoding'), pushLimits);
-      if (decoded.records.length > 0) {
+      // Partial success (push.ts): refused streams and entries are named, the rest is written.
+      const outcome = planPush(decoded, live.labelRule, writer.fractionDigits);
+      let lines = 0;
+      if (outcome.records.length > 0) {
         // Before formatting: a small body may ask for far more lines than it holds.
-        checkPushWrite(decoded.records, writer.fractionDigits, pushLimits);
-        const formatted = writer.format(decoded.records);
+        checkPushWrite(outcome.records, writer.fractionDigits, pushLimits);
+        const formatted = writer.format(outcome.records);
         const files = groupByFile(formatted);
         const append = (): Promise<void> => writer.appendFiles(files);
         // Through the follower's lock, so that its polls never publish this push a second time.
         await (live.follower ? live.follower.ownAppend(files.map((f) => ({ path: f.path, bytes: f.bytes.length })), append) : append());
-        const lines = formatted.reduce((a, r) => a + r.lines, 0);
+        lines = formatted.reduce((a, r) => a + r.lines, 0);
         const bytes = files.reduce((a, f) => a + f.bytes.length, 0);
         metrics.ingestLines.inc({}, lines);
         metrics.ingestBytes.inc({}, bytes);
-        env.note(request, { streams: decoded.streams, linesWritten: lines, bytesWritten: bytes });
+        env.note(request, { streams: outcome.streams, linesWritten: lines, bytesWritten: bytes });
         void live.tails.publish(formatted);
       }
+      const dropped = Object.values(outcome.droppedLabels).reduce((a, n) => a + n, 0);
+      if (dropped > 0) metrics.pushLabelsDropped.inc({}, dropped);
+      if (outcome.mappedStreams > 0) metrics.pushStreamsMapped.inc({}, outcome.mappedStreams);
+      if (outcome.metadataDropped > 0) metrics.pushMetadataDropped.inc({}, outcome.metadataDropped);
+      for (const r of outcome.refused) metrics.pushEntriesRefused.inc({ reason: r.reason }, r.entries);
+      const data = {
+        streams: outcome.streams,
+        entries: outcome.entries,
+        entriesStored: outcome.records.length,
+        linesWritten: lines,
+        streamsMapped: outcome.mappedStreams,
+        labelsDropped: outcome.droppedLabels,
+        ...(outcome.metadataDropped > 0 ? { metadataDropped: outcome.metadataDropped } : {}),
+      };
+      if (outcome.refused.length > 0) {
+        const err = badData(refusalMessage(outcome));
+        return reply.code(400).send({
+          ...errorBody(err, true),
+          data: { ...data, refused: outcome.refused.slice(0, MAX_LISTED_REFUSALS), refusedCount: outcome.refused.length },
+        });
+      }
+      // Nothing refused: Loki's 204, unless labels were mapped or dropped, which the answer says.
+      if (dropped > 0 || outcome.mappedStreams > 0 || outcome.metadataDropped > 0) return reply.code(200).send({ status: 'success', data });
       return reply.code(204).send();
     });
   });

@@ -22,10 +22,11 @@ import type { Expr } from '../query/ast.js';
 import { parseQuery } from '../query/index.js';
 import { NS_PER_HOUR } from '../time.js';
 import { badData } from './errors.js';
-import { checkSeries, runQuery, type Evaluation } from './evaluate.js';
+import { checkBytes, checkSeries, engineBudgets, runQuery, withSlot, type Evaluation } from './evaluate.js';
 import { deriveDetectedLevel, nameLokiSelectors } from './loki-selectors.js';
-import { collectParams, directionParam, durationParam, lokiTime, positiveInt, requireQuery, type Params } from './params.js';
-import { lokiStats, lokiStreams, metricResultJson, metricTable, sendJson } from './responses.js';
+import { collectParams, directionParam, durationParam, lokiTime, param, params, positiveInt, requireQuery, type Params } from './params.js';
+import { metricTable } from '../metrics/arrow.js';
+import { labelKey, rowLabels, lokiStats, lokiStreams, sendJson, sendMetricJson, unixSeconds } from './responses.js';
 import { ARROW_STREAM, wantsArrow, type RouteEnv } from './route-env.js';
 import type { ServiceNameRule } from './service-name.js';
 
@@ -79,10 +80,7 @@ async function query(env: RouteEnv, request: FastifyRequest, reply: FastifyReply
     const arrow = wantsArrow(request);
     if (outcome.kind === 'metric') {
       if (arrow) return reply.type(ARROW_STREAM).send(Buffer.from(toArrowIPC(metricTable(outcome.result))));
-      return sendJson(reply, {
-        status: 'success',
-        data: { resultType: outcome.result.resultType, result: metricResultJson(outcome.result), stats: lokiStats(outcome.stats, outcome.queueMs, execMs) },
-      });
+      return sendMetricJson(reply, outcome.result, `"stats":${JSON.stringify(lokiStats(outcome.stats, outcome.queueMs, execMs))}`);
     }
     const { table, stats } = outcome;
     env.note(request, { bytesScanned: stats.bytesScanned, linesScanned: stats.linesScanned, linesReturned: stats.rowsReturned });

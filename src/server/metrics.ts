@@ -123,6 +123,10 @@ export class ServerMetrics {
   readonly aborted = new Counter('letheql_requests_aborted_total', 'Requests whose client went away before the answer (their queries are cancelled).');
   readonly ingestLines = new Counter('letheql_ingest_lines_total', 'Lines written to the store through /loki/api/v1/push.');
   readonly ingestBytes = new Counter('letheql_ingest_bytes_total', 'Bytes written to the store through /loki/api/v1/push.');
+  readonly pushEntriesRefused = new Counter('letheql_push_entries_refused_total', 'Pushed entries not stored, by reason (labels, label_value, time); the rest of their push is stored.');
+  readonly pushLabelsDropped = new Counter('letheql_push_labels_dropped_total', 'Pushed stream labels that a Lethe line cannot keep (counted once per stream and label).');
+  readonly pushMetadataDropped = new Counter('letheql_push_metadata_dropped_total', 'Pushed entries stored without their structured metadata (a Lethe line has no place for it).');
+  readonly pushStreamsMapped = new Counter('letheql_push_streams_mapped_total', 'Pushed streams stored through the push label rule (push.labels).');
   readonly tailLines = new Counter('letheql_tail_lines_sent_total', 'Lines sent to live-tail clients.');
   private readonly gauges: Gauge[] = [];
 
@@ -144,6 +148,10 @@ export class ServerMetrics {
       this.aborted,
       this.ingestLines,
       this.ingestBytes,
+      this.pushEntriesRefused,
+      this.pushLabelsDropped,
+      this.pushStreamsMapped,
+      this.pushMetadataDropped,
       this.tailLines,
       ...this.gauges,
     ];

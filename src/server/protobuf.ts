@@ -17,7 +17,8 @@
  * (a corrupt line is refused, not stored with U+FFFD), and entries are counted as they are
  * decoded, so a body of millions of two-byte entries stops at `maxEntries` instead of
  * allocating them all. Any failure is a {@link ProtobufError} naming the byte offset.
- * Structured metadata is parsed past and dropped: a Lethe line has no place for it.
+ * Structured metadata is parsed past and dropped (a Lethe line has no place for it); its
+ * pairs are counted so that the push's answer says so.
  */
 import protobuf from 'protobufjs/minimal.js';
 
@@ -39,6 +40,8 @@ export class ProtobufError extends Error {
 export interface PushEntry {
   timeNs: bigint;
   line: string;
+  /** Structured metadata pairs the entry carried (not stored: counted in the push's answer). */
+  metadata?: number;
 }
 
 /** One pushed stream: its label string as sent (`{namespace="a", pod="b"}`) and its entries. */
@@ -117,8 +120,10 @@ function readTimestamp(r: WireReader, end: number): bigint {
 function readEntry(r: WireReader, end: number): PushEntry {
   let timeNs: bigint | null = null;
   let line = '';
+  let metadata = 0;
   while (r.pos < end) {
     const { field, wireType, at } = tag(r);
+    if (field === 3) metadata++;
     if (field === 1) {
       expectWire(wireType, WIRE_LEN, 'EntryAdapter.timestamp', at);
       const e = subEnd(r, end);
@@ -131,7 +136,7 @@ function readEntry(r: WireReader, end: number): PushEntry {
     }
   }
   // An absent timestamp is the zero Timestamp in proto3; Loki rejects it too.
-  return { timeNs: timeNs ?? 0n, line };
+  return metadata > 0 ? { timeNs: timeNs ?? 0n, line, metadata } : { timeNs: timeNs ?? 0n, line };
 }
 
 /** A push holding more entries than the caller allows (thrown before they are all decoded). */

@@ -10,13 +10,30 @@
  * - `application/json` (fluent-bit's default, curl): `{"streams":[{"stream":{…},"values":[["<ns>","<line>"(, {metadata})]]}]}`,
  *   optionally `Content-Encoding: gzip`. Timestamps must be strings, as Loki requires.
  *
- * Label mapping (a Lethe line has exactly these labels, so this is the whole choice):
- * `namespace` + `pod` + `container` → a pod record; otherwise `node` + `process` → a node
- * record; otherwise the stream cannot be stored and the whole push is refused (400) naming
- * it. Other labels (`job`, `stream`, `filename`, …) and structured metadata are dropped:
- * Lethe's line format has no place for them. Label values the writer cannot store (`|`,
- * `[`, `]`, control characters, an unsafe directory name) are refused by the writer's own
- * validation, also as a 400 naming the stream.
+ * Label mapping (a Lethe line has exactly these labels, so this is the whole choice), per
+ * stream, by {@link mapStream}:
+ * 1. `namespace` + `pod` + `container` → a pod record, as given;
+ * 2. otherwise `node` + `process` → a node record, as given;
+ * 3. otherwise a pod record through the {@link PushLabelRule} (server config `push.labels`):
+ *    each of `namespace`, `pod`, `container` takes the first non-empty label of its `from`
+ *    list, else its `default`. The default rule reads the labels common clients send
+ *    (`service_name`, `app`, `job` for the pod; OpenTelemetry's `k8s_*` names), with
+ *    namespace and container `"default"`; winston-loki's `{app="myapp", level="info"}` is
+ *    then `default|myapp|default`. A field with neither a label nor a default refuses the
+ *    stream, naming the labels it looked for.
+ * Labels the mapping does not use (`level`, `job` next to a `pod`, `filename`, …) and
+ * structured metadata have no place in a Lethe line: they are counted (in the answer, and in
+ * `/metrics` as `letheql_push_labels_dropped_total` and
+ * `letheql_push_metadata_dropped_total`), never dropped silently.
+ *
+ * Partial success, as Loki's distributor does it: a stream that cannot be stored (labels it
+ * cannot map, a value the writer refuses — `|`, `[`, `]`, control characters, an unsafe
+ * directory name —, an invalid label string) and an entry whose time cannot be stored are
+ * refused *alone*; every other stream of the push is written. {@link PushOutcome} lists
+ * what was refused and why; the route answers 400 naming it (Loki answers 400 with the
+ * validation error while keeping the valid streams) so that clients log it, and does not
+ * invite a retry of what was written. A body that cannot be read at all (bad JSON, bad
+ * protobuf, a timestamp that is not a nanosecond string) is still refused whole.
  *
  * Sizes are bounded twice: the HTTP layer caps the body (`maxPushBytes`), and decompression
  * here is capped at `maxDecompressedBytes` *before* the output is allocated (snappy states
@@ -35,7 +52,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { uncompress as snappyUncompress } from 'snappyjs';
-import { measureRecord, type LogRecord } from '../write/record.js';
+import { checkWritableTime, InvalidRecordError, labelProblem, measureRecord, type FractionDigits, type LogRecord } from '../write/record.js';
 import { parseQuery } from '../query/index.js';
 import { QueryError } from '../errors.js';
 import { decodePushRequest, ProtobufError, TooManyEntriesError, type PushStream } from './protobuf.js';
@@ -67,9 +84,33 @@ export class UnsupportedMediaError extends Error {
   }
 }
 
-/** The label sets that name a Lethe target, in the order they are tried. */
+/** The label sets that name a Lethe target as they are. */
 const POD_LABELS = ['namespace', 'pod', 'container'] as const;
 const NODE_LABELS = ['node', 'process'] as const;
+
+/** Where one pod field comes from: the first non-empty label of `from`, else `default`. */
+export interface PushLabelSource {
+  from: string[];
+  /** Used when no label of `from` is present; null: such a stream is refused. */
+  default: string | null;
+}
+
+/**
+ * How a pushed stream without `namespace`+`pod`+`container` (or `node`+`process`) becomes a
+ * pod line (server config `push.labels`; see the module note).
+ */
+export interface PushLabelRule {
+  namespace: PushLabelSource;
+  pod: PushLabelSource;
+  container: PushLabelSource;
+}
+
+/** The default {@link PushLabelRule}. */
+export const DEFAULT_PUSH_LABEL_RULE: PushLabelRule = {
+  namespace: { from: ['namespace', 'k8s_namespace_name', 'service_namespace'], default: 'default' },
+  pod: { from: ['pod', 'k8s_pod_name', 'service_name', 'app', 'application', 'job'], default: null },
+  container: { from: ['container', 'k8s_container_name', 'container_name'], default: 'default' },
+};
 
 /** Renders labels the way Loki prints a stream, for messages: `{a="b", c="d"}`. */
 export function formatLabels(labels: Readonly<Record<string, string>>): string {
@@ -79,17 +120,45 @@ export function formatLabels(labels: Readonly<Record<string, string>>): string {
     .join(', ')}}`;
 }
 
+/** The record fields of a stream. */
+export type StreamTarget = { kind: 'pod'; namespace: string; pod: string; container: string } | { kind: 'node'; node: string; process: string };
+
+/** A stream's target, whether the rule was needed, and the labels the line cannot keep. */
+export interface MappedStream {
+  target: StreamTarget;
+  /** True when the target came through the rule (step 3 of the module note). */
+  mapped: boolean;
+  /** Labels of the stream that the written line does not keep, sorted. */
+  dropped: string[];
+}
+
 /**
- * Maps one stream's labels to the record fields, or explains why it cannot be stored.
- * Exported for the README's table and tests.
+ * Maps one stream's labels to the record fields (see the module note), or throws
+ * {@link PushError} explaining why it cannot be stored.
  */
-export function streamTarget(labels: Readonly<Record<string, string>>): { kind: 'pod'; namespace: string; pod: string; container: string } | { kind: 'node'; node: string; process: string } {
+export function mapStream(labels: Readonly<Record<string, string>>, rule: PushLabelRule = DEFAULT_PUSH_LABEL_RULE): MappedStream {
   const has = (k: string) => Object.hasOwn(labels, k) && labels[k] !== '';
-  if (POD_LABELS.every(has)) return { kind: 'pod', namespace: labels['namespace']!, pod: labels['pod']!, container: labels['container']! };
-  if (NODE_LABELS.every(has)) return { kind: 'node', node: labels['node']!, process: labels['process']! };
-  throw new PushError(
-    `stream ${formatLabels(labels)} cannot be stored: a Lethe store keeps pod lines (labels namespace, pod and container) or node lines (labels node and process)`,
-  );
+  const droppedExcept = (used: readonly string[]) =>
+    Object.keys(labels)
+      .filter((k) => !used.includes(k))
+      .sort();
+  if (POD_LABELS.every(has)) return { target: { kind: 'pod', namespace: labels['namespace']!, pod: labels['pod']!, container: labels['container']! }, mapped: false, dropped: droppedExcept(POD_LABELS) };
+  if (NODE_LABELS.every(has)) return { target: { kind: 'node', node: labels['node']!, process: labels['process']! }, mapped: false, dropped: droppedExcept(NODE_LABELS) };
+  const used: string[] = [];
+  const field = (name: keyof PushLabelRule): string => {
+    const src = rule[name];
+    const from = src.from.find(has);
+    if (from !== undefined) {
+      used.push(from);
+      return labels[from]!;
+    }
+    if (src.default !== null) return src.default;
+    throw new PushError(
+      `stream ${formatLabels(labels)} cannot be stored: no label for ${name} (looked for ${src.from.join(', ')}); a Lethe store keeps pod lines (namespace, pod, container) or node lines (node, process), see push.labels in the README`,
+    );
+  };
+  const target: StreamTarget = { kind: 'pod', namespace: field('namespace'), pod: field('pod'), container: field('container') };
+  return { target, mapped: true, dropped: droppedExcept(used) };
 }
 
 /** Parses a Prometheus-style label string (`{a="b", c="d"}`) as protobuf pushes carry it. */
@@ -112,25 +181,131 @@ export function parseLabelString(text: string): Record<string, string> {
   return out;
 }
 
-/** A decoded push: the records to append, in body order, and the number of streams. */
-export interface DecodedPush {
-  records: LogRecord[];
-  streams: number;
+/** One stream of a decoded push: its labels (or why they could not be read) and entries. */
+export interface DecodedStream {
+  labels: Record<string, string>;
+  /** Set when the stream's label string could not be read (protobuf): the stream is refused. */
+  labelError?: string;
+  /** The label string as sent, when it could not be read. */
+  raw?: string;
+  entries: readonly { timeNs: bigint; line: string; metadata?: number }[];
 }
 
-function toRecords(streams: readonly { labels: Record<string, string>; entries: readonly { timeNs: bigint; line: string }[] }[]): DecodedPush {
-  const records: LogRecord[] = [];
-  for (const s of streams) {
+/** A decoded push: its streams in body order. */
+export interface DecodedPush {
+  streams: DecodedStream[];
+}
+
+/** Streams or entries of a push that were not stored, and why. */
+export interface RefusedStream {
+  /** The stream's labels as Loki prints them. */
+  stream: string;
+  /** Entries of the stream that were refused for this reason. */
+  entries: number;
+  /** `labels` (cannot be mapped or read), `label_value` (a value a store cannot hold), `time`. */
+  reason: 'labels' | 'label_value' | 'time';
+  message: string;
+}
+
+/** What a push stores and what it refuses (see the module note). */
+export interface PushOutcome {
+  /** The records to write, in body order. */
+  records: LogRecord[];
+  /** Streams in the body. */
+  streams: number;
+  /** Entries in the body. */
+  entries: number;
+  /** Streams stored through the label rule. */
+  mappedStreams: number;
+  /** Label names the written lines do not keep → number of streams that had them. */
+  droppedLabels: Record<string, number>;
+  /** Stored entries that carried structured metadata (not stored: a Lethe line has no place for it). */
+  metadataDropped: number;
+  refused: RefusedStream[];
+}
+
+/**
+ * Maps decoded streams to records: a stream that cannot be mapped, or whose label values a
+ * store cannot hold, is refused whole; an entry whose time cannot be stored is refused
+ * alone (see the module note). Labels and times are checked with the writer's own rules
+ * (`labelProblem`, `checkWritableTime` at `fractionDigits`), so what is returned formats
+ * without error; messages are not formatted here.
+ */
+export function planPush(decoded: DecodedPush, rule: PushLabelRule, fractionDigits: FractionDigits): PushOutcome {
+  const out: PushOutcome = { records: [], streams: decoded.streams.length, entries: 0, mappedStreams: 0, droppedLabels: Object.create(null) as Record<string, number>, metadataDropped: 0, refused: [] };
+  for (const s of decoded.streams) {
+    out.entries += s.entries.length;
     if (s.entries.length === 0) continue;
-    const target = streamTarget(s.labels);
-    for (const e of s.entries) {
-      // Zero is proto3's absent Timestamp, refused as Loki does. Every other time goes to the
-      // writer's one check (`checkWritableTime`): the same int64 window as every writer.
-      if (e.timeNs === 0n) throw new PushError(`stream ${formatLabels(s.labels)}: entry without a timestamp`);
-      records.push(target.kind === 'pod' ? { ...target, time: e.timeNs, message: e.line } : { ...target, time: e.timeNs, message: e.line });
+    const name = s.labelError !== undefined ? (s.raw ?? '') : formatLabels(s.labels);
+    if (s.labelError !== undefined) {
+      out.refused.push({ stream: name, entries: s.entries.length, reason: 'labels', message: s.labelError });
+      continue;
     }
+    let m: MappedStream;
+    try {
+      m = mapStream(s.labels, rule);
+    } catch (e) {
+      if (!(e instanceof PushError)) throw e;
+      out.refused.push({ stream: name, entries: s.entries.length, reason: 'labels', message: e.message });
+      continue;
+    }
+    const target = m.target;
+    const labelRefusal = targetProblem(target);
+    if (labelRefusal !== null) {
+      out.refused.push({ stream: name, entries: s.entries.length, reason: 'label_value', message: `stream ${name} cannot be stored: ${labelRefusal}` });
+      continue;
+    }
+    // Messages are not formatted here: the write limits are checked before that (module note).
+    let timeRefused: RefusedStream | null = null;
+    const records: LogRecord[] = [];
+    for (const e of s.entries) {
+      // Zero is proto3's absent Timestamp, refused as Loki does; every other time goes to the
+      // writer's one check (`checkWritableTime`): the same int64 window as every writer.
+      let problem: string | null = e.timeNs === 0n ? `stream ${name}: entry without a timestamp` : null;
+      if (problem === null) {
+        try {
+          checkWritableTime(e.timeNs, fractionDigits);
+        } catch (err) {
+          if (!(err instanceof InvalidRecordError)) throw err;
+          problem = `stream ${name}: ${err.message}`;
+        }
+      }
+      if (problem !== null) {
+        timeRefused ??= { stream: name, entries: 0, reason: 'time', message: problem };
+        timeRefused.entries++;
+        continue;
+      }
+      records.push(target.kind === 'pod' ? { ...target, time: e.timeNs, message: e.line } : { ...target, time: e.timeNs, message: e.line });
+      if ((e.metadata ?? 0) > 0) out.metadataDropped++;
+    }
+    if (timeRefused !== null) out.refused.push(timeRefused);
+    if (records.length === 0) continue;
+    out.records.push(...records);
+    if (m.mapped) out.mappedStreams++;
+    for (const l of m.dropped) out.droppedLabels[l] = (out.droppedLabels[l] ?? 0) + 1;
   }
-  return { records, streams: streams.length };
+  return out;
+}
+
+/** Why the writer would refuse the target's label values, or null (the writer's own rule, `labelProblem`). */
+function targetProblem(t: StreamTarget): string | null {
+  const fields: [string, string, boolean][] = t.kind === 'pod' ? [['namespace', t.namespace, true], ['pod', t.pod, false], ['container', t.container, false]] : [['node', t.node, true], ['process', t.process, false]];
+  for (const [field, value, isTarget] of fields) {
+    const p = labelProblem(value, isTarget);
+    if (p !== null) return `invalid ${field} ${JSON.stringify(value)}: ${p}`;
+  }
+  return null;
+}
+
+/** Most refusals an answer lists one by one (the count covers the rest). */
+export const MAX_LISTED_REFUSALS = 20;
+
+/** The answer's summary of a push with refusals: Loki-style one-line message. */
+export function refusalMessage(outcome: PushOutcome): string {
+  const refusedEntries = outcome.refused.reduce((a, r) => a + r.entries, 0);
+  const first = outcome.refused[0]!;
+  const more = outcome.refused.length > 1 ? ` (and ${outcome.refused.length - 1} more refusal${outcome.refused.length > 2 ? 's' : ''})` : '';
+  return `stored ${outcome.records.length} of ${outcome.entries} entries; refused ${refusedEntries}: ${first.message}${more}`;
 }
 
 const DIGITS = /^-?\d{1,20}$/;
@@ -159,7 +334,7 @@ function tooManyLines(max: number, what: string): PushTooLargeError {
  * Refuses a push that would write more than `maxLines` lines or `maxWrittenBytes` bytes
  * (413 naming the limit), measured before anything is formatted (see the module note).
  */
-export function checkPushWrite(records: readonly LogRecord[], fractionDigits: number, limits: PushLimits): { lines: number; bytes: number } {
+export function checkPushWrite(records: readonly LogRecord[], fractionDigits: FractionDigits, limits: PushLimits): { lines: number; bytes: number } {
   let lines = 0;
   let bytes = 0;
   for (const r of records) {
@@ -203,11 +378,12 @@ function decodeJson(text: string, maxEntries: number): DecodedPush {
       if (!Array.isArray(v) || v.length < 2 || v.length > 3) throw new PushError(`${at}: expected ["<ns>", "<line>"] or ["<ns>", "<line>", {structured metadata}]`);
       if (typeof v[1] !== 'string') throw new PushError(`${at}: the line must be a string`);
       if (v.length === 3 && (v[2] === null || typeof v[2] !== 'object' || Array.isArray(v[2]))) throw new PushError(`${at}: structured metadata must be an object`);
-      return { timeNs: parseJsonTimestamp(v[0], at), line: v[1] };
+      const metadata = v.length === 3 ? Object.keys(v[2] as object).length : 0;
+      return metadata > 0 ? { timeNs: parseJsonTimestamp(v[0], at), line: v[1], metadata } : { timeNs: parseJsonTimestamp(v[0], at), line: v[1] };
     });
     return { labels, entries };
   });
-  return toRecords(streams);
+  return { streams };
 }
 
 function decodeProtobuf(bytes: Uint8Array, maxDecompressedBytes: number, maxEntries: number): DecodedPush {
@@ -229,7 +405,17 @@ function decodeProtobuf(bytes: Uint8Array, maxDecompressedBytes: number, maxEntr
     if (e instanceof ProtobufError) throw new PushError(`invalid protobuf push body (logproto.PushRequest): ${e.message}`);
     throw e;
   }
-  return toRecords(streams.map((s) => ({ labels: parseLabelString(s.labels), entries: s.entries })));
+  return {
+    streams: streams.map((s): DecodedStream => {
+      try {
+        return { labels: parseLabelString(s.labels), entries: s.entries };
+      } catch (e) {
+        if (!(e instanceof PushError)) throw e;
+        // Refused alone (see the module note); the raw string names it in the answer.
+        return { labels: {}, raw: s.labels, labelError: e.message, entries: s.entries };
+      }
+    }),
+  };
 }
 
 function gunzip(body: Uint8Array, maxDecompressedBytes: number): Uint8Array {

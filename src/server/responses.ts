@@ -9,10 +9,11 @@
  * - Loki `stats`: the documented `summary`/`store`/`ingester` objects, filled from our
  *   statistics (a Lethe store has no chunks or compression: decompressed = compressed =
  *   bytes scanned, chunks = files; ingester figures are zero: nothing is held in memory).
- * - Metric results: Prometheus' `vector`/`matrix`/`scalar` shapes (Loki uses the same):
- *   times as Unix seconds (a JSON number, millisecond precision), values as Go prints floats.
- * - Arrow: log results are the query's own table (contract §3, statistics in its metadata);
- *   metric results become the contract's long table (label columns, `time`, `value`).
+ * - Metric results: the engine's own output, nothing of it re-implemented here: JSON is
+ *   `metrics/result.ts`'s exact Prometheus text (`vector`/`matrix`/`scalar`, as Prometheus
+ *   writes times and floats; Loki uses the same shapes), Arrow is `metrics/arrow.ts`'s long
+ *   table — byte for byte what `letheql query --format jsonl|arrow` prints.
+ * - Arrow: log results are the query's own table (contract §3, statistics in its metadata).
  *
  * JSON answers are streamed ({@link sendJson}): {@link jsonChunks} serialises a body in
  * chunks of ~64 KiB, walking it with an explicit stack, and fastify writes them with
@@ -23,8 +24,9 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
-import { Field, Float64, makeData, RecordBatch, Schema, Struct, Table, TimestampNanosecond, Utf8, type Data, type TypeMap } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
 import type { QueryStats } from '../exec/execute.js';
+import { prometheusDataJsonChunks } from '../metrics/result.js';
 import type { MetricResult } from './evaluate.js';
 
 /** Indexes of a log table's label columns: the stream's, then those a log pipeline added (null where a row lacks the label). */
@@ -208,78 +210,35 @@ export function lokiStats(stats: QueryStats | null, queueMs: number, execMs: num
   };
 }
 
-/** Unix seconds with millisecond precision, as Prometheus puts sample times in JSON. */
+/** Unix seconds with millisecond precision, as a JSON number (the volume routes' sample times). */
 export function unixSeconds(ns: bigint): number {
   const ms = ns >= 0n ? ns / 1_000_000n : -((-ns + 999_999n) / 1_000_000n);
   return Number(ms) / 1000;
 }
 
-/** A float as Go's `strconv.FormatFloat(v, 'f', -1, 64)` prints it (Prometheus sample values). */
-export function formatSampleValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  const s = String(v);
-  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
-  if (!m) return s;
-  // Expand JS's exponent form into plain decimal digits.
-  const digits = m[2]! + (m[3] ?? '');
-  const exp = Number(m[4]);
-  let out: string;
-  if (exp >= 0) out = exp + 1 >= digits.length ? digits + '0'.repeat(exp + 1 - digits.length) : `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
-  else out = `0.${'0'.repeat(-exp - 1)}${digits}`;
-  return m[1] + out;
-}
-
-/** A metric result's `data.result` (Prometheus and Loki shapes). */
-export function metricResultJson(result: MetricResult): unknown {
-  const point = ([t, v]: [bigint, number]) => [unixSeconds(t), formatSampleValue(v)];
-  switch (result.resultType) {
-    case 'scalar': {
-      const s = result.series[0]?.samples[0];
-      return s ? point(s) : [];
+/** Joins small text pieces into chunks of about `chunkChars`. */
+function* rechunk(pieces: Iterable<string>, chunkChars = 64 * 1024): Generator<string> {
+  let buf = '';
+  for (const p of pieces) {
+    buf += p;
+    if (buf.length >= chunkChars) {
+      yield buf;
+      buf = '';
     }
-    case 'vector':
-      return result.series.map((s) => ({ metric: s.labels, value: point(s.samples[0]!) }));
-    case 'matrix':
-      return result.series.map((s) => ({ metric: s.labels, values: s.samples.map(point) }));
   }
-}
-
-const utf8 = new Utf8();
-const encoder = new TextEncoder();
-
-function utf8Data(values: readonly string[]): Data<Utf8> {
-  const offsets = new Int32Array(values.length + 1);
-  const parts = values.map((v) => encoder.encode(v));
-  let total = 0;
-  parts.forEach((p, i) => {
-    total += p.length;
-    offsets[i + 1] = total;
-  });
-  const data = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    data.set(p, at);
-    at += p.length;
-  }
-  return makeData({ type: utf8, length: values.length, nullCount: 0, valueOffsets: offsets, data });
+  if (buf !== '') yield buf;
 }
 
 /**
- * A metric result as the contract's long table: one Utf8 column per series label (sorted;
- * empty string where a series lacks it), `time` (Timestamp ns UTC), `value` (Float64).
+ * A metric answer in JSON: `{"status":"success","data":D}` where D is the engine's own
+ * Prometheus text ({@link prometheusDataJsonChunks}, what `letheql query --format jsonl`
+ * prints), streamed; `extra` adds raw members to `data` (Loki's `"stats":{…}`).
  */
-export function metricTable(result: MetricResult): Table {
-  const points: { labels: Readonly<Record<string, string>>; timeNs: bigint; value: number }[] = [];
-  for (const s of result.series) for (const [timeNs, value] of s.samples) points.push({ labels: s.labels, timeNs, value });
-  const names = [...new Set(points.flatMap((p) => Object.keys(p.labels)))].sort();
-  const timeType = new TimestampNanosecond('UTC');
-  const fields = [...names.map((n) => new Field(n, utf8, false)), new Field('time', timeType, false), new Field('value', new Float64(), false)];
-  const schema = new Schema(fields);
-  const children: Data[] = names.map((n) => utf8Data(points.map((p) => p.labels[n] ?? '')));
-  children.push(makeData({ type: timeType, length: points.length, nullCount: 0, data: BigInt64Array.from(points.map((p) => p.timeNs)) }));
-  children.push(makeData({ type: new Float64(), length: points.length, nullCount: 0, data: Float64Array.from(points.map((p) => p.value)) }));
-  const struct = makeData({ type: new Struct<TypeMap>(fields), length: points.length, nullCount: 0, children });
-  return new Table(schema, [new RecordBatch(schema, struct)]);
+export function sendMetricJson(reply: FastifyReply, result: MetricResult, extra?: string): FastifyReply {
+  function* body(): Generator<string> {
+    yield '{"status":"success","data":';
+    yield* prometheusDataJsonChunks(result, extra);
+    yield '}';
+  }
+  return reply.type('application/json; charset=utf-8').send(Readable.from(rechunk(body())));
 }

@@ -18,6 +18,7 @@
  *   writer is flushed and closed. The store itself belongs to the caller.
  * - **Clock**: `now` is an input (tests freeze it), never read from `Date` elsewhere.
  */
+import type { PushLabelRule } from './push.js';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -49,7 +50,7 @@ export interface ServerOptions {
   /** Limits; missing keys take {@link DEFAULT_LIMITS}. */
   limits?: Partial<ServerLimits>;
   /** Push settings (default: enabled, fsync `batch`). */
-  push?: { enabled?: boolean; fsync?: FsyncPolicy };
+  push?: { enabled?: boolean; fsync?: FsyncPolicy; labels?: PushLabelRule };
   /** Bearer tokens; absent or null: no authentication. */
   auth?: TokenAuthority | null;
   /** The clock in nanoseconds (default: the real time). Tests freeze it. */
@@ -126,7 +127,7 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
   };
 
   const env: RouteEnv = { ctx, now: options.now ?? realClock, signalFor, note, draining: () => draining, serviceName: options.serviceName ?? 'app' };
-  const live = new LiveIngest(env, { enabled: options.push?.enabled ?? true, fsync: options.push?.fsync ?? 'batch', ...(options.storeDir !== undefined ? { storeDir: options.storeDir } : {}) }, options.tailFollowMs);
+  const live = new LiveIngest(env, { enabled: options.push?.enabled ?? true, fsync: options.push?.fsync ?? 'batch', ...(options.push?.labels ? { labels: options.push.labels } : {}), ...(options.storeDir !== undefined ? { storeDir: options.storeDir } : {}) }, options.tailFollowMs);
 
   metrics.addGauge('letheql_queries_active', 'Queries running now.', () => limiter.active);
   metrics.addGauge('letheql_queries_queued', 'Queries waiting for a slot now.', () => limiter.queued);

@@ -3,8 +3,8 @@
  * parsers (Docker json-file, CRI, syslog, kubelet file names), the line decoder and splitter,
  * and retention planning. No `node:` imports: a browser or a server can reuse these.
  */
-export { DEFAULT_FRACTION_DIGITS, InvalidRecordError, MAX_LABEL_BYTES, measureRecord, WRITABLE_FROM, WRITABLE_TO, checkWritableTime, formatRecord, labelProblem, messageLines, recordTimeNs } from './record.js';
-export type { FormattedRecord, LogRecord, NodeRecord, PodRecord, RecordTime } from './record.js';
+export { DEFAULT_FRACTION_DIGITS, fractionDigitsFor, InvalidRecordError, MAX_LABEL_BYTES, measureRecord, WRITABLE_FROM, WRITABLE_TO, checkWritableTime, formatRecord, labelProblem, messageLines, recordTimeNs } from './record.js';
+export type { FormattedRecord, FractionDigits, LogRecord, NodeRecord, PodRecord, RecordTime } from './record.js';
 export { parseDockerLine } from './docker.js';
 export type { DockerEntry, DockerParse } from './docker.js';
 export { parseCriLine } from './cri.js';

@@ -7,9 +7,13 @@
  * always agree in stores we write.
  *
  * Invariants (every line we write reads back as exactly the record it came from):
- * - TIMESTAMP is RFC 3339 UTC with {@link DEFAULT_FRACTION_DIGITS} (6) fraction digits by
- *   default — what Lethe's fixtures and fluent-bit's Lethe output use
- *   (`2009-11-10T22:59:00.000000Z`). Finer digits are truncated (floor), which keeps order.
+ * - TIMESTAMP is RFC 3339 UTC. By default ({@link DEFAULT_FRACTION_DIGITS}, `'auto'`) a time
+ *   is written with 6 fraction digits — what Lethe's fixtures and fluent-bit's Lethe output
+ *   use (`2009-11-10T22:59:00.000000Z`) — unless its sub-microsecond part is non-zero, in
+ *   which case it gets 9 (`…00.123456789Z`): a time keeps the precision it came with (a
+ *   nanosecond push, a CRI log) and every other line looks like Lethe's own. Both are within
+ *   the contract's 0–9 digits that every reader accepts (§1). A fixed count (0–9) may be
+ *   asked for instead; finer digits are then truncated (floor), which keeps order.
  * - Label values are **rejected, never escaped**: an empty value, `|`, `[`, `]` or any
  *   control character (U+0000–U+001F, U+007F: this covers line breaks) would change how the
  *   bracket is split or where the line ends, and no reader of Lethe stores knows an escape.
@@ -60,8 +64,21 @@ export interface NodeRecord {
 /** One log record to write. */
 export type LogRecord = PodRecord | NodeRecord;
 
-/** Lethe's fixtures and fluent-bit's Lethe output write microseconds. */
-export const DEFAULT_FRACTION_DIGITS = 6;
+/**
+ * Fraction digits of written timestamps: a fixed count 0–9, or `'auto'` — 6 (microseconds,
+ * as Lethe's fixtures and fluent-bit's Lethe output write them) unless the time has a
+ * non-zero sub-microsecond part, then 9. See the module note.
+ */
+export type FractionDigits = number | 'auto';
+
+/** The default: lossless, and microseconds (Lethe's look) whenever that is lossless. */
+export const DEFAULT_FRACTION_DIGITS: FractionDigits = 'auto';
+
+/** The digits {@link formatRecord} writes `ns` with under `fractionDigits`. */
+export function fractionDigitsFor(ns: bigint, fractionDigits: FractionDigits): number {
+  if (fractionDigits !== 'auto') return fractionDigits;
+  return ns % 1000n === 0n ? 6 : 9;
+}
 
 /**
  * A record that cannot be written: bad time, bad label, wrong kind. `code` is
@@ -163,10 +180,19 @@ function utf8Length(text: string): number {
  * limits with it *before* formatting, since one message of `"x\n" × 2,000,000` becomes two
  * million full lines. Exact for records that format; labels are not validated here.
  */
-export function measureRecord(record: LogRecord, fractionDigits = DEFAULT_FRACTION_DIGITS): { lines: number; bytes: number } {
+export function measureRecord(record: LogRecord, fractionDigits: FractionDigits = DEFAULT_FRACTION_DIGITS): { lines: number; bytes: number } {
   const labels = record.kind === 'pod' ? [record.namespace, record.pod, record.container] : [record.node, record.process];
+  let digits = 9;
+  if (fractionDigits !== 'auto') digits = fractionDigits;
+  else {
+    try {
+      digits = fractionDigitsFor(recordTimeNs(record.time), 'auto');
+    } catch {
+      // A bad time is refused when formatting; measure the longest form meanwhile.
+    }
+  }
   // `YYYY-MM-DDTHH:MM:SS` + fraction + `Z` + `[` + labels + `]` + ` `
-  let prefix = 19 + (fractionDigits > 0 ? fractionDigits + 1 : 0) + 1 + 2 + 1 + labels.length - 1;
+  let prefix = 19 + (digits > 0 ? digits + 1 : 0) + 1 + 2 + 1 + labels.length - 1;
   for (const l of labels) prefix += utf8Length(String(l));
   const message = typeof record.message === 'string' ? record.message : '';
   let breaks = 0;
@@ -204,7 +230,7 @@ export function messageLines(message: string): string[] {
  * formatRecord({ kind: 'pod', time: '2024-09-24T15:00:01Z', namespace: 'shop', pod: 'api-1', container: 'app', message: 'GET /' })
  * // { path: 'pod/shop/2024-09-24_15.log', text: '2024-09-24T15:00:01.000000Z[shop|api-1|app] GET /\n', … }
  */
-export function formatRecord(record: LogRecord, fractionDigits = DEFAULT_FRACTION_DIGITS): FormattedRecord {
+export function formatRecord(record: LogRecord, fractionDigits: FractionDigits = DEFAULT_FRACTION_DIGITS): FormattedRecord {
   if (record === null || typeof record !== 'object') throw new InvalidRecordError('INVALID_RECORD', 'kind', 'invalid record: expected an object');
   let logType: LogType;
   let labels: string;
@@ -224,7 +250,7 @@ export function formatRecord(record: LogRecord, fractionDigits = DEFAULT_FRACTIO
   const timeNs = recordTimeNs(record.time);
   const written = checkWritableTime(timeNs, fractionDigits);
   const fileName = formatHourFileName(hourFloor(written));
-  const prefix = `${formatRfc3339(written, fractionDigits)}[${labels}] `;
+  const prefix = `${formatRfc3339(written, fractionDigitsFor(written, fractionDigits))}[${labels}] `;
   const pieces = messageLines(record.message);
   let text = '';
   for (const piece of pieces) text += prefix + piece + '\n';
@@ -242,13 +268,13 @@ export const WRITABLE_TO = formatRfc3339(MAX_NS);
  * {@link InvalidRecordError} (`INVALID_TIME`) when that instant is not int64 nanoseconds —
  * a line the reader would count as `timestamp-out-of-range` and never return.
  */
-export function checkWritableTime(ns: bigint, fractionDigits = DEFAULT_FRACTION_DIGITS, what = 'time'): bigint {
-  const written = ns >= MIN_NS && ns <= MAX_NS ? truncateTo(ns, fractionDigits) : ns;
+export function checkWritableTime(ns: bigint, fractionDigits: FractionDigits = DEFAULT_FRACTION_DIGITS, what = 'time'): bigint {
+  const written = ns >= MIN_NS && ns <= MAX_NS ? truncateTo(ns, fractionDigitsFor(ns, fractionDigits)) : ns;
   if (written < MIN_NS || written > MAX_NS) {
     throw new InvalidRecordError(
       'INVALID_TIME',
       'time',
-      `invalid ${what} ${describeNs(ns)}: outside what a store can hold (int64 nanoseconds, ${WRITABLE_FROM} to ${WRITABLE_TO} at ${fractionDigits} fraction digits)`,
+      `invalid ${what} ${describeNs(ns)}: outside what a store can hold (int64 nanoseconds, ${WRITABLE_FROM} to ${WRITABLE_TO} at ${fractionDigitsFor(ns, fractionDigits)} fraction digits)`,
     );
   }
   return written;
@@ -271,10 +297,11 @@ function truncateTo(ns: bigint, digits: number): bigint {
   return r < 0n ? ns - r - unit : ns - r;
 }
 
-/** Validates a `fractionDigits` option (an integer 0–9). */
-export function checkFractionDigits(digits: unknown): number {
+/** Validates a `fractionDigits` option (an integer 0–9, or `'auto'`). */
+export function checkFractionDigits(digits: unknown): FractionDigits {
+  if (digits === 'auto') return digits;
   if (typeof digits !== 'number' || !Number.isInteger(digits) || digits < 0 || digits > 9) {
-    throw new LetheQLError('INVALID_OPTION', `invalid fractionDigits ${String(digits)}: expected an integer from 0 to 9`);
+    throw new LetheQLError('INVALID_OPTION', `invalid fractionDigits ${String(digits)}: expected an integer from 0 to 9, or "auto"`);
   }
   return digits;
 }

@@ -38,7 +38,7 @@ import { HOUR_NS, parseHourFileName } from '../store/hours.js';
 import { isSafeName } from '../store/paths.js';
 import { errnoCode, syncDir } from './layout.js';
 import { acquireStoreLock, type StoreLock } from './lock.js';
-import { checkFractionDigits, DEFAULT_FRACTION_DIGITS, formatRecord, InvalidRecordError, type FormattedRecord, type LogRecord } from './record.js';
+import { checkFractionDigits, DEFAULT_FRACTION_DIGITS, formatRecord, InvalidRecordError, type FormattedRecord, type FractionDigits, type LogRecord } from './record.js';
 import { listHourFiles, repairFile, repairTornTail, type TornTailRepair } from './repair.js';
 import { indexFile } from './sidecar-files.js';
 
@@ -50,8 +50,11 @@ export interface StoreWriterOptions {
   fsync?: FsyncPolicy;
   /** Period of the `interval` policy, ms (default 1000). */
   intervalMs?: number;
-  /** Fraction digits of written timestamps, 0–9 (default 6, as Lethe). */
-  fractionDigits?: number;
+  /**
+   * Fraction digits of written timestamps: 0–9, or `'auto'` (the default: 6 as Lethe writes
+   * them, 9 when the time has a non-zero sub-microsecond part, so no time loses precision).
+   */
+  fractionDigits?: FractionDigits;
   /** `all` (default): check every hour file on open; `on-append`: only files appended to. */
   repair?: 'all' | 'on-append';
   /** Most descriptors kept open at once (default 64); older ones are fsynced as needed and closed. */
@@ -147,7 +150,7 @@ export class StoreWriter {
   readonly stats: StoreWriterStats = { appends: 0, groups: 0, lines: 0, bytes: 0, fsyncs: 0 };
   private readonly policy: FsyncPolicy;
   /** Fraction digits of written timestamps. */
-  readonly fractionDigits: number;
+  readonly fractionDigits: FractionDigits;
   private readonly maxOpen: number;
   private readonly files = new Map<string, OpenFile>();
   private readonly checked = new Set<string>();

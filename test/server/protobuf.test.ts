@@ -20,7 +20,7 @@ describe('PushRequest decoding', () => {
     expect(decodePushRequest(hex(msg))).toEqual([{ labels: '{a="b"}', entries: [{ timeNs: 1_000_000_005n, line: 'hi' }] }]);
   });
 
-  it('skips unknown fields of every wire type and structured metadata', () => {
+  it('skips unknown fields of every wire type, and counts structured metadata pairs it does not keep', () => {
     const entry = [
       ...[0x0a, 0x02, 0x08, 0x02], // timestamp { seconds: 2 }
       ...[0x12, 0x01, 0x78], // line "x"
@@ -31,7 +31,7 @@ describe('PushRequest decoding', () => {
     ];
     const stream = [0x12, entry.length, ...entry, 0x18, 0x2a]; // entries, then hash = 42
     const msg = Uint8Array.from([0x0a, stream.length, ...stream, 0x10, 0x01]);
-    expect(decodePushRequest(msg)).toEqual([{ labels: '', entries: [{ timeNs: 2_000_000_000n, line: 'x' }] }]);
+    expect(decodePushRequest(msg)).toEqual([{ labels: '', entries: [{ timeNs: 2_000_000_000n, line: 'x', metadata: 1 }] }]);
   });
 
   it('round-trips arbitrary requests through the encoder', () => {

@@ -40,21 +40,24 @@ describe('push, then query and tail', () => {
   });
   const range = { start: ns('2024-09-24T15:00:00Z'), end: ns('2024-09-24T16:00:00Z'), direction: 'forward' };
 
-  it('stores a JSON push (fluent-bit, curl) and answers 204', async () => {
+  it('stores a JSON push (fluent-bit, curl), nanoseconds kept, and counts the label it cannot keep', async () => {
     const body = jsonPush([
       { stream: { namespace: 'shop', pod: 'api-1', container: 'app', job: 'fluent-bit' }, values: [[ns('2024-09-24T15:10:00.123456789Z'), 'GET /cart 200'], [ns('2024-09-24T15:10:01Z'), 'two\nlines', { trace_id: 'abc' }]] },
       { stream: { node: 'node-a', process: 'kubelet' }, values: [[ns('2024-09-24T15:11:00Z'), 'node line']] },
     ]);
     const res = await postRaw(srv.url, '/loki/api/v1/push', body, JSON_TYPE);
-    expect([res.status, res.text]).toEqual([204, '']);
-    // Lethe's line format, microseconds, a message with a line break split in two lines; extra labels and metadata dropped.
+    expect([res.status, res.body]).toEqual([200, { status: 'success', data: { streams: 2, entries: 3, entriesStored: 3, linesWritten: 4, streamsMapped: 0, labelsDropped: { job: 1 }, metadataDropped: 1 } }]);
+    // Lethe's line format: microseconds unless the time has nanoseconds, a message with a line break split in two lines; extra labels and metadata dropped.
     expect(readFileSync(join(tmp.dir, 'pod/shop/2024-09-24_15.log'), 'utf8')).toBe(
-      '2024-09-24T15:10:00.123456Z[shop|api-1|app] GET /cart 200\n2024-09-24T15:10:01.000000Z[shop|api-1|app] two\n2024-09-24T15:10:01.000000Z[shop|api-1|app] lines\n',
+      '2024-09-24T15:10:00.123456789Z[shop|api-1|app] GET /cart 200\n2024-09-24T15:10:01.000000Z[shop|api-1|app] two\n2024-09-24T15:10:01.000000Z[shop|api-1|app] lines\n',
     );
     const q = await get(srv.url, '/loki/api/v1/query_range', { query: '{namespace="shop"}', ...range });
     expect(q.body.data.result).toEqual([
-      { stream: { container: 'app', namespace: 'shop', pod: 'api-1' }, values: [[ns('2024-09-24T15:10:00.123456Z'), 'GET /cart 200'], [ns('2024-09-24T15:10:01Z'), 'two'], [ns('2024-09-24T15:10:01Z'), 'lines']] },
+      { stream: { container: 'app', namespace: 'shop', pod: 'api-1' }, values: [[ns('2024-09-24T15:10:00.123456789Z'), 'GET /cart 200'], [ns('2024-09-24T15:10:01Z'), 'two'], [ns('2024-09-24T15:10:01Z'), 'lines']] },
     ]);
+    // A nanosecond-exact range finds the line.
+    const exact = await get(srv.url, '/loki/api/v1/query_range', { query: '{namespace="shop"}', start: ns('2024-09-24T15:10:00.123456789Z'), end: ns('2024-09-24T15:10:00.123456790Z') });
+    expect(exact.body.data?.result[0]?.values, exact.text).toEqual([[ns('2024-09-24T15:10:00.123456789Z'), 'GET /cart 200']]);
     const lethe = await get(srv.url, '/api/v1/query_range', { query: 'node{node="node-a"}', start: '2024-09-24T15:00:00Z', end: NOW });
     expect(lethe.body.data.result).toEqual([{ time: '2024-09-24T15:11:00.000000Z', node: 'node-a', process: 'kubelet', log: 'node line' }]);
   });
@@ -73,7 +76,7 @@ describe('push, then query and tail', () => {
       { labels: '{node="node-b", process="sshd"}', entries: [{ timeNs: BigInt(ns('2024-09-24T15:21:00.5Z')), line: 'Accepted publickey' }] },
     ]);
     const res = await postRaw(srv.url, '/loki/api/v1/push', body, PROTO_TYPE);
-    expect(res.status).toBe(204);
+    expect([res.status, res.body.data?.labelsDropped]).toEqual([200, { filename: 1 }]);
     const q = await get(srv.url, '/loki/api/v1/query_range', { query: '{namespace="proto"} |= "✓"', ...range });
     expect(q.body.data.result).toEqual([{ stream: { container: 'app', namespace: 'proto', pod: 'api-2' }, values: [[ns('2024-09-24T15:20:00Z'), 'from promtail ✓']] }]);
     const n = await get(srv.url, '/loki/api/v1/query_range', { query: '{node="node-b"}', ...range });
@@ -108,7 +111,7 @@ describe('push, then query and tail', () => {
     u.searchParams.set('start', ns('2024-09-24T15:00:00Z'));
     const ws = new WebSocket(u);
     const first = await new Promise<any>((res, rej) => (ws.once('message', (d) => res(JSON.parse(String(d)))), ws.once('error', rej)));
-    expect(first.streams).toEqual([{ stream: { container: 'app', namespace: 'shop', pod: 'api-1' }, values: [[ns('2024-09-24T15:10:00.123456Z'), 'GET /cart 200']] }]);
+    expect(first.streams).toEqual([{ stream: { container: 'app', namespace: 'shop', pod: 'api-1' }, values: [[ns('2024-09-24T15:10:00.123456789Z'), 'GET /cart 200']] }]);
     ws.close();
   });
 
@@ -127,11 +130,11 @@ describe('push, then query and tail', () => {
     { name: 'malformed JSON', body: () => '{"streams": [', headers: JSON_TYPE, status: 400, error: /invalid JSON push body/ },
     { name: 'a numeric timestamp', body: () => jsonPush([{ stream: { namespace: 'shop', pod: 'a', container: 'b' }, values: [[1727190000000000000, 'x']] }]), headers: JSON_TYPE, status: 400, error: /streams\[0\]\.values\[0\]: the timestamp must be a string/ },
     {
-      name: 'a stream that names no target (nothing of the push is written)',
-      body: () => jsonPush([{ stream: { namespace: 'shop', pod: 'a', container: 'b' }, values: [[ns('2024-09-24T15:40:00Z'), 'must not be written']] }, { stream: { job: 'varlogs' }, values: [[ns('2024-09-24T15:40:00Z'), 'x']] }]),
+      name: 'a stream that names no pod (nothing else in the push)',
+      body: () => jsonPush([{ stream: { level: 'info' }, values: [[ns('2024-09-24T15:40:00Z'), 'x']] }]),
       headers: JSON_TYPE,
       status: 400,
-      error: /^stream \{job="varlogs"\} cannot be stored: a Lethe store keeps pod lines \(labels namespace, pod and container\) or node lines \(labels node and process\)$/,
+      error: /^stored 0 of 1 entries; refused 1: stream \{level="info"\} cannot be stored: no label for pod \(looked for pod, k8s_pod_name, service_name, app, application, job\)/,
     },
     { name: 'a label value with |', body: () => jsonPush([{ stream: { namespace: 'shop', pod: 'a|b', container: 'c' }, values: [[ns('2024-09-24T15:40:00Z'), 'x']] }]), headers: JSON_TYPE, status: 400, error: /invalid pod "a\|b": must not contain "\|"/ },
     { name: 'an unsafe namespace', body: () => protoPush([{ labels: '{namespace="..", pod="a", container="b"}', entries: [{ timeNs: 1727190000000000000n, line: 'x' }] }]), headers: PROTO_TYPE, status: 400, error: /invalid namespace "\.\.": must be usable as one directory name/ },
@@ -162,7 +165,13 @@ describe('push, then query and tail', () => {
     expect(text).toMatch(/^letheql_ingest_lines_total 10$/m);
     expect(text).toMatch(/^letheql_limit_hits_total\{limit="maxPushBytes"\} 1$/m);
     expect(text).toMatch(/^letheql_limit_hits_total\{limit="maxPushDecompressedBytes"\} 2$/m);
-    expect(text).toMatch(/^letheql_http_requests_total\{code="204",method="POST",route="\/loki\/api\/v1\/push"\} 4$/m);
+    expect(text).toMatch(/^letheql_http_requests_total\{code="204",method="POST",route="\/loki\/api\/v1\/push"\} 2$/m);
+    expect(text).toMatch(/^letheql_http_requests_total\{code="200",method="POST",route="\/loki\/api\/v1\/push"\} 2$/m);
+    // job (JSON push) and filename (protobuf push); a label-value, an unsafe namespace, bad labels, no pod: 1 entry each.
+    expect(text).toMatch(/^letheql_push_labels_dropped_total 2$/m);
+    expect(text).toMatch(/^letheql_push_metadata_dropped_total 1$/m); // the JSON push's trace_id
+    expect(text).toMatch(/^letheql_push_entries_refused_total\{reason="label_value"\} 2$/m);
+    expect(text).toMatch(/^letheql_push_entries_refused_total\{reason="labels"\} 2$/m);
   });
 });
 

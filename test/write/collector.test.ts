@@ -59,6 +59,21 @@ async function start(store: string, logs: string, events: CollectorEvent[] = [])
 }
 
 describe('collector (in process)', () => {
+  it('keeps the nanoseconds of CRI and Docker times (6 digits where they are whole microseconds)', async () => {
+    const { store, logs } = setup();
+    writeFileSync(join(logs, `n_shop_app-${ID}.log`), '2024-09-24T15:00:00.123456789Z stdout F ns line\n2024-09-24T15:00:01.5Z stdout F half second\n');
+    writeFileSync(join(logs, `d_shop_app-${ID}.log`), JSON.stringify({ log: 'docker ns\n', stream: 'stdout', time: '2024-09-24T15:00:02.000000001Z' }) + '\n');
+    const col = await start(store, logs);
+    await col.waitForIdle();
+    await col.stop();
+    const { lines } = await queryAll(store);
+    expect(lines).toEqual([
+      '2024-09-24T15:00:00.123456789Z[shop|n|app] ns line',
+      '2024-09-24T15:00:01.500000Z[shop|n|app] half second',
+      '2024-09-24T15:00:02.000000001Z[shop|d|app] docker ns',
+    ]);
+  });
+
   it('follows new files, rotation by rename, truncation and deletion', async () => {
     const { store, logs } = setup();
     const a = join(logs, `a_shop_app-${ID}.log`);

@@ -27,7 +27,7 @@ function dirs(): { store: string; input: string } {
 
 
 describe.skipIf(!HAS_SHARED)(`ingest of the real Docker samples (${SHARED_REASON})`, () => {
-  it('reads docker_corrupted.log: 20 records, line 7 reported as malformed, times truncated to microseconds', async () => {
+  it('reads docker_corrupted.log: 20 records, line 7 reported as malformed, times kept to the nanosecond', async () => {
     const { store } = dirs();
     const w = await openStoreWriter(store);
     const malformed: MalformedInput[] = [];
@@ -39,14 +39,14 @@ describe.skipIf(!HAS_SHARED)(`ingest of the real Docker samples (${SHARED_REASON
     expect(malformed.map((m) => [m.file, m.line, m.reason])).toEqual([[file, 7, 'not a JSON object (docker json-file line expected)']]);
     const files = readStoreFiles(store);
     expect([...files.keys()]).toEqual(['pod/beats/2016-03-02_22.log', 'pod/beats/2016-03-02_23.log']);
-    expect(files.get('pod/beats/2016-03-02_23.log')).toBe('2016-03-02T23:00:15.140397Z[beats|cross-compile|build] Moving binaries to host...\n');
+    expect(files.get('pod/beats/2016-03-02_23.log')).toBe('2016-03-02T23:00:15.140397826Z[beats|cross-compile|build] Moving binaries to host...\n');
     const { lines, stats } = await queryAll(store);
     expect(stats.badLines).toBe(0);
     expect(lines).toHaveLength(20);
-    expect(lines[0]).toBe('2016-03-02T22:58:51.338462Z[beats|cross-compile|build] Fetching main repository github.com/elastic/beats...');
-    expect(lines[5]).toBe('2016-03-02T22:59:04.646276Z[beats|cross-compile|build] # linux');
-    expect(lines[6]).toBe('2016-03-02T22:59:04.653740Z[beats|cross-compile|build] # binary'); // line 7 of the input is gone
-    expect(lines[10]).toBe("2016-03-02T22:59:04.666497Z[beats|cross-compile|build] sed -i.bk 's/device: any/device: en0/' /build/packetbeat-darwin.yml"); // 8 fraction digits in the input
+    expect(lines[0]).toBe('2016-03-02T22:58:51.338462311Z[beats|cross-compile|build] Fetching main repository github.com/elastic/beats...');
+    expect(lines[5]).toBe('2016-03-02T22:59:04.646276053Z[beats|cross-compile|build] # linux');
+    expect(lines[6]).toBe('2016-03-02T22:59:04.653740138Z[beats|cross-compile|build] # binary'); // line 7 of the input is gone
+    expect(lines[10]).toBe("2016-03-02T22:59:04.666497440Z[beats|cross-compile|build] sed -i.bk 's/device: any/device: en0/' /build/packetbeat-darwin.yml"); // 8 fraction digits in the input, 9 written
   });
 
   it('reads the fluent-bit samples: JSON inside the log field is unescaped once', async () => {
@@ -64,9 +64,9 @@ describe.skipIf(!HAS_SHARED)(`ingest of the real Docker samples (${SHARED_REASON
     await w.close();
     const { lines } = await queryAll(store);
     expect(lines).toEqual([
-      '2018-02-21T17:26:53.360920Z[default|apache-logs|apache-logs] 20.38.166.115 - - [21/Feb/2018:17:26:53 +0000] "GET /intra-abdominally HTTP/1.0" 500 2216',
-      '2018-09-19T18:58:22.134877Z[socks|session-db-fdd649d68-cq5sp|session-db] 1:M 19 Sep 18:58:22.134 * Background saving terminated with success',
-      expect.stringMatching(/^2018-09-21T02:56:06\.978292Z\[socks\|session-db-fdd649d68-cq5sp\|istio-proxy\] \{"level":"info","time":"2018-09-21T02:56:05\.979833Z",.*"totalSentBytes":1671996\}$/),
+      '2018-02-21T17:26:53.360920913Z[default|apache-logs|apache-logs] 20.38.166.115 - - [21/Feb/2018:17:26:53 +0000] "GET /intra-abdominally HTTP/1.0" 500 2216',
+      '2018-09-19T18:58:22.134877280Z[socks|session-db-fdd649d68-cq5sp|session-db] 1:M 19 Sep 18:58:22.134 * Background saving terminated with success',
+      expect.stringMatching(/^2018-09-21T02:56:06\.978292233Z\[socks\|session-db-fdd649d68-cq5sp\|istio-proxy\] \{"level":"info","time":"2018-09-21T02:56:05\.979833Z",.*"totalSentBytes":1671996\}$/),
     ]);
   });
 });
@@ -93,7 +93,7 @@ describe('ingest of our own inputs', () => {
     expect(r).toMatchObject({ records: 3, malformed: 1, malformedSamples: [{ file, line: 5, reason: expect.stringContaining('not a CRI line') }] });
     const { lines } = await queryAll(store);
     expect(lines).toEqual([
-      '2024-09-24T15:00:01.000000Z[shop|api-7d9f|app] GET /cart 200',
+      '2024-09-24T15:00:01.000000001Z[shop|api-7d9f|app] GET /cart 200',
       '2024-09-24T15:00:02.000000Z[shop|api-7d9f|app] {"msg":"a long line split by the runtime"}',
       '2024-09-24T16:00:00.000000Z[shop|api-7d9f|app] next hour',
     ]);

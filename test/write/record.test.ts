@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LetheQLError } from '../../src/errors.js';
-import { formatRecord, InvalidRecordError, messageLines, type LogRecord } from '../../src/write/record.js';
+import { formatRecord, InvalidRecordError, messageLines, type FractionDigits, type LogRecord } from '../../src/write/record.js';
 
 const pod = (over: Partial<Extract<LogRecord, { kind: 'pod' }>> = {}): LogRecord => ({
   kind: 'pod',
@@ -25,15 +25,18 @@ const node = (over: Partial<Extract<LogRecord, { kind: 'node' }>> = {}): LogReco
 });
 
 describe('formatRecord', () => {
-  const cases: [string, LogRecord, number | undefined, string, string][] = [
+  const cases: [string, LogRecord, FractionDigits | undefined, string, string][] = [
     ['pod record, whole seconds', pod(), undefined, 'pod/shop/2024-09-24_15.log', '2024-09-24T15:00:01.000000Z[shop|api-7d9f|app] GET /\n'],
     ['node record', node(), undefined, 'node/node-a/2024-09-24_15.log', '2024-09-24T15:00:01.000000Z[node-a|kubelet] started\n'],
-    ['nanoseconds truncate to 6 digits', pod({ time: 1727190001123456789n }), undefined, 'pod/shop/2024-09-24_15.log', '2024-09-24T15:00:01.123456Z[shop|api-7d9f|app] GET /\n'],
+    ['nanoseconds keep 9 digits (auto)', pod({ time: 1727190001123456789n }), undefined, 'pod/shop/2024-09-24_15.log', '2024-09-24T15:00:01.123456789Z[shop|api-7d9f|app] GET /\n'],
+    ['whole microseconds keep Lethe\'s 6 digits (auto)', pod({ time: 1727190001123456000n }), undefined, 'pod/shop/2024-09-24_15.log', '2024-09-24T15:00:01.123456Z[shop|api-7d9f|app] GET /\n'],
+    ['one nanosecond is enough for 9 digits (auto)', pod({ time: '2024-09-24T15:00:01.000000001Z' }), 'auto', 'pod/shop/2024-09-24_15.log', '2024-09-24T15:00:01.000000001Z[shop|api-7d9f|app] GET /\n'],
+    ['nanoseconds truncate to 6 digits on request', pod({ time: 1727190001123456789n }), 6, 'pod/shop/2024-09-24_15.log', '2024-09-24T15:00:01.123456Z[shop|api-7d9f|app] GET /\n'],
     ['9 digits on request', pod({ time: 1727190001123456789n }), 9, 'pod/shop/2024-09-24_15.log', '2024-09-24T15:00:01.123456789Z[shop|api-7d9f|app] GET /\n'],
     ['0 digits on request', pod({ time: '2024-09-24T15:00:01.999Z' }), 0, 'pod/shop/2024-09-24_15.log', '2024-09-24T15:00:01Z[shop|api-7d9f|app] GET /\n'],
     ['an offset becomes UTC, in the UTC hour', pod({ time: '2024-09-25T01:30:00.5+09:00' }), undefined, 'pod/shop/2024-09-24_16.log', '2024-09-24T16:30:00.500000Z[shop|api-7d9f|app] GET /\n'],
     ['a Date', pod({ time: new Date('2024-09-24T15:59:59.999Z') }), undefined, 'pod/shop/2024-09-24_15.log', '2024-09-24T15:59:59.999000Z[shop|api-7d9f|app] GET /\n'],
-    ['last nanosecond of an hour stays in it', pod({ time: '2024-09-24T15:59:59.999999999Z' }), undefined, 'pod/shop/2024-09-24_15.log', '2024-09-24T15:59:59.999999Z[shop|api-7d9f|app] GET /\n'],
+    ['last nanosecond of an hour stays in it', pod({ time: '2024-09-24T15:59:59.999999999Z' }), 6, 'pod/shop/2024-09-24_15.log', '2024-09-24T15:59:59.999999Z[shop|api-7d9f|app] GET /\n'],
     ['before 1970', node({ time: '1969-12-31T23:59:59.5Z' }), undefined, 'node/node-a/1969-12-31_23.log', '1969-12-31T23:59:59.500000Z[node-a|kubelet] started\n'],
     [
       'line breaks split the message',
@@ -79,7 +82,7 @@ describe('formatRecord rejects what a Lethe line cannot hold', () => {
     // Issue 16 point 6: the writer's window is the reader's (int64 ns), at the written precision.
     ['year 9999', pod({ time: '9999-01-01T00:00:00Z' }), 'time', /^invalid time 9999-01-01T00:00:00\.000000000Z: outside what a store can hold \(int64 nanoseconds, 1677-09-21T00:12:43\.145224192Z to 2262-04-11T23:47:16\.854775807Z at 6 fraction digits\)$/],
     ['year 0001', pod({ time: '0001-01-01T00:00:00Z' }), 'time', /outside what a store can hold/],
-    ['the first instant, truncated to 6 digits, falls before it', pod({ time: '1677-09-21T00:12:43.145224192Z' }), 'time', /outside what a store can hold/],
+    ['the first instant keeps its nanoseconds (auto), so it is fine', pod({ time: '1677-09-21T00:12:43.145224192Z' }), '', /^$/],
     ['the first whole microsecond after it is fine', pod({ time: '1677-09-21T00:12:43.145225Z' }), '', /^$/],
     ['the last instant is fine', pod({ time: '2262-04-11T23:47:16.854775807Z' }), '', /^$/],
     ['a namespace of 254 bytes', pod({ namespace: 'n'.repeat(254) }), 'namespace', /is longer than 253 bytes/],

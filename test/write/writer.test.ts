@@ -37,7 +37,7 @@ describe('StoreWriter', () => {
     await w.close();
     expect(Object.fromEntries(readStoreFiles(dir))).toEqual({
       'node/node-a/2024-09-24_15.log': '2024-09-24T15:30:00.000000Z[node-a|kubelet] I0924 started\n2024-09-24T15:30:00.000000Z[node-a|containerd] \n',
-      'pod/default/2024-09-24_15.log': '2024-09-24T15:00:02.000001Z[default|web|nginx] line one\n2024-09-24T15:00:02.000001Z[default|web|nginx] line two\n',
+      'pod/default/2024-09-24_15.log': '2024-09-24T15:00:02.000001999Z[default|web|nginx] line one\n2024-09-24T15:00:02.000001999Z[default|web|nginx] line two\n',
       'pod/shop/2024-09-24_14.log': '2024-09-24T14:59:59.000000Z[shop|api-1|app] late line from the previous hour\n',
       'pod/shop/2024-09-24_15.log': '2024-09-24T15:00:01.500000Z[shop|api-1|app] GET /cart 200\n',
       'pod/shop/2024-09-24_16.log': '2024-09-24T16:10:00.000000Z[shop|api-2|sidecar] has [brackets] and | bars\n',
@@ -48,8 +48,8 @@ describe('StoreWriter', () => {
     expect(pods.lines).toEqual([
       '2024-09-24T14:59:59.000000Z[shop|api-1|app] late line from the previous hour',
       '2024-09-24T15:00:01.500000Z[shop|api-1|app] GET /cart 200',
-      '2024-09-24T15:00:02.000001Z[default|web|nginx] line one',
-      '2024-09-24T15:00:02.000001Z[default|web|nginx] line two',
+      '2024-09-24T15:00:02.000001999Z[default|web|nginx] line one',
+      '2024-09-24T15:00:02.000001999Z[default|web|nginx] line two',
       '2024-09-24T16:10:00.000000Z[shop|api-2|sidecar] has [brackets] and | bars',
     ]);
     const nodes = await queryAll(dir, 'node');
