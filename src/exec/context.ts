@@ -29,7 +29,7 @@
  * `| line_format` is refused with context: a formatted line is no longer the stored line
  * that the context is made of.
  */
-import { LetheQLError } from '../errors.js';
+import { InternalError, LetheQLError } from '../errors.js';
 import type { LogRow } from '../arrow/build.js';
 import type { LogQueryPlan } from '../plan/plan.js';
 import { OFF_FIELD0_START, OFF_LINE_START, OFF_MSG_END, OFF_MSG_START, OFF_TIME_END, OFFSET_STRIDE, type MatchBatch } from '../scan/types.js';
@@ -148,7 +148,7 @@ export async function addContext(
   const streams = new Map<string, MatchSlot[]>();
   matches.forEach((k, order) => {
     const f = allIndex.get(plan.files[k.f]!.path);
-    if (f === undefined) throw new Error(`context: ${plan.files[k.f]!.path} is not in the selector's plan`);
+    if (f === undefined) throw new InternalError(`context: ${plan.files[k.f]!.path} is not in the selector's plan`);
     const slot: MatchSlot = {
       pos: { t: k.t, f, n: k.n },
       row: k.row,

@@ -14,6 +14,7 @@
  * such address. A label filter parses the label's whole value; `!=` is the negation of `=`
  * (a value that is not an address is not in the set). One linear pass, no regex engine.
  */
+import { LetheQLError } from '../errors.js';
 
 /** A set of addresses of one family: `[lo, hi]`. */
 export interface IpSet {
@@ -81,7 +82,7 @@ function parseAddress(text: string): { v6: boolean; n: bigint } | null {
   return v6 === null ? null : { v6: true, n: v6 };
 }
 
-/** Parses an `ip("…")` pattern; throws an Error whose message says what is wrong. */
+/** Parses an `ip("…")` pattern; throws an `INVALID_EXPRESSION` LetheQLError whose message says what is wrong. */
 export function parseIpPattern(pattern: string): IpSet {
   const text = pattern.trim();
   const slash = text.indexOf('/');
@@ -90,7 +91,7 @@ export function parseIpPattern(pattern: string): IpSet {
     const bitsText = text.slice(slash + 1);
     const width = addr?.v6 ? 128 : 32;
     if (addr === null || !/^\d{1,3}$/.test(bitsText) || Number(bitsText) > width) {
-      throw new Error(`invalid CIDR ${JSON.stringify(pattern)}: expected address/prefix, e.g. 192.51.100.0/24 or 2001:db8::/32`);
+      throw new LetheQLError('INVALID_EXPRESSION', `invalid CIDR ${JSON.stringify(pattern)}: expected address/prefix, e.g. 192.51.100.0/24 or 2001:db8::/32`);
     }
     const host = BigInt(width - Number(bitsText));
     const lo = (addr.n >> host) << host;
@@ -101,12 +102,12 @@ export function parseIpPattern(pattern: string): IpSet {
     const a = parseAddress(text.slice(0, dash));
     const b = parseAddress(text.slice(dash + 1));
     if (a === null || b === null || a.v6 !== b.v6 || a.n > b.n) {
-      throw new Error(`invalid IP range ${JSON.stringify(pattern)}: expected first-last of one family, first ≤ last, e.g. 192.168.0.1-192.189.10.12`);
+      throw new LetheQLError('INVALID_EXPRESSION', `invalid IP range ${JSON.stringify(pattern)}: expected first-last of one family, first ≤ last, e.g. 192.168.0.1-192.189.10.12`);
     }
     return { v6: a.v6, lo: a.n, hi: b.n };
   }
   const a = parseAddress(text);
-  if (a === null) throw new Error(`invalid IP address ${JSON.stringify(pattern)}: expected an address (192.0.2.0, ::1), a range (a-b) or a CIDR block (a/n)`);
+  if (a === null) throw new LetheQLError('INVALID_EXPRESSION', `invalid IP address ${JSON.stringify(pattern)}: expected an address (192.0.2.0, ::1), a range (a-b) or a CIDR block (a/n)`);
   return { v6: a.v6, lo: a.n, hi: a.n };
 }
 
