@@ -70,6 +70,7 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   retention: { summary: 'delete old files by age and size, as Lethe does', load: () => import('./write-commands.js').then((m) => ({ run: (argv, io) => m.runWriteCommand('retention', argv, io), usage: m.WRITE_USAGE })) },
   serve: { summary: "HTTP server speaking Lethe's and Loki's APIs (query, push, live tail)", load: () => import('./serve.js').then((m) => ({ run: (argv, io) => m.runServe(argv, io), usage: m.SERVE_USAGE })) },
   index: { summary: 'build sidecar indexes for closed hours (letheql index --help)', load: () => import('./index-command.js').then((m) => ({ run: m.runIndexCommand, usage: m.INDEX_USAGE })) },
+  rules: { summary: 'alerting and recording rules: check, test, run, replay (letheql rules --help)', load: () => import('./rules-command.js').then((m) => ({ run: m.runRulesCommand, usage: m.RULES_USAGE })) },
 };
 
 export const DEFAULT_LIMIT = 1000;
