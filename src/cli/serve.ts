@@ -27,7 +27,10 @@ export const SERVE_USAGE = `serve (the command comes first):
   letheql serve --store DIR [--listen HOST:PORT] [--config FILE] [--workers N]
   letheql serve --store NAME=DIR --store NAME=DIR … | --stores FILE   (a store set, read-only)
                 HTTP server speaking Lethe's and Loki's APIs (default --listen ${DEFAULT_LISTEN});
-                --config: a JSON file of limits, auth token file and push settings (see README)`;
+                --config: a JSON file of limits, auth token file and push settings (see README)
+  letheql serve … --rules FILE… [--alertmanager URL…] [--rules-state FILE] [--external-url URL]
+                also evaluates alerting and recording rules (see letheql rules --help), with
+                Prometheus's GET /api/v1/rules and /api/v1/alerts and ruler metrics on /metrics`;
 
 
 function write(stream: NodeJS.WritableStream, data: string): Promise<void> {
@@ -50,6 +53,50 @@ function untilStopped(signal: AbortSignal | undefined): Promise<string> {
   });
 }
 
+/** Loads the rule files and builds the ruler, its Alertmanager sender and state file. */
+async function startRules(values: { rules?: string[]; alertmanager?: string[]; 'rules-state'?: string; 'external-url'?: string }, store: LogStore, listen: { host: string; port: number }, io: CliIO) {
+  const [{ loadRuleFiles }, { Ruler }, { AlertmanagerSender }, { StateFile }, { RuleFileError }] = await Promise.all([
+    import('./rules-command.js'),
+    import('../rules/ruler.js'),
+    import('../rules/alertmanager.js'),
+    import('../rules/state-file.js'),
+    import('../rules/rule-file.js'),
+  ]);
+  let groups;
+  try {
+    groups = await loadRuleFiles(values.rules!);
+  } catch (e) {
+    if (e instanceof RuleFileError) throw new UsageError(`bad rule file:\n${e.message}`);
+    throw e;
+  }
+  let sender: InstanceType<typeof AlertmanagerSender> | null;
+  try {
+    sender = values.alertmanager?.length ? new AlertmanagerSender(values.alertmanager, { onError: (url, msg) => io.stderr.write(`letheql serve: alertmanager ${url}: ${msg} (retrying)\n`) }) : null;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  const ruler = new Ruler({
+    store,
+    groups,
+    externalURL: values['external-url'] ?? `http://${host}:${listen.port}/`,
+    notify: (alerts) => sender?.send(alerts),
+    ...(values['rules-state'] ? { state: new StateFile(values['rules-state']) } : {}),
+  });
+  await ruler.restore();
+  const ac = new AbortController();
+  return {
+    ruler,
+    start: () => ruler.run(ac.signal),
+    async stop(running: Promise<void>) {
+      ac.abort();
+      await running;
+      await sender?.flush(5_000);
+      sender?.close();
+    },
+  };
+}
+
 /**
  * Runs `letheql serve` and returns its exit code. `onListening` receives the base URL once
  * bound (tests use it with `--listen 127.0.0.1:0`).
@@ -62,7 +109,18 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
     try {
       ({ values } = parseArgs({
         args: argv,
-        options: { store: { type: 'string', multiple: true }, stores: { type: 'string' }, listen: { type: 'string' }, config: { type: 'string' }, workers: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+        options: {
+          store: { type: 'string', multiple: true },
+          stores: { type: 'string' },
+          listen: { type: 'string' },
+          config: { type: 'string' },
+          workers: { type: 'string' },
+          rules: { type: 'string', multiple: true },
+          alertmanager: { type: 'string', multiple: true },
+          'rules-state': { type: 'string' },
+          'external-url': { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
         allowPositionals: false,
         strict: true,
       }));
@@ -86,8 +144,12 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
     const opts = workers === undefined ? {} : { workers };
     // A store set is served read-only: push needs one store directory to write to (503 otherwise).
     store = spec.kind === 'dir' ? openStore(spec.dir, opts) : openStoreSet(spec.dirs, opts);
+    // The ruler (optional): loaded only when --rules is given; runs from listen to shutdown.
+    const rules = values.rules?.length ? await startRules(values, store, listen, io) : null;
+    if (!rules && (values.alertmanager || values['rules-state'])) throw new UsageError('--alertmanager and --rules-state need --rules FILE');
     server = await createServer({
       store,
+      ...(rules ? { ruler: rules.ruler } : {}),
       ...(spec.kind === 'dir' ? { storeDir: resolve(spec.dir) } : {}),
       limits: config.limits,
       push: config.push,
@@ -103,8 +165,10 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
     }
     await write(io.stderr, `letheql serve: listening on ${url} (${spec.kind === 'dir' ? `store ${resolve(spec.dir)}` : `store set ${Object.keys(spec.dirs).join(', ')}`}${auth ? `, ${auth.size} bearer tokens` : ', no authentication'})\n`);
     onListening?.(url);
+    const running = rules?.start();
     const why = await untilStopped(signal);
     await write(io.stderr, `letheql serve: ${why === 'abort' ? 'stopping' : `${why} received`}: finishing in-flight requests\n`);
+    await rules?.stop(running!);
     await server.close();
     server = null;
     return 0;

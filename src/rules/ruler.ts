@@ -375,8 +375,15 @@ export class Ruler {
           if (g.lastEvaluationNs !== null && t <= g.lastEvaluationNs) t += g.intervalNs;
           if (t > now) await this.sleep(Number((t - now) / NS_PER_MS) + 1, signal);
           if (signal.aborted) break;
-          // A tick missed while busy is skipped: evaluate the latest one.
-          await this.evaluateGroup(g, this.alignedTime(g, this.now()));
+          // A tick missed while busy is skipped: evaluate the latest one. A failure outside
+          // the rules (the state file cannot be written) is kept for the API and retried next tick.
+          try {
+            await this.evaluateGroup(g, this.alignedTime(g, this.now()));
+            this.lastRunError = '';
+          } catch (e) {
+            this.lastRunError = (e as Error).message;
+            g.lastEvaluationNs = this.alignedTime(g, this.now());
+          }
         }
       }),
     );
@@ -419,6 +426,9 @@ export class Ruler {
     this.send(g, t);
     await this.opts.state?.save(this.snapshot());
   }
+
+  /** Why the last group evaluation of `run()` failed outside its rules ('' when it did not). */
+  lastRunError = '';
 
   /** The scans of the last group evaluation (for benchmarks and tests). */
   lastScans: { scans: number; shared: number; stats: QueryStats | null } = { scans: 0, shared: 0, stats: null };
