@@ -39,6 +39,7 @@ options (run, replay):
   --rules FILE         repeatable: rule files
   --store DIR, --store NAME=DIR, --stores FILE   as for queries
   --alertmanager URL   repeatable: post alerts to Alertmanager's /api/v2/alerts
+  --remote-write URL   (run) repeatable: send recording rules' samples by Prometheus remote-write
   --state FILE         (run) alert state kept across restarts (default: none)
   --now T              (run --once) the evaluation time (default: now)
   --query-offset DUR   evaluation delay for late logs (groups' query_offset wins)
@@ -93,6 +94,7 @@ const RUN_OPTIONS = {
   store: { type: 'string', multiple: true },
   stores: { type: 'string' },
   alertmanager: { type: 'string', multiple: true },
+  'remote-write': { type: 'string', multiple: true },
   state: { type: 'string' },
   once: { type: 'boolean' },
   now: { type: 'string' },
@@ -134,6 +136,15 @@ async function setup(values: ReturnType<typeof flags>, io: CliIO, extra: { notif
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  let writer = null;
+  if (extra.state && values['remote-write']?.length) {
+    const { RemoteWriter } = await import('../rules/remote-write.js');
+    try {
+      writer = new RemoteWriter(values['remote-write'], { onError: (url, msg) => io.stderr.write(`letheql: remote-write ${url}: ${msg}\n`) });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  } else if (values['remote-write']?.length) throw new UsageError('--remote-write applies to rules run');
   const { Ruler } = await import('../rules/ruler.js');
   const { StateFile } = await import('../rules/state-file.js');
   const ruler: RulerType = new Ruler({
@@ -149,9 +160,12 @@ async function setup(values: ReturnType<typeof flags>, io: CliIO, extra: { notif
       sender?.send(alerts);
       extra.notify?.(alerts);
     },
-    onRecord: extra.onRecord,
+    onRecord: (samples) => {
+      writer?.send(samples);
+      extra.onRecord?.(samples);
+    },
   });
-  return { ruler, store, sender };
+  return { ruler, store, sender, writer };
 }
 
 function alertLines(ruler: RulerType, t: bigint): string {
@@ -166,7 +180,7 @@ function alertLines(ruler: RulerType, t: bigint): string {
 async function run(argv: string[], io: CliIO): Promise<number> {
   const values = flags(argv);
   const recorded: RecordedSample[] = [];
-  const { ruler, store, sender } = await setup(values, io, { onRecord: (s) => recorded.push(...s), state: true });
+  const { ruler, store, sender, writer } = await setup(values, io, { onRecord: (s) => recorded.push(...s), state: true });
   try {
     await ruler.restore();
     if (values.once) {
@@ -177,6 +191,10 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       await write(io.stdout, out);
       if (sender && !(await sender.flush(30_000))) {
         await write(io.stderr, `letheql: alerts not delivered: ${sender.stats.map((s) => `${s.url}: ${s.lastError || 'timed out'}`).join('; ')}\n`);
+        return 1;
+      }
+      if (writer && (!(await writer.flush(30_000)) || writer.stats.some((s) => s.dropped > 0))) {
+        await write(io.stderr, `letheql: recorded samples not delivered: ${writer.stats.map((s) => `${s.url}: ${s.lastError || 'timed out'}`).join('; ')}\n`);
         return 1;
       }
       return ruler.groups.some((g) => g.rules.some((r) => r.health === 'err')) ? 1 : 0;
@@ -194,9 +212,11 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       process.off('SIGTERM', stop);
     }
     await sender?.flush(5_000);
+    await writer?.flush(5_000);
     return 0;
   } finally {
     sender?.close();
+    writer?.close();
     await store.close();
   }
 }

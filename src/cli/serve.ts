@@ -28,7 +28,7 @@ export const SERVE_USAGE = `serve (the command comes first):
   letheql serve --store NAME=DIR --store NAME=DIR … | --stores FILE   (a store set, read-only)
                 HTTP server speaking Lethe's and Loki's APIs (default --listen ${DEFAULT_LISTEN});
                 --config: a JSON file of limits, auth token file and push settings (see README)
-  letheql serve … --rules FILE… [--alertmanager URL…] [--rules-state FILE] [--external-url URL]
+  letheql serve … --rules FILE… [--alertmanager URL…] [--remote-write URL…] [--rules-state FILE] [--external-url URL]
                 also evaluates alerting and recording rules (see letheql rules --help), with
                 Prometheus's GET /api/v1/rules and /api/v1/alerts and ruler metrics on /metrics`;
 
@@ -54,13 +54,14 @@ function untilStopped(signal: AbortSignal | undefined): Promise<string> {
 }
 
 /** Loads the rule files and builds the ruler, its Alertmanager sender and state file. */
-async function startRules(values: { rules?: string[]; alertmanager?: string[]; 'rules-state'?: string; 'external-url'?: string }, store: LogStore, listen: { host: string; port: number }, io: CliIO) {
-  const [{ loadRuleFiles }, { Ruler }, { AlertmanagerSender }, { StateFile }, { RuleFileError }] = await Promise.all([
+async function startRules(values: { rules?: string[]; alertmanager?: string[]; 'remote-write'?: string[]; 'rules-state'?: string; 'external-url'?: string }, store: LogStore, listen: { host: string; port: number }, io: CliIO) {
+  const [{ loadRuleFiles }, { Ruler }, { AlertmanagerSender }, { StateFile }, { RuleFileError }, { RemoteWriter }] = await Promise.all([
     import('./rules-command.js'),
     import('../rules/ruler.js'),
     import('../rules/alertmanager.js'),
     import('../rules/state-file.js'),
     import('../rules/rule-file.js'),
+    import('../rules/remote-write.js'),
   ]);
   let groups;
   try {
@@ -70,8 +71,10 @@ async function startRules(values: { rules?: string[]; alertmanager?: string[]; '
     throw e;
   }
   let sender: InstanceType<typeof AlertmanagerSender> | null;
+  let writer: InstanceType<typeof RemoteWriter> | null;
   try {
     sender = values.alertmanager?.length ? new AlertmanagerSender(values.alertmanager, { onError: (url, msg) => io.stderr.write(`letheql serve: alertmanager ${url}: ${msg} (retrying)\n`) }) : null;
+    writer = values['remote-write']?.length ? new RemoteWriter(values['remote-write'], { onError: (url, msg) => io.stderr.write(`letheql serve: remote-write ${url}: ${msg}\n`) }) : null;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -81,6 +84,7 @@ async function startRules(values: { rules?: string[]; alertmanager?: string[]; '
     groups,
     externalURL: values['external-url'] ?? `http://${host}:${listen.port}/`,
     notify: (alerts) => sender?.send(alerts),
+    onRecord: (samples) => writer?.send(samples),
     ...(values['rules-state'] ? { state: new StateFile(values['rules-state']) } : {}),
   });
   await ruler.restore();
@@ -91,8 +95,9 @@ async function startRules(values: { rules?: string[]; alertmanager?: string[]; '
     async stop(running: Promise<void>) {
       ac.abort();
       await running;
-      await sender?.flush(5_000);
+      await Promise.all([sender?.flush(5_000), writer?.flush(5_000)]);
       sender?.close();
+      writer?.close();
     },
   };
 }
@@ -117,6 +122,7 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
           workers: { type: 'string' },
           rules: { type: 'string', multiple: true },
           alertmanager: { type: 'string', multiple: true },
+          'remote-write': { type: 'string', multiple: true },
           'rules-state': { type: 'string' },
           'external-url': { type: 'string' },
           help: { type: 'boolean', short: 'h' },
@@ -146,7 +152,7 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
     store = spec.kind === 'dir' ? openStore(spec.dir, opts) : openStoreSet(spec.dirs, opts);
     // The ruler (optional): loaded only when --rules is given; runs from listen to shutdown.
     const rules = values.rules?.length ? await startRules(values, store, listen, io) : null;
-    if (!rules && (values.alertmanager || values['rules-state'])) throw new UsageError('--alertmanager and --rules-state need --rules FILE');
+    if (!rules && (values.alertmanager || values['rules-state'] || values['remote-write'])) throw new UsageError('--alertmanager, --remote-write and --rules-state need --rules FILE');
     server = await createServer({
       store,
       ...(rules ? { ruler: rules.ruler } : {}),

@@ -4,14 +4,14 @@
  * grouping and deduplication are Alertmanager's business.
  *
  * ## Never blocking evaluation
- * {@link AlertmanagerSender.send} only appends to a bounded queue per Alertmanager and
- * returns. One loop per Alertmanager posts what is queued (at most `batchSize` alerts a
- * request); a failure (refused connection, timeout, a non-2xx answer) is retried with
- * exponential back-off (`initialBackoffMs` doubling to `maxBackoffMs`) while newer alerts
- * keep queueing behind. A full queue drops its oldest alerts and counts them: the ruler
- * re-sends firing alerts every resend delay, so a dropped one comes back while it still fires.
+ * {@link AlertmanagerSender.send} only appends to a bounded queue per Alertmanager
+ * (`retry-queue.ts`) and returns; a failure (refused connection, timeout, a 5xx or 429) is
+ * retried with exponential back-off while newer alerts queue behind; a 4xx is dropped (the
+ * Alertmanager refused the content). A full queue drops its oldest alerts: the ruler re-sends
+ * firing alerts every resend delay, so a dropped one comes back while it still fires.
  */
 import { formatRfc3339 } from '../time.js';
+import { checkResponse, flushQueues, RetryQueue, type SendStats } from './retry-queue.js';
 import type { OutgoingAlert } from './ruler.js';
 
 export interface AlertmanagerOptions {
@@ -28,14 +28,7 @@ export interface AlertmanagerOptions {
 }
 
 /** Per-Alertmanager counts. */
-export interface AlertmanagerStats {
-  url: string;
-  sent: number;
-  failedAttempts: number;
-  dropped: number;
-  queued: number;
-  lastError: string;
-}
+export type AlertmanagerStats = SendStats;
 
 /** `http://am:9093` → `http://am:9093/api/v2/alerts` (a URL already ending so is kept). */
 export function alertsEndpoint(url: string): string {
@@ -45,90 +38,14 @@ export function alertsEndpoint(url: string): string {
   return u.toString();
 }
 
-class Target {
-  queue: OutgoingAlert[] = [];
-  readonly stats: AlertmanagerStats;
-  private running: Promise<void> | null = null;
-  private idle: (() => void)[] = [];
-  /** Set while waiting out a back-off, to cut it short on close. */
-  private wake: (() => void) | null = null;
-  closed = false;
-
-  constructor(
-    readonly url: string,
-    private readonly opts: Required<Omit<AlertmanagerOptions, 'onError'>> & Pick<AlertmanagerOptions, 'onError'>,
-  ) {
-    this.stats = { url, sent: 0, failedAttempts: 0, dropped: 0, queued: 0, lastError: '' };
-  }
-
-  push(alerts: OutgoingAlert[]): void {
-    this.queue.push(...alerts);
-    const over = this.queue.length - this.opts.maxQueue;
-    if (over > 0) {
-      this.queue.splice(0, over);
-      this.stats.dropped += over;
-    }
-    this.stats.queued = this.queue.length;
-    this.running ??= this.loop().finally(() => {
-      this.running = null;
-      for (const f of this.idle.splice(0)) f();
-    });
-  }
-
-  /** Resolves when the queue is empty (or the target closed). */
-  drained(): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
-  }
-
-  close(): void {
-    this.closed = true;
-    this.wake?.();
-  }
-
-  private async loop(): Promise<void> {
-    let backoff = this.opts.initialBackoffMs;
-    while (this.queue.length > 0 && !this.closed) {
-      const batch = this.queue.slice(0, this.opts.batchSize);
-      try {
-        await this.post(batch);
-        // Alerts pushed meanwhile sit behind the batch; only the batch leaves.
-        this.queue.splice(0, batch.length);
-        this.stats.sent += batch.length;
-        this.stats.queued = this.queue.length;
-        backoff = this.opts.initialBackoffMs;
-      } catch (e) {
-        this.stats.failedAttempts++;
-        this.stats.lastError = (e as Error).message;
-        this.opts.onError?.(this.url, this.stats.lastError);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, backoff);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = null;
-        backoff = Math.min(backoff * 2, this.opts.maxBackoffMs);
-      }
-    }
-  }
-
-  private async post(batch: OutgoingAlert[]): Promise<void> {
-    const res = await fetch(this.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(batch),
-      signal: AbortSignal.timeout(this.opts.timeoutMs),
-    });
-    if (!res.ok) throw new Error(`${this.url}: HTTP ${res.status} ${(await res.text()).slice(0, 200).trim()}`);
-    await res.arrayBuffer();
-  }
+async function postAlerts(url: string, batch: OutgoingAlert[], timeoutMs: number): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch), signal: AbortSignal.timeout(timeoutMs) });
+  await checkResponse(url, res);
 }
 
 /** Sends alerts to one or more Alertmanagers; see the note at the top. */
 export class AlertmanagerSender {
-  private readonly targets: Target[];
+  private readonly targets: RetryQueue<OutgoingAlert>[];
 
   constructor(urls: readonly string[], options: AlertmanagerOptions = {}) {
     const opts = {
@@ -139,7 +56,10 @@ export class AlertmanagerSender {
       maxBackoffMs: options.maxBackoffMs ?? 30_000,
       onError: options.onError,
     };
-    this.targets = urls.map((u) => new Target(alertsEndpoint(u), opts));
+    this.targets = urls.map((u) => {
+      const url = alertsEndpoint(u);
+      return new RetryQueue<OutgoingAlert>(url, (batch) => postAlerts(url, batch, opts.timeoutMs), opts);
+    });
   }
 
   /** Queues alerts for every Alertmanager; returns at once. */
@@ -148,12 +68,8 @@ export class AlertmanagerSender {
   }
 
   /** Waits until every queue is empty, or `timeoutMs` passes; true when everything was delivered. */
-  async flush(timeoutMs = 30_000): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-    const done = await Promise.race([Promise.all(this.targets.map((t) => t.drained())).then(() => 'done' as const), timeout]);
-    clearTimeout(timer);
-    return done === 'done' && this.targets.every((t) => t.queue.length === 0);
+  flush(timeoutMs = 30_000): Promise<boolean> {
+    return flushQueues(this.targets, timeoutMs);
   }
 
   /** Stops retrying (queued alerts are dropped). */
