@@ -40,6 +40,11 @@ options (run, replay):
   --store DIR, --store NAME=DIR, --stores FILE   as for queries
   --alertmanager URL   repeatable: post alerts to Alertmanager's /api/v2/alerts
   --remote-write URL   (run) repeatable: send recording rules' samples by Prometheus remote-write
+  --webhook URL        repeatable: post Alertmanager's webhook JSON (no Alertmanager needed)
+  --slack-webhook URL  repeatable: post to a Slack incoming webhook
+  --smtp URL --email-from ADDR --email-to ADDR…   e-mail (smtp://user:pass@host:587)
+  --repeat-interval DUR  direct notifiers: tell again while firing this often (default 4h);
+                       one message per group evaluation, on firing and on resolving
   --state FILE         (run) alert state kept across restarts (default: none)
   --now T              (run --once) the evaluation time (default: now)
   --query-offset DUR   evaluation delay for late logs (groups' query_offset wins)
@@ -95,6 +100,12 @@ const RUN_OPTIONS = {
   stores: { type: 'string' },
   alertmanager: { type: 'string', multiple: true },
   'remote-write': { type: 'string', multiple: true },
+  webhook: { type: 'string', multiple: true },
+  'slack-webhook': { type: 'string', multiple: true },
+  smtp: { type: 'string' },
+  'email-from': { type: 'string' },
+  'email-to': { type: 'string', multiple: true },
+  'repeat-interval': { type: 'string' },
   state: { type: 'string' },
   once: { type: 'boolean' },
   now: { type: 'string' },
@@ -116,6 +127,26 @@ function flags(argv: string[]) {
 }
 
 /** Builds a ruler (and its store and sender) from `run`/`replay` flags. */
+/** Direct notifiers from the flags (webhook, Slack, e-mail), or null when none is asked for. */
+export async function directNotifications(values: { webhook?: string[]; 'slack-webhook'?: string[]; smtp?: string; 'email-from'?: string; 'email-to'?: string[]; 'repeat-interval'?: string; 'external-url'?: string }, io: CliIO) {
+  const wantsMail = values.smtp !== undefined || values['email-to'] !== undefined || values['email-from'] !== undefined;
+  if (!values.webhook?.length && !values['slack-webhook']?.length && !wantsMail) return null;
+  if (wantsMail && (values.smtp === undefined || !values['email-to']?.length || values['email-from'] === undefined)) throw new UsageError('e-mail needs --smtp URL, --email-from ADDR and --email-to ADDR');
+  const { DirectNotifications, WebhookNotifier, SlackNotifier, EmailNotifier } = await import('../rules/notifiers.js');
+  const notifiers = [];
+  try {
+    for (const u of values.webhook ?? []) notifiers.push(new WebhookNotifier(new URL(u).toString(), values['external-url'] ?? ''));
+    for (const u of values['slack-webhook'] ?? []) notifiers.push(new SlackNotifier(new URL(u).toString()));
+    if (wantsMail) notifiers.push(new EmailNotifier(values.smtp!, values['email-from']!, values['email-to']!));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return new DirectNotifications(notifiers, {
+    ...(values['repeat-interval'] !== undefined ? { repeatIntervalNs: parseDuration(values['repeat-interval'], '--repeat-interval') } : {}),
+    onError: (name, msg) => io.stderr.write(`letheql: ${name}: ${msg}\n`),
+  });
+}
+
 async function setup(values: ReturnType<typeof flags>, io: CliIO, extra: { notify?: (a: OutgoingAlert[]) => void; onRecord?: (s: RecordedSample[]) => void; state?: boolean }) {
   if (!values.rules?.length) throw new UsageError('missing --rules FILE');
   const groups = await loadRuleFiles(values.rules);
@@ -145,6 +176,7 @@ async function setup(values: ReturnType<typeof flags>, io: CliIO, extra: { notif
       throw new UsageError((e as Error).message);
     }
   } else if (values['remote-write']?.length) throw new UsageError('--remote-write applies to rules run');
+  const direct = await directNotifications(values, io);
   const { Ruler } = await import('../rules/ruler.js');
   const { StateFile } = await import('../rules/state-file.js');
   const ruler: RulerType = new Ruler({
@@ -156,8 +188,9 @@ async function setup(values: ReturnType<typeof flags>, io: CliIO, extra: { notif
     externalLabels,
     ...(sampleLines !== undefined ? { sampleLines: Number(sampleLines) } : {}),
     ...(extra.state && values.state ? { state: new StateFile(values.state) } : {}),
-    notify: (alerts) => {
+    notify: (alerts, t) => {
       sender?.send(alerts);
+      direct?.send(alerts, t);
       extra.notify?.(alerts);
     },
     onRecord: (samples) => {
@@ -165,7 +198,7 @@ async function setup(values: ReturnType<typeof flags>, io: CliIO, extra: { notif
       extra.onRecord?.(samples);
     },
   });
-  return { ruler, store, sender, writer };
+  return { ruler, store, sender, writer, direct };
 }
 
 function alertLines(ruler: RulerType, t: bigint): string {
@@ -180,7 +213,7 @@ function alertLines(ruler: RulerType, t: bigint): string {
 async function run(argv: string[], io: CliIO): Promise<number> {
   const values = flags(argv);
   const recorded: RecordedSample[] = [];
-  const { ruler, store, sender, writer } = await setup(values, io, { onRecord: (s) => recorded.push(...s), state: true });
+  const { ruler, store, sender, writer, direct } = await setup(values, io, { onRecord: (s) => recorded.push(...s), state: true });
   try {
     await ruler.restore();
     if (values.once) {
@@ -191,6 +224,10 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       await write(io.stdout, out);
       if (sender && !(await sender.flush(30_000))) {
         await write(io.stderr, `letheql: alerts not delivered: ${sender.stats.map((s) => `${s.url}: ${s.lastError || 'timed out'}`).join('; ')}\n`);
+        return 1;
+      }
+      if (direct && !(await direct.flush(30_000))) {
+        await write(io.stderr, `letheql: notifications not delivered: ${direct.stats.map((s) => `${s.url}: ${s.lastError || 'timed out'}`).join('; ')}\n`);
         return 1;
       }
       if (writer && (!(await writer.flush(30_000)) || writer.stats.some((s) => s.dropped > 0))) {
@@ -211,12 +248,12 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
     }
-    await sender?.flush(5_000);
-    await writer?.flush(5_000);
+    await Promise.all([sender?.flush(5_000), writer?.flush(5_000), direct?.flush(5_000)]);
     return 0;
   } finally {
     sender?.close();
     writer?.close();
+    direct?.close();
     await store.close();
   }
 }
@@ -227,7 +264,7 @@ async function replay(argv: string[], io: CliIO): Promise<number> {
   const from = parseTime(values.from, '--from');
   const to = parseTime(values.to, '--to');
   if (to < from) throw new UsageError('--to is before --from');
-  const { ruler, store, sender } = await setup(values, io, {});
+  const { ruler, store, sender, direct } = await setup(values, io, {});
   try {
     const seen = new Map<string, string>();
     let out = '';
@@ -255,9 +292,11 @@ async function replay(argv: string[], io: CliIO): Promise<number> {
     }
     await write(io.stdout, out);
     if (sender && !(await sender.flush(30_000))) return 1;
+    if (direct && !(await direct.flush(30_000))) return 1;
     return 0;
   } finally {
     sender?.close();
+    direct?.close();
     await store.close();
   }
 }

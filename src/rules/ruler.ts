@@ -120,8 +120,8 @@ export interface RulerOptions {
   sampleLineChars?: number;
   /** Share scans between the rules of a group (default true; false measures the gain). */
   shareScans?: boolean;
-  /** Alerts to send (see the note at the top); must not block. */
-  notify?: (alerts: OutgoingAlert[]) => void;
+  /** Alerts to send (see the note at the top), with the evaluation instant they are as of; must not block. */
+  notify?: (alerts: OutgoingAlert[], evaluatedAtNs: bigint) => void;
   /** Recorded samples of one group evaluation; must not block. */
   onRecord?: (samples: RecordedSample[]) => void;
   /** Persists alert state (see `state-file.ts`); saved after every group evaluation. */
@@ -555,7 +555,7 @@ export class Ruler {
     }
     if (out.length && this.opts.notify) {
       this.metrics.notifications.inc({}, out.length);
-      this.opts.notify(out);
+      this.opts.notify(out, t);
     }
   }
 

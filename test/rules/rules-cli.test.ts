@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { httpReceiver } from '../support/services.js';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -83,6 +84,21 @@ describe('letheql rules', () => {
       { time: '2024-09-24T13:01:00.000Z', group: 'g', alert: 'Errors', state: 'pending', value: 1, labels: { alertname: 'Errors' }, annotations: { sample_lines: 'ERROR declined' }, activeAt: '2024-09-24T13:01:00.000Z' },
       { time: '2024-09-24T13:01:00.000Z', record: 'shop:lines:1m', labels: { __name__: 'shop:lines:1m' }, value: 1 },
     ]);
+  });
+
+  it('run --once --webhook tells a webhook receiver of firing alerts; e-mail flags are checked', async () => {
+    const d = dir({ ...storeFiles, 'rules.yaml': storeFiles['rules.yaml'].replace('        for: 1m\n', '') });
+    const hook = await httpReceiver();
+    try {
+      const r = await run(['rules', 'run', '--rules', join(d, 'rules.yaml'), '--store', join(d, 'store'), '--once', '--now', '2024-09-24T13:01:10Z', '--webhook', `${hook.url}/hook`]);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      const body = JSON.parse(hook.received[0]!.body.toString());
+      expect(body).toMatchObject({ version: '4', status: 'firing', alerts: [{ labels: { alertname: 'Errors' } }] });
+    } finally {
+      await hook.close();
+    }
+    expect(await run(['rules', 'run', '--rules', join(d, 'rules.yaml'), '--store', join(d, 'store'), '--once', '--smtp', 'smtp://127.0.0.1:1'])).toMatchObject({ code: 2, err: expect.stringContaining('e-mail needs --smtp URL, --email-from ADDR and --email-to ADDR') });
   });
 
   it('replay prints each transition over the range', async () => {
