@@ -29,6 +29,7 @@ export const SERVE_USAGE = `serve (the command comes first):
                 HTTP server speaking Lethe's and Loki's APIs (default --listen ${DEFAULT_LISTEN});
                 --config: a JSON file of limits, auth token file and push settings (see README)
   letheql serve … --rules FILE… [--alertmanager URL…] [--remote-write URL…] [--rules-state FILE] [--external-url URL]
+                [--webhook URL…] [--slack-webhook URL…] [--smtp URL --email-from A --email-to A…]
                 also evaluates alerting and recording rules (see letheql rules --help), with
                 Prometheus's GET /api/v1/rules and /api/v1/alerts and ruler metrics on /metrics`;
 
@@ -54,8 +55,8 @@ function untilStopped(signal: AbortSignal | undefined): Promise<string> {
 }
 
 /** Loads the rule files and builds the ruler, its Alertmanager sender and state file. */
-async function startRules(values: { rules?: string[]; alertmanager?: string[]; 'remote-write'?: string[]; 'rules-state'?: string; 'external-url'?: string }, store: LogStore, listen: { host: string; port: number }, io: CliIO) {
-  const [{ loadRuleFiles }, { Ruler }, { AlertmanagerSender }, { StateFile }, { RuleFileError }, { RemoteWriter }] = await Promise.all([
+async function startRules(values: { rules?: string[]; alertmanager?: string[]; 'remote-write'?: string[]; 'rules-state'?: string; 'external-url'?: string } & Parameters<typeof import('./rules-command.js').directNotifications>[0], store: LogStore, listen: { host: string; port: number }, io: CliIO) {
+  const [{ loadRuleFiles, directNotifications }, { Ruler }, { AlertmanagerSender }, { StateFile }, { RuleFileError }, { RemoteWriter }] = await Promise.all([
     import('./rules-command.js'),
     import('../rules/ruler.js'),
     import('../rules/alertmanager.js'),
@@ -78,12 +79,16 @@ async function startRules(values: { rules?: string[]; alertmanager?: string[]; '
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  const direct = await directNotifications(values, io);
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
   const ruler = new Ruler({
     store,
     groups,
     externalURL: values['external-url'] ?? `http://${host}:${listen.port}/`,
-    notify: (alerts) => sender?.send(alerts),
+    notify: (alerts, t) => {
+      sender?.send(alerts);
+      direct?.send(alerts, t);
+    },
     onRecord: (samples) => writer?.send(samples),
     ...(values['rules-state'] ? { state: new StateFile(values['rules-state']) } : {}),
   });
@@ -95,9 +100,10 @@ async function startRules(values: { rules?: string[]; alertmanager?: string[]; '
     async stop(running: Promise<void>) {
       ac.abort();
       await running;
-      await Promise.all([sender?.flush(5_000), writer?.flush(5_000)]);
+      await Promise.all([sender?.flush(5_000), writer?.flush(5_000), direct?.flush(5_000)]);
       sender?.close();
       writer?.close();
+      direct?.close();
     },
   };
 }
@@ -123,6 +129,12 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
           rules: { type: 'string', multiple: true },
           alertmanager: { type: 'string', multiple: true },
           'remote-write': { type: 'string', multiple: true },
+          webhook: { type: 'string', multiple: true },
+          'slack-webhook': { type: 'string', multiple: true },
+          smtp: { type: 'string' },
+          'email-from': { type: 'string' },
+          'email-to': { type: 'string', multiple: true },
+          'repeat-interval': { type: 'string' },
           'rules-state': { type: 'string' },
           'external-url': { type: 'string' },
           help: { type: 'boolean', short: 'h' },

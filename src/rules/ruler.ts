@@ -51,6 +51,7 @@
  */
 import type { LogStore } from '../api.js';
 import { openStoreSetFromSources } from '../api.js';
+import { LetheQLError } from '../errors.js';
 import type { QueryStats } from '../exec/execute.js';
 import { evaluateMetricQuery } from '../metrics/evaluator.js';
 import type { Labels } from '../metrics/labels.js';
@@ -589,11 +590,11 @@ export function sampleLines(rows: readonly Record<string, unknown>[], labels: Re
 function storeFor(store: LogStore, group: RuleGroup): LogStore {
   if (group.clusters === null) return store;
   const source: ChunkSource = store.source;
-  if (!isStoreSet(source)) throw new Error(`${group.file}: group ${JSON.stringify(group.name)}: datasourceSelector picks clusters, but the store is not a store set (use --store NAME=DIR …)`);
+  if (!isStoreSet(source)) throw new LetheQLError('INVALID_OPTION', `${group.file}: group ${JSON.stringify(group.name)}: datasourceSelector picks clusters, but the store is not a store set (use --store NAME=DIR …)`);
   const picked: Record<string, ChunkSource> = {};
   for (const c of group.clusters) {
     const m = source.members.find((x) => x.cluster === c);
-    if (!m) throw new Error(`${group.file}: group ${JSON.stringify(group.name)}: datasourceSelector names cluster ${JSON.stringify(c)}, which the store set does not have (it has ${source.clusters.join(', ')})`);
+    if (!m) throw new LetheQLError('INVALID_OPTION', `${group.file}: group ${JSON.stringify(group.name)}: datasourceSelector names cluster ${JSON.stringify(c)}, which the store set does not have (it has ${source.clusters.join(', ')})`);
     picked[c] = m.source;
   }
   return openStoreSetFromSources(picked);

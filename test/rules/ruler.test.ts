@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LogStore } from '../../src/api.js';
+import { LogStore, openStoreSetFromSources } from '../../src/api.js';
 import { MemoryChunkSource } from '../../src/store/memory-source.js';
 import { parseRuleFile } from '../../src/rules/rule-file.js';
 import { Ruler, type OutgoingAlert } from '../../src/rules/ruler.js';
@@ -157,6 +157,17 @@ describe('ruler', () => {
     expect(r.groups[0]!.lastEvaluationNs).toBe(at(1));
     // At 1m the window is (0:00, 1:00] shifted 30 s back: the 0:30 error is in (−0:30, 0:30].
     expect(r.alerts().map((a) => a.alert.activeAtNs)).toEqual([at(1)]);
+  });
+
+  it("reads only the store-set members Venti's datasourceSelector picks", async () => {
+    const member = (n: number) => MemoryChunkSource.fromRecord({ 'pod/shop/2024-09-24_13.log': Array.from({ length: n }, (_, i) => `2024-09-24T13:00:${String(10 + i).padStart(2, '0')}.000000Z[shop|api-1|api] ERROR x`).join('\n') + '\n' });
+    const set = openStoreSetFromSources({ east: member(2), west: member(5) });
+    const venti = `kind: AlertRuleFile\ncommonLabels: {team: shop}\ndatasourceSelector: {cluster: west}\ngroups:\n  - name: g\n    interval: 1m\n    rules:\n      - alert: Errors\n        expr: pod{namespace="shop"} |= "ERROR"\n`;
+    const r = new Ruler({ store: set, groups: parseRuleFile(venti, 'v.yaml') });
+    await r.evaluateAll(at(1));
+    expect(r.alerts().map((a) => [a.alert.value, a.alert.labels])).toEqual([[5, { alertname: 'Errors', team: 'shop' }]]);
+    expect(() => new Ruler({ store: set, groups: parseRuleFile(venti.replace('cluster: west', 'cluster: north'), 'v.yaml') })).toThrow('v.yaml: group "g": datasourceSelector names cluster "north", which the store set does not have (it has east, west)');
+    expect(() => new Ruler({ store: store([]), groups: parseRuleFile(venti, 'v.yaml') })).toThrow('datasourceSelector picks clusters, but the store is not a store set');
   });
 
   it('records samples of recording rules with __name__ and the rule labels', async () => {
