@@ -312,7 +312,11 @@ function readRule(r: FileReader, node: YamlNode, group: { labels: Record<string,
       exprText = text;
       try {
         const parsed = parseQuery(text);
-        if (isMetricQuery(parsed)) {
+        let bare: Expr = parsed;
+        while (bare.kind === 'ParenExpr') bare = bare.expr;
+        if (bare.kind === 'StringLiteral') {
+          r.issue(r.inScalar(exprPair.value, 0).where, "'expr': invalid expression type \"string\": a rule needs a metric query (a vector or a scalar) or a log query");
+        } else if (isMetricQuery(parsed)) {
           query = parsed;
           const range = soleLogRange(parsed);
           if (range) {

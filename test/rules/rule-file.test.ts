@@ -87,6 +87,7 @@ describe('rule files', () => {
       rule(`      - alert: A\n        expr: "nope(pod{namespace=\\"x\\"}[5m])"\n`),
       [`r.yaml:5:15: 'expr': unknown function with name "nope" (at 1:1 of the query)`],
     ],
+    ['a string expression', rule(`      - alert: A\n        expr: '"up"'\n`), [`r.yaml:5:16: 'expr': invalid expression type "string": a rule needs a metric query (a vector or a scalar) or a log query`]],
     ['bad record name', rule(`      - record: 'a-b'\n        expr: vector(1)\n`), ['r.yaml:4:17: invalid recording rule name: "a-b"']],
     ['for on a recording rule', rule(`      - record: a\n        expr: vector(1)\n        for: 5m\n`), ["r.yaml:6:9: invalid field 'for' in recording rule"]],
     ['bad duration', rule(`      - alert: A\n        expr: vector(1)\n        for: 5x\n`), [`r.yaml:6:14: invalid 'for' "5x": expected a duration such as 15m, 1h30m or 7d`]],
