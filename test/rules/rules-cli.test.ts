@@ -101,6 +101,28 @@ describe('letheql rules', () => {
     expect(await run(['rules', 'run', '--rules', join(d, 'rules.yaml'), '--store', join(d, 'store'), '--once', '--smtp', 'smtp://127.0.0.1:1'])).toMatchObject({ code: 2, err: expect.stringContaining('e-mail needs --smtp URL, --email-from ADDR and --email-to ADDR') });
   });
 
+  it('run --once --state: each run is a new process; a pending timer survives, a firing alert is not sent again early', async () => {
+    const d = dir(storeFiles);
+    const hook = await httpReceiver();
+    const once = (now: string) => run(['rules', 'run', '--rules', join(d, 'rules.yaml'), '--store', join(d, 'store'), '--once', '--now', now, '--state', join(d, 'state.json'), '--webhook', hook.url, '--sample-lines', '0']);
+    try {
+      const states = async (now: string) => {
+        const r = await once(now);
+        expect(r.code).toBe(0);
+        return r.out.trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.alert).map((x) => [x.state, x.activeAt]);
+      };
+      expect(await states('2024-09-24T13:01:05Z')).toEqual([['pending', '2024-09-24T13:01:00.000Z']]);
+      // "Killed" while pending: the next process keeps activeAt, so `for: 1m` is met at 13:02.
+      expect(await states('2024-09-24T13:02:05Z')).toEqual([['firing', '2024-09-24T13:01:00.000Z']]);
+      expect(hook.received.length).toBe(1);
+      // "Killed" while firing: the same tick again and the next one send nothing new (resend delay 1m).
+      expect(await states('2024-09-24T13:02:40Z')).toEqual([['firing', '2024-09-24T13:01:00.000Z']]);
+      expect(hook.received.length).toBe(1);
+    } finally {
+      await hook.close();
+    }
+  });
+
   it('replay prints each transition over the range', async () => {
     const d = dir(storeFiles);
     const r = await run(['rules', 'replay', '--rules', join(d, 'rules.yaml'), '--store', join(d, 'store'), '--from', '2024-09-24T13:00:00Z', '--to', '2024-09-24T13:05:00Z']);
