@@ -29,6 +29,7 @@ import { formatPlan, planLogQuery, resolveOptions, type LogQueryPlan, type Query
 import { LetheQLError } from './errors.js';
 import type { EvalTimes } from './metrics/grid.js';
 import type { MetricResult } from './metrics/result.js';
+import type { LogSampleSource } from './metrics/source.js';
 import type { Expr } from './query/ast.js';
 import { printQuery } from './query/tree.js';
 import { isMetricQuery } from './query/shape.js';
@@ -193,6 +194,17 @@ export class LogStore {
     stats.rowsReturned = result.series.reduce((n, s) => n + s.samples.length, 0);
     stats.elapsedMs = Math.round((performance.now() - started) * 1000) / 1000;
     return { result, stats };
+  }
+
+  /**
+   * A sample source over this store for callers that run the metric evaluator themselves
+   * (`evaluateMetricQuery`): the ruler evaluates all rules of a group through one source so
+   * that rules reading the same log range at the same instant share one scan. Every label
+   * is read (no per-query narrowing), so any query may use it.
+   */
+  async metricSource(opts: ExecOptions = {}): Promise<LogSampleSource & { readonly stats: QueryStats }> {
+    const { StoreSampleSource } = await loadMetrics();
+    return new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts);
   }
 
   /**

@@ -72,6 +72,7 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   serve: { summary: "HTTP server speaking Lethe's and Loki's APIs (query, push, live tail)", load: () => import('./serve.js').then((m) => ({ run: (argv, io) => m.runServe(argv, io), usage: m.SERVE_USAGE })) },
   index: { summary: 'build sidecar indexes for closed hours (letheql index --help)', load: () => import('./index-command.js').then((m) => ({ run: m.runIndexCommand, usage: m.INDEX_USAGE })) },
   patterns: { summary: 'log templates (Drain) of the lines a query matches, with counts (letheql patterns --help)', load: () => import('./patterns-command.js').then((m) => ({ run: m.runPatternsCommand, usage: m.PATTERNS_USAGE })) },
+  rules: { summary: 'alerting and recording rules: check, test, run, replay (letheql rules --help)', load: () => import('./rules-command.js').then((m) => ({ run: m.runRulesCommand, usage: m.RULES_USAGE })) },
 };
 
 export const DEFAULT_LIMIT = 1000;

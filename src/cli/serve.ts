@@ -27,7 +27,11 @@ export const SERVE_USAGE = `serve (the command comes first):
   letheql serve --store DIR [--listen HOST:PORT] [--config FILE] [--workers N]
   letheql serve --store NAME=DIR --store NAME=DIR … | --stores FILE   (a store set, read-only)
                 HTTP server speaking Lethe's and Loki's APIs (default --listen ${DEFAULT_LISTEN});
-                --config: a JSON file of limits, auth token file and push settings (see README)`;
+                --config: a JSON file of limits, auth token file and push settings (see README)
+  letheql serve … --rules FILE… [--alertmanager URL…] [--remote-write URL…] [--rules-state FILE] [--external-url URL]
+                [--webhook URL…] [--slack-webhook URL…] [--smtp URL --email-from A --email-to A…]
+                also evaluates alerting and recording rules (see letheql rules --help), with
+                Prometheus's GET /api/v1/rules and /api/v1/alerts and ruler metrics on /metrics`;
 
 
 function write(stream: NodeJS.WritableStream, data: string): Promise<void> {
@@ -50,6 +54,60 @@ function untilStopped(signal: AbortSignal | undefined): Promise<string> {
   });
 }
 
+/** Loads the rule files and builds the ruler, its Alertmanager sender and state file. */
+async function startRules(values: { rules?: string[]; alertmanager?: string[]; 'remote-write'?: string[]; 'rules-state'?: string; 'external-url'?: string } & Parameters<typeof import('./rules-command.js').directNotifications>[0], store: LogStore, listen: { host: string; port: number }, io: CliIO) {
+  const [{ loadRuleFiles, directNotifications }, { Ruler }, { AlertmanagerSender }, { StateFile }, { RuleFileError }, { RemoteWriter }] = await Promise.all([
+    import('./rules-command.js'),
+    import('../rules/ruler.js'),
+    import('../rules/alertmanager.js'),
+    import('../rules/state-file.js'),
+    import('../rules/rule-file.js'),
+    import('../rules/remote-write.js'),
+  ]);
+  let groups;
+  try {
+    groups = await loadRuleFiles(values.rules!);
+  } catch (e) {
+    if (e instanceof RuleFileError) throw new UsageError(`bad rule file:\n${e.message}`);
+    throw e;
+  }
+  let sender: InstanceType<typeof AlertmanagerSender> | null;
+  let writer: InstanceType<typeof RemoteWriter> | null;
+  try {
+    sender = values.alertmanager?.length ? new AlertmanagerSender(values.alertmanager, { onError: (url, msg) => io.stderr.write(`letheql serve: alertmanager ${url}: ${msg} (retrying)\n`) }) : null;
+    writer = values['remote-write']?.length ? new RemoteWriter(values['remote-write'], { onError: (url, msg) => io.stderr.write(`letheql serve: remote-write ${url}: ${msg}\n`) }) : null;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const direct = await directNotifications(values, io);
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  const ruler = new Ruler({
+    store,
+    groups,
+    externalURL: values['external-url'] ?? `http://${host}:${listen.port}/`,
+    notify: (alerts, t) => {
+      sender?.send(alerts);
+      direct?.send(alerts, t);
+    },
+    onRecord: (samples) => writer?.send(samples),
+    ...(values['rules-state'] ? { state: new StateFile(values['rules-state']) } : {}),
+  });
+  await ruler.restore();
+  const ac = new AbortController();
+  return {
+    ruler,
+    start: () => ruler.run(ac.signal),
+    async stop(running: Promise<void>) {
+      ac.abort();
+      await running;
+      await Promise.all([sender?.flush(5_000), writer?.flush(5_000), direct?.flush(5_000)]);
+      sender?.close();
+      writer?.close();
+      direct?.close();
+    },
+  };
+}
+
 /**
  * Runs `letheql serve` and returns its exit code. `onListening` receives the base URL once
  * bound (tests use it with `--listen 127.0.0.1:0`).
@@ -62,7 +120,25 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
     try {
       ({ values } = parseArgs({
         args: argv,
-        options: { store: { type: 'string', multiple: true }, stores: { type: 'string' }, listen: { type: 'string' }, config: { type: 'string' }, workers: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+        options: {
+          store: { type: 'string', multiple: true },
+          stores: { type: 'string' },
+          listen: { type: 'string' },
+          config: { type: 'string' },
+          workers: { type: 'string' },
+          rules: { type: 'string', multiple: true },
+          alertmanager: { type: 'string', multiple: true },
+          'remote-write': { type: 'string', multiple: true },
+          webhook: { type: 'string', multiple: true },
+          'slack-webhook': { type: 'string', multiple: true },
+          smtp: { type: 'string' },
+          'email-from': { type: 'string' },
+          'email-to': { type: 'string', multiple: true },
+          'repeat-interval': { type: 'string' },
+          'rules-state': { type: 'string' },
+          'external-url': { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
         allowPositionals: false,
         strict: true,
       }));
@@ -86,8 +162,12 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
     const opts = workers === undefined ? {} : { workers };
     // A store set is served read-only: push needs one store directory to write to (503 otherwise).
     store = spec.kind === 'dir' ? openStore(spec.dir, opts) : openStoreSet(spec.dirs, opts);
+    // The ruler (optional): loaded only when --rules is given; runs from listen to shutdown.
+    const rules = values.rules?.length ? await startRules(values, store, listen, io) : null;
+    if (!rules && (values.alertmanager || values['rules-state'] || values['remote-write'])) throw new UsageError('--alertmanager, --remote-write and --rules-state need --rules FILE');
     server = await createServer({
       store,
+      ...(rules ? { ruler: rules.ruler } : {}),
       ...(spec.kind === 'dir' ? { storeDir: resolve(spec.dir) } : {}),
       limits: config.limits,
       push: config.push,
@@ -104,8 +184,10 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
     }
     await write(io.stderr, `letheql serve: listening on ${url} (${spec.kind === 'dir' ? `store ${resolve(spec.dir)}` : `store set ${Object.keys(spec.dirs).join(', ')}`}${auth ? `, ${auth.size} bearer tokens` : ', no authentication'})\n`);
     onListening?.(url);
+    const running = rules?.start();
     const why = await untilStopped(signal);
     await write(io.stderr, `letheql serve: ${why === 'abort' ? 'stopping' : `${why} received`}: finishing in-flight requests\n`);
+    await rules?.stop(running!);
     await server.close();
     server = null;
     return 0;

@@ -23,6 +23,12 @@
  * past it is. Sizes are UTF-16 code units (= bytes for ASCII). Past the cap the query fails
  * with a {@link LimitError} naming `maxTemplateBytes` (not `__error__`: the result would be
  * silently wrong, and the caller set a budget).
+ *
+ * ## Alert templates
+ * Alerting rules (`src/rules/`) render their labels and annotations here too: the context's
+ * `alert` holds `$labels`, `$externalLabels` and `$value`, and
+ * {@link ALERT_TEMPLATE_IMPLEMENTATIONS} Prometheus's functions (`humanize*` print as Go's
+ * `%.4g`, exactly as Prometheus's `template.go`).
  */
 import { LimitError } from '../errors.js';
 import { goQuote } from '../query/literals.js';
@@ -52,6 +58,15 @@ export interface TemplateContext {
   line: string;
   /** `maxTemplateBytes` (default {@link DEFAULT_MAX_TEMPLATE_BYTES}); the cap is this or the line's length, whichever is larger. */
   maxBytes?: number;
+  /** Alert templates (`parseTemplate(text, 'alert')`): what `$labels`, `$externalLabels` and `$value` read. */
+  alert?: AlertTemplateData;
+}
+
+/** The data of an alert template. */
+export interface AlertTemplateData {
+  labels: Readonly<Record<string, string>>;
+  externalLabels: Readonly<Record<string, string>>;
+  value: number;
 }
 
 /** The size cap for strings built while rendering against `ctx` (see the module note). */
@@ -594,6 +609,120 @@ export const TEMPLATE_IMPLEMENTATIONS: Readonly<Record<string, Impl>> = {
   __detected_level__: (_a, ctx) => detectLevel(ctx.line),
 };
 
+// ---------------------------------------------------------------------------
+// Prometheus's alert template functions (template/template.go).
+// ---------------------------------------------------------------------------
+
+/** Prometheus's `convertToFloat`: numbers, and strings parsed as floats (an error otherwise). */
+function promFloat(v: TValue, fn: string): number {
+  if (typeof v === 'number') return v;
+  if (v instanceof GoFloat) return v.v;
+  if (typeof v === 'string') {
+    const f = parseGoFloat(v);
+    if (f.ok) return f.value;
+    throw new TemplateExecError(`error calling ${fn}: strconv.ParseFloat: parsing ${goQuote(v)}: invalid syntax`);
+  }
+  throw new TemplateExecError(`error calling ${fn}: can't convert bool to float`);
+}
+
+/** Go's `fmt.Sprintf("%.4g", v)`. */
+function g4(v: number): string {
+  return formatFloatG(v, 4);
+}
+
+function humanize(v: number): string {
+  if (v === 0 || !Number.isFinite(v)) return g4(v);
+  let prefix = '';
+  if (Math.abs(v) >= 1) {
+    for (const p of ['k', 'M', 'G', 'T', 'P', 'E', 'Z', 'Y']) {
+      if (Math.abs(v) < 1000) break;
+      prefix = p;
+      v /= 1000;
+    }
+    return g4(v) + prefix;
+  }
+  for (const p of ['m', 'u', 'n', 'p', 'f', 'a', 'z', 'y']) {
+    if (Math.abs(v) >= 1) break;
+    prefix = p;
+    v *= 1000;
+  }
+  return g4(v) + prefix;
+}
+
+function humanize1024(v: number): string {
+  if (Math.abs(v) <= 1 || !Number.isFinite(v)) return g4(v);
+  let prefix = '';
+  for (const p of ['ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei', 'Zi', 'Yi']) {
+    if (Math.abs(v) < 1024) break;
+    prefix = p;
+    v /= 1024;
+  }
+  return g4(v) + prefix;
+}
+
+function humanizeDuration(v: number): string {
+  if (!Number.isFinite(v)) return g4(v);
+  if (v === 0) return `${g4(v)}s`;
+  if (Math.abs(v) >= 1) {
+    const sign = v < 0 ? '-' : '';
+    v = Math.abs(v);
+    const d = Math.trunc(v);
+    const seconds = d % 60;
+    const minutes = Math.trunc(d / 60) % 60;
+    const hours = Math.trunc(d / 3600) % 24;
+    const days = Math.trunc(d / 86400);
+    if (days !== 0) return `${sign}${days}d ${hours}h ${minutes}m ${seconds}s`;
+    if (hours !== 0) return `${sign}${hours}h ${minutes}m ${seconds}s`;
+    if (minutes !== 0) return `${sign}${minutes}m ${seconds}s`;
+    return `${sign}${g4(v)}s`;
+  }
+  let prefix = '';
+  for (const p of ['m', 'u', 'n', 'p', 'f', 'a', 'z', 'y']) {
+    if (Math.abs(v) >= 1) break;
+    prefix = p;
+    v *= 1000;
+  }
+  return `${g4(v)}${prefix}s`;
+}
+
+/** Go's `time.Time.String()` in UTC: `2024-09-24 15:00:00.5 +0000 UTC`. */
+function humanizeTimestamp(v: number): string {
+  if (!Number.isFinite(v)) return g4(v);
+  const ms = Math.floor(v * 1000);
+  const iso = new Date(ms).toISOString(); // 2024-09-24T15:00:00.500Z
+  const frac = iso.slice(20, 23).replace(/0+$/, '');
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac ? `.${frac}` : ''} +0000 UTC`;
+}
+
+/** Implementations of {@link ALERT_TEMPLATE_FUNCTIONS} (a test keeps the two lists equal). */
+export const ALERT_TEMPLATE_IMPLEMENTATIONS: Readonly<Record<string, Impl>> = {
+  humanize: (a) => humanize(promFloat(a[0]!, 'humanize')),
+  humanize1024: (a) => humanize1024(promFloat(a[0]!, 'humanize1024')),
+  humanizeDuration: (a) => humanizeDuration(promFloat(a[0]!, 'humanizeDuration')),
+  humanizePercentage: (a) => `${g4(promFloat(a[0]!, 'humanizePercentage') * 100)}%`,
+  humanizeTimestamp: (a) => humanizeTimestamp(promFloat(a[0]!, 'humanizeTimestamp')),
+  reReplaceAll: (a, ctx) => replaceAll(regex(str(a[0]!, 'reReplaceAll'), 'reReplaceAll'), str(a[2]!, 'reReplaceAll'), str(a[1]!, 'reReplaceAll'), false, growth(ctx, 'reReplaceAll')),
+  toUpper: s1('toUpper', (s) => s.toUpperCase()),
+  toLower: s1('toLower', (s) => s.toLowerCase()),
+  match: (a) => countMatches(regex(str(a[0]!, 'match'), 'match'), str(a[1]!, 'match')) > 0,
+  stripPort: s1('stripPort', (s) => {
+    const m = /^\[([^\]]*)\]:\d*$/.exec(s) ?? /^([^:]*):\d*$/.exec(s);
+    return m ? m[1]! : s;
+  }),
+  stripDomain: s1('stripDomain', (s) => {
+    const port = /:\d*$/.exec(s)?.[0] ?? '';
+    const host = s.slice(0, s.length - port.length);
+    if (/^[\d.]+$/.test(host) || host.includes(':')) return s;
+    const dot = host.indexOf('.');
+    return dot < 0 ? s : host.slice(0, dot) + port;
+  }),
+};
+
+/** The implementation of a template function (the parser has checked the name for the template's dialect). */
+function implOf(fn: string): Impl {
+  return TEMPLATE_IMPLEMENTATIONS[fn] ?? ALERT_TEMPLATE_IMPLEMENTATIONS[fn]!;
+}
+
 /** A size check for `replaceAll`, which builds its result piece by piece. */
 function growth(ctx: TemplateContext, fn: string): (size: number) => void {
   return (size) => checkSize(ctx, fn, size);
@@ -624,7 +753,11 @@ function arg(a: TemplateArg, ctx: TemplateContext): TValue {
     case 'pipe':
       return pipe(a.pipe, ctx);
     case 'call':
-      return TEMPLATE_IMPLEMENTATIONS[a.fn]!([], ctx);
+      return implOf(a.fn)([], ctx);
+    case 'alertLabel':
+      return ctx.alert?.[a.map][a.name] ?? '';
+    case 'alertValue':
+      return new GoFloat(ctx.alert?.value ?? 0);
   }
 }
 
@@ -632,7 +765,7 @@ function command(c: TemplateCommand, ctx: TemplateContext, piped: TValue | undef
   if (c.fn === null) return arg(c.args[0]!, ctx);
   const args = c.args.map((a) => arg(a, ctx));
   if (piped !== undefined) args.push(piped);
-  const v = TEMPLATE_IMPLEMENTATIONS[c.fn]!(args, ctx);
+  const v = implOf(c.fn)(args, ctx);
   // Growth by a bounded factor (urlencode, b64enc, %q, %x) is caught here, before it compounds.
   if (typeof v === 'string') checkSize(ctx, c.fn, v.length);
   return v;

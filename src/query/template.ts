@@ -19,6 +19,14 @@
  *   `break`/`continue`, `.` alone, chained fields (`.a.b`), methods, and the functions
  *   that need a clock or a time value (`__timestamp__`, `now`, `date`, `toDate`,
  *   `toDateInZone`, `unixEpoch*`, `unixToTime`) and `fromJson`.
+ *
+ * ## The alert dialect (`parseTemplate(text, 'alert')`)
+ * Alerting rules' labels and annotations (`src/rules/`) are Prometheus templates. The same
+ * parser reads them with three more operands — `$labels.NAME` / `.Labels.NAME` (the alert's
+ * labels), `$externalLabels.NAME` / `.ExternalLabels.NAME`, and `$value` / `.Value` (the
+ * sample value, a float64) — and Prometheus's functions beside Loki's
+ * ({@link ALERT_TEMPLATE_FUNCTIONS}: `humanize`, `humanizeDuration`, `reReplaceAll`,
+ * `toUpper`, …). A bare `.name` is an error there, as in Prometheus (`.` is not a label map).
  */
 import { MAX_QUERY_NESTING } from './depth.js';
 
@@ -44,7 +52,14 @@ export type TemplateArg =
   | { kind: 'float'; value: number }
   | { kind: 'bool'; value: boolean }
   | { kind: 'pipe'; pipe: TemplatePipe }
-  | { kind: 'call'; fn: string };
+  | { kind: 'call'; fn: string }
+  /** Alert dialect: `$labels.NAME` (`map: 'labels'`) or `$externalLabels.NAME`. */
+  | { kind: 'alertLabel'; map: 'labels' | 'externalLabels'; name: string }
+  /** Alert dialect: `$value`. */
+  | { kind: 'alertValue' };
+
+/** Which operands and functions a template may use: `line_format`'s, or an alerting rule's (see the note at the top). */
+export type TemplateDialect = 'log' | 'alert';
 
 /** A template syntax error; `offset` is into the template text (UTF-16 units). */
 export class TemplateSyntaxError extends Error {
@@ -162,12 +177,37 @@ export const TEMPLATE_FUNCTIONS: Readonly<Record<string, TemplateFunctionSignatu
   __detected_level__: { params: [] },
 };
 
+/**
+ * Prometheus's template functions that alert templates add to {@link TEMPLATE_FUNCTIONS}
+ * (names and argument orders as in Prometheus: `reReplaceAll PATTERN REPLACEMENT TEXT`).
+ */
+export const ALERT_TEMPLATE_FUNCTIONS: Readonly<Record<string, TemplateFunctionSignature>> = {
+  humanize: { params: [n] },
+  humanize1024: { params: [n] },
+  humanizeDuration: { params: [n] },
+  humanizePercentage: { params: [n] },
+  humanizeTimestamp: { params: [n] },
+  reReplaceAll: { params: [s, s, s] },
+  toUpper: { params: [s] },
+  toLower: { params: [s] },
+  match: { params: [s, s] },
+  stripPort: { params: [s] },
+  stripDomain: { params: [s] },
+};
+
+/** The signature of `fn` in `dialect`, or undefined. */
+function signatureOf(fn: string, dialect: TemplateDialect): TemplateFunctionSignature | undefined {
+  if (Object.hasOwn(TEMPLATE_FUNCTIONS, fn)) return TEMPLATE_FUNCTIONS[fn];
+  if (dialect === 'alert' && Object.hasOwn(ALERT_TEMPLATE_FUNCTIONS, fn)) return ALERT_TEMPLATE_FUNCTIONS[fn];
+  return undefined;
+}
+
 const UNSUPPORTED_FUNCTIONS = new Set(['__timestamp__', 'now', 'date', 'toDate', 'toDateInZone', 'unixEpoch', 'unixEpochMillis', 'unixEpochNanos', 'unixToTime', 'fromJson', 'html', 'js', 'print', 'println', 'call', 'index', 'slice', 'urlquery']);
 const UNSUPPORTED_KEYWORDS = new Set(['range', 'with', 'define', 'template', 'block', 'break', 'continue']);
 
-/** Parses a template; throws {@link TemplateSyntaxError}. */
-export function parseTemplate(text: string): TemplateNode[] {
-  return new TemplateParser(text).parse();
+/** Parses a template; throws {@link TemplateSyntaxError}. `dialect` `'alert'`: an alerting rule's template (see the note at the top). */
+export function parseTemplate(text: string, dialect: TemplateDialect = 'log'): TemplateNode[] {
+  return new TemplateParser(text, dialect).parse();
 }
 
 /** The label names a template reads (`.name` fields), in order of first use. */
@@ -199,6 +239,7 @@ export function templateFields(nodes: readonly TemplateNode[]): string[] {
 type Token =
   | { t: 'field'; name: string; at: number; end: number }
   | { t: 'ident'; name: string; at: number; end: number }
+  | { t: 'alert'; arg: TemplateArg; at: number; end: number }
   | { t: 'string'; value: string; at: number; end: number }
   | { t: 'number'; text: string; at: number; end: number }
   | { t: 'pipe' | 'lparen' | 'rparen'; at: number; end: number }
@@ -225,7 +266,10 @@ class TemplateParser {
     }
   }
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly dialect: TemplateDialect = 'log',
+  ) {}
 
   parse(): TemplateNode[] {
     this.pieces = this.split();
@@ -315,6 +359,10 @@ class TemplateParser {
           throw new TemplateSyntaxError(`invalid string literal ${raw}`, at, close + 1);
         }
         tokens.push({ t: 'string', value, at, end: (i = close + 1) });
+      } else if (this.dialect === 'alert' && (c === '$' || (c === '.' && !/[0-9]/.test(text[i + 1] ?? '')))) {
+        const tok = alertOperand(text, i);
+        tokens.push(tok);
+        i = tok.end;
       } else if (c === '.' && !/[0-9]/.test(text[i + 1] ?? '')) {
         const m = /^\.([a-zA-Z_][a-zA-Z0-9_]*)?/.exec(text.slice(i))!;
         if (!m[1]) throw new TemplateSyntaxError('"." (the whole label map) is not supported: use .label_name', at, i + 1);
@@ -426,7 +474,7 @@ class TemplateParser {
       while (cursor.i < tokens.length && tokens[cursor.i]!.t !== 'pipe' && tokens[cursor.i]!.t !== 'rparen') {
         args.push(this.operand(tokens, cursor, where));
       }
-      checkArity(fn, args.length + (piped ? 1 : 0), head);
+      checkArity(fn, args.length + (piped ? 1 : 0), head, this.dialect);
       return { fn, args };
     }
     const arg = this.operand(tokens, cursor, where);
@@ -441,7 +489,7 @@ class TemplateParser {
       throw this.error(`unexpected keyword "${tok.name}"`, tok);
     }
     if (UNSUPPORTED_FUNCTIONS.has(tok.name)) throw this.error(`function "${tok.name}" is not supported in LetheQL templates`, tok);
-    if (!Object.hasOwn(TEMPLATE_FUNCTIONS, tok.name)) throw this.error(`function "${tok.name}" not defined`, tok);
+    if (!signatureOf(tok.name, this.dialect)) throw this.error(`function "${tok.name}" not defined`, tok);
     return tok.name;
   }
 
@@ -450,6 +498,8 @@ class TemplateParser {
     switch (tok.t) {
       case 'field':
         return { kind: 'field', name: tok.name };
+      case 'alert':
+        return tok.arg;
       case 'string':
         return { kind: 'string', value: tok.value };
       case 'number': {
@@ -462,7 +512,7 @@ class TemplateParser {
         if (tok.name === 'nil') throw this.error('nil is not a command', tok);
         {
           const fn = this.functionName(tok);
-          checkArity(fn, 0, tok);
+          checkArity(fn, 0, tok, this.dialect);
           return { kind: 'call', fn };
         }
       case 'lparen': {
@@ -490,8 +540,8 @@ function parseIntLiteral(text: string): number {
   return negative ? -value : value;
 }
 
-function checkArity(fn: string, count: number, tok: { at: number; end: number }): void {
-  const sig = TEMPLATE_FUNCTIONS[fn]!;
+function checkArity(fn: string, count: number, tok: { at: number; end: number }, dialect: TemplateDialect): void {
+  const sig = signatureOf(fn, dialect)!;
   const min = sig.variadic ? (sig.min ?? sig.params.length) : sig.params.length;
   const max = sig.variadic ? Infinity : sig.params.length;
   if (count < min || count > max) {
@@ -510,6 +560,8 @@ function describe(tok: Token): string {
       return '")"';
     case 'field':
       return `field .${tok.name}`;
+    case 'alert':
+      return `variable ${describeArg(tok.arg)}`;
     case 'ident':
       return `identifier "${tok.name}"`;
     case 'string':
@@ -532,9 +584,30 @@ function describeArg(arg: TemplateArg): string {
       return String(arg.value);
     case 'bool':
       return String(arg.value);
+    case 'alertLabel':
+      return `$${arg.map}.${arg.name}`;
+    case 'alertValue':
+      return '$value';
     default:
       return 'value';
   }
+}
+
+/**
+ * An alert template's variable at `i` (a `$` or a `.`): `$labels.NAME`, `$externalLabels.NAME`,
+ * `$value`, or their dot forms `.Labels.NAME`, `.ExternalLabels.NAME`, `.Value`.
+ */
+function alertOperand(text: string, i: number): Token & { t: 'alert' } {
+  const m = /^(\$|\.)([a-zA-Z_][a-zA-Z0-9_]*)?(?:\.([a-zA-Z_][a-zA-Z0-9_]*))?/.exec(text.slice(i))!;
+  const end = i + m[0].length;
+  const dollar = m[1] === '$';
+  const head = m[2] ?? '';
+  const valueName = dollar ? 'value' : 'Value';
+  const maps: Record<string, 'labels' | 'externalLabels'> = dollar ? { labels: 'labels', externalLabels: 'externalLabels' } : { Labels: 'labels', ExternalLabels: 'externalLabels' };
+  if (head === valueName && m[3] === undefined) return { t: 'alert', arg: { kind: 'alertValue' }, at: i, end };
+  if (Object.hasOwn(maps, head) && m[3] !== undefined) return { t: 'alert', arg: { kind: 'alertLabel', map: maps[head]!, name: m[3] }, at: i, end };
+  const known = dollar ? '$labels.NAME, $externalLabels.NAME or $value' : '.Labels.NAME, .ExternalLabels.NAME or .Value';
+  throw new TemplateSyntaxError(`undefined ${dollar ? 'variable' : 'field'} ${JSON.stringify(m[0])}: an alert template reads ${known}`, i, Math.max(end, i + 1));
 }
 
 function skipSpace(text: string, i: number): number {

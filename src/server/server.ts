@@ -36,6 +36,8 @@ import { registerLokiRoutes } from './loki-routes.js';
 import { registerPromRoutes } from './prom-routes.js';
 import { ServerMetrics } from './metrics.js';
 import { registerViewerRoute } from './viewer-route.js';
+import { registerRulesRoutes } from './rules-routes.js';
+import type { Ruler } from '../rules/ruler.js';
 import type { RequestSignal, RouteEnv } from './route-env.js';
 import type { TailHub } from './tail.js';
 import type { ServiceNameRule } from './service-name.js';
@@ -63,6 +65,8 @@ export interface ServerOptions {
   serviceName?: ServiceNameRule;
   /** How often live tail polls the store files for lines other processes append (default 1000 ms). */
   tailFollowMs?: number;
+  /** A ruler (`letheql serve --rules`): adds `/api/v1/rules`, `/api/v1/alerts` and its metrics to `/metrics`. The caller runs and stops it. */
+  ruler?: Ruler;
 }
 
 /** A running (or ready to run) server. */
@@ -210,7 +214,8 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
   registerDrilldownRoutes(app, env);
   registerLiveRoutes(app, env, live);
   registerViewerRoute(app);
-  app.get('/metrics', { config: { scope: 'read' } }, async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render()));
+  if (options.ruler) registerRulesRoutes(app, options.ruler);
+  app.get('/metrics', { config: { scope: 'read' } }, async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render() + (options.ruler?.metrics.render() ?? '')));
 
   let closing: Promise<void> | null = null;
   return {
