@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { LetheQLError } from '../errors.js';
 import { parseDuration, parseTime } from '../time.js';
 import { indexStore, type IndexReport } from '../write/sidecar-files.js';
-import type { CliIO } from './main.js';
+import type { CliIO } from './io.js';
 import { UsageError } from './stores.js';
 
 export const INDEX_USAGE = `index command:

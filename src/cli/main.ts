@@ -43,12 +43,9 @@ import { DEFAULT_MAX_SERIES, SeriesLimitError } from '../metrics/limits.js';
 import { storeSpec, UsageError } from './stores.js';
 import { skippedLinesNotice } from './notices.js';
 import { parseSize } from '../sizes.js';
+import { BUNDLED_STORE, type CliIO } from './io.js';
 
-export interface CliIO {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  env: Record<string, string | undefined>;
-}
+export type { CliIO } from './io.js';
 
 
 /** A subcommand once loaded: runs with the arguments after its name; `usage` goes into `--help`. */
@@ -77,8 +74,7 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
 
 export const DEFAULT_LIMIT = 1000;
 
-/** The fixture store bundled with the package (`fixtures/store`). */
-export const BUNDLED_STORE = fileURLToPath(new URL('../../fixtures/store', import.meta.url));
+export { BUNDLED_STORE } from './io.js';
 
 const USAGE = `usage: letheql <command> [options] QUERY
 

@@ -17,7 +17,7 @@ import { Drain } from '../patterns/drain.js';
 import { resolveOptions } from '../plan/plan.js';
 import { isMetricQuery, parseQuery } from '../query/index.js';
 import { NS_PER_SECOND, parseDuration } from '../time.js';
-import type { CliIO } from './main.js';
+import type { CliIO } from './io.js';
 import { storeSpec, UsageError } from './stores.js';
 
 export const PATTERNS_USAGE = `patterns command:

@@ -15,14 +15,14 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CliIO } from './main.js';
+import type { CliIO } from './io.js';
 import { UsageError } from './stores.js';
 import { describeRule, formatRuleIssue, parseRuleFile, RuleFileError, type RuleGroup } from '../rules/rule-file.js';
 import { LetheQLError } from '../errors.js';
 import { openStore, openStoreSet } from '../node-store.js';
 import { formatRfc3339, parseDuration, parseTime } from '../time.js';
 import { storeSpec } from './stores.js';
-import { BUNDLED_STORE } from './main.js';
+import { BUNDLED_STORE } from './io.js';
 import type { LogStore } from '../api.js';
 import type { OutgoingAlert, RecordedSample, Ruler as RulerType } from '../rules/ruler.js';
 

@@ -20,7 +20,7 @@ import { openStore, openStoreSet, type LogStore } from '../node.js';
 import { TokenAuthority } from '../server/auth.js';
 import { DEFAULT_LISTEN, loadServerConfig, parseListen, parseServerConfig } from '../server/config.js';
 import { createServer, type LetheServer } from '../server/server.js';
-import type { CliIO } from './main.js';
+import type { CliIO } from './io.js';
 import { storeSpec, UsageError } from './stores.js';
 
 export const SERVE_USAGE = `serve (the command comes first):

@@ -18,7 +18,7 @@ import { ingestFiles, type MalformedInput } from '../write/ingest.js';
 import { startRetention, runRetention, type RetentionReport } from '../write/retention.js';
 import { checkWritableTime } from '../write/record.js';
 import { openStoreWriter, type FsyncPolicy } from '../write/store-writer.js';
-import type { CliIO } from './main.js';
+import type { CliIO } from './io.js';
 import { UsageError } from './stores.js';
 
 export const WRITE_COMMANDS = ['ingest', 'collect', 'retention'] as const;

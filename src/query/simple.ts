@@ -23,7 +23,7 @@ import { unquote } from './literals.js';
 
 /** The lexer's keywords (lower case); a name spelled as one falls back to the full parser. */
 export const SIMPLE_PARSER_KEYWORDS: ReadonlySet<string> = new Set([
-  'sum', 'avg', 'min', 'max', 'count', 'count_values', 'stddev', 'stdvar', 'group', 'topk', 'bottomk', 'quantile', 'limitk', 'limit_ratio',
+  'sum', 'avg', 'min', 'max', 'count', 'count_values', 'stddev', 'stdvar', 'group', 'topk', 'approx_topk', 'bottomk', 'quantile', 'limitk', 'limit_ratio',
   'by', 'without', 'offset', 'start', 'end', 'and', 'or', 'unless', 'atan2', 'bool', 'on', 'ignoring', 'group_left', 'group_right', 'inf', 'nan',
 ]);
 
@@ -204,5 +204,5 @@ class SimpleParser {
  * through this, so a simple query's start-up never builds a lexer or a grammar.
  */
 export async function parseQueryLazily(text: string): Promise<Expr> {
-  return parseSimpleQuery(text) ?? (await import('./index.js')).parseQuery(text);
+  return parseSimpleQuery(text) ?? (await import('./parser.js')).parse(text);
 }
