@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStoreWriter } from '../dist/node.js';
-import { mulberry32 } from '../scripts/prng.mjs';
+import { mulberry32 } from '../scripts/lib/prng.mjs';
 import { measure } from './measure.mjs';
 
 const NAMESPACES = ['shop', 'default', 'kube-system', 'payments'];

@@ -2,7 +2,7 @@
 // `npm run bench:browser`: how long Chromium takes to filter a ~100 MB store with a literal
 // and with a regex, beside the same queries in Node, in one run, one table.
 //
-// The store is bench/generate.mjs's seeded one (generated once, cached under
+// The store is scripts/lib/generate.mjs's seeded one (generated once, cached under
 // bench/data/store-<size>MB like run.mjs's). Every query is a `store.count()` (no rows are
 // materialised, so what is measured is reading and scanning), over the whole store's window,
 // by five engines:
@@ -39,7 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { Bench } from 'tinybench';
-import { generateStore, parseSize } from './generate.mjs';
+import { generateStore, parseSize } from '../scripts/lib/generate.mjs';
 import { timeRuns } from './browser-page/measure.js';
 
 const { values } = parseArgs({

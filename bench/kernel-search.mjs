@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
-import { generateStore, parseSize } from './generate.mjs';
+import { generateStore, parseSize } from '../scripts/lib/generate.mjs';
 import { ALL, POD_QUERIES } from './queries.mjs';
 import { openStore } from '../dist/node.js';
 import { Kernel } from '../dist/scan/kernel.js';

@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
-import { generateStore, parseSize } from './generate.mjs';
+import { generateStore, parseSize } from '../scripts/lib/generate.mjs';
 import { ALL, POD_QUERIES } from './queries.mjs';
 import { openStore } from '../dist/node.js';
 

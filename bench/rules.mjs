@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The ruler's evaluation cost: 100 alerting rules at a 15 s interval over a generated store
-// (bench/generate.mjs), CPU per evaluation round with and without scan sharing.
+// (scripts/lib/generate.mjs), CPU per evaluation round with and without scan sharing.
 //
 //   npm run build:ts && node bench/rules.mjs [--store bench/data/store-1GiB] [--rounds 8]
 //

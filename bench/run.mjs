@@ -3,7 +3,7 @@
 //
 // It generates (once; cached under bench/data, not committed) a seeded store of realistic
 // Kubernetes logs, 1 GiB by default (`--size 4GiB` for the targets of issue 13; see
-// bench/generate.mjs for the mix and bench/README.md for how to read the tables), then for
+// scripts/lib/generate.mjs for the mix and bench/README.md for how to read the tables), then for
 // each query counts the matching lines with every contender available:
 // - **whole process** (the first table): `node bin/letheql.js query --count --store DIR
 //   --start … --end … QUERY` as a child process, start-up included, as a user runs it;
@@ -47,7 +47,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
-import { generateStore, parseSize } from './generate.mjs';
+import { generateStore, parseSize } from '../scripts/lib/generate.mjs';
 import { ALL, POD_QUERIES } from './queries.mjs';
 import { appendBench, printAppendRows } from './append.mjs';
 import { measure } from './measure.mjs';

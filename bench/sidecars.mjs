@@ -12,7 +12,7 @@
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { generateStore, parseSize } from './generate.mjs';
+import { generateStore, parseSize } from '../scripts/lib/generate.mjs';
 import { FsChunkSource, LogStore } from '../dist/node.js';
 import { indexStore } from '../dist/write/sidecar-files.js';
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench:viewer`: the viewer on the path people use, in Debian's Chromium.
 //
-// 1. A local folder: bench/generate.mjs's seeded store (~200 MB, cached under bench/data)
+// 1. A local folder: scripts/lib/generate.mjs's seeded store (~200 MB, cached under bench/data)
 //    picked with Playwright's `setInputFiles` on the viewer's folder input, so the engine
 //    worker reads disk-backed `File`s, exactly as from the folder picker. The literal query
 //    (`|= "RARE-7f3a"`, ~1 line in 100,000, over every pod file of the store's window) runs
@@ -26,7 +26,7 @@ import { dirname, extname, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
-import { generateStore, parseSize } from './generate.mjs';
+import { generateStore, parseSize } from '../scripts/lib/generate.mjs';
 
 const { values } = parseArgs({ options: { size: { type: 'string', default: '200' }, iterations: { type: 'string', default: '5' }, json: { type: 'string' } } });
 const iterations = Number(values.iterations);

@@ -14,7 +14,7 @@
 import { gzipSync } from 'node:zlib';
 import { compress as snappyCompress } from 'snappyjs';
 import WebSocket from 'ws';
-import { mulberry32 } from './prng.mjs';
+import { mulberry32 } from './lib/prng.mjs';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 const PROTO_TYPE = { 'content-type': 'application/x-protobuf' };

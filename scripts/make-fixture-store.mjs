@@ -21,7 +21,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { mulberry32 } from './prng.mjs';
+import { mulberry32 } from './lib/prng.mjs';
 
 const { values } = parseArgs({ options: { seed: { type: 'string', default: '20240924' }, out: { type: 'string' } } });
 const SEED = Number(values.seed) >>> 0;

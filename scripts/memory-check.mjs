@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { generateStore, parseSize } from '../bench/generate.mjs';
+import { generateStore, parseSize } from './lib/generate.mjs';
 
 const { values } = parseArgs({ options: { size: { type: 'string', default: '1GiB' }, 'limit-mb': { type: 'string', default: '300' } } });
 const sizeBytes = parseSize(values.size);

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { generateStore, type GeneratedStore } from '../bench/generate.mjs';
+import { generateStore, type GeneratedStore } from '../scripts/lib/generate.mjs';
 import { main } from '../src/cli/main.js';
 
 const started = vi.hoisted(() => ({ workers: 0 }));

@@ -12,7 +12,7 @@ import { openStore, parseQuery, type LogStore } from '../src/node.js';
 import { formatRfc3339 } from '../src/time.js';
 import { HAS_SHARED, LOGHUB, SHARED_REASON, tableLines } from './support/paths.js';
 import { referenceQuery } from './support/reference.js';
-import { mulberry32 } from '../scripts/prng.mjs';
+import { mulberry32 } from '../scripts/lib/prng.mjs';
 
 
 const START = 1_727_182_800n * 1_000_000_000n; // 2024-09-24T13:00:00Z

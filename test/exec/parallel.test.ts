@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateStore, type GeneratedStore } from '../../bench/generate.mjs';
+import { generateStore, type GeneratedStore } from '../../scripts/lib/generate.mjs';
 import facts from '../../fixtures/store-facts.json' with { type: 'json' };
 import { getStats, openStore, type LogQueryOptions, type LogStore, type OpenStoreOptions, type QueryStats } from '../../src/node.js';
 import { EDGE_STORE, FIXTURE_STORE, tableLines } from '../support/paths.js';

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateStore } from '../../bench/generate.mjs';
+import { generateStore } from '../../scripts/lib/generate.mjs';
 import { MAX_BAD_LINE_SAMPLES } from '../../src/exec/execute.js';
 import { getStats, openStore, type LogQueryOptions, type LogStore, type QueryStats } from '../../src/node.js';
 import { Kernel } from '../../src/scan/kernel.js';

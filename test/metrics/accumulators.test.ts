@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { BucketAccumulator, SampleAccumulator } from '../../src/metrics/accumulators.js';
 import type { BucketMeasure, SampleRequest } from '../../src/metrics/source.js';
-import { mulberry32 } from '../../scripts/prng.mjs';
+import { mulberry32 } from '../../scripts/lib/prng.mjs';
 
 const grid = { edgesNs: [0n, 10n, 20n, 30n, 40n] };
 const measures: BucketMeasure[] = ['count', 'bytes', 'sum', 'min', 'max'];

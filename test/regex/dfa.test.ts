@@ -7,7 +7,7 @@ import { buildDfa, DEFAULT_DFA_MAX_STATES, dfaTest } from '../../src/regex/dfa.j
 import { compileForKernel, compileRegex } from '../../src/regex/index.js';
 import { pikeSearch, pikeTest } from '../../src/regex/pike.js';
 import { parseRegex } from '../../src/regex/syntax.js';
-import { mulberry32 } from '../../scripts/prng.mjs';
+import { mulberry32 } from '../../scripts/lib/prng.mjs';
 
 // Hand-built trees, so these tests do not depend on the parser.
 const L = (s: string): RegexNode =>

@@ -7,7 +7,7 @@ import { compileRegex } from '../../src/regex/index.js';
 import { parseRegex } from '../../src/regex/syntax.js';
 import { buildDfa, dfaTest } from '../../src/regex/dfa.js';
 import { pikeSearch, pikeTest } from '../../src/regex/pike.js';
-import { mulberry32 } from '../../scripts/prng.mjs';
+import { mulberry32 } from '../../scripts/lib/prng.mjs';
 import { hasNotWordBoundary, hasNullableStar, RE2, re2MatchSpan, releaseRe2 } from '../support/re2.js';
 
 // ---------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyseLiterals } from '../../src/regex/prefilter.js';
 import { parseRegex } from '../../src/regex/syntax.js';
-import { mulberry32 } from '../../scripts/prng.mjs';
+import { mulberry32 } from '../../scripts/lib/prng.mjs';
 import { RE2, releaseRe2, type Re2Instance } from '../support/re2.js';
 
 /** The prefilter literal for `pattern`, or null (also for patterns our parser rejects: such a filter never runs). */

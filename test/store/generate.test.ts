@@ -1,5 +1,5 @@
 /**
- * bench/generate.mjs: same seed → same bytes, exact size, idempotence, well-formed lines
+ * scripts/lib/generate.mjs: same seed → same bytes, exact size, idempotence, well-formed lines
  * in time order, the advertised mix (long lines, Korean, stack traces, rare token).
  */
 import { createHash } from 'node:crypto';
@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateStore, MARKER, parseSize, RARE_TOKEN, type GeneratedStore } from '../../bench/generate.mjs';
+import { generateStore, MARKER, parseSize, RARE_TOKEN, type GeneratedStore } from '../../scripts/lib/generate.mjs';
 import { HOUR_NS, parseHourFileName } from '../../src/store/hours.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'letheql-gen-'));

@@ -29,7 +29,7 @@ import { CHROMIUM, HAVE_CHROMIUM, openBrowser, type BrowserSession } from '../su
 import { FIXTURE_STORE } from '../support/paths.js';
 import { HAVE_VIEWER, staticViewer, VIEWER_SKIP_REASON as SKIP_REASON, viewerState, visibleRows, waitForRun, type ViewerHooks } from '../support/viewer-page.js';
 import { tempDir } from '../server/helpers.js';
-import { generateStore, type GeneratedStore } from '../../bench/generate.mjs';
+import { generateStore, type GeneratedStore } from '../../scripts/lib/generate.mjs';
 
 /** Bytes of the generated store's node files (a pod query's progress counts pod files only). */
 async function storeNodeBytes(store: ReturnType<typeof openStore>, info: GeneratedStore): Promise<number> {

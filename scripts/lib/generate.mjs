@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A seeded, fast generator of realistic Lethe stores for benchmarks and memory checks.
 //
-//   node bench/generate.mjs --out bench/data/store-1GiB --size 1GiB [--seed 1]
+//   node scripts/lib/generate.mjs --out bench/data/store-1GiB --size 1GiB [--seed 1]
 //   import { generateStore, parseSize } from './generate.mjs';
 //   const info = await generateStore({ out, sizeBytes: parseSize('1GiB'), seed: 1 });
 //
@@ -29,7 +29,7 @@
 //
 // Guarantees:
 // - Deterministic: the bytes are a pure function of (sizeBytes, seed) and this file's
-//   GENERATOR version (random draws come from scripts/prng.mjs). No clock, no Math.random.
+//   GENERATOR version (random draws come from scripts/lib/prng.mjs). No clock, no Math.random.
 //   Change GENERATOR whenever the output changes: cached stores are regenerated on mismatch.
 // - Exact size: the files add up to exactly `sizeBytes` (for sizeBytes ≥ 1 KiB); the last
 //   file ends with one filler line if needed.
@@ -42,7 +42,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { mulberry32 } from '../scripts/prng.mjs';
+import { mulberry32 } from './prng.mjs';
 
 export const GENERATOR = 'letheql-bench-generate/2';
 export const MARKER = '.letheql-generated.json';
@@ -74,7 +74,7 @@ export function parseSize(text) {
   return Math.round(n * base ** pow);
 }
 
-// ---- randomness: one mulberry32 stream (scripts/prng.mjs) feeds every draw ---------------
+// ---- randomness: one mulberry32 stream (scripts/lib/prng.mjs) feeds every draw ---------------
 const HEX_POOL_SIZE = 1 << 20;
 
 function makeRng(seed) {
@@ -536,7 +536,7 @@ export async function generateStore({ out, sizeBytes, seed = 1, log = () => {} }
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { out: { type: 'string' }, size: { type: 'string', default: '1GiB' }, seed: { type: 'string', default: '1' } } });
   const sizeBytes = parseSize(values.size);
-  const out = values.out ?? fileURLToPath(new URL(`./data/store-${values.size}`, import.meta.url));
+  const out = values.out ?? fileURLToPath(new URL(`../../bench/data/store-${values.size}`, import.meta.url));
   const info = await generateStore({ out, sizeBytes, seed: Number(values.seed), log: console.log });
   if (info.skipped) console.log(`${out}: already generated (size ${values.size}, seed ${values.seed}); nothing to do`);
 }
