@@ -21,7 +21,9 @@
  */
 import type { RecordBatch, Table } from 'apache-arrow';
 import type { LogRow, ResultShape } from './arrow/build.js';
-import { collectKeyed, collectRows, countLines, visitMatches, type ExecEnv, type ExecOptions, type QueryStats } from './exec/execute.js';
+import { collectKeyed, collectRows, countLines, visitMatches, type ExecEnv } from './exec/execute.js';
+import { type QueryStats } from './exec/stats.js';
+import { type ExecOptions } from './exec/options.js';
 import { addContext, checkContext, type ContextOptions } from './exec/context.js';
 import type { ScanPool } from './exec/pool.js';
 import { LOG_TYPES, type LogType } from './model.js';

@@ -5,7 +5,7 @@
  * an absent line. Other bad lines (no timestamp, no brackets) are store damage that Lethe
  * skips silently too; they stay in `--stats`.
  */
-import type { QueryStats } from '../exec/execute.js';
+import type { QueryStats } from '../exec/stats.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../scan/kernel.js';
 
 /** The stderr line for skipped over-long lines, or null when there were none. */

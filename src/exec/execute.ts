@@ -32,90 +32,10 @@ import type { ChunkReader, ChunkSource } from '../store/types.js';
 import type { ScanPool } from './pool.js';
 import { emptyIndexStats, fileUses, recordUse, scanRuns, skippedFileStats, type IndexStats } from './index-use.js';
 import type { MatchPipeline } from './pipeline-rows.js';
-import { FieldDecoder, keepRows, makeBefore, TopRows, type Keyed, type RowBudget, type Sink } from './rows.js';
-
-/** Statistics of one query (contract §3). */
-export interface QueryStats {
-  filesRead: number;
-  /** Files in the selected targets that were not read: outside the window or not named as an hour. */
-  filesSkipped: number;
-  /**
-   * Files not read, by store-relative path: `invalid-name` (not an hour), or `vanished`
-   * (listed when the query was planned, gone when it was read — retention deletes old
-   * hours while queries run).
-   */
-  skippedFiles: { path: string; reason: 'invalid-name' | 'vanished' }[];
-  bytesScanned: number;
-  linesScanned: number;
-  /**
-   * Lines the kernel validated (timestamp, bracket fields, length). All of `linesScanned`,
-   * except when the query has a required literal (a `|=` filter, a case-folded one, or a
-   * regex's required literal or rare first bytes): the kernel then searches each block for
-   * it first and validates only the lines that hold it ("search first, frame later"); the
-   * others cannot match and are counted without being read. Lines a sidecar index answers
-   * for (files and blocks not read) count as validated: the index validated them when it was
-   * built (`index-use.ts`). `badLines` counts bad lines among the validated ones.
-   */
-  linesValidated: number;
-  /** Lines that passed every filter (whether or not returned: see `truncated`). */
-  linesMatched: number;
-  rowsReturned: number;
-  /** Bad lines among `linesValidated`: validated by the kernel during this scan, or by a sidecar index when it was built (a line neither validated is never reported bad). */
-  badLines: number;
-  /** The first bad lines, with file and 1-based line number. */
-  badLineSamples: { path: string; line: number; reason: BadLineReason }[];
-  /** True when more lines matched than `limit` allowed to return. */
-  truncated: boolean;
-  elapsedMs: number;
-  /** Sidecar indexes: files and blocks skipped, and sidecars ignored (`index-use.ts`); absent when no planned file has a sidecar. */
-  index?: IndexStats;
-}
-
-/** Tuning and cancellation for one execution. */
-export interface ExecOptions {
-  signal?: AbortSignal;
-  /** Bytes per kernel block (default 1 MiB). */
-  blockSize?: number;
-  /** Longest line read (default 64 MiB); longer ones are skipped and counted as bad lines. */
-  maxLineBytes?: number;
-  /**
-   * Overlap reading with scanning (default true): the next block is read into a staging
-   * buffer while the kernel scans, then copied into WASM memory. With `false`, every block
-   * is read straight into WASM memory and nothing overlaps (slower on a page-cache-hot
-   * store: median 1.41 vs 1.62 GB/s for a rare literal over 200 MB here; two buffers less).
-   */
-  readAhead?: boolean;
-  /**
-   * Cap on what one `line_format`/`label_format` may build (UTF-16 units; default 1 MiB, or
-   * the formatted line's length when longer): past it the query fails with a `LimitError`
-   * naming `maxTemplateBytes`.
-   */
-  maxTemplateBytes?: number;
-  /**
-   * Cap on the rows a log query keeps, in UTF-16 units of lines, label values and times
-   * (default {@link DEFAULT_MAX_BYTES_RETURNED}; `Infinity` for none). Checked as rows are
-   * kept, so memory stays near the cap: past it the query fails with a `LimitError` naming
-   * `maxBytesReturned`.
-   */
-  maxBytesReturned?: number;
-  /**
-   * Cap on the bytes of store files one scan plans to read (default: none), checked before a
-   * byte is read: past it the query fails with a `LimitError` naming `maxBytesScanned`. A
-   * metric query checks each range aggregation's scan.
-   */
-  maxBytesScanned?: number;
-  /** Called after each file with the running totals (for progress bars); `totalBytes` is the plan's. */
-  onProgress?: (progress: ScanProgress) => void;
-}
-
-/** Progress of a running query, reported after each file. */
-export interface ScanProgress {
-  filesRead: number;
-  filesTotal: number;
-  bytesScanned: number;
-  totalBytes: number;
-  linesMatched: number;
-}
+import { addFileStats, emptyStats, ioError, MAX_BAD_LINE_SAMPLES, type QueryStats } from './stats.js';
+import { DEFAULT_MAX_BYTES_RETURNED, type ExecOptions } from './options.js';
+import { FieldDecoder, keepRows, makeBefore, TopRows, type Keyed, type RowBudget } from './rows.js';
+import type { Sink } from './sink.js';
 
 export interface ExecEnv {
   source: ChunkSource;
@@ -123,34 +43,6 @@ export interface ExecEnv {
   kernel: Kernel;
   /** Worker threads for big scans; absent or null: every scan runs in this thread. */
   pool?: ScanPool | null;
-}
-
-export const MAX_BAD_LINE_SAMPLES = 100;
-
-/**
- * Default `maxBytesReturned` of the library and the CLI: 256 MiB of rows (a V8 heap holds
- * that comfortably; the text and JSON writers stream it). The server's default is lower
- * (`limits.maxBytesReturned`, 64 MiB): it answers many clients at once.
- */
-export const DEFAULT_MAX_BYTES_RETURNED = 256 * 1024 * 1024;
-
-export function emptyStats(plan: Pick<LogQueryPlan, 'filesOutOfRange' | 'skippedFiles'> & Partial<Pick<LogQueryPlan, 'index'>>): QueryStats {
-  const index = emptyIndexStats(plan);
-  return {
-    filesRead: 0,
-    filesSkipped: plan.filesOutOfRange + plan.skippedFiles.length,
-    skippedFiles: plan.skippedFiles.slice(),
-    bytesScanned: 0,
-    linesScanned: 0,
-    linesValidated: 0,
-    linesMatched: 0,
-    rowsReturned: 0,
-    badLines: 0,
-    badLineSamples: [],
-    truncated: false,
-    elapsedMs: 0,
-    ...(index ? { index } : {}),
-  };
 }
 
 /**
@@ -248,36 +140,6 @@ function batchHandler(plan: LogQueryPlan, stats: QueryStats, sink: Sink, pipelin
       for (let i = 0; i < b.count; i++) if (pipeline.process(b, i, cluster) !== null) stats.linesMatched++;
     };
   };
-}
-
-/**
- * Turns a system failure to read a store file (an `E…` errno from Node, a `NotReadableError`
- * from a Blob) into an `IO_ERROR` naming the file. Anything else passes through unchanged:
- * our own errors, aborts, and bugs must not be disguised as I/O trouble.
- */
-export function ioError(path: string, e: unknown): unknown {
-  const code = (e as { code?: unknown } | null)?.code;
-  const name = e instanceof Error ? e.name : '';
-  const isSystem = (typeof code === 'string' && /^E[A-Z]+$/.test(code)) || name === 'NotReadableError' || name === 'NotFoundError';
-  if (!isSystem) return e;
-  return new LetheQLError('IO_ERROR', `cannot read ${path}: ${(e as Error).message}`);
-}
-
-/**
- * Adds one file's scan statistics (or those its sidecar stands for) to a query's; the one
- * place that does, for the in-thread and the worker paths alike. `countFile` is false for a
- * file already counted as read.
- */
-export function addFileStats(stats: QueryStats, path: string, fs: FileScanStats, countFile = true): void {
-  if (countFile) stats.filesRead++;
-  stats.bytesScanned += fs.bytes;
-  stats.linesScanned += fs.lines;
-  stats.linesValidated += fs.validated;
-  stats.badLines += fs.badLines;
-  for (const bad of fs.badLineSamples) {
-    if (stats.badLineSamples.length >= MAX_BAD_LINE_SAMPLES) break;
-    stats.badLineSamples.push({ path, line: bad.line, reason: bad.reason });
-  }
 }
 
 async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Sink): Promise<QueryStats> {

@@ -33,7 +33,9 @@ import type { MatrixSelector, VectorSelector } from '../query/ast.js';
 import { isStoreSet } from '../store/federated-source.js';
 import type { ChunkSource } from '../store/types.js';
 import { addIndexStats } from './index-use.js';
-import { emptyStats, foldMatches, MAX_BAD_LINE_SAMPLES, type ExecEnv, type ExecOptions, type QueryStats } from './execute.js';
+import { foldMatches, type ExecEnv } from './execute.js';
+import { emptyStats, MAX_BAD_LINE_SAMPLES, type QueryStats } from './stats.js';
+import { type ExecOptions } from './options.js';
 import { FoldAccumulator, MatchFolder } from './match-fold.js';
 import type { FoldSpec } from './protocol.js';
 

@@ -17,10 +17,11 @@ import { Worker } from 'node:worker_threads';
 import { LetheQLError } from '../errors.js';
 import type { LogQueryPlan } from '../plan/plan.js';
 import type { ChunkSource, SourceHandle } from '../store/types.js';
-import type { ExecOptions, QueryStats } from './execute.js';
+import type { QueryStats } from './stats.js';
+import type { ExecOptions } from './options.js';
 import { WorkerScanPool, type ScanPool, type ScanWorkerEvents, type ScanWorkerHandle } from './pool.js';
 import type { FromWorker } from './protocol.js';
-import type { Sink } from './rows.js';
+import type { Sink } from './sink.js';
 import { kernelModule } from '../scan/kernel.js';
 import type { KernelHandOff } from './node-worker.js';
 

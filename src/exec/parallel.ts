@@ -31,10 +31,12 @@ import { fieldCount } from '../model.js';
 import type { LogQueryPlan } from '../plan/plan.js';
 import { memberHandle } from '../store/federated-source.js';
 import type { SourceHandle } from '../store/types.js';
-import { addFileStats, emptyStats, ioError, MAX_BAD_LINE_SAMPLES, type ExecOptions, type QueryStats } from './execute.js';
+import { addFileStats, emptyStats, ioError, MAX_BAD_LINE_SAMPLES, type QueryStats } from './stats.js';
+import { type ExecOptions } from './options.js';
 import type { FoldPartial, JobOutcome, JobQuery, RowChunk, RowKey, ScanJob } from './protocol.js';
 import { combineRunStats, fileUses, recordUse, sampledThrough, skippedFileStats, type FileUse, type RunPart } from './index-use.js';
-import { FieldDecoder, keepRows, type Sink } from './rows.js';
+import { FieldDecoder, keepRows } from './rows.js';
+import type { Sink } from './sink.js';
 import type { FileScanStats } from '../scan/types.js';
 
 /** A job before the pool numbers it and sets its cut-off. */

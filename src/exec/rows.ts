@@ -16,8 +16,6 @@
  */
 import { OFF_FIELD0_START, OFF_LINE_START, OFF_MSG_END, OFF_MSG_START, OFF_TIME_END, OFFSET_STRIDE, type MatchBatch } from '../scan/types.js';
 import type { LogRow } from '../arrow/build.js';
-import type { FoldAccumulator, MatchFolder } from './match-fold.js';
-import type { FoldSpec } from './protocol.js';
 
 /** A kept row with its sort key: time, then file index and line number (store order). */
 export interface Keyed<R = LogRow> {
@@ -89,18 +87,6 @@ export class TopRows<R = LogRow> {
   }
 }
 
-/** Where matching lines go: counted only, or kept as rows (bounded by `top` when there is a limit). */
-export type Sink =
-  | { kind: 'count' }
-  | { kind: 'rows'; top: TopRows | null; all: Keyed[]; budget?: RowBudget }
-  /**
-   * Matches folded into per-series buckets or samples (metric queries, `match-fold.ts`): by
-   * `folder` into `into` in this thread, or on workers (from `spec`) and merged into `into`.
-   */
-  | { kind: 'fold'; spec: FoldSpec; folder: MatchFolder; into: FoldAccumulator }
-  /** Every kernel batch handed to a callback, keeping nothing. In-thread only. */
-  | { kind: 'visit'; visit: (batch: MatchBatch, fileIndex: number) => void };
-
 const decoder = new TextDecoder('utf-8');
 
 /**
@@ -163,13 +149,21 @@ export interface RowTransform {
   apply(batch: RowBatch, i: number, cluster: string | undefined): PipedRow | null;
 }
 
+/** A sink that keeps rows (bounded by `top` when there is a limit): the `rows` case of `sink.ts`'s `Sink`. */
+export interface RowSink {
+  kind: 'rows';
+  top: TopRows | null;
+  all: Keyed[];
+  budget?: RowBudget;
+}
+
 /**
  * Decodes a batch's rows into a `rows` sink, keyed under file index `f`. A row that cannot
  * make the limit is dropped before anything of it is decoded. `fieldDecoders` has one
  * decoder per label field and is reused across batches (label values repeat).
  */
 export function keepRows(
-  sink: Extract<Sink, { kind: 'rows' }>,
+  sink: RowSink,
   batch: RowBatch,
   f: number,
   cluster: string | undefined,

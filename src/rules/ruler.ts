@@ -52,7 +52,7 @@
 import type { LogStore } from '../api.js';
 import { openStoreSetFromSources } from '../api.js';
 import { LetheQLError } from '../errors.js';
-import type { QueryStats } from '../exec/execute.js';
+import type { QueryStats } from '../exec/stats.js';
 import { evaluateMetricQuery } from '../metrics/evaluator.js';
 import type { Labels } from '../metrics/labels.js';
 import type { BucketRequest, BucketSeries, LogRange, LogRangeInfo, LogSampleSource, SampleRequest, SampleSeries } from '../metrics/source.js';

@@ -22,7 +22,7 @@
 import type { Table } from 'apache-arrow';
 import type { LogStore } from '../api.js';
 import { getStats } from '../api.js';
-import type { QueryStats } from '../exec/execute.js';
+import type { QueryStats } from '../exec/stats.js';
 import type { Direction } from '../plan/plan.js';
 import type { Expr } from '../query/ast.js';
 import type { ServerLimits } from './config.js';

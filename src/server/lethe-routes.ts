@@ -25,7 +25,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toArrowIPC } from '../arrow/build.js';
-import type { QueryStats } from '../exec/execute.js';
+import type { QueryStats } from '../exec/stats.js';
 import { LOG_TYPES, type LogType } from '../model.js';
 import { parseQuery } from '../query/index.js';
 import { isStoreSet } from '../store/federated-source.js';

@@ -25,7 +25,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import type { Table } from 'apache-arrow';
-import type { QueryStats } from '../exec/execute.js';
+import type { QueryStats } from '../exec/stats.js';
 import { prometheusDataJsonChunks } from '../metrics/result.js';
 import type { MetricResult } from './evaluate.js';
 

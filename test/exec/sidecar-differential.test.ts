@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStore } from '../../scripts/lib/generate.mjs';
-import { MAX_BAD_LINE_SAMPLES } from '../../src/exec/execute.js';
+import { MAX_BAD_LINE_SAMPLES } from '../../src/exec/stats.js';
 import { getStats, openStore, type LogQueryOptions, type LogStore, type QueryStats } from '../../src/node.js';
 import { Kernel } from '../../src/scan/kernel.js';
 import { indexStore } from '../../src/write/sidecar-files.js';

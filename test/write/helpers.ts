@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CliIO } from '../../src/cli/main.js';
-import type { QueryStats } from '../../src/exec/execute.js';
+import type { QueryStats } from '../../src/exec/stats.js';
 import { tableLines } from '../support/paths.js';
 
 /** An `io` for the CLI's `main` that captures stdout and stderr; `clear()` forgets what was captured. */
