@@ -34,7 +34,7 @@ import type { MetricResult } from './metrics/result.js';
 import type { LogSampleSource } from './metrics/source.js';
 import type { Expr } from './query/ast.js';
 import { printQuery } from './query/tree.js';
-import { isMetricQuery } from './query/shape.js';
+import { isMetricQuery, unparen } from './query/shape.js';
 import { parseQueryLazily } from './query/simple.js';
 import { checkAstDepth } from './query/depth.js';
 import { formatRfc3339, parseDuration } from './time.js';
@@ -235,8 +235,7 @@ export class LogStore {
   /** {@link query} with `context` (see `exec/context.ts`). */
   private async queryWithContext(expr: Expr, plan: LogQueryPlan, opts: LogQueryOptions, context: ContextOptions): Promise<Table> {
     const around = checkContext(context);
-    let sel: Expr = expr;
-    while (sel.kind === 'ParenExpr') sel = sel.expr;
+    const sel = unparen(expr);
     if (sel.kind !== 'VectorSelector') throw new LetheQLError('INVALID_OPTION', 'context lines need a log query (a selector with filters), not a range');
     // The selector alone (no filters, no pipeline, no limit): every line of the same streams.
     const all = await this.explain({ ...sel, lineFilters: [], pipeline: [] }, { ...opts, limit: null });

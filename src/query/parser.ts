@@ -216,6 +216,10 @@ function translate(error: IRecognitionException, tokens: IToken[], text: string)
   }
   if (innermost === 'pipelineStage') {
     want = `, expected a pipeline stage (${STAGE_NAMES.join(', ')}) or a label filter (name op value)`;
+  } else if (innermost === 'lineFilter' && types.has(T.Identifier)) {
+    // The only identifier a line filter takes is the ip("…") matcher.
+    want = `, expected a string or ip("…")`;
+    expectedList = ['string', 'ip("…")'];
   } else if (innermost === 'labelPredicate' && prev && isLabelFilterOperator(prev)) {
     // Content assist does not see through the gated stage alternatives; the grammar is plain here.
     want = ', expected a value (a string, a number, a duration or bytes)';

@@ -36,6 +36,7 @@ import { isMetricQuery, parseQuery, printQuery, type Expr, type MatrixSelector, 
 import { parseTemplate, TemplateSyntaxError, type TemplateNode } from '../query/template.js';
 import { formatLabelDuration } from '../query/units.js';
 import { parseDuration } from '../time.js';
+import { queryShape } from '../query/shape.js';
 
 /** Where a problem is: 1-based line and column. */
 export interface RulePosition {
@@ -312,11 +313,10 @@ function readRule(r: FileReader, node: YamlNode, group: { labels: Record<string,
       exprText = text;
       try {
         const parsed = parseQuery(text);
-        let bare: Expr = parsed;
-        while (bare.kind === 'ParenExpr') bare = bare.expr;
-        if (bare.kind === 'StringLiteral') {
+        const shape = queryShape(parsed);
+        if (shape.kind === 'metric' && shape.expr.kind === 'StringLiteral') {
           r.issue(r.inScalar(exprPair.value, 0).where, "'expr': invalid expression type \"string\": a rule needs a metric query (a vector or a scalar) or a log query");
-        } else if (isMetricQuery(parsed)) {
+        } else if (shape.kind === 'metric') {
           query = parsed;
           const range = soleLogRange(parsed);
           if (range) {
@@ -324,10 +324,8 @@ function readRule(r: FileReader, node: YamlNode, group: { labels: Record<string,
             windowNs = BigInt(range.range.ms) * 1_000_000n;
           }
         } else {
-          let e: Expr = parsed;
-          while (e.kind === 'ParenExpr') e = e.expr;
-          const sel = e.kind === 'MatrixSelector' ? e.selector : (e as VectorSelector);
-          windowNs = e.kind === 'MatrixSelector' ? BigInt(e.range.ms) * 1_000_000n : (group.intervalNs ?? DEFAULT_INTERVAL_NS);
+          const sel = shape.selector;
+          windowNs = shape.range ? BigInt(shape.range.range.ms) * 1_000_000n : (group.intervalNs ?? DEFAULT_INTERVAL_NS);
           countsLines = true;
           logQuery = sel;
           query = parseQuery(`sum(count_over_time(${printQuery({ ...sel, offset: null, at: null })} [${formatLabelDuration(Number(windowNs))}]))`);

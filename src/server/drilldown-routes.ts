@@ -44,6 +44,7 @@ import { labelKey, sendJson, unixSeconds } from './responses.js';
 import type { RouteEnv } from './route-env.js';
 import { SERVICE_NAME, serviceNameOf, serviceSourceLabel, type ServiceNameRule } from './service-name.js';
 import { filtersLines, layoutValues, streamCounts, type Window } from './streams.js';
+import { logSelectorOf } from '../query/shape.js';
 
 /** The Loki API level the routes follow (Drilldown needs 3.2 or later). */
 export const LOKI_API_VERSION = '3.4.0';
@@ -61,22 +62,14 @@ function ruleOf(env: RouteEnv): ServiceNameRule {
   return env.serviceName ?? 'app';
 }
 
-/** The log selector of a (parenthesised) log query. */
-function selectorOf(expr: Expr): VectorSelector | null {
-  let e = expr;
-  while (e.kind === 'ParenExpr') e = e.expr;
-  if (e.kind === 'VectorSelector') return e;
-  if (e.kind === 'MatrixSelector') return e.selector;
-  return null;
-}
 
 /** A selector parameter, named and with `service_name` rewritten; `written`: the label names as the client wrote them. */
 function selectorParam(env: RouteEnv, text: string, name: string): { sel: VectorSelector; written: string[]; expr: Expr } {
   const raw = parseQuery(text);
-  const rawSel = selectorOf(raw);
+  const rawSel = logSelectorOf(raw);
   if (rawSel === null) throw badData(`invalid parameter "${name}": expected a stream selector such as {namespace="shop"}, got a metric query`);
   const expr = nameLokiSelectors(raw, ruleOf(env));
-  return { sel: selectorOf(expr)!, written: [...new Set(rawSel.matchers.map((m) => m.name))], expr };
+  return { sel: logSelectorOf(expr)!, written: [...new Set(rawSel.matchers.map((m) => m.name))], expr };
 }
 
 async function presentLogTypes(env: RouteEnv): Promise<LogType[]> {

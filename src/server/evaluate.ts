@@ -29,6 +29,7 @@ import type { ServerLimits } from './config.js';
 import { badData, limitError } from './errors.js';
 import type { QueryLimiter } from './limits.js';
 import type { ServerMetrics } from './metrics.js';
+import { isMetricQuery } from '../query/shape.js';
 
 /**
  * A metric result: series (labels, samples `[ns, value]` in time order) in the order to
@@ -105,12 +106,6 @@ export type QueryOutcome =
   | { kind: 'logs'; table: Table; stats: QueryStats; queueMs: number }
   | { kind: 'metric'; result: MetricResult; stats: QueryStats | null; queueMs: number };
 
-/** A log query is a selector (optionally with a range/offset); anything else is a metric query. */
-export function isLogQuery(expr: Expr): boolean {
-  let e = expr;
-  while (e.kind === 'ParenExpr') e = e.expr;
-  return e.kind === 'VectorSelector' || e.kind === 'MatrixSelector';
-}
 
 /** Loki's words (Loki 3 refuses log queries at `/loki/api/v1/query` the same way). */
 export const INSTANT_LOG_QUERY_MESSAGE = 'log queries are not supported as an instant query type, please change your query to a range query type';
@@ -184,7 +179,7 @@ export function checkSeries(ctx: QueryContext, count: number, what = 'series'): 
 /** Runs one query (see the module note). */
 export async function runQuery(ctx: QueryContext, req: QueryRequest): Promise<QueryOutcome> {
   const { store } = ctx;
-  if (isLogQuery(req.expr)) {
+  if (!isMetricQuery(req.expr)) {
     if (req.logWindow === null) throw badData(INSTANT_LOG_QUERY_MESSAGE);
     const opts = { start: req.logWindow.startNs, end: req.logWindow.endNs, limit: req.limit, direction: req.direction };
     const { value: table, queueMs } = await withSlot(ctx, req.signal, async () => {

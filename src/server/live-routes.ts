@@ -46,6 +46,7 @@ import type { RouteEnv } from './route-env.js';
 import { StoreFollower } from './follow.js';
 import { MAX_BUFFERED_BYTES, TailHub, tailFrames, type TailSubscriber } from './tail.js';
 import type { Expr } from '../query/ast.js';
+import { unparen } from '../query/shape.js';
 
 /** Push settings. */
 export interface PushSettings {
@@ -124,8 +125,7 @@ export class LiveIngest {
 /** The log selector a tail follows (validated, log type named). Throws 400 otherwise. */
 function tailSelector(text: string): Expr {
   const expr = parseLokiQuery(text);
-  let e = expr;
-  while (e.kind === 'ParenExpr') e = e.expr;
+  const e = unparen(expr);
   if (e.kind !== 'VectorSelector') throw badData('invalid parameter "query": tail follows a log selector with filters, e.g. {namespace="shop"} |= "error" (no range, no metric query)');
   if (e.offset) throw badData('invalid parameter "query": tail cannot follow a query with offset');
   return e;

@@ -32,6 +32,7 @@ import { collectParams, params, promTime, requireQuery, type Params } from './pa
 import { labelKey } from './responses.js';
 import type { RouteEnv } from './route-env.js';
 import { layoutValues, streamCounts, type Window } from './streams.js';
+import { logSelectorOf } from '../query/shape.js';
 
 /** The Prometheus API level the routes follow (clients read features off `buildinfo.version`). */
 export const PROMETHEUS_API_VERSION = '2.42.0';
@@ -48,10 +49,8 @@ export function letheqlVersion(): Promise<string> {
 
 /** A selector parameter (`match[]`): a log selector, its log type named from its labels when not written. */
 export function selectorParamOf(text: string, name: string): VectorSelector {
-  let e: Expr = nameLokiSelectors(parseQuery(text));
-  while (e.kind === 'ParenExpr') e = e.expr;
-  if (e.kind === 'VectorSelector') return e;
-  if (e.kind === 'MatrixSelector') return e.selector;
+  const sel = logSelectorOf(nameLokiSelectors(parseQuery(text)));
+  if (sel !== null) return sel;
   throw badData(`invalid parameter "${name}": expected a series selector such as pod{namespace="shop"} or {namespace="shop"}, got a metric query`);
 }
 

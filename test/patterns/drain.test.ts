@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Drain, isVariableToken, WILDCARD } from '../../src/patterns/drain.js';
+import { LetheQLError } from '../../src/errors.js';
 import { HAS_SHARED, LOGHUB, SHARED_REASON } from '../support/paths.js';
 
 const lines = (name: string) =>
@@ -89,7 +90,7 @@ describe('Drain', () => {
   ])('isVariableToken(%s) = %s', (t, want) => expect(isVariableToken(t)).toBe(want));
 
   it('refuses parameters outside their range', () => {
-    expect(() => new Drain({ depth: 2 })).toThrow(RangeError);
-    expect(() => new Drain({ similarity: 1.5 })).toThrow(RangeError);
+    expect(() => new Drain({ depth: 2 })).toThrow(LetheQLError);
+    expect(() => new Drain({ similarity: 1.5 })).toThrow(LetheQLError);
   });
 });

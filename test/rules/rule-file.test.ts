@@ -74,7 +74,7 @@ describe('rule files', () => {
     [
       'query error in a plain scalar, at its column',
       rule(`      - alert: A\n        expr: count_over_time(pod{namespace="x"} |= [5m])\n`),
-      [`r.yaml:5:53: 'expr': unexpected "[" in line filter, expected a string`],
+      [`r.yaml:5:53: 'expr': unexpected "[" in line filter, expected a string or ip("…")`],
     ],
     [
       'query error in a | block, at its line and column',
