@@ -115,7 +115,7 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' }>, signal: A
       });
       const series: SeriesData[] = result.series.map((s) => ({
         labels: { ...s.labels },
-        timesMs: Float64Array.from(s.samples, ([t]) => Number(t / 1_000_000n)),
+        timesMs: Float64Array.from(s.samples, ([t]) => Number(t) / 1e6),
         values: Float64Array.from(s.samples, ([, v]) => v),
       }));
       const transfer = series.flatMap((s) => [s.timesMs.buffer as ArrayBuffer, s.values.buffer as ArrayBuffer]);

@@ -271,7 +271,9 @@ async function runQuery(): Promise<void> {
         const counts = new Float64Array(buckets);
         for (const s of h.series) {
           for (let k = 0; k < s.timesMs.length; k++) {
-            const b = Math.floor((s.timesMs[k]! - startMs) / stepMs);
+            // Bucket k's sample is at its end, start - 1ns + (k+1)·step; a server gives the time
+            // in float seconds rounded to the millisecond, so round to the nearest bucket end.
+            const b = Math.round((s.timesMs[k]! - startMs) / stepMs) - 1;
             if (b >= 0 && b < buckets) counts[b]! += s.values[k]!;
           }
         }
@@ -329,7 +331,7 @@ function histogramFromRows(rows: RowSet, startNs: bigint, stepNs: bigint, bucket
   }
   const stepMs = Number(stepNs / 1_000_000n);
   const startMs = Number(startNs / 1_000_000n);
-  const timesMs = Float64Array.from({ length: buckets }, (_, k) => startMs + k * stepMs);
+  const timesMs = Float64Array.from({ length: buckets }, (_, k) => startMs + (k + 1) * stepMs);
   return { ok: true, series: [{ timesMs, values }] };
 }
 
