@@ -37,7 +37,7 @@ import { printQuery } from './query/tree.js';
 import { isMetricQuery, unparen } from './query/shape.js';
 import { parseQueryLazily } from './query/simple.js';
 import { checkAstDepth } from './query/depth.js';
-import { formatRfc3339, parseDuration } from './time.js';
+import { formatDuration, formatRfc3339, parseDuration } from './time.js';
 import { Kernel } from './scan/kernel.js';
 import { FederatedChunkSource, isStoreSet } from './store/federated-source.js';
 import type { ChunkSource } from './store/types.js';
@@ -359,16 +359,3 @@ function metricTimes(opts: LogQueryOptions): EvalTimes {
   return { startNs: r.startNs, endNs: r.endNs, stepNs };
 }
 
-/** `90000000000n` → `1m30s` (for plans). */
-function formatDuration(ns: bigint): string {
-  const units: [string, bigint][] = [['h', 3_600_000_000_000n], ['m', 60_000_000_000n], ['s', 1_000_000_000n], ['ms', 1_000_000n], ['us', 1_000n], ['ns', 1n]];
-  let rest = ns;
-  let out = '';
-  for (const [u, size] of units) {
-    if (rest >= size) {
-      out += `${rest / size}${u}`;
-      rest %= size;
-    }
-  }
-  return out || '0s';
-}

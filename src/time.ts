@@ -144,36 +144,62 @@ export function parseTime(input: TimeInput, what = 'time'): bigint {
   return ns;
 }
 
-const DURATION_UNITS: Record<string, bigint> = {
-  y: 365n * NS_PER_DAY,
-  w: 7n * NS_PER_DAY,
-  d: NS_PER_DAY,
-  h: NS_PER_HOUR,
-  m: NS_PER_MINUTE,
-  s: NS_PER_SECOND,
-  ms: NS_PER_MS,
-};
+/** Prometheus duration units, largest first (each may appear once, in this order). */
+const DURATION_UNITS: readonly (readonly [string, bigint])[] = [
+  ['y', 365n * NS_PER_DAY],
+  ['w', 7n * NS_PER_DAY],
+  ['d', NS_PER_DAY],
+  ['h', NS_PER_HOUR],
+  ['m', NS_PER_MINUTE],
+  ['s', NS_PER_SECOND],
+  ['ms', NS_PER_MS],
+];
 const DURATION = /^(?:\d+(?:y|w|d|h|ms|m|s))+$/;
+
+/**
+ * The one reading of a Prometheus duration (`90s`, `1h30m`, `7d`): nanoseconds, or why it is
+ * not one — `syntax` (not `<int><unit>` pieces) or `order` (a unit repeated or out of order).
+ * The query lexer (with positions) and every option/parameter parser share it.
+ */
+export function scanDuration(text: string): { ns: bigint } | { error: 'syntax' | 'order' } {
+  if (!DURATION.test(text)) return { error: 'syntax' };
+  let last = -1;
+  let total = 0n;
+  for (const part of text.matchAll(/(\d+)(ms|y|w|d|h|m|s)/g)) {
+    const idx = DURATION_UNITS.findIndex(([u]) => u === part[2]);
+    if (idx <= last) return { error: 'order' };
+    last = idx;
+    total += BigInt(part[1]!) * DURATION_UNITS[idx]![1];
+  }
+  return { ns: total };
+}
 
 /**
  * Parses a Prometheus-style duration (`90s`, `1h30m`, `7d`) to nanoseconds. Units must
  * appear from largest to smallest at most once each, as in Prometheus.
  */
 export function parseDuration(text: string, what = 'duration'): bigint {
-  const t = text.trim();
-  const fail = (): never => {
+  const r = scanDuration(text.trim());
+  if ('error' in r || r.ns === 0n) {
     throw new LetheQLError('INVALID_TIME', `invalid ${what} ${JSON.stringify(text)}: expected a duration such as 15m, 1h30m or 7d`);
-  };
-  if (!DURATION.test(t)) fail();
-  const order = ['y', 'w', 'd', 'h', 'm', 's', 'ms'];
-  let last = -1;
-  let total = 0n;
-  for (const part of t.matchAll(/(\d+)(ms|y|w|d|h|m|s)/g)) {
-    const idx = order.indexOf(part[2]!);
-    if (idx <= last) fail();
-    last = idx;
-    total += BigInt(part[1]!) * DURATION_UNITS[part[2]!]!;
   }
-  if (total === 0n) fail();
-  return total;
+  return r.ns;
+}
+
+/**
+ * Canonical Prometheus rendering of a duration (`model.Duration.String`): `5400s` → `1h30m`,
+ * `0` → `0s`; a sub-millisecond rest (which Prometheus cannot hold) is written in `us`/`ns`.
+ */
+export function formatDuration(ns: bigint): string {
+  if (ns === 0n) return '0s';
+  if (ns < 0n) return `-${formatDuration(-ns)}`;
+  let rest = ns;
+  let out = '';
+  for (const [u, size] of [...DURATION_UNITS, ['us', 1_000n] as const, ['ns', 1n] as const]) {
+    if (rest >= size) {
+      out += `${rest / size}${u}`;
+      rest %= size;
+    }
+  }
+  return out;
 }

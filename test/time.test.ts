@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LetheQLError } from '../src/errors.js';
-import { civilFromDays, daysFromCivil, formatRfc3339, parseDuration, parseRfc3339, parseTime } from '../src/time.js';
+import { civilFromDays, daysFromCivil, formatDuration, formatRfc3339, parseDuration, parseRfc3339, parseTime, scanDuration } from '../src/time.js';
+import { formatDuration as formatDurationMs, parseDurationLiteral } from '../src/query/literals.js';
 
 const S = 1_000_000_000n;
 
@@ -90,5 +91,40 @@ describe('parseDuration', () => {
   ])('%s', (text, ns) => expect(parseDuration(text)).toBe(ns));
   it.each(['', '1', 'h', '1x', '30m1h', '1h1h', '0s', '-1h', '1.5h'])('rejects %j', (text) => {
     expect(() => parseDuration(text)).toThrow(LetheQLError);
+  });
+});
+
+describe('one duration grammar and one rendering (Prometheus model.Duration)', () => {
+  it.each([
+    ['0s', 0n],
+    ['90s', 90_000_000_000n],
+    ['1h30m', 5_400_000_000_000n],
+    ['1y2w3d4h5m6s7ms', 31_536_000_000_000_000n + 2n * 604_800_000_000_000n + 3n * 86_400_000_000_000n + 4n * 3_600_000_000_000n + 5n * 60_000_000_000n + 6_007_000_000n],
+  ])('scanDuration(%s)', (text, ns) => expect(scanDuration(text)).toEqual({ ns }));
+  it.each([
+    ['', 'syntax'],
+    ['1.5h', 'syntax'],
+    ['5M', 'syntax'],
+    ['1m1h', 'order'],
+    ['1s1s', 'order'],
+    ['1ms1s', 'order'],
+  ])('scanDuration(%j) refuses: %s', (text, error) => expect(scanDuration(text)).toEqual({ error }));
+  it.each([
+    [0n, '0s'],
+    [5_400_000_000_000n, '1h30m'],
+    [86_400_000_000_000n, '1d'],
+    [8n * 86_400_000_000_000n, '1w1d'],
+    [366n * 86_400_000_000_000n, '1y1d'],
+    [1_500_000n, '1ms500us'],
+    [1n, '1ns'],
+    [-90_000_000_000n, '-1m30s'],
+  ])('formatDuration(%s) = %s', (ns, text) => expect(formatDuration(ns)).toBe(text));
+  it('the query literal reads and prints the same way, in milliseconds with positions', () => {
+    for (const text of ['0s', '90s', '1h30m', '1y2w3d4h5m6s7ms']) {
+      const ms = parseDurationLiteral(text, text, 0);
+      expect(BigInt(ms) * 1_000_000n).toBe((scanDuration(text) as { ns: bigint }).ns);
+      expect(formatDurationMs(ms)).toBe(formatDuration(BigInt(ms) * 1_000_000n));
+    }
+    expect(() => parseDurationLiteral('1m1h', 'x[1m1h]', 2)).toThrow(/units must appear once each.*/);
   });
 });

@@ -7,6 +7,7 @@
  * then builds no lexer when the query needs none.
  */
 import { QueryError, spanAt } from '../errors.js';
+import { formatDuration as formatDurationNs, NS_PER_MS, scanDuration } from '../time.js';
 
 // ---------------------------------------------------------------------------
 // Literal decoding.
@@ -135,55 +136,22 @@ export function parseNumberLiteral(image: string): number {
   return Number(image);
 }
 
-const UNIT_MS: Record<string, number> = {
-  y: 365 * 24 * 3600_000,
-  w: 7 * 24 * 3600_000,
-  d: 24 * 3600_000,
-  h: 3600_000,
-  m: 60_000,
-  s: 1000,
-  ms: 1,
-};
-const UNIT_ORDER = ['y', 'w', 'd', 'h', 'm', 's', 'ms'];
-
 /**
  * Decodes a duration literal (`1h30m`) into milliseconds, with Prometheus's rules: integer
- * amounts, each unit at most once, units from largest to smallest.
+ * amounts, each unit at most once, units from largest to smallest (`scanDuration`).
  */
 export function parseDurationLiteral(image: string, text: string, offset: number): number {
-  let ms = 0;
-  let last = -1;
-  for (const m of image.matchAll(/(\d+)(ms|[smhdwy])/g)) {
-    const rank = UNIT_ORDER.indexOf(m[2]!);
-    if (rank <= last) {
-      throw new QueryError(
-        'INVALID_DURATION',
-        `not a valid duration string: ${goQuote(image)} (units must appear once each, largest first: y w d h m s ms)`,
-        spanAt(text, offset, offset + image.length),
-      );
-    }
-    last = rank;
-    ms += Number(m[1]) * UNIT_MS[m[2]!]!;
+  const r = scanDuration(image);
+  const span = spanAt(text, offset, offset + image.length);
+  if ('error' in r) {
+    throw new QueryError('INVALID_DURATION', `not a valid duration string: ${goQuote(image)} (units must appear once each, largest first: y w d h m s ms)`, span);
   }
-  if (!Number.isSafeInteger(ms)) {
-    throw new QueryError('INVALID_DURATION', `duration out of range: ${goQuote(image)}`, spanAt(text, offset, offset + image.length));
-  }
+  const ms = Number(r.ns / NS_PER_MS);
+  if (!Number.isSafeInteger(ms)) throw new QueryError('INVALID_DURATION', `duration out of range: ${goQuote(image)}`, span);
   return ms;
 }
 
 /** Canonical Prometheus rendering of a millisecond duration: `5400000` → `1h30m`, `0` → `0s`. */
 export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  if (ms < 0) return `-${formatDuration(-ms)}`;
-  let rest = ms;
-  let out = '';
-  for (const unit of UNIT_ORDER) {
-    const size = UNIT_MS[unit]!;
-    const n = Math.floor(rest / size);
-    if (n > 0) {
-      out += `${n}${unit}`;
-      rest -= n * size;
-    }
-  }
-  return out;
+  return formatDurationNs(BigInt(ms) * NS_PER_MS);
 }
