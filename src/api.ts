@@ -93,6 +93,10 @@ export function getStats(table: Table): QueryStats | null {
   return json ? (JSON.parse(json) as QueryStats) : null;
 }
 
+function statsMetadata(stats: QueryStats): Map<string, string> {
+  return new Map([[STATS_METADATA_KEY, JSON.stringify(stats)]]);
+}
+
 /** Record batches of a result, in order, with the query's statistics once the scan is done. */
 export interface QueryStream extends AsyncIterable<RecordBatch> {
   /** Resolves when the scan completes (rejects if it fails). */
@@ -211,29 +215,52 @@ export class LogStore {
 
   /**
    * Runs a log query and returns an Arrow table ordered by time (`direction`), ties in
-   * store order, at most `limit` rows. Statistics are in the schema metadata: {@link getStats}.
+   * store order, at most `limit` rows. Statistics are in the schema metadata: {@link getStats}
+   * ({@link result} returns them as an object).
    *
    * @example
    * const table = await store.query('pod{namespace="shop"} |= "error"', { since: '1h', limit: 100 });
    * for (const row of table) console.log(row.time, row.pod, row.line);
    */
   async query(query: string | Expr, opts: LogQueryOptions = {}): Promise<Table> {
+    return (await this.result(query, opts)).table;
+  }
+
+  /**
+   * {@link query}, with the statistics as an object beside the table (no JSON round trip
+   * through the schema metadata, which still carries them for {@link getStats}).
+   */
+  async result(query: string | Expr, opts: LogQueryOptions = {}): Promise<{ table: Table; stats: QueryStats }> {
     const expr = await toExpr(query);
     if (isMetricQuery(expr)) {
       // The contract's long table: one column per series label, then time and value.
       const { result, stats } = await this.queryMetric(expr, opts);
       const { metricTable } = await import('./metrics/arrow.js');
-      return metricTable(result, new Map([[STATS_METADATA_KEY, JSON.stringify(stats)]]));
+      return { table: metricTable(result, statsMetadata(stats)), stats };
     }
     const plan = await this.explain(expr, opts);
     if (opts.context !== undefined) return this.queryWithContext(expr, plan, opts, opts.context);
-    const { rows, stats } = await this.withEnv((env) => collectRows(plan, env, opts));
-    const { buildTable, parsedLabelNames } = await loadArrow();
-    return buildTable(plan.logType, rows, opts.batchSize ?? 8192, new Map([[STATS_METADATA_KEY, JSON.stringify(stats)]]), resultShape(plan, rows, parsedLabelNames));
+    return this.run(plan, opts);
   }
 
-  /** {@link query} with `context` (see `exec/context.ts`). */
-  private async queryWithContext(expr: Expr, plan: LogQueryPlan, opts: LogQueryOptions, context: ContextOptions): Promise<Table> {
+  /**
+   * Runs a log plan made by {@link explain}, so that a caller who checks the plan first (a
+   * byte budget, the files it reads) plans once. The window, limit and direction are the
+   * plan's; `opts` gives the execution options (`signal`, budgets, `batchSize`).
+   *
+   * @example
+   * const plan = await store.explain(q, { since: '1h' });
+   * if (plan.files.length > 0) console.log((await store.run(plan)).stats.linesMatched);
+   */
+  async run(plan: LogQueryPlan, opts: LogQueryOptions = {}): Promise<{ table: Table; stats: QueryStats }> {
+    if (opts.context !== undefined) throw new LetheQLError('INVALID_OPTION', 'context lines need the query, not a plan: use query() or result()');
+    const { rows, stats } = await this.withEnv((env) => collectRows(plan, env, opts));
+    const { buildTable, parsedLabelNames } = await loadArrow();
+    return { table: buildTable(plan.logType, rows, opts.batchSize ?? 8192, statsMetadata(stats), resultShape(plan, rows, parsedLabelNames)), stats };
+  }
+
+  /** {@link result} with `context` (see `exec/context.ts`). */
+  private async queryWithContext(expr: Expr, plan: LogQueryPlan, opts: LogQueryOptions, context: ContextOptions): Promise<{ table: Table; stats: QueryStats }> {
     const around = checkContext(context);
     const sel = unparen(expr);
     if (sel.kind !== 'VectorSelector') throw new LetheQLError('INVALID_OPTION', 'context lines need a log query (a selector with filters), not a range');
@@ -247,7 +274,7 @@ export class LogStore {
     const { buildTable, parsedLabelNames } = await loadArrow();
     const logRows = rows.map((r) => ({ ...r.row, context: { isContext: r.isContext, group: r.group } }));
     const shape = { ...resultShape(plan, logRows, parsedLabelNames), context: true };
-    return buildTable(plan.logType, logRows, opts.batchSize ?? 8192, new Map([[STATS_METADATA_KEY, JSON.stringify(stats)]]), shape);
+    return { table: buildTable(plan.logType, logRows, opts.batchSize ?? 8192, statsMetadata(stats), shape), stats };
   }
 
   /**

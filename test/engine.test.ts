@@ -319,3 +319,30 @@ describe('sources, plans and cancellation', () => {
     await expect(store.query('pod{namespace="shop"}', { start: '2024-01-02T00:00:00Z', end: '2024-01-01T00:00:00Z' })).rejects.toThrow(/is after end/);
   });
 });
+
+describe('result() and run(plan): statistics as an object, a plan run as made', () => {
+  const W = { start: '2024-09-24T13:00:00Z', end: '2024-09-24T16:00:00Z' };
+  it.each([
+    ['pod{namespace="shop"} |= "error"', { ...W, limit: 50 }],
+    ['pod{namespace=~".+"} != "GET"', { ...W, limit: 10, direction: 'forward' as const }],
+    ['node{node=~".+"} | logfmt', { ...W, limit: null }],
+    ['count_over_time(pod{namespace="shop"}[1h])', { ...W, step: '1h' }],
+  ])('%s', async (q, opts) => {
+    const table = await store.query(q, opts);
+    const r = await store.result(q, opts);
+    const timeless = <T extends { elapsedMs: number } | null>(s: T) => s && { ...s, elapsedMs: 0 };
+    expect(timeless(r.stats)).toEqual(timeless(getStats(table)));
+    expect(getStats(r.table)).toEqual(r.stats);
+    const rows = (t: typeof table) => t.toArray().map((x) => String(x));
+    expect(rows(r.table)).toEqual(rows(table));
+    if (q.startsWith('count_over_time')) return;
+    const plan = await store.explain(q, opts);
+    const ran = await store.run(plan);
+    expect(rows(ran.table)).toEqual(rows(table));
+    expect(timeless(ran.stats)).toEqual(timeless(r.stats));
+  });
+  it('run() refuses context lines (they need the query)', async () => {
+    const plan = await store.explain('pod{namespace="shop"}', W);
+    await expect(store.run(plan, { context: { before: 1 } })).rejects.toThrow(/context lines need the query/);
+  });
+});

@@ -32,7 +32,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { Table } from 'apache-arrow';
 import { formatQueryError, LetheQLError, QueryError } from '../errors.js';
-import { getStats, formatPlan, type LogQueryOptions, type LogStore, type StoreTargets } from '../api.js';
+import { formatPlan, type LogQueryOptions, type LogStore, type StoreTargets } from '../api.js';
 import { openStore, openStoreSet } from '../node-store.js';
 import type { Direction } from '../plan/plan.js';
 import { isMetricQuery } from '../query/shape.js';
@@ -304,7 +304,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       else await write(io.stderr, skippedLinesNotice(stats) ?? '');
       return 0;
     }
-    const table: Table = await store.query(expr, opts);
+    const { table, stats } = await store.result(expr, opts);
     if (format === 'arrow') {
       const { toArrowIPC } = await import('../arrow/build.js');
       await write(io.stdout, toArrowIPC(table));
@@ -312,7 +312,6 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       const color = format === 'text' && io.stdout.isTTY === true && !io.env['NO_COLOR'];
       for (const chunk of formatRows(table, format, color)) await write(io.stdout, chunk);
     }
-    const stats = getStats(table);
     if (values.stats) await write(io.stderr, JSON.stringify(stats) + '\n');
     else if (stats?.truncated && format === 'text') {
       await write(io.stderr, `letheql: showing the first ${stats.rowsReturned} of ${stats.linesMatched} matching lines (use --limit N or --limit 0 for all)\n`);

@@ -21,7 +21,6 @@
  */
 import type { Table } from 'apache-arrow';
 import type { LogStore } from '../api.js';
-import { getStats } from '../api.js';
 import type { QueryStats } from '../exec/stats.js';
 import type { Direction } from '../plan/plan.js';
 import type { Expr } from '../query/ast.js';
@@ -182,13 +181,13 @@ export async function runQuery(ctx: QueryContext, req: QueryRequest): Promise<Qu
   if (!isMetricQuery(req.expr)) {
     if (req.logWindow === null) throw badData(INSTANT_LOG_QUERY_MESSAGE);
     const opts = { start: req.logWindow.startNs, end: req.logWindow.endNs, limit: req.limit, direction: req.direction };
-    const { value: table, queueMs } = await withSlot(ctx, req.signal, async () => {
+    const { value, queueMs } = await withSlot(ctx, req.signal, async () => {
       const plan = await store.explain(req.expr, opts);
       checkBytes(ctx, plan.files.reduce((a, f) => a + f.size, 0));
       req.signal.throwIfAborted();
-      return store.query(req.expr, { ...opts, ...engineBudgets(ctx.limits), signal: req.signal });
+      return store.run(plan, { ...engineBudgets(ctx.limits), signal: req.signal });
     });
-    const stats = getStats(table)!;
+    const { table, stats } = value;
     recordStats(ctx, stats);
     return { kind: 'logs', table, stats, queueMs };
   }
