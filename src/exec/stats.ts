@@ -6,7 +6,7 @@
  */
 import { LetheQLError } from '../errors.js';
 import type { LogQueryPlan } from '../plan/plan.js';
-import type { BadLineReason, FileScanStats } from '../scan/types.js';
+import { DEFAULT_MAX_BAD_LINE_SAMPLES, type BadLineReason, type FileScanStats } from '../scan/types.js';
 import { emptyIndexStats, type IndexStats } from './index-use.js';
 
 /** Statistics of one query (contract §3). */
@@ -46,7 +46,8 @@ export interface QueryStats {
   index?: IndexStats;
 }
 
-export const MAX_BAD_LINE_SAMPLES = 100;
+/** The query's bad-line samples stop at the kernel's per-scan cap: one number. */
+export const MAX_BAD_LINE_SAMPLES = DEFAULT_MAX_BAD_LINE_SAMPLES;
 
 
 export function emptyStats(plan: Pick<LogQueryPlan, 'filesOutOfRange' | 'skippedFiles'> & Partial<Pick<LogQueryPlan, 'index'>>): QueryStats {

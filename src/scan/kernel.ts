@@ -29,7 +29,7 @@ import type { ChunkReader } from '../store/types.js';
 import { InternalError, LetheQLError } from '../errors.js';
 import { KERNEL_WASM_BASE64 } from './kernel-wasm.generated.js';
 import { encodeProgram, programAreaBytes, type EncodeOptions } from './program-codec.js';
-import { OFFSET_STRIDE, type BadLine, type BadLineReason, type FileScanStats, type MatchBatch, type ScanOptions } from './types.js';
+import { DEFAULT_MAX_BAD_LINE_SAMPLES, OFFSET_STRIDE, type BadLine, type BadLineReason, type FileScanStats, type MatchBatch, type ScanOptions } from './types.js';
 
 /** Bad-line reason codes as the kernel reports them (0 is "not bad"). Mirrors `assembly/constants.ts`. */
 export const BAD_LINE_REASON_CODES = {
@@ -50,7 +50,6 @@ export const SEARCH_MIN_MAX_LINE = 64;
 
 export const DEFAULT_BLOCK_SIZE = 1 << 20;
 export const DEFAULT_MAX_LINE_BYTES = 64 << 20;
-export const DEFAULT_MAX_BAD_LINE_SAMPLES = 100;
 
 const REASON_BY_CODE: (BadLineReason | undefined)[] = [];
 for (const [name, code] of Object.entries(BAD_LINE_REASON_CODES)) REASON_BY_CODE[code] = name as BadLineReason;

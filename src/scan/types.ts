@@ -11,6 +11,9 @@ export const OFF_MSG_START = 8; // first byte of the message (after the separato
 export const OFF_MSG_END = 9; // end of the message, exclusive, after stripping "\n" and one "\r"
 export const OFFSET_STRIDE = 10;
 
+/** Bad lines kept as samples (file, line, reason) per scan and per query; the rest are only counted. */
+export const DEFAULT_MAX_BAD_LINE_SAMPLES = 100;
+
 /**
  * Matching lines of one block. Views are valid only during the callback that receives
  * the batch (they may point into WASM memory that the next block overwrites).
