@@ -12,7 +12,7 @@
  *
  * Loaded lazily (see `SUBCOMMANDS` in main.ts): the YAML library and the ruler load only here.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIO } from './io.js';
@@ -28,7 +28,7 @@ import type { OutgoingAlert, RecordedSample, Ruler as RulerType } from '../rules
 
 export const RULES_USAGE = `usage: letheql rules check FILE…
        letheql rules test FILE…
-       letheql rules run --rules FILE… [--store DIR|NAME=DIR…] [--alertmanager URL…] [--once] [--now T]
+       letheql rules run --rules FILE… [--config FILE] [--store DIR|NAME=DIR…] [--alertmanager URL…] [--once] [--now T]
        letheql rules replay --rules FILE… --from T --to T [--store …] [--alertmanager URL…]
   check FILE…          parse and check rule files (Prometheus/Loki groups or Venti's
                        kind: AlertRuleFile); exit 2 with file:line:column errors
@@ -37,6 +37,10 @@ export const RULES_USAGE = `usage: letheql rules check FILE…
   replay               evaluate every tick of [--from, --to]; print alert transitions
 options (run, replay):
   --rules FILE         repeatable: rule files
+  --config FILE        a Prometheus-style ruler config (YAML): global (evaluation_interval,
+                       rule_query_offset, external_labels), rule_files, alerting.alertmanagers,
+                       remote_write, and a letheql: section for the options below; flags add
+                       to its lists and win over its single values
   --store DIR, --store NAME=DIR, --stores FILE   as for queries
   --alertmanager URL   repeatable: post alerts to Alertmanager's /api/v2/alerts
   --remote-write URL   (run) repeatable: send recording rules' samples by Prometheus remote-write
@@ -96,6 +100,7 @@ async function check(files: string[], io: CliIO): Promise<number> {
 
 const RUN_OPTIONS = {
   rules: { type: 'string', multiple: true },
+  config: { type: 'string' },
   store: { type: 'string', multiple: true },
   stores: { type: 'string' },
   alertmanager: { type: 'string', multiple: true },
@@ -147,8 +152,48 @@ export async function directNotifications(values: { webhook?: string[]; 'slack-w
   });
 }
 
-async function setup(values: ReturnType<typeof flags>, io: CliIO, extra: { notify?: (a: OutgoingAlert[]) => void; onRecord?: (s: RecordedSample[]) => void; state?: boolean }) {
-  if (!values.rules?.length) throw new UsageError('missing --rules FILE');
+type Flags = ReturnType<typeof flags>;
+
+/** The flags with `--config FILE` read in: the file's lists first, then the flags'; a single flag wins over the file. */
+async function withConfig(values: Flags, io: CliIO): Promise<{ values: Flags; defaultInterval?: string }> {
+  if (values.config === undefined) return { values };
+  const { parseRulerConfig, expandRuleFiles } = await import('../rules/ruler-config.js');
+  let text: string;
+  try {
+    text = await readFile(values.config, 'utf8');
+  } catch (e) {
+    throw new LetheQLError('STORE_NOT_FOUND', `cannot read config file ${values.config}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const cfg = parseRulerConfig(text, values.config, dirname(resolve(values.config)));
+  if (cfg.ignored.length) await write(io.stderr, `letheql: ${values.config}: skipping ${cfg.ignored.join(', ')} (not used by a ruler)\n`);
+  const rules = await expandRuleFiles(cfg.rules, async (dir) => {
+    try {
+      return await readdir(dir);
+    } catch (e) {
+      throw new LetheQLError('STORE_NOT_FOUND', `cannot list rule_files directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  });
+  const list = (a: string[], b: string[] | undefined): string[] => [...a, ...(b ?? [])];
+  const merged: Flags = {
+    ...values,
+    rules: list(rules, values.rules),
+    alertmanager: list(cfg.alertmanager, values.alertmanager),
+    'remote-write': list(cfg['remote-write'], values['remote-write']),
+    'external-label': list(cfg['external-label'], values['external-label']),
+    webhook: list(cfg.webhook, values.webhook),
+    'slack-webhook': list(cfg['slack-webhook'], values['slack-webhook']),
+  };
+  const emailTo = values['email-to']?.length ? values['email-to'] : cfg['email-to'];
+  if (emailTo.length) merged['email-to'] = emailTo;
+  for (const k of ['query-offset', 'state', 'external-url', 'resend-delay', 'sample-lines', 'repeat-interval', 'smtp', 'email-from'] as const) {
+    if (merged[k] === undefined && cfg[k] !== undefined) merged[k] = cfg[k];
+  }
+  return { values: merged, ...(cfg['default-interval'] !== undefined ? { defaultInterval: cfg['default-interval'] } : {}) };
+}
+
+async function setup(flagValues: Flags, io: CliIO, extra: { notify?: (a: OutgoingAlert[]) => void; onRecord?: (s: RecordedSample[]) => void; state?: boolean }) {
+  const { values, defaultInterval } = await withConfig(flagValues, io);
+  if (!values.rules?.length) throw new UsageError(values.config !== undefined ? `no rule files: ${values.config} has no rule_files and no --rules FILE was given` : 'missing --rules FILE');
   const groups = await loadRuleFiles(values.rules);
   const spec = await storeSpec(values.store, values.stores, io.env['LETHEQL_STORE'] ?? BUNDLED_STORE);
   const store: LogStore = spec.kind === 'dir' ? openStore(spec.dir) : openStoreSet(spec.dirs);
@@ -175,7 +220,7 @@ async function setup(values: ReturnType<typeof flags>, io: CliIO, extra: { notif
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-  } else if (values['remote-write']?.length) throw new UsageError('--remote-write applies to rules run');
+  } else if (flagValues['remote-write']?.length) throw new UsageError('--remote-write applies to rules run');
   const direct = await directNotifications(values, io);
   const { Ruler } = await import('../rules/ruler.js');
   const { StateFile } = await import('../rules/state-file.js');
@@ -183,6 +228,7 @@ async function setup(values: ReturnType<typeof flags>, io: CliIO, extra: { notif
     store,
     groups,
     ...(values['query-offset'] !== undefined ? { queryOffsetNs: parseDuration(values['query-offset'], '--query-offset') } : {}),
+    ...(defaultInterval !== undefined ? { defaultIntervalNs: parseDuration(defaultInterval, 'global.evaluation_interval') } : {}),
     ...(values['resend-delay'] !== undefined ? { resendDelayNs: parseDuration(values['resend-delay'], '--resend-delay') } : {}),
     ...(values['external-url'] !== undefined ? { externalURL: values['external-url'] } : {}),
     externalLabels,

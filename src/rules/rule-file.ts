@@ -108,14 +108,14 @@ export interface RuleGroup {
 export const DEFAULT_INTERVAL_NS = 60_000_000_000n;
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 const GROUP_FIELDS = new Set(['name', 'interval', 'query_offset', 'limit', 'labels', 'rules']);
 const RULE_FIELDS = new Set(['alert', 'record', 'expr', 'for', 'keep_firing_for', 'labels', 'annotations']);
 const VENTI_FIELDS = new Set(['kind', 'apiVersion', 'metadata', 'commonLabels', 'datasourceSelector', 'groups']);
 
 /** Collects issues while walking one file. */
-class FileReader {
+export class FileReader {
   readonly issues: RuleIssue[] = [];
   private readonly lines: LineCounter;
   constructor(
@@ -162,22 +162,22 @@ class FileReader {
   }
 }
 
-function pairsOf(map: YAMLMap): Pair<YamlNode, YamlNode | null>[] {
+export function pairsOf(map: YAMLMap): Pair<YamlNode, YamlNode | null>[] {
   return map.items as Pair<YamlNode, YamlNode | null>[];
 }
 
-function keyOf(p: Pair<YamlNode, YamlNode | null>): string {
+export function keyOf(p: Pair<YamlNode, YamlNode | null>): string {
   return isScalar(p.key) ? String(p.key.value) : '';
 }
 
 /** A string scalar's value, or an issue and null. */
-function stringValue(r: FileReader, node: YamlNode | null, what: string): string | null {
+export function stringValue(r: FileReader, node: YamlNode | null, what: string): string | null {
   if (isScalar(node) && (typeof node.value === 'string' || typeof node.value === 'number' || typeof node.value === 'boolean')) return String(node.value);
   r.issue(r.at(node), `${what} must be a string`);
   return null;
 }
 
-function durationValue(r: FileReader, node: YamlNode | null, what: string): bigint | null {
+export function durationValue(r: FileReader, node: YamlNode | null, what: string): bigint | null {
   const text = stringValue(r, node, what);
   if (text === null) return null;
   if (/^0+(?:[smhdwy]|ms)?$/.test(text.trim())) return 0n;
@@ -190,7 +190,7 @@ function durationValue(r: FileReader, node: YamlNode | null, what: string): bigi
 }
 
 /** A `name: value` map of strings (labels, annotations, commonLabels); names checked with `nameRe`. */
-function stringMap(r: FileReader, node: YamlNode | null, what: string, nameWhat: string, nameRe: RegExp | null): { values: Record<string, string>; nodes: Record<string, Scalar> } {
+export function stringMap(r: FileReader, node: YamlNode | null, what: string, nameWhat: string, nameRe: RegExp | null): { values: Record<string, string>; nodes: Record<string, Scalar> } {
   const values: Record<string, string> = {};
   const nodes: Record<string, Scalar> = {};
   if (node === null || (isScalar(node) && node.value === null)) return { values, nodes };
