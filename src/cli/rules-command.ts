@@ -233,7 +233,7 @@ async function setup(flagValues: Flags, io: CliIO, extra: { notify?: (a: Outgoin
     ...(values['external-url'] !== undefined ? { externalURL: values['external-url'] } : {}),
     externalLabels,
     ...(sampleLines !== undefined ? { sampleLines: Number(sampleLines) } : {}),
-    ...(extra.state && values.state ? { state: new StateFile(values.state) } : {}),
+    ...(extra.state && values.state ? { state: new StateFile(values.state), ...(direct ? { notifierMemory: direct } : {}) } : {}),
     notify: (alerts, t) => {
       sender?.send(alerts);
       direct?.send(alerts, t);

@@ -90,7 +90,7 @@ async function startRules(values: { rules?: string[]; alertmanager?: string[]; '
       direct?.send(alerts, t);
     },
     onRecord: (samples) => writer?.send(samples),
-    ...(values['rules-state'] ? { state: new StateFile(values['rules-state']) } : {}),
+    ...(values['rules-state'] ? { state: new StateFile(values['rules-state']), ...(direct ? { notifierMemory: direct } : {}) } : {}),
   });
   await ruler.restore();
   const ac = new AbortController();

@@ -15,7 +15,7 @@
 import { createTransport, type Transporter } from 'nodemailer';
 import { formatRfc3339, NS_PER_MS } from '../time.js';
 import { webhookPayload } from './alertmanager.js';
-import { labelsKey, type OutgoingAlert } from './ruler.js';
+import { labelsKey, type NotifierMemory, type OutgoingAlert } from './ruler.js';
 import { checkResponse, flushQueues, PermanentSendError, RetryQueue, type SendStats } from './retry-queue.js';
 
 /** One way of telling people: delivers one message about `alerts`. */
@@ -124,7 +124,7 @@ export class EmailNotifier implements Notifier {
 }
 
 /** Hands due alerts to direct notifiers (see the note at the top). */
-export class DirectNotifications {
+export class DirectNotifications implements NotifierMemory {
   private readonly queues: RetryQueue<{ alerts: readonly OutgoingAlert[]; nowNs: bigint }>[];
   /** Per alert (labels): the state last told, and when. */
   private readonly told = new Map<string, { resolved: boolean; atNs: bigint }>();
@@ -162,6 +162,15 @@ export class DirectNotifications {
 
   flush(timeoutMs = 30_000): Promise<boolean> {
     return flushQueues(this.queues, timeoutMs);
+  }
+
+  /** What was told per alert, for the ruler's state file (a restart then repeats nothing early). */
+  remembered(): Record<string, { resolved: boolean; atNs: string }> {
+    return Object.fromEntries([...this.told].map(([k, v]) => [k, { resolved: v.resolved, atNs: v.atNs.toString() }]));
+  }
+
+  recall(told: Record<string, { resolved: boolean; atNs: string }>): void {
+    for (const [k, v] of Object.entries(told)) if (typeof v?.resolved === 'boolean' && /^-?\d+$/.test(String(v.atNs))) this.told.set(k, { resolved: v.resolved, atNs: BigInt(v.atNs) });
   }
 
   close(): void {

@@ -127,6 +127,8 @@ export interface RulerOptions {
   onRecord?: (samples: RecordedSample[]) => void;
   /** Persists alert state (see `state-file.ts`); saved after every group evaluation. */
   state?: RulerStateStore;
+  /** Saved and restored with {@link state}: what the direct notifiers told. */
+  notifierMemory?: NotifierMemory;
 }
 
 /** Loads and saves the ruler's state (a small JSON document). */
@@ -139,6 +141,17 @@ export interface RulerStateStore {
 export interface RulerSnapshot {
   version: 1;
   groups: Record<string, { lastEvaluationNs: string; rules: Record<string, SavedAlert[]> }>;
+  /** What the direct notifiers last told per alert ({@link NotifierMemory}); absent in older files. */
+  notified?: Record<string, { resolved: boolean; atNs: string }>;
+}
+
+/**
+ * Notifiers with memory of what they told (the direct notifiers' repeat interval), kept in the
+ * state file beside the alerts so a restart does not tell a firing alert again early.
+ */
+export interface NotifierMemory {
+  remembered(): Record<string, { resolved: boolean; atNs: string }>;
+  recall(told: Record<string, { resolved: boolean; atNs: string }>): void;
 }
 
 type SavedAlert = Omit<Alert, 'activeAtNs' | 'firedAtNs' | 'resolvedAtNs' | 'lastSentAtNs' | 'validUntilNs' | 'keepFiringSinceNs'> & Record<'activeAtNs' | 'firedAtNs' | 'resolvedAtNs' | 'lastSentAtNs' | 'validUntilNs' | 'keepFiringSinceNs', string | null>;
@@ -308,6 +321,7 @@ export class Ruler {
   async restore(): Promise<void> {
     const snap = await this.opts.state?.load();
     if (!snap) return;
+    if (snap.notified) this.opts.notifierMemory?.recall(snap.notified);
     for (const g of this.groups) {
       const saved = snap.groups[groupKey(g.group)];
       if (!saved) continue;
@@ -349,7 +363,8 @@ export class Ruler {
       }
       groups[groupKey(g.group)] = { lastEvaluationNs: g.lastEvaluationNs.toString(), rules };
     }
-    return { version: 1, groups };
+    const notified = this.opts.notifierMemory?.remembered();
+    return { version: 1, groups, ...(notified && Object.keys(notified).length ? { notified } : {}) };
   }
 
   /** The evaluation instant of `g` at or before `nowNs` (aligned to its interval). */

@@ -3,7 +3,7 @@
  * tests run as they stand in README.md; a failing expectation exits 1 with a diff; `run
  * --once` and `replay` over a store on disk.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -104,7 +104,7 @@ describe('letheql rules', () => {
   it('run --once --state: each run is a new process; a pending timer survives, a firing alert is not sent again early', async () => {
     const d = dir(storeFiles);
     const hook = await httpReceiver();
-    const once = (now: string) => run(['rules', 'run', '--rules', join(d, 'rules.yaml'), '--store', join(d, 'store'), '--once', '--now', now, '--state', join(d, 'state.json'), '--webhook', hook.url, '--sample-lines', '0']);
+    const once = (now: string) => run(['rules', 'run', '--rules', join(d, 'rules.yaml'), '--store', join(d, 'store'), '--once', '--now', now, '--state', join(d, 'state.json'), '--webhook', hook.url, '--sample-lines', '0', '--resend-delay', '10s']);
     try {
       const states = async (now: string) => {
         const r = await once(now);
@@ -118,6 +118,12 @@ describe('letheql rules', () => {
       // "Killed" while firing: the same tick again and the next one send nothing new (resend delay 1m).
       expect(await states('2024-09-24T13:02:40Z')).toEqual([['firing', '2024-09-24T13:01:00.000Z']]);
       expect(hook.received.length).toBe(1);
+      // The next tick in a new process, still firing (one more error line): the webhook was
+      // told at 13:02 (repeat interval 4h), which the state file remembers, so it is not told again.
+      appendFileSync(join(d, 'store/pod/shop/2024-09-24_13.log'), '2024-09-24T13:02:30.000000Z[shop|api-1|api] ERROR declined\n');
+      expect(await states('2024-09-24T13:03:05Z')).toEqual([['firing', '2024-09-24T13:01:00.000Z']]);
+      expect(hook.received.length).toBe(1);
+      expect(JSON.parse(readFileSync(join(d, 'state.json'), 'utf8')).notified).toEqual({ [JSON.stringify([['alertname', 'Errors']])]: { resolved: false, atNs: '1727182920000000000' } });
     } finally {
       await hook.close();
     }
