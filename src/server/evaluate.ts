@@ -2,7 +2,7 @@
  * Running one query for an HTTP request: the one place both dialects call, whatever the
  * query is.
  *
- * `runQuery()` answers either log rows (an Arrow table from `LogStore.query`) or a metric
+ * `runQuery()` answers either log rows (an Arrow table from `LogStore.run`, the plan made once) or a metric
  * result. Log queries run here completely. Metric queries go to a {@link MetricEvaluator}
  * when the server was given one (the metric-queries issue plugs its evaluator in there, and
  * the dialects already render `vector`/`matrix`/`scalar` results); without one, the planner
