@@ -30,7 +30,8 @@ import { ArrayRows, ArrowRows, streamLabelsOf, ViewRows, VirtualList, type RowSe
 import { DetailPane, type ContextLine, type Kind } from './details.ts';
 import { DEDUP_MODES, dedupKey, detectLevel, LEVELS, parseFields, type DedupMode, type Level, type ParsedFields } from './fields.ts';
 import { downloadRows, type DownloadFormat } from './download.ts';
-import { findPatterns, sparkline, templateRegex } from './patterns.ts';
+import { findPatterns, sparkline } from './patterns.ts';
+import { patternRegex } from '../../src/patterns/drain.ts';
 import { EngineClient, LocalSource, ServerSource, ViewerError, type DataSource, type Progress } from './sources.ts';
 import { droppedFiles, toStoreFiles, type PickedFile } from './store-files.ts';
 import { TargetsTree, type LabelSets } from './tree.ts';
@@ -711,11 +712,11 @@ function renderPatterns(): void {
     const step = (hi - lo) / BigInt(n) + 1n;
     bucketOf = (t) => Number((t - lo) / step);
   }
-  const found = findPatterns(rows, n, bucketOf);
-  const shown = found.slice(0, 200);
+  // Drain keeps at most 1000 templates (and its overflow one), so all of them are listed.
+  const shown = findPatterns(rows, n, bucketOf);
   const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot' }[c]};`);
   patternsEl.innerHTML =
-    `<p class="muted">${found.length.toLocaleString()} patterns among ${rows.length.toLocaleString()} loaded rows${found.length > shown.length ? ` (the ${shown.length} most frequent shown)` : ''}; a pattern's filter adds a line filter to the query.</p>` +
+    `<p class="muted">${shown.length.toLocaleString()} patterns (Drain, as <code>letheql patterns</code>) among ${rows.length.toLocaleString()} loaded rows; a pattern's filter adds a line filter to the query.</p>` +
     `<table class="pattern-table"><thead><tr><th>Over time</th><th>Count</th><th>%</th><th>Pattern</th><th></th></tr></thead><tbody>` +
     shown
       .map(
@@ -726,12 +727,12 @@ function renderPatterns(): void {
       )
       .join('') +
     `</tbody></table>`;
-  patternsEl.dataset['total'] = String(found.reduce((a, p) => a + p.count, 0));
+  patternsEl.dataset['total'] = String(shown.reduce((a, p) => a + p.count, 0));
   patternsEl.onclick = (e) => {
     const b = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-pattern]');
     if (!b) return;
     const p = shown[Number(b.dataset['pattern'])]!;
-    editor.value = withLineFilter(editor.value, templateRegex(p.template));
+    editor.value = withLineFilter(editor.value, patternRegex(p.template));
     showTab(false);
     saveUrl();
     void runQuery();
