@@ -385,7 +385,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VIEWER)(HAVE_CHROMIUM && HAVE_VIEWER ? '
       expect((await fetch(`${base}/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
     });
 
-    // Issue 19: the row pane's context and filters through the server (ordinary queries).
+    // Issue 19: the row pane's filters and the context in place in the list, through the server (ordinary queries).
     it('opens a row, filters for a field, and shows context through the server', async () => {
       const page = await session!.browser.newPage({ viewport: { width: 1400, height: 900 } });
       const q = 'pod{namespace="shop"} |= "error"';
@@ -403,7 +403,20 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VIEWER)(HAVE_CHROMIUM && HAVE_VIEWER ? '
       const at = (rows.getChild('time')!.toArray() as BigInt64Array)[0]!;
       const before = await store.query(sel, { start: at - 3_600_000_000_000n, end: at - 1n, limit: 10, direction: 'backward' });
       expect(before.numRows).toBeGreaterThan(0);
-      await expect.poll(() => page.locator('#detail .ctx-before .ctx-text').allTextContents()).toEqual(column(before, 'line').reverse());
+      const after = await store.query(sel, { start: at + 1n, end: at + 3_600_000_000_000n, limit: 10, direction: 'forward' });
+      // In place in the list, newest first as the rows: later lines above row 0, earlier ones under it.
+      const listed = () => page.evaluate(() => (window as unknown as { letheqlViewer: { listed(): { kind: string; line: string }[] } }).letheqlViewer.listed());
+      await expect.poll(async () => (await listed()).filter((r) => r.kind === 'line').map((r) => r.line), { timeout: 10_000 }).toEqual([...column(after, 'line').reverse(), ...column(before, 'line')]);
+      const list = await listed();
+      expect(list.map((r) => r.kind).slice(0, after.numRows + 2 + before.numRows + 1)).toEqual(['more-after', ...column(after, 'line').map(() => 'line'), 'row', ...column(before, 'line').map(() => 'line'), 'more-before']);
+      expect(list[after.numRows + 1]!.line).toBe(column(rows, 'line')[0]);
+      // More after, through the server too.
+      if (after.numRows === 10) {
+        const at2 = (after.getChild('time')!.toArray() as BigInt64Array)[9]!;
+        const more = await store.query(sel, { start: at2 + 1n, end: at2 + 3_600_000_000_000n, limit: 10, direction: 'forward' });
+        await page.locator('#rows .row[data-ctx="more-after"]').click();
+        await expect.poll(async () => (await listed()).filter((r) => r.kind === 'line').length, { timeout: 10_000 }).toBe(after.numRows + more.numRows + before.numRows);
+      }
       await page.locator('#detail tr[data-name="level"] [data-action="for"]').click();
       await waitForRun(page);
       expect((await state(page)).query).toBe(`${q} | json | level="error"`);

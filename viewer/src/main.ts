@@ -14,7 +14,8 @@
  * (level filter, deduplication), the opened row (details.ts: fields parsed by the engine's
  * own `| json` / `| logfmt` stages, filter buttons that edit the query), wrap and fields as
  * columns, patterns and downloads. None of these runs a query; filter buttons, context
- * (ordinary queries over the row's exact stream selector) and a pattern's filter do. A local
+ * (ordinary queries over the row's exact stream selector, shown in place in the list around
+ * the opened row) and a pattern's filter do. A local
  * result that holds every matching line draws the histogram from its rows (the engine
  * worker would otherwise scan twice); a server answers the count query in parallel.
  *
@@ -26,8 +27,8 @@ import { QueryEditor, type CompletionProvider } from './editor.ts';
 import type { SeriesData, StatsInfo, TargetsInfo } from './protocol.ts';
 import { checkQuery, highlightersFor, histogramQuery, logSelector, streamSelector, withFieldFilter, withLabelMatcher, withLineFilter, withSelector } from './query-text.ts';
 import { decodeState, describeRange, durationMs, encodeState, formatUtc, histogramStepMs, parseUtc, PRESETS, REFRESH, resolveRange, type TimeRange } from './range.ts';
-import { ArrayRows, ArrowRows, streamLabelsOf, ViewRows, VirtualList, type RowSet } from './rows.ts';
-import { DetailPane, type ContextLine, type Kind } from './details.ts';
+import { ArrayRows, ArrowRows, ContextRows, streamLabelsOf, ViewRows, VirtualList, type ContextEntry, type RowSet } from './rows.ts';
+import { DetailPane, type Kind } from './details.ts';
 import { DEDUP_MODES, dedupKey, detectLevel, LEVELS, parseFields, type DedupMode, type Level, type ParsedFields } from './fields.ts';
 import { downloadRows, type DownloadFormat } from './download.ts';
 import { findPatterns, sparkline } from './patterns.ts';
@@ -262,6 +263,7 @@ async function runQuery(): Promise<void> {
         onProgress: (p) => seq === runSeq && showProgress(p),
       });
       if (seq !== runSeq) return;
+      resultDirection = directionSel.value as 'forward' | 'backward';
       setResult(new ArrowRows(logs.table), highlightersFor(sel), sel.name ?? 'pod');
       lastStats = logs.stats;
       const complete = logs.stats !== null && !logs.stats.truncated && logs.stats.rowsReturned === logs.table.numRows;
@@ -365,6 +367,10 @@ editor.onInput = (text) => {
 
 let baseRows: RowSet | null = null;
 let view = new ViewRows(new ArrayRows([]), null);
+/** What the list shows: the view, or the view with the opened row's context in place. */
+let shown: ViewRows | ContextRows = view;
+/** The order of the loaded rows (context lines are placed in it). */
+let resultDirection: 'forward' | 'backward' = 'backward';
 let highlight: RegExp[] = [];
 let logType = 'pod';
 /** Per loaded row: its level's index in LEVELS + 1 (0: not computed yet). */
@@ -392,6 +398,7 @@ function setResult(rows: RowSet, hl: RegExp[], type: string): void {
   levelCodes = new Uint8Array(rows.length);
   levelsComplete = false;
   fieldCache.clear();
+  context = null; // before closeRow: the old view's context must not be drawn over the new rows
   closeRow();
   const task = ++levelTask;
   // Every row's level (buttons' counts, the stacked histogram) for results up to
@@ -526,46 +533,72 @@ function rebuildView(keepScroll: boolean): void {
     }
     view = new ViewRows(rows, Int32Array.from(idx), mode !== 'none' ? Int32Array.from(counts) : null);
   }
-  list.setRows(view, highlight, keepScroll);
+  context = null;
+  showRows(keepScroll);
   const hidden = rows.length - view.length;
   $('rows-note').textContent = hidden > 0 ? `${view.length.toLocaleString()} of ${rows.length.toLocaleString()} loaded rows shown` : '';
 }
 
 list.decorations = {
-  level: (i) => (baseRows ? levelOfBase(view.baseIndex(i)) : null),
+  level: (i) => {
+    if (!baseRows) return null;
+    const e = entryAt(i);
+    if (e) return e.kind === 'line' && context ? detectLevel(e.line, context.stream) : null;
+    return levelOfBase(view.baseIndex(toView(i)));
+  },
   field: (i, name) => {
-    if (!baseRows) return '';
-    const b = view.baseIndex(i);
+    if (!baseRows || entryAt(i)) return '';
+    const b = view.baseIndex(toView(i));
     const k = baseRows.labelNames.indexOf(name);
     if (k >= (baseRows.streamLabelCount ?? baseRows.labelNames.length)) return baseRows.label(b, k);
     return fieldsOf(b).fields.find(([n]) => n === name)?.[1] ?? '';
   },
-  count: (i) => view.count(i),
+  count: (i) => (entryAt(i) ? 1 : view.count(toView(i))),
+  context: (i) => entryAt(i),
 };
 
 function openRow(i: number): void {
   const rows = baseRows;
-  if (!rows || i < 0 || i >= view.length) return;
-  const b = view.baseIndex(i);
+  if (!rows || i < 0 || i >= shown.length) return;
+  let v = toView(i);
+  if (v < 0) return; // a context line or control: nothing to open
+  if (context && v !== context.at) {
+    // Another row: its neighbour's context goes, and the list closes up around it.
+    context = null;
+    showRows(true);
+    i = v;
+    list.select(i, true, false);
+  }
+  v = toView(i);
+  const b = view.baseIndex(v);
   const streamCount = rows.streamLabelCount ?? rows.labelNames.length;
   const pipelineLabels: Record<string, string> = {};
   for (let k = streamCount; k < rows.labelNames.length; k++) {
     const v = rows.label(b, k);
     if (v !== '') pipelineLabels[rows.labelNames[k]!] = v;
   }
-  contextCursor = null;
-  detail.show({ index: i, timeNs: rows.timeNs(b), line: rows.line(b), level: levelOfBase(b), stream: streamLabelsOf(rows, b), pipelineLabels, parsed: fieldsOf(b) });
+  detail.show({ index: i, timeNs: rows.timeNs(b), line: rows.line(b), level: levelOfBase(b), stream: streamLabelsOf(rows, b), pipelineLabels, parsed: fieldsOf(b) }, context !== null);
 }
 
 function closeRow(): void {
   detail.hide();
+  if (context) {
+    // The context belongs to the opened row: it goes with it.
+    const sel = list.selectedIndex >= 0 ? toView(list.selectedIndex) : -1;
+    context = null;
+    showRows(true);
+    if (sel >= 0) list.select(sel, true, false);
+  }
 }
 
 list.onSelect = (i) => {
-  if (detail.open && detail.index !== i) openRow(i);
+  if (detail.open && detail.index !== i && !entryAt(i)) openRow(i);
 };
 list.onOpen = (i) => {
-  if (detail.open && detail.index === i) closeRow();
+  const e = entryAt(i);
+  if (e?.kind === 'more') void loadContext(e.dir);
+  else if (e) return;
+  else if (detail.open && detail.index === i) closeRow();
   else openRow(i);
 };
 list.onClose = closeRow;
@@ -586,34 +619,112 @@ detail.onFilter = (kind: Kind, name, value, include) => {
   void runQuery();
 };
 
-// Context: the row's own stream before and after it, by ordinary queries over its exact
-// selector, CONTEXT_LINES at a time, each looking up to CONTEXT_WINDOW_NS further.
+// Context: the opened row's own stream before and after it, by ordinary queries over its
+// exact selector, CONTEXT_LINES at a time, each looking up to CONTEXT_WINDOW_NS further; the
+// lines are shown in place in the list (a ContextRows view over the view), in the list's
+// order (newest first for a backward result), with a "more" row at either end. The same
+// queries run on a local store (the engine worker) and on a server.
 const CONTEXT_LINES = 10;
 const CONTEXT_WINDOW_NS = 3_600_000_000_000n;
-let contextCursor: { before: bigint; after: bigint } | null = null;
-detail.onContext = async (dir) => {
+type ContextLine = { timeNs: bigint; line: string };
+interface InlineContext {
+  /** The anchor's view index (the view does not change while context is shown). */
+  at: number;
+  timeNs: bigint;
+  stream: Record<string, string>;
+  /** Oldest first, both. */
+  before: ContextLine[];
+  after: ContextLine[];
+  note: { before: string; after: string };
+  /** Where the next query in each direction starts (exclusive). */
+  cursor: { before: bigint; after: bigint };
+}
+let context: InlineContext | null = null;
+
+/** The context entry at list row `i`, or null for a row of the view. */
+function entryAt(i: number): ContextEntry | null {
+  return shown instanceof ContextRows ? shown.entry(i) : null;
+}
+
+/** The view index of list row `i` (-1 for a context entry). */
+function toView(i: number): number {
+  return shown instanceof ContextRows ? shown.innerIndex(i) : i;
+}
+
+/** Shows the view, with the context in place when there is one. */
+function showRows(keepScroll: boolean): void {
+  const c = context;
+  if (!c) shown = view;
+  else {
+    const line = (l: ContextLine): ContextEntry => ({ kind: 'line', timeNs: l.timeNs, line: l.line });
+    const more = (dir: 'before' | 'after'): ContextEntry => ({ kind: 'more', dir, note: c.note[dir] });
+    shown =
+      resultDirection === 'backward'
+        ? new ContextRows(view, c.at, [more('after'), ...c.after.map(line).reverse()], [...c.before.map(line).reverse(), more('before')])
+        : new ContextRows(view, c.at, [more('before'), ...c.before.map(line)], [...c.after.map(line), more('after')]);
+  }
+  list.setRows(shown, highlight, keepScroll);
+}
+
+detail.onContext = (show) => {
   const row = detail.current;
+  if (!row) return;
+  if (!show) {
+    closeRow();
+    openRow(list.selectedIndex);
+    return;
+  }
+  const v = toView(row.index);
+  if (v < 0) return;
+  context = { at: v, timeNs: row.timeNs, stream: row.stream, before: [], after: [], note: { before: '', after: '' }, cursor: { before: row.timeNs, after: row.timeNs } };
+  placeContext(null);
+  openRow((shown as ContextRows).anchor);
+  void loadContext('before');
+  void loadContext('after');
+};
+
+/** Redraws the list with the context, keeps the opened row selected, and scrolls to show `dir`'s "more" row (null: the row). */
+function placeContext(dir: 'before' | 'after' | null): void {
+  showRows(true);
+  const rows = shown as ContextRows;
+  const anchor = rows.anchor;
+  list.select(anchor, false, false);
+  detail.moveTo(anchor);
+  if (dir === null) list.scrollToIndex(anchor);
+  else {
+    const last = anchor + rows.below.length;
+    const first = rows.at;
+    // The "more" row of `dir` is the first row above the anchor or the last one below it.
+    const top = (resultDirection === 'backward') === (dir === 'after');
+    list.scrollToIndex(top ? first : last);
+  }
+}
+
+async function loadContext(dir: 'before' | 'after'): Promise<void> {
+  const c = context;
   const src = source;
-  if (!row || !src) return;
-  contextCursor ??= { before: row.timeNs, after: row.timeNs };
-  const edge = contextCursor[dir];
+  if (!c || !src) return;
+  const edge = c.cursor[dir];
   const startNs = dir === 'before' ? edge - CONTEXT_WINDOW_NS : edge + 1n;
   const endNs = dir === 'before' ? edge - 1n : edge + CONTEXT_WINDOW_NS;
   try {
-    const r = await src.logs(streamSelector(logType, row.stream), { startNs, endNs, limit: CONTEXT_LINES, direction: dir === 'before' ? 'backward' : 'forward', signal: new AbortController().signal });
-    if (detail.current !== row || !contextCursor) return;
+    const r = await src.logs(streamSelector(logType, c.stream), { startNs, endNs, limit: CONTEXT_LINES, direction: dir === 'before' ? 'backward' : 'forward', signal: new AbortController().signal });
+    if (context !== c || c.cursor[dir] !== edge) return;
     const got = new ArrowRows(r.table);
     const lines: ContextLine[] = [];
     for (let k = 0; k < got.length; k++) lines.push({ timeNs: got.timeNs(k), line: got.line(k) });
     if (dir === 'before') lines.reverse();
     const full = lines.length === CONTEXT_LINES;
     // A full page continues from its last line; a short one has read the whole window.
-    contextCursor[dir] = full ? (dir === 'before' ? lines[0]!.timeNs : lines[lines.length - 1]!.timeNs) : dir === 'before' ? startNs : endNs;
-    detail.addContext(dir, lines, full ? '' : `no more lines in the ${dir === 'before' ? 'hour before' : 'hour after'}; "More" looks further`);
+    c.cursor[dir] = full ? (dir === 'before' ? lines[0]!.timeNs : lines[lines.length - 1]!.timeNs) : dir === 'before' ? startNs : endNs;
+    if (dir === 'before') c.before = [...lines, ...c.before];
+    else c.after = [...c.after, ...lines];
+    c.note[dir] = full ? '' : `no more lines in the ${dir === 'before' ? 'hour before' : 'hour after'}; "More" looks further`;
+    placeContext(dir);
   } catch (e) {
     setStatus(`Context: ${e instanceof Error ? e.message : String(e)}`, true);
   }
-};
+}
 
 // Row options: wrap, fields as columns, deduplication, download.
 
@@ -777,6 +888,7 @@ function startLive(): void {
   const names = sel.name === 'node' ? ['node', 'process'] : ['namespace', 'pod', 'container'];
   if (targets?.clusters) names.unshift('cluster');
   const rows = new ArrayRows(names);
+  resultDirection = 'forward';
   setResult(rows, highlightersFor(sel), sel.name ?? 'pod');
   let received = 0;
   tailBtn.setAttribute('aria-pressed', 'true');
@@ -789,7 +901,8 @@ function startLive(): void {
       if (levelFilter.size > 0 || dedup !== 'none') rebuildView(true);
       else {
         view = new ViewRows(rows, null);
-        list.setRows(view, highlight, true);
+        context = null;
+        showRows(true);
       }
       list.refresh(follow);
       setStatus(`Live: ${received.toLocaleString()} lines received`);
@@ -1024,6 +1137,8 @@ declare global {
       /** Runs one log query on the source (no histogram, nothing shown); its wall time in ms, rows and statistics. */
       timeLogs(query: string, startNs: string, endNs: string, limit: number): Promise<{ ms: number; rows: number; stats: StatsInfo | null }>;
       run(): Promise<void>;
+      /** Every row of the list as drawn from: `row` (a loaded row), `line` (context) or `more-before`/`more-after`, with its line (tests; small results). */
+      listed(): { kind: string; line: string }[];
     };
   }
 }
@@ -1057,4 +1172,9 @@ window.letheqlViewer = {
     return performance.now() - t0;
   },
   run: () => runQuery(),
+  listed: () =>
+    Array.from({ length: shown.length }, (_, i) => {
+      const e = entryAt(i);
+      return { kind: e === null ? 'row' : e.kind === 'line' ? 'line' : `more-${e.dir}`, line: shown.line(i) };
+    }),
 };
