@@ -15,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/node.js';
 import { Drain, patternRegex } from '../../src/patterns/drain.js';
 import { withLineFilter } from '../../viewer/src/query-text.js';
+import { detectLevel as engineLevel } from '../../src/pipeline/detected.js';
+import { normalLevel } from '../../viewer/src/fields.js';
 import { HAVE_CHROMIUM, openBrowser, type BrowserSession } from '../support/chromium.js';
 import { FIXTURE_STORE } from '../support/paths.js';
 import { HAVE_VIEWER, staticViewer, VIEWER_SKIP_REASON, viewerState as state, visibleRows, waitForRun } from '../support/viewer-page.js';
@@ -242,6 +244,32 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VIEWER)(HAVE_CHROMIUM && HAVE_VIEWER ? '
       await page.locator('#level-filter button[data-level="error"]').click();
       expect((await state(page)).rows).toBe(all.numRows);
       expect((await state(page)).runs).toBe(runs);
+    });
+
+    it('stacks the histogram by the engine\'s detected_level when the rows are truncated', async () => {
+      const q = 'pod{namespace=~"shop|default"}';
+      await page.locator('#limit').selectOption('100');
+      try {
+        await run(page, q);
+        const { count } = await store.count(q, { start: FROM, end: TO });
+        expect(count).toBeGreaterThan(100);
+        expect((await state(page)).rows).toBe(100);
+        await expect.poll(() => page.locator('#histogram').getAttribute('data-total')).toBe(String(count));
+        await expect.poll(() => page.locator('#histogram').getAttribute('data-levels'), { timeout: 10_000 }).not.toBe('');
+        const stacked = Object.fromEntries((await page.locator('#histogram').getAttribute('data-levels'))!.split(' ').map((p) => [p.split(':')[0]!, Number(p.split(':')[1])]));
+        // Every matching line's level, by the engine's detect function over all the lines in Node.
+        const all = await store.query(q, { ...WINDOW, limit: 100_000 });
+        const want: Record<string, number> = {};
+        for (const line of column(all, 'line')) {
+          const l = normalLevel(engineLevel(line));
+          want[l] = (want[l] ?? 0) + 1;
+        }
+        expect(stacked).toEqual(want);
+        expect(Object.keys(want).length).toBeGreaterThan(2);
+        expect(await page.locator('#histogram-note').textContent()).toContain('detected_level');
+      } finally {
+        await page.locator('#limit').selectOption('1000');
+      }
     });
 
     it('deduplicates consecutive lines (exact, numbers, signature) over the loaded rows', async () => {

@@ -22,6 +22,7 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normalLevel } from '../../viewer/src/fields.js';
 import { openStore } from '../../src/node.js';
 import { createServer, type LetheServer } from '../../src/server/index.js';
 import { TokenAuthority } from '../../src/server/auth.js';
@@ -422,6 +423,29 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VIEWER)(HAVE_CHROMIUM && HAVE_VIEWER ? '
       expect((await state(page)).query).toBe(`${q} | json | level="error"`);
       const expected = await store.query(`${q} | json | level="error"`, WINDOW);
       await expect.poll(async () => (await state(page)).rows).toBe(expected.numRows);
+      await page.close();
+    });
+
+    it('stacks a truncated result\'s histogram by detected_level through the server', async () => {
+      const page = await session!.browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const q = 'pod{namespace=~"shop|default"}';
+      await page.goto(`${base}/${hashOf(q)}`);
+      await expect.poll(async () => (await state(page)).source, { timeout: 20_000 }).toBe(base);
+      await waitForRun(page);
+      await page.locator('#limit').selectOption('100');
+      await page.locator('#query').press('Control+Enter');
+      await waitForRun(page);
+      expect((await state(page)).rows).toBe(100);
+      const { count } = await store.count(q, { start: FROM, end: TO });
+      await expect.poll(() => page.locator('#histogram').getAttribute('data-total')).toBe(String(count));
+      await expect.poll(() => page.locator('#histogram').getAttribute('data-levels'), { timeout: 10_000 }).not.toBe('');
+      const stacked = Object.fromEntries((await page.locator('#histogram').getAttribute('data-levels'))!.split(' ').map((p) => [p.split(':')[0]!, Number(p.split(':')[1])]));
+      // The same split as the engine's, queried here in Node over the whole range.
+      const { result } = await store.queryMetric(`sum by (detected_level) (count_over_time(${q} | label_format detected_level=\`{{ __detected_level__ }}\` [10800001ms]))`, { end: TO });
+      const want: Record<string, number> = {};
+      for (const r of result.series) want[normalLevel(r.labels['detected_level'] ?? '')] = (want[normalLevel(r.labels['detected_level'] ?? '')] ?? 0) + Number(r.samples[0]![1]);
+      expect(Object.values(want).reduce((a, b) => a + b, 0)).toBe(count);
+      expect(stacked).toEqual(want);
       await page.close();
     });
 

@@ -25,11 +25,11 @@
 import { Histogram, TimeSeriesChart } from './charts.ts';
 import { QueryEditor, type CompletionProvider } from './editor.ts';
 import type { SeriesData, StatsInfo, TargetsInfo } from './protocol.ts';
-import { checkQuery, highlightersFor, histogramQuery, logSelector, streamSelector, withFieldFilter, withLabelMatcher, withLineFilter, withSelector } from './query-text.ts';
+import { checkQuery, highlightersFor, histogramQuery, levelHistogramQuery, logSelector, streamSelector, withFieldFilter, withLabelMatcher, withLineFilter, withSelector } from './query-text.ts';
 import { decodeState, describeRange, durationMs, encodeState, formatUtc, histogramStepMs, parseUtc, PRESETS, REFRESH, resolveRange, type TimeRange } from './range.ts';
 import { ArrayRows, ArrowRows, ContextRows, streamLabelsOf, ViewRows, VirtualList, type ContextEntry, type RowSet } from './rows.ts';
 import { DetailPane, type Kind } from './details.ts';
-import { DEDUP_MODES, dedupKey, detectLevel, LEVELS, parseFields, type DedupMode, type Level, type ParsedFields } from './fields.ts';
+import { DEDUP_MODES, dedupKey, detectLevel, LEVELS, normalLevel, parseFields, type DedupMode, type Level, type ParsedFields } from './fields.ts';
 import { downloadRows, type DownloadFormat } from './download.ts';
 import { findPatterns, sparkline } from './patterns.ts';
 import { patternRegex } from '../../src/patterns/drain.ts';
@@ -245,11 +245,12 @@ async function runQuery(): Promise<void> {
       const stepMs = histogramStepMs(Number((endNs - startNs) / 1_000_000n));
       const stepNs = BigInt(stepMs) * 1_000_000n;
       const buckets = Number((endNs - startNs + 1n + stepNs - 1n) / stepNs);
-      const countQuery = (): Promise<HistAnswer> =>
+      const bucketQuery = (q: string): Promise<HistAnswer> =>
         current
-          .metric(histogramQuery(text, stepMs), { startNs: startNs + stepNs - 1n, endNs: startNs + BigInt(buckets) * stepNs - 1n, step: `${stepMs}ms`, signal: ac.signal })
+          .metric(q, { startNs: startNs + stepNs - 1n, endNs: startNs + BigInt(buckets) * stepNs - 1n, step: `${stepMs}ms`, signal: ac.signal })
           .then((m) => ({ ok: true as const, series: m.series }))
           .catch((e: unknown) => ({ ok: false as const, e }));
+      const countQuery = (): Promise<HistAnswer> => bucketQuery(histogramQuery(text, stepMs));
       // A server answers both at once; the engine worker would only interleave the two scans,
       // so locally the rows come first, and when they are every matching line (the limit not
       // reached) they are the histogram's lines too: no second scan.
@@ -272,14 +273,7 @@ async function runQuery(): Promise<void> {
       const startMs = Number(startNs / 1_000_000n);
       if (h.ok) {
         const counts = new Float64Array(buckets);
-        for (const s of h.series) {
-          for (let k = 0; k < s.timesMs.length; k++) {
-            // Bucket k's sample is at its end, start - 1ns + (k+1)·step; a server gives the time
-            // in float seconds rounded to the millisecond, so round to the nearest bucket end.
-            const b = Math.round((s.timesMs[k]! - startMs) / stepMs) - 1;
-            if (b >= 0 && b < buckets) counts[b]! += s.values[k]!;
-          }
-        }
+        for (const s of h.series) addToBuckets(counts, s, startMs, stepMs);
         histBase = { startMs, stepMs, counts };
         histWindow = { startNs, stepNs };
         histogram.setData(histBase);
@@ -290,7 +284,7 @@ async function runQuery(): Promise<void> {
         $('histogram-note').textContent = `histogram unavailable: ${h.e instanceof Error ? h.e.message : String(h.e)}`;
       }
       setStatus(statsText(logs.stats, logs.table.numRows, performance.now() - started));
-      if (h.ok) void stackHistogram(seq);
+      if (h.ok) void stackHistogram(seq, () => bucketQuery(levelHistogramQuery(text, stepMs)));
     } else {
       $('histogram-section').hidden = true;
       $('chart-section').hidden = false;
@@ -323,7 +317,17 @@ async function runQuery(): Promise<void> {
   }
 }
 
-type HistAnswer = { ok: true; series: { timesMs: Float64Array; values: Float64Array }[] } | { ok: false; e: unknown };
+type HistAnswer = { ok: true; series: { labels?: Record<string, string>; timesMs: Float64Array; values: Float64Array }[] } | { ok: false; e: unknown };
+
+/** Adds a count series to its buckets: bucket k's sample is at its end, start - 1ns + (k+1)·step. */
+function addToBuckets(counts: Float64Array, s: { timesMs: Float64Array; values: Float64Array }, startMs: number, stepMs: number): void {
+  for (let k = 0; k < s.timesMs.length; k++) {
+    // A server gives the time in float seconds rounded to the millisecond, so round to the
+    // nearest bucket end.
+    const b = Math.round((s.timesMs[k]! - startMs) / stepMs) - 1;
+    if (b >= 0 && b < counts.length) counts[b]! += s.values[k]!;
+  }
+}
 
 /** The histogram's one series from loaded rows (all the matching lines): bucket k's sample at its end, as the count query gives it. */
 function histogramFromRows(rows: RowSet, startNs: bigint, stepNs: bigint, buckets: number): HistAnswer {
@@ -457,26 +461,47 @@ async function computeLevels(task: number): Promise<boolean> {
   return true;
 }
 
-/** The histogram stacked by level, when the loaded rows are every line it counts. */
-async function stackHistogram(seq: number): Promise<void> {
+/**
+ * The histogram stacked by level. When the loaded rows are every line it counts, from their
+ * levels (the marks on the rows); otherwise (the limit was reached, or too many rows to
+ * classify on the page) by the engine: `levelQuery` counts the same lines per bucket split by
+ * their `detected_level` (`pipeline/detected.ts`, as the server's Loki routes derive it),
+ * which reads a level key or a level word as the marks do, but knows no klog header or
+ * stream label. Either way, only when every bucket's levels add up to its count.
+ */
+async function stackHistogram(seq: number, levelQuery: () => Promise<HistAnswer>): Promise<void> {
   const done = await levelsPromise;
-  if (!done || seq !== runSeq || !histBase || !histWindow || !baseRows) return;
-  const { counts } = histBase;
+  if (seq !== runSeq || !histBase || !histWindow || !baseRows) return;
+  const { counts, startMs, stepMs } = histBase;
   const total = counts.reduce((a, b) => a + b, 0);
   const rows = baseRows;
-  if (total !== rows.length) {
-    $('histogram-note').textContent += ` · levels: ${rows.length.toLocaleString()} of ${total.toLocaleString()} lines loaded, not stacked`;
-    return;
-  }
   const byLevel = LEVELS.map((name) => ({ name, counts: new Float64Array(counts.length) }));
-  const { startNs, stepNs } = histWindow;
-  for (let b = 0; b < rows.length; b++) {
-    const k = Number((rows.timeNs(b) - startNs) / stepNs);
-    if (k >= 0 && k < counts.length) byLevel[levelCodes![b]! - 1]!.counts[k]! += 1;
+  let how = '';
+  if (done && total === rows.length) {
+    const { startNs, stepNs } = histWindow;
+    for (let b = 0; b < rows.length; b++) {
+      const k = Number((rows.timeNs(b) - startNs) / stepNs);
+      if (k >= 0 && k < counts.length) byLevel[levelCodes![b]! - 1]!.counts[k]! += 1;
+    }
+  } else {
+    const h = await levelQuery();
+    if (seq !== runSeq || !histBase) return;
+    if (!h.ok) {
+      $('histogram-note').textContent += ` · levels unavailable: ${h.e instanceof Error ? h.e.message : String(h.e)}`;
+      return;
+    }
+    for (const s of h.series) addToBuckets(byLevel[LEVELS.indexOf(normalLevel(s.labels?.['detected_level'] ?? ''))]!.counts, s, startMs, stepMs);
+    how = ' · levels: detected_level';
   }
   // Only when every bucket agrees with the engine's count (the same lines, split).
-  for (let k = 0; k < counts.length; k++) if (byLevel.reduce((a, l) => a + l.counts[k]!, 0) !== counts[k]) return;
+  for (let k = 0; k < counts.length; k++) {
+    if (byLevel.reduce((a, l) => a + l.counts[k]!, 0) !== counts[k]) {
+      $('histogram-note').textContent += ' · levels: not stacked (the counts changed)';
+      return;
+    }
+  }
   histogram.setData({ ...histBase, byLevel: byLevel.filter((l) => l.counts.some((v) => v > 0)) });
+  $('histogram-note').textContent += how;
 }
 
 function updateLevelButtons(): void {
