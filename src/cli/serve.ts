@@ -174,6 +174,27 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
       ...(config.serviceName !== undefined ? { serviceName: config.serviceName } : {}),
       auth,
       log: { level: config.logLevel ?? 'info', stream: io.stderr },
+      effectiveConfig: {
+        config: { ...config, ...(workers !== undefined ? { workers } : {}) },
+        listen: `${listen.host}:${listen.port}`,
+        ...(values.rules?.length
+          ? {
+              rules: {
+                ruleFiles: values.rules,
+                ...(values.alertmanager ? { alertmanagers: values.alertmanager } : {}),
+                ...(values['remote-write'] ? { remoteWrite: values['remote-write'] } : {}),
+                ...(values.webhook ? { webhooks: values.webhook } : {}),
+                ...(values['slack-webhook'] ? { slackWebhooks: values['slack-webhook'] } : {}),
+                ...(values.smtp !== undefined ? { smtp: values.smtp } : {}),
+                ...(values['email-from'] !== undefined ? { emailFrom: values['email-from'] } : {}),
+                ...(values['email-to'] ? { emailTo: values['email-to'] } : {}),
+                ...(values['repeat-interval'] !== undefined ? { repeatInterval: values['repeat-interval'] } : {}),
+                ...(values['rules-state'] !== undefined ? { stateFile: values['rules-state'] } : {}),
+                ...(values['external-url'] !== undefined ? { externalUrl: values['external-url'] } : {}),
+              },
+            }
+          : {}),
+      },
     });
     let url: string;
     try {

@@ -4,7 +4,8 @@
  * and `letheql patterns`. Platform-neutral (no `node:` imports).
  *
  * ## The algorithm (paper §III)
- * 1. **Preprocess**: split the message into tokens at whitespace; tokens that are plainly
+ * 1. **Preprocess**: split the message into tokens at whitespace (RE2's `\s`, `[\t\n\f\r ]`,
+ *    so a template's regex, {@link patternRegex}, splits lines exactly as here); tokens that are plainly
  *    variables (numbers, hex ids of 8+ characters with a digit, UUIDs, IPv4 addresses with
  *    an optional port) become the wildcard `<_>` at once (the paper's domain regexes).
  * 2. **Length layer**: the root's child for the token count.
@@ -29,6 +30,16 @@
  * A template prints its tokens joined by single spaces, with runs of `<_>` written once
  * (Loki's pattern style). Templates that print the same are reported as one (counts added).
  * Each template keeps its count per time bucket (`bucket(ns)`), for `samples`.
+ *
+ * ## Clusters and line filters
+ * {@link Drain.add} returns the id of the cluster a line joined (stable: a cluster's id never
+ * changes, its template may still generalise as lines arrive), {@link Drain.templateOf} its
+ * template now. {@link patternRegex} turns a template into an RE2 line filter: literal
+ * tokens as they are, each `<_>` run as one or more tokens, whitespace as Drain splits it.
+ * Every line Drain counted under a template matches it (a template only ever generalises, so
+ * a line still fits the final template of its cluster). A line that fits a template but that
+ * Drain put in another cluster matches it too: that happens when one template is a
+ * generalisation of another (`a <_> c` and `a b c`), or when lines were cut at `maxTokens`.
  */
 import { LetheQLError } from '../errors.js';
 
@@ -69,6 +80,11 @@ const HEX = /^(?:0x)?[0-9a-fA-F]{8,}$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?::\d+)?$/;
 const DIGIT = /\d/;
+/** RE2's `\s` (Go's `[\t\n\f\r ]`; not JavaScript's, which adds `\v` and Unicode spaces). */
+const SPACE_RUN = /[\t\n\f\r ]+/;
+
+/** The id {@link Drain.add} returns for lines counted under the overflow template `<_>`. */
+export const OVERFLOW_ID = -1;
 
 /** Whether a token is plainly a variable (preprocessing, step 1). */
 export function isVariableToken(t: string): boolean {
@@ -88,7 +104,7 @@ export class Drain {
   private readonly opts: Required<DrainOptions>;
   private readonly root: Node = { children: new Map(), clusters: [] };
   private readonly clusters: Cluster[] = [];
-  private readonly overflow: Cluster = { id: -1, tokens: [WILDCARD], count: 0, buckets: new Map() };
+  private readonly overflow: Cluster = { id: OVERFLOW_ID, tokens: [WILDCARD], count: 0, buckets: new Map() };
   /** Lines added. */
   lines = 0;
 
@@ -98,8 +114,8 @@ export class Drain {
     if (!(this.opts.similarity >= 0 && this.opts.similarity <= 1)) throw new LetheQLError('INVALID_OPTION', 'Drain similarity must be in [0, 1]');
   }
 
-  /** Clusters one line; `bucket`: its time bucket key. */
-  add(line: string, bucket = 0): void {
+  /** Clusters one line (`bucket`: its time bucket key); returns the id of its cluster. */
+  add(line: string, bucket = 0): number {
     this.lines++;
     const tokens = this.tokenize(line);
     const leaf = this.leafFor(tokens);
@@ -125,6 +141,14 @@ export class Drain {
     }
     target.count++;
     target.buckets.set(bucket, (target.buckets.get(bucket) ?? 0) + 1);
+    return target.id;
+  }
+
+  /** The template of cluster `id` (an id {@link Drain.add} returned), as {@link Drain.patterns} prints it. */
+  templateOf(id: number): string {
+    const c = id === OVERFLOW_ID ? this.overflow : this.clusters[id];
+    if (c === undefined) throw new LetheQLError('INVALID_OPTION', `no Drain cluster ${id}`);
+    return render(c.tokens);
   }
 
   /** The templates, most lines first (ties by template text). */
@@ -146,7 +170,7 @@ export class Drain {
   }
 
   private tokenize(line: string): string[] {
-    const raw = line.split(/\s+/).filter((t) => t !== '');
+    const raw = line.split(SPACE_RUN).filter((t) => t !== '');
     const max = this.opts.maxTokens;
     const tokens = raw.slice(0, max).map((t) => (isVariableToken(t) ? WILDCARD : t));
     if (raw.length > max) tokens.push(WILDCARD);
@@ -187,4 +211,22 @@ function render(tokens: readonly string[]): string {
   const out: string[] = [];
   for (const t of tokens) if (!(t === WILDCARD && out[out.length - 1] === WILDCARD)) out.push(t);
   return out.join(' ');
+}
+
+/** RE2 syntax for a literal token. */
+function literal(t: string): string {
+  return t.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
+
+/**
+ * The RE2 regex (for `|~`) that a template's lines match, anchored at both ends: its literal
+ * tokens escaped, each `<_>` (a run of wildcards, printed once) as one or more tokens, tokens
+ * separated by whitespace as Drain splits lines (RE2's `\s`), whitespace allowed at both ends.
+ * The empty template (empty or blank lines) matches blank lines; the overflow template `<_>`
+ * any line with a token. See the module note for which lines match.
+ */
+export function patternRegex(template: string): string {
+  const tokens = template === '' ? [] : template.split(' ');
+  const parts = tokens.map((t) => (t === WILDCARD ? '\\S+(?:\\s+\\S+)*' : literal(t)));
+  return `^\\s*${parts.join('\\s+')}\\s*$`;
 }

@@ -27,14 +27,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toArrowIPC } from '../arrow/build.js';
 import type { QueryStats } from '../exec/stats.js';
 import { LOG_TYPES, type LogType } from '../model.js';
-import { parseQuery } from '../query/index.js';
 import { isStoreSet } from '../store/federated-source.js';
 import { parseHourFileName } from '../store/hours.js';
 import type { ChunkSource } from '../store/types.js';
 import { formatRfc3339, NS_PER_MINUTE, parseRfc3339 } from '../time.js';
 import { badData } from './errors.js';
 import { runQuery, type Evaluation } from './evaluate.js';
-import { nameLokiSelectors } from './loki-selectors.js';
+import { parseLokiQuery } from './loki-selectors.js';
 import { collectParams, durationParam, param, positiveInt, promTime, requireQuery, type Params } from './params.js';
 import { metricTable } from '../metrics/arrow.js';
 import { LazyArray, letheRowsLazy, sendJson, sendMetricJson } from './responses.js';
@@ -88,8 +87,9 @@ async function query(env: RouteEnv, request: FastifyRequest, reply: FastifyReply
   }
   const maxLines = env.ctx.limits.maxLines;
   const limit = lineLimit(p, maxLines);
-  // `{namespace="x"}` (no log type) is named from its labels, as on the Loki routes.
-  const expr = nameLokiSelectors(parseQuery(text));
+  // `{namespace="x"}` (no log type) is named from its labels, and `service_name` and
+  // `detected_level` derived, as on the Loki routes.
+  const expr = parseLokiQuery(text, env.serviceName);
   const { signal, done } = env.signalFor(request, reply);
   const started = performance.now();
   try {

@@ -18,24 +18,16 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toArrowIPC } from '../arrow/build.js';
-import type { Expr } from '../query/ast.js';
-import { parseQuery } from '../query/index.js';
 import { NS_PER_HOUR } from '../time.js';
 import { badData } from './errors.js';
 import { checkBytes, checkSeries, engineBudgets, runQuery, withSlot, type Evaluation } from './evaluate.js';
-import { deriveDetectedLevel, nameLokiSelectors } from './loki-selectors.js';
+import { parseLokiQuery } from './loki-selectors.js';
 import { collectParams, directionParam, durationParam, lokiTime, param, params, positiveInt, requireQuery, type Params } from './params.js';
 import { metricTable } from '../metrics/arrow.js';
 import { labelKey, rowLabels, lokiStats, lokiStreams, sendJson, sendMetricJson, unixSeconds } from './responses.js';
 import { ARROW_STREAM, wantsArrow, type RouteEnv } from './route-env.js';
-import type { ServiceNameRule } from './service-name.js';
 
 const DEFAULT_LIMIT = 100;
-
-/** Parses a LogQL/LetheQL query: names its selectors' log types (`service_name` under `rule`) and derives `detected_level` where it is named. */
-export function parseLokiQuery(text: string, rule: ServiceNameRule = 'app'): Expr {
-  return deriveDetectedLevel(nameLokiSelectors(parseQuery(text), rule));
-}
 
 /** `start`/`end` with Loki's defaults: `end` = now, `start` = `end - since` (`since` default `defaultSince`). */
 export function lokiWindow(p: Params, nowNs: bigint, defaultSince: bigint): { startNs: bigint; endNs: bigint } {

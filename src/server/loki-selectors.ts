@@ -17,13 +17,15 @@
  *
  * `service_name` (Grafana's Drilldown label) is derived, not stored: its matchers become
  * matchers on the label it comes from (`service-name.ts`); alone it means pod logs.
+ * Anywhere else (`sum by (service_name)`, `without`, a label filter) it is a label that
+ * {@link deriveServiceName} adds to each line first.
  */
 import { LOG_TYPES, type LogType } from '../model.js';
 import type { Expr, LabelMatcher, PipelineStage, VectorSelector } from '../query/ast.js';
 import { parseQuery, printQuery } from '../query/index.js';
 import { DETECTED_LEVEL } from '../pipeline/detected.js';
 import { QueryError } from '../errors.js';
-import { SERVICE_NAME, sourceMatcher, type ServiceNameRule } from './service-name.js';
+import { SERVICE_NAME, serviceNameTemplate, sourceMatcher, type ServiceNameRule } from './service-name.js';
 
 const POD_LABELS = new Set<string>(['namespace', 'pod', 'container']);
 const NODE_LABELS = new Set<string>(['node', 'process']);
@@ -90,6 +92,73 @@ export function nameLokiSelectors(expr: Expr, rule: ServiceNameRule = 'app'): Ex
     case 'StringLiteral':
       return expr;
   }
+}
+
+/** Pipeline stages that set a label, by their label_format text (parsed once each). */
+const stageCache = new Map<string, PipelineStage>();
+function formatStage(dst: string, template: string): PipelineStage {
+  const key = `${dst}\u0000${template}`;
+  let st = stageCache.get(key);
+  if (st === undefined) {
+    st = (parseQuery(`{a="b"} | label_format ${dst}=\`${template}\``) as VectorSelector).pipeline[0]!;
+    stageCache.set(key, st);
+  }
+  return st;
+}
+
+function definesLabel(s: VectorSelector, name: string): boolean {
+  return s.pipeline.some((st) => st.kind === 'LabelFormatStage' && st.items.some((i) => i.dst === name));
+}
+
+/** Applies `f` to every selector of `expr`. */
+function mapSelectors(expr: Expr, f: (s: VectorSelector) => VectorSelector): Expr {
+  const rec = (e: Expr): Expr => mapSelectors(e, f);
+  switch (expr.kind) {
+    case 'VectorSelector':
+      return f(expr);
+    case 'MatrixSelector':
+      return { ...expr, selector: f(expr.selector) };
+    case 'SubqueryExpr':
+    case 'ParenExpr':
+    case 'UnaryExpr':
+      return { ...expr, expr: rec(expr.expr) };
+    case 'BinaryExpr':
+      return { ...expr, lhs: rec(expr.lhs), rhs: rec(expr.rhs) };
+    case 'AggregateExpr':
+      return { ...expr, expr: rec(expr.expr), param: expr.param && rec(expr.param) };
+    case 'Call':
+      return { ...expr, args: expr.args.map(rec) };
+    case 'NumberLiteral':
+    case 'StringLiteral':
+      return expr;
+  }
+}
+
+/**
+ * `service_name` as a label of each line, for a query that names it outside its selectors'
+ * matchers (run {@link nameLokiSelectors} first, which turns those into matchers on the
+ * source label): `sum by (service_name) (count_over_time({namespace="shop"}[5m]))` groups by
+ * it, `without (service_name)` drops it, `| service_name="api"` filters on it. Each selector
+ * gets a `label_format service_name=…` stage first in its pipeline, whose template derives the
+ * name under `rule` exactly as `serviceNameOf` does (`service-name.ts`), unless its pipeline
+ * sets `service_name` itself. Queries that do not name it are returned as they are.
+ */
+export function deriveServiceName(expr: Expr, rule: ServiceNameRule = 'app'): Expr {
+  if (!/\bservice_name\b/.test(printQuery(expr))) return expr;
+  return mapSelectors(expr, (s) => {
+    if (s.name !== 'pod' && s.name !== 'node') return s;
+    if (definesLabel(s, SERVICE_NAME)) return s;
+    return { ...s, pipeline: [formatStage(SERVICE_NAME, serviceNameTemplate(s.name, rule)), ...s.pipeline] };
+  });
+}
+
+/**
+ * Parses a query as the server's query routes read it (Loki and Lethe/Prometheus dialects):
+ * names its selectors' log types (`service_name` matchers under `rule`) and derives
+ * `service_name` and `detected_level` where they are named.
+ */
+export function parseLokiQuery(text: string, rule: ServiceNameRule = 'app'): Expr {
+  return deriveDetectedLevel(deriveServiceName(nameLokiSelectors(parseQuery(text), rule), rule));
 }
 
 /** `| label_format detected_level=`{{ __detected_level__ }}``: the stage that derives `detected_level`. */

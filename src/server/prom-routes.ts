@@ -14,6 +14,7 @@
  * | `GET\|POST /api/v1/label/<name>/values` | `match[]`, `start`, `end` optional; `__name__`: the log types; a target label or `cluster`: from the store's directories; a line label: from the streams (`streams.ts`) |
  * | `GET\|POST /api/v1/series` | `match[]` required; one object per stream, `__name__` included |
  * | `GET /api/v1/status/buildinfo` | Prometheus' fields; `version` is the Prometheus API level served, `letheqlVersion` ours |
+ * | `GET /api/v1/status/config` | `{"yaml": "…"}`: the effective server configuration, secrets as `<secret>` (`status-config.ts`) |
  * | `GET\|POST /api/v1/query_exemplars` | `{"status":"success","data":[]}`: logs have no exemplars |
  * | `GET\|POST /api/v1/format_query` | the query in LetheQL's canonical form |
  *
@@ -140,6 +141,7 @@ export function registerPromRoutes(app: FastifyInstance, env: RouteEnv): void {
     status: 'success',
     data: { version: PROMETHEUS_API_VERSION, revision: '', branch: '', buildUser: '', buildDate: '', goVersion: '', letheqlVersion: await letheqlVersion() },
   }));
+  app.get('/api/v1/status/config', { config: read }, async () => ({ status: 'success', data: { yaml: env.configYaml?.() ?? '' } }));
   app.route({
     method: ['GET', 'POST'],
     url: '/api/v1/query_exemplars',

@@ -36,6 +36,8 @@ export interface RouteEnv {
   draining(): boolean;
   /** How the derived `service_name` label is made (`service-name.ts`); default `app`. */
   serviceName?: ServiceNameRule;
+  /** The effective configuration as YAML, secrets redacted (`status-config.ts`). */
+  configYaml?: () => string;
 }
 
 /** The Arrow IPC stream media type (either dialect answers with it when asked). */

@@ -42,6 +42,7 @@ import type { RequestSignal, RouteEnv } from './route-env.js';
 import type { TailHub } from './tail.js';
 import type { ServiceNameRule } from './service-name.js';
 import { registerDrilldownRoutes } from './drilldown-routes.js';
+import { configYaml, type EffectiveConfig } from './status-config.js';
 
 /** Options of {@link createServer}. */
 export interface ServerOptions {
@@ -67,6 +68,8 @@ export interface ServerOptions {
   tailFollowMs?: number;
   /** A ruler (`letheql serve --rules`): adds `/api/v1/rules`, `/api/v1/alerts` and its metrics to `/metrics`. The caller runs and stops it. */
   ruler?: Ruler;
+  /** What `/api/v1/status/config` shows (`status-config.ts`); absent: the settings given here, with the config file's defaults. */
+  effectiveConfig?: EffectiveConfig;
 }
 
 /** A running (or ready to run) server. */
@@ -130,7 +133,15 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
     };
   };
 
-  const env: RouteEnv = { ctx, now: options.now ?? realClock, signalFor, note, draining: () => draining, serviceName: options.serviceName ?? 'app' };
+  const effective: EffectiveConfig = options.effectiveConfig ? { ...options.effectiveConfig } : {
+    config: {
+      limits,
+      push: { enabled: options.push?.enabled ?? true, fsync: options.push?.fsync ?? 'batch', ...(options.push?.labels ? { labels: options.push.labels } : {}) },
+      serviceName: options.serviceName ?? 'app',
+      ...(log !== false ? { logLevel: log.level } : {}),
+    },
+  };
+  const env: RouteEnv = { ctx, now: options.now ?? realClock, signalFor, note, draining: () => draining, serviceName: options.serviceName ?? 'app', configYaml: () => configYaml(effective) };
   const live = new LiveIngest(env, { enabled: options.push?.enabled ?? true, fsync: options.push?.fsync ?? 'batch', ...(options.push?.labels ? { labels: options.push.labels } : {}), ...(options.storeDir !== undefined ? { storeDir: options.storeDir } : {}) }, options.tailFollowMs);
 
   metrics.addGauge('letheql_queries_active', 'Queries running now.', () => limiter.active);
@@ -227,7 +238,9 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
       await app.listen({ host, port });
       const addr = app.server.address();
       const p = typeof addr === 'object' && addr !== null ? addr.port : port;
-      return `http://${host.includes(':') ? `[${host}]` : host}:${p}`;
+      const hostPort = `${host.includes(':') ? `[${host}]` : host}:${p}`;
+      effective.listen = hostPort; // the port really bound (`:0` picks one), for /api/v1/status/config
+      return `http://${hostPort}`;
     },
     close() {
       closing ??= (async () => {

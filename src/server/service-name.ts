@@ -51,6 +51,18 @@ export function serviceNameOf(logType: LogType, labels: Readonly<Record<string, 
   return logType === 'pod' && rule === 'app' ? appOfPod(v) : v;
 }
 
+/**
+ * A `label_format` template that gives a line's `service_name` from its stream labels, equal
+ * to {@link serviceNameOf}: under `app`, pod logs strip the ReplicaSet suffix, else the pod
+ * hash (one regex whose first alternative wins when both could match, as `appOfPod` tries
+ * them in turn; no match leaves the name whole).
+ */
+export function serviceNameTemplate(logType: LogType, rule: ServiceNameRule): string {
+  const source = serviceSourceLabel(logType, rule);
+  if (logType === 'node' || rule === 'container') return `{{ .${source} }}`;
+  return `{{ regexReplaceAll "^(.+)-${H}{6,10}-${H}{5}$|^(.+)-${H}{5}$" .${source} "\${1}\${2}" }}`;
+}
+
 /** RE2 syntax for a literal string. */
 export function regexLiteral(s: string): string {
   return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');

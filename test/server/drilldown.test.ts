@@ -16,6 +16,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/node.js';
+import { appOfPod } from '../../src/server/service-name.js';
 import { FIXTURE_STORE } from '../support/paths.js';
 import { frozen, get, postForm, start, type Running } from './helpers.js';
 
@@ -61,6 +62,29 @@ describe('Grafana Explore and Logs Drilldown routes', () => {
     // Largest first.
     const sizes = vol.body.data.result.map((r: { value: [number, string] }) => Number(r.value[1]));
     expect(sizes).toEqual([...sizes].sort((a: number, b: number) => b - a));
+  });
+
+  it.each([
+    ['{namespace=~".+"}', 'pod'],
+    ['{node=~".+"}', 'process'],
+  ])('groups %s by (service_name) as label values name it: pods by workload, node logs by process', async (sel, source) => {
+    const q = (by: string) => ({ query: `sum by (${by}) (count_over_time(${sel}[3h]))`, time: W.end });
+    const bySource = (await get(srv.url, '/loki/api/v1/query', q(source))).body.data.result as { metric: Record<string, string>; value: [number, string] }[];
+    const want: Record<string, number> = {};
+    for (const r of bySource) {
+      const svc = source === 'pod' ? appOfPod(r.metric[source]!) : r.metric[source]!;
+      want[svc] = (want[svc] ?? 0) + Number(r.value[1]);
+    }
+    const res = await get(srv.url, '/loki/api/v1/query', q('service_name'));
+    expect(res.status).toBe(200);
+    const got = Object.fromEntries((res.body.data.result as { metric: Record<string, string>; value: [number, string] }[]).map((r) => [r.metric['service_name'], Number(r.value[1])]));
+    expect(got).toEqual(want);
+    if (source === 'pod') {
+      // Every fixture pod: a Deployment's (ReplicaSet and pod hashes), a DaemonSet's (pod hash only), a static pod's (none).
+      expect(Object.keys(got)).toEqual(expect.arrayContaining(['api', 'kube-proxy', 'etcd-cp-1']));
+      const values = (await get(srv.url, '/loki/api/v1/label/service_name/values', W)).body.data as string[];
+      expect(values).toEqual(expect.arrayContaining(Object.keys(got)));
+    }
   });
 
   it('selects by service_name in query_range', async () => {

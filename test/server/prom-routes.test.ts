@@ -5,11 +5,12 @@
  * Expected values come from the fixture's documented facts (fixtures/README.md).
  */
 import { execFile } from 'node:child_process';
-import { cpSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { runServe } from '../../src/cli/serve.js';
 import { openStore } from '../../src/node.js';
 import { indexStore } from '../../src/write/sidecar-files.js';
@@ -80,6 +81,27 @@ describe.skipIf(PROMTOOL === null)('promtool against letheql serve (skipped: pro
   it('query range: 180 shop lines an hour', async () => {
     const out = await promtool('range', base, 'sum(count_over_time({namespace="shop"}[1h]))', '--start=2024-09-24T14:00:00Z', '--end=2024-09-24T16:00:00Z', '--step=1h');
     expect(out.trim().split('\n')).toEqual(['{} =>', '180 @[1727186400]', '180 @[1727190000]', '179 @[1727193600]']);
+  });
+
+  // service_name (derived from the pod name: the workload's) in by/without, through promtool.
+  // The expected split is written out by hand from SHOP_PODS, not computed by the server's rule.
+  it('query instant: sum by (service_name), and without (service_name)', async () => {
+    const store = openStore(FIXTURE_STORE, { workers: 0 });
+    const { result } = await store.queryMetric('sum by (pod) (count_over_time(pod{namespace="shop"}[3h]))', { end: '2024-09-24T16:00:00Z' });
+    await store.close();
+    const byPod = Object.fromEntries(result.series.map((r) => [r.labels['pod']!, Number(r.samples[0]![1])]));
+    const app: Record<string, string> = { 'api-7d9f8b6c5-m8n3r': 'api', 'api-7d9f8b6c5-x2k4p': 'api', 'checkout-6f8d7c9b4-j7wqs': 'checkout', 'frontend-84c6b7f9d-t5vzh': 'frontend', 'payment-5b7c8d9f6-h3kdp': 'payment' };
+    expect(Object.keys(byPod).sort()).toEqual(SHOP_PODS);
+    const want: Record<string, number> = {};
+    for (const [pod, n] of Object.entries(byPod)) want[app[pod]!] = (want[app[pod]!] ?? 0) + n;
+    const out = await promtool('instant', base, 'sum by (service_name) (count_over_time({namespace="shop"}[3h]))', '--time=2024-09-24T16:00:00Z');
+    expect(out.trim().split('\n')).toEqual(Object.entries(want).map(([svc, n]) => `{service_name="${svc}"} => ${n} @[1727193600]`));
+    // without: service_name goes, the stream labels stay (one series per api stream).
+    const without = await promtool('instant', base, 'sum without (service_name) (count_over_time({service_name="api"}[3h]))', '--time=2024-09-24T16:00:00Z');
+    const lines = without.trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const l of lines) expect(l).toMatch(/^\{container="[^"]+", namespace="shop", pod="api-7d9f8b6c5-[a-z0-9]{5}"\} => \d+ @\[1727193600\]$/);
+    expect(lines.reduce((a, l) => a + Number(/=> (\d+)/.exec(l)![1]), 0)).toBe(want['api']);
   });
 
   it('a bad selector fails promtool with the server message', async () => {
@@ -178,5 +200,58 @@ describe('Prometheus label and series routes', () => {
     expect(res.status).toBe(400);
     expect(res.body.status).toBe('error');
     expect(res.body.error).toContain(msg);
+  });
+});
+
+describe('/api/v1/status/config: the effective configuration as Prometheus answers it, secrets redacted', () => {
+  const tmp = tempDir('letheql-status-config-');
+  let base = '';
+  const stop = new AbortController();
+  let exit: Promise<number>;
+  beforeAll(async () => {
+    writeFileSync(join(tmp.dir, 'config.json'), JSON.stringify({ logLevel: 'warn', limits: { queryTimeout: '90s', maxLines: 2000, maxBytesScanned: '1GiB', maxSeries: 0 }, push: { enabled: false }, serviceName: 'container' }));
+    writeFileSync(join(tmp.dir, 'rules.yaml'), 'groups:\n  - name: shop\n    rules:\n      - record: shop:lines:1h\n        expr: sum(count_over_time(pod{namespace="shop"} [1h]))\n');
+    const url = deferred<string>();
+    const sink = new PassThrough().resume();
+    exit = runServe(
+      ['--store', FIXTURE_STORE, '--listen', '127.0.0.1:0', '--workers', '0', '--config', join(tmp.dir, 'config.json'), '--rules', join(tmp.dir, 'rules.yaml'),
+        '--remote-write', 'http://writer:hunter2@127.0.0.1:9/api/v1/write', '--slack-webhook', 'https://hooks.slack.com/services/T000/B000/sl4ckt0ken', '--webhook', 'http://127.0.0.1:9/hook?x=1'],
+      { stdout: sink, stderr: sink, env: {} },
+      stop.signal,
+      url.resolve,
+    );
+    base = await url.promise;
+  });
+  afterAll(async () => {
+    stop.abort();
+    expect(await exit).toBe(0);
+    tmp.cleanup();
+  });
+
+  it('answers {status, data: {yaml}} with every default filled in and no secret', async () => {
+    const res = await get(base, '/api/v1/status/config');
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body)).toEqual(['status', 'data']);
+    expect(res.body.status).toBe('success');
+    expect(Object.keys(res.body.data)).toEqual(['yaml']);
+    const text = res.body.data.yaml as string;
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('sl4ckt0ken');
+    const cfg = parseYaml(text);
+    expect(cfg).toMatchObject({
+      listen: base.replace('http://', ''),
+      logLevel: 'warn',
+      workers: 0,
+      limits: { queryTimeout: '90s', maxLines: 2000, maxBytesScanned: 2 ** 30, maxSeries: 0, maxConcurrentQueries: 4, maxTemplateBytes: 2 ** 20 },
+      auth: null,
+      push: { enabled: false, fsync: 'batch' },
+      serviceName: 'container',
+      rules: {
+        ruleFiles: [join(tmp.dir, 'rules.yaml')],
+        remoteWrite: ['http://writer:<secret>@127.0.0.1:9/api/v1/write'],
+        slackWebhooks: ['<secret>'],
+        webhooks: ['http://127.0.0.1:9/hook?x=1'],
+      },
+    });
   });
 });

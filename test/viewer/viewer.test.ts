@@ -22,6 +22,7 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normalLevel } from '../../viewer/src/fields.js';
 import { openStore } from '../../src/node.js';
 import { createServer, type LetheServer } from '../../src/server/index.js';
 import { TokenAuthority } from '../../src/server/auth.js';
@@ -385,7 +386,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VIEWER)(HAVE_CHROMIUM && HAVE_VIEWER ? '
       expect((await fetch(`${base}/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
     });
 
-    // Issue 19: the row pane's context and filters through the server (ordinary queries).
+    // Issue 19: the row pane's filters and the context in place in the list, through the server (ordinary queries).
     it('opens a row, filters for a field, and shows context through the server', async () => {
       const page = await session!.browser.newPage({ viewport: { width: 1400, height: 900 } });
       const q = 'pod{namespace="shop"} |= "error"';
@@ -403,12 +404,48 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VIEWER)(HAVE_CHROMIUM && HAVE_VIEWER ? '
       const at = (rows.getChild('time')!.toArray() as BigInt64Array)[0]!;
       const before = await store.query(sel, { start: at - 3_600_000_000_000n, end: at - 1n, limit: 10, direction: 'backward' });
       expect(before.numRows).toBeGreaterThan(0);
-      await expect.poll(() => page.locator('#detail .ctx-before .ctx-text').allTextContents()).toEqual(column(before, 'line').reverse());
+      const after = await store.query(sel, { start: at + 1n, end: at + 3_600_000_000_000n, limit: 10, direction: 'forward' });
+      // In place in the list, newest first as the rows: later lines above row 0, earlier ones under it.
+      const listed = () => page.evaluate(() => (window as unknown as { letheqlViewer: { listed(): { kind: string; line: string }[] } }).letheqlViewer.listed());
+      await expect.poll(async () => (await listed()).filter((r) => r.kind === 'line').map((r) => r.line), { timeout: 10_000 }).toEqual([...column(after, 'line').reverse(), ...column(before, 'line')]);
+      const list = await listed();
+      expect(list.map((r) => r.kind).slice(0, after.numRows + 2 + before.numRows + 1)).toEqual(['more-after', ...column(after, 'line').map(() => 'line'), 'row', ...column(before, 'line').map(() => 'line'), 'more-before']);
+      expect(list[after.numRows + 1]!.line).toBe(column(rows, 'line')[0]);
+      // More after, through the server too.
+      if (after.numRows === 10) {
+        const at2 = (after.getChild('time')!.toArray() as BigInt64Array)[9]!;
+        const more = await store.query(sel, { start: at2 + 1n, end: at2 + 3_600_000_000_000n, limit: 10, direction: 'forward' });
+        await page.locator('#rows .row[data-ctx="more-after"]').click();
+        await expect.poll(async () => (await listed()).filter((r) => r.kind === 'line').length, { timeout: 10_000 }).toBe(after.numRows + more.numRows + before.numRows);
+      }
       await page.locator('#detail tr[data-name="level"] [data-action="for"]').click();
       await waitForRun(page);
       expect((await state(page)).query).toBe(`${q} | json | level="error"`);
       const expected = await store.query(`${q} | json | level="error"`, WINDOW);
       await expect.poll(async () => (await state(page)).rows).toBe(expected.numRows);
+      await page.close();
+    });
+
+    it('stacks a truncated result\'s histogram by detected_level through the server', async () => {
+      const page = await session!.browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const q = 'pod{namespace=~"shop|default"}';
+      await page.goto(`${base}/${hashOf(q)}`);
+      await expect.poll(async () => (await state(page)).source, { timeout: 20_000 }).toBe(base);
+      await waitForRun(page);
+      await page.locator('#limit').selectOption('100');
+      await page.locator('#query').press('Control+Enter');
+      await waitForRun(page);
+      expect((await state(page)).rows).toBe(100);
+      const { count } = await store.count(q, { start: FROM, end: TO });
+      await expect.poll(() => page.locator('#histogram').getAttribute('data-total')).toBe(String(count));
+      await expect.poll(() => page.locator('#histogram').getAttribute('data-levels'), { timeout: 10_000 }).not.toBe('');
+      const stacked = Object.fromEntries((await page.locator('#histogram').getAttribute('data-levels'))!.split(' ').map((p) => [p.split(':')[0]!, Number(p.split(':')[1])]));
+      // The same split as the engine's, queried here in Node over the whole range.
+      const { result } = await store.queryMetric(`sum by (detected_level) (count_over_time(${q} | label_format detected_level=\`{{ __detected_level__ }}\` [10800001ms]))`, { end: TO });
+      const want: Record<string, number> = {};
+      for (const r of result.series) want[normalLevel(r.labels['detected_level'] ?? '')] = (want[normalLevel(r.labels['detected_level'] ?? '')] ?? 0) + Number(r.samples[0]![1]);
+      expect(Object.values(want).reduce((a, b) => a + b, 0)).toBe(count);
+      expect(stacked).toEqual(want);
       await page.close();
     });
 

@@ -14,7 +14,8 @@
  * (level filter, deduplication), the opened row (details.ts: fields parsed by the engine's
  * own `| json` / `| logfmt` stages, filter buttons that edit the query), wrap and fields as
  * columns, patterns and downloads. None of these runs a query; filter buttons, context
- * (ordinary queries over the row's exact stream selector) and a pattern's filter do. A local
+ * (ordinary queries over the row's exact stream selector, shown in place in the list around
+ * the opened row) and a pattern's filter do. A local
  * result that holds every matching line draws the histogram from its rows (the engine
  * worker would otherwise scan twice); a server answers the count query in parallel.
  *
@@ -24,13 +25,14 @@
 import { Histogram, TimeSeriesChart } from './charts.ts';
 import { QueryEditor, type CompletionProvider } from './editor.ts';
 import type { SeriesData, StatsInfo, TargetsInfo } from './protocol.ts';
-import { checkQuery, highlightersFor, histogramQuery, logSelector, streamSelector, withFieldFilter, withLabelMatcher, withLineFilter, withSelector } from './query-text.ts';
+import { checkQuery, highlightersFor, histogramQuery, levelHistogramQuery, logSelector, streamSelector, withFieldFilter, withLabelMatcher, withLineFilter, withSelector } from './query-text.ts';
 import { decodeState, describeRange, durationMs, encodeState, formatUtc, histogramStepMs, parseUtc, PRESETS, REFRESH, resolveRange, type TimeRange } from './range.ts';
-import { ArrayRows, ArrowRows, streamLabelsOf, ViewRows, VirtualList, type RowSet } from './rows.ts';
-import { DetailPane, type ContextLine, type Kind } from './details.ts';
-import { DEDUP_MODES, dedupKey, detectLevel, LEVELS, parseFields, type DedupMode, type Level, type ParsedFields } from './fields.ts';
+import { ArrayRows, ArrowRows, ContextRows, streamLabelsOf, ViewRows, VirtualList, type ContextEntry, type RowSet } from './rows.ts';
+import { DetailPane, type Kind } from './details.ts';
+import { DEDUP_MODES, dedupKey, detectLevel, LEVELS, normalLevel, parseFields, type DedupMode, type Level, type ParsedFields } from './fields.ts';
 import { downloadRows, type DownloadFormat } from './download.ts';
-import { findPatterns, sparkline, templateRegex } from './patterns.ts';
+import { findPatterns, sparkline } from './patterns.ts';
+import { patternRegex } from '../../src/patterns/drain.ts';
 import { EngineClient, LocalSource, ServerSource, ViewerError, type DataSource, type Progress } from './sources.ts';
 import { droppedFiles, toStoreFiles, type PickedFile } from './store-files.ts';
 import { TargetsTree, type LabelSets } from './tree.ts';
@@ -243,11 +245,12 @@ async function runQuery(): Promise<void> {
       const stepMs = histogramStepMs(Number((endNs - startNs) / 1_000_000n));
       const stepNs = BigInt(stepMs) * 1_000_000n;
       const buckets = Number((endNs - startNs + 1n + stepNs - 1n) / stepNs);
-      const countQuery = (): Promise<HistAnswer> =>
+      const bucketQuery = (q: string): Promise<HistAnswer> =>
         current
-          .metric(histogramQuery(text, stepMs), { startNs: startNs + stepNs - 1n, endNs: startNs + BigInt(buckets) * stepNs - 1n, step: `${stepMs}ms`, signal: ac.signal })
+          .metric(q, { startNs: startNs + stepNs - 1n, endNs: startNs + BigInt(buckets) * stepNs - 1n, step: `${stepMs}ms`, signal: ac.signal })
           .then((m) => ({ ok: true as const, series: m.series }))
           .catch((e: unknown) => ({ ok: false as const, e }));
+      const countQuery = (): Promise<HistAnswer> => bucketQuery(histogramQuery(text, stepMs));
       // A server answers both at once; the engine worker would only interleave the two scans,
       // so locally the rows come first, and when they are every matching line (the limit not
       // reached) they are the histogram's lines too: no second scan.
@@ -261,6 +264,7 @@ async function runQuery(): Promise<void> {
         onProgress: (p) => seq === runSeq && showProgress(p),
       });
       if (seq !== runSeq) return;
+      resultDirection = directionSel.value as 'forward' | 'backward';
       setResult(new ArrowRows(logs.table), highlightersFor(sel), sel.name ?? 'pod');
       lastStats = logs.stats;
       const complete = logs.stats !== null && !logs.stats.truncated && logs.stats.rowsReturned === logs.table.numRows;
@@ -269,14 +273,7 @@ async function runQuery(): Promise<void> {
       const startMs = Number(startNs / 1_000_000n);
       if (h.ok) {
         const counts = new Float64Array(buckets);
-        for (const s of h.series) {
-          for (let k = 0; k < s.timesMs.length; k++) {
-            // Bucket k's sample is at its end, start - 1ns + (k+1)·step; a server gives the time
-            // in float seconds rounded to the millisecond, so round to the nearest bucket end.
-            const b = Math.round((s.timesMs[k]! - startMs) / stepMs) - 1;
-            if (b >= 0 && b < buckets) counts[b]! += s.values[k]!;
-          }
-        }
+        for (const s of h.series) addToBuckets(counts, s, startMs, stepMs);
         histBase = { startMs, stepMs, counts };
         histWindow = { startNs, stepNs };
         histogram.setData(histBase);
@@ -287,7 +284,7 @@ async function runQuery(): Promise<void> {
         $('histogram-note').textContent = `histogram unavailable: ${h.e instanceof Error ? h.e.message : String(h.e)}`;
       }
       setStatus(statsText(logs.stats, logs.table.numRows, performance.now() - started));
-      if (h.ok) void stackHistogram(seq);
+      if (h.ok) void stackHistogram(seq, () => bucketQuery(levelHistogramQuery(text, stepMs)));
     } else {
       $('histogram-section').hidden = true;
       $('chart-section').hidden = false;
@@ -320,7 +317,17 @@ async function runQuery(): Promise<void> {
   }
 }
 
-type HistAnswer = { ok: true; series: { timesMs: Float64Array; values: Float64Array }[] } | { ok: false; e: unknown };
+type HistAnswer = { ok: true; series: { labels?: Record<string, string>; timesMs: Float64Array; values: Float64Array }[] } | { ok: false; e: unknown };
+
+/** Adds a count series to its buckets: bucket k's sample is at its end, start - 1ns + (k+1)·step. */
+function addToBuckets(counts: Float64Array, s: { timesMs: Float64Array; values: Float64Array }, startMs: number, stepMs: number): void {
+  for (let k = 0; k < s.timesMs.length; k++) {
+    // A server gives the time in float seconds rounded to the millisecond, so round to the
+    // nearest bucket end.
+    const b = Math.round((s.timesMs[k]! - startMs) / stepMs) - 1;
+    if (b >= 0 && b < counts.length) counts[b]! += s.values[k]!;
+  }
+}
 
 /** The histogram's one series from loaded rows (all the matching lines): bucket k's sample at its end, as the count query gives it. */
 function histogramFromRows(rows: RowSet, startNs: bigint, stepNs: bigint, buckets: number): HistAnswer {
@@ -364,6 +371,10 @@ editor.onInput = (text) => {
 
 let baseRows: RowSet | null = null;
 let view = new ViewRows(new ArrayRows([]), null);
+/** What the list shows: the view, or the view with the opened row's context in place. */
+let shown: ViewRows | ContextRows = view;
+/** The order of the loaded rows (context lines are placed in it). */
+let resultDirection: 'forward' | 'backward' = 'backward';
 let highlight: RegExp[] = [];
 let logType = 'pod';
 /** Per loaded row: its level's index in LEVELS + 1 (0: not computed yet). */
@@ -391,6 +402,7 @@ function setResult(rows: RowSet, hl: RegExp[], type: string): void {
   levelCodes = new Uint8Array(rows.length);
   levelsComplete = false;
   fieldCache.clear();
+  context = null; // before closeRow: the old view's context must not be drawn over the new rows
   closeRow();
   const task = ++levelTask;
   // Every row's level (buttons' counts, the stacked histogram) for results up to
@@ -449,26 +461,47 @@ async function computeLevels(task: number): Promise<boolean> {
   return true;
 }
 
-/** The histogram stacked by level, when the loaded rows are every line it counts. */
-async function stackHistogram(seq: number): Promise<void> {
+/**
+ * The histogram stacked by level. When the loaded rows are every line it counts, from their
+ * levels (the marks on the rows); otherwise (the limit was reached, or too many rows to
+ * classify on the page) by the engine: `levelQuery` counts the same lines per bucket split by
+ * their `detected_level` (`pipeline/detected.ts`, as the server's Loki routes derive it),
+ * which reads a level key or a level word as the marks do, but knows no klog header or
+ * stream label. Either way, only when every bucket's levels add up to its count.
+ */
+async function stackHistogram(seq: number, levelQuery: () => Promise<HistAnswer>): Promise<void> {
   const done = await levelsPromise;
-  if (!done || seq !== runSeq || !histBase || !histWindow || !baseRows) return;
-  const { counts } = histBase;
+  if (seq !== runSeq || !histBase || !histWindow || !baseRows) return;
+  const { counts, startMs, stepMs } = histBase;
   const total = counts.reduce((a, b) => a + b, 0);
   const rows = baseRows;
-  if (total !== rows.length) {
-    $('histogram-note').textContent += ` · levels: ${rows.length.toLocaleString()} of ${total.toLocaleString()} lines loaded, not stacked`;
-    return;
-  }
   const byLevel = LEVELS.map((name) => ({ name, counts: new Float64Array(counts.length) }));
-  const { startNs, stepNs } = histWindow;
-  for (let b = 0; b < rows.length; b++) {
-    const k = Number((rows.timeNs(b) - startNs) / stepNs);
-    if (k >= 0 && k < counts.length) byLevel[levelCodes![b]! - 1]!.counts[k]! += 1;
+  let how = '';
+  if (done && total === rows.length) {
+    const { startNs, stepNs } = histWindow;
+    for (let b = 0; b < rows.length; b++) {
+      const k = Number((rows.timeNs(b) - startNs) / stepNs);
+      if (k >= 0 && k < counts.length) byLevel[levelCodes![b]! - 1]!.counts[k]! += 1;
+    }
+  } else {
+    const h = await levelQuery();
+    if (seq !== runSeq || !histBase) return;
+    if (!h.ok) {
+      $('histogram-note').textContent += ` · levels unavailable: ${h.e instanceof Error ? h.e.message : String(h.e)}`;
+      return;
+    }
+    for (const s of h.series) addToBuckets(byLevel[LEVELS.indexOf(normalLevel(s.labels?.['detected_level'] ?? ''))]!.counts, s, startMs, stepMs);
+    how = ' · levels: detected_level';
   }
   // Only when every bucket agrees with the engine's count (the same lines, split).
-  for (let k = 0; k < counts.length; k++) if (byLevel.reduce((a, l) => a + l.counts[k]!, 0) !== counts[k]) return;
+  for (let k = 0; k < counts.length; k++) {
+    if (byLevel.reduce((a, l) => a + l.counts[k]!, 0) !== counts[k]) {
+      $('histogram-note').textContent += ' · levels: not stacked (the counts changed)';
+      return;
+    }
+  }
   histogram.setData({ ...histBase, byLevel: byLevel.filter((l) => l.counts.some((v) => v > 0)) });
+  $('histogram-note').textContent += how;
 }
 
 function updateLevelButtons(): void {
@@ -525,46 +558,72 @@ function rebuildView(keepScroll: boolean): void {
     }
     view = new ViewRows(rows, Int32Array.from(idx), mode !== 'none' ? Int32Array.from(counts) : null);
   }
-  list.setRows(view, highlight, keepScroll);
+  context = null;
+  showRows(keepScroll);
   const hidden = rows.length - view.length;
   $('rows-note').textContent = hidden > 0 ? `${view.length.toLocaleString()} of ${rows.length.toLocaleString()} loaded rows shown` : '';
 }
 
 list.decorations = {
-  level: (i) => (baseRows ? levelOfBase(view.baseIndex(i)) : null),
+  level: (i) => {
+    if (!baseRows) return null;
+    const e = entryAt(i);
+    if (e) return e.kind === 'line' && context ? detectLevel(e.line, context.stream) : null;
+    return levelOfBase(view.baseIndex(toView(i)));
+  },
   field: (i, name) => {
-    if (!baseRows) return '';
-    const b = view.baseIndex(i);
+    if (!baseRows || entryAt(i)) return '';
+    const b = view.baseIndex(toView(i));
     const k = baseRows.labelNames.indexOf(name);
     if (k >= (baseRows.streamLabelCount ?? baseRows.labelNames.length)) return baseRows.label(b, k);
     return fieldsOf(b).fields.find(([n]) => n === name)?.[1] ?? '';
   },
-  count: (i) => view.count(i),
+  count: (i) => (entryAt(i) ? 1 : view.count(toView(i))),
+  context: (i) => entryAt(i),
 };
 
 function openRow(i: number): void {
   const rows = baseRows;
-  if (!rows || i < 0 || i >= view.length) return;
-  const b = view.baseIndex(i);
+  if (!rows || i < 0 || i >= shown.length) return;
+  let v = toView(i);
+  if (v < 0) return; // a context line or control: nothing to open
+  if (context && v !== context.at) {
+    // Another row: its neighbour's context goes, and the list closes up around it.
+    context = null;
+    showRows(true);
+    i = v;
+    list.select(i, true, false);
+  }
+  v = toView(i);
+  const b = view.baseIndex(v);
   const streamCount = rows.streamLabelCount ?? rows.labelNames.length;
   const pipelineLabels: Record<string, string> = {};
   for (let k = streamCount; k < rows.labelNames.length; k++) {
     const v = rows.label(b, k);
     if (v !== '') pipelineLabels[rows.labelNames[k]!] = v;
   }
-  contextCursor = null;
-  detail.show({ index: i, timeNs: rows.timeNs(b), line: rows.line(b), level: levelOfBase(b), stream: streamLabelsOf(rows, b), pipelineLabels, parsed: fieldsOf(b) });
+  detail.show({ index: i, timeNs: rows.timeNs(b), line: rows.line(b), level: levelOfBase(b), stream: streamLabelsOf(rows, b), pipelineLabels, parsed: fieldsOf(b) }, context !== null);
 }
 
 function closeRow(): void {
   detail.hide();
+  if (context) {
+    // The context belongs to the opened row: it goes with it.
+    const sel = list.selectedIndex >= 0 ? toView(list.selectedIndex) : -1;
+    context = null;
+    showRows(true);
+    if (sel >= 0) list.select(sel, true, false);
+  }
 }
 
 list.onSelect = (i) => {
-  if (detail.open && detail.index !== i) openRow(i);
+  if (detail.open && detail.index !== i && !entryAt(i)) openRow(i);
 };
 list.onOpen = (i) => {
-  if (detail.open && detail.index === i) closeRow();
+  const e = entryAt(i);
+  if (e?.kind === 'more') void loadContext(e.dir);
+  else if (e) return;
+  else if (detail.open && detail.index === i) closeRow();
   else openRow(i);
 };
 list.onClose = closeRow;
@@ -585,34 +644,112 @@ detail.onFilter = (kind: Kind, name, value, include) => {
   void runQuery();
 };
 
-// Context: the row's own stream before and after it, by ordinary queries over its exact
-// selector, CONTEXT_LINES at a time, each looking up to CONTEXT_WINDOW_NS further.
+// Context: the opened row's own stream before and after it, by ordinary queries over its
+// exact selector, CONTEXT_LINES at a time, each looking up to CONTEXT_WINDOW_NS further; the
+// lines are shown in place in the list (a ContextRows view over the view), in the list's
+// order (newest first for a backward result), with a "more" row at either end. The same
+// queries run on a local store (the engine worker) and on a server.
 const CONTEXT_LINES = 10;
 const CONTEXT_WINDOW_NS = 3_600_000_000_000n;
-let contextCursor: { before: bigint; after: bigint } | null = null;
-detail.onContext = async (dir) => {
+type ContextLine = { timeNs: bigint; line: string };
+interface InlineContext {
+  /** The anchor's view index (the view does not change while context is shown). */
+  at: number;
+  timeNs: bigint;
+  stream: Record<string, string>;
+  /** Oldest first, both. */
+  before: ContextLine[];
+  after: ContextLine[];
+  note: { before: string; after: string };
+  /** Where the next query in each direction starts (exclusive). */
+  cursor: { before: bigint; after: bigint };
+}
+let context: InlineContext | null = null;
+
+/** The context entry at list row `i`, or null for a row of the view. */
+function entryAt(i: number): ContextEntry | null {
+  return shown instanceof ContextRows ? shown.entry(i) : null;
+}
+
+/** The view index of list row `i` (-1 for a context entry). */
+function toView(i: number): number {
+  return shown instanceof ContextRows ? shown.innerIndex(i) : i;
+}
+
+/** Shows the view, with the context in place when there is one. */
+function showRows(keepScroll: boolean): void {
+  const c = context;
+  if (!c) shown = view;
+  else {
+    const line = (l: ContextLine): ContextEntry => ({ kind: 'line', timeNs: l.timeNs, line: l.line });
+    const more = (dir: 'before' | 'after'): ContextEntry => ({ kind: 'more', dir, note: c.note[dir] });
+    shown =
+      resultDirection === 'backward'
+        ? new ContextRows(view, c.at, [more('after'), ...c.after.map(line).reverse()], [...c.before.map(line).reverse(), more('before')])
+        : new ContextRows(view, c.at, [more('before'), ...c.before.map(line)], [...c.after.map(line), more('after')]);
+  }
+  list.setRows(shown, highlight, keepScroll);
+}
+
+detail.onContext = (show) => {
   const row = detail.current;
+  if (!row) return;
+  if (!show) {
+    closeRow();
+    openRow(list.selectedIndex);
+    return;
+  }
+  const v = toView(row.index);
+  if (v < 0) return;
+  context = { at: v, timeNs: row.timeNs, stream: row.stream, before: [], after: [], note: { before: '', after: '' }, cursor: { before: row.timeNs, after: row.timeNs } };
+  placeContext(null);
+  openRow((shown as ContextRows).anchor);
+  void loadContext('before');
+  void loadContext('after');
+};
+
+/** Redraws the list with the context, keeps the opened row selected, and scrolls to show `dir`'s "more" row (null: the row). */
+function placeContext(dir: 'before' | 'after' | null): void {
+  showRows(true);
+  const rows = shown as ContextRows;
+  const anchor = rows.anchor;
+  list.select(anchor, false, false);
+  detail.moveTo(anchor);
+  if (dir === null) list.scrollToIndex(anchor);
+  else {
+    const last = anchor + rows.below.length;
+    const first = rows.at;
+    // The "more" row of `dir` is the first row above the anchor or the last one below it.
+    const top = (resultDirection === 'backward') === (dir === 'after');
+    list.scrollToIndex(top ? first : last);
+  }
+}
+
+async function loadContext(dir: 'before' | 'after'): Promise<void> {
+  const c = context;
   const src = source;
-  if (!row || !src) return;
-  contextCursor ??= { before: row.timeNs, after: row.timeNs };
-  const edge = contextCursor[dir];
+  if (!c || !src) return;
+  const edge = c.cursor[dir];
   const startNs = dir === 'before' ? edge - CONTEXT_WINDOW_NS : edge + 1n;
   const endNs = dir === 'before' ? edge - 1n : edge + CONTEXT_WINDOW_NS;
   try {
-    const r = await src.logs(streamSelector(logType, row.stream), { startNs, endNs, limit: CONTEXT_LINES, direction: dir === 'before' ? 'backward' : 'forward', signal: new AbortController().signal });
-    if (detail.current !== row || !contextCursor) return;
+    const r = await src.logs(streamSelector(logType, c.stream), { startNs, endNs, limit: CONTEXT_LINES, direction: dir === 'before' ? 'backward' : 'forward', signal: new AbortController().signal });
+    if (context !== c || c.cursor[dir] !== edge) return;
     const got = new ArrowRows(r.table);
     const lines: ContextLine[] = [];
     for (let k = 0; k < got.length; k++) lines.push({ timeNs: got.timeNs(k), line: got.line(k) });
     if (dir === 'before') lines.reverse();
     const full = lines.length === CONTEXT_LINES;
     // A full page continues from its last line; a short one has read the whole window.
-    contextCursor[dir] = full ? (dir === 'before' ? lines[0]!.timeNs : lines[lines.length - 1]!.timeNs) : dir === 'before' ? startNs : endNs;
-    detail.addContext(dir, lines, full ? '' : `no more lines in the ${dir === 'before' ? 'hour before' : 'hour after'}; "More" looks further`);
+    c.cursor[dir] = full ? (dir === 'before' ? lines[0]!.timeNs : lines[lines.length - 1]!.timeNs) : dir === 'before' ? startNs : endNs;
+    if (dir === 'before') c.before = [...lines, ...c.before];
+    else c.after = [...c.after, ...lines];
+    c.note[dir] = full ? '' : `no more lines in the ${dir === 'before' ? 'hour before' : 'hour after'}; "More" looks further`;
+    placeContext(dir);
   } catch (e) {
     setStatus(`Context: ${e instanceof Error ? e.message : String(e)}`, true);
   }
-};
+}
 
 // Row options: wrap, fields as columns, deduplication, download.
 
@@ -711,11 +848,11 @@ function renderPatterns(): void {
     const step = (hi - lo) / BigInt(n) + 1n;
     bucketOf = (t) => Number((t - lo) / step);
   }
-  const found = findPatterns(rows, n, bucketOf);
-  const shown = found.slice(0, 200);
+  // Drain keeps at most 1000 templates (and its overflow one), so all of them are listed.
+  const shown = findPatterns(rows, n, bucketOf);
   const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot' }[c]};`);
   patternsEl.innerHTML =
-    `<p class="muted">${found.length.toLocaleString()} patterns among ${rows.length.toLocaleString()} loaded rows${found.length > shown.length ? ` (the ${shown.length} most frequent shown)` : ''}; a pattern's filter adds a line filter to the query.</p>` +
+    `<p class="muted">${shown.length.toLocaleString()} patterns (Drain, as <code>letheql patterns</code>) among ${rows.length.toLocaleString()} loaded rows; a pattern's filter adds a line filter to the query.</p>` +
     `<table class="pattern-table"><thead><tr><th>Over time</th><th>Count</th><th>%</th><th>Pattern</th><th></th></tr></thead><tbody>` +
     shown
       .map(
@@ -726,12 +863,12 @@ function renderPatterns(): void {
       )
       .join('') +
     `</tbody></table>`;
-  patternsEl.dataset['total'] = String(found.reduce((a, p) => a + p.count, 0));
+  patternsEl.dataset['total'] = String(shown.reduce((a, p) => a + p.count, 0));
   patternsEl.onclick = (e) => {
     const b = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-pattern]');
     if (!b) return;
     const p = shown[Number(b.dataset['pattern'])]!;
-    editor.value = withLineFilter(editor.value, templateRegex(p.template));
+    editor.value = withLineFilter(editor.value, patternRegex(p.template));
     showTab(false);
     saveUrl();
     void runQuery();
@@ -776,6 +913,7 @@ function startLive(): void {
   const names = sel.name === 'node' ? ['node', 'process'] : ['namespace', 'pod', 'container'];
   if (targets?.clusters) names.unshift('cluster');
   const rows = new ArrayRows(names);
+  resultDirection = 'forward';
   setResult(rows, highlightersFor(sel), sel.name ?? 'pod');
   let received = 0;
   tailBtn.setAttribute('aria-pressed', 'true');
@@ -788,7 +926,8 @@ function startLive(): void {
       if (levelFilter.size > 0 || dedup !== 'none') rebuildView(true);
       else {
         view = new ViewRows(rows, null);
-        list.setRows(view, highlight, true);
+        context = null;
+        showRows(true);
       }
       list.refresh(follow);
       setStatus(`Live: ${received.toLocaleString()} lines received`);
@@ -1023,6 +1162,8 @@ declare global {
       /** Runs one log query on the source (no histogram, nothing shown); its wall time in ms, rows and statistics. */
       timeLogs(query: string, startNs: string, endNs: string, limit: number): Promise<{ ms: number; rows: number; stats: StatsInfo | null }>;
       run(): Promise<void>;
+      /** Every row of the list as drawn from: `row` (a loaded row), `line` (context) or `more-before`/`more-after`, with its line (tests; small results). */
+      listed(): { kind: string; line: string }[];
     };
   }
 }
@@ -1056,4 +1197,9 @@ window.letheqlViewer = {
     return performance.now() - t0;
   },
   run: () => runQuery(),
+  listed: () =>
+    Array.from({ length: shown.length }, (_, i) => {
+      const e = entryAt(i);
+      return { kind: e === null ? 'row' : e.kind === 'line' ? 'line' : `more-${e.dir}`, line: shown.line(i) };
+    }),
 };

@@ -87,6 +87,15 @@ export function histogramQuery(logQuery: string, stepMs: number): string {
 }
 
 /**
+ * The histogram's count split by level: `sum by (detected_level) (count_over_time(<query>
+ * | label_format detected_level=`{{ __detected_level__ }}` [<step>]))`, the line's level as the
+ * engine detects it (`pipeline/detected.ts`), so local stores and servers split alike.
+ */
+export function levelHistogramQuery(logQuery: string, stepMs: number): string {
+  return `sum by (detected_level) (count_over_time(${logQuery}\n| label_format detected_level=\`{{ __detected_level__ }}\`\n[${stepMs}ms]))`;
+}
+
+/**
  * Replaces the query's leading selector (`pod{…}` / `node{…}`) with `selector`, keeping its
  * filters; a query without one gets `selector` in front.
  */

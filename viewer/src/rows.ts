@@ -22,6 +22,10 @@
  * `aria-rowindex`); focus stays on the grid and `aria-activedescendant` names the selected
  * row. ↑/↓, PageUp/PageDown, Home/End move the selection; Enter (or a click) opens the row,
  * Escape closes it (`onOpen` / `onClose`; the page draws the row pane).
+ *
+ * Context inline: the page may show a {@link ContextRows} view, the lines of a row's stream
+ * around it, in place; the list draws those apart (`decorations.context`) and "more" rows as
+ * controls that the page answers when they are opened.
  */
 import type { Table, Vector } from 'apache-arrow';
 import { stripAnsi } from './fields.js';
@@ -181,6 +185,72 @@ export class ViewRows implements RowSet {
   }
 }
 
+/** One line of context (a neighbour in a row's stream), or a "more" control at the end of a run of them. */
+export type ContextEntry = { kind: 'line'; timeNs: bigint; line: string } | { kind: 'more'; dir: 'before' | 'after'; note: string };
+
+/**
+ * A view with context inline: `above` entries right above inner row `at` and `below` right
+ * under it, in display order (the page orders them as the list: newest first for a backward
+ * result). A context line is of the anchor's stream, so its stream labels are the anchor's
+ * and it has no pipeline labels; a "more" entry reads as its note. Built on the view, so the
+ * loaded rows are never copied.
+ */
+export class ContextRows implements RowSet {
+  readonly length: number;
+  readonly labelNames: readonly string[];
+  readonly streamLabelCount?: number;
+  constructor(
+    readonly inner: ViewRows,
+    readonly at: number,
+    readonly above: readonly ContextEntry[],
+    readonly below: readonly ContextEntry[],
+  ) {
+    this.length = inner.length + above.length + below.length;
+    this.labelNames = inner.labelNames;
+    if (inner.streamLabelCount !== undefined) this.streamLabelCount = inner.streamLabelCount;
+  }
+  /** The anchor's display index. */
+  get anchor(): number {
+    return this.at + this.above.length;
+  }
+  /** The inner (view) index of display row `i`, or -1 for a context entry. */
+  innerIndex(i: number): number {
+    const a = this.anchor;
+    if (i < this.at) return i;
+    if (i < a) return -1;
+    if (i === a) return this.at;
+    if (i <= a + this.below.length) return -1;
+    return i - this.above.length - this.below.length;
+  }
+  /** The display index of inner row `v`. */
+  displayIndex(v: number): number {
+    return v < this.at ? v : v === this.at ? this.anchor : v + this.above.length + this.below.length;
+  }
+  /** The context entry at display row `i`, or null for a row of the view. */
+  entry(i: number): ContextEntry | null {
+    const a = this.anchor;
+    if (i >= this.at && i < a) return this.above[i - this.at]!;
+    if (i > a && i <= a + this.below.length) return this.below[i - a - 1]!;
+    return null;
+  }
+  timeNs(i: number): bigint {
+    const e = this.entry(i);
+    return e === null ? this.inner.timeNs(this.innerIndex(i)) : e.kind === 'line' ? e.timeNs : this.inner.timeNs(this.at);
+  }
+  label(i: number, k: number): string {
+    const e = this.entry(i);
+    if (e === null) return this.inner.label(this.innerIndex(i), k);
+    return e.kind === 'line' && k < (this.streamLabelCount ?? this.labelNames.length) ? this.inner.label(this.at, k) : '';
+  }
+  line(i: number): string {
+    const e = this.entry(i);
+    return e === null ? this.inner.line(this.innerIndex(i)) : e.kind === 'line' ? e.line : e.note;
+  }
+  lineLength(i: number): number {
+    return this.entry(i) === null ? this.inner.lineLength(this.innerIndex(i)) : this.line(i).length;
+  }
+}
+
 /** A row's stream labels as a record (empty values left out). */
 export function streamLabelsOf(rows: RowSet, i: number): Record<string, string> {
   const out: Record<string, string> = {};
@@ -234,6 +304,8 @@ export interface RowDecorations {
   field?(i: number, name: string): string;
   /** How many rows row `i` stands for (deduplication; 1 shows no badge). */
   count?(i: number): number;
+  /** A context line (drawn apart, labels left out) or a "more" control in place of row `i`, or null for a row. */
+  context?(i: number): ContextEntry | null;
 }
 
 export class VirtualList {
@@ -449,6 +521,7 @@ export class VirtualList {
       if (k >= count) {
         el.hidden = true;
         el.dataset['index'] = '';
+        el.dataset['ctx'] = '';
         el.removeAttribute('id');
         continue;
       }
@@ -467,9 +540,22 @@ export class VirtualList {
     el.dataset['index'] = String(i);
     el.id = `row-${i}`;
     el.setAttribute('aria-rowindex', String(i + 1));
+    const ctx = d.context?.(i) ?? null;
+    el.classList.toggle('ctx-row', ctx?.kind === 'line');
+    el.classList.toggle('ctx-more', ctx?.kind === 'more');
+    el.dataset['ctx'] = ctx === null ? '' : ctx.kind === 'line' ? 'line' : `more-${ctx.dir}`;
+    if (ctx?.kind === 'more') {
+      // A control row: the page loads more when it is opened (click, Enter).
+      el.dataset['level'] = '';
+      el.innerHTML =
+        `<span class="lvl"></span><span role="gridcell" class="c-time"></span>${this.cols.map(() => '<span class="c-field"></span>').join('')}<span role="gridcell" class="c-labels"></span>` +
+        `<span role="gridcell" class="c-line"><button type="button" class="small" tabindex="-1">${ctx.dir === 'before' ? 'More before' : 'More after'}</button> <span class="muted">${escapeHtml(ctx.note)}</span></span>`;
+      return;
+    }
     let labels = '';
     const streamCount = rows.streamLabelCount ?? rows.labelNames.length;
-    for (let k = 0; k < rows.labelNames.length; k++) {
+    // A context line's labels are its anchor's (same stream): not repeated.
+    for (let k = 0; k < (ctx ? 0 : rows.labelNames.length); k++) {
       const v = rows.label(i, k);
       if (v === '') continue;
       const name = escapeHtml(rows.labelNames[k]!);
@@ -489,7 +575,7 @@ export class VirtualList {
       `<span role="gridcell" class="c-time">${formatTime(rows.timeNs(i))}</span>` +
       fields +
       `<span role="gridcell" class="c-labels">${labels}</span>` +
-      `<span role="gridcell" class="c-line">${count > 1 ? `<span class="dups" title="${count} duplicates">${count}×</span>` : ''}${highlightLine(stripAnsi(rows.line(i)), this.highlight)}</span>`;
+      `<span role="gridcell" class="c-line">${count > 1 ? `<span class="dups" title="${count} duplicates">${count}×</span>` : ''}${highlightLine(stripAnsi(rows.line(i)), ctx ? [] : this.highlight)}</span>`;
   }
 
   /** Selects row `i` and scrolls it into view. */
