@@ -1,0 +1,209 @@
+/**
+ * Fan-out to NATS JetStream (`publish.ts`): subjects, headers and message ids as plain data;
+ * then against Debian's real `nats-server -js` on 127.0.0.1 (skipped, saying so, when it is
+ * not installed): every collected line arrives exactly once across collector restarts, a
+ * batch re-published after a crash between publish and commit, and NATS going down and
+ * coming back; lines pushed to `serve` arrive too.
+ */
+import { mkdirSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readCheckpoint, writeCheckpoint } from '../../src/write/checkpoint.js';
+import { startCollector, type Collector, type CollectorEvent } from '../../src/write/collector.js';
+import { defaultCheckpointPath } from '../../src/write/layout.js';
+import { backoffMs, checkSubjectPrefix, defaultStreamName, messagesOf, subjectToken } from '../../src/write/publish.js';
+import { consumeAll, NATS_SKIP, startNats, type NatsServer } from '../support/nats.js';
+import { readStoreFiles, tempDir } from './helpers.js';
+
+const ID = 'b'.repeat(64);
+const BASE_MS = Date.parse('2024-09-24T15:00:00Z');
+const cri = (n: number, msg: string): string => `${new Date(BASE_MS + n).toISOString()} stdout F ${msg}\n`;
+const enc = new TextEncoder();
+
+describe('publish: subjects, headers, message ids', () => {
+  it('escapes label values into one subject token, reversibly', () => {
+    const table: [string, string][] = [
+      ['shop', 'shop'],
+      ['ip-10-0-0-1.ec2.internal', 'ip-10-0-0-1%2Eec2%2Einternal'],
+      ['a*b>c%d', 'a%2Ab%3Ec%25d'],
+      ['with space\ttab', 'with%20space%09tab'],
+      ['ünï', '%C3%BCn%C3%AF'],
+      ['$SYS_x-y:z', '$SYS_x-y:z'],
+    ];
+    for (const [value, token] of table) {
+      expect(subjectToken(value)).toBe(token);
+      expect(decodeURIComponent(subjectToken(value))).toBe(value);
+    }
+  });
+
+  it('checks subject prefixes and names default streams', () => {
+    expect(checkSubjectPrefix('lethe.cluster-a')).toBe('lethe.cluster-a');
+    for (const bad of ['', 'a..b', 'a.*', 'logs.>', 'a b', '.a', 'a.']) expect(() => checkSubjectPrefix(bad), bad).toThrow(/invalid subject prefix/);
+    expect(defaultStreamName('lethe.cluster-a')).toBe('LETHE_CLUSTER-A');
+    expect([1, 2, 3, 10].map((n) => backoffMs(n, 250, 10_000))).toEqual([250, 500, 1000, 10_000]);
+  });
+
+  it('makes one message per store line: subject, labels, nanosecond time, body, id from file and offset', () => {
+    const pod = '2024-09-24T15:00:01.123456789Z[shop|api-1|app] GET /cart [200] a|b\n2024-09-24T15:00:02.000000Z[shop|api-1|app] \n';
+    const node = '2024-09-24T15:00:03.5Z[n1.example|kubelet] started\n';
+    const msgs = messagesOf('S', 'logs', [
+      { path: 'pod/shop/2024-09-24_15.log', offset: 100, bytes: enc.encode(pod) },
+      { path: 'node/n1.example/2024-09-24_15.log', offset: 0, bytes: enc.encode(node) },
+    ]);
+    expect(msgs.map((m) => [m.subject, m.msgId, new TextDecoder().decode(m.body)])).toEqual([
+      ['logs.pod.shop', 'S:pod/shop/2024-09-24_15.log:100', 'GET /cart [200] a|b'],
+      ['logs.pod.shop', `S:pod/shop/2024-09-24_15.log:${100 + pod.indexOf('\n') + 1}`, ''],
+      ['logs.node.n1%2Eexample', 'S:node/n1.example/2024-09-24_15.log:0', 'started'],
+    ]);
+    expect(Object.fromEntries(msgs[0]!.headers)).toEqual({
+      'Lethe-Kind': 'pod',
+      'Lethe-Namespace': 'shop',
+      'Lethe-Pod': 'api-1',
+      'Lethe-Container': 'app',
+      'Lethe-Time-Ns': '1727190001123456789',
+      'Lethe-Time': '2024-09-24T15:00:01.123456789Z',
+      'Lethe-File': 'pod/shop/2024-09-24_15.log',
+      'Lethe-Offset': '100',
+    });
+    expect(Object.fromEntries(msgs[2]!.headers)).toMatchObject({ 'Lethe-Kind': 'node', 'Lethe-Node': 'n1.example', 'Lethe-Process': 'kubelet', 'Lethe-Time-Ns': '1727190003500000000' });
+  });
+});
+
+describe.skipIf(NATS_SKIP !== null)(`publish to NATS JetStream${NATS_SKIP ? ` (skipped: ${NATS_SKIP})` : ''}`, () => {
+  let nats: NatsServer;
+  beforeAll(async () => {
+    nats = await startNats();
+  }, 30_000);
+  afterAll(async () => {
+    await nats?.dispose();
+  });
+  const cleanups: (() => void | Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  let prefixNo = 0;
+  function setup(): { store: string; logs: string; subject: string; stream: string } {
+    const t = tempDir('letheql-publish-');
+    cleanups.push(t.cleanup);
+    const logs = join(t.dir, 'containers');
+    mkdirSync(logs);
+    const subject = `t${++prefixNo}.logs`;
+    return { store: join(t.dir, 'store'), logs, subject, stream: defaultStreamName(subject) };
+  }
+
+  async function collector(s: ReturnType<typeof setup>, events: CollectorEvent[] = []): Promise<Collector> {
+    const c = await startCollector({
+      store: s.store,
+      containerDirs: [s.logs],
+      pollMs: 25,
+      watch: false,
+      maxBatchBytes: 4096, // many small batches
+      publish: { url: nats.url, subject: s.subject, minBackoffMs: 50, maxBackoffMs: 400, ackTimeoutMs: 1000 },
+      onEvent: (e) => events.push(e),
+    });
+    let stopped = false;
+    const stop = c.stop.bind(c);
+    cleanups.push(async () => {
+      if (!stopped) await stop();
+    });
+    return Object.assign(c, {
+      stop: () => {
+        stopped = true;
+        return stop();
+      },
+    });
+  }
+
+  /** Writes messages `tag-from` … `tag-to` of one container. */
+  function writeLines(logs: string, pod: string, from: number, to: number): void {
+    let text = '';
+    for (let n = from; n <= to; n++) text += cri(n, `${pod}-${n}`);
+    appendFileSync(join(logs, `${pod}_shop_app-${ID}.log`), text);
+  }
+
+  /** Counts of each body the stream holds. */
+  async function bodies(stream: string): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const m of await consumeAll(nats.url, stream)) counts.set(m.body, (counts.get(m.body) ?? 0) + 1);
+    return counts;
+  }
+  const expectExactlyOnce = (counts: Map<string, number>, expected: string[]): void => {
+    expect([...counts.keys()].sort()).toEqual([...expected].sort());
+    expect([...counts.values()].filter((n) => n !== 1)).toEqual([]);
+  };
+  const seq = (tag: string, from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `${tag}-${from + i}`);
+
+  it('publishes every collected line exactly once across restarts and a re-published batch', async () => {
+    const s = setup();
+    const events: CollectorEvent[] = [];
+    writeLines(s.logs, 'api-1', 0, 299);
+    writeLines(s.logs, 'web-1', 0, 99);
+    let c = await collector(s, events);
+    await c.waitForIdle();
+    const first = await c.stop();
+    expect(first.published).toBe(400);
+    expect(events).toContainEqual({ type: 'stream-created', stream: s.stream, subjects: [`${s.subject}.>`] });
+
+    // Restart: only the new lines.
+    writeLines(s.logs, 'api-1', 300, 499);
+    c = await collector(s);
+    await c.waitForIdle();
+    expect((await c.stop()).published).toBe(200);
+
+    // A crash after the publish and before the commit: the last file's lines come back as a
+    // pending batch. The store keeps them once (they are already there), JetStream too.
+    const cp = (await readCheckpoint(defaultCheckpointPath(s.store)))!;
+    const files = readStoreFiles(s.store);
+    const path = [...files.keys()].find((p) => p.includes('pod/shop/'))!;
+    await writeCheckpoint(defaultCheckpointPath(s.store), { ...cp, pending: { sources: cp.sources, files: [{ path, before: 0, data: Buffer.from(files.get(path)!).toString('base64') }] } }, false);
+    c = await collector(s);
+    await c.waitForIdle();
+    const replay = await c.stop();
+    expect(replay.published).toBe(0);
+    expect(replay.publishDuplicates).toBe(600);
+    expect(readStoreFiles(s.store)).toEqual(files);
+
+    const counts = await bodies(s.stream);
+    expectExactlyOnce(counts, [...seq('api-1', 0, 499), ...seq('web-1', 0, 99)]);
+    const one = (await consumeAll(nats.url, s.stream)).find((m) => m.body === 'api-1-7')!;
+    expect(one.subject).toBe(`${s.subject}.pod.shop`);
+    expect(one.headers).toMatchObject({ 'Lethe-Namespace': 'shop', 'Lethe-Pod': 'api-1', 'Lethe-Container': 'app', 'Lethe-Time-Ns': String(BigInt(BASE_MS + 7) * 1_000_000n) });
+    expect(one.headers['Nats-Msg-Id']).toMatch(/^[0-9a-f-]{36}:pod\/shop\/2024-09-24_15\.log:\d+$/);
+  }, 60_000);
+
+  it('NATS down, then up: collection waits, says so, and loses nothing', async () => {
+    const s = setup();
+    const events: CollectorEvent[] = [];
+    writeLines(s.logs, 'api-1', 0, 49);
+    let c = await collector(s, events);
+    await c.waitForIdle();
+    await nats.stop();
+    try {
+      writeLines(s.logs, 'api-1', 50, 149);
+      await waitUntil(() => events.some((e) => e.type === 'publish-retry'), 10_000);
+      // Stopped while NATS is down: the batch stays pending in the checkpoint.
+      await c.stop();
+      expect((await readCheckpoint(defaultCheckpointPath(s.store)))!.pending).not.toBeNull();
+      c = await collector(s, events);
+      writeLines(s.logs, 'api-1', 150, 199);
+      await waitUntil(() => events.filter((e) => e.type === 'publish-retry').length >= 3, 10_000);
+    } finally {
+      await nats.start();
+    }
+    await c.waitForIdle();
+    await waitUntil(() => events.some((e) => e.type === 'publish-resumed'), 10_000);
+    await c.stop();
+    const retry = events.find((e) => e.type === 'publish-retry')!;
+    expect(retry).toMatchObject({ attempt: 1, message: expect.stringContaining(nats.url) });
+    expectExactlyOnce(await bodies(s.stream), seq('api-1', 0, 199));
+  }, 60_000);
+});
+
+async function waitUntil(pred: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
