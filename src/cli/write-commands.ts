@@ -17,7 +17,8 @@ import { startCollector, type CollectorEvent, type NodeLogSource } from '../writ
 import { ingestFiles, type MalformedInput } from '../write/ingest.js';
 import { startRetention, runRetention, type RetentionReport } from '../write/retention.js';
 import { checkWritableTime } from '../write/record.js';
-import { checkNatsUrl, checkSubjectPrefix, describePublishEvent, type PublishOptions } from '../write/publish.js';
+import { describePublishEvent } from '../write/publish.js';
+import { publishOptions } from './publish-flags.js';
 import { openStoreWriter, type FsyncPolicy } from '../write/store-writer.js';
 import type { CliIO } from './io.js';
 import { UsageError } from './stores.js';
@@ -199,6 +200,7 @@ function describeEvent(e: CollectorEvent): string | null {
       return `error: ${e.message} (retrying)`;
     case 'publish-retry':
     case 'publish-resumed':
+    case 'publish-gave-up':
     case 'stream-created':
       return describePublishEvent(e);
     default:
@@ -221,26 +223,6 @@ function untilStopped(signal: AbortSignal | undefined): { done: Promise<void>; d
     process.once('SIGTERM', handler);
   });
   return { done, dispose: () => (process.off('SIGINT', handler), process.off('SIGTERM', handler)) };
-}
-
-/** `--publish URL --subject PREFIX [--stream NAME]` (all or none), checked. */
-export function publishOptions(values: FlagValues): PublishOptions | undefined {
-  const url = values.publish as string | undefined;
-  const subject = values.subject as string | undefined;
-  const stream = values.stream as string | undefined;
-  if (url === undefined) {
-    if (subject !== undefined || stream !== undefined) throw new UsageError('--subject and --stream go with --publish nats://HOST:PORT');
-    return undefined;
-  }
-  if (subject === undefined) throw new UsageError('--publish needs --subject PREFIX (subjects PREFIX.pod.<namespace> and PREFIX.node.<node>)');
-  try {
-    checkNatsUrl(url);
-    checkSubjectPrefix(subject);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  if (stream !== undefined && !/^[A-Za-z0-9_-]+$/.test(stream)) throw new UsageError(`invalid --stream ${JSON.stringify(stream)}: letters, digits, _ and - only`);
-  return { url, subject, ...(stream !== undefined ? { stream } : {}) };
 }
 
 async function collect(argv: string[], io: CliIO, signal?: AbortSignal): Promise<number> {

@@ -91,7 +91,9 @@ export class NatsPublisher implements LinePublisher {
     for (;;) {
       if (this.closed) throw new LetheQLError('IO_ERROR', 'the NATS publisher is closed');
       try {
-        const r = await raceAbort(this.attempt(messages), opts.signal);
+        // An attempt waits for its PubAcks no longer than the deadline leaves.
+        const ackMs = Math.max(100, Math.min(this.options.ackTimeoutMs ?? 5000, until - Date.now()));
+        const r = await raceAbort(this.attempt(messages, ackMs), opts.signal);
         if (failures > 0) this.onEvent({ type: 'publish-resumed', attempts: failures + 1 });
         return r;
       } catch (err) {
@@ -101,7 +103,10 @@ export class NatsPublisher implements LinePublisher {
         if (this.nc?.isClosed()) this.drop();
         const delayMs = backoffMs(failures, this.options.minBackoffMs ?? 250, this.options.maxBackoffMs ?? 10_000);
         const message = `NATS ${this.options.url}: ${(err as Error).message || String(err)}`;
-        if (Date.now() + delayMs > until) throw new LetheQLError('IO_ERROR', `${message} (gave up after ${failures} attempts)`);
+        if (Date.now() + delayMs > until) {
+          this.onEvent({ type: 'publish-gave-up', attempts: failures, message });
+          throw new LetheQLError('IO_ERROR', `${message} (gave up after ${failures} attempts)`);
+        }
         this.onEvent({ type: 'publish-retry', attempt: failures, delayMs, message });
         await sleep(delayMs, opts.signal);
       }
@@ -121,7 +126,7 @@ export class NatsPublisher implements LinePublisher {
   }
 
   /** One try at the whole batch. */
-  private async attempt(messages: readonly OutgoingMessage[]): Promise<{ stored: number; duplicates: number }> {
+  private async attempt(messages: readonly OutgoingMessage[], ackMs: number): Promise<{ stored: number; duplicates: number }> {
     const js = await this.client();
     const maxBody = Math.max(1024, (this.nc?.info?.max_payload ?? 1 << 20) - HEADER_ROOM);
     let stored = 0;
@@ -137,7 +142,7 @@ export class NatsPublisher implements LinePublisher {
             h.set('Lethe-Truncated', String(body.length));
             body = body.subarray(0, maxBody);
           }
-          return js.publish(m.subject, body, { msgID: m.msgId, headers: h, timeout: this.options.ackTimeoutMs ?? 5000 });
+          return js.publish(m.subject, body, { msgID: m.msgId, headers: h, timeout: ackMs });
         }),
       );
       for (const a of acks) {

@@ -53,6 +53,7 @@ export interface PublishOptions {
 export type PublishEvent =
   | { type: 'publish-retry'; attempt: number; delayMs: number; message: string }
   | { type: 'publish-resumed'; attempts: number }
+  | { type: 'publish-gave-up'; attempts: number; message: string }
   | { type: 'stream-created'; stream: string; subjects: string[] };
 
 /** Bytes appended to one store file, and where they landed. */
@@ -204,6 +205,8 @@ export function describePublishEvent(e: PublishEvent): string {
       return `${e.message}; publish not acknowledged, retrying in ${(e.delayMs / 1000).toFixed(e.delayMs < 1000 ? 2 : 1)}s (attempt ${e.attempt}; nothing is lost: lines wait until NATS takes them)`;
     case 'publish-resumed':
       return `NATS publishing resumed (acknowledged after ${e.attempts} attempts)`;
+    case 'publish-gave-up':
+      return `${e.message}; publish not acknowledged after ${e.attempts} attempts, giving up (the push is answered 503)`;
     case 'stream-created':
       return `created JetStream stream ${e.stream} for subjects ${e.subjects.join(', ')}`;
   }

@@ -5,13 +5,16 @@
  * batch re-published after a crash between publish and commit, and NATS going down and
  * coming back; lines pushed to `serve` arrive too.
  */
-import { mkdirSync, appendFileSync } from 'node:fs';
+import { mkdirSync, appendFileSync, writeFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint, writeCheckpoint } from '../../src/write/checkpoint.js';
 import { startCollector, type Collector, type CollectorEvent } from '../../src/write/collector.js';
 import { defaultCheckpointPath } from '../../src/write/layout.js';
 import { backoffMs, checkSubjectPrefix, defaultStreamName, messagesOf, subjectToken } from '../../src/write/publish.js';
+import { runServe } from '../../src/cli/serve.js';
+import { deferred, get, postRaw } from '../server/helpers.js';
 import { consumeAll, NATS_SKIP, startNats, type NatsServer } from '../support/nats.js';
 import { readStoreFiles, tempDir } from './helpers.js';
 
@@ -197,6 +200,67 @@ describe.skipIf(NATS_SKIP !== null)(`publish to NATS JetStream${NATS_SKIP ? ` (s
     const retry = events.find((e) => e.type === 'publish-retry')!;
     expect(retry).toMatchObject({ attempt: 1, message: expect.stringContaining(nats.url) });
     expectExactlyOnce(await bodies(s.stream), seq('api-1', 0, 199));
+  }, 60_000);
+
+  it('serve --publish: pushed lines arrive before the push is answered; NATS down: 503 after push.publish.timeout, the retry arrives', async () => {
+    const s = setup();
+    mkdirSync(s.store);
+    const config = join(s.store, '..', 'serve.json');
+    writeFileSync(config, JSON.stringify({ logLevel: 'warn', workers: 0, push: { fsync: 'none', publish: { url: 'nats://127.0.0.1:1', subject: 'ignored', timeout: '1500ms' } } }));
+    const stderr = new PassThrough();
+    let err = '';
+    stderr.on('data', (d) => (err += d));
+    const stop = new AbortController();
+    const url = deferred<string>();
+    const exit = runServe(['--store', s.store, '--listen', '127.0.0.1:0', '--config', config, '--publish', nats.url, '--subject', s.subject], { stdout: new PassThrough(), stderr, env: {} }, stop.signal, url.resolve);
+    const base = await url.promise;
+    try {
+      const t = (sec: number): string => String(BigInt(BASE_MS / 1000 + sec) * 1_000_000_000n + 123n);
+      const push = (streams: unknown[]) => postRaw(base, '/loki/api/v1/push', JSON.stringify({ streams }), { 'content-type': 'application/json' });
+      const r = await push([
+        { stream: { namespace: 'shop', pod: 'api-1', container: 'app' }, values: [[t(1), 'one'], [t(2), 'two\nthree']] },
+        { stream: { node: 'ip-10-0-0-1.ec2.internal', process: 'kubelet' }, values: [[t(3), 'node line']] },
+      ]);
+      expect(r.status, r.text).toBe(204);
+      // Answered only after the PubAcks: the stream already holds every line.
+      const got = await consumeAll(nats.url, s.stream);
+      expect(got.map((m) => [m.subject, m.body])).toEqual([
+        [`${s.subject}.pod.shop`, 'one'],
+        [`${s.subject}.pod.shop`, 'two'],
+        [`${s.subject}.pod.shop`, 'three'],
+        [`${s.subject}.node.ip-10-0-0-1%2Eec2%2Einternal`, 'node line'],
+      ]);
+      expect(got[0]!.headers).toMatchObject({ 'Lethe-Pod': 'api-1', 'Lethe-Time-Ns': t(1), 'Lethe-Time': '2024-09-24T15:00:01.000000123Z' });
+      expect(got[3]!.headers).toMatchObject({ 'Lethe-Kind': 'node', 'Lethe-Node': 'ip-10-0-0-1.ec2.internal', 'Lethe-Process': 'kubelet' });
+
+      await nats.stop();
+      let down;
+      try {
+        down = await push([{ stream: { namespace: 'shop', pod: 'api-1', container: 'app' }, values: [[t(4), 'four']] }]);
+      } finally {
+        await nats.start();
+      }
+      expect(down.status, down.text).toBe(503);
+      expect(down.body.error).toMatch(/stored, but NATS JetStream did not acknowledge them/);
+      // The client retries, as Loki clients do on 5xx, until NATS is back.
+      let retried = down;
+      for (let i = 0; i < 20 && retried.status !== 204; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        retried = await push([{ stream: { namespace: 'shop', pod: 'api-1', container: 'app' }, values: [[t(4), 'four']] }]);
+      }
+      expect(retried.status, retried.text).toBe(204);
+      // At least once: a push answered 503 may have reached JetStream before its PubAck was lost.
+      const after = (await consumeAll(nats.url, s.stream)).map((m) => m.body);
+      expect(after.slice(0, 5)).toEqual(['one', 'two', 'three', 'node line', 'four']);
+      expect(new Set(after.slice(4))).toEqual(new Set(['four']));
+      const metrics = (await get(base, '/metrics')).text;
+      expect(metrics).toMatch(/letheql_publish_lines_total\{outcome="stored"\} [5-9]/);
+      expect(metrics).toMatch(/letheql_publish_failed_attempts_total [1-9]/);
+    } finally {
+      stop.abort();
+      expect(await exit).toBe(0);
+    }
+    expect(err).toMatch(/publish not acknowledged after \d+ attempts, giving up/);
   }, 60_000);
 });
 
