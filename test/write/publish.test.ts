@@ -14,6 +14,8 @@ import { startCollector, type Collector, type CollectorEvent } from '../../src/w
 import { defaultCheckpointPath } from '../../src/write/layout.js';
 import { backoffMs, checkSubjectPrefix, defaultStreamName, messagesOf, subjectToken } from '../../src/write/publish.js';
 import { runServe } from '../../src/cli/serve.js';
+import { main } from '../../src/cli/main.js';
+import { parseServerConfig } from '../../src/server/config.js';
 import { deferred, get, postRaw } from '../server/helpers.js';
 import { consumeAll, NATS_SKIP, startNats, type NatsServer } from '../support/nats.js';
 import { readStoreFiles, tempDir } from './helpers.js';
@@ -69,6 +71,34 @@ describe('publish: subjects, headers, message ids', () => {
       'Lethe-Offset': '100',
     });
     expect(Object.fromEntries(msgs[2]!.headers)).toMatchObject({ 'Lethe-Kind': 'node', 'Lethe-Node': 'n1.example', 'Lethe-Process': 'kubelet', 'Lethe-Time-Ns': '1727190003500000000' });
+  });
+});
+
+describe('publish: flags and config', () => {
+  it('checks push.publish in the server config', () => {
+    expect(parseServerConfig({ push: { publish: { url: 'nats://127.0.0.1:4222', subject: 'logs', timeout: '5s' } } }).push.publish).toEqual({ url: 'nats://127.0.0.1:4222', subject: 'logs', timeoutMs: 5000 });
+    for (const [publish, msg] of [
+      [{ url: 'http://x:1', subject: 'logs' }, /expected nats:\/\/HOST:PORT/],
+      [{ url: 'nats://x:1', subject: 'logs.*' }, /invalid subject prefix/],
+      [{ url: 'nats://x:1' }, /needs "url".*and "subject"/],
+      [{ url: 'nats://x:1', subject: 'a', stream: 'a.b' }, /push.publish.stream/],
+      [{ url: 'nats://x:1', subject: 'a', extra: 1 }, /unknown key "extra" in push.publish/],
+    ] as const) {
+      expect(() => parseServerConfig({ push: { publish } }), JSON.stringify(publish)).toThrow(msg);
+    }
+  });
+
+  it('collect: --publish needs --subject, and the other way round (exit 2)', async () => {
+    const run = async (args: string[]): Promise<{ code: number; err: string }> => {
+      const stderr = new PassThrough();
+      let err = '';
+      stderr.on('data', (d) => (err += d));
+      const code = await main(args, { stdout: new PassThrough(), stderr, env: {} });
+      return { code, err };
+    };
+    expect(await run(['collect', '--store', '/nonexistent', '--from', '/nonexistent', '--publish', 'nats://127.0.0.1:4222'])).toMatchObject({ code: 2, err: expect.stringContaining('--publish needs --subject PREFIX') });
+    expect(await run(['collect', '--store', '/nonexistent', '--from', '/nonexistent', '--subject', 'logs'])).toMatchObject({ code: 2, err: expect.stringContaining('--subject and --stream go with --publish') });
+    expect(await run(['collect', '--store', '/nonexistent', '--from', '/nonexistent', '--publish', 'nats://h:1', '--subject', 'a b'])).toMatchObject({ code: 2, err: expect.stringContaining('invalid subject prefix') });
   });
 });
 
