@@ -5,6 +5,7 @@
  * batch re-published after a crash between publish and commit, and NATS going down and
  * coming back; lines pushed to `serve` arrive too.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, appendFileSync, writeFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
@@ -13,11 +14,14 @@ import { readCheckpoint, writeCheckpoint } from '../../src/write/checkpoint.js';
 import { startCollector, type Collector, type CollectorEvent } from '../../src/write/collector.js';
 import { defaultCheckpointPath } from '../../src/write/layout.js';
 import { backoffMs, checkSubjectPrefix, defaultStreamName, messagesOf, subjectToken } from '../../src/write/publish.js';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { runServe } from '../../src/cli/serve.js';
 import { main } from '../../src/cli/main.js';
 import { parseServerConfig } from '../../src/server/config.js';
 import { deferred, get, postRaw } from '../server/helpers.js';
 import { consumeAll, NATS_SKIP, startNats, type NatsServer } from '../support/nats.js';
+import { bundleChild } from './children/bundle.js';
 import { readStoreFiles, tempDir } from './helpers.js';
 
 const ID = 'b'.repeat(64);
@@ -204,6 +208,59 @@ describe.skipIf(NATS_SKIP !== null)(`publish to NATS JetStream${NATS_SKIP ? ` (s
     expect(one.headers).toMatchObject({ 'Lethe-Namespace': 'shop', 'Lethe-Pod': 'api-1', 'Lethe-Container': 'app', 'Lethe-Time-Ns': String(BigInt(BASE_MS + 7) * 1_000_000n) });
     expect(one.headers['Nats-Msg-Id']).toMatch(/^[0-9a-f-]{36}:pod\/shop\/2024-09-24_15\.log:\d+$/);
   }, 60_000);
+
+  it('a collector killed with SIGKILL again and again while it publishes: every line consumed exactly once', async () => {
+    const s = setup();
+    const bundle = await bundleChild('collect-child', join(s.logs, '..'));
+    let seed = 11;
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const next = { a: 0, b: 0 };
+    const writeSome = (): void => {
+      for (const k of ['a', 'b'] as const) {
+        const n = 1 + Math.floor(random() * 40);
+        writeLines(s.logs, k, next[k] + 1, next[k] + n);
+        next[k] += n;
+      }
+    };
+    const spawnChild = (): Promise<ChildProcess> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [bundle, s.store, s.logs, '10', nats.url, s.subject], { stdio: ['ignore', 'pipe', 'inherit'] });
+        child.stdout!.setEncoding('utf8').once('data', () => resolve(child));
+        child.once('error', reject);
+        child.once('exit', (code) => reject(new Error(`collector child exited early (${code})`)));
+      });
+    const exited = (child: ChildProcess): Promise<unknown> => new Promise((r) => child.once('exit', (code, signal) => r(signal ?? code)));
+    for (let round = 0; round < 6; round++) {
+      const child = await spawnChild();
+      child.removeAllListeners('exit');
+      for (let i = 0, steps = 2 + Math.floor(random() * 5); i < steps; i++) {
+        writeSome();
+        await new Promise((r) => setTimeout(r, 5 + random() * 40));
+      }
+      const gone = exited(child);
+      child.kill('SIGKILL');
+      expect(await gone).toBe('SIGKILL');
+      writeSome();
+    }
+    const child = await spawnChild();
+    child.removeAllListeners('exit');
+    const total = next.a + next.b;
+    const nc = await connect({ servers: nats.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const count = async (): Promise<number> => (await jsm.streams.info(s.stream)).state.messages;
+      for (let i = 0; i < 200 && (await count().catch(() => 0)) < total; i++) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await nc.close();
+    }
+    const gone = exited(child);
+    child.kill('SIGTERM');
+    expect(await gone).toBe(0);
+    expectExactlyOnce(await bodies(s.stream), [...seq('a', 1, next.a), ...seq('b', 1, next.b)]);
+  }, 90_000);
 
   it('NATS down, then up: collection waits, says so, and loses nothing', async () => {
     const s = setup();
