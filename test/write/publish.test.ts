@@ -23,6 +23,7 @@ import { deferred, get, postRaw } from '../server/helpers.js';
 import { consumeAll, NATS_SKIP, startNats, type NatsServer } from '../support/nats.js';
 import { bundleChild } from './children/bundle.js';
 import { readStoreFiles, tempDir } from './helpers.js';
+import { openStoreWriter } from '../../src/write/store-writer.js';
 
 const ID = 'b'.repeat(64);
 const BASE_MS = Date.parse('2024-09-24T15:00:00Z');
@@ -75,6 +76,31 @@ describe('publish: subjects, headers, message ids', () => {
       'Lethe-Offset': '100',
     });
     expect(Object.fromEntries(msgs[2]!.headers)).toMatchObject({ 'Lethe-Kind': 'node', 'Lethe-Node': 'n1.example', 'Lethe-Process': 'kubelet', 'Lethe-Time-Ns': '1727190003500000000' });
+  });
+});
+
+describe('publish: where lines landed', () => {
+  it('appendFiles resolves with the offset each file’s bytes were written at, also for appends grouped into one commit', async () => {
+    const t = tempDir('letheql-offsets-');
+    try {
+      const w = await openStoreWriter(join(t.dir, 'store'), { fsync: 'none', sidecars: false });
+      const a = 'pod/shop/2024-09-24_15.log';
+      const b = 'node/n1/2024-09-24_15.log';
+      const line = (m: string): Uint8Array => enc.encode(`2024-09-24T15:00:00.000000Z[shop|p|c] ${m}\n`);
+      const nline = (m: string): Uint8Array => enc.encode(`2024-09-24T15:00:00.000000Z[n1|k] ${m}\n`);
+      const first = await w.appendFiles([{ path: a, bytes: line('one') }]);
+      // Queued together: one commit, one write per file, offsets in queue order.
+      const [second, third] = await Promise.all([w.appendFiles([{ path: b, bytes: nline('x') }, { path: a, bytes: line('two') }, { path: a, bytes: new Uint8Array(0) }]), w.appendFiles([{ path: a, bytes: line('three') }])]);
+      await w.close();
+      const text = readStoreFiles(join(t.dir, 'store')).get(a)!;
+      const startOf = (m: string): number => text.lastIndexOf('\n', text.indexOf(m)) + 1;
+      expect(first).toEqual([0]);
+      expect(second).toEqual([0, startOf('two'), -1]);
+      expect(third).toEqual([startOf('three')]);
+      expect(startOf('three')).toBeGreaterThan(startOf('two'));
+    } finally {
+      t.cleanup();
+    }
   });
 });
 
