@@ -7,7 +7,8 @@
 // HTTP server, the write path and the collector sit behind `import()` in main.ts.
 //
 // What stays external, and why:
-// - fastify, @fastify/*, ws and snappyjs: only the `serve` chunk loads them; they resolve
+// - fastify, @fastify/*, ws and snappyjs: only the `serve` chunk loads them (and @nats-io/*,
+//   loaded only by `--publish`); they resolve
 //   from node_modules as dependencies (bundling fastify's plugin loading and pino's worker
 //   transports is fragile, and costs nothing at a query's start-up).
 // - Node's built-ins.
@@ -57,7 +58,7 @@ export const cliBuildOptions = {
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['fastify', '@fastify/*', 'ws', 'snappyjs'],
+  external: ['fastify', '@fastify/*', 'ws', 'snappyjs', '@nats-io/*'],
   // Bundled CommonJS (if any) may call require(); give ESM chunks one.
   banner: { js: "import { createRequire as __letheqlCreateRequire } from 'node:module'; const require = __letheqlCreateRequire(import.meta.url);" },
   // Less text to read and pre-parse (about a tenth of a query's start-up CPU time). Names are

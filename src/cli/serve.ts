@@ -22,12 +22,16 @@ import { DEFAULT_LISTEN, loadServerConfig, parseListen, parseServerConfig } from
 import { createServer, type LetheServer } from '../server/server.js';
 import type { CliIO } from './io.js';
 import { storeSpec, UsageError } from './stores.js';
+import { publishOptions } from './publish-flags.js';
 
 export const SERVE_USAGE = `serve (the command comes first):
   letheql serve --store DIR [--listen HOST:PORT] [--config FILE] [--workers N]
   letheql serve --store NAME=DIR --store NAME=DIR … | --stores FILE   (a store set, read-only)
                 HTTP server speaking Lethe's and Loki's APIs (default --listen ${DEFAULT_LISTEN});
                 --config: a JSON file of limits, auth token file and push settings (see README)
+  letheql serve --store DIR … --publish nats://HOST:PORT --subject PREFIX [--stream NAME]
+                also publishes every pushed line to NATS JetStream before answering the push
+                (as collect --publish; config key push.publish)
   letheql serve … --rules FILE… [--alertmanager URL…] [--remote-write URL…] [--rules-state FILE] [--external-url URL]
                 [--webhook URL…] [--slack-webhook URL…] [--smtp URL --email-from A --email-to A…]
                 also evaluates alerting and recording rules (see letheql rules --help), with
@@ -137,6 +141,9 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
           'repeat-interval': { type: 'string' },
           'rules-state': { type: 'string' },
           'external-url': { type: 'string' },
+          publish: { type: 'string' },
+          subject: { type: 'string' },
+          stream: { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },
         allowPositionals: false,
@@ -152,6 +159,10 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
     // No default store: serve may write pushed lines, so it must be told where.
     const spec = await storeSpec(values.store, values.stores, io.env['LETHEQL_STORE']);
     const config = values.config !== undefined ? await loadServerConfig(values.config) : parseServerConfig({});
+    // --publish wins over push.publish of the config (keeping its timeout).
+    const publish = publishOptions(values);
+    if (publish) config.push.publish = { ...(config.push.publish?.timeoutMs !== undefined ? { timeoutMs: config.push.publish.timeoutMs } : {}), ...publish };
+    if (config.push.publish && spec.kind !== 'dir') throw new UsageError('--publish (push.publish) needs a single --store DIR: a store set takes no pushes');
     const listen = parseListen(values.listen ?? config.listen ?? DEFAULT_LISTEN);
     let workers = config.workers;
     if (values.workers !== undefined) {

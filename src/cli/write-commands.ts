@@ -17,6 +17,8 @@ import { startCollector, type CollectorEvent, type NodeLogSource } from '../writ
 import { ingestFiles, type MalformedInput } from '../write/ingest.js';
 import { startRetention, runRetention, type RetentionReport } from '../write/retention.js';
 import { checkWritableTime } from '../write/record.js';
+import { describePublishEvent } from '../write/publish.js';
+import { publishOptions } from './publish-flags.js';
 import { openStoreWriter, type FsyncPolicy } from '../write/store-writer.js';
 import type { CliIO } from './io.js';
 import { UsageError } from './stores.js';
@@ -34,7 +36,11 @@ export const WRITE_USAGE = `write commands (the command comes first):
                  [--node NODE [--process P]] [--time T] [--now T] [--utc-offset +HH:MM] [--fsync POLICY] FILE...
   letheql collect --store DIR [--from DIR]... [--from-node FILE [--node NAME] [--node-format syslog|raw]]...
                  [--poll-ms N] [--checkpoint FILE] [--fsync POLICY] [--no-follow-outside DIR]...
-                 (runs until SIGINT/SIGTERM; --no-follow-outside: skip --from entries linking out of DIR)
+                 [--publish nats://HOST:PORT --subject PREFIX [--stream NAME]]
+                 (runs until SIGINT/SIGTERM; --no-follow-outside: skip --from entries linking out of DIR;
+                 --publish: also publish every stored line to NATS JetStream, subjects PREFIX.pod.<ns>
+                 and PREFIX.node.<node>; the stream NAME (default PREFIX upper-cased) is created when
+                 no stream captures PREFIX.>)
   letheql retention --store DIR [--max-age 15d] [--max-size 1000GB] [--dry-run] [--interval 1h] [--now T] [--json]
   POLICY: batch (default: fsync before acknowledging), interval, none`;
 
@@ -192,6 +198,11 @@ function describeEvent(e: CollectorEvent): string | null {
       return `cut a torn last line of ${e.path} (${e.cutBytes} bytes kept in ${e.quarantinePath})`;
     case 'error':
       return `error: ${e.message} (retrying)`;
+    case 'publish-retry':
+    case 'publish-resumed':
+    case 'publish-gave-up':
+    case 'stream-created':
+      return describePublishEvent(e);
     default:
       return null;
   }
@@ -227,9 +238,13 @@ async function collect(argv: string[], io: CliIO, signal?: AbortSignal): Promise
     fsync: { type: 'string' },
     'utc-offset': { type: 'string' },
     'no-follow-outside': { type: 'string', multiple: true },
+    publish: { type: 'string' },
+    subject: { type: 'string' },
+    stream: { type: 'string' },
   });
   if (values.help) return help(io);
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const publish = publishOptions(values);
   const followOnlyUnder = values['no-follow-outside'] as string[] | undefined;
   const store = storeDir(values.store as string | undefined, io);
   const from = (values.from as string[] | undefined) ?? [];
@@ -250,6 +265,7 @@ async function collect(argv: string[], io: CliIO, signal?: AbortSignal): Promise
     fsync: fsyncPolicy(values.fsync as string | undefined),
     syslogUtcOffsetMinutes: utcOffsetMinutes(values['utc-offset'] as string | undefined),
     ...(followOnlyUnder !== undefined ? { followOnlyUnder } : {}),
+    ...(publish ? { publish } : {}),
     onEvent: (e) => {
       const text = describeEvent(e);
       if (text !== null) io.stderr.write(`letheql collect: ${text}\n`);
@@ -261,7 +277,7 @@ async function collect(argv: string[], io: CliIO, signal?: AbortSignal): Promise
   await stop.done;
   stop.dispose();
   const s = await collector.stop();
-  await write(io.stdout, `collected ${s.records} records (${s.storeLines} lines, ${s.bytesRead} input bytes); ${s.malformed} malformed, ${s.rotations} rotations, ${s.truncations} truncations, ${s.errors} errors\n`);
+  await write(io.stdout, `collected ${s.records} records (${s.storeLines} lines, ${s.bytesRead} input bytes); ${s.malformed} malformed, ${s.rotations} rotations, ${s.truncations} truncations, ${s.errors} errors${publish ? `; published ${s.published} lines (${s.publishDuplicates} already in JetStream)` : ''}\n`);
   return 0;
 }
 

@@ -25,6 +25,8 @@
  * }
  * ```
  * `push.labels` is the push label rule (`push.ts`, {@link DEFAULT_PUSH_LABEL_RULE}).
+ * `push.publish` (`{"url": "nats://…", "subject": "logs", "stream": "LOGS", "timeout": "30s"}`)
+ * also publishes every pushed line to NATS JetStream (`write/publish.ts`).
  */
 import { DEFAULT_PUSH_LABEL_RULE, type PushLabelRule } from './push.js';
 import { labelProblem } from '../write/record.js';
@@ -34,7 +36,15 @@ import { LetheQLError } from '../errors.js';
 import { NS_PER_MS, parseDuration } from '../time.js';
 import { parseSize } from '../sizes.js';
 import type { FsyncPolicy } from '../write/store-writer.js';
+import { checkNatsUrl, checkSubjectPrefix, type PublishOptions } from '../write/publish.js';
 import { SERVICE_NAME_RULES, type ServiceNameRule } from './service-name.js';
+
+/**
+ * `push.publish`: where pushed lines are published (see `write/publish.ts`), and how long a
+ * push waits for NATS (`timeoutMs`, default 30 s) before it answers 503 — its lines are then
+ * in the store but not (all) in JetStream, and the client's retry stores them again.
+ */
+export type PushPublishSettings = PublishOptions & { timeoutMs?: number };
 
 /** Limits the server enforces. `null` = no limit. */
 export interface ServerLimits {
@@ -96,7 +106,7 @@ export interface ServerConfig {
   limits: ServerLimits;
   /** Bearer tokens file (see `auth.ts`); absent: no authentication. Relative to the config file. */
   tokenFile?: string;
-  push: { enabled: boolean; fsync: FsyncPolicy; labels?: PushLabelRule };
+  push: { enabled: boolean; fsync: FsyncPolicy; labels?: PushLabelRule; publish?: PushPublishSettings };
   /** How the derived `service_name` label is made (`service-name.ts`); default `app`. */
   serviceName?: ServiceNameRule;
 }
@@ -201,7 +211,8 @@ export function parseServerConfig(json: unknown, baseDir = process.cwd()): Serve
   const push = json['push'];
   if (push !== undefined) {
     if (!isObject(push)) bad('push must be an object');
-    checkKeys(push, ['enabled', 'fsync', 'labels'], 'push');
+    checkKeys(push, ['enabled', 'fsync', 'labels', 'publish'], 'push');
+    if (push['publish'] !== undefined) out.push.publish = parsePublish(push['publish']);
     if (push['labels'] !== undefined) out.push.labels = parseLabelRule(push['labels']);
     if (push['enabled'] !== undefined) {
       if (typeof push['enabled'] !== 'boolean') bad('push.enabled must be true or false');
@@ -213,6 +224,28 @@ export function parseServerConfig(json: unknown, baseDir = process.cwd()): Serve
     }
   }
   return out;
+}
+
+/** `push.publish`: `{"url": "nats://HOST:PORT", "subject": "logs", "stream": "LOGS", "timeout": "30s"}`. */
+function parsePublish(json: unknown): PushPublishSettings {
+  if (!isObject(json)) bad('push.publish must be {"url": "nats://HOST:PORT", "subject": "PREFIX"}');
+  checkKeys(json, ['url', 'subject', 'stream', 'timeout'], 'push.publish');
+  const { url, subject, stream, timeout } = json;
+  if (typeof url !== 'string' || typeof subject !== 'string') bad('push.publish needs "url" (nats://HOST:PORT) and "subject" (a subject prefix)');
+  try {
+    checkNatsUrl(url);
+    checkSubjectPrefix(subject);
+  } catch (e) {
+    bad(`push.publish: ${(e as Error).message}`);
+  }
+  if (stream !== undefined && (typeof stream !== 'string' || !/^[A-Za-z0-9_-]+$/.test(stream))) bad('push.publish.stream must be a stream name (letters, digits, _ and -)');
+  let timeoutMs: number | undefined;
+  if (timeout !== undefined) {
+    if (typeof timeout !== 'string') bad('push.publish.timeout must be a duration such as "30s"');
+    timeoutMs = Number(parseDuration(timeout, 'push.publish.timeout') / NS_PER_MS);
+    if (!(timeoutMs > 0)) bad('push.publish.timeout must be positive');
+  }
+  return { url, subject, ...(stream !== undefined ? { stream: stream as string } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
 }
 
 /**

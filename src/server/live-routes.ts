@@ -35,7 +35,9 @@ import type { WebSocket } from 'ws';
 import { isStoreSet } from '../store/federated-source.js';
 import { LetheQLError } from '../errors.js';
 import { NS_PER_HOUR } from '../time.js';
-import { openStoreWriter, groupByFile, type FsyncPolicy, type StoreWriter } from '../write/store-writer.js';
+import { openStoreWriter, groupByFile, type FileAppend, type FsyncPolicy, type StoreWriter } from '../write/store-writer.js';
+import type { LinePublisher, PublishEvent } from '../write/publish.js';
+import type { PushPublishSettings } from './config.js';
 import { badData, errorBody, HttpError, limitError, toHttpError } from './errors.js';
 import { checkBytes, checkSeries, withSlot } from './evaluate.js';
 import { lokiLimit } from './loki-routes.js';
@@ -57,7 +59,10 @@ export interface PushSettings {
   storeDir?: string;
   /** How streams without Lethe's labels are mapped (default {@link DEFAULT_PUSH_LABEL_RULE}). */
   labels?: PushLabelRule;
+  /** Also publish every pushed line to NATS JetStream (`push.publish`, `--publish`). */
+  publish?: PushPublishSettings;
 }
+
 
 /** Owns the lazily opened writer and the tail hub. */
 export class LiveIngest {
@@ -65,6 +70,7 @@ export class LiveIngest {
   /** Follows the store files while tails are open, for lines other processes append. */
   readonly follower: StoreFollower | null;
   private writer: Promise<StoreWriter> | null = null;
+  private publisher: Promise<LinePublisher> | null = null;
   /** Open tail sockets, closed on shutdown. */
   readonly sockets = new Set<WebSocket>();
   /** The push label rule in force. */
@@ -76,6 +82,7 @@ export class LiveIngest {
     private readonly env: RouteEnv,
     private readonly settings: PushSettings,
     followIntervalMs = 1000,
+    private readonly onPublishEvent: (e: PublishEvent) => void = () => undefined,
   ) {
     const source = env.ctx.store.source;
     this.follower = isStoreSet(source) ? null : new StoreFollower(source, (files) => this.tails.publishFiles(files), followIntervalMs, () => env.now());
@@ -113,10 +120,41 @@ export class LiveIngest {
     return this.writer;
   }
 
+  /** Whether pushed lines are published to NATS. */
+  get publishing(): boolean {
+    return this.settings.publish !== undefined;
+  }
+
+  /**
+   * Publishes appended bytes (at the offsets the writer returned) to NATS JetStream, retrying
+   * for up to `publish.timeoutMs`; then 503. Returns the lines stored and already held.
+   */
+  async publish(files: readonly FileAppend[], offsets: readonly number[], signal?: AbortSignal): Promise<{ stored: number; duplicates: number }> {
+    const settings = this.settings.publish!;
+    if (this.publisher === null) {
+      const opening = import('../write/nats-publisher.js').then((m) => m.openPublisher(this.settings.storeDir!, settings, this.onPublishEvent));
+      this.publisher = opening;
+      opening.catch(() => {
+        if (this.publisher === opening) this.publisher = null;
+      });
+    }
+    const publisher = await this.publisher;
+    const appends = files.map((f, i) => ({ path: f.path, offset: offsets[i]!, bytes: f.bytes })).filter((a) => a.bytes.length > 0);
+    try {
+      return await publisher.publish(appends, { deadlineMs: settings.timeoutMs ?? 30_000, ...(signal ? { signal } : {}) });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw new HttpError(503, 'unavailable', `the lines were stored, but NATS JetStream did not acknowledge them: ${(err as Error).message}; retry the push (the store may then hold them twice)`);
+    }
+  }
+
   /** Flushes and closes the writer (if one was opened) after queued tail deliveries. */
   async close(): Promise<void> {
     await this.follower?.stop();
     await this.tails.idle();
+    const p = this.publisher;
+    this.publisher = null;
+    if (p) await (await p.catch(() => null))?.close();
     const w = this.writer;
     this.writer = null;
     if (w) await (await w.catch(() => null))?.close();
@@ -172,7 +210,10 @@ export function registerLiveRoutes(app: FastifyInstance, env: RouteEnv, live: Li
         checkPushWrite(outcome.records, writer.fractionDigits, pushLimits);
         const formatted = writer.format(outcome.records);
         const files = groupByFile(formatted);
-        const append = (): Promise<void> => writer.appendFiles(files);
+        let offsets: number[] = [];
+        const append = async (): Promise<void> => {
+          offsets = await writer.appendFiles(files);
+        };
         // Through the follower's lock, so that its polls never publish this push a second time.
         await (live.follower ? live.follower.ownAppend(files.map((f) => ({ path: f.path, bytes: f.bytes.length })), append) : append());
         lines = formatted.reduce((a, r) => a + r.lines, 0);
@@ -181,6 +222,12 @@ export function registerLiveRoutes(app: FastifyInstance, env: RouteEnv, live: Li
         metrics.ingestBytes.inc({}, bytes);
         env.note(request, { streams: outcome.streams, linesWritten: lines, bytesWritten: bytes });
         void live.tails.publish(formatted);
+        // At least once: the push is acknowledged only when JetStream has every line.
+        if (live.publishing) {
+          const r = await live.publish(files, offsets);
+          metrics.publishLines.inc({ outcome: 'stored' }, r.stored);
+          if (r.duplicates > 0) metrics.publishLines.inc({ outcome: 'duplicate' }, r.duplicates);
+        }
       }
       const dropped = Object.values(outcome.droppedLabels).reduce((a, n) => a + n, 0);
       if (dropped > 0) metrics.pushLabelsDropped.inc({}, dropped);

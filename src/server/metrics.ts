@@ -127,6 +127,8 @@ export class ServerMetrics {
   readonly pushLabelsDropped = new Counter('letheql_push_labels_dropped_total', 'Pushed stream labels that a Lethe line cannot keep (counted once per stream and label).');
   readonly pushMetadataDropped = new Counter('letheql_push_metadata_dropped_total', 'Pushed entries stored without their structured metadata (a Lethe line has no place for it).');
   readonly pushStreamsMapped = new Counter('letheql_push_streams_mapped_total', 'Pushed streams stored through the push label rule (push.labels).');
+  readonly publishLines = new Counter('letheql_publish_lines_total', 'Pushed lines published to NATS JetStream (push.publish), by outcome: stored, or duplicate (JetStream already had it: a retry).');
+  readonly publishFailures = new Counter('letheql_publish_failed_attempts_total', 'Failed attempts to publish pushed lines to NATS JetStream (retried after a back-off until push.publish.timeout, then the push answers 503).');
   readonly tailLines = new Counter('letheql_tail_lines_sent_total', 'Lines sent to live-tail clients.');
   private readonly gauges: Gauge[] = [];
 
@@ -152,6 +154,8 @@ export class ServerMetrics {
       this.pushLabelsDropped,
       this.pushStreamsMapped,
       this.pushMetadataDropped,
+      this.publishLines,
+      this.publishFailures,
       this.tailLines,
       ...this.gauges,
     ];

@@ -26,12 +26,13 @@ import type { LogStore } from '../api.js';
 import { nowNs } from '../time.js';
 import type { FsyncPolicy } from '../write/store-writer.js';
 import { redactUrl, TAIL_PROTOCOL, tailAuthorization, TOKEN_PROTOCOL_PREFIX, type TokenAuthority } from './auth.js';
-import { DEFAULT_LIMITS, type ServerLimits } from './config.js';
+import { DEFAULT_LIMITS, type PushPublishSettings, type ServerLimits } from './config.js';
 import { ClientGoneError, errorBody, HttpError, limitError, toHttpError } from './errors.js';
 import { storeMetricEvaluator, type MetricEvaluator, type QueryContext } from './evaluate.js';
 import { registerLetheRoutes } from './lethe-routes.js';
 import { QueryLimiter } from './limits.js';
 import { LiveIngest, registerLiveRoutes } from './live-routes.js';
+import { describePublishEvent } from '../write/publish.js';
 import { registerLokiRoutes } from './loki-routes.js';
 import { registerPromRoutes } from './prom-routes.js';
 import { ServerMetrics } from './metrics.js';
@@ -53,7 +54,7 @@ export interface ServerOptions {
   /** Limits; missing keys take {@link DEFAULT_LIMITS}. */
   limits?: Partial<ServerLimits>;
   /** Push settings (default: enabled, fsync `batch`). */
-  push?: { enabled?: boolean; fsync?: FsyncPolicy; labels?: PushLabelRule };
+  push?: { enabled?: boolean; fsync?: FsyncPolicy; labels?: PushLabelRule; publish?: PushPublishSettings };
   /** Bearer tokens; absent or null: no authentication. */
   auth?: TokenAuthority | null;
   /** The clock in nanoseconds (default: the real time). Tests freeze it. */
@@ -136,13 +137,28 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
   const effective: EffectiveConfig = options.effectiveConfig ? { ...options.effectiveConfig } : {
     config: {
       limits,
-      push: { enabled: options.push?.enabled ?? true, fsync: options.push?.fsync ?? 'batch', ...(options.push?.labels ? { labels: options.push.labels } : {}) },
+      push: { enabled: options.push?.enabled ?? true, fsync: options.push?.fsync ?? 'batch', ...(options.push?.labels ? { labels: options.push.labels } : {}), ...(options.push?.publish ? { publish: options.push.publish } : {}) },
       serviceName: options.serviceName ?? 'app',
       ...(log !== false ? { logLevel: log.level } : {}),
     },
   };
   const env: RouteEnv = { ctx, now: options.now ?? realClock, signalFor, note, draining: () => draining, serviceName: options.serviceName ?? 'app', configYaml: () => configYaml(effective) };
-  const live = new LiveIngest(env, { enabled: options.push?.enabled ?? true, fsync: options.push?.fsync ?? 'batch', ...(options.push?.labels ? { labels: options.push.labels } : {}), ...(options.storeDir !== undefined ? { storeDir: options.storeDir } : {}) }, options.tailFollowMs);
+  const live = new LiveIngest(
+    env,
+    {
+      enabled: options.push?.enabled ?? true,
+      fsync: options.push?.fsync ?? 'batch',
+      ...(options.push?.labels ? { labels: options.push.labels } : {}),
+      ...(options.storeDir !== undefined ? { storeDir: options.storeDir } : {}),
+      ...(options.push?.publish ? { publish: options.push.publish } : {}),
+    },
+    options.tailFollowMs,
+    (e) => {
+      const failed = e.type === 'publish-retry' || e.type === 'publish-gave-up';
+      if (failed) metrics.publishFailures.inc();
+      if (options.log !== false) app.log[failed ? 'warn' : 'info']({ publish: e }, describePublishEvent(e));
+    },
+  );
 
   metrics.addGauge('letheql_queries_active', 'Queries running now.', () => limiter.active);
   metrics.addGauge('letheql_queries_queued', 'Queries waiting for a slot now.', () => limiter.queued);

@@ -34,6 +34,15 @@
  * and each path resumed at its (device, inode, offset): when the path now names another file,
  * the directory is searched for the checkpointed inode (the renamed file, e.g. `syslog.1`)
  * and that file is finished first.
+ *
+ * **Publishing** (`publish`, see `publish.ts`): every batch is also published to NATS
+ * JetStream after the store acknowledged it and before the positions are committed —
+ * journal, append, publish (every PubAck received), commit. While NATS is down the publish
+ * retries with back-off (reported as `publish-retry` events) and nothing more is read, so
+ * lines wait in the source files, not in memory. A batch whose publish did not finish stays
+ * pending in the checkpoint: the next start (or the next cycle after `stop()` was refused)
+ * appends what is missing of it to the store, as always, then publishes it whole again;
+ * JetStream drops the copies it already has by their `Nats-Msg-Id`.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { open, readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
@@ -47,6 +56,8 @@ import { defaultCheckpointPath, errnoCode } from './layout.js';
 import { LineSplitter } from './line-splitter.js';
 import { formatRecord, InvalidRecordError, labelProblem, type FormattedRecord } from './record.js';
 import { groupByFile, openStoreWriter, type FsyncPolicy, type StoreWriter } from './store-writer.js';
+import type { LinePublisher, PublishEvent, PublishOptions } from './publish.js';
+import type { JournalFile } from './checkpoint.js';
 
 export interface NodeLogSource {
   /** A node log file, e.g. `/var/log/syslog`. */
@@ -88,6 +99,11 @@ export interface CollectorOptions {
   followOnlyUnder?: string[];
   /** Progress and problems, as they happen. */
   onEvent?: (event: CollectorEvent) => void;
+  /**
+   * Also publish every stored line to NATS JetStream (`--publish`, see `publish.ts`): the
+   * checkpoint advances only once JetStream acknowledged the batch.
+   */
+  publish?: PublishOptions;
 }
 
 /** What the collector reports while it runs. */
@@ -100,7 +116,8 @@ export type CollectorEvent =
   | ({ type: 'malformed'; path: string } & MalformedLine)
   | { type: 'replayed'; files: number; bytes: number }
   | { type: 'repaired'; path: string; cutBytes: number; quarantinePath: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | PublishEvent;
 
 export interface CollectorStats {
   cycles: number;
@@ -114,6 +131,10 @@ export interface CollectorStats {
   rotations: number;
   truncations: number;
   errors: number;
+  /** Lines JetStream stored (with `publish`). */
+  published: number;
+  /** Lines JetStream already held when (re)published: retries and replays. */
+  publishDuplicates: number;
 }
 
 /** A running collector. */
@@ -172,7 +193,7 @@ async function statId(path: string): Promise<(FileId & { size: number }) | null>
 }
 
 class CollectorImpl implements Collector {
-  readonly stats: CollectorStats = { cycles: 0, bytesRead: 0, records: 0, storeLines: 0, malformed: 0, rotations: 0, truncations: 0, errors: 0 };
+  readonly stats: CollectorStats = { cycles: 0, bytesRead: 0, records: 0, storeLines: 0, malformed: 0, rotations: 0, truncations: 0, errors: 0, published: 0, publishDuplicates: 0 };
   private readonly tailers = new Map<string, Tailer>();
   private readonly skipped = new Set<string>();
   private committed: CheckpointState = emptyCheckpoint();
@@ -187,10 +208,15 @@ class CollectorImpl implements Collector {
   private readonly now: () => bigint;
   private readonly durable: boolean;
   private readonly checkpointPath: string;
+  /** A recovered batch that is in the store but not yet acknowledged by JetStream. */
+  private unpublished: { sources: Record<string, SourcePosition>; files: JournalFile[] } | null = null;
+  /** Aborts a publish that waits for NATS when the collector stops. */
+  private readonly stopSignal = new AbortController();
 
   constructor(
     private readonly writer: StoreWriter,
     private readonly options: CollectorOptions,
+    private readonly publisher: LinePublisher | null = null,
   ) {
     this.pollMs = options.pollMs ?? 1000;
     this.chunk = options.readChunkBytes ?? 256 * 1024;
@@ -220,6 +246,7 @@ class CollectorImpl implements Collector {
 
   async stop(): Promise<CollectorStats> {
     this.stopping = true;
+    this.stopSignal.abort(new LetheQLError('ABORTED', 'the collector is stopping'));
     this.wake?.();
     for (const w of this.watchers) w.close();
     this.watchers = [];
@@ -227,6 +254,7 @@ class CollectorImpl implements Collector {
       await this.loop;
     } finally {
       await this.closeAll();
+      await this.publisher?.close().catch(() => undefined);
       await this.writer.close();
       for (const w of this.idleWaiters.splice(0)) w();
     }
@@ -253,6 +281,8 @@ class CollectorImpl implements Collector {
         await this.discover();
         progressed = await this.cycle();
       } catch (err) {
+        // A publish interrupted by stop(): its batch stays pending for the next start.
+        if (this.stopping && this.stopSignal.signal.aborted) break;
         this.stats.errors++;
         this.emit({ type: 'error', message: (err as Error).message });
         // Start over from what is durable: completes a half-done batch, rewinds every file.
@@ -299,9 +329,15 @@ class CollectorImpl implements Collector {
     if (state.pending) {
       const replayed = await resolvePending(this.writer, state.pending.files);
       if (replayed.length > 0) this.emit({ type: 'replayed', files: replayed.length, bytes: replayed.reduce((n, f) => n + f.bytes.length, 0) });
-      state.sources = state.pending.sources;
-      state.pending = null;
-      await writeCheckpoint(this.checkpointPath, state, this.durable);
+      if (this.publisher) {
+        // Stays pending until JetStream has it: the next cycle publishes it first.
+        this.unpublished = { sources: state.pending.sources, files: state.pending.files };
+        state.sources = state.pending.sources;
+      } else {
+        state.sources = state.pending.sources;
+        state.pending = null;
+        await writeCheckpoint(this.checkpointPath, state, this.durable);
+      }
     }
     this.committed = state;
     for (const [path, pos] of Object.entries(state.sources)) {
@@ -502,6 +538,12 @@ class CollectorImpl implements Collector {
 
   /** Reads one bounded batch, appends it exactly once; returns whether anything changed. */
   private async cycle(): Promise<boolean> {
+    if (this.unpublished) {
+      await this.publish(this.unpublished.files);
+      this.committed = { version: 1, sources: this.unpublished.sources, pending: null };
+      await writeCheckpoint(this.checkpointPath, this.committed, this.durable);
+      this.unpublished = null;
+    }
     const formatted: FormattedRecord[] = [];
     let budget = this.maxBatch;
     let changed = false;
@@ -544,12 +586,22 @@ class CollectorImpl implements Collector {
       const journal = await journalFor(this.writer, files);
       await writeCheckpoint(this.checkpointPath, { version: 1, sources: this.committed.sources, pending: { sources: next, files: journal } }, this.durable);
       await this.writer.appendFiles(files);
+      await this.publish(journal);
       for (const r of formatted) this.stats.storeLines += r.lines;
       this.stats.records += formatted.length;
     }
     this.committed = { version: 1, sources: next, pending: null };
     await writeCheckpoint(this.checkpointPath, this.committed, this.durable);
     return true;
+  }
+
+  /** Publishes a journalled batch (lines at `before` + their place in `data`), waiting for every PubAck. */
+  private async publish(files: readonly JournalFile[]): Promise<void> {
+    if (!this.publisher) return;
+    const appends = files.map((f) => ({ path: f.path, offset: f.before, bytes: Buffer.from(f.data, 'base64') }));
+    const r = await this.publisher.publish(appends, { signal: this.stopSignal.signal });
+    this.stats.published += r.stored;
+    this.stats.publishDuplicates += r.duplicates;
   }
 
   private collect(f: Follow, out: FormattedRecord[]): void {
@@ -604,10 +656,15 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new LetheQLError('INVALID_OPTION', `invalid ${name} ${v}: expected a positive number`);
   }
   const writer = await openStoreWriter(options.store, { fsync: options.fsync ?? 'batch' });
-  const c = new CollectorImpl(writer, options);
+  let publisher: LinePublisher | null = null;
+  let c: CollectorImpl;
   try {
+    // The NATS client is loaded only when publishing.
+    if (options.publish) publisher = await (await import('./nats-publisher.js')).openPublisher(writer.root, options.publish, (e) => options.onEvent?.(e));
+    c = new CollectorImpl(writer, options, publisher);
     await c.start();
   } catch (err) {
+    await publisher?.close().catch(() => undefined);
     await writer.close().catch(() => undefined);
     throw err;
   }

@@ -12,3 +12,5 @@ export { startCollector } from './collector.js';
 export type { Collector, CollectorEvent, CollectorOptions, CollectorStats, NodeLogSource } from './collector.js';
 export { runRetention, startRetention } from './retention.js';
 export type { RetentionLoop, RetentionOptions, RetentionReport } from './retention.js';
+export { subjectToken } from './publish.js';
+export type { PublishEvent, PublishOptions } from './publish.js';

@@ -99,7 +99,9 @@ interface OpenFile {
 interface Waiter {
   files: FileAppend[];
   lines: number;
-  resolve: () => void;
+  /** Where each of `files` landed, filled in by the commit. */
+  offsets: number[];
+  resolve: (offsets: number[]) => void;
   reject: (err: unknown) => void;
 }
 
@@ -226,14 +228,15 @@ export class StoreWriter {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.appendFiles(files);
+    return this.appendFiles(files).then(() => undefined);
   }
 
   /**
    * Appends pre-formatted whole lines (the collector uses this to replay its journal).
-   * Each `bytes` must be whole lines ending in `\n`; paths must be hour files.
+   * Each `bytes` must be whole lines ending in `\n`; paths must be hour files. Resolves with
+   * the file offset each of `files` was written at (what `publish` names a line by).
    */
-  appendFiles(files: readonly FileAppend[]): Promise<void> {
+  appendFiles(files: readonly FileAppend[]): Promise<number[]> {
     if (this.closed) return Promise.reject(new LetheQLError('INVALID_OPTION', 'the store writer is closed'));
     let lines = 0;
     try {
@@ -245,9 +248,8 @@ export class StoreWriter {
     } catch (err) {
       return Promise.reject(err);
     }
-    const nonEmpty = files.filter((f) => f.bytes.length > 0);
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ files: nonEmpty, lines, resolve, reject });
+    return new Promise<number[]>((resolve, reject) => {
+      this.queue.push({ files: [...files], lines, offsets: files.map(() => -1), resolve, reject });
       this.kick();
     });
   }
@@ -325,7 +327,7 @@ export class StoreWriter {
           for (const w of group) {
             this.stats.appends++;
             this.stats.lines += w.lines;
-            w.resolve();
+            w.resolve(w.offsets);
           }
         } catch (err) {
           const e = err instanceof LetheQLError ? err : new LetheQLError('IO_ERROR', `append failed: ${(err as Error).message}`);
@@ -338,17 +340,23 @@ export class StoreWriter {
 
   /** Writes one group: one write per file, then fsyncs under `batch`. */
   private async commit(group: Waiter[]): Promise<void> {
-    const perFile = new Map<string, Uint8Array[]>();
+    const perFile = new Map<string, { parts: Uint8Array[]; owners: [Waiter, number][] }>();
     for (const w of group) {
-      for (const f of w.files) {
-        const list = perFile.get(f.path);
-        if (list) list.push(f.bytes);
-        else perFile.set(f.path, [f.bytes]);
-      }
+      w.files.forEach((f, i) => {
+        if (f.bytes.length === 0) return;
+        const entry = perFile.get(f.path);
+        if (entry) (entry.parts.push(f.bytes), entry.owners.push([w, i]));
+        else perFile.set(f.path, { parts: [f.bytes], owners: [[w, i]] });
+      });
     }
     const touched: OpenFile[] = [];
-    for (const [rel, parts] of perFile) {
+    for (const [rel, { parts, owners }] of perFile) {
       const file = await this.openForAppend(rel);
+      let at = file.size;
+      owners.forEach(([w, i], k) => {
+        w.offsets[i] = at;
+        at += parts[k]!.length;
+      });
       const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
       await this.writeAll(file, data);
       touched.push(file);

@@ -15,6 +15,8 @@ export async function bundleChild(name: string, outDir: string): Promise<string>
     format: 'esm',
     target: 'node20',
     outfile,
+    // Bundled CommonJS (the NATS client) calls require() for Node's modules: give it one.
+    banner: { js: "import { createRequire as __childRequire } from 'node:module'; const require = __childRequire(import.meta.url);" },
     logLevel: 'silent',
   });
   return outfile;
