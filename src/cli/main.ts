@@ -33,14 +33,13 @@ import { fileURLToPath } from 'node:url';
 import type { Table } from 'apache-arrow';
 import { formatQueryError, LetheQLError, QueryError } from '../errors.js';
 import { getStats, formatPlan, type LogQueryOptions, type LogStore, type StoreTargets } from '../api.js';
-import { openStore, openStoreSet } from '../node-store.js';
 import type { Direction } from '../plan/plan.js';
 import { isMetricQuery } from '../query/shape.js';
 import { parseQueryLazily } from '../query/simple.js';
 import { formatMetricPlan, formatMetricText, formatRows, type OutputFormat } from './format.js';
 import { prometheusDataJson } from '../metrics/result.js';
 import { DEFAULT_MAX_SERIES, SeriesLimitError } from '../metrics/limits.js';
-import { storeSpec, UsageError } from './stores.js';
+import { openSpec, S3_OPTIONS, S3_USAGE, storeSpec, UsageError } from './stores.js';
 import { skippedLinesNotice } from './notices.js';
 import { parseSize } from '../sizes.js';
 import { BUNDLED_STORE, type CliIO } from './io.js';
@@ -89,6 +88,7 @@ options (query, explain):
                        (selectors may use cluster="NAME"; results get a cluster column)
   --stores FILE        a store set from a JSON file {"NAME": "DIR", …} (relative DIRs are
                        read from FILE's directory)
+${S3_USAGE}
   --start T, --end T   inclusive window; RFC 3339 (2024-09-24T15:00:00Z) or Unix seconds
   --since DUR          window length when --start is absent (default 1h), e.g. 15m, 1h30m, 7d
   --now T              freeze the clock (default: the real time)
@@ -112,6 +112,7 @@ options (query, explain):
   -V, --version        the version`;
 
 const OPTIONS = {
+  ...S3_OPTIONS,
   store: { type: 'string', multiple: true },
   stores: { type: 'string' },
   start: { type: 'string' },
@@ -238,7 +239,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 
     const spec = await storeSpec(values.store, values.stores, io.env['LETHEQL_STORE'] ?? BUNDLED_STORE);
     const workers = parseWorkers(values.workers);
-    store = spec.kind === 'dir' ? openStore(spec.dir, { workers }) : openStoreSet(spec.dirs, { workers });
+    store = await openSpec(spec, values, { workers });
     if (command === 'targets') {
       if (rest.length > 0) throw new UsageError('targets takes no query');
       const targets = await store.targets();
