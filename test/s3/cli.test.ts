@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { runServe } from '../../src/cli/serve.js';
 import { FIXTURE_STORE } from '../support/paths.js';
-import { startS3, uploadTree, type S3Server } from '../support/s3.js';
+import { shipTo, startS3, type S3Server } from '../support/s3.js';
 
 const started = await startS3();
 const server: S3Server | null = typeof started === 'string' ? null : started;
@@ -37,7 +37,7 @@ beforeAll(async () => {
   if (!server) return;
   tmp = mkdtempSync(join(tmpdir(), 'letheql-s3-cli-'));
   await server.bucket('cli');
-  await uploadTree(FIXTURE_STORE, 's3://cli/fixture', server.endpoint);
+  await shipTo(FIXTURE_STORE, 's3://cli/fixture', server.endpoint);
 }, 60_000);
 
 afterAll(async () => {

@@ -15,7 +15,7 @@ import { generateStore } from '../../scripts/lib/generate.mjs';
 import { getStats, openStore, openStoreSet, type LogStore, type QueryStats } from '../../src/node.js';
 import { indexStore } from '../../src/write/sidecar-files.js';
 import { FIXTURE_STORE, tableLines } from '../support/paths.js';
-import { startS3, uploadTree, type S3Server } from '../support/s3.js';
+import { shipTo, startS3, type S3Server } from '../support/s3.js';
 import { FIXTURE_CASES, GENERATED_CASES, type QueryCase, type Shape } from '../support/store-queries.js';
 
 const started = await startS3();
@@ -51,8 +51,8 @@ beforeAll(async () => {
   await generateStore({ out: generated, sizeBytes: 3_000_000, seed: 7 });
   await indexStore(generated, { blockBytes: 4096, nowNs: 4_000_000_000_000_000_000n });
   await server.bucket('lethe');
-  await uploadTree(FIXTURE_STORE, 's3://lethe/fixture', server.endpoint);
-  await uploadTree(generated, 's3://lethe/gen/store', server.endpoint);
+  await shipTo(FIXTURE_STORE, 's3://lethe/fixture', server.endpoint);
+  await shipTo(generated, 's3://lethe/gen/store', server.endpoint);
 }, 120_000);
 
 afterAll(async () => {

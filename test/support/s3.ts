@@ -1,14 +1,15 @@
 /**
  * A real S3-compatible server for tests: s3rver (npm devDependency, MIT), started in this
- * process on 127.0.0.1 with its data in a temporary directory, plus helpers to upload a
- * local store as `ship` would lay it out. s3rver accepts the fixed credentials S3RVER/S3RVER
+ * process on 127.0.0.1 with its data in a temporary directory, plus helpers to ship a
+ * local store to it. s3rver accepts the fixed credentials S3RVER/S3RVER
  * and rejects others. What it lacks of S3 (README "S3 stores"): it ignores If-Match and
  * does not verify Content-MD5.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { S3Driver } from '../../src/store/node-s3.js';
+import { shipStore, type ShipReport } from '../../src/write/ship.js';
 
 export interface S3Server {
   endpoint: string;
@@ -71,11 +72,10 @@ export function storeFiles(root: string): string[] {
   return out.sort();
 }
 
-/** Uploads every file of a local store as is (no ship logic): for read-path tests. */
-export async function uploadTree(root: string, url: string, endpoint: string): Promise<void> {
-  const driver = new S3Driver(url, { endpoint });
-  for (const rel of storeFiles(root)) {
-    const bytes = readFileSync(join(root, rel));
-    await driver.put(rel, { size: bytes.length, read: async (s, e) => bytes.subarray(s, e), metadata: { 'letheql-mtime-ms': String(statSync(join(root, rel)).mtimeMs) } });
-  }
+/** Ships every hour of the local store at `root` (all closed: the clock is far ahead) to `url`. */
+export async function shipTo(root: string, url: string, endpoint: string): Promise<ShipReport> {
+  return shipStore(root, new S3Driver(url, { endpoint }), { nowNs: FAR_FUTURE_NS });
 }
+
+/** 2100-01-01T00:00:00Z: every hour file of a test store is closed. */
+export const FAR_FUTURE_NS = 4_102_444_800_000_000_000n;
