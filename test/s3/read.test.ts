@@ -6,13 +6,16 @@
  * sets mixing a directory and an S3 member; and precise errors for bad URLs, a missing
  * bucket and refused credentials.
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStore } from '../../scripts/lib/generate.mjs';
-import { getStats, openStore, openStoreSet, type LogStore, type QueryStats } from '../../src/node.js';
+import { getStats, LogStore, openStore, openStoreSet, type QueryStats } from '../../src/node.js';
+import { DiskPageCache } from '../../src/store/node-cache.js';
+import { S3Driver } from '../../src/store/node-s3.js';
+import { ObjectChunkSource } from '../../src/store/object-source.js';
 import { indexStore } from '../../src/write/sidecar-files.js';
 import { FIXTURE_STORE, tableLines } from '../support/paths.js';
 import { shipTo, startS3, type S3Server } from '../support/s3.js';
@@ -128,4 +131,29 @@ describe.skipIf(!server)(`s3:// stores give the local store's results${SKIP ? ` 
       await denied.close();
     }
   });
+
+  it('the disk cache: a warm query makes no GET and gives the same rows; the cache stays within its bound', async () => {
+    const c = GENERATED_CASES[0]!;
+    const open = (cache: DiskPageCache) => {
+      const source = new ObjectChunkSource(new S3Driver('s3://lethe/gen/store', { endpoint: server!.endpoint }), { cache });
+      return { source, store: new LogStore(source) };
+    };
+    const cacheDir = join(dir, 'cache');
+    const cold = open(new DiskPageCache(cacheDir, 64 << 20));
+    const want = await run(cold.store, c, 'rows');
+    expect(cold.source.counters.gets).toBeGreaterThan(0);
+    expect(cold.source.counters.cacheHits).toBe(0);
+    const warm = open(new DiskPageCache(cacheDir, 64 << 20));
+    expect(await run(warm.store, c, 'rows')).toEqual(want);
+    expect(warm.source.counters).toMatchObject({ gets: 0, heads: 0, bytesFetched: 0 });
+    expect(warm.source.counters.cacheHits).toBe(cold.source.counters.gets + cold.source.counters.heads);
+
+    // A bound smaller than the data: least recently used pages go, the answer does not change.
+    const small = new DiskPageCache(join(dir, 'small-cache'), 1 << 20);
+    const bounded = open(small);
+    expect(await run(bounded.store, c, 'rows')).toEqual(want);
+    const onDisk = readdirSync(small.dir).flatMap((sub) => readdirSync(join(small.dir, sub)).map((f) => statSync(join(small.dir, sub, f)).size));
+    expect(onDisk.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1 << 20);
+    expect(small.counters.evicted).toBeGreaterThan(0);
+  }, 60_000);
 });
