@@ -35,7 +35,7 @@ export const WRITE_USAGE = `write commands (the command comes first):
   letheql collect --store DIR [--from DIR]... [--from-node FILE [--node NAME] [--node-format syslog|raw]]...
                  [--poll-ms N] [--checkpoint FILE] [--fsync POLICY] [--no-follow-outside DIR]...
                  (runs until SIGINT/SIGTERM; --no-follow-outside: skip --from entries linking out of DIR)
-  letheql retention --store DIR [--max-age 15d] [--max-size 1000GB] [--dry-run] [--interval 1h] [--now T] [--json]
+  letheql retention --store DIR|s3://BUCKET/PREFIX [--s3-endpoint URL] [--max-age 15d] [--max-size 1000GB] [--dry-run] [--interval 1h] [--now T] [--json]
   POLICY: batch (default: fsync before acknowledging), interval, none`;
 
 
@@ -283,6 +283,7 @@ function formatReport(r: RetentionReport): string {
 async function retention(argv: string[], io: CliIO, signal?: AbortSignal): Promise<number> {
   const { values, positionals } = parse(argv, {
     store: { type: 'string' },
+    's3-endpoint': { type: 'string' },
     'max-age': { type: 'string' },
     'max-size': { type: 'string' },
     'dry-run': { type: 'boolean' },
@@ -296,7 +297,9 @@ async function retention(argv: string[], io: CliIO, signal?: AbortSignal): Promi
   const maxAge = values['max-age'] as string | undefined;
   const maxSize = values['max-size'] as string | undefined;
   if (maxAge === undefined && maxSize === undefined) throw new UsageError('give --max-age and/or --max-size');
-  const options = { maxAge, maxSize, dryRun: values['dry-run'] === true, now: values.now as string | undefined };
+  const endpoint = values['s3-endpoint'] as string | undefined;
+  if (endpoint !== undefined && !/^s3:\/\//i.test(store)) throw new UsageError('--s3-endpoint applies to s3:// stores only');
+  const options = { maxAge, maxSize, dryRun: values['dry-run'] === true, now: values.now as string | undefined, ...(endpoint !== undefined ? { s3: { endpoint } } : {}) };
   const print = (r: RetentionReport): Promise<void> =>
     write(io.stdout, values.json ? JSON.stringify(r) + '\n' : formatReport(r));
   const interval = values.interval as string | undefined;

@@ -10,5 +10,5 @@ export { ingestFiles } from './ingest.js';
 export type { IngestFileReport, IngestOptions, IngestReport, MalformedInput } from './ingest.js';
 export { startCollector } from './collector.js';
 export type { Collector, CollectorEvent, CollectorOptions, CollectorStats, NodeLogSource } from './collector.js';
-export { runRetention, startRetention } from './retention.js';
+export { runObjectRetention, runRetention, startRetention } from './retention.js';
 export type { RetentionLoop, RetentionOptions, RetentionReport } from './retention.js';
