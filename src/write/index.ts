@@ -12,3 +12,5 @@ export { startCollector } from './collector.js';
 export type { Collector, CollectorEvent, CollectorOptions, CollectorStats, NodeLogSource } from './collector.js';
 export { runObjectRetention, runRetention, startRetention } from './retention.js';
 export type { RetentionLoop, RetentionOptions, RetentionReport } from './retention.js';
+export { shipStore } from './ship.js';
+export type { ShipOptions, ShipOutcome, ShipReport } from './ship.js';
