@@ -23,6 +23,12 @@
  *   there yet. The hour file's object carries the local mtime (`letheql-mtime-ms`): a
  *   sidecar names its file by path, size and mtime, and the object store has no mtime of its
  *   own to match (`object-source.ts`).
+ * - **One store per prefix.** Each object records the store it was shipped from
+ *   (`letheql-origin`, a random id kept in `<root>/.letheql/ship-id`, apart from the ledger
+ *   so that deleting the ledger does not change it). Two nodes'
+ *   stores both hold `pod/<ns>/<hour>.log`; shipped to one prefix they would overwrite each
+ *   other's objects, back and forth on every run. A ship that finds an object of its key from
+ *   another store stops with a conflict error instead.
  * - **`deleteAfterUpload`** removes a local hour file (and its sidecar) only after the
  *   object (and the sidecar's) is verified in the store.
  * - Ship never takes the store's writer lock: it reads closed hours only, so it runs beside
@@ -36,6 +42,9 @@ import { LetheQLError } from '../errors.js';
 import type { LogType } from '../model.js';
 import { type ObjectInfo, type StorageDriver } from '../store/driver.js';
 import { MTIME_METADATA, SHA256_METADATA } from '../store/object-source.js';
+
+/** Metadata name under which `ship` records the id of the store an object was shipped from. */
+export const ORIGIN_METADATA = 'letheql-origin';
 import { isSafeName, storePath } from '../store/paths.js';
 import { sidecarDir, sidecarPath } from '../store/sidecar.js';
 import { nowNs as wallClockNs } from '../time.js';
@@ -126,6 +135,15 @@ export async function shipStore(root: string, driver: StorageDriver, opts: ShipO
   } catch {
     /* no ledger yet, or a torn one: every file is verified against the store */
   }
+  const idPath = join(abs, '.letheql', 'ship-id');
+  let origin = (await readFile(idPath, 'utf8').catch(() => '')).trim();
+  if (!/^[0-9a-f]{32}$/.test(origin)) {
+    origin = randomBytes(16).toString('hex');
+    await mkdir(join(abs, '.letheql'), { recursive: true });
+    const tmp = `${idPath}.tmp${randomBytes(4).toString('hex')}`;
+    await writeFile(tmp, origin + '\n');
+    await rename(tmp, idPath);
+  }
   const saveLedger = async (): Promise<void> => {
     await mkdir(ledgerDir, { recursive: true });
     const tmp = `${ledgerPath}.tmp${randomBytes(4).toString('hex')}`;
@@ -145,8 +163,12 @@ export async function shipStore(root: string, driver: StorageDriver, opts: ShipO
       return true;
     }
     const sha256 = await hashFile(local, s.size);
-    if (listed && listed.size === s.size) {
+    if (listed) {
       const head = await driver.stat(key);
+      const from = head?.metadata[ORIGIN_METADATA];
+      if (from !== undefined && from !== origin) {
+        throw new LetheQLError('INVALID_OPTION', `conflict: ${driver.description}/${key} was shipped from another store (${from}; this one is ${origin}): ship each store to its own prefix, e.g. ${driver.description}/<node>`);
+      }
       if (head && head.size === s.size && head.metadata[SHA256_METADATA] === sha256 && (!withMtime || head.metadata[MTIME_METADATA] === String(s.mtimeMs))) {
         ledger.files[key] = { size: s.size, mtimeMs: s.mtimeMs, sha256, etag: head.etag };
         await saveLedger();
@@ -158,7 +180,7 @@ export async function shipStore(root: string, driver: StorageDriver, opts: ShipO
     opts.onFile?.(key, 'uploading', s.size);
     const fh = await open(local, 'r');
     try {
-      const metadata: Record<string, string> = { [SHA256_METADATA]: sha256 };
+      const metadata: Record<string, string> = { [SHA256_METADATA]: sha256, [ORIGIN_METADATA]: origin };
       if (withMtime) metadata[MTIME_METADATA] = String(s.mtimeMs);
       await driver.put!(key, {
         size: s.size,

@@ -32,7 +32,7 @@ const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('he
 
 /** The shippable files of a local store (hour files and sidecars; not the ship ledger). */
 function shippable(root: string): string[] {
-  return storeFiles(root).filter((f) => !f.startsWith('.letheql/ship/') && !f.startsWith('.letheql-generated'));
+  return storeFiles(root).filter((f) => !f.startsWith('.letheql/ship/') && f !== '.letheql/ship-id' && !f.startsWith('.letheql-generated'));
 }
 
 /** Every object under `url` has the bytes of the same local file, and there is no other object. */
@@ -150,4 +150,20 @@ describe.skipIf(!server)(`letheql ship${SKIP ? ` (skipped: ${SKIP})` : ''}`, () 
     await expectMirror(root, 's3://ship/kill');
     expect(await shipStore(root, d, { nowNs: FAR_FUTURE_NS })).toMatchObject({ uploaded: 0, present: shippable(root).length });
   }, 240_000);
+
+  it('two stores shipped to one prefix: the second stops with a conflict instead of overwriting', async () => {
+    const mk = (name: string, text: string): string => {
+      const root = join(tmp, name);
+      mkdirSync(join(root, 'pod', 'ns'), { recursive: true });
+      writeFileSync(join(root, 'pod', 'ns', '2024-09-24_10.log'), `2024-09-24T10:00:00Z[ns|p|c] ${text}\n`);
+      return root;
+    };
+    const a = mk('node-a', 'from node a');
+    const b = mk('node-b', 'from node b, longer');
+    const d = new S3Driver('s3://ship/shared', { endpoint: server!.endpoint });
+    expect(await shipStore(a, d, { nowNs: FAR_FUTURE_NS })).toMatchObject({ uploaded: 1 });
+    await expect(shipStore(b, d, { nowNs: FAR_FUTURE_NS })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/^conflict: s3:\/\/ship\/shared\/pod\/ns\/2024-09-24_10\.log was shipped from another store .*ship each store to its own prefix/) });
+    expect(new TextDecoder().decode((await d.get('pod/ns/2024-09-24_10.log'))!.bytes)).toContain('from node a');
+    expect(await shipStore(a, d, { nowNs: FAR_FUTURE_NS })).toMatchObject({ uploaded: 0, present: 1 });
+  });
 });
