@@ -11,6 +11,8 @@
 //   loaded only by `--publish`); they resolve
 //   from node_modules as dependencies (bundling fastify's plugin loading and pino's worker
 //   transports is fragile, and costs nothing at a query's start-up).
+// - @aws-sdk/*: loaded with import() by the S3 driver on the first s3:// request only; a
+//   dependency, resolved from node_modules (bundling it would only grow a lazy chunk).
 // - Node's built-ins.
 //
 // Paths: modules that find package files by `import.meta.url` (the fixture store, the scan
@@ -58,7 +60,7 @@ export const cliBuildOptions = {
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['fastify', '@fastify/*', 'ws', 'snappyjs', '@nats-io/*'],
+  external: ['fastify', '@fastify/*', 'ws', 'snappyjs', '@nats-io/*', '@aws-sdk/*'],
   // Bundled CommonJS (if any) may call require(); give ESM chunks one.
   banner: { js: "import { createRequire as __letheqlCreateRequire } from 'node:module'; const require = __letheqlCreateRequire(import.meta.url);" },
   // Less text to read and pre-parse (about a tenth of a query's start-up CPU time). Names are

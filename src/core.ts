@@ -20,6 +20,8 @@ export { LOG_TYPES, isLogType, fieldNames, CLUSTER_LABEL } from './model.js';
 export type { LogType } from './model.js';
 export type { ChunkSource, ChunkReader, FileEntry } from './store/types.js';
 export { MemoryChunkSource } from './store/memory-source.js';
+export { ObjectChunkSource, type ObjectSourceCounters, type ObjectSourceOptions, type PageCache } from './store/object-source.js';
+export { DriverError, type DriverErrorKind, type ObjectHead, type ObjectInfo, type PutRequest, type StorageDriver } from './store/driver.js';
 export { FederatedChunkSource, checkClusterName, isStoreSet } from './store/federated-source.js';
 export type { ClusterMember } from './store/federated-source.js';
 export { compileRegex } from './regex/index.js';

@@ -1,7 +1,9 @@
 /**
- * Opening stores in Node: {@link openStore} (one directory) and {@link openStoreSet} (one
- * directory per cluster), each a {@link LogStore} over filesystem chunk sources with a pool
- * of scan worker threads. Re-exported by the Node entry (`node.ts`).
+ * Opening stores in Node: {@link openStore} (one directory or `s3://` URL) and
+ * {@link openStoreSet} (one per cluster), each a {@link LogStore} over filesystem chunk
+ * sources with a pool of scan worker threads, or over an {@link ObjectChunkSource} on the S3
+ * driver (`store/node-s3.ts`; scanned in this thread, its reads several GETs in flight).
+ * Re-exported by the Node entry (`node.ts`).
  *
  * Apart from `node.ts` so that a program that only queries (the CLI's `query`) imports the
  * openers without the write path that the Node entry also exports: bundles keep the two
@@ -14,19 +16,41 @@ import { LetheQLError } from './errors.js';
 import { createNodeScanPool, SCAN_WORKER_BUNDLE, type ScanPoolOptions } from './exec/node-pool.js';
 import { checkClusterName, FederatedChunkSource } from './store/federated-source.js';
 import { FsChunkSource } from './store/fs-source.js';
-
-/** Options of {@link openStore}: parallel scanning (`workers`, default `min(4, cores)`; `0` = in-thread). */
-export type OpenStoreOptions = ScanPoolOptions;
+import { isS3Url, S3Driver, type S3Options } from './store/node-s3.js';
+import { ObjectChunkSource, type ObjectSourceOptions } from './store/object-source.js';
+import type { ChunkSource } from './store/types.js';
 
 /**
- * Opens the Lethe store rooted at `dir` (the folder holding `pod/` and `node/`).
- * Throws `STORE_NOT_FOUND` when `dir` is not a directory, `INVALID_OPTION` on bad options.
- * Big queries scan on worker threads (started on first use); `store.close()` stops them.
+ * Options of {@link openStore}: parallel scanning (`workers`, default `min(4, cores)`; `0` =
+ * in-thread); for `s3://` stores the endpoint/region (`s3`, default from the AWS environment)
+ * and the reads (`object`: page size, read-ahead, a page cache such as `DiskPageCache`).
+ */
+export type OpenStoreOptions = ScanPoolOptions & { s3?: S3Options; object?: ObjectSourceOptions };
+
+/**
+ * Opens the Lethe store rooted at `dir` (the folder holding `pod/` and `node/`), or the store
+ * under an S3 URL (`s3://BUCKET/PREFIX`, the same layout under the prefix; see README "S3
+ * stores"). Throws `STORE_NOT_FOUND` when `dir` is not a directory, `INVALID_OPTION` on bad
+ * options or a bad S3 URL/endpoint; an S3 store is not contacted until the first query
+ * (a missing bucket or refused credentials fail that query, `STORE_NOT_FOUND`/`INVALID_OPTION`).
+ * Big queries of a directory scan on worker threads (started on first use); `store.close()` stops them.
  */
 export function openStore(dir: string, options: OpenStoreOptions = {}): LogStore {
-  const root = checkStoreDir(dir, '');
-  const pool = createNodeScanPool(SCAN_WORKER_BUNDLE, options);
-  return new LogStore(new FsChunkSource(root), { pool });
+  const source = openSource(dir, '', options);
+  const pool = createNodeScanPool(SCAN_WORKER_BUNDLE, poolOptions(options));
+  return new LogStore(source, { pool });
+}
+
+/** The scan-pool part of the options. */
+function poolOptions(options: OpenStoreOptions): ScanPoolOptions {
+  const { s3: _s3, object: _object, ...pool } = options;
+  return pool;
+}
+
+/** A chunk source for a directory or an `s3://` URL; `what` names the cluster in errors. */
+function openSource(dir: string, what: string, options: OpenStoreOptions): ChunkSource {
+  if (isS3Url(dir)) return new ObjectChunkSource(new S3Driver(dir, options.s3), options.object);
+  return new FsChunkSource(checkStoreDir(dir, what));
 }
 
 /** The absolute path of `dir`; throws `STORE_NOT_FOUND` (naming `what`, e.g. `for cluster "a"`) when it is not a directory. */
@@ -63,8 +87,8 @@ export function openStoreSet(dirs: Readonly<Record<string, string>>, options: Op
     checkClusterName(cluster);
     if (typeof dir !== 'string' || dir === '') throw new LetheQLError('INVALID_OPTION', `cluster ${JSON.stringify(cluster)}: expected a store directory, got ${JSON.stringify(dir)}`);
   }
-  const source = new FederatedChunkSource(entries.map(([cluster, dir]) => [cluster, new FsChunkSource(checkStoreDir(dir, ` for cluster ${JSON.stringify(cluster)}`))] as const));
-  const pool = createNodeScanPool(SCAN_WORKER_BUNDLE, options);
+  const source = new FederatedChunkSource(entries.map(([cluster, dir]) => [cluster, openSource(dir, ` for cluster ${JSON.stringify(cluster)}`, options)] as const));
+  const pool = createNodeScanPool(SCAN_WORKER_BUNDLE, poolOptions(options));
   return new LogStore(source, { pool });
 }
 

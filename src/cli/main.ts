@@ -40,7 +40,7 @@ import { parseQueryLazily } from '../query/simple.js';
 import { formatMetricPlan, formatMetricText, formatRows, type OutputFormat } from './format.js';
 import { prometheusDataJson } from '../metrics/result.js';
 import { DEFAULT_MAX_SERIES, SeriesLimitError } from '../metrics/limits.js';
-import { storeSpec, UsageError } from './stores.js';
+import { openSpec, S3_OPTIONS, S3_USAGE, storeSpec, UsageError } from './stores.js';
 import { skippedLinesNotice } from './notices.js';
 import { parseSize } from '../sizes.js';
 import { BUNDLED_STORE, type CliIO } from './io.js';
@@ -66,6 +66,7 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   ingest: { summary: 'import docker/cri/raw/syslog log files into a store', load: () => import('./write-commands.js').then((m) => ({ run: (argv, io) => m.runWriteCommand('ingest', argv, io), usage: m.WRITE_USAGE })) },
   collect: { summary: 'follow container and node log files into a store (until SIGINT/SIGTERM)', load: () => import('./write-commands.js').then((m) => ({ run: (argv, io) => m.runWriteCommand('collect', argv, io), usage: m.WRITE_USAGE })) },
   retention: { summary: 'delete old files by age and size, as Lethe does', load: () => import('./write-commands.js').then((m) => ({ run: (argv, io) => m.runWriteCommand('retention', argv, io), usage: m.WRITE_USAGE })) },
+  ship: { summary: 'upload closed hours (and sidecars) to an s3:// store, exactly once (letheql ship --help)', load: () => import('./ship-command.js').then((m) => ({ run: (argv, io) => m.runShipCommand(argv, io), usage: m.SHIP_USAGE })) },
   serve: { summary: "HTTP server speaking Lethe's and Loki's APIs (query, push, live tail)", load: () => import('./serve.js').then((m) => ({ run: (argv, io) => m.runServe(argv, io), usage: m.SERVE_USAGE })) },
   index: { summary: 'build sidecar indexes for closed hours (letheql index --help)', load: () => import('./index-command.js').then((m) => ({ run: m.runIndexCommand, usage: m.INDEX_USAGE })) },
   patterns: { summary: 'log templates (Drain) of the lines a query matches, with counts (letheql patterns --help)', load: () => import('./patterns-command.js').then((m) => ({ run: m.runPatternsCommand, usage: m.PATTERNS_USAGE })) },
@@ -89,6 +90,7 @@ options (query, explain):
                        (selectors may use cluster="NAME"; results get a cluster column)
   --stores FILE        a store set from a JSON file {"NAME": "DIR", …} (relative DIRs are
                        read from FILE's directory)
+${S3_USAGE}
   --start T, --end T   inclusive window; RFC 3339 (2024-09-24T15:00:00Z) or Unix seconds
   --since DUR          window length when --start is absent (default 1h), e.g. 15m, 1h30m, 7d
   --now T              freeze the clock (default: the real time)
@@ -112,6 +114,7 @@ options (query, explain):
   -V, --version        the version`;
 
 const OPTIONS = {
+  ...S3_OPTIONS,
   store: { type: 'string', multiple: true },
   stores: { type: 'string' },
   start: { type: 'string' },
@@ -238,7 +241,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 
     const spec = await storeSpec(values.store, values.stores, io.env['LETHEQL_STORE'] ?? BUNDLED_STORE);
     const workers = parseWorkers(values.workers);
-    store = spec.kind === 'dir' ? openStore(spec.dir, { workers }) : openStoreSet(spec.dirs, { workers });
+    store = await openSpec(spec, values, { workers });
     if (command === 'targets') {
       if (rest.length > 0) throw new UsageError('targets takes no query');
       const targets = await store.targets();

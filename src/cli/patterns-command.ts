@@ -12,13 +12,12 @@
  */
 import { parseArgs } from 'node:util';
 import { formatQueryError, LetheQLError, QueryError } from '../errors.js';
-import { openStore, openStoreSet } from '../node-store.js';
 import { Drain } from '../patterns/drain.js';
 import { resolveOptions } from '../plan/plan.js';
 import { isMetricQuery, parseQuery } from '../query/index.js';
 import { NS_PER_SECOND, parseDuration } from '../time.js';
 import type { CliIO } from './io.js';
-import { storeSpec, UsageError } from './stores.js';
+import { openSpec, S3_OPTIONS, storeSpec, UsageError } from './stores.js';
 
 export const PATTERNS_USAGE = `patterns command:
   letheql patterns --store DIR [--start T | --from T] [--end T | --to T] [--since DUR]
@@ -42,6 +41,7 @@ export async function runPatternsCommand(argv: string[], io: CliIO): Promise<num
       ({ values, positionals } = parseArgs({
         args: argv,
         options: {
+          ...S3_OPTIONS,
           store: { type: 'string', multiple: true },
           stores: { type: 'string' },
           start: { type: 'string' },
@@ -79,7 +79,7 @@ export async function runPatternsCommand(argv: string[], io: CliIO): Promise<num
     const opts = { start: values.start ?? values.from, end: values.end ?? values.to, since: values.since, now: values.now, limit: maxLines, direction: 'backward' as const };
     const { startNs } = resolveOptions(opts);
     const spec = await storeSpec(values.store, values.stores, io.env['LETHEQL_STORE']);
-    const store = spec.kind === 'dir' ? openStore(spec.dir, workers !== undefined ? { workers } : {}) : openStoreSet(spec.dirs, workers !== undefined ? { workers } : {});
+    const store = await openSpec(spec, values, workers !== undefined ? { workers } : {});
     const drain = new Drain();
     try {
       const s = store.stream(expr, opts);

@@ -19,9 +19,8 @@ import type { CliIO } from './io.js';
 import { UsageError } from './stores.js';
 import { describeRule, formatRuleIssue, parseRuleFile, RuleFileError, type RuleGroup } from '../rules/rule-file.js';
 import { LetheQLError } from '../errors.js';
-import { openStore, openStoreSet } from '../node-store.js';
 import { formatRfc3339, parseDuration, parseTime } from '../time.js';
-import { storeSpec } from './stores.js';
+import { openSpec, S3_OPTIONS, storeSpec } from './stores.js';
 import { BUNDLED_STORE } from './io.js';
 import type { LogStore } from '../api.js';
 import type { OutgoingAlert, RecordedSample, Ruler as RulerType } from '../rules/ruler.js';
@@ -99,6 +98,7 @@ async function check(files: string[], io: CliIO): Promise<number> {
 }
 
 const RUN_OPTIONS = {
+  ...S3_OPTIONS,
   rules: { type: 'string', multiple: true },
   config: { type: 'string' },
   store: { type: 'string', multiple: true },
@@ -196,7 +196,7 @@ async function setup(flagValues: Flags, io: CliIO, extra: { notify?: (a: Outgoin
   if (!values.rules?.length) throw new UsageError(values.config !== undefined ? `no rule files: ${values.config} has no rule_files and no --rules FILE was given` : 'missing --rules FILE');
   const groups = await loadRuleFiles(values.rules);
   const spec = await storeSpec(values.store, values.stores, io.env['LETHEQL_STORE'] ?? BUNDLED_STORE);
-  const store: LogStore = spec.kind === 'dir' ? openStore(spec.dir) : openStoreSet(spec.dirs);
+  const store: LogStore = await openSpec(spec, values);
   const externalLabels: Record<string, string> = {};
   for (const kv of values['external-label'] ?? []) {
     const eq = kv.indexOf('=');

@@ -16,17 +16,19 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { LetheQLError } from '../errors.js';
-import { openStore, openStoreSet, type LogStore } from '../node.js';
+import type { LogStore } from '../node.js';
 import { TokenAuthority } from '../server/auth.js';
 import { DEFAULT_LISTEN, loadServerConfig, parseListen, parseServerConfig } from '../server/config.js';
 import { createServer, type LetheServer } from '../server/server.js';
 import type { CliIO } from './io.js';
-import { storeSpec, UsageError } from './stores.js';
+import { hasS3, openSpec, S3_OPTIONS, storeSpec, UsageError } from './stores.js';
 import { publishOptions } from './publish-flags.js';
 
 export const SERVE_USAGE = `serve (the command comes first):
   letheql serve --store DIR [--listen HOST:PORT] [--config FILE] [--workers N]
   letheql serve --store NAME=DIR --store NAME=DIR … | --stores FILE   (a store set, read-only)
+  letheql serve --store s3://BUCKET/PREFIX [--s3-endpoint URL] [--cache-dir DIR --cache-size SIZE]
+                (read-only; see letheql --help for the S3 flags)
                 HTTP server speaking Lethe's and Loki's APIs (default --listen ${DEFAULT_LISTEN});
                 --config: a JSON file of limits, auth token file and push settings (see README)
   letheql serve --store DIR … --publish nats://HOST:PORT --subject PREFIX [--stream NAME]
@@ -125,6 +127,7 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
       ({ values } = parseArgs({
         args: argv,
         options: {
+          ...S3_OPTIONS,
           store: { type: 'string', multiple: true },
           stores: { type: 'string' },
           listen: { type: 'string' },
@@ -172,14 +175,16 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
     const auth = config.tokenFile !== undefined ? await TokenAuthority.load(config.tokenFile) : null;
     const opts = workers === undefined ? {} : { workers };
     // A store set is served read-only: push needs one store directory to write to (503 otherwise).
-    store = spec.kind === 'dir' ? openStore(spec.dir, opts) : openStoreSet(spec.dirs, opts);
+    // An s3:// store is tried now (bucket, credentials): a bad one stops the server at start-up.
+    store = await openSpec(spec, values, opts, true);
     // The ruler (optional): loaded only when --rules is given; runs from listen to shutdown.
     const rules = values.rules?.length ? await startRules(values, store, listen, io) : null;
     if (!rules && (values.alertmanager || values['rules-state'] || values['remote-write'])) throw new UsageError('--alertmanager, --remote-write and --rules-state need --rules FILE');
     server = await createServer({
       store,
       ...(rules ? { ruler: rules.ruler } : {}),
-      ...(spec.kind === 'dir' ? { storeDir: resolve(spec.dir) } : {}),
+      // Push writes to a local directory; a store set or an s3:// store is served read-only.
+      ...(spec.kind === 'dir' && !hasS3(spec) ? { storeDir: resolve(spec.dir) } : {}),
       limits: config.limits,
       push: config.push,
       ...(config.serviceName !== undefined ? { serviceName: config.serviceName } : {}),
@@ -214,7 +219,7 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
       await write(io.stderr, `letheql serve: cannot listen on ${listen.host}:${listen.port}: ${(e as Error).message}\n`);
       return 1;
     }
-    await write(io.stderr, `letheql serve: listening on ${url} (${spec.kind === 'dir' ? `store ${resolve(spec.dir)}` : `store set ${Object.keys(spec.dirs).join(', ')}`}${auth ? `, ${auth.size} bearer tokens` : ', no authentication'})\n`);
+    await write(io.stderr, `letheql serve: listening on ${url} (${spec.kind === 'dir' ? `store ${hasS3(spec) ? spec.dir : resolve(spec.dir)}` : `store set ${Object.keys(spec.dirs).join(', ')}`}${auth ? `, ${auth.size} bearer tokens` : ', no authentication'})\n`);
     onListening?.(url);
     const running = rules?.start();
     const why = await untilStopped(signal);

@@ -1,11 +1,17 @@
 /**
- * What the CLI's commands share: the usage error (exit 2 with a hint) and how `--store` /
- * `--stores` name a store or a store set, so `query`, `explain`, `targets` and `serve` read
- * the same flags the same way.
+ * What the CLI's commands share: the usage error (exit 2 with a hint), how `--store` /
+ * `--stores` name a store or a store set, and how the S3 flags (`--s3-endpoint`,
+ * `--cache-dir`, `--cache-size`) open `s3://` stores, so `query`, `explain`, `targets`,
+ * `patterns`, `rules` and `serve` read the same flags the same way ({@link openSpec}).
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { LogStore } from '../api.js';
+import { openStore, openStoreSet, type OpenStoreOptions } from '../node-store.js';
+import { parseSize } from '../sizes.js';
 import { clusterNameProblem } from '../store/federated-source.js';
+import { DEFAULT_CACHE_BYTES, DiskPageCache } from '../store/node-cache.js';
+import { isS3Url, S3Driver } from '../store/node-s3.js';
 
 /** A usage problem: printed with a hint, exit code 2. */
 export class UsageError extends Error {}
@@ -50,7 +56,7 @@ async function readStoresFile(file: string): Promise<StoreSpec> {
   const dirs: Record<string, string> = {};
   for (const [name, dir] of entries) {
     if (typeof dir !== 'string') throw new UsageError(`invalid --stores ${file}: cluster ${JSON.stringify(name)}: ${shape}`);
-    addCluster(dirs, name, dir === '' ? '' : resolve(dirname(file), dir), `--stores ${file}`);
+    addCluster(dirs, name, dir === '' || isS3Url(dir) || isAbsolute(dir) ? dir : resolve(dirname(file), dir), `--stores ${file}`);
   }
   return { kind: 'set', dirs };
 }
@@ -76,3 +82,60 @@ export async function storeSpec(store: string[] | undefined, stores: string | un
   return { kind: 'set', dirs };
 }
 
+
+/** The flags of `s3://` stores, for `parseArgs` option tables. */
+export const S3_OPTIONS = {
+  's3-endpoint': { type: 'string' },
+  'cache-dir': { type: 'string' },
+  'cache-size': { type: 'string' },
+} as const;
+
+/** Their lines in a usage text. */
+export const S3_USAGE = `  --store s3://BUCKET/PREFIX   a store in S3 or S3-compatible object storage (also as NAME=s3://…);
+                       credentials and region from the AWS environment (AWS_ACCESS_KEY_ID, …)
+  --s3-endpoint URL    an S3-compatible endpoint (MinIO, Ceph; default $AWS_ENDPOINT_URL, else AWS)
+  --cache-dir DIR      keep fetched S3 pages in DIR (by object ETag) across queries
+  --cache-size SIZE    bound of --cache-dir, e.g. 10g (default 1GiB)`;
+
+/** Values of {@link S3_OPTIONS} as `parseArgs` returns them. */
+export interface S3Flags {
+  's3-endpoint'?: string;
+  'cache-dir'?: string;
+  'cache-size'?: string;
+}
+
+/** Whether the spec names any `s3://` store. */
+export function hasS3(spec: StoreSpec): boolean {
+  return spec.kind === 'dir' ? isS3Url(spec.dir) : Object.values(spec.dirs).some(isS3Url);
+}
+
+/**
+ * Opens the store or store set of `spec` with the S3 flags applied. Throws `UsageError` for
+ * S3 flags without an `s3://` store or a bad `--cache-size`, `INVALID_OPTION` for a bad S3
+ * URL or endpoint. With `check`, every S3 member's bucket and credentials are tried first
+ * (one HeadBucket each), so a server fails at start-up rather than on its first query.
+ */
+export async function openSpec(spec: StoreSpec, flags: S3Flags, options: OpenStoreOptions = {}, check = false): Promise<LogStore> {
+  const s3 = hasS3(spec);
+  const opts: OpenStoreOptions = { ...options };
+  if (!s3) {
+    for (const f of ['s3-endpoint', 'cache-dir', 'cache-size'] as const) if (flags[f] !== undefined) throw new UsageError(`--${f} applies to s3:// stores only`);
+  } else {
+    if (flags['s3-endpoint'] !== undefined) opts.s3 = { endpoint: flags['s3-endpoint'] };
+    if (flags['cache-size'] !== undefined && flags['cache-dir'] === undefined) throw new UsageError('--cache-size needs --cache-dir');
+    if (flags['cache-dir'] !== undefined) {
+      let size = DEFAULT_CACHE_BYTES;
+      if (flags['cache-size'] !== undefined) {
+        const n = parseSize(flags['cache-size'], '--cache-size');
+        if (n === null) throw new UsageError('invalid --cache-size 0: omit --cache-dir for no cache');
+        size = n;
+      }
+      opts.object = { cache: new DiskPageCache(resolve(flags['cache-dir']), size) };
+    }
+    if (check) {
+      const urls = spec.kind === 'dir' ? [spec.dir] : Object.values(spec.dirs).filter(isS3Url);
+      await Promise.all(urls.map((u) => new S3Driver(u, opts.s3).check()));
+    }
+  }
+  return spec.kind === 'dir' ? openStore(spec.dir, opts) : openStoreSet(spec.dirs, opts);
+}

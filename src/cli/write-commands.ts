@@ -41,7 +41,7 @@ export const WRITE_USAGE = `write commands (the command comes first):
                  --publish: also publish every stored line to NATS JetStream, subjects PREFIX.pod.<ns>
                  and PREFIX.node.<node>; the stream NAME (default PREFIX upper-cased) is created when
                  no stream captures PREFIX.>)
-  letheql retention --store DIR [--max-age 15d] [--max-size 1000GB] [--dry-run] [--interval 1h] [--now T] [--json]
+  letheql retention --store DIR|s3://BUCKET/PREFIX [--s3-endpoint URL] [--max-age 15d] [--max-size 1000GB] [--dry-run] [--interval 1h] [--now T] [--json]
   POLICY: batch (default: fsync before acknowledging), interval, none`;
 
 
@@ -299,6 +299,7 @@ function formatReport(r: RetentionReport): string {
 async function retention(argv: string[], io: CliIO, signal?: AbortSignal): Promise<number> {
   const { values, positionals } = parse(argv, {
     store: { type: 'string' },
+    's3-endpoint': { type: 'string' },
     'max-age': { type: 'string' },
     'max-size': { type: 'string' },
     'dry-run': { type: 'boolean' },
@@ -312,7 +313,9 @@ async function retention(argv: string[], io: CliIO, signal?: AbortSignal): Promi
   const maxAge = values['max-age'] as string | undefined;
   const maxSize = values['max-size'] as string | undefined;
   if (maxAge === undefined && maxSize === undefined) throw new UsageError('give --max-age and/or --max-size');
-  const options = { maxAge, maxSize, dryRun: values['dry-run'] === true, now: values.now as string | undefined };
+  const endpoint = values['s3-endpoint'] as string | undefined;
+  if (endpoint !== undefined && !/^s3:\/\//i.test(store)) throw new UsageError('--s3-endpoint applies to s3:// stores only');
+  const options = { maxAge, maxSize, dryRun: values['dry-run'] === true, now: values.now as string | undefined, ...(endpoint !== undefined ? { s3: { endpoint } } : {}) };
   const print = (r: RetentionReport): Promise<void> =>
     write(io.stdout, values.json ? JSON.stringify(r) + '\n' : formatReport(r));
   const interval = values.interval as string | undefined;

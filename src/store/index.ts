@@ -29,3 +29,5 @@ export {
   memberHandle,
   type ClusterMember,
 } from './federated-source.js';
+export { DriverError, type DriverErrorKind, type ObjectHead, type ObjectInfo, type PutRequest, type StorageDriver } from './driver.js';
+export { ObjectChunkSource, MTIME_METADATA, SHA256_METADATA, type ObjectSourceCounters, type ObjectSourceOptions, type PageCache } from './object-source.js';

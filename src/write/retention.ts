@@ -26,10 +26,13 @@
  */
 import { lstat, readdir, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { SIDECAR_DIR } from '../store/sidecar.js';
 import { LetheQLError } from '../errors.js';
 import { LOG_TYPES, type LogType } from '../model.js';
 import { NS_PER_HOUR, nowNs as wallClockNs, parseDuration, parseTime, type TimeInput } from '../time.js';
+import type { StorageDriver } from '../store/driver.js';
+import { isS3Url, S3Driver, type S3Options } from '../store/node-s3.js';
+import { isSafeName } from '../store/paths.js';
+import { SIDECAR_DIR, sidecarPath } from '../store/sidecar.js';
 import { errnoCode } from './layout.js';
 import { formatCutoff, parseSize, planRetention, type PlannedDeletion, type StoreFileInfo } from './retention-plan.js';
 
@@ -42,6 +45,8 @@ export interface RetentionOptions {
   dryRun?: boolean;
   /** The current time (default: the real time). */
   now?: TimeInput;
+  /** For an `s3://` store: the endpoint and region (default from the AWS environment). */
+  s3?: S3Options;
 }
 
 export interface RetentionReport {
@@ -162,11 +167,14 @@ async function listStore(root: string): Promise<{ files: StoreFileInfo[]; dirs: 
 }
 
 /**
- * Applies the retention limits to the store at `dir` once and reports what was deleted
- * (see the module note and `retention-plan.ts` for the rules). Throws `STORE_NOT_FOUND`
- * when `dir` is not a directory.
+ * Applies the retention limits to the store at `dir` (a directory, or an `s3://` URL: see
+ * {@link runObjectRetention}) once and reports what was deleted (see the module note and
+ * `retention-plan.ts` for the rules). Throws `STORE_NOT_FOUND` when `dir` is not a
+ * directory or the bucket does not exist.
  */
 export async function runRetention(dir: string, options: RetentionOptions): Promise<RetentionReport> {
+  // An s3:// store: the same plan, applied to objects ({@link runObjectRetention}).
+  if (isS3Url(dir)) return runObjectRetention(new S3Driver(dir, options.s3), options);
   const root = resolve(dir);
   const limits = retentionLimits(options);
   try {
@@ -257,6 +265,83 @@ export async function runRetention(dir: string, options: RetentionOptions): Prom
     report.removedStrays.push(e.name);
   }
   report.removedDirs.sort();
+  report.removedStrays.sort();
+  return report;
+}
+
+/**
+ * Retention on a store behind a {@link StorageDriver} (`letheql retention --store s3://…`):
+ * the same rules as on disk — Lethe's order, age then size, the current hour never deleted,
+ * names that are not hours never deleted, a file's sidecar deleted with it, stray root
+ * files named `host*`/`kube*` removed — planned by the same {@link planRetention}.
+ *
+ * What differs, because object stores have no directories: there is nothing to prune (a
+ * target's "directory" is a key prefix that vanishes with its last object, so
+ * `removedDirs` is always empty), and there are no links (`keptOutside` is empty).
+ * Deletions go in batches (DeleteObjects, up to 1000 keys), each hour file with its sidecar.
+ */
+/** Applies the retention limits to the store behind `driver` once; see the note at the top. */
+export async function runObjectRetention(driver: StorageDriver, options: RetentionOptions): Promise<RetentionReport> {
+  const limits = retentionLimits(options);
+  const dryRun = options.dryRun === true;
+  if (!dryRun && !driver.delete) throw new Error(`${driver.description} cannot be written to`);
+  await driver.check?.();
+  const files: StoreFileInfo[] = [];
+  for (const logType of ['pod', 'node'] as const) {
+    for (const o of await driver.list(`${logType}/`)) {
+      const parts = o.key.split('/');
+      if (parts.length !== 3 || !isSafeName(parts[1]!) || !isSafeName(parts[2]!)) continue;
+      files.push({ logType, target: parts[1]!, name: parts[2]!, size: o.size });
+    }
+  }
+  const plan = planRetention(files, limits);
+  const report: RetentionReport = {
+    now: new Date(Number(limits.nowNs / 1_000_000n)).toISOString(),
+    dryRun,
+    deleted: [],
+    removedDirs: [],
+    removedStrays: [],
+    keptCurrentHour: plan.keptCurrentHour,
+    ignored: plan.ignored,
+    keptOutside: plan.keptOutside,
+    ageCutoff: plan.ageCutoffHourNs === null ? null : formatCutoff(plan.ageCutoffHourNs),
+    bytesBefore: plan.bytesBefore,
+    bytesAfter: plan.bytesAfter,
+    underSizeLimit: plan.underSizeLimit,
+    errors: [],
+  };
+  const BATCH = 500; // hour files per DeleteObjects (each with its sidecar: ≤ 1000 keys)
+  for (let i = 0; i < plan.deletions.length; i += BATCH) {
+    const batch = plan.deletions.slice(i, i + BATCH);
+    if (!dryRun) {
+      const keys = batch.flatMap((d) => {
+        const [logType, target, name] = d.path.split('/') as [string, string, string];
+        return [d.path, sidecarPath(logType, target, name)];
+      });
+      try {
+        await driver.delete!(keys);
+      } catch (err) {
+        for (const d of batch) {
+          report.errors.push({ path: d.path, message: (err as Error).message });
+          report.bytesAfter += d.size;
+        }
+        continue;
+      }
+    }
+    for (const { hourNs, ...rest } of batch) report.deleted.push({ ...rest, hour: formatCutoff(hourNs) });
+  }
+  // Stray root files, as Lethe (and as on disk): objects directly under the prefix named host*/kube*.
+  const strays = (await driver.listDir('')).files.map((f) => f.key).filter((k) => k.startsWith('host') || k.startsWith('kube'));
+  if (strays.length > 0) {
+    if (!dryRun) {
+      try {
+        await driver.delete!(strays);
+        report.removedStrays.push(...strays);
+      } catch (err) {
+        for (const s of strays) report.errors.push({ path: s, message: (err as Error).message });
+      }
+    } else report.removedStrays.push(...strays);
+  }
   report.removedStrays.sort();
   return report;
 }
