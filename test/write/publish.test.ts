@@ -288,6 +288,23 @@ describe.skipIf(NATS_SKIP !== null)(`publish to NATS JetStream${NATS_SKIP ? ` (s
     expectExactlyOnce(await bodies(s.stream), [...seq('a', 1, next.a), ...seq('b', 1, next.b)]);
   }, 90_000);
 
+  it('uses a stream that already captures the subjects, as it is', async () => {
+    const s = setup();
+    const nc = await connect({ servers: nats.url });
+    try {
+      await (await jetstreamManager(nc)).streams.add({ name: 'MADE_BEFORE', subjects: [`${s.subject}.>`], duplicate_window: 10 * 60 * 1e9 });
+    } finally {
+      await nc.close();
+    }
+    const events: CollectorEvent[] = [];
+    writeLines(s.logs, 'api-1', 0, 9);
+    const c = await collector(s, events);
+    await c.waitForIdle();
+    expect((await c.stop()).published).toBe(10);
+    expect(events.filter((e) => e.type === 'stream-created')).toEqual([]);
+    expectExactlyOnce(await bodies('MADE_BEFORE'), seq('api-1', 0, 9));
+  }, 30_000);
+
   it('NATS down, then up: collection waits, says so, and loses nothing', async () => {
     const s = setup();
     const events: CollectorEvent[] = [];
