@@ -71,6 +71,8 @@ export class LiveIngest {
   readonly follower: StoreFollower | null;
   private writer: Promise<StoreWriter> | null = null;
   private publisher: Promise<LinePublisher> | null = null;
+  /** Aborted on shutdown: a push still waiting for NATS then answers 503 instead of holding the shutdown up. */
+  private readonly shutdown = new AbortController();
   /** Open tail sockets, closed on shutdown. */
   readonly sockets = new Set<WebSocket>();
   /** The push label rule in force. */
@@ -140,12 +142,18 @@ export class LiveIngest {
     }
     const publisher = await this.publisher;
     const appends = files.map((f, i) => ({ path: f.path, offset: offsets[i]!, bytes: f.bytes })).filter((a) => a.bytes.length > 0);
+    const signals = [this.shutdown.signal, ...(signal ? [signal] : [])];
     try {
-      return await publisher.publish(appends, { deadlineMs: settings.timeoutMs ?? 30_000, ...(signal ? { signal } : {}) });
+      return await publisher.publish(appends, { deadlineMs: settings.timeoutMs ?? 30_000, signal: AbortSignal.any(signals) });
     } catch (err) {
-      if (signal?.aborted) throw err;
-      throw new HttpError(503, 'unavailable', `the lines were stored, but NATS JetStream did not acknowledge them: ${(err as Error).message}; retry the push (the store may then hold them twice)`);
+      const why = this.shutdown.signal.aborted ? 'the server is shutting down' : (err as Error).message;
+      throw new HttpError(503, 'unavailable', `the lines were stored, but NATS JetStream did not acknowledge them: ${why}; retry the push (the store may then hold them twice)`);
     }
+  }
+
+  /** Shutdown begins: pushes waiting for NATS stop waiting (503). */
+  abortPublishes(): void {
+    this.shutdown.abort(new LetheQLError('ABORTED', 'the server is shutting down'));
   }
 
   /** Flushes and closes the writer (if one was opened) after queued tail deliveries. */

@@ -263,6 +263,7 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
         draining = true;
         for (const ws of live.sockets) ws.close(1001, 'server shutting down');
         const stopped = app.close(); // stops accepting; answers 503 to new requests on open connections
+        live.abortPublishes(); // a push waiting for NATS answers 503 now, not after push.publish.timeout
         if (inFlight > 0) await new Promise<void>((resolve) => (quiet = resolve));
         app.server.closeAllConnections();
         await stopped;

@@ -325,6 +325,7 @@ class CollectorImpl implements Collector {
   private async recover(): Promise<void> {
     await this.closeAll();
     this.tailers.clear();
+    this.unpublished = null; // the checkpoint file says what is pending
     const state = (await readCheckpoint(this.checkpointPath)) ?? emptyCheckpoint();
     if (state.pending) {
       const replayed = await resolvePending(this.writer, state.pending.files);

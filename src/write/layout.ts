@@ -8,6 +8,7 @@
  * <store>/.letheql/writer.lock                   one writer per store: {"pid","host","since"}
  * <store>/.letheql/quarantine/<path>.<stamp>     bytes cut from torn last lines, never dropped
  * <store>/.letheql/collector.json                collector checkpoints (default location)
+ * <store>/.letheql/store-id                      random id prefixing published Nats-Msg-Ids (publish.ts)
  * ```
  * The hidden `.letheql/` directory sits beside `pod/` and `node/`; queries never read it.
  */

@@ -288,6 +288,23 @@ describe.skipIf(NATS_SKIP !== null)(`publish to NATS JetStream${NATS_SKIP ? ` (s
     expectExactlyOnce(await bodies(s.stream), [...seq('a', 1, next.a), ...seq('b', 1, next.b)]);
   }, 90_000);
 
+  it('uses a stream that already captures the subjects, as it is', async () => {
+    const s = setup();
+    const nc = await connect({ servers: nats.url });
+    try {
+      await (await jetstreamManager(nc)).streams.add({ name: 'MADE_BEFORE', subjects: [`${s.subject}.>`], duplicate_window: 10 * 60 * 1e9 });
+    } finally {
+      await nc.close();
+    }
+    const events: CollectorEvent[] = [];
+    writeLines(s.logs, 'api-1', 0, 9);
+    const c = await collector(s, events);
+    await c.waitForIdle();
+    expect((await c.stop()).published).toBe(10);
+    expect(events.filter((e) => e.type === 'stream-created')).toEqual([]);
+    expectExactlyOnce(await bodies('MADE_BEFORE'), seq('api-1', 0, 9));
+  }, 30_000);
+
   it('NATS down, then up: collection waits, says so, and loses nothing', async () => {
     const s = setup();
     const events: CollectorEvent[] = [];
@@ -375,6 +392,28 @@ describe.skipIf(NATS_SKIP !== null)(`publish to NATS JetStream${NATS_SKIP ? ` (s
     }
     expect(err).toMatch(/publish not acknowledged after \d+ attempts, giving up/);
   }, 60_000);
+
+  it('serve shutdown does not wait for a push stuck on NATS: the push answers 503 at once', async () => {
+    const s = setup();
+    mkdirSync(s.store);
+    const stop = new AbortController();
+    const url = deferred<string>();
+    const quiet = { stdout: new PassThrough(), stderr: new PassThrough(), env: {} };
+    quiet.stderr.resume();
+    // Nobody listens on port 1: the push retries for up to the default 30 s.
+    const exit = runServe(['--store', s.store, '--listen', '127.0.0.1:0', '--workers', '0', '--publish', 'nats://127.0.0.1:1', '--subject', s.subject], quiet, stop.signal, url.resolve);
+    const base = await url.promise;
+    const t0 = String(BigInt(BASE_MS) * 1_000_000n);
+    const pushing = postRaw(base, '/loki/api/v1/push', JSON.stringify({ streams: [{ stream: { namespace: 'shop', pod: 'p', container: 'c' }, values: [[t0, 'stuck']] }] }), { 'content-type': 'application/json' });
+    await new Promise((r) => setTimeout(r, 700));
+    const began = Date.now();
+    stop.abort();
+    const r = await pushing;
+    expect(r.status).toBe(503);
+    expect(r.body.error).toMatch(/the server is shutting down/);
+    expect(await exit).toBe(0);
+    expect(Date.now() - began).toBeLessThan(10_000);
+  }, 30_000);
 });
 
 async function waitUntil(pred: () => boolean, ms: number): Promise<void> {
