@@ -277,6 +277,7 @@ async function runQuery(): Promise<void> {
         histBase = { startMs, stepMs, counts };
         histWindow = { startNs, stepNs };
         histogram.setData(histBase);
+        if (patternsShown) void renderPatterns(); // sparklines over the new histogram's buckets
         $('histogram-note').textContent = `${counts.reduce((a, b) => a + b, 0).toLocaleString()} lines · ${describeRange(range)}`;
       } else {
         histBase = null;
@@ -411,7 +412,7 @@ function setResult(rows: RowSet, hl: RegExp[], type: string): void {
   levelsPromise = rows.length <= EAGER_LEVELS ? computeLevels(task) : Promise.resolve(false);
   rebuildView(false);
   updateLevelButtons();
-  if (patternsShown) renderPatterns();
+  if (patternsShown) void renderPatterns();
   void levelsPromise.then((done) => done && updateLevelButtons());
 }
 
@@ -814,7 +815,7 @@ function showTab(patterns: boolean): void {
   for (const id of LOG_PANEL) $(id).hidden = patterns;
   if (patterns) closeRow();
   patternsEl.hidden = !patterns;
-  if (patterns) renderPatterns();
+  if (patterns) void renderPatterns();
 }
 $('tab-logs').addEventListener('click', () => showTab(false));
 $('tab-patterns').addEventListener('click', () => showTab(true));
@@ -826,7 +827,9 @@ for (const id of ['tab-logs', 'tab-patterns']) {
   });
 }
 
-function renderPatterns(): void {
+let patternTask = 0;
+async function renderPatterns(): Promise<void> {
+  const task = ++patternTask;
   const rows = baseRows;
   if (!rows) {
     patternsEl.textContent = 'Run a log query first.';
@@ -849,7 +852,13 @@ function renderPatterns(): void {
     bucketOf = (t) => Number((t - lo) / step);
   }
   // Drain keeps at most 1000 templates (and its overflow one), so all of them are listed.
-  const shown = findPatterns(rows, n, bucketOf);
+  patternsEl.textContent = `Finding patterns among ${rows.length.toLocaleString()} loaded rows…`;
+  const cancelled = () => task !== patternTask || rows !== baseRows || !patternsShown;
+  const shown = await findPatterns(rows, n, bucketOf, {
+    cancelled,
+    onProgress: (done) => (patternsEl.textContent = `Finding patterns… ${done.toLocaleString()} of ${rows.length.toLocaleString()} rows`),
+  });
+  if (shown === null || cancelled()) return;
   const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot' }[c]};`);
   patternsEl.innerHTML =
     `<p class="muted">${shown.length.toLocaleString()} patterns (Drain, as <code>letheql patterns</code>) among ${rows.length.toLocaleString()} loaded rows; a pattern's filter adds a line filter to the query.</p>` +

@@ -10,7 +10,9 @@
  * keeps every line of the template, and also the lines of a more specific template that fits
  * it (see drain.ts).
  *
- * Runs on the page over rows already loaded (no scan), in local-store and server mode alike.
+ * Runs on the page over rows already loaded (no scan), in local-store and server mode alike,
+ * in slices between tasks (Drain takes some 10–25 µs a line), so a big result never blocks
+ * the page; a newer request cancels an older one.
  */
 import { Drain } from '../../src/patterns/drain.js';
 import type { RowSet } from './rows.js';
@@ -22,10 +24,29 @@ export interface PatternRow {
   buckets: Float64Array;
 }
 
-/** The templates of `rows`, most frequent first; `bucketOf` maps a row time to a bucket (outside [0, bucketCount): counted, not drawn). */
-export function findPatterns(rows: RowSet, bucketCount: number, bucketOf: (ns: bigint) => number): PatternRow[] {
+/** Rows added to Drain between two yields to the page. */
+const SLICE = 10_000;
+
+/**
+ * The templates of `rows`, most frequent first; `bucketOf` maps a row time to a bucket
+ * (outside [0, bucketCount): counted, not drawn). Resolves null when `cancelled()` turns true
+ * between slices; `onProgress` hears the rows done.
+ */
+export async function findPatterns(
+  rows: RowSet,
+  bucketCount: number,
+  bucketOf: (ns: bigint) => number,
+  opts: { cancelled?: () => boolean; onProgress?: (done: number) => void } = {},
+): Promise<PatternRow[] | null> {
   const drain = new Drain();
-  for (let i = 0; i < rows.length; i++) drain.add(rows.line(i), bucketOf(rows.timeNs(i)));
+  for (let i = 0; i < rows.length; i++) {
+    if (i % SLICE === SLICE - 1) {
+      opts.onProgress?.(i + 1);
+      await new Promise((r) => setTimeout(r, 0));
+      if (opts.cancelled?.()) return null;
+    }
+    drain.add(rows.line(i), bucketOf(rows.timeNs(i)));
+  }
   return drain.patterns().map((p) => {
     const buckets = new Float64Array(bucketCount);
     for (const [b, n] of p.buckets) if (b >= 0 && b < bucketCount) buckets[b] = n;
