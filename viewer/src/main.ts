@@ -31,7 +31,7 @@ import { ArrayRows, ArrowRows, ContextRows, streamLabelsOf, ViewRows, VirtualLis
 import { DetailPane, type Kind } from './details.ts';
 import { DEDUP_MODES, dedupKey, detectLevel, LEVELS, normalLevel, parseFields, type DedupMode, type Level, type ParsedFields } from './fields.ts';
 import { downloadRows, type DownloadFormat } from './download.ts';
-import { findPatterns, sparkline } from './patterns.ts';
+import { findPatternsInWorker, sparkline } from './patterns.ts';
 import { patternRegex } from '../../src/patterns/drain.ts';
 import { EngineClient, LocalSource, ServerSource, ViewerError, type DataSource, type Progress } from './sources.ts';
 import { droppedFiles, toStoreFiles, type PickedFile } from './store-files.ts';
@@ -814,6 +814,7 @@ function showTab(patterns: boolean): void {
   $('tab-patterns').tabIndex = patterns ? 0 : -1;
   for (const id of LOG_PANEL) $(id).hidden = patterns;
   if (patterns) closeRow();
+  else patternRun?.abort();
   patternsEl.hidden = !patterns;
   if (patterns) void renderPatterns();
 }
@@ -827,9 +828,11 @@ for (const id of ['tab-logs', 'tab-patterns']) {
   });
 }
 
-let patternTask = 0;
+let patternRun: AbortController | null = null;
 async function renderPatterns(): Promise<void> {
-  const task = ++patternTask;
+  patternRun?.abort();
+  const run = new AbortController();
+  patternRun = run;
   const rows = baseRows;
   if (!rows) {
     patternsEl.textContent = 'Run a log query first.';
@@ -853,12 +856,15 @@ async function renderPatterns(): Promise<void> {
   }
   // Drain keeps at most 1000 templates (and its overflow one), so all of them are listed.
   patternsEl.textContent = `Finding patterns among ${rows.length.toLocaleString()} loaded rows…`;
-  const cancelled = () => task !== patternTask || rows !== baseRows || !patternsShown;
-  const shown = await findPatterns(rows, n, bucketOf, {
-    cancelled,
-    onProgress: (done) => (patternsEl.textContent = `Finding patterns… ${done.toLocaleString()} of ${rows.length.toLocaleString()} rows`),
-  });
-  if (shown === null || cancelled()) return;
+  delete patternsEl.dataset['total'];
+  let shown: Awaited<ReturnType<typeof findPatternsInWorker>>;
+  try {
+    shown = await findPatternsInWorker(rows, n, bucketOf, run.signal);
+  } catch (e) {
+    patternsEl.textContent = `Patterns unavailable: ${e instanceof Error ? e.message : String(e)}`;
+    return;
+  }
+  if (shown === null || run.signal.aborted || rows !== baseRows || !patternsShown) return;
   const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot' }[c]};`);
   patternsEl.innerHTML =
     `<p class="muted">${shown.length.toLocaleString()} patterns (Drain, as <code>letheql patterns</code>) among ${rows.length.toLocaleString()} loaded rows; a pattern's filter adds a line filter to the query.</p>` +
