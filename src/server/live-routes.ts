@@ -42,6 +42,7 @@ import { badData, errorBody, HttpError, limitError, toHttpError } from './errors
 import { checkBytes, checkSeries, withSlot } from './evaluate.js';
 import { lokiLimit } from './loki-routes.js';
 import { parseLokiQuery } from './loki-selectors.js';
+import type { ServiceNameRule } from './service-name.js';
 import { collectParams, lokiTime, param, requireQuery } from './params.js';
 import { checkPushWrite, decodePush, DEFAULT_PUSH_LABEL_RULE, MAX_LISTED_REFUSALS, planPush, refusalMessage, type PushLabelRule } from './push.js';
 import { lokiStreams, type LokiStream } from './responses.js';
@@ -170,8 +171,8 @@ export class LiveIngest {
 }
 
 /** The log selector a tail follows (validated, log type named). Throws 400 otherwise. */
-function tailSelector(text: string): Expr {
-  const expr = parseLokiQuery(text);
+function tailSelector(text: string, rule: ServiceNameRule = 'app'): Expr {
+  const expr = parseLokiQuery(text, rule);
   const e = unparen(expr);
   if (e.kind !== 'VectorSelector') throw badData('invalid parameter "query": tail follows a log selector with filters, e.g. {namespace="shop"} |= "error" (no range, no metric query)');
   if (e.offset) throw badData('invalid parameter "query": tail cannot follow a query with offset');
@@ -272,7 +273,7 @@ export function registerLiveRoutes(app: FastifyInstance, env: RouteEnv, live: Li
       // Runs before the upgrade: a bad request gets an HTTP error, not a WebSocket.
       preHandler: async (request) => {
         const p = collectParams(request.query, undefined);
-        const expr = tailSelector(requireQuery(p));
+        const expr = tailSelector(requireQuery(p), env.serviceName);
         const delay = param(p, 'delay_for');
         if (delay !== undefined && (!/^\d+$/.test(delay) || Number(delay) > 5)) throw badData('invalid parameter "delay_for": expected whole seconds from 0 to 5');
         lokiLimit(p, limits.maxLines);
@@ -289,7 +290,7 @@ export function registerLiveRoutes(app: FastifyInstance, env: RouteEnv, live: Li
     },
     async (socket, request) => {
       const p = collectParams(request.query, undefined);
-      const expr = tailSelector(requireQuery(p));
+      const expr = tailSelector(requireQuery(p), env.serviceName);
       const limit = lokiLimit(p, limits.maxLines);
       const nowNs = env.now();
       const startNs = lokiTime(p, 'start', nowNs, nowNs - NS_PER_HOUR);

@@ -88,3 +88,40 @@ describe('live tail follows the store files', () => {
     await eventually(() => srv.server.tails.size === 0);
   });
 });
+
+describe('live tail reads service_name under the server\'s rule', () => {
+  const tmp = tempDir();
+  let store: LogStore;
+  let srv: Running;
+  beforeAll(async () => {
+    mkdirSync(join(tmp.dir, 'pod/shop'), { recursive: true });
+    writeFileSync(join(tmp.dir, 'pod/shop/2024-09-24_15.log'), line('2024-09-24T15:00:00.000000Z', 'old line'));
+    store = openStore(tmp.dir, { workers: 0 });
+    // `container`: service_name is the container (`app` here), not the pod's workload (`api-1`).
+    srv = await start({ store, storeDir: tmp.dir, now: frozen(NOW), tailFollowMs: 20, serviceName: 'container' });
+  });
+  afterAll(async () => {
+    await srv.close();
+    await store.close();
+    tmp.cleanup();
+  });
+
+  it('{service_name="app"} follows the container named app', async () => {
+    const u = new URL(srv.url.replace('http', 'ws') + '/loki/api/v1/tail');
+    u.searchParams.set('query', '{service_name="app"} |= "svc"');
+    u.searchParams.set('start', String(BigInt(Date.parse(NOW)) * 1_000_000n));
+    const ws = new WebSocket(u);
+    const values: string[] = [];
+    ws.on('message', (d) => {
+      for (const s of JSON.parse(String(d)).streams) for (const [, v] of s.values) values.push(v);
+    });
+    await new Promise((res, rej) => (ws.once('open', res), ws.once('error', rej)));
+    await eventually(() => srv.server.tails.size === 1);
+    const body = JSON.stringify({ streams: [{ stream: { namespace: 'shop', pod: 'api-1', container: 'app' }, values: [[String(BigInt(Date.parse('2024-09-24T15:58:30Z')) * 1_000_000n), 'svc pushed']] }] });
+    expect((await postRaw(srv.url, '/loki/api/v1/push', body, { 'content-type': 'application/json' })).status).toBe(204);
+    await eventually(() => values.length >= 1);
+    expect(values).toEqual(['svc pushed']);
+    ws.close();
+    await eventually(() => srv.server.tails.size === 0);
+  });
+});

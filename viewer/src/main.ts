@@ -31,7 +31,7 @@ import { ArrayRows, ArrowRows, ContextRows, streamLabelsOf, ViewRows, VirtualLis
 import { DetailPane, type Kind } from './details.ts';
 import { DEDUP_MODES, dedupKey, detectLevel, LEVELS, normalLevel, parseFields, type DedupMode, type Level, type ParsedFields } from './fields.ts';
 import { downloadRows, type DownloadFormat } from './download.ts';
-import { findPatterns, sparkline } from './patterns.ts';
+import { findPatternsInWorker, sparkline } from './patterns.ts';
 import { patternRegex } from '../../src/patterns/drain.ts';
 import { EngineClient, LocalSource, ServerSource, ViewerError, type DataSource, type Progress } from './sources.ts';
 import { droppedFiles, toStoreFiles, type PickedFile } from './store-files.ts';
@@ -277,6 +277,7 @@ async function runQuery(): Promise<void> {
         histBase = { startMs, stepMs, counts };
         histWindow = { startNs, stepNs };
         histogram.setData(histBase);
+        if (patternsShown) void renderPatterns(); // sparklines over the new histogram's buckets
         $('histogram-note').textContent = `${counts.reduce((a, b) => a + b, 0).toLocaleString()} lines · ${describeRange(range)}`;
       } else {
         histBase = null;
@@ -411,7 +412,7 @@ function setResult(rows: RowSet, hl: RegExp[], type: string): void {
   levelsPromise = rows.length <= EAGER_LEVELS ? computeLevels(task) : Promise.resolve(false);
   rebuildView(false);
   updateLevelButtons();
-  if (patternsShown) renderPatterns();
+  if (patternsShown) void renderPatterns();
   void levelsPromise.then((done) => done && updateLevelButtons());
 }
 
@@ -813,8 +814,9 @@ function showTab(patterns: boolean): void {
   $('tab-patterns').tabIndex = patterns ? 0 : -1;
   for (const id of LOG_PANEL) $(id).hidden = patterns;
   if (patterns) closeRow();
+  else patternRun?.abort();
   patternsEl.hidden = !patterns;
-  if (patterns) renderPatterns();
+  if (patterns) void renderPatterns();
 }
 $('tab-logs').addEventListener('click', () => showTab(false));
 $('tab-patterns').addEventListener('click', () => showTab(true));
@@ -826,7 +828,11 @@ for (const id of ['tab-logs', 'tab-patterns']) {
   });
 }
 
-function renderPatterns(): void {
+let patternRun: AbortController | null = null;
+async function renderPatterns(): Promise<void> {
+  patternRun?.abort();
+  const run = new AbortController();
+  patternRun = run;
   const rows = baseRows;
   if (!rows) {
     patternsEl.textContent = 'Run a log query first.';
@@ -849,7 +855,16 @@ function renderPatterns(): void {
     bucketOf = (t) => Number((t - lo) / step);
   }
   // Drain keeps at most 1000 templates (and its overflow one), so all of them are listed.
-  const shown = findPatterns(rows, n, bucketOf);
+  patternsEl.textContent = `Finding patterns among ${rows.length.toLocaleString()} loaded rows…`;
+  delete patternsEl.dataset['total'];
+  let shown: Awaited<ReturnType<typeof findPatternsInWorker>>;
+  try {
+    shown = await findPatternsInWorker(rows, n, bucketOf, run.signal);
+  } catch (e) {
+    patternsEl.textContent = `Patterns unavailable: ${e instanceof Error ? e.message : String(e)}`;
+    return;
+  }
+  if (shown === null || run.signal.aborted || rows !== baseRows || !patternsShown) return;
   const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot' }[c]};`);
   patternsEl.innerHTML =
     `<p class="muted">${shown.length.toLocaleString()} patterns (Drain, as <code>letheql patterns</code>) among ${rows.length.toLocaleString()} loaded rows; a pattern's filter adds a line filter to the query.</p>` +
