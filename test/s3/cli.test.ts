@@ -141,3 +141,15 @@ describe.skipIf(!server)(`letheql on s3:// stores${SKIP ? ` (skipped: ${SKIP})` 
     }
   });
 });
+
+describe('object-store failures in the server', () => {
+  it('are 500s with an id, whatever their kind: never the request\'s fault, never the bucket in the answer', async () => {
+    const { toHttpError } = await import('../../src/server/errors.js');
+    const { DriverError } = await import('../../src/store/driver.js');
+    for (const kind of ['auth', 'no-bucket', 'io', 'changed'] as const) {
+      const h = toHttpError(new DriverError(kind, 'S3 access denied to s3://secret-bucket at http://10.0.0.1:9000'));
+      expect(h.status).toBe(500);
+      expect(h.message).not.toContain('secret-bucket');
+    }
+  });
+});
