@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStore } from '../../scripts/lib/generate.mjs';
 import { main } from '../../src/cli/main.js';
+import { runShipCommand } from '../../src/cli/ship-command.js';
 import { S3Driver } from '../../src/store/node-s3.js';
 import { parseTime } from '../../src/time.js';
 import { shipStore } from '../../src/write/ship.js';
@@ -165,5 +166,27 @@ describe.skipIf(!server)(`letheql ship${SKIP ? ` (skipped: ${SKIP})` : ''}`, () 
     await expect(shipStore(b, d, { nowNs: FAR_FUTURE_NS })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/^conflict: s3:\/\/ship\/shared\/pod\/ns\/2024-09-24_10\.log was shipped from another store .*ship each store to its own prefix/) });
     expect(new TextDecoder().decode((await d.get('pod/ns/2024-09-24_10.log'))!.bytes)).toContain('from node a');
     expect(await shipStore(a, d, { nowNs: FAR_FUTURE_NS })).toMatchObject({ uploaded: 0, present: 1 });
+  });
+
+  it('--interval: ships hours as they appear, until stopped', async () => {
+    const root = join(tmp, 'interval');
+    mkdirSync(join(root, 'node', 'n1'), { recursive: true });
+    writeFileSync(join(root, 'node', 'n1', '2024-09-24_10.log'), '2024-09-24T10:00:00Z[n1|kubelet] one\n');
+    const stop = new AbortController();
+    let out = '';
+    const io = { stdout: { write: (d: string, cb?: () => void) => ((out += d), cb?.(), true) }, stderr: { write: (_d: string, cb?: () => void) => (cb?.(), true) }, env: {} };
+    const done = runShipCommand(['--store', root, '--to', 's3://ship/interval', '--s3-endpoint', server!.endpoint, '--now', '2100-01-01T00:00:00Z', '--interval', '100ms', '--json'], io as never, stop.signal);
+    const d = new S3Driver('s3://ship/interval', { endpoint: server!.endpoint });
+    const until = async (n: number): Promise<void> => {
+      for (let i = 0; i < 100 && (await d.list('')).length < n; i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    await until(1);
+    writeFileSync(join(root, 'node', 'n1', '2024-09-24_11.log'), '2024-09-24T11:00:00Z[n1|kubelet] two\n');
+    await until(2);
+    stop.abort();
+    expect(await done).toBe(0);
+    expect((await d.list('')).map((o) => o.key)).toEqual(['node/n1/2024-09-24_10.log', 'node/n1/2024-09-24_11.log']);
+    const reports = out.trim().split('\n').map((l) => JSON.parse(l) as { uploaded: number });
+    expect(reports.reduce((a, r) => a + r.uploaded, 0)).toBe(2);
   });
 });
