@@ -189,4 +189,23 @@ describe.skipIf(!server)(`letheql ship${SKIP ? ` (skipped: ${SKIP})` : ''}`, () 
     const reports = out.trim().split('\n').map((l) => JSON.parse(l) as { uploaded: number });
     expect(reports.reduce((a, r) => a + r.uploaded, 0)).toBe(2);
   });
+
+  it('killed mid single PUT: a partial object (s3rver keeps one; S3 never does) is replaced by the rerun', async () => {
+    const root = join(tmp, 'kill-put');
+    mkdirSync(join(root, 'pod', 'x'), { recursive: true });
+    const line = '2024-09-24T00:00:00Z[x|p|c] ' + 'y'.repeat(1000) + '\n';
+    writeFileSync(join(root, 'pod', 'x', '2024-09-24_00.log'), line.repeat(Math.ceil((40 << 20) / line.length))); // under the multipart threshold
+    const args = [BIN, 'ship', '--store', root, '--to', 's3://ship/kill-put', '--s3-endpoint', server!.endpoint, '--now', '2100-01-01T00:00:00Z', '--verbose'];
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...server!.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stderr.on('data', (d) => {
+      log += d;
+      if (log.includes('uploading pod/x/') && !child.killed) setTimeout(() => child.kill('SIGKILL'), 400);
+    });
+    await new Promise((res) => child.on('exit', res));
+    const d = new S3Driver('s3://ship/kill-put', { endpoint: server!.endpoint });
+    const report = await shipStore(root, d, { nowNs: FAR_FUTURE_NS });
+    expect(report.uploaded + report.present).toBe(1);
+    await expectMirror(root, 's3://ship/kill-put');
+  }, 120_000);
 });
