@@ -127,6 +127,8 @@ export async function shipStore(root: string, driver: StorageDriver, opts: ShipO
   const abs = resolve(root);
   const st = await stat(abs).catch(() => null);
   if (!st?.isDirectory()) throw new LetheQLError('STORE_NOT_FOUND', `store not found: ${abs} (no such directory)`);
+  // The destination first (bucket, credentials): a run that cannot ship writes nothing locally either.
+  await driver.check?.();
   const now = opts.nowNs ?? wallClockNs();
   const report: ShipReport = { uploaded: 0, present: 0, bytesUploaded: 0, deleted: 0, open: 0 };
 

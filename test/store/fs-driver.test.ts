@@ -4,7 +4,7 @@
  * `shipStore` to a directory driver mirrors a store (sidecars included, identified without a
  * stat of the hour file) and is idempotent.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
@@ -55,6 +55,7 @@ describe('FsStorageDriver under ObjectChunkSource', () => {
   });
 
   it('ship to a directory: the same answers with sidecars, no stat per file, idempotent', async () => {
+    mkdirSync(join(dir, 'dest')); // like a bucket, the destination must exist
     const dest = new FsStorageDriver(join(dir, 'dest'));
     const first = await shipStore(generated, dest, { nowNs: FAR_FUTURE_NS });
     expect(first.uploaded).toBeGreaterThan(0);
