@@ -31,6 +31,7 @@
 import { randomBytes } from 'node:crypto';
 import { LetheQLError, LimitError, QueryError } from '../errors.js';
 import { SeriesLimitError } from '../metrics/evaluator.js';
+import { DriverError } from '../store/driver.js';
 import { InvalidRecordError } from '../write/record.js';
 import { PushError, PushTooLargeError, UnsupportedMediaError } from './push.js';
 
@@ -84,6 +85,9 @@ export function toHttpError(e: unknown): HttpError {
   if (e instanceof PushTooLargeError) return limitError(413, e.limit, e.message);
   if (e instanceof PushError) return badData(e.message);
   if (e instanceof UnsupportedMediaError) return new HttpError(415, 'bad_data', e.message);
+  // An object store failing mid-query (bucket gone, credentials expired, network): the
+  // server's trouble, not the request's, and its message names the bucket and endpoint.
+  if (e instanceof DriverError) return internalError(e);
   if (e instanceof LetheQLError) {
     // Store-side failures name server paths: the client gets an id (see the module note).
     if (e.code === 'IO_ERROR' || e.code === 'STORE_NOT_FOUND') return internalError(e);

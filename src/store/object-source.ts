@@ -15,8 +15,11 @@
  *   cache lives on the Node side (`node-cache.ts`).
  * - Sidecars: an object store has no mtime of the hour file that a sidecar's identity
  *   names, so `letheql ship` stores it as user metadata (`letheql-mtime-ms`) on the hour
- *   file's object; without it the object's upload time stands in (and a sidecar built
- *   elsewhere is then ignored as stale, never trusted).
+ *   file's object, and on the sidecar's object with the hour object's ETag
+ *   (`letheql-file-etag`). When that ETag is the listed one, the sidecar's metadata gives the
+ *   identity with no request; otherwise one HEAD of the hour object does, and without the
+ *   metadata the object's upload time stands in (a sidecar built elsewhere is then ignored as
+ *   stale, never trusted).
  *
  * This module is platform-neutral (no `node:` imports): the browser could read S3 through it
  * with a fetch-based driver.
@@ -29,6 +32,8 @@ import type { ChunkReader, ChunkSource, FileEntry, SidecarBytes } from './types.
 
 /** Metadata name under which `ship` keeps an hour file's local mtime (ms, decimal). */
 export const MTIME_METADATA = 'letheql-mtime-ms';
+/** Metadata name under which `ship` keeps, on a sidecar's object, the ETag of the hour file's object it describes. */
+export const FILE_ETAG_METADATA = 'letheql-file-etag';
 /** Metadata name under which `ship` keeps the SHA-256 (hex) of an object's content. */
 export const SHA256_METADATA = 'letheql-sha256';
 
@@ -143,28 +148,39 @@ export class ObjectChunkSource implements ChunkSource {
 
   async readSidecar(logType: LogType, target: string, name: string): Promise<SidecarBytes | null> {
     assertStoreName(logType, target, name);
-    const [bytes, head] = await Promise.all([this.#sidecarBytes(sidecarPath(logType, target, name)), this.#hourHead(`${logType}/${target}/${name}`)]);
-    if (bytes === null || head === null) return null;
-    return { bytes, fileSize: head.size, fileMtimeMs: head.mtimeMs };
+    const hourKey = `${logType}/${target}/${name}`;
+    const sidecar = await this.#sidecar(sidecarPath(logType, target, name));
+    if (sidecar === null) return null;
+    // Shipped sidecars name their hour object's ETag and mtime: checked against the listing, no HEAD.
+    const hour = this.#listed.get(hourKey);
+    const mtime = Number(sidecar.metadata[MTIME_METADATA]);
+    if (hour && sidecar.metadata[FILE_ETAG_METADATA] === hour.etag && sidecar.metadata[MTIME_METADATA] !== undefined && Number.isFinite(mtime)) {
+      return { bytes: sidecar.bytes, fileSize: hour.size, fileMtimeMs: mtime };
+    }
+    const head = await this.#hourHead(hourKey);
+    if (head === null) return null;
+    return { bytes: sidecar.bytes, fileSize: head.size, fileMtimeMs: head.mtimeMs };
   }
 
-  /** A sidecar's bytes: from the cache when its listed ETag is cached, else one GET. */
-  async #sidecarBytes(key: string): Promise<Uint8Array | null> {
+  /** A sidecar's bytes and metadata: from the cache when its listed ETag is cached, else one GET. */
+  async #sidecar(key: string): Promise<{ bytes: Uint8Array; metadata: Record<string, string> } | null> {
     const listed = this.#listed.get(key);
-    const ck = listed ? this.#cacheKey(key, listed.etag, 'idx') : null;
-    if (ck !== null && this.#cache) {
-      const hit = await this.#cache.get(ck);
-      if (hit) {
+    if (listed && this.#cache) {
+      const [bytes, meta] = await Promise.all([this.#cache.get(this.#cacheKey(key, listed.etag, 'idx')), this.#cache.get(this.#cacheKey(key, listed.etag, 'idx-meta'))]);
+      if (bytes && meta) {
         this.counters.cacheHits++;
-        return hit;
+        return { bytes, metadata: JSON.parse(new TextDecoder().decode(meta)) as Record<string, string> };
       }
     }
     this.counters.gets++;
     const got = await this.#driver.get(key);
     if (!got) return null;
     this.counters.bytesFetched += got.bytes.length;
-    if (this.#cache) await this.#cache.put(this.#cacheKey(key, got.head.etag, 'idx'), got.bytes);
-    return got.bytes;
+    if (this.#cache) {
+      await this.#cache.put(this.#cacheKey(key, got.head.etag, 'idx'), got.bytes);
+      await this.#cache.put(this.#cacheKey(key, got.head.etag, 'idx-meta'), new TextEncoder().encode(JSON.stringify(got.head.metadata)));
+    }
+    return { bytes: got.bytes, metadata: got.head.metadata };
   }
 
   /** An hour file's size and shipped mtime (see the note at the top); cached by its listed ETag. */

@@ -22,7 +22,9 @@
  * - **Sidecar after its hour file**, so a reader never finds a sidecar whose file is not
  *   there yet. The hour file's object carries the local mtime (`letheql-mtime-ms`): a
  *   sidecar names its file by path, size and mtime, and the object store has no mtime of its
- *   own to match (`object-source.ts`).
+ *   own to match (`object-source.ts`). The sidecar's object carries the same mtime and the
+ *   hour object's ETag (`letheql-file-etag`), so a reader matches it against the listing
+ *   without a HEAD; an hour file shipped again gets its sidecar re-shipped with the new ETag.
  * - **One store per prefix.** Each object records the store it was shipped from
  *   (`letheql-origin`, a random id kept in `<root>/.letheql/ship-id`, apart from the ledger
  *   so that deleting the ledger does not change it). Two nodes'
@@ -41,7 +43,7 @@ import { join, resolve } from 'node:path';
 import { LetheQLError } from '../errors.js';
 import type { LogType } from '../model.js';
 import { type ObjectInfo, type StorageDriver } from '../store/driver.js';
-import { MTIME_METADATA, SHA256_METADATA } from '../store/object-source.js';
+import { FILE_ETAG_METADATA, MTIME_METADATA, SHA256_METADATA } from '../store/object-source.js';
 
 /** Metadata name under which `ship` records the id of the store an object was shipped from. */
 export const ORIGIN_METADATA = 'letheql-origin';
@@ -85,6 +87,8 @@ interface LedgerEntry {
   mtimeMs: number;
   sha256: string;
   etag: string;
+  /** The user metadata shipped besides hash and origin. */
+  extra?: Record<string, string>;
 }
 
 interface Ledger {
@@ -123,6 +127,8 @@ export async function shipStore(root: string, driver: StorageDriver, opts: ShipO
   const abs = resolve(root);
   const st = await stat(abs).catch(() => null);
   if (!st?.isDirectory()) throw new LetheQLError('STORE_NOT_FOUND', `store not found: ${abs} (no such directory)`);
+  // The destination first (bucket, credentials): a run that cannot ship writes nothing locally either.
+  await driver.check?.();
   const now = opts.nowNs ?? wallClockNs();
   const report: ShipReport = { uploaded: 0, present: 0, bytesUploaded: 0, deleted: 0, open: 0 };
 
@@ -151,16 +157,22 @@ export async function shipStore(root: string, driver: StorageDriver, opts: ShipO
     await rename(tmp, ledgerPath);
   };
 
-  /** Ships one local file to `key`; true when the object is verified (uploaded or present). */
-  const shipFile = async (local: string, key: string, listed: ObjectInfo | undefined, withMtime: boolean): Promise<boolean> => {
+  /**
+   * Ships one local file to `key` with the user metadata `extra` (besides hash and origin);
+   * resolves the object's ETag once it is verified (uploaded, or present with the same
+   * content and `extra`), null when the local file is gone.
+   */
+  const shipFile = async (local: string, key: string, listed: ObjectInfo | undefined, extra: (s: { mtimeMs: number }) => Record<string, string>): Promise<string | null> => {
     opts.signal?.throwIfAborted();
     const s = await stat(local).catch(() => null);
-    if (!s?.isFile()) return false;
+    if (!s?.isFile()) return null;
+    const want = extra(s);
+    const sameExtra = (m: Record<string, string> | undefined): boolean => m !== undefined && Object.entries(want).every(([k, v]) => m[k] === v);
     const known = ledger.files[key];
-    if (known && listed && known.size === s.size && known.mtimeMs === s.mtimeMs && listed.size === s.size && listed.etag === known.etag) {
+    if (known && listed && known.size === s.size && known.mtimeMs === s.mtimeMs && listed.size === s.size && listed.etag === known.etag && sameExtra(known.extra)) {
       report.present++;
       opts.onFile?.(key, 'present', s.size);
-      return true;
+      return known.etag;
     }
     const sha256 = await hashFile(local, s.size);
     if (listed) {
@@ -169,19 +181,18 @@ export async function shipStore(root: string, driver: StorageDriver, opts: ShipO
       if (from !== undefined && from !== origin) {
         throw new LetheQLError('INVALID_OPTION', `conflict: ${driver.description}/${key} was shipped from another store (${from}; this one is ${origin}): ship each store to its own prefix, e.g. ${driver.description}/<node>`);
       }
-      if (head && head.size === s.size && head.metadata[SHA256_METADATA] === sha256 && (!withMtime || head.metadata[MTIME_METADATA] === String(s.mtimeMs))) {
-        ledger.files[key] = { size: s.size, mtimeMs: s.mtimeMs, sha256, etag: head.etag };
+      if (head && head.size === s.size && head.metadata[SHA256_METADATA] === sha256 && sameExtra(head.metadata)) {
+        ledger.files[key] = { size: s.size, mtimeMs: s.mtimeMs, sha256, etag: head.etag, extra: want };
         await saveLedger();
         report.present++;
         opts.onFile?.(key, 'present', s.size);
-        return true;
+        return head.etag;
       }
     }
     opts.onFile?.(key, 'uploading', s.size);
     const fh = await open(local, 'r');
     try {
-      const metadata: Record<string, string> = { [SHA256_METADATA]: sha256, [ORIGIN_METADATA]: origin };
-      if (withMtime) metadata[MTIME_METADATA] = String(s.mtimeMs);
+      const metadata: Record<string, string> = { ...want, [SHA256_METADATA]: sha256, [ORIGIN_METADATA]: origin };
       await driver.put!(key, {
         size: s.size,
         metadata,
@@ -206,13 +217,13 @@ export async function shipStore(root: string, driver: StorageDriver, opts: ShipO
     // A file that changed while it was read is left out of the ledger: the next run ships it again.
     const after = await stat(local).catch(() => null);
     if (after && after.size === s.size && after.mtimeMs === s.mtimeMs) {
-      ledger.files[key] = { size: s.size, mtimeMs: s.mtimeMs, sha256, etag: head.etag };
+      ledger.files[key] = { size: s.size, mtimeMs: s.mtimeMs, sha256, etag: head.etag, extra: want };
       await saveLedger();
     }
     report.uploaded++;
     report.bytesUploaded += s.size;
     opts.onFile?.(key, 'uploaded', s.size);
-    return true;
+    return head.etag;
   };
 
   for (const logType of LOG_TYPES) {
@@ -230,10 +241,13 @@ export async function shipStore(root: string, driver: StorageDriver, opts: ShipO
       const hasIdx = new Set(localIdx);
       for (const name of closed) {
         const key = storePath(logType, target, name);
-        const ok = await shipFile(join(abs, key), key, listed.get(key), true);
-        if (!ok) continue;
+        let mtimeMs = 0;
+        const etag = await shipFile(join(abs, key), key, listed.get(key), (s) => ((mtimeMs = s.mtimeMs), { [MTIME_METADATA]: String(s.mtimeMs) }));
+        if (etag === null) continue;
+        // The sidecar names the object it describes (ETag, mtime): readers check its identity
+        // against the listing, with no HEAD of the hour file (object-source.ts).
         const idxKey = sidecarPath(logType, target, name);
-        const idxOk = hasIdx.has(`${name}.idx`) ? await shipFile(join(abs, idxKey), idxKey, listed.get(idxKey), false) : true;
+        const idxOk = hasIdx.has(`${name}.idx`) ? (await shipFile(join(abs, idxKey), idxKey, listed.get(idxKey), () => ({ [FILE_ETAG_METADATA]: etag, [MTIME_METADATA]: String(mtimeMs) }))) !== null : true;
         if (opts.deleteAfterUpload && idxOk) {
           await rm(join(abs, idxKey), { force: true });
           await rm(join(abs, key), { force: true });

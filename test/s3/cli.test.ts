@@ -4,7 +4,7 @@
  * bucket and refused credentials exit 2 with one precise line and no stack; the disk cache
  * serves a second query without a GET.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -64,6 +64,15 @@ describe.skipIf(!server)(`letheql on s3:// stores${SKIP ? ` (skipped: ${SKIP})` 
     const want = await run(['explain', ...WINDOW, '--json', '--store', FIXTURE_STORE, 'pod{namespace="shop"}']);
     const got = await run(['explain', ...WINDOW, '--json', ...s3(), 'pod{namespace="shop"}']);
     expect(JSON.parse(got.out).files).toEqual(JSON.parse(want.out).files);
+  });
+
+  it('--stores FILE may name s3:// members (kept as URLs, not resolved as paths)', async () => {
+    const file = join(tmp, 'stores.json');
+    writeFileSync(file, JSON.stringify({ a: 's3://cli/fixture', b: FIXTURE_STORE }));
+    const got = await run(['query', ...WINDOW, '--count', '--stores', file, '--s3-endpoint', server!.endpoint, 'pod{namespace="shop"}']);
+    const one = await run(['query', ...WINDOW, '--count', '--store', FIXTURE_STORE, 'pod{namespace="shop"}']);
+    expect(got.err).toBe('');
+    expect(Number(got.out)).toBe(2 * Number(one.out));
   });
 
   it('the endpoint may come from AWS_ENDPOINT_URL', async () => {
@@ -138,6 +147,18 @@ describe.skipIf(!server)(`letheql on s3:// stores${SKIP ? ` (skipped: ${SKIP})` 
     } finally {
       stop.abort();
       expect(await exit).toBe(0);
+    }
+  });
+});
+
+describe('object-store failures in the server', () => {
+  it('are 500s with an id, whatever their kind: never the request\'s fault, never the bucket in the answer', async () => {
+    const { toHttpError } = await import('../../src/server/errors.js');
+    const { DriverError } = await import('../../src/store/driver.js');
+    for (const kind of ['auth', 'no-bucket', 'io', 'changed'] as const) {
+      const h = toHttpError(new DriverError(kind, 'S3 access denied to s3://secret-bucket at http://10.0.0.1:9000'));
+      expect(h.status).toBe(500);
+      expect(h.message).not.toContain('secret-bucket');
     }
   });
 });

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStore } from '../../scripts/lib/generate.mjs';
 import { main } from '../../src/cli/main.js';
+import { runShipCommand } from '../../src/cli/ship-command.js';
 import { S3Driver } from '../../src/store/node-s3.js';
 import { parseTime } from '../../src/time.js';
 import { shipStore } from '../../src/write/ship.js';
@@ -166,4 +167,45 @@ describe.skipIf(!server)(`letheql ship${SKIP ? ` (skipped: ${SKIP})` : ''}`, () 
     expect(new TextDecoder().decode((await d.get('pod/ns/2024-09-24_10.log'))!.bytes)).toContain('from node a');
     expect(await shipStore(a, d, { nowNs: FAR_FUTURE_NS })).toMatchObject({ uploaded: 0, present: 1 });
   });
+
+  it('--interval: ships hours as they appear, until stopped', async () => {
+    const root = join(tmp, 'interval');
+    mkdirSync(join(root, 'node', 'n1'), { recursive: true });
+    writeFileSync(join(root, 'node', 'n1', '2024-09-24_10.log'), '2024-09-24T10:00:00Z[n1|kubelet] one\n');
+    const stop = new AbortController();
+    let out = '';
+    const io = { stdout: { write: (d: string, cb?: () => void) => ((out += d), cb?.(), true) }, stderr: { write: (_d: string, cb?: () => void) => (cb?.(), true) }, env: {} };
+    const done = runShipCommand(['--store', root, '--to', 's3://ship/interval', '--s3-endpoint', server!.endpoint, '--now', '2100-01-01T00:00:00Z', '--interval', '100ms', '--json'], io as never, stop.signal);
+    const d = new S3Driver('s3://ship/interval', { endpoint: server!.endpoint });
+    const until = async (n: number): Promise<void> => {
+      for (let i = 0; i < 100 && (await d.list('')).length < n; i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    await until(1);
+    writeFileSync(join(root, 'node', 'n1', '2024-09-24_11.log'), '2024-09-24T11:00:00Z[n1|kubelet] two\n');
+    await until(2);
+    stop.abort();
+    expect(await done).toBe(0);
+    expect((await d.list('')).map((o) => o.key)).toEqual(['node/n1/2024-09-24_10.log', 'node/n1/2024-09-24_11.log']);
+    const reports = out.trim().split('\n').map((l) => JSON.parse(l) as { uploaded: number });
+    expect(reports.reduce((a, r) => a + r.uploaded, 0)).toBe(2);
+  });
+
+  it('killed mid single PUT: a partial object (s3rver keeps one; S3 never does) is replaced by the rerun', async () => {
+    const root = join(tmp, 'kill-put');
+    mkdirSync(join(root, 'pod', 'x'), { recursive: true });
+    const line = '2024-09-24T00:00:00Z[x|p|c] ' + 'y'.repeat(1000) + '\n';
+    writeFileSync(join(root, 'pod', 'x', '2024-09-24_00.log'), line.repeat(Math.ceil((40 << 20) / line.length))); // under the multipart threshold
+    const args = [BIN, 'ship', '--store', root, '--to', 's3://ship/kill-put', '--s3-endpoint', server!.endpoint, '--now', '2100-01-01T00:00:00Z', '--verbose'];
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...server!.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stderr.on('data', (d) => {
+      log += d;
+      if (log.includes('uploading pod/x/') && !child.killed) setTimeout(() => child.kill('SIGKILL'), 400);
+    });
+    await new Promise((res) => child.on('exit', res));
+    const d = new S3Driver('s3://ship/kill-put', { endpoint: server!.endpoint });
+    const report = await shipStore(root, d, { nowNs: FAR_FUTURE_NS });
+    expect(report.uploaded + report.present).toBe(1);
+    await expectMirror(root, 's3://ship/kill-put');
+  }, 120_000);
 });

@@ -5,9 +5,9 @@
  * and rejects others. What it lacks of S3 (README "S3 stores"): it ignores If-Match and
  * does not verify Content-MD5.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { S3Driver } from '../../src/store/node-s3.js';
 import { shipStore, type ShipReport } from '../../src/write/ship.js';
 
@@ -72,9 +72,21 @@ export function storeFiles(root: string): string[] {
   return out.sort();
 }
 
-/** Ships every hour of the local store at `root` (all closed: the clock is far ahead) to `url`. */
+/**
+ * Ships every hour of the local store at `root` (all closed: the clock is far ahead) to `url`.
+ * Ship keeps its state in the store (`.letheql/ship*`), so a store outside the temporary
+ * directory (the repository's fixtures) is shipped from a copy.
+ */
 export async function shipTo(root: string, url: string, endpoint: string): Promise<ShipReport> {
-  return shipStore(root, new S3Driver(url, { endpoint }), { nowNs: FAR_FUTURE_NS });
+  const driver = new S3Driver(url, { endpoint });
+  if (resolve(root).startsWith(resolve(tmpdir()) + sep)) return shipStore(root, driver, { nowNs: FAR_FUTURE_NS });
+  const copy = mkdtempSync(join(tmpdir(), 'letheql-ship-copy-'));
+  try {
+    cpSync(root, copy, { recursive: true });
+    return await shipStore(copy, driver, { nowNs: FAR_FUTURE_NS });
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
 }
 
 /** 2100-01-01T00:00:00Z: every hour file of a test store is closed. */
