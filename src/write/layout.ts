@@ -8,11 +8,14 @@
  * <store>/.letheql/writer.lock                   one writer per store: {"pid","host","since"}
  * <store>/.letheql/quarantine/<path>.<stamp>     bytes cut from torn last lines, never dropped
  * <store>/.letheql/collector.json                collector checkpoints (default location)
- * <store>/.letheql/store-id                      random id prefixing published Nats-Msg-Ids (publish.ts)
+ * <store>/.letheql/store-id                      the store's random id: prefixes published Nats-Msg-Ids
+ *                                                (publish.ts), marks shipped objects' origin (ship.ts)
+ * <store>/.letheql/ship/<dest>.json              ship's ledger per destination (ship.ts)
  * ```
  * The hidden `.letheql/` directory sits beside `pod/` and `node/`; queries never read it.
  */
-import { open } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const META_DIR = '.letheql';
@@ -58,4 +61,33 @@ export async function syncDir(dir: string): Promise<void> {
 /** A compact UTC stamp for file names: `20240924T150001.123Z`. */
 export function fileStamp(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '');
+}
+
+/**
+ * The store's identity (`.letheql/store-id`, a random UUID made on first use and kept): the
+ * prefix of every published `Nats-Msg-Id`, so equal file names of two stores are two
+ * messages, and the origin that `ship` stamps on objects, so two stores never overwrite each
+ * other's objects under one prefix. Written to a temporary file, synced, then renamed.
+ */
+export async function storeId(root: string): Promise<string> {
+  const path = join(metaDir(root), 'store-id');
+  try {
+    const id = (await readFile(path, 'utf8')).trim();
+    if (/^[0-9a-f-]{36}$/.test(id)) return id;
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+  const id = randomUUID();
+  await mkdir(metaDir(root), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fh = await open(tmp, 'w', 0o644);
+  try {
+    await fh.writeFile(id + '\n');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+  await syncDir(metaDir(root));
+  return id;
 }

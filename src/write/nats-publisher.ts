@@ -14,7 +14,8 @@
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { LetheQLError } from '../errors.js';
-import { backoffMs, checkNatsUrl, checkSubjectPrefix, defaultStreamName, messagesOf, storeId, type LinePublisher, type OutgoingMessage, type PublishEvent, type PublishOptions, type StoredAppend } from './publish.js';
+import { backoffMs, checkNatsUrl, checkSubjectPrefix, defaultStreamName, messagesOf, type LinePublisher, type OutgoingMessage, type PublishEvent, type PublishOptions, type StoredAppend } from './publish.js';
+import { storeId } from './layout.js';
 
 /** PubAcks outstanding at once. */
 const WINDOW = 256;

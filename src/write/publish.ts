@@ -166,32 +166,6 @@ export function messagesOf(storeId: string, prefix: string, appends: readonly St
   return out;
 }
 
-/**
- * The store's publishing id (`.letheql/store-id`, a random UUID made on first use): the
- * prefix of every `Nats-Msg-Id`, so that equal file names of two stores are two messages.
- */
-export async function storeId(root: string): Promise<string> {
-  const path = join(metaDir(root), 'store-id');
-  try {
-    const id = (await readFile(path, 'utf8')).trim();
-    if (/^[0-9a-f-]{36}$/.test(id)) return id;
-  } catch (err) {
-    if (errnoCode(err) !== 'ENOENT') throw err;
-  }
-  const id = randomUUID();
-  await mkdir(metaDir(root), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fh = await open(tmp, 'w', 0o644);
-  try {
-    await fh.writeFile(id + '\n');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-  await syncDir(metaDir(root));
-  return id;
-}
 
 /** The retry delay after `failures` consecutive failures. */
 export function backoffMs(failures: number, min: number, max: number): number {

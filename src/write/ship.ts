@@ -26,7 +26,7 @@
  *   hour object's ETag (`letheql-file-etag`), so a reader matches it against the listing
  *   without a HEAD; an hour file shipped again gets its sidecar re-shipped with the new ETag.
  * - **One store per prefix.** Each object records the store it was shipped from
- *   (`letheql-origin`, a random id kept in `<root>/.letheql/ship-id`, apart from the ledger
+ *   (`letheql-origin`, the store's id from `<root>/.letheql/store-id` (`layout.ts`), apart from the ledger
  *   so that deleting the ledger does not change it). Two nodes'
  *   stores both hold `pod/<ns>/<hour>.log`; shipped to one prefix they would overwrite each
  *   other's objects, back and forth on every run. A ship that finds an object of its key from
@@ -49,6 +49,7 @@ import { FILE_ETAG_METADATA, MTIME_METADATA, SHA256_METADATA } from '../store/ob
 export const ORIGIN_METADATA = 'letheql-origin';
 import { isSafeName, storePath } from '../store/paths.js';
 import { sidecarDir, sidecarPath } from '../store/sidecar.js';
+import { storeId } from './layout.js';
 import { nowNs as wallClockNs } from '../time.js';
 import { isClosedHour } from './sidecar-files.js';
 
@@ -141,15 +142,7 @@ export async function shipStore(root: string, driver: StorageDriver, opts: ShipO
   } catch {
     /* no ledger yet, or a torn one: every file is verified against the store */
   }
-  const idPath = join(abs, '.letheql', 'ship-id');
-  let origin = (await readFile(idPath, 'utf8').catch(() => '')).trim();
-  if (!/^[0-9a-f]{32}$/.test(origin)) {
-    origin = randomBytes(16).toString('hex');
-    await mkdir(join(abs, '.letheql'), { recursive: true });
-    const tmp = `${idPath}.tmp${randomBytes(4).toString('hex')}`;
-    await writeFile(tmp, origin + '\n');
-    await rename(tmp, idPath);
-  }
+  const origin = await storeId(abs);
   const saveLedger = async (): Promise<void> => {
     await mkdir(ledgerDir, { recursive: true });
     const tmp = `${ledgerPath}.tmp${randomBytes(4).toString('hex')}`;

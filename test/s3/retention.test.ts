@@ -67,7 +67,7 @@ describe.skipIf(!server)(`retention on s3:// stores${SKIP ? ` (skipped: ${SKIP})
     await d.put('pod/a/notes.txt', { size: 12, read: async () => new TextEncoder().encode('not an hour\n') });
     writeFileSync(join(local, 'kube.var.log'), '\n');
     rmSync(join(local, '.letheql', 'ship'), { recursive: true });
-    rmSync(join(local, '.letheql', 'ship-id'));
+    rmSync(join(local, '.letheql', 'store-id'));
 
     for (const limits of [['--max-age', '6h'], ['--max-size', '8000']]) {
       const r = await cli(['retention', '--store', 's3://ret/store', '--s3-endpoint', server!.endpoint, ...limits, '--now', NOW, '--json']);

@@ -33,7 +33,7 @@ const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('he
 
 /** The shippable files of a local store (hour files and sidecars; not the ship ledger). */
 function shippable(root: string): string[] {
-  return storeFiles(root).filter((f) => !f.startsWith('.letheql/ship/') && f !== '.letheql/ship-id' && !f.startsWith('.letheql-generated'));
+  return storeFiles(root).filter((f) => !f.startsWith('.letheql/ship/') && f !== '.letheql/store-id' && !f.startsWith('.letheql-generated'));
 }
 
 /** Every object under `url` has the bytes of the same local file, and there is no other object. */
