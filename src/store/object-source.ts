@@ -24,6 +24,7 @@
  * This module is platform-neutral (no `node:` imports): the browser could read S3 through it
  * with a fetch-based driver.
  */
+import { InternalError } from '../errors.js';
 import type { LogType } from '../model.js';
 import { type ObjectHead, type ObjectInfo, type StorageDriver } from './driver.js';
 import { assertLogType, assertStoreName, isSafeName } from './paths.js';
@@ -263,7 +264,7 @@ class ObjectReader implements ChunkReader {
   }
 
   async read(dest: Uint8Array, position: number): Promise<number> {
-    if (this.#closed) throw new Error('read after close');
+    if (this.#closed) throw new InternalError('read after close');
     if (dest.length === 0 || position >= this.size) return 0;
     const pb = this.#source.pageBytes;
     const end = Math.min(this.size, position + dest.length);

@@ -284,7 +284,7 @@ export async function runRetention(dir: string, options: RetentionOptions): Prom
 export async function runObjectRetention(driver: StorageDriver, options: RetentionOptions): Promise<RetentionReport> {
   const limits = retentionLimits(options);
   const dryRun = options.dryRun === true;
-  if (!dryRun && !driver.delete) throw new Error(`${driver.description} cannot be written to`);
+  if (!dryRun && !driver.delete) throw new LetheQLError('INVALID_OPTION', `${driver.description} cannot be written to`);
   await driver.check?.();
   const files: StoreFileInfo[] = [];
   for (const logType of ['pod', 'node'] as const) {
