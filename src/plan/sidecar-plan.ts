@@ -32,7 +32,7 @@
  */
 import type { LogType } from '../model.js';
 import { compileRegex } from '../regex/index.js';
-import { bloomHasAll, decodeSidecar, needleHashes, type Sidecar, type SidecarProblem } from '../store/sidecar.js';
+import { blockMayHold, decodeSidecar, needleProbes, type NeedleProbes, type Sidecar, type SidecarProblem } from '../store/sidecar.js';
 import { storePath } from '../store/paths.js';
 import type { ChunkSource, SidecarBytes } from '../store/types.js';
 import type { KernelLabelMatcher, KernelProgram } from './program.js';
@@ -101,8 +101,8 @@ function labelTest(m: KernelLabelMatcher): (v: string) => boolean {
 interface IndexQuery {
   startNs: bigint;
   endNs: bigint;
-  /** Hashes of each positive `contains` literal long enough to prune. */
-  literals: Uint32Array[];
+  /** The grams of each positive `contains` literal long enough to prune. */
+  literals: NeedleProbes[];
   /** Label matchers as tests on stream fields, when counting from streams is allowed at all. */
   countable: ((fields: string[]) => boolean) | null;
 }
@@ -111,7 +111,7 @@ function indexQuery(program: KernelProgram, hasPipeline: boolean): IndexQuery {
   const literals: Uint32Array[] = [];
   for (const f of program.lineFilters) {
     if (f.op !== 'contains') continue;
-    const h = needleHashes(f.needle);
+    const h = needleProbes(f.needle);
     if (h !== null) literals.push(h);
   }
   let countable: IndexQuery['countable'] = null;
@@ -122,8 +122,11 @@ function indexQuery(program: KernelProgram, hasPipeline: boolean): IndexQuery {
   return { startNs: BigInt(program.startNs), endNs: BigInt(program.endNs), literals, countable };
 }
 
-/** The plan of one file from its (checked) sidecar. */
-export function planFromSidecar(sc: Sidecar, q: IndexQuery): PlannedIndex {
+/**
+ * The plan of one file from its (checked) sidecar; null when a bloom segment it read fails
+ * its checksum (the sidecar is corrupt: the file is planned without it).
+ */
+export function planFromSidecar(sc: Sidecar, q: IndexQuery): PlannedIndex | null {
   const h = sc.header;
   const out: PlannedIndex = {
     blocks: h.blocks.length,
@@ -147,18 +150,26 @@ export function planFromSidecar(sc: Sidecar, q: IndexQuery): PlannedIndex {
     out.count = h.streams.reduce((n, s) => (q.countable!(s.fields) ? n + s.lines : n), 0);
   }
   let run: IndexRun | null = null;
-  h.blocks.forEach((b, i) => {
+  for (let i = 0; i < h.blocks.length; i++) {
+    const b = h.blocks[i]!;
     let keep = true;
     if (!inWindow(b.minNs, b.maxNs)) {
       out.blocksSkippedByTime++;
       keep = false;
-    } else if (q.literals.some((hashes) => !bloomHasAll(sc.blooms[i]!, b.bloomLog2, hashes))) {
-      out.blocksSkippedByBloom++;
-      keep = false;
+    } else {
+      for (const probes of q.literals) {
+        const may = blockMayHold(sc, i, probes);
+        if (may === null) return null;
+        if (!may) {
+          out.blocksSkippedByBloom++;
+          keep = false;
+          break;
+        }
+      }
     }
     if (!keep) {
       run = null;
-      return;
+      continue;
     }
     if (run === null) {
       run = { start: b.offset, end: b.offset, lineBase: b.lineBase, lines: 0, badLines: 0, blocks: 0 };
@@ -168,7 +179,7 @@ export function planFromSidecar(sc: Sidecar, q: IndexQuery): PlannedIndex {
     run.lines += b.lines;
     run.badLines += b.badLines;
     run.blocks++;
-  });
+  }
   return out;
 }
 
@@ -225,7 +236,12 @@ export async function planIndexes(
         found[i] = { path: f.path, problem: r.problem, detail: r.detail };
         continue;
       }
-      indexes[i] = planFromSidecar(r.sidecar, q);
+      const planned = planFromSidecar(r.sidecar, q);
+      if (planned === null) {
+        found[i] = { path: f.path, problem: 'corrupt', detail: 'bloom checksum mismatch' };
+        continue;
+      }
+      indexes[i] = planned;
       found[i] = 'used';
     }
   };
