@@ -27,10 +27,10 @@ import { OFFSET_STRIDE, OFF_FIELD0_START, OFF_MSG_END, OFF_MSG_START } from '../
 import {
   BLOOM_BITS_PER_GRAM,
   BLOOM_PROBES,
-  type BlockBloom,
   DEFAULT_INDEX_BLOCK_BYTES,
   encodeSidecar,
   GramSet,
+  layBlooms,
   GRAM,
   SIDECAR_BAD_SAMPLES,
   SIDECAR_VERSION,
@@ -123,7 +123,7 @@ export async function buildSidecar(reader: ChunkReader, kernel: Kernel, logType:
   kernel.setProgram(program);
 
   const blocks: SidecarBlock[] = [];
-  const blooms: BlockBloom[] = [];
+  const blockGrams: Uint32Array[] = [];
   const badSamples: { line: number; reason: SidecarBadReason }[] = [];
   const streams = new Map<string, StreamCount>();
   let lines = 0;
@@ -199,8 +199,7 @@ export async function buildSidecar(reader: ChunkReader, kernel: Kernel, logType:
     badLines += fs.badLines;
     if (bMin !== null) fileMin = minBig(fileMin, bMin);
     if (bMax !== null) fileMax = maxBig(fileMax, bMax);
-    const bloom = grams.bloom();
-    blooms.push(bloom);
+    blockGrams.push(grams.take());
     blocks.push({
       offset: pending.pos,
       bytes: end,
@@ -209,16 +208,17 @@ export async function buildSidecar(reader: ChunkReader, kernel: Kernel, logType:
       badLines: fs.badLines,
       minNs: bMin === null ? null : (bMin as bigint).toString(),
       maxNs: bMax === null ? null : (bMax as bigint).toString(),
-      bloomSegments: bloom.segments,
-      bloomWords: bloom.words,
+      bloomWords: 0, // laid out below, once the file's segment count is known
     });
     pending.consume(end);
   }
 
+  const laid = layBlooms(blockGrams);
+  blocks.forEach((b, i) => (b.bloomWords = laid.words[i]!));
   const header: SidecarHeader = {
     version: SIDECAR_VERSION,
     file: identity,
-    build: { blockBytes, maxLineBytes, gram: GRAM, fold: 'ascii-lower', bitsPerGram: BLOOM_BITS_PER_GRAM, probes: BLOOM_PROBES },
+    build: { blockBytes, maxLineBytes, gram: GRAM, fold: 'ascii-lower', bitsPerGram: BLOOM_BITS_PER_GRAM, probes: BLOOM_PROBES, segments: laid.segments },
     lines,
     badLines,
     badLineSamples: badSamples,
@@ -228,7 +228,7 @@ export async function buildSidecar(reader: ChunkReader, kernel: Kernel, logType:
     streams: decodeStreams([...streams.values()]),
     blocks,
   };
-  return encodeSidecar(header, blooms);
+  return encodeSidecar(header, laid);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

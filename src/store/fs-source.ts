@@ -17,7 +17,7 @@
  * - Names are checked before any path is built ({@link assertStoreName}), so nothing a
  *   caller passes can reach outside the root.
  */
-import type { Dirent } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -25,7 +25,7 @@ import { LetheQLError } from '../errors.js';
 import type { LogType } from '../model.js';
 import { assertLogType, assertStoreName, compareNames, isSafeName } from './paths.js';
 import { SIDECAR_SUFFIX, sidecarDir, sidecarPath } from './sidecar.js';
-import type { ChunkReader, ChunkSource, FileEntry, SidecarBytes, SourceHandle } from './types.js';
+import type { ChunkReader, ChunkSource, FileEntry, SidecarBytes, SidecarFile, SourceHandle } from './types.js';
 
 function isNotFound(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
@@ -199,6 +199,54 @@ export class FsChunkSource implements ChunkSource {
       if (isNotFound(err)) return new Set();
       throw err;
     }
+  }
+
+  /**
+   * Opens `<root>/.letheql/index/<logType>/<target>/<name>.idx` for positional reads and
+   * stats it and its hour file; null when either does not exist. Synchronous system calls,
+   * for the reason given at {@link FsChunkSource.readSidecar}; a query reads a sidecar's head
+   * and the few bloom segments its literals need (a fifth of a v2 sidecar for a 6-gram
+   * literal), not the whole file.
+   */
+  async openSidecar(logType: LogType, target: string, name: string): Promise<SidecarFile | null> {
+    assertStoreName(logType, target, name);
+    let fd: number;
+    try {
+      fd = openSync(join(this.root, sidecarPath(logType, target, name)), 'r');
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+    let size: number;
+    let s: Stats;
+    try {
+      size = fstatSync(fd).size;
+      s = statSync(join(this.root, logType, target, name)); // follows symlinks, as reads do
+    } catch (err) {
+      closeSync(fd);
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+    let open = true;
+    return {
+      size,
+      fileSize: s.size,
+      fileMtimeMs: s.mtimeMs,
+      read: async (position, length) => {
+        const out = new Uint8Array(Math.max(0, Math.min(length, size - position)));
+        let got = 0;
+        while (got < out.length) {
+          const n = readSync(fd, out, got, out.length - got, position + got);
+          if (n === 0) break;
+          got += n;
+        }
+        return got === out.length ? out : out.subarray(0, got);
+      },
+      close: async () => {
+        if (open) closeSync(fd);
+        open = false;
+      },
+    };
   }
 
   /**

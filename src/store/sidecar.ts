@@ -6,29 +6,32 @@
  * needs the scan kernel (`exec/sidecar-build.ts`), finding one is the chunk source's job
  * (`ChunkSource.readSidecar`), using one is the planner's (`plan/sidecar-plan.ts`).
  *
- * ## Format (version 2)
+ * ## Format (version 3)
  * ```
  * "LQIX" | u32 version | u32 headerLength | u32 headCrc | header (JSON, UTF-8, space-padded
- * to a multiple of 4) | segment checksums (u32 per bloom segment, block by block) | blooms
+ * to a multiple of 4) | segment checksums | blooms
  * ```
  * Integers are little-endian. `headCrc` is the CRC-32 (IEEE) of every byte before the blooms
- * but its own four. The header ({@link SidecarHeader}) names the file it describes (store
- * path, size, mtime: its *identity*), the build's parameters, the file's line/bad-line
- * counts and first bad lines, its min/max good-line time, per-stream line and message-byte
- * counts, and its blocks: line-aligned byte ranges of about {@link DEFAULT_INDEX_BLOCK_BYTES}
- * with the lines before each (so line numbers stay exact when blocks are skipped), their
- * line and bad-line counts, min/max time and bloom shape. Blooms follow in block order, each
- * `bloomSegments` segments of `bloomWords × 32` bits (bit `i` of a segment is bit `i & 7` of
- * its byte `i >> 3`); the file ends with the last bloom.
+ * but its own four: the *head*. The header ({@link SidecarHeader}) names the file it
+ * describes (store path, size, mtime: its *identity*), the build's parameters, the file's
+ * line/bad-line counts and first bad lines, its min/max good-line time, per-stream line and
+ * message-byte counts, and its blocks: line-aligned byte ranges of about
+ * {@link DEFAULT_INDEX_BLOCK_BYTES} with the lines before each (so line numbers stay exact
+ * when blocks are skipped), their line and bad-line counts, min/max time and bloom size.
+ * Each block's bloom has `build.segments` segments (a power of two, the same for the whole
+ * file) of `bloomWords × 32` bits (bit `i` of a segment is bit `i & 7` of its byte `i >> 3`).
+ * The blooms are stored *segment-major*: segment 0 of every block in block order, then
+ * segment 1 of every block, …; the checksums likewise (one u32 per block per segment, from
+ * {@link segmentChecksum}); the file ends with the last segment.
  *
- * Why segments: a query tests a literal's few grams in every block, so it reads a few bytes
- * of each bloom, and checking the whole file's checksum first (23 MB of blooms per GiB of
- * store in version 1, ~156 ms per query on the 4 GiB bench store) cost more than the rest of
- * planning. A gram's probes all fall in one segment (chosen by its hash), each segment has its
- * own checksum, and a segment is checked the first time a query reads it
- * ({@link blockMayHold}): a query reads and checks only the segments its grams pick, and a
- * query without a literal none. A segment that fails makes the whole sidecar unusable for
- * that query (`plan/sidecar-plan.ts`), exactly as a bad file checksum did.
+ * Why segments, segment-major: a query tests a literal's few grams in every block, and each
+ * gram's probes fall in the one segment its hash picks; so a query needs the head and at most
+ * one segment run per distinct gram, each one contiguous read (`ChunkSource.openSidecar`),
+ * and checks only what it reads. Version 1 read and CRC'd every sidecar whole (~156 ms per
+ * query on the 4 GiB bench store); with blooms sized for accuracy (2.3× bigger) reading them
+ * whole cost more still. A block's part of a segment is checked the first time a query reads
+ * it ({@link blockMayHold}); one that fails makes the whole sidecar unusable for that query
+ * (`plan/sidecar-plan.ts`), exactly as a bad file checksum did.
  *
  * ## The bloom and why it never gives a false negative
  * For every good line of a block, every window of {@link GRAM} consecutive bytes of its
@@ -56,7 +59,7 @@
  * A sidecar is used only if its magic, version, lengths and head checksum hold, its header
  * is consistent (blocks tile the file exactly, counts add up), its identity matches the
  * listed file (path, size and mtime), and every bloom segment the query reads passes its
- * checksum. Anything else is reported as a problem and ignored. Version 1 sidecars are
+ * checksum. Anything else is reported as a problem and ignored. Older versions are
  * `unsupported` (ignored until `letheql index` rebuilds them).
  */
 
@@ -74,13 +77,13 @@ export const DEFAULT_INDEX_BLOCK_BYTES = 512 * 1024;
  */
 export const BLOOM_BITS_PER_GRAM = 4;
 export const BLOOM_PROBES = 2;
-/** At most this many segments per block bloom (a power of two), each at least {@link MIN_SEGMENT_BITS}. */
+/** At most this many segments per bloom (a power of two); a file's largest block has segments of at least {@link MIN_SEGMENT_BITS}. */
 export const MAX_BLOOM_SEGMENTS = 32;
 export const MIN_SEGMENT_BITS = 512;
 /** Bad lines kept by line number per file (a query keeps at most 100 samples, the first in file order). */
 export const SIDECAR_BAD_SAMPLES = 100;
-/** Version 1 (a folded bloom per block, one CRC over the file) is unsupported: rebuilt by `letheql index`. */
-export const SIDECAR_VERSION = 2;
+/** Versions 1 (a folded bloom per block, one CRC over the file) and 2 (segments block-major) are unsupported: rebuilt by `letheql index`. */
+export const SIDECAR_VERSION = 3;
 /** Where sidecars live, relative to the store root. */
 export const SIDECAR_DIR = '.letheql/index';
 
@@ -106,8 +109,7 @@ export interface SidecarBlock {
   /** Least and greatest time of the block's good lines, ns as decimal strings; null when it has none. */
   minNs: string | null;
   maxNs: string | null;
-  /** The block's bloom: `bloomSegments` segments (a power of two) of `bloomWords` 32-bit words each. */
-  bloomSegments: number;
+  /** Each of the block's `build.segments` bloom segments has `bloomWords` 32-bit words. */
   bloomWords: number;
 }
 
@@ -136,6 +138,8 @@ export interface SidecarHeader {
     /** Bits per distinct gram the blooms were sized for (informative), and bits set per gram (the probes a test makes). */
     bitsPerGram: number;
     probes: number;
+    /** Bloom segments per block (a power of two, the same for every block of the file). */
+    segments: number;
   };
   lines: number;
   badLines: number;
@@ -151,19 +155,25 @@ export interface SidecarHeader {
 }
 
 /**
- * A decoded sidecar whose header (and segment checksums) checked out. Its blooms are tested
- * in place with {@link blockMayHold}, which checks each bloom segment's checksum the first
- * time it is read.
+ * A sidecar whose head (header and segment checksums) checked out. Its blooms are tested
+ * with {@link blockMayHold} once the segments a query needs are loaded
+ * ({@link neededSegments}, {@link attachSegment}): a whole-file read attaches them all.
+ * Each block's part of a segment is checked against its checksum the first time it is read.
  */
 export interface Sidecar {
   header: SidecarHeader;
-  /** The sidecar's bytes. */
-  bytes: Uint8Array;
-  /** Per block: byte offset of its segment checksums (`bloomSegments` u32) and of its bloom. */
-  checksAt: number[];
-  bloomsAt: number[];
-  /** Per block, per segment (`block × MAX_BLOOM_SEGMENTS + segment`): 0 not checked yet, 1 sound, 2 corrupt. */
-  segmentState: Uint8Array;
+  /** The sidecar's size in bytes. */
+  size: number;
+  /** Byte offset of segment `s`'s run (segment `s` of every block, in block order); entry `segments` is the size. */
+  segmentAt: number[];
+  /** Offset of block `b`'s part within any segment's run; entry `blocks` is the run's length. */
+  blockAt: number[];
+  /** Checksums, segment-major: `checks[s × blocks + b]`. */
+  checks: Uint32Array;
+  /** The runs loaded so far, by segment. */
+  runs: (Uint8Array | undefined)[];
+  /** Per `s × blocks + b`: 0 not checked yet, 1 sound, 2 corrupt. */
+  state: Uint8Array;
 }
 
 /** Why a sidecar was not used. */
@@ -332,53 +342,88 @@ export class GramSet {
     this.#stamps = stamps;
   }
 
-  /**
-   * The block's bloom of the grams added: {@link BLOOM_BITS_PER_GRAM} bits per gram, in
-   * `segments` segments of `words` 32-bit words (each gram's probes fall in the one segment
-   * its hash picks), and each segment's checksum.
-   */
-  bloom(): { segments: number; words: number; bloom: Uint8Array; checks: Uint32Array } {
-    const n = this.#n;
-    const totalBits = Math.max(1, n) * BLOOM_BITS_PER_GRAM;
-    let segments = 1;
-    while (segments < MAX_BLOOM_SEGMENTS && totalBits / (segments * 2) >= MIN_SEGMENT_BITS) segments *= 2;
-    const words = Math.max(1, Math.ceil(totalBits / segments / 32));
-    const bits = words * 32;
-    const segBytes = words * 4;
-    const bloom = new Uint8Array(segments * segBytes);
-    const h = new Uint32Array(2);
-    for (let i = 0; i < n; i++) {
-      gramProbeHashes(this.#list[i]!, h, 0);
-      setGram(bloom, segmentOf(h[0]!, segments) * segBytes, bits, h[0]!, h[1]!, BLOOM_PROBES);
-    }
-    const checks = new Uint32Array(segments);
-    for (let s = 0; s < segments; s++) checks[s] = segmentChecksum(bloom, s * segBytes, segBytes);
-    return { segments, words, bloom, checks };
+  /** The distinct grams added since the last clear (a copy). */
+  take(): Uint32Array {
+    return this.#list.slice(0, this.#n);
   }
+}
+
+/** Segments per block for a file whose largest block has `maxGrams` distinct grams: each at least {@link MIN_SEGMENT_BITS}. */
+export function chooseSegments(maxGrams: number): number {
+  const totalBits = Math.max(1, maxGrams) * BLOOM_BITS_PER_GRAM;
+  let segments = 1;
+  while (segments < MAX_BLOOM_SEGMENTS && totalBits / (segments * 2) >= MIN_SEGMENT_BITS) segments *= 2;
+  return segments;
+}
+
+/** A file's blooms laid out for {@link encodeSidecar}: words per segment per block, the segment-major bloom area and checksums. */
+export interface LaidBlooms {
+  segments: number;
+  words: number[];
+  area: Uint8Array;
+  checks: Uint32Array;
+}
+
+/**
+ * Lays out the blooms of a file's blocks from their distinct grams: {@link BLOOM_BITS_PER_GRAM}
+ * bits per gram, split in `segments` segments (a gram's probes all fall in the segment its
+ * hash picks), stored segment-major so that one segment of every block is one contiguous run.
+ */
+export function layBlooms(grams: Uint32Array[], segments = chooseSegments(Math.max(0, ...grams.map((g) => g.length)))): LaidBlooms {
+  const words = grams.map((g) => Math.max(1, Math.ceil((Math.max(1, g.length) * BLOOM_BITS_PER_GRAM) / segments / 32)));
+  const blockAt = [0];
+  for (const w of words) blockAt.push(blockAt[blockAt.length - 1]! + 4 * w);
+  const run = blockAt[blockAt.length - 1]!;
+  const area = new Uint8Array(segments * run);
+  const h = new Uint32Array(2);
+  grams.forEach((list, b) => {
+    const bits = words[b]! * 32;
+    for (let i = 0; i < list.length; i++) {
+      gramProbeHashes(list[i]!, h, 0);
+      setGram(area, segmentOf(h[0]!, segments) * run + blockAt[b]!, bits, h[0]!, h[1]!, BLOOM_PROBES);
+    }
+  });
+  const checks = new Uint32Array(segments * grams.length);
+  for (let sg = 0; sg < segments; sg++) for (let b = 0; b < grams.length; b++) checks[sg * grams.length + b] = segmentChecksum(area, sg * run + blockAt[b]!, 4 * words[b]!);
+  return { segments, words, area, checks };
+}
+
+/** The segments (indexes) whose runs a test of these literals reads; none when there is no literal. */
+export function neededSegments(sc: Sidecar, literals: readonly NeedleProbes[]): number[] {
+  const segments = sc.header.build.segments;
+  const want = new Set<number>();
+  for (const probes of literals) for (let g = 0; g < probes.length; g += 2) want.add(segmentOf(probes[g]!, segments));
+  return [...want].sort((a, b) => a - b).filter((sg) => sc.runs[sg] === undefined);
+}
+
+/** Attaches segment `s`'s run (the bytes at `[segmentAt[s], segmentAt[s + 1])` of the sidecar). */
+export function attachSegment(sc: Sidecar, s: number, run: Uint8Array): void {
+  if (run.length !== sc.segmentAt[s + 1]! - sc.segmentAt[s]!) throw new Error(`sidecar segment ${s}: ${run.length} bytes, expected ${sc.segmentAt[s + 1]! - sc.segmentAt[s]!}`);
+  sc.runs[s] = run;
 }
 
 /**
  * Whether block `i`'s bloom has every gram of `probes` (the block may hold the needle);
  * null when a bloom segment it had to read fails its checksum (the sidecar is corrupt and
- * must not be used). Each segment is checked once per decoded sidecar, when first read.
+ * must not be used). Each block's part of a segment is checked once, when first read. The
+ * segments the probes pick must be attached ({@link neededSegments}).
  */
 export function blockMayHold(sc: Sidecar, i: number, probes: NeedleProbes): boolean | null {
-  const b = sc.header.blocks[i]!;
   const k = sc.header.build.probes;
-  const segBytes = b.bloomWords * 4;
-  const bits = b.bloomWords * 32;
-  const bloomAt = sc.bloomsAt[i]!;
+  const segments = sc.header.build.segments;
+  const nBlocks = sc.header.blocks.length;
+  const at = sc.blockAt[i]!;
+  const len = sc.blockAt[i + 1]! - at;
+  const bits = len * 8;
   for (let g = 0; g < probes.length; g += 2) {
     const h1 = probes[g]!;
-    const seg = segmentOf(h1, b.bloomSegments);
-    const at = bloomAt + seg * segBytes;
-    const state = i * MAX_BLOOM_SEGMENTS + seg;
-    if (sc.segmentState[state] === 0) {
-      const dv = new DataView(sc.bytes.buffer, sc.bytes.byteOffset + sc.checksAt[i]! + 4 * seg, 4);
-      sc.segmentState[state] = segmentChecksum(sc.bytes, at, segBytes) === dv.getUint32(0, true) ? 1 : 2;
-    }
-    if (sc.segmentState[state] === 2) return null;
-    if (!hasGram(sc.bytes, at, bits, h1, probes[g + 1]!, k)) return false;
+    const sg = segmentOf(h1, segments);
+    const run = sc.runs[sg];
+    if (run === undefined) throw new Error(`sidecar segment ${sg} not loaded`);
+    const st = sg * nBlocks + i;
+    if (sc.state[st] === 0) sc.state[st] = segmentChecksum(run, at, len) === sc.checks[st] ? 1 : 2;
+    if (sc.state[st] === 2) return null;
+    if (!hasGram(run, at, bits, h1, probes[g + 1]!, k)) return false;
   }
   return true;
 }
@@ -438,34 +483,23 @@ export function segmentChecksum(bytes: Uint8Array, at: number, len: number): num
 // ---------------------------------------------------------------------------------------
 // Encoding
 
-/** One block's bloom as {@link GramSet.bloom} lays it out. */
-export interface BlockBloom {
-  bloom: Uint8Array;
-  checks: Uint32Array;
-}
-
 const pad4 = (n: number): number => (n + 3) & ~3;
 
-/** Serialises a sidecar (see the module note); `blooms` in block order, sized as the header's blocks say. */
-export function encodeSidecar(header: SidecarHeader, blooms: BlockBloom[]): Uint8Array {
+/** Serialises a sidecar (see the module note); `laid` as {@link layBlooms} made it for the header's blocks. */
+export function encodeSidecar(header: SidecarHeader, laid: LaidBlooms): Uint8Array {
   const json = utf8.encode(JSON.stringify(header));
   const tableAt = 16 + pad4(json.length);
-  const tableBytes = blooms.reduce((a, b) => a + 4 * b.checks.length, 0);
-  const bloomBytes = blooms.reduce((a, b) => a + b.bloom.length, 0);
-  const out = new Uint8Array(tableAt + tableBytes + bloomBytes);
+  const areaAt = tableAt + 4 * laid.checks.length;
+  const out = new Uint8Array(areaAt + laid.area.length);
   const dv = new DataView(out.buffer);
   out.set(MAGIC, 0);
   dv.setUint32(4, SIDECAR_VERSION, true);
   dv.setUint32(8, json.length, true);
   out.set(json, 16);
   out.fill(0x20, 16 + json.length, tableAt);
-  let at = tableAt;
-  for (const b of blooms) for (const c of b.checks) (dv.setUint32(at, c, true), (at += 4));
-  dv.setUint32(12, headCrc(out, at), true);
-  for (const b of blooms) {
-    out.set(b.bloom, at);
-    at += b.bloom.length;
-  }
+  laid.checks.forEach((c, i) => dv.setUint32(tableAt + 4 * i, c, true));
+  dv.setUint32(12, headCrc(out, areaAt), true);
+  out.set(laid.area, areaAt);
   return out;
 }
 
@@ -487,6 +521,7 @@ function checkHeader(h: SidecarHeader): string | null {
   if (!f || typeof f.path !== 'string' || !isCount(f.size) || typeof f.mtimeMs !== 'number') return 'bad file identity';
   const bd = h.build;
   if (!bd || !isCount(bd.maxLineBytes) || bd.gram !== GRAM || bd.fold !== 'ascii-lower' || !Number.isInteger(bd.probes) || bd.probes < 1 || bd.probes > 8) return 'unknown build parameters';
+  if (!Number.isInteger(bd.segments) || bd.segments < 1 || bd.segments > MAX_BLOOM_SEGMENTS || (bd.segments & (bd.segments - 1)) !== 0) return 'bad segment count';
   if (!isCount(h.lines) || !isCount(h.badLines) || !isCount(h.longestLine) || !isNs(h.minNs) || !isNs(h.maxNs)) return 'bad file counts';
   if (!Array.isArray(h.badLineSamples) || !Array.isArray(h.blocks)) return 'bad lists';
   let prevLine = 0;
@@ -501,8 +536,7 @@ function checkHeader(h: SidecarHeader): string | null {
   for (const b of h.blocks) {
     if (!b || b.offset !== offset || !isCount(b.bytes) || b.bytes === 0 || b.lineBase !== lines || !isCount(b.lines) || !isCount(b.badLines) || b.badLines > b.lines) return 'blocks do not tile the file';
     if (!isNs(b.minNs) || !isNs(b.maxNs) || (b.minNs === null) !== (b.maxNs === null)) return 'bad block times';
-    const segs = b.bloomSegments;
-    if (!Number.isInteger(segs) || segs < 1 || segs > MAX_BLOOM_SEGMENTS || (segs & (segs - 1)) !== 0 || !Number.isInteger(b.bloomWords) || b.bloomWords < 1 || b.bloomWords > 1 << 24) return 'bad bloom size';
+    if (!Number.isInteger(b.bloomWords) || b.bloomWords < 1 || b.bloomWords > 1 << 24) return 'bad bloom size';
     offset += b.bytes;
     lines += b.lines;
     bad += b.badLines;
@@ -520,65 +554,84 @@ function checkHeader(h: SidecarHeader): string | null {
   return null;
 }
 
+/** Bytes a first read of a sidecar takes: the head (header and checksums) of an hour file's sidecar fits. */
+export const SIDECAR_HEAD_READ = 4 * 1024;
+
+/** Reading a sidecar's head: the sidecar (no segment attached yet), a problem, or how many bytes the head needs. */
+export type SidecarHeadRead = SidecarRead | { ok: false; problem: 'truncated'; detail: string; need: number };
+
 /**
- * Decodes and checks a sidecar's bytes (format, the head's checksum, header consistency,
- * lengths) and, with `expect`, its identity against the listed file. Never throws: a
- * problem is returned. Bloom segments are checked when first read ({@link blockMayHold}).
+ * Decodes and checks a sidecar's head — its first bytes `head` of a sidecar of `size` bytes
+ * (format, the head's checksum, header consistency, lengths) — and, with `expect`, its
+ * identity against the listed file. When `head` is too short for the head but `size` is
+ * not, the result says how many bytes it `need`s. Never throws: a problem is returned.
  */
-export function decodeSidecar(bytes: Uint8Array, expect?: SidecarIdentity): SidecarRead {
+export function decodeSidecarHead(head: Uint8Array, size: number, expect?: SidecarIdentity): SidecarHeadRead {
   const bad = (problem: SidecarProblem, detail: string): SidecarRead => ({ ok: false, problem, detail });
-  if (bytes.length < 16) return bad('truncated', `${bytes.length} bytes`);
-  for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) return bad('corrupt', 'not a letheql sidecar');
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const more = (need: number, detail: string): SidecarHeadRead => (need <= size && need > head.length ? { ok: false, problem: 'truncated', detail, need } : bad('truncated', detail));
+  if (head.length < 16) return more(16, `${size} bytes`);
+  for (let i = 0; i < 4; i++) if (head[i] !== MAGIC[i]) return bad('corrupt', 'not a letheql sidecar');
+  const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const version = dv.getUint32(4, true);
   if (version !== SIDECAR_VERSION) return bad('unsupported', `format version ${version}`);
   const headerLength = dv.getUint32(8, true);
   const tableAt = 16 + pad4(headerLength);
-  if (tableAt > bytes.length) return bad('truncated', 'header cut short');
+  if (tableAt > head.length) return more(tableAt, 'header cut short');
   // The header is parsed before its checksum is known to hold (the checksum's extent
   // depends on its block count), and trusted only after.
   let header: SidecarHeader;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(16, 16 + headerLength))) as SidecarHeader;
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(16, 16 + headerLength))) as SidecarHeader;
   } catch {
     return bad('corrupt', 'header is not JSON (or checksum mismatch)');
   }
-  const blocks = Array.isArray(header?.blocks) ? header.blocks : [];
-  let tableEnd = tableAt;
-  for (const b of blocks) tableEnd += 4 * (Number.isInteger(b?.bloomSegments) && b.bloomSegments > 0 ? b.bloomSegments : 0);
-  if (tableEnd > bytes.length) return bad('truncated', 'checksums cut short');
-  if (headCrc(bytes, tableEnd) !== dv.getUint32(12, true)) return bad('corrupt', 'checksum mismatch');
-  for (let i = 16 + headerLength; i < tableAt; i++) if (bytes[i] !== 0x20) return bad('corrupt', 'bad padding');
+  const nBlocks = Array.isArray(header?.blocks) ? header.blocks.length : 0;
+  const segments = header?.build?.segments;
+  if (!Number.isInteger(segments) || segments < 1 || segments > MAX_BLOOM_SEGMENTS) return bad('corrupt', 'bad segment count');
+  const areaAt = tableAt + 4 * segments * nBlocks;
+  if (areaAt > head.length) return more(areaAt, 'checksums cut short');
+  if (headCrc(head, areaAt) !== dv.getUint32(12, true)) return bad('corrupt', 'checksum mismatch');
+  for (let i = 16 + headerLength; i < tableAt; i++) if (head[i] !== 0x20) return bad('corrupt', 'bad padding');
   const problem = checkHeader(header);
   if (problem !== null) return bad('corrupt', problem);
-  const checksAt: number[] = [];
-  const bloomsAt: number[] = [];
-  let check = tableAt;
-  let at = tableEnd;
-  for (const b of header.blocks) {
-    checksAt.push(check);
-    check += 4 * b.bloomSegments;
-    bloomsAt.push(at);
-    at += b.bloomSegments * b.bloomWords * 4;
-  }
-  if (at > bytes.length) return bad('truncated', 'blooms cut short');
-  if (at !== bytes.length) return bad('corrupt', 'trailing bytes');
+  const blockAt = [0];
+  for (const b of header.blocks) blockAt.push(blockAt[blockAt.length - 1]! + 4 * b.bloomWords);
+  const run = blockAt[nBlocks]!;
+  const segmentAt: number[] = [];
+  for (let sg = 0; sg <= segments; sg++) segmentAt.push(areaAt + sg * run);
+  if (segmentAt[segments]! > size) return bad('truncated', 'blooms cut short');
+  if (segmentAt[segments]! !== size) return bad('corrupt', 'trailing bytes');
   if (expect) {
     const f = header.file;
     if (f.path !== expect.path) return bad('stale', `built for ${f.path}`);
     if (f.size !== expect.size) return bad('stale', `built for ${f.size} bytes, the file has ${expect.size}`);
     if (f.mtimeMs !== expect.mtimeMs) return bad('stale', 'the file was modified after the sidecar was built');
   }
-  return { ok: true, sidecar: { header, bytes, checksAt, bloomsAt, segmentState: new Uint8Array(header.blocks.length * MAX_BLOOM_SEGMENTS) } };
+  const checks = new Uint32Array(segments * nBlocks);
+  for (let i = 0; i < checks.length; i++) checks[i] = dv.getUint32(tableAt + 4 * i, true);
+  return { ok: true, sidecar: { header, size, segmentAt, blockAt, checks, runs: new Array(segments).fill(undefined), state: new Uint8Array(segments * nBlocks) } };
 }
 
-/** Checks every bloom segment of a decoded sidecar (what a query does lazily); a problem when one fails. */
+/**
+ * Decodes and checks a whole sidecar's bytes ({@link decodeSidecarHead}) and attaches all its
+ * segments (their checksums are checked when read). Never throws: a problem is returned.
+ */
+export function decodeSidecar(bytes: Uint8Array, expect?: SidecarIdentity): SidecarRead {
+  const r = decodeSidecarHead(bytes, bytes.length, expect);
+  if (!r.ok) return { ok: false, problem: r.problem, detail: r.detail };
+  const sc = r.sidecar;
+  for (let sg = 0; sg < sc.runs.length; sg++) sc.runs[sg] = bytes.subarray(sc.segmentAt[sg]!, sc.segmentAt[sg + 1]!);
+  return r;
+}
+
+/** Checks every attached bloom segment of a sidecar (what a query does lazily); a problem when one fails. */
 export function checkAllBlooms(sc: Sidecar): string | null {
-  for (let i = 0; i < sc.header.blocks.length; i++) {
-    const b = sc.header.blocks[i]!;
-    const dv = new DataView(sc.bytes.buffer, sc.bytes.byteOffset + sc.checksAt[i]!, 4 * b.bloomSegments);
-    for (let s = 0; s < b.bloomSegments; s++) {
-      if (segmentChecksum(sc.bytes, sc.bloomsAt[i]! + s * b.bloomWords * 4, b.bloomWords * 4) !== dv.getUint32(4 * s, true)) return `bloom segment ${s} of block ${i}: checksum mismatch`;
+  const nBlocks = sc.header.blocks.length;
+  for (let sg = 0; sg < sc.runs.length; sg++) {
+    const run = sc.runs[sg];
+    if (!run) continue;
+    for (let b = 0; b < nBlocks; b++) {
+      if (segmentChecksum(run, sc.blockAt[b]!, sc.blockAt[b + 1]! - sc.blockAt[b]!) !== sc.checks[sg * nBlocks + b]) return `bloom segment ${sg} of block ${b}: checksum mismatch`;
     }
   }
   return null;

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSidecar } from '../../src/exec/sidecar-build.js';
 import { planFromSidecar } from '../../src/plan/sidecar-plan.js';
 import { Kernel } from '../../src/scan/kernel.js';
-import { blockMayHold, BLOOM_BITS_PER_GRAM, checkAllBlooms, decodeSidecar, GramSet, needleGrams, needleProbes, segmentChecksum, SIDECAR_VERSION, type Sidecar } from '../../src/store/sidecar.js';
+import { blockMayHold, BLOOM_BITS_PER_GRAM, checkAllBlooms, decodeSidecar, decodeSidecarHead, GramSet, layBlooms, needleGrams, needleProbes, neededSegments, attachSegment, segmentChecksum, SIDECAR_VERSION, type Sidecar } from '../../src/store/sidecar.js';
 import type { ChunkReader } from '../../src/store/types.js';
 
 let kernel: Kernel;
@@ -170,34 +170,65 @@ describe('crc32', () => {
   });
 });
 
-describe('version 2', () => {
+describe('version 3', () => {
   const text = Array.from({ length: 400 }, (_, i) => `2024-09-24T10:00:${String(i % 60).padStart(2, '0')}Z[ns|api|main] GET /orders/${(i * 2654435761) % 2 ** 32} trace=${((i * 40503) % 65536).toString(16)}`).join('\n') + '\n';
   const size = enc.encode(text).length;
 
-  it('refuses version 1 sidecars as unsupported (they are rebuilt, never misread)', async () => {
+  it('refuses version 1 and 2 sidecars as unsupported (they are rebuilt, never misread)', async () => {
     const { bytes } = await build(text, 4096);
-    const v1 = bytes.slice();
-    new DataView(v1.buffer).setUint32(4, 1, true);
-    expect(SIDECAR_VERSION).toBe(2);
-    expect(decodeSidecar(v1, { ...ID, size })).toMatchObject({ ok: false, problem: 'unsupported' });
+    expect(SIDECAR_VERSION).toBe(3);
+    for (const v of [1, 2]) {
+      const old = bytes.slice();
+      new DataView(old.buffer).setUint32(4, v, true);
+      expect(decodeSidecar(old, { ...ID, size })).toMatchObject({ ok: false, problem: 'unsupported' });
+    }
+  });
+
+  it('reads from the head only what a query needs: the head, then the segments its grams pick', async () => {
+    const { bytes } = await build(text, 4096);
+    // A head shorter than the header asks for more; the sidecar's size is known.
+    const short = decodeSidecarHead(bytes.subarray(0, 40), bytes.length, { ...ID, size });
+    expect(short).toMatchObject({ ok: false, problem: 'truncated' });
+    const need = (short as { need: number }).need;
+    expect(need).toBeGreaterThan(40);
+    let r = decodeSidecarHead(bytes.subarray(0, need), bytes.length, { ...ID, size });
+    if (!r.ok && 'need' in r) r = decodeSidecarHead(bytes.subarray(0, r.need), bytes.length, { ...ID, size });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const sc = r.sidecar;
+    expect(sc.header.build.segments).toBeGreaterThan(1);
+    const probes = needleProbes('/orders/')!;
+    const segs = neededSegments(sc, [probes]);
+    expect(segs.length).toBeGreaterThan(0);
+    expect(segs.length).toBeLessThanOrEqual(5); // 5 grams
+    // Testing without a needed segment is a bug, not a silent pass.
+    expect(() => blockMayHold(sc, 0, probes)).toThrow(/not loaded/);
+    for (const sg of segs) attachSegment(sc, sg, bytes.slice(sc.segmentAt[sg]!, sc.segmentAt[sg + 1]!));
+    const whole = decodeSidecar(bytes, { ...ID, size });
+    if (!whole.ok) throw new Error(whole.detail);
+    for (let b = 0; b < sc.header.blocks.length; b++) expect(blockMayHold(sc, b, probes)).toBe(blockMayHold(whole.sidecar, b, probes));
+    expect(neededSegments(sc, [probes])).toEqual([]);
+    // A sidecar whose file is longer than its head says is corrupt, shorter truncated.
+    expect(decodeSidecarHead(bytes, bytes.length + 1)).toMatchObject({ ok: false, problem: 'corrupt' });
+    expect(decodeSidecarHead(bytes.subarray(0, need + 400), bytes.length - 1)).toMatchObject({ ok: false });
   });
 
   it('checks a bloom segment only when a query reads it, and a damaged one voids the sidecar for that query', async () => {
     const { bytes, sc } = await build(text, 4096);
-    const b0 = sc.header.blocks[0]!;
-    expect(b0.bloomSegments).toBeGreaterThan(1);
+    const segments = sc.header.build.segments;
+    expect(segments).toBeGreaterThan(1);
     // Damage one segment of block 0: the one the gram "orde" lands in.
     const probes = needleProbes('orde')!;
-    const seg = probes[0]! >>> (32 - Math.log2(b0.bloomSegments));
+    const seg = probes[0]! >>> (32 - Math.log2(segments));
     const damaged = bytes.slice();
-    damaged[sc.bloomsAt[0]! + seg * b0.bloomWords * 4]! ^= 0x80;
+    damaged[sc.segmentAt[seg]! + sc.blockAt[0]!]! ^= 0x80;
     const r = decodeSidecar(damaged, { ...ID, size });
     expect(r.ok).toBe(true); // the head is sound
     if (!r.ok) return;
     const all = { startNs: -(2n ** 63n), endNs: 2n ** 63n - 1n, countable: null };
     // A query without a literal, or whose grams read other segments, never reads it.
     expect(planFromSidecar(r.sidecar, { ...all, literals: [] })).not.toBeNull();
-    expect(r.sidecar.segmentState.some((x) => x !== 0)).toBe(false);
+    expect(r.sidecar.state.some((x) => x !== 0)).toBe(false);
     // One that reads it gets null: the planner ignores the sidecar (corrupt).
     expect(planFromSidecar(r.sidecar, { ...all, literals: [probes] })).toBeNull();
     expect(checkAllBlooms(r.sidecar)).toMatch(/checksum mismatch/);
@@ -223,12 +254,13 @@ describe('version 2', () => {
       set.add(buf, 0, 4);
     }
     expect(set.size).toBe(30000);
-    const { segments, words, bloom, checks } = set.bloom();
-    expect(segments * words * 32).toBeGreaterThanOrEqual(30000 * BLOOM_BITS_PER_GRAM);
-    expect(segments * words * 32).toBeLessThan(30000 * BLOOM_BITS_PER_GRAM * 1.05);
-    const header = { blocks: [{ bloomSegments: segments, bloomWords: words }], build: { probes: 2 } };
-    const sc = { header, bytes: bloom, checksAt: [0], bloomsAt: [0], segmentState: new Uint8Array(64).fill(1) } as unknown as Sidecar;
-    void checks;
+    const { segments, words, area } = layBlooms([set.take()]);
+    const w = words[0]!;
+    expect(segments * w * 32).toBeGreaterThanOrEqual(30000 * BLOOM_BITS_PER_GRAM);
+    expect(segments * w * 32).toBeLessThan(30000 * BLOOM_BITS_PER_GRAM * 1.05);
+    const header = { blocks: [{ bloomWords: w }], build: { probes: 2, segments } };
+    const runs = Array.from({ length: segments }, (_, sg) => area.subarray(sg * 4 * w, (sg + 1) * 4 * w));
+    const sc = { header, blockAt: [0, 4 * w], runs, state: new Uint8Array(segments).fill(1) } as unknown as Sidecar;
     let passed = 0;
     let tested = 0;
     for (const g of present) {
