@@ -201,7 +201,8 @@ async function readHead(source: ChunkSource, logType: LogType, f: IndexableFile,
     if (stale) return stale;
     const id = identity(logType, f, file.fileMtimeMs);
     let r = decodeSidecarHead(await file.read(0, Math.min(file.size, SIDECAR_HEAD_READ)), file.size, id);
-    if (!r.ok && 'need' in r) r = decodeSidecarHead(await file.read(0, r.need), file.size, id);
+    // A long header first, then its checksums, may each need a longer read.
+    for (let tries = 0; tries < 2 && !r.ok && 'need' in r; tries++) r = decodeSidecarHead(await file.read(0, r.need), file.size, id);
     if (!r.ok) return { ok: false, problem: r.problem, detail: r.detail };
     const sc = r.sidecar;
     if (q.literals.length > 0 && inWindow(sc.header.minNs, sc.header.maxNs, q)) {
