@@ -127,6 +127,16 @@ export function fileUses(plan: LogQueryPlan, count: boolean, maxLineBytes: numbe
   });
 }
 
+/** Bytes a scan of `plan` reads given each file's use: whole files, the runs of the others. */
+export function bytesToRead(plan: Pick<LogQueryPlan, 'files'>, uses: readonly FileUse[]): number {
+  let n = 0;
+  uses.forEach((u, i) => {
+    if (u.kind === 'whole') n += plan.files[i]!.size;
+    else if (u.kind === 'runs') for (const r of u.runs) n += r.end - r.start;
+  });
+  return n;
+}
+
 /** Records a file's use in the index statistics (blocks and bytes skipped, notes). */
 export function recordUse(stats: IndexStats | undefined, path: string, size: number, use: FileUse, note?: string): void {
   if (!stats) return;

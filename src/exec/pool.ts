@@ -30,7 +30,7 @@ import { KERNEL_WASM_INPUT_HASH } from '../scan/kernel-wasm.generated.js';
 import type { ChunkSource, SourceHandle } from '../store/types.js';
 import type { QueryStats } from './stats.js';
 import type { ExecOptions } from './options.js';
-import { fileUses } from './index-use.js';
+import { bytesToRead, fileUses } from './index-use.js';
 import { JobCancelled, planJobs, runParallel, type JobRequest, type JobTicket } from './parallel.js';
 import type { FromWorker, JobOutcome, RowChunk, RowKey, ToWorker } from './protocol.js';
 import { deserializeError } from './protocol.js';
@@ -159,8 +159,11 @@ export class WorkerScanPool implements ScanPool {
     if (sink.kind === 'visit') return null; // callbacks cannot cross threads
     if (this.#closed || this.#disabled !== null || !handle || !this.#opts.sourceKinds.includes(handle.kind)) return null;
     const warm = this.#slots.some((s) => s.ready);
-    if (plan.files.reduce((a, f) => a + f.size, 0) < (warm ? Math.min(this.#minBytes, WARM_PARALLEL_MIN_BYTES) : this.#minBytes)) return null;
-    const jobs = planJobs(plan, this.#rangeBytes, fileUses(plan, sink.kind === 'count', opts.maxLineBytes));
+    const uses = fileUses(plan, sink.kind === 'count', opts.maxLineBytes);
+    // What will be read, not what the files hold: a query whose sidecars leave a few blocks
+    // to read scans them here rather than paying for worker start-up.
+    if (bytesToRead(plan, uses) < (warm ? Math.min(this.#minBytes, WARM_PARALLEL_MIN_BYTES) : this.#minBytes)) return null;
+    const jobs = planJobs(plan, this.#rangeBytes, uses);
     if (jobs.length < 2) return null;
     if (!(await this.#started())) return null;
     return runParallel(this, this.#nextQueryId++, plan, handle, jobs, opts, sink, blockSize);

@@ -11,8 +11,9 @@
  * counts; per block it keeps line and bad-line counts (bad-line numbers shifted by the
  * lines before the block).
  *
- * The bloom is built at 2^20 bits and folded down while it stays at most 60% full
- * (`foldBloom`), so a block of repetitive lines costs bytes, not kilobytes.
+ * The bloom is sized to the block's distinct grams (collected in a `GramSet`, then laid out
+ * at `BLOOM_BITS_PER_GRAM` bits per gram), so every block's bloom passes an absent gram at
+ * the same low odds, and a block of repetitive lines costs bytes, not kilobytes.
  *
  * No `node:` imports: the reader comes from any chunk source; writing the bytes somewhere
  * is the caller's business (`write/sidecar-files.ts` for a store on disk).
@@ -24,11 +25,12 @@ import type { Kernel } from '../scan/kernel.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../scan/kernel.js';
 import { OFFSET_STRIDE, OFF_FIELD0_START, OFF_MSG_END, OFF_MSG_START } from '../scan/types.js';
 import {
-  addGrams,
-  BUILD_BLOOM_LOG2,
+  BLOOM_BITS_PER_GRAM,
+  BLOOM_PROBES,
   DEFAULT_INDEX_BLOCK_BYTES,
   encodeSidecar,
-  foldBloom,
+  GramSet,
+  layBlooms,
   GRAM,
   SIDECAR_BAD_SAMPLES,
   SIDECAR_VERSION,
@@ -121,7 +123,7 @@ export async function buildSidecar(reader: ChunkReader, kernel: Kernel, logType:
   kernel.setProgram(program);
 
   const blocks: SidecarBlock[] = [];
-  const blooms: Uint8Array[] = [];
+  const blockGrams: Uint32Array[] = [];
   const badSamples: { line: number; reason: SidecarBadReason }[] = [];
   const streams = new Map<string, StreamCount>();
   let lines = 0;
@@ -129,7 +131,7 @@ export async function buildSidecar(reader: ChunkReader, kernel: Kernel, logType:
   let longest = 0;
   let fileMin: bigint | null = null;
   let fileMax: bigint | null = null;
-  const big = new Uint8Array((1 << BUILD_BLOOM_LOG2) / 8);
+  const grams = new GramSet();
   const pending = new Pending(reader);
   let lastSpan: Uint8Array | null = null;
   let lastStream: StreamCount | null = null;
@@ -163,7 +165,7 @@ export async function buildSidecar(reader: ChunkReader, kernel: Kernel, logType:
       if (e - s > longest) longest = e - s;
       s = e;
     }
-    big.fill(0);
+    grams.clear();
     let bMin: bigint | null = null;
     let bMax: bigint | null = null;
     const lineBase = lines;
@@ -176,7 +178,7 @@ export async function buildSidecar(reader: ChunkReader, kernel: Kernel, logType:
         bMax = maxBig(bMax, t);
         const ms = offsets[o + OFF_MSG_START]!;
         const me = offsets[o + OFF_MSG_END]!;
-        if (me - ms >= GRAM) addGrams(big, BUILD_BLOOM_LOG2, bytes, ms, me);
+        if (me - ms >= GRAM) grams.add(bytes, ms, me);
         const fs0 = offsets[o + OFF_FIELD0_START]!;
         const fe = offsets[o + OFF_FIELD0_START + 2 * (fc - 1) + 1]!;
         const span = bytes.subarray(fs0, fe);
@@ -197,8 +199,7 @@ export async function buildSidecar(reader: ChunkReader, kernel: Kernel, logType:
     badLines += fs.badLines;
     if (bMin !== null) fileMin = minBig(fileMin, bMin);
     if (bMax !== null) fileMax = maxBig(fileMax, bMax);
-    const folded = foldBloom(big, BUILD_BLOOM_LOG2);
-    blooms.push(folded.bloom);
+    blockGrams.push(grams.take());
     blocks.push({
       offset: pending.pos,
       bytes: end,
@@ -207,15 +208,17 @@ export async function buildSidecar(reader: ChunkReader, kernel: Kernel, logType:
       badLines: fs.badLines,
       minNs: bMin === null ? null : (bMin as bigint).toString(),
       maxNs: bMax === null ? null : (bMax as bigint).toString(),
-      bloomLog2: folded.log2,
+      bloomWords: 0, // laid out below, once the file's segment count is known
     });
     pending.consume(end);
   }
 
+  const laid = layBlooms(blockGrams);
+  blocks.forEach((b, i) => (b.bloomWords = laid.words[i]!));
   const header: SidecarHeader = {
     version: SIDECAR_VERSION,
     file: identity,
-    build: { blockBytes, maxLineBytes, gram: GRAM, fold: 'ascii-lower' },
+    build: { blockBytes, maxLineBytes, gram: GRAM, fold: 'ascii-lower', bitsPerGram: BLOOM_BITS_PER_GRAM, probes: BLOOM_PROBES, segments: laid.segments },
     lines,
     badLines,
     badLineSamples: badSamples,
@@ -225,7 +228,7 @@ export async function buildSidecar(reader: ChunkReader, kernel: Kernel, logType:
     streams: decodeStreams([...streams.values()]),
     blocks,
   };
-  return encodeSidecar({ header, blooms });
+  return encodeSidecar(header, laid);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

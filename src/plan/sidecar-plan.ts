@@ -32,9 +32,9 @@
  */
 import type { LogType } from '../model.js';
 import { compileRegex } from '../regex/index.js';
-import { bloomHasAll, decodeSidecar, needleHashes, type Sidecar, type SidecarProblem } from '../store/sidecar.js';
+import { attachSegment, blockMayHold, decodeSidecar, decodeSidecarHead, needleProbes, neededSegments, SIDECAR_HEAD_READ, type NeedleProbes, type Sidecar, type SidecarIdentity, type SidecarProblem, type SidecarRead } from '../store/sidecar.js';
 import { storePath } from '../store/paths.js';
-import type { ChunkSource, SidecarBytes } from '../store/types.js';
+import type { ChunkSource, SidecarBytes, SidecarFile } from '../store/types.js';
 import type { KernelLabelMatcher, KernelProgram } from './program.js';
 
 /** A run of consecutive blocks to scan: the lines whose first byte is in `[start, end)`. */
@@ -101,8 +101,8 @@ function labelTest(m: KernelLabelMatcher): (v: string) => boolean {
 interface IndexQuery {
   startNs: bigint;
   endNs: bigint;
-  /** Hashes of each positive `contains` literal long enough to prune. */
-  literals: Uint32Array[];
+  /** The grams of each positive `contains` literal long enough to prune. */
+  literals: NeedleProbes[];
   /** Label matchers as tests on stream fields, when counting from streams is allowed at all. */
   countable: ((fields: string[]) => boolean) | null;
 }
@@ -111,7 +111,7 @@ function indexQuery(program: KernelProgram, hasPipeline: boolean): IndexQuery {
   const literals: Uint32Array[] = [];
   for (const f of program.lineFilters) {
     if (f.op !== 'contains') continue;
-    const h = needleHashes(f.needle);
+    const h = needleProbes(f.needle);
     if (h !== null) literals.push(h);
   }
   let countable: IndexQuery['countable'] = null;
@@ -122,8 +122,11 @@ function indexQuery(program: KernelProgram, hasPipeline: boolean): IndexQuery {
   return { startNs: BigInt(program.startNs), endNs: BigInt(program.endNs), literals, countable };
 }
 
-/** The plan of one file from its (checked) sidecar. */
-export function planFromSidecar(sc: Sidecar, q: IndexQuery): PlannedIndex {
+/**
+ * The plan of one file from its (checked) sidecar; null when a bloom segment it read fails
+ * its checksum (the sidecar is corrupt: the file is planned without it).
+ */
+export function planFromSidecar(sc: Sidecar, q: IndexQuery): PlannedIndex | null {
   const h = sc.header;
   const out: PlannedIndex = {
     blocks: h.blocks.length,
@@ -138,8 +141,7 @@ export function planFromSidecar(sc: Sidecar, q: IndexQuery): PlannedIndex {
     longestLine: h.longestLine,
     builtMaxLineBytes: h.build.maxLineBytes,
   };
-  const inWindow = (min: string | null, max: string | null): boolean => min !== null && max !== null && BigInt(max) >= q.startNs && BigInt(min) <= q.endNs;
-  if (!inWindow(h.minNs, h.maxNs)) {
+  if (!inWindow(h.minNs, h.maxNs, q)) {
     out.fileSkippedByTime = true;
     return out;
   }
@@ -147,18 +149,26 @@ export function planFromSidecar(sc: Sidecar, q: IndexQuery): PlannedIndex {
     out.count = h.streams.reduce((n, s) => (q.countable!(s.fields) ? n + s.lines : n), 0);
   }
   let run: IndexRun | null = null;
-  h.blocks.forEach((b, i) => {
+  for (let i = 0; i < h.blocks.length; i++) {
+    const b = h.blocks[i]!;
     let keep = true;
-    if (!inWindow(b.minNs, b.maxNs)) {
+    if (!inWindow(b.minNs, b.maxNs, q)) {
       out.blocksSkippedByTime++;
       keep = false;
-    } else if (q.literals.some((hashes) => !bloomHasAll(sc.blooms[i]!, b.bloomLog2, hashes))) {
-      out.blocksSkippedByBloom++;
-      keep = false;
+    } else {
+      for (const probes of q.literals) {
+        const may = blockMayHold(sc, i, probes);
+        if (may === null) return null;
+        if (!may) {
+          out.blocksSkippedByBloom++;
+          keep = false;
+          break;
+        }
+      }
     }
     if (!keep) {
       run = null;
-      return;
+      continue;
     }
     if (run === null) {
       run = { start: b.offset, end: b.offset, lineBase: b.lineBase, lines: 0, badLines: 0, blocks: 0 };
@@ -168,8 +178,55 @@ export function planFromSidecar(sc: Sidecar, q: IndexQuery): PlannedIndex {
     run.lines += b.lines;
     run.badLines += b.badLines;
     run.blocks++;
-  });
+  }
   return out;
+}
+
+/** A sidecar read whole (`readSidecar`) and checked; null when there is none. */
+async function readWhole(source: ChunkSource, logType: LogType, f: IndexableFile): Promise<SidecarRead | null> {
+  const bytes: SidecarBytes | null = await source.readSidecar!(logType, f.target, f.name);
+  if (bytes === null) return null;
+  return staleness(bytes, f) ?? decodeSidecar(bytes.bytes, identity(logType, f, bytes.fileMtimeMs));
+}
+
+/**
+ * A sidecar's head read and checked (`openSidecar`), with the bloom segments the query's
+ * literals need attached: the rest of its bytes are never read. Null when there is none.
+ */
+async function readHead(source: ChunkSource, logType: LogType, f: IndexableFile, q: IndexQuery): Promise<SidecarRead | null> {
+  const file: SidecarFile | null = await source.openSidecar!(logType, f.target, f.name);
+  if (file === null) return null;
+  try {
+    const stale = staleness(file, f);
+    if (stale) return stale;
+    const id = identity(logType, f, file.fileMtimeMs);
+    let r = decodeSidecarHead(await file.read(0, Math.min(file.size, SIDECAR_HEAD_READ)), file.size, id);
+    // A long header first, then its checksums, may each need a longer read.
+    for (let tries = 0; tries < 2 && !r.ok && 'need' in r; tries++) r = decodeSidecarHead(await file.read(0, r.need), file.size, id);
+    if (!r.ok) return { ok: false, problem: r.problem, detail: r.detail };
+    const sc = r.sidecar;
+    if (q.literals.length > 0 && inWindow(sc.header.minNs, sc.header.maxNs, q)) {
+      for (const s of neededSegments(sc, q.literals)) {
+        const run = await file.read(sc.segmentAt[s]!, sc.segmentAt[s + 1]! - sc.segmentAt[s]!);
+        if (run.length !== sc.segmentAt[s + 1]! - sc.segmentAt[s]!) return { ok: false, problem: 'truncated', detail: 'blooms cut short' };
+        attachSegment(sc, s, run);
+      }
+    }
+    return r;
+  } finally {
+    await file.close();
+  }
+}
+
+/** The identity a sidecar must have: the file's as listed for the plan (size) and as it is now (mtime). */
+const identity = (logType: LogType, f: IndexableFile, mtimeMs: number): SidecarIdentity => ({ path: storePath(logType, f.target, f.name), size: f.size, mtimeMs });
+
+/** Stale when the file's size now is not its size when listed. */
+const staleness = (now: { fileSize: number }, f: IndexableFile): SidecarRead | null => (now.fileSize !== f.size ? { ok: false, problem: 'stale', detail: `the file has ${now.fileSize} bytes, ${f.size} when listed` } : null);
+
+/** Whether a time range `[min, max]` (null: no good line) meets the query's window. */
+function inWindow(min: string | null, max: string | null, q: IndexQuery): boolean {
+  return min !== null && max !== null && BigInt(max) >= q.startNs && BigInt(min) <= q.endNs;
 }
 
 /**
@@ -185,7 +242,8 @@ export async function planIndexes(
   hasPipeline: boolean,
 ): Promise<{ summary: PlanIndexSummary | null; indexes: (PlannedIndex | undefined)[] }> {
   const indexes: (PlannedIndex | undefined)[] = new Array(files.length);
-  if (files.length === 0 || !files.some((f) => typeof sourceOf(f.cluster).readSidecar === 'function')) return { summary: null, indexes };
+  const hasSidecars = (s: ChunkSource): boolean => typeof s.openSidecar === 'function' || typeof s.readSidecar === 'function';
+  if (files.length === 0 || !files.some((f) => hasSidecars(sourceOf(f.cluster)))) return { summary: null, indexes };
   const q = indexQuery(program, hasPipeline);
   const summary: PlanIndexSummary = { used: 0, missing: 0, problems: [] };
   const found: ((typeof summary.problems)[number] | 'used' | 'missing')[] = new Array(files.length);
@@ -204,28 +262,31 @@ export async function planIndexes(
       const i = next++;
       const f = files[i]!;
       const source = sourceOf(f.cluster);
-      if (!source.readSidecar || (await sidecarsOf(source, f))?.has(f.name) === false) {
+      if (!hasSidecars(source) || (await sidecarsOf(source, f))?.has(f.name) === false) {
         found[i] = 'missing';
         continue;
       }
-      let bytes: SidecarBytes | null;
+      let r: SidecarRead | null;
       try {
-        bytes = await source.readSidecar(logType, f.target, f.name);
+        r = await (source.openSidecar ? readHead(source, logType, f, q) : readWhole(source, logType, f));
       } catch (e) {
         found[i] = { path: f.path, problem: 'unreadable', detail: (e as Error).message };
         continue;
       }
-      if (bytes === null) {
+      if (r === null) {
         found[i] = 'missing';
         continue;
       }
-      // The identity is the file's as listed for the plan (size) and as it is now (size, mtime).
-      const r = bytes.fileSize !== f.size ? ({ ok: false, problem: 'stale', detail: `the file has ${bytes.fileSize} bytes, ${f.size} when listed` } as const) : decodeSidecar(bytes.bytes, { path: storePath(logType, f.target, f.name), size: f.size, mtimeMs: bytes.fileMtimeMs });
       if (!r.ok) {
         found[i] = { path: f.path, problem: r.problem, detail: r.detail };
         continue;
       }
-      indexes[i] = planFromSidecar(r.sidecar, q);
+      const planned = planFromSidecar(r.sidecar, q);
+      if (planned === null) {
+        found[i] = { path: f.path, problem: 'corrupt', detail: 'bloom checksum mismatch' };
+        continue;
+      }
+      indexes[i] = planned;
       found[i] = 'used';
     }
   };

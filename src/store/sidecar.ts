@@ -6,29 +6,45 @@
  * needs the scan kernel (`exec/sidecar-build.ts`), finding one is the chunk source's job
  * (`ChunkSource.readSidecar`), using one is the planner's (`plan/sidecar-plan.ts`).
  *
- * ## Format (version 1)
+ * ## Format (version 3)
  * ```
- * "LQIX" | u32 version | u32 headerLength | header (JSON, UTF-8) | blooms | u32 CRC-32
+ * "LQIX" | u32 version | u32 headerLength | u32 headCrc | header (JSON, UTF-8, space-padded
+ * to a multiple of 4) | segment checksums | blooms
  * ```
- * Integers are little-endian; the CRC-32 (IEEE) covers every byte before it. The header
- * ({@link SidecarHeader}) names the file it describes (store path, size, mtime: its
- * *identity*), the build's parameters, the file's line/bad-line counts and first bad
- * lines, its min/max good-line time, per-stream line and message-byte counts, and its
- * blocks: line-aligned byte ranges of about {@link DEFAULT_INDEX_BLOCK_BYTES} with the
- * lines before each (so line numbers stay exact when blocks are skipped), their line and
- * bad-line counts, min/max time and bloom size. Blooms follow in block order, each
- * `2^bloomLog2` bits (bit `i` is bit `i & 7` of byte `i >> 3`).
+ * Integers are little-endian. `headCrc` is the CRC-32 (IEEE) of every byte before the blooms
+ * but its own four: the *head*. The header ({@link SidecarHeader}) names the file it
+ * describes (store path, size, mtime: its *identity*), the build's parameters, the file's
+ * line/bad-line counts and first bad lines, its min/max good-line time, per-stream line and
+ * message-byte counts, and its blocks: line-aligned byte ranges of about
+ * {@link DEFAULT_INDEX_BLOCK_BYTES} with the lines before each (so line numbers stay exact
+ * when blocks are skipped), their line and bad-line counts, min/max time and bloom size.
+ * Each block's bloom has `build.segments` segments (a power of two, the same for the whole
+ * file) of `bloomWords × 32` bits (bit `i` of a segment is bit `i & 7` of its byte `i >> 3`).
+ * The blooms are stored *segment-major*: segment 0 of every block in block order, then
+ * segment 1 of every block, …; the checksums likewise (one u32 per block per segment, from
+ * {@link segmentChecksum}); the file ends with the last segment.
+ *
+ * Why segments, segment-major: a query tests a literal's few grams in every block, and each
+ * gram's probes fall in the one segment its hash picks; so a query needs the head and at most
+ * one segment run per distinct gram, each one contiguous read (`ChunkSource.openSidecar`),
+ * and checks only what it reads. Version 1 read and CRC'd every sidecar whole (~156 ms per
+ * query on the 4 GiB bench store); with blooms sized for accuracy (2.3× bigger) reading them
+ * whole cost more still. A block's part of a segment is checked the first time a query reads
+ * it ({@link blockMayHold}); one that fails makes the whole sidecar unusable for that query
+ * (`plan/sidecar-plan.ts`), exactly as a bad file checksum did.
  *
  * ## The bloom and why it never gives a false negative
  * For every good line of a block, every window of {@link GRAM} consecutive bytes of its
  * *message* (the bytes a line filter tests, `\r` stripped), after ASCII lower-casing
- * (`A`–`Z` → `a`–`z`, other bytes unchanged), is hashed ({@link gramHash}) and its bit set.
+ * (`A`–`Z` → `a`–`z`, other bytes unchanged), is collected (distinct grams, {@link GramSet}),
+ * and each distinct gram sets {@link BLOOM_PROBES} bits, placed by its hashes, in the block's
+ * bloom, which has {@link BLOOM_BITS_PER_GRAM} bits per distinct gram.
  * A positive `contains` filter with needle `s` (case-sensitive, or ASCII case-insensitive,
  * the kernel's two kinds) can only hold on a line whose message `m` satisfies
  * `fold(s)` ⊆ `fold(m)` as a substring: lower-casing maps equal bytes to equal bytes (and
  * ASCII-case-insensitive equality to equality). So every 4-byte window of `fold(s)` is a
- * 4-byte window of `fold(m)`, was hashed with the same function when the block was
- * indexed, and its bit is set. Hence if *any* window's bit of `fold(s)` is clear, no line
+ * 4-byte window of `fold(m)`, was hashed with the same functions when the block was
+ * indexed, and its bits are set. Hence if *any* of any window's bits is clear, no line
  * of the block holds `s`, and since all positive `contains` filters must hold for a line to
  * match, any one of them failing prunes the block. Needles shorter than 4 bytes have no
  * window and never prune. Bad lines never match, so they need no bits. A bloom only has false
@@ -37,27 +53,37 @@
  * Lower-cased 4-grams serve both case-sensitive and `(?i)` literals with one bloom, at the
  * price of a few more false positives for case-sensitive ones. 4 rather than 3 bytes: every
  * hex trigram occurs in any MiB of logs, while a 32-digit trace id has 29 4-grams that
- * must *all* be present, so even a half-full bloom rejects a block at odds of 2^-29.
+ * must *all* be present.
  *
  * ## Trust
- * A sidecar is used only if its magic, version, lengths and checksum hold, its header is
- * consistent (blocks tile the file exactly, counts add up), and its identity matches the
- * listed file (path, size and mtime). Anything else is reported as a problem and ignored.
+ * A sidecar is used only if its magic, version, lengths and head checksum hold, its header
+ * is consistent (blocks tile the file exactly, counts add up), its identity matches the
+ * listed file (path, size and mtime), and every bloom segment the query reads passes its
+ * checksum. Anything else is reported as a problem and ignored. Older versions are
+ * `unsupported` (ignored until `letheql index` rebuilds them).
  */
 
 /** Bytes per n-gram hashed into the block blooms. */
 export const GRAM = 4;
 /** Target bytes per block (blocks end at the first line end at or after this many bytes). */
 export const DEFAULT_INDEX_BLOCK_BYTES = 512 * 1024;
-/** Bits of the bloom each block is built in before being folded down; 2^20 bits hold a 512 KiB block at a low fill. */
-export const BUILD_BLOOM_LOG2 = 20;
-/** Smallest bloom: 2^6 bits = 8 bytes. */
-export const MIN_BLOOM_LOG2 = 6;
-/** A bloom is folded (halved, OR-ing its halves) while its fill stays at or below this. */
-export const TARGET_BLOOM_FILL = 0.6;
+/**
+ * Bloom bits per distinct 4-gram of a block, and bits set per gram. With `b` bits and `k`
+ * probes a gram that is not in the block passes with odds `(1 − e^(−k/b))^k`: 0.155 at 4 and
+ * 2. A literal passes only if *all* its grams do, so a 9-byte literal whose 6 grams include 3
+ * the block lacks passes at about 0.155³ ≈ 1/270 (a v1 bloom, folded to ≤ 60% full, let
+ * 210 of 1,751 blocks through for a literal in 38). Sizing by the block's distinct grams,
+ * not by a fill target, is what makes the odds the same in every block.
+ */
+export const BLOOM_BITS_PER_GRAM = 4;
+export const BLOOM_PROBES = 2;
+/** At most this many segments per bloom (a power of two); a file's largest block has segments of at least {@link MIN_SEGMENT_BITS}. */
+export const MAX_BLOOM_SEGMENTS = 32;
+export const MIN_SEGMENT_BITS = 512;
 /** Bad lines kept by line number per file (a query keeps at most 100 samples, the first in file order). */
 export const SIDECAR_BAD_SAMPLES = 100;
-export const SIDECAR_VERSION = 1;
+/** Versions 1 (a folded bloom per block, one CRC over the file) and 2 (segments block-major) are unsupported: rebuilt by `letheql index`. */
+export const SIDECAR_VERSION = 3;
 /** Where sidecars live, relative to the store root. */
 export const SIDECAR_DIR = '.letheql/index';
 
@@ -83,8 +109,8 @@ export interface SidecarBlock {
   /** Least and greatest time of the block's good lines, ns as decimal strings; null when it has none. */
   minNs: string | null;
   maxNs: string | null;
-  /** The block's bloom has `2^bloomLog2` bits. */
-  bloomLog2: number;
+  /** Each of the block's `build.segments` bloom segments has `bloomWords` 32-bit words. */
+  bloomWords: number;
 }
 
 /** A stream (one label set of the line's bracket fields) and its counts. */
@@ -109,6 +135,11 @@ export interface SidecarHeader {
     maxLineBytes: number;
     gram: number;
     fold: 'ascii-lower';
+    /** Bits per distinct gram the blooms were sized for (informative), and bits set per gram (the probes a test makes). */
+    bitsPerGram: number;
+    probes: number;
+    /** Bloom segments per block (a power of two, the same for every block of the file). */
+    segments: number;
   };
   lines: number;
   badLines: number;
@@ -123,11 +154,26 @@ export interface SidecarHeader {
   blocks: SidecarBlock[];
 }
 
-/** A decoded, checked sidecar. */
+/**
+ * A sidecar whose head (header and segment checksums) checked out. Its blooms are tested
+ * with {@link blockMayHold} once the segments a query needs are loaded
+ * ({@link neededSegments}, {@link attachSegment}): a whole-file read attaches them all.
+ * Each block's part of a segment is checked against its checksum the first time it is read.
+ */
 export interface Sidecar {
   header: SidecarHeader;
-  /** Every block's bloom, in block order. */
-  blooms: Uint8Array[];
+  /** The sidecar's size in bytes. */
+  size: number;
+  /** Byte offset of segment `s`'s run (segment `s` of every block, in block order); entry `segments` is the size. */
+  segmentAt: number[];
+  /** Offset of block `b`'s part within any segment's run; entry `blocks` is the run's length. */
+  blockAt: number[];
+  /** Checksums, segment-major: `checks[s × blocks + b]`. */
+  checks: Uint32Array;
+  /** The runs loaded so far, by segment. */
+  runs: (Uint8Array | undefined)[];
+  /** Per `s × blocks + b`: 0 not checked yet, 1 sound, 2 corrupt. */
+  state: Uint8Array;
 }
 
 /** Why a sidecar was not used. */
@@ -153,7 +199,7 @@ export function sidecarDir(logType: string, target: string): string {
 export const FOLD = new Uint8Array(256);
 for (let i = 0; i < 256; i++) FOLD[i] = i >= 0x41 && i <= 0x5a ? i + 0x20 : i;
 
-/** The hash of a 4-gram packed big-endian into a u32 (murmur3's finaliser): the bloom bit is its low bits. */
+/** murmur3's 32-bit finaliser: a bijection that mixes every input bit into every output bit. */
 export function gramHash(x: number): number {
   let h = x >>> 0;
   h ^= h >>> 16;
@@ -164,85 +210,228 @@ export function gramHash(x: number): number {
   return h >>> 0;
 }
 
+/**
+ * The two hashes of a 4-gram (packed big-endian into a u32, folded) that place it in a bloom:
+ * `h1`'s top bits pick the segment, and probe `i` sets bit `(h1 + i·h2) mod bits` of it.
+ */
+function gramProbeHashes(gram: number, out: Uint32Array, at: number): void {
+  const h1 = gramHash(gram);
+  out[at] = h1;
+  out[at + 1] = gramHash((h1 + 0x9e3779b9) >>> 0) | 1;
+}
+
+/** A literal's grams as a bloom test reads them: `[h1, h2]` per distinct gram. */
+export type NeedleProbes = Uint32Array;
+
 const utf8 = new TextEncoder();
 
-/** The distinct 4-gram hashes of a needle (folded; a string is taken as UTF-8), or null when it is too short to prune. */
-export function needleHashes(needle: string | Uint8Array): Uint32Array | null {
+/** The distinct folded 4-grams of a needle (a string is taken as UTF-8), packed big-endian; null when it is too short to prune. */
+export function needleGrams(needle: string | Uint8Array): Uint32Array | null {
   const b = typeof needle === 'string' ? utf8.encode(needle) : needle;
   if (b.length < GRAM) return null;
   const seen = new Set<number>();
   let x = 0;
   for (let i = 0; i < b.length; i++) {
     x = ((x << 8) | FOLD[b[i]!]!) >>> 0;
-    if (i >= GRAM - 1) seen.add(gramHash(x));
+    if (i >= GRAM - 1) seen.add(x);
   }
   return Uint32Array.from(seen);
 }
 
-/** Whether a bloom has every hash's bit set (the block may hold the needle). */
-export function bloomHasAll(bloom: Uint8Array, log2: number, hashes: Uint32Array): boolean {
-  const mask = log2 >= 32 ? 0xffffffff : (1 << log2) - 1;
-  for (let i = 0; i < hashes.length; i++) {
-    const bit = (hashes[i]! & mask) >>> 0;
-    if ((bloom[bit >>> 3]! & (1 << (bit & 7))) === 0) return false;
+/** What a bloom test needs of a needle (every one of its distinct grams), or null when it is too short to prune. */
+export function needleProbes(needle: string | Uint8Array): NeedleProbes | null {
+  const grams = needleGrams(needle);
+  if (grams === null) return null;
+  const out = new Uint32Array(grams.length * 2);
+  for (let i = 0; i < grams.length; i++) gramProbeHashes(grams[i]!, out, 2 * i);
+  return out;
+}
+
+/** Sets the probes' bits of one gram in a segment of `bits` bits starting at byte `at` of `bloom`. */
+function setGram(bloom: Uint8Array, at: number, bits: number, h1: number, h2: number, probes: number): void {
+  for (let i = 0; i < probes; i++) {
+    const bit = ((h1 + Math.imul(i, h2)) >>> 0) % bits;
+    bloom[at + (bit >>> 3)]! |= 1 << (bit & 7);
+  }
+}
+
+function hasGram(bloom: Uint8Array, at: number, bits: number, h1: number, h2: number, probes: number): boolean {
+  for (let i = 0; i < probes; i++) {
+    const bit = ((h1 + Math.imul(i, h2)) >>> 0) % bits;
+    if ((bloom[at + (bit >>> 3)]! & (1 << (bit & 7))) === 0) return false;
   }
   return true;
 }
 
+const segmentOf = (h1: number, segments: number): number => (segments === 1 ? 0 : h1 >>> (32 - Math.log2(segments)));
+
 /**
- * Sets the bits of every 4-gram of `bytes[start, end)` (ASCII-folded) in `bits`, a bloom of
- * `2^log2` bits. The hot loop of building: one multiply-mix per message byte.
+ * The distinct 4-grams of one block's messages, collected while it is scanned, then laid out
+ * as its bloom ({@link GramSet.bloom}). An open-addressing set of u32 (a 4-gram *is* a u32),
+ * stamped per block so that starting the next block clears nothing.
  */
-export function addGrams(bits: Uint8Array, log2: number, bytes: Uint8Array, start: number, end: number): void {
-  if (end - start < GRAM) return;
-  const mask = (1 << log2) - 1;
-  let x = 0;
-  for (let i = start; i < start + GRAM - 1; i++) x = (x << 8) | FOLD[bytes[i]!]!;
-  for (let i = start + GRAM - 1; i < end; i++) {
-    x = (x << 8) | FOLD[bytes[i]!]!;
-    let h = x;
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-    const bit = h & mask;
-    bits[bit >>> 3]! |= 1 << (bit & 7);
+export class GramSet {
+  #keys = new Uint32Array(1 << 16);
+  #stamps = new Uint32Array(1 << 16);
+  #stamp = 1;
+  #list = new Uint32Array(1 << 15);
+  #n = 0;
+
+  /** Distinct grams added since the last {@link GramSet.clear}. */
+  get size(): number {
+    return this.#n;
+  }
+
+  clear(): void {
+    this.#n = 0;
+    if (++this.#stamp === 0xffffffff) {
+      this.#stamps.fill(0);
+      this.#stamp = 1;
+    }
+  }
+
+  /** Adds every 4-gram of `bytes[start, end)` (ASCII-folded). The hot loop of building: one multiply and a probe per message byte. */
+  add(bytes: Uint8Array, start: number, end: number): void {
+    if (end - start < GRAM) return;
+    let x = 0;
+    for (let i = start; i < start + GRAM - 1; i++) x = (x << 8) | FOLD[bytes[i]!]!;
+    let keys = this.#keys;
+    let stamps = this.#stamps;
+    let mask = keys.length - 1;
+    let shift = 32 - Math.log2(keys.length);
+    const stamp = this.#stamp;
+    for (let i = start + GRAM - 1; i < end; i++) {
+      x = ((x << 8) | FOLD[bytes[i]!]!) >>> 0;
+      let slot = Math.imul(x, 0x9e3779b1) >>> shift;
+      while (stamps[slot] === stamp) {
+        if (keys[slot] === x) break;
+        slot = (slot + 1) & mask;
+      }
+      if (stamps[slot] === stamp) continue;
+      stamps[slot] = stamp;
+      keys[slot] = x;
+      if (this.#n === this.#list.length) {
+        const bigger = new Uint32Array(this.#list.length * 2);
+        bigger.set(this.#list);
+        this.#list = bigger;
+      }
+      this.#list[this.#n++] = x;
+      if (this.#n * 2 > keys.length) {
+        this.#grow();
+        keys = this.#keys;
+        stamps = this.#stamps;
+        mask = keys.length - 1;
+        shift = 32 - Math.log2(keys.length);
+      }
+    }
+  }
+
+  #grow(): void {
+    const size = this.#keys.length * 2;
+    const keys = new Uint32Array(size);
+    const stamps = new Uint32Array(size);
+    const shift = 32 - Math.log2(size);
+    for (let i = 0; i < this.#n; i++) {
+      const x = this.#list[i]!;
+      let slot = Math.imul(x, 0x9e3779b1) >>> shift;
+      while (stamps[slot] === this.#stamp) slot = (slot + 1) & (size - 1);
+      stamps[slot] = this.#stamp;
+      keys[slot] = x;
+    }
+    this.#keys = keys;
+    this.#stamps = stamps;
+  }
+
+  /** The distinct grams added since the last clear (a copy). */
+  take(): Uint32Array {
+    return this.#list.slice(0, this.#n);
   }
 }
 
-const POPCOUNT = new Uint8Array(256);
-for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1]!;
+/** Segments per block for a file whose largest block has `maxGrams` distinct grams: each at least {@link MIN_SEGMENT_BITS}. */
+export function chooseSegments(maxGrams: number): number {
+  const totalBits = Math.max(1, maxGrams) * BLOOM_BITS_PER_GRAM;
+  let segments = 1;
+  while (segments < MAX_BLOOM_SEGMENTS && totalBits / (segments * 2) >= MIN_SEGMENT_BITS) segments *= 2;
+  return segments;
+}
 
-function popcount(bits: Uint8Array): number {
-  let n = 0;
-  for (let i = 0; i < bits.length; i++) n += POPCOUNT[bits[i]!]!;
-  return n;
+/** A file's blooms laid out for {@link encodeSidecar}: words per segment per block, the segment-major bloom area and checksums. */
+export interface LaidBlooms {
+  segments: number;
+  words: number[];
+  area: Uint8Array;
+  checks: Uint32Array;
 }
 
 /**
- * Folds a bloom built at `2^log2` bits down while its fill stays at most {@link TARGET_BLOOM_FILL}:
- * bit `h & (2^k − 1)` of the small bloom is the OR of the bits of the big one that map to it,
- * so the small bloom holds every hash the big one held (no false negative is introduced).
+ * Lays out the blooms of a file's blocks from their distinct grams: {@link BLOOM_BITS_PER_GRAM}
+ * bits per gram, split in `segments` segments (a gram's probes all fall in the segment its
+ * hash picks), stored segment-major so that one segment of every block is one contiguous run.
  */
-export function foldBloom(bits: Uint8Array, log2: number): { bloom: Uint8Array; log2: number } {
-  let cur = bits;
-  let k = log2;
-  while (k > MIN_BLOOM_LOG2) {
-    const half = cur.length >>> 1;
-    const next = new Uint8Array(half);
-    for (let i = 0; i < half; i++) next[i] = cur[i]! | cur[i + half]!;
-    if (popcount(next) > TARGET_BLOOM_FILL * half * 8) break;
-    cur = next;
-    k--;
+export function layBlooms(grams: Uint32Array[], segments = chooseSegments(Math.max(0, ...grams.map((g) => g.length)))): LaidBlooms {
+  const words = grams.map((g) => Math.max(1, Math.ceil((Math.max(1, g.length) * BLOOM_BITS_PER_GRAM) / segments / 32)));
+  const blockAt = [0];
+  for (const w of words) blockAt.push(blockAt[blockAt.length - 1]! + 4 * w);
+  const run = blockAt[blockAt.length - 1]!;
+  const area = new Uint8Array(segments * run);
+  const h = new Uint32Array(2);
+  grams.forEach((list, b) => {
+    const bits = words[b]! * 32;
+    for (let i = 0; i < list.length; i++) {
+      gramProbeHashes(list[i]!, h, 0);
+      setGram(area, segmentOf(h[0]!, segments) * run + blockAt[b]!, bits, h[0]!, h[1]!, BLOOM_PROBES);
+    }
+  });
+  const checks = new Uint32Array(segments * grams.length);
+  for (let sg = 0; sg < segments; sg++) for (let b = 0; b < grams.length; b++) checks[sg * grams.length + b] = segmentChecksum(area, sg * run + blockAt[b]!, 4 * words[b]!);
+  return { segments, words, area, checks };
+}
+
+/** The segments (indexes) whose runs a test of these literals reads; none when there is no literal. */
+export function neededSegments(sc: Sidecar, literals: readonly NeedleProbes[]): number[] {
+  const segments = sc.header.build.segments;
+  const want = new Set<number>();
+  for (const probes of literals) for (let g = 0; g < probes.length; g += 2) want.add(segmentOf(probes[g]!, segments));
+  return [...want].sort((a, b) => a - b).filter((sg) => sc.runs[sg] === undefined);
+}
+
+/** Attaches segment `s`'s run (the bytes at `[segmentAt[s], segmentAt[s + 1])` of the sidecar). */
+export function attachSegment(sc: Sidecar, s: number, run: Uint8Array): void {
+  if (run.length !== sc.segmentAt[s + 1]! - sc.segmentAt[s]!) throw new Error(`sidecar segment ${s}: ${run.length} bytes, expected ${sc.segmentAt[s + 1]! - sc.segmentAt[s]!}`);
+  sc.runs[s] = run;
+}
+
+/**
+ * Whether block `i`'s bloom has every gram of `probes` (the block may hold the needle);
+ * null when a bloom segment it had to read fails its checksum (the sidecar is corrupt and
+ * must not be used). Each block's part of a segment is checked once, when first read. The
+ * segments the probes pick must be attached ({@link neededSegments}).
+ */
+export function blockMayHold(sc: Sidecar, i: number, probes: NeedleProbes): boolean | null {
+  const k = sc.header.build.probes;
+  const segments = sc.header.build.segments;
+  const nBlocks = sc.header.blocks.length;
+  const at = sc.blockAt[i]!;
+  const len = sc.blockAt[i + 1]! - at;
+  const bits = len * 8;
+  for (let g = 0; g < probes.length; g += 2) {
+    const h1 = probes[g]!;
+    const sg = segmentOf(h1, segments);
+    const run = sc.runs[sg];
+    if (run === undefined) throw new Error(`sidecar segment ${sg} not loaded`);
+    const st = sg * nBlocks + i;
+    if (sc.state[st] === 0) sc.state[st] = segmentChecksum(run, at, len) === sc.checks[st] ? 1 : 2;
+    if (sc.state[st] === 2) return null;
+    if (!hasGram(run, at, bits, h1, probes[g + 1]!, k)) return false;
   }
-  return { bloom: cur === bits ? bits.slice() : cur, log2: k };
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------
-// Encoding
+// Checksums
 
-/** CRC-32 tables for slicing-by-8: table k at `[256k, 256k + 256)` (checking a sidecar is a query's planning cost). */
+/** CRC-32 tables for slicing-by-8: table k at `[256k, 256k + 256)`. */
 const CRC = new Uint32Array(256 * 8);
 for (let n = 0; n < 256; n++) {
   let c = n;
@@ -251,9 +440,9 @@ for (let n = 0; n < 256; n++) {
 }
 for (let n = 0; n < 256; n++) for (let k = 1; k < 8; k++) CRC[256 * k + n] = (CRC[256 * (k - 1) + n]! >>> 8) ^ CRC[CRC[256 * (k - 1) + n]! & 0xff]!;
 
-/** CRC-32 (IEEE 802.3) of `bytes`. */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
+/** CRC-32 (IEEE 802.3) of `bytes`, continuing from `crc` (the CRC of what came before, as zlib's `crc32(data, value)`). */
+export function crc32(bytes: Uint8Array, crc = 0): number {
+  let c = (crc ^ 0xffffffff) >>> 0;
   let i = 0;
   const n8 = bytes.length - 8;
   for (; i <= n8; i += 8) {
@@ -272,23 +461,51 @@ export function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** Serialises a sidecar (see the module note). */
-export function encodeSidecar(s: Sidecar): Uint8Array {
-  const header = utf8.encode(JSON.stringify(s.header));
-  const bloomBytes = s.blooms.reduce((a, b) => a + b.length, 0);
-  const out = new Uint8Array(12 + header.length + bloomBytes + 4);
+/**
+ * The checksum of one bloom segment (`len` bytes at `at`, a multiple of 4): its
+ * little-endian words folded by `h = rotl(imul(h ^ w, odd), 13)`. For a fixed state each
+ * step is a bijection of the word, and for a fixed word a bijection of the state, so two
+ * segments that differ in one word (any bit flips within it) always differ in checksum;
+ * other damage escapes at odds 2^-32. About 4× faster than CRC-32 here: it is the cost a
+ * query pays per bloom segment it reads.
+ */
+export function segmentChecksum(bytes: Uint8Array, at: number, len: number): number {
+  let h = (0x5bd1e995 ^ len) >>> 0;
+  const end = at + len;
+  for (let i = at; i < end; i += 4) {
+    const w = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
+    h = Math.imul(h ^ w, 0x9e3779b1);
+    h = (h << 13) | (h >>> 19);
+  }
+  return gramHash(h);
+}
+
+// ---------------------------------------------------------------------------------------
+// Encoding
+
+const pad4 = (n: number): number => (n + 3) & ~3;
+
+/** Serialises a sidecar (see the module note); `laid` as {@link layBlooms} made it for the header's blocks. */
+export function encodeSidecar(header: SidecarHeader, laid: LaidBlooms): Uint8Array {
+  const json = utf8.encode(JSON.stringify(header));
+  const tableAt = 16 + pad4(json.length);
+  const areaAt = tableAt + 4 * laid.checks.length;
+  const out = new Uint8Array(areaAt + laid.area.length);
   const dv = new DataView(out.buffer);
   out.set(MAGIC, 0);
   dv.setUint32(4, SIDECAR_VERSION, true);
-  dv.setUint32(8, header.length, true);
-  out.set(header, 12);
-  let at = 12 + header.length;
-  for (const b of s.blooms) {
-    out.set(b, at);
-    at += b.length;
-  }
-  dv.setUint32(at, crc32(out.subarray(0, at)), true);
+  dv.setUint32(8, json.length, true);
+  out.set(json, 16);
+  out.fill(0x20, 16 + json.length, tableAt);
+  laid.checks.forEach((c, i) => dv.setUint32(tableAt + 4 * i, c, true));
+  dv.setUint32(12, headCrc(out, areaAt), true);
+  out.set(laid.area, areaAt);
   return out;
+}
+
+/** The CRC-32 of a sidecar's head: bytes `[0, 12)` and `[16, tableEnd)` (its own field skipped). */
+function headCrc(bytes: Uint8Array, tableEnd: number): number {
+  return crc32(bytes.subarray(16, tableEnd), crc32(bytes.subarray(0, 12)));
 }
 
 /** The outcome of reading a sidecar: the sidecar, or why it is not used. */
@@ -302,7 +519,9 @@ function checkHeader(h: SidecarHeader): string | null {
   if (h.version !== SIDECAR_VERSION) return `header version ${String(h.version)}`;
   const f = h.file;
   if (!f || typeof f.path !== 'string' || !isCount(f.size) || typeof f.mtimeMs !== 'number') return 'bad file identity';
-  if (!h.build || !isCount(h.build.maxLineBytes) || h.build.gram !== GRAM || h.build.fold !== 'ascii-lower') return 'unknown build parameters';
+  const bd = h.build;
+  if (!bd || !isCount(bd.maxLineBytes) || bd.gram !== GRAM || bd.fold !== 'ascii-lower' || !Number.isInteger(bd.probes) || bd.probes < 1 || bd.probes > 8) return 'unknown build parameters';
+  if (!Number.isInteger(bd.segments) || bd.segments < 1 || bd.segments > MAX_BLOOM_SEGMENTS || (bd.segments & (bd.segments - 1)) !== 0) return 'bad segment count';
   if (!isCount(h.lines) || !isCount(h.badLines) || !isCount(h.longestLine) || !isNs(h.minNs) || !isNs(h.maxNs)) return 'bad file counts';
   if (!Array.isArray(h.badLineSamples) || !Array.isArray(h.blocks)) return 'bad lists';
   let prevLine = 0;
@@ -317,7 +536,7 @@ function checkHeader(h: SidecarHeader): string | null {
   for (const b of h.blocks) {
     if (!b || b.offset !== offset || !isCount(b.bytes) || b.bytes === 0 || b.lineBase !== lines || !isCount(b.lines) || !isCount(b.badLines) || b.badLines > b.lines) return 'blocks do not tile the file';
     if (!isNs(b.minNs) || !isNs(b.maxNs) || (b.minNs === null) !== (b.maxNs === null)) return 'bad block times';
-    if (!Number.isInteger(b.bloomLog2) || b.bloomLog2 < 3 || b.bloomLog2 > 30) return 'bad bloom size';
+    if (!Number.isInteger(b.bloomWords) || b.bloomWords < 1 || b.bloomWords > 1 << 24) return 'bad bloom size';
     offset += b.bytes;
     lines += b.lines;
     bad += b.badLines;
@@ -335,46 +554,85 @@ function checkHeader(h: SidecarHeader): string | null {
   return null;
 }
 
+/** Bytes a first read of a sidecar takes: the head (header and checksums) of an hour file's sidecar fits. */
+export const SIDECAR_HEAD_READ = 4 * 1024;
+
+/** Reading a sidecar's head: the sidecar (no segment attached yet), a problem, or how many bytes the head needs. */
+export type SidecarHeadRead = SidecarRead | { ok: false; problem: 'truncated'; detail: string; need: number };
+
 /**
- * Decodes and checks a sidecar's bytes (format, checksum, header consistency) and, with
- * `expect`, its identity against the listed file. Never throws: a problem is returned.
+ * Decodes and checks a sidecar's head — its first bytes `head` of a sidecar of `size` bytes
+ * (format, the head's checksum, header consistency, lengths) — and, with `expect`, its
+ * identity against the listed file. When `head` is too short for the head but `size` is
+ * not, the result says how many bytes it `need`s. Never throws: a problem is returned.
  */
-export function decodeSidecar(bytes: Uint8Array, expect?: SidecarIdentity): SidecarRead {
+export function decodeSidecarHead(head: Uint8Array, size: number, expect?: SidecarIdentity): SidecarHeadRead {
   const bad = (problem: SidecarProblem, detail: string): SidecarRead => ({ ok: false, problem, detail });
-  if (bytes.length < 16) return bad('truncated', `${bytes.length} bytes`);
-  for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) return bad('corrupt', 'not a letheql sidecar');
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const more = (need: number, detail: string): SidecarHeadRead => (need <= size && need > head.length ? { ok: false, problem: 'truncated', detail, need } : bad('truncated', detail));
+  if (head.length < 16) return more(16, `${size} bytes`);
+  for (let i = 0; i < 4; i++) if (head[i] !== MAGIC[i]) return bad('corrupt', 'not a letheql sidecar');
+  const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const version = dv.getUint32(4, true);
   if (version !== SIDECAR_VERSION) return bad('unsupported', `format version ${version}`);
   const headerLength = dv.getUint32(8, true);
-  if (12 + headerLength + 4 > bytes.length) return bad('truncated', 'header cut short');
-  const body = bytes.length - 4;
-  if (crc32(bytes.subarray(0, body)) !== dv.getUint32(body, true)) {
-    // A cut file fails its checksum too; say which when the header can tell.
-    return bad('corrupt', 'checksum mismatch');
-  }
+  const tableAt = 16 + pad4(headerLength);
+  if (tableAt > head.length) return more(tableAt, 'header cut short');
+  // The header is parsed before its checksum is known to hold (the checksum's extent
+  // depends on its block count), and trusted only after.
   let header: SidecarHeader;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + headerLength))) as SidecarHeader;
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(16, 16 + headerLength))) as SidecarHeader;
   } catch {
-    return bad('corrupt', 'header is not JSON');
+    return bad('corrupt', 'header is not JSON (or checksum mismatch)');
   }
+  const nBlocks = Array.isArray(header?.blocks) ? header.blocks.length : 0;
+  const segments = header?.build?.segments;
+  if (!Number.isInteger(segments) || segments < 1 || segments > MAX_BLOOM_SEGMENTS) return bad('corrupt', 'bad segment count');
+  const areaAt = tableAt + 4 * segments * nBlocks;
+  if (areaAt > head.length) return more(areaAt, 'checksums cut short');
+  if (headCrc(head, areaAt) !== dv.getUint32(12, true)) return bad('corrupt', 'checksum mismatch');
+  for (let i = 16 + headerLength; i < tableAt; i++) if (head[i] !== 0x20) return bad('corrupt', 'bad padding');
   const problem = checkHeader(header);
   if (problem !== null) return bad('corrupt', problem);
-  const blooms: Uint8Array[] = [];
-  let at = 12 + headerLength;
-  for (const b of header.blocks) {
-    const n = Math.max(1, (2 ** b.bloomLog2) / 8);
-    if (at + n > body) return bad('truncated', 'blooms cut short');
-    blooms.push(bytes.subarray(at, at + n));
-    at += n;
-  }
-  if (at !== body) return bad('corrupt', 'trailing bytes');
+  const blockAt = [0];
+  for (const b of header.blocks) blockAt.push(blockAt[blockAt.length - 1]! + 4 * b.bloomWords);
+  const run = blockAt[nBlocks]!;
+  const segmentAt: number[] = [];
+  for (let sg = 0; sg <= segments; sg++) segmentAt.push(areaAt + sg * run);
+  if (segmentAt[segments]! > size) return bad('truncated', 'blooms cut short');
+  if (segmentAt[segments]! !== size) return bad('corrupt', 'trailing bytes');
   if (expect) {
     const f = header.file;
     if (f.path !== expect.path) return bad('stale', `built for ${f.path}`);
     if (f.size !== expect.size) return bad('stale', `built for ${f.size} bytes, the file has ${expect.size}`);
     if (f.mtimeMs !== expect.mtimeMs) return bad('stale', 'the file was modified after the sidecar was built');
   }
-  return { ok: true, sidecar: { header, blooms } };
+  const checks = new Uint32Array(segments * nBlocks);
+  for (let i = 0; i < checks.length; i++) checks[i] = dv.getUint32(tableAt + 4 * i, true);
+  return { ok: true, sidecar: { header, size, segmentAt, blockAt, checks, runs: new Array(segments).fill(undefined), state: new Uint8Array(segments * nBlocks) } };
+}
+
+/**
+ * Decodes and checks a whole sidecar's bytes ({@link decodeSidecarHead}) and attaches all its
+ * segments (their checksums are checked when read). Never throws: a problem is returned.
+ */
+export function decodeSidecar(bytes: Uint8Array, expect?: SidecarIdentity): SidecarRead {
+  const r = decodeSidecarHead(bytes, bytes.length, expect);
+  if (!r.ok) return { ok: false, problem: r.problem, detail: r.detail };
+  const sc = r.sidecar;
+  for (let sg = 0; sg < sc.runs.length; sg++) sc.runs[sg] = bytes.subarray(sc.segmentAt[sg]!, sc.segmentAt[sg + 1]!);
+  return r;
+}
+
+/** Checks every attached bloom segment of a sidecar (what a query does lazily); a problem when one fails. */
+export function checkAllBlooms(sc: Sidecar): string | null {
+  const nBlocks = sc.header.blocks.length;
+  for (let sg = 0; sg < sc.runs.length; sg++) {
+    const run = sc.runs[sg];
+    if (!run) continue;
+    for (let b = 0; b < nBlocks; b++) {
+      if (segmentChecksum(run, sc.blockAt[b]!, sc.blockAt[b + 1]! - sc.blockAt[b]!) !== sc.checks[sg * nBlocks + b]) return `bloom segment ${sg} of block ${b}: checksum mismatch`;
+    }
+  }
+  return null;
 }

@@ -17,6 +17,17 @@ export interface FileEntry {
   size: number;
 }
 
+/** A sidecar file open for reading (`ChunkSource.openSidecar`), with the described file's size and mtime when it was opened. */
+export interface SidecarFile {
+  /** The sidecar's size in bytes. */
+  size: number;
+  fileSize: number;
+  fileMtimeMs: number;
+  /** Reads `length` bytes at `position` (fewer only at the end of the file). */
+  read(position: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
 /** A sidecar index as a source finds it: its bytes, and the described file's size and mtime now (its identity). */
 export interface SidecarBytes {
   bytes: Uint8Array;
@@ -71,6 +82,12 @@ export interface ChunkSource {
    * Optional: a source without it has no sidecars.
    */
   readSidecar?(logType: LogType, target: string, name: string): Promise<SidecarBytes | null>;
+  /**
+   * The sidecar of a file opened for positional reads, or null when it has none: the planner
+   * reads its head and only the bloom segments a query's literals need, instead of the
+   * whole sidecar. Optional: without it the planner uses `readSidecar`.
+   */
+  openSidecar?(logType: LogType, target: string, name: string): Promise<SidecarFile | null>;
   /**
    * The names of the files of one target that have a sidecar file (valid or not), with one
    * directory listing: the planner asks it once per target and calls `readSidecar` only for

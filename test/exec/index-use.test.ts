@@ -8,7 +8,7 @@
  * C (201–300); A and C are the runs, B is skipped.
  */
 import { describe, expect, it } from 'vitest';
-import { combineRunStats, sampledThrough, type RunPart } from '../../src/exec/index-use.js';
+import { bytesToRead, combineRunStats, sampledThrough, type RunPart } from '../../src/exec/index-use.js';
 import type { IndexRun, PlannedIndex } from '../../src/plan/sidecar-plan.js';
 import type { BadLine } from '../../src/scan/types.js';
 
@@ -92,5 +92,13 @@ describe('sampledThrough', () => {
     [[], 0, 200, Infinity],
   ] as const)('%j of %i bad lines after line %i: through %d', (samples, badLines, base, through) => {
     expect(sampledThrough(samples, badLines, base)).toBe(through);
+  });
+});
+
+describe('bytesToRead', () => {
+  it('counts whole files whole, runs by their bytes, skipped files as nothing (the pool decides on it)', () => {
+    const { ix } = sidecar([], [], []);
+    const files = [{ size: 5000 }, { size: 3000 }, { size: 7000 }] as never;
+    expect(bytesToRead({ files }, [{ kind: 'whole' }, { kind: 'runs', runs: RUNS, index: ix }, { kind: 'skip', why: 'bloom', matched: 0, index: ix }])).toBe(5000 + 2000);
   });
 });

@@ -3,14 +3,16 @@
  * no-false-negative property (sidecar.ts's argument) fuzzed with fast-check: for random
  * files (random fields, messages with upper case, hex ids, UTF-8, `\r`, bad lines) cut
  * into tiny blocks, any substring of at least 4 bytes of any good line's message — as is, or
- * case-changed for a `(?i)` literal — never prunes the block holding that line.
+ * case-changed for a `(?i)` literal — never prunes the block holding that line. Version 2:
+ * blooms sized per distinct gram (false-positive odds), bloom segments checked lazily (a
+ * damaged segment is caught when read), version 1 sidecars refused.
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSidecar } from '../../src/exec/sidecar-build.js';
 import { planFromSidecar } from '../../src/plan/sidecar-plan.js';
 import { Kernel } from '../../src/scan/kernel.js';
-import { bloomHasAll, decodeSidecar, needleHashes, type Sidecar } from '../../src/store/sidecar.js';
+import { blockMayHold, BLOOM_BITS_PER_GRAM, checkAllBlooms, decodeSidecar, decodeSidecarHead, GramSet, layBlooms, needleGrams, needleProbes, neededSegments, attachSegment, segmentChecksum, SIDECAR_VERSION, type Sidecar } from '../../src/store/sidecar.js';
 import type { ChunkReader } from '../../src/store/types.js';
 
 let kernel: Kernel;
@@ -78,10 +80,10 @@ describe('no false negative (fuzzed)', () => {
           const lineNo = target.i + 1;
           const bi = sc.header.blocks.findIndex((b) => lineNo > b.lineBase && lineNo <= b.lineBase + b.lines);
           expect(bi).toBeGreaterThanOrEqual(0);
-          const hashes = needleHashes(needle)!;
-          expect(bloomHasAll(sc.blooms[bi]!, sc.header.blocks[bi]!.bloomLog2, hashes)).toBe(true);
+          const probes = needleProbes(needle)!;
+          expect(blockMayHold(sc, bi, probes)).toBe(true);
           // And the planner keeps it in a run.
-          const plan = planFromSidecar(sc, { startNs: -(2n ** 63n), endNs: 2n ** 63n - 1n, literals: [hashes], countable: null });
+          const plan = planFromSidecar(sc, { startNs: -(2n ** 63n), endNs: 2n ** 63n - 1n, literals: [probes], countable: null })!;
           const b = sc.header.blocks[bi]!;
           expect(plan.runs.some((r) => r.start <= b.offset && b.offset + b.bytes <= r.end)).toBe(true);
         },
@@ -95,10 +97,12 @@ describe('no false negative (fuzzed)', () => {
     for (let i = 0; i < 2000; i++) lines.push(`2024-09-24T10:00:${String(i % 60).padStart(2, '0')}Z[ns|api|main] GET /orders id=${(i * 2654435761 % 2 ** 32).toString(16).padStart(8, '0')}${(i * 40503 % 65536).toString(16).padStart(4, '0')}`);
     const { sc, bytes } = await build(lines.join('\n') + '\n', 4096);
     const needle = lines[1234]!.slice(lines[1234]!.indexOf('id=') + 3);
-    const plan = planFromSidecar(sc, { startNs: -(2n ** 63n), endNs: 2n ** 63n - 1n, literals: [needleHashes(needle)!], countable: null });
+    const plan = planFromSidecar(sc, { startNs: -(2n ** 63n), endNs: 2n ** 63n - 1n, literals: [needleProbes(needle)!], countable: null })!;
     expect(plan.blocksSkippedByBloom).toBeGreaterThan(sc.header.blocks.length - 3);
     expect(plan.runs.length).toBeGreaterThanOrEqual(1);
-    expect(bytes.length / enc.encode(lines.join('\n')).length).toBeLessThan(0.1);
+    // 4 bits per distinct gram: these lines are mostly random ids (~1,900 distinct grams per
+    // 4 KiB block), the worst case for size; real logs cost a few percent (README, Indexes).
+    expect(bytes.length / enc.encode(lines.join('\n')).length).toBeLessThan(0.2);
   });
 });
 
@@ -133,8 +137,12 @@ describe('format', () => {
     for (let i = 0; i < bytes.length; i++) {
       const b = bytes.slice();
       b[i]! ^= 0x01;
-      expect(decodeSidecar(b, { ...ID, size }).ok, `flip at ${i}`).toBe(false);
+      // The head fails at decoding; a bloom byte when its segment is read.
+      const r = decodeSidecar(b, { ...ID, size });
+      expect(!r.ok || checkAllBlooms(r.sidecar) !== null, `flip at ${i}`).toBe(true);
     }
+    const r = decodeSidecar(bytes, { ...ID, size });
+    expect(r.ok && checkAllBlooms(r.sidecar)).toBe(null);
     expect(decodeSidecar(bytes, { ...ID, size }).ok).toBe(true);
     expect(decodeSidecar(bytes, { ...ID, size: size + 1 })).toMatchObject({ ok: false, problem: 'stale' });
     expect(decodeSidecar(bytes, { ...ID, size, mtimeMs: ID.mtimeMs + 1 })).toMatchObject({ ok: false, problem: 'stale' });
@@ -142,9 +150,12 @@ describe('format', () => {
   });
 
   it('literals shorter than 4 bytes never prune', () => {
-    expect(needleHashes('abc')).toBeNull();
-    expect(needleHashes('한')).toBeNull(); // 3 bytes
-    expect(needleHashes('한국')).not.toBeNull(); // 6 bytes
+    expect(needleProbes('abc')).toBeNull();
+    expect(needleProbes('한')).toBeNull(); // 3 bytes
+    expect(needleProbes('한국')).not.toBeNull(); // 6 bytes
+    // Every window is a gram, folded, each once.
+    expect([...needleGrams('RARE-7f3a')!].map((g) => String.fromCharCode(g >>> 24, (g >>> 16) & 255, (g >>> 8) & 255, g & 255))).toEqual(['rare', 'are-', 're-7', 'e-7f', '-7f3', '7f3a']);
+    expect(needleGrams('abababab')!.length).toBe(2);
   });
 });
 
@@ -156,5 +167,147 @@ describe('crc32', () => {
     const { crc32: zlibCrc } = await import('node:zlib');
     const b = new Uint8Array(1000).map((_, i) => (i * 7919) & 0xff);
     for (const n of [1, 7, 8, 9, 63, 1000]) expect(crc32(b.subarray(3, 3 + n))).toBe(zlibCrc(b.subarray(3, 3 + n)));
+  });
+});
+
+describe('version 3', () => {
+  const text = Array.from({ length: 400 }, (_, i) => `2024-09-24T10:00:${String(i % 60).padStart(2, '0')}Z[ns|api|main] GET /orders/${(i * 2654435761) % 2 ** 32} trace=${((i * 40503) % 65536).toString(16)}`).join('\n') + '\n';
+  const size = enc.encode(text).length;
+
+  it('refuses version 1 and 2 sidecars as unsupported (they are rebuilt, never misread)', async () => {
+    const { bytes } = await build(text, 4096);
+    expect(SIDECAR_VERSION).toBe(3);
+    for (const v of [1, 2]) {
+      const old = bytes.slice();
+      new DataView(old.buffer).setUint32(4, v, true);
+      expect(decodeSidecar(old, { ...ID, size })).toMatchObject({ ok: false, problem: 'unsupported' });
+    }
+  });
+
+  it('reads from the head only what a query needs: the head, then the segments its grams pick', async () => {
+    const { bytes } = await build(text, 4096);
+    // A head shorter than the header asks for more; the sidecar's size is known.
+    const short = decodeSidecarHead(bytes.subarray(0, 40), bytes.length, { ...ID, size });
+    expect(short).toMatchObject({ ok: false, problem: 'truncated' });
+    const need = (short as { need: number }).need;
+    expect(need).toBeGreaterThan(40);
+    let r = decodeSidecarHead(bytes.subarray(0, need), bytes.length, { ...ID, size });
+    if (!r.ok && 'need' in r) r = decodeSidecarHead(bytes.subarray(0, r.need), bytes.length, { ...ID, size });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const sc = r.sidecar;
+    expect(sc.header.build.segments).toBeGreaterThan(1);
+    const probes = needleProbes('/orders/')!;
+    const segs = neededSegments(sc, [probes]);
+    expect(segs.length).toBeGreaterThan(0);
+    expect(segs.length).toBeLessThanOrEqual(5); // 5 grams
+    // Testing without a needed segment is a bug, not a silent pass.
+    expect(() => blockMayHold(sc, 0, probes)).toThrow(/not loaded/);
+    for (const sg of segs) attachSegment(sc, sg, bytes.slice(sc.segmentAt[sg]!, sc.segmentAt[sg + 1]!));
+    const whole = decodeSidecar(bytes, { ...ID, size });
+    if (!whole.ok) throw new Error(whole.detail);
+    for (let b = 0; b < sc.header.blocks.length; b++) expect(blockMayHold(sc, b, probes)).toBe(blockMayHold(whole.sidecar, b, probes));
+    expect(neededSegments(sc, [probes])).toEqual([]);
+    // A sidecar whose file is longer than its head says is corrupt, shorter truncated.
+    expect(decodeSidecarHead(bytes, bytes.length + 1)).toMatchObject({ ok: false, problem: 'corrupt' });
+    expect(decodeSidecarHead(bytes.subarray(0, need + 400), bytes.length - 1)).toMatchObject({ ok: false });
+  });
+
+  it('checks a bloom segment only when a query reads it, and a damaged one voids the sidecar for that query', async () => {
+    const { bytes, sc } = await build(text, 4096);
+    const segments = sc.header.build.segments;
+    expect(segments).toBeGreaterThan(1);
+    // Damage one segment of block 0: the one the gram "orde" lands in.
+    const probes = needleProbes('orde')!;
+    const seg = probes[0]! >>> (32 - Math.log2(segments));
+    const damaged = bytes.slice();
+    damaged[sc.segmentAt[seg]! + sc.blockAt[0]!]! ^= 0x80;
+    const r = decodeSidecar(damaged, { ...ID, size });
+    expect(r.ok).toBe(true); // the head is sound
+    if (!r.ok) return;
+    const all = { startNs: -(2n ** 63n), endNs: 2n ** 63n - 1n, countable: null };
+    // A query without a literal, or whose grams read other segments, never reads it.
+    expect(planFromSidecar(r.sidecar, { ...all, literals: [] })).not.toBeNull();
+    expect(r.sidecar.state.some((x) => x !== 0)).toBe(false);
+    // One that reads it gets null: the planner ignores the sidecar (corrupt).
+    expect(planFromSidecar(r.sidecar, { ...all, literals: [probes] })).toBeNull();
+    expect(checkAllBlooms(r.sidecar)).toMatch(/checksum mismatch/);
+  });
+
+  it('sizes each bloom to its distinct grams: an absent gram passes at the designed odds', () => {
+    // 30,000 random distinct grams in one block; 20,000 others tested.
+    const set = new GramSet();
+    const present = new Set<number>();
+    let x = 12345;
+    const next = (): number => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
+    const buf = new Uint8Array(4);
+    while (present.size < 30000) {
+      const g = next();
+      if (present.has(g)) continue;
+      present.add(g);
+      new DataView(buf.buffer).setUint32(0, g);
+      // Grams are folded: keep only bytes that fold to themselves.
+      if (buf.some((c) => c >= 0x41 && c <= 0x5a)) {
+        present.delete(g);
+        continue;
+      }
+      set.add(buf, 0, 4);
+    }
+    expect(set.size).toBe(30000);
+    const { segments, words, area } = layBlooms([set.take()]);
+    const w = words[0]!;
+    expect(segments * w * 32).toBeGreaterThanOrEqual(30000 * BLOOM_BITS_PER_GRAM);
+    expect(segments * w * 32).toBeLessThan(30000 * BLOOM_BITS_PER_GRAM * 1.05);
+    const header = { blocks: [{ bloomWords: w }], build: { probes: 2, segments } };
+    const runs = Array.from({ length: segments }, (_, sg) => area.subarray(sg * 4 * w, (sg + 1) * 4 * w));
+    const sc = { header, blockAt: [0, 4 * w], runs, state: new Uint8Array(segments).fill(1) } as unknown as Sidecar;
+    let passed = 0;
+    let tested = 0;
+    for (const g of present) {
+      new DataView(buf.buffer).setUint32(0, g);
+      expect(blockMayHold(sc, 0, needleProbes(buf)!)).toBe(true);
+    }
+    while (tested < 20000) {
+      const g = next();
+      new DataView(buf.buffer).setUint32(0, g);
+      if (present.has(g) || buf.some((c) => c >= 0x41 && c <= 0x5a)) continue;
+      tested++;
+      if (blockMayHold(sc, 0, needleProbes(buf)!)) passed++;
+    }
+    // (1 − e^(−2/4))² ≈ 0.155.
+    expect(passed / tested).toBeGreaterThan(0.12);
+    expect(passed / tested).toBeLessThan(0.19);
+  });
+
+  it('collects exactly the distinct grams of a block (including 0, across growth and clears)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ minLength: 0, maxLength: 3000 }), { maxLength: 8 }), fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 5 }), (msgs, before) => {
+        const set = new GramSet();
+        for (const m of before) set.add(m, 0, m.length);
+        set.clear();
+        const want = new Set<number>();
+        for (const m of msgs) {
+          // Few distinct byte values, so that grams repeat.
+          const b = m.map((c) => [0, 0x41, 0x61, 0x7a, 0xff, 0x20][c % 6]!);
+          set.add(b, 0, b.length);
+          for (let i = 0; i + 4 <= b.length; i++) want.add((((b[i]! | 0x20 * +(b[i]! === 0x41)) << 24) | ((b[i + 1]! | 0x20 * +(b[i + 1]! === 0x41)) << 16) | ((b[i + 2]! | 0x20 * +(b[i + 2]! === 0x41)) << 8) | (b[i + 3]! | 0x20 * +(b[i + 3]! === 0x41))) >>> 0);
+        }
+        expect(set.size).toBe(want.size);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('segment checksums catch any change to one word', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 4, maxLength: 256 }), fc.nat(), fc.integer({ min: 1, max: 0xffffffff }), (raw, at, delta) => {
+        const b = raw.slice(0, raw.length & ~3);
+        const w = (at % (b.length / 4)) * 4;
+        const c = b.slice();
+        new DataView(c.buffer).setUint32(w, new DataView(b.buffer).getUint32(w) ^ delta);
+        expect(segmentChecksum(c, 0, c.length)).not.toBe(segmentChecksum(b, 0, b.length));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
