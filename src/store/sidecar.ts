@@ -62,6 +62,7 @@
  * checksum. Anything else is reported as a problem and ignored. Older versions are
  * `unsupported` (ignored until `letheql index` rebuilds them).
  */
+import { InternalError } from '../errors.js';
 
 /** Bytes per n-gram hashed into the block blooms. */
 export const GRAM = 4;
@@ -398,7 +399,7 @@ export function neededSegments(sc: Sidecar, literals: readonly NeedleProbes[]): 
 
 /** Attaches segment `s`'s run (the bytes at `[segmentAt[s], segmentAt[s + 1])` of the sidecar). */
 export function attachSegment(sc: Sidecar, s: number, run: Uint8Array): void {
-  if (run.length !== sc.segmentAt[s + 1]! - sc.segmentAt[s]!) throw new Error(`sidecar segment ${s}: ${run.length} bytes, expected ${sc.segmentAt[s + 1]! - sc.segmentAt[s]!}`);
+  if (run.length !== sc.segmentAt[s + 1]! - sc.segmentAt[s]!) throw new InternalError(`sidecar segment ${s}: ${run.length} bytes, expected ${sc.segmentAt[s + 1]! - sc.segmentAt[s]!}`);
   sc.runs[s] = run;
 }
 
@@ -419,7 +420,7 @@ export function blockMayHold(sc: Sidecar, i: number, probes: NeedleProbes): bool
     const h1 = probes[g]!;
     const sg = segmentOf(h1, segments);
     const run = sc.runs[sg];
-    if (run === undefined) throw new Error(`sidecar segment ${sg} not loaded`);
+    if (run === undefined) throw new InternalError(`sidecar segment ${sg} not loaded`);
     const st = sg * nBlocks + i;
     if (sc.state[st] === 0) sc.state[st] = segmentChecksum(run, at, len) === sc.checks[st] ? 1 : 2;
     if (sc.state[st] === 2) return null;
