@@ -1,0 +1,169 @@
+/**
+ * Remote members of a store set: another `letheql serve`, reached over HTTP(S).
+ *
+ * A remote member is not a chunk source: its files are behind a server that plans and scans
+ * them itself. So it sits beside the local members, not under the engine: `LogStore`
+ * (`api.ts`) picks the members a query's `cluster` matchers select, sends each remote one the
+ * query with its `cluster` matchers removed (printed by the canonical printer), and merges
+ * the answers with the local rows (`exec/member-merge.ts`).
+ *
+ * The wire: the server's own Arrow answer (`Accept: application/vnd.apache.arrow.stream`),
+ * which is the engine's result table with its statistics in the schema metadata
+ * (`letheql.stats`), so nothing is re-encoded or re-parsed as JSON.
+ * - With a limit: `GET /loki/api/v1/query_range` with `limit` and `direction` (Loki's `end`
+ *   is exclusive, so `end` is sent one nanosecond later than the engine's inclusive end).
+ * - Without one: `GET /api/v1/query_range` (Lethe's dialect, which has no default limit; the
+ *   member's `maxLines` still caps it, and a capped answer is an error naming the member,
+ *   since merging it would silently drop rows). It answers oldest first; `backward` re-sorts.
+ * Times are sent as RFC 3339 with nanoseconds, which both dialects read exactly.
+ *
+ * Platform-neutral: the HTTP client is the standard `fetch` (Node 18+, browsers), or one the
+ * caller passes (tests, proxies). The token is sent as `Authorization: Bearer …` and never
+ * appears in an error message.
+ */
+import type { Table } from 'apache-arrow';
+import { LetheQLError } from '../errors.js';
+import type { QueryStats } from '../exec/stats.js';
+import { formatRfc3339 } from '../time.js';
+import { checkClusterName } from './federated-source.js';
+
+/** The part of a `fetch` response a remote member reads. */
+export interface RemoteResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+  arrayBuffer(): Promise<ArrayBuffer>;
+  text(): Promise<string>;
+}
+
+/** The part of `fetch` a remote member calls. */
+export type RemoteFetch = (url: string, init: { method: 'GET'; headers: Record<string, string>; signal?: AbortSignal }) => Promise<RemoteResponse>;
+
+/** How a store set reaches a remote member. */
+export interface RemoteMemberOptions {
+  /** Bearer token of the member's `auth.tokenFile` (a `read` token). */
+  token?: string;
+  /** The HTTP client (default: the global `fetch`). */
+  fetch?: RemoteFetch;
+}
+
+/** What a remote member is asked: a log query without `cluster` matchers, and its window. */
+export interface RemoteLogRequest {
+  /** The query text (canonical form, no `cluster` matcher). */
+  query: string;
+  /** Inclusive window, ns. */
+  startNs: bigint;
+  endNs: bigint;
+  limit: number | null;
+  direction: 'forward' | 'backward';
+  signal?: AbortSignal;
+}
+
+/** Whether a store-set member is given as a URL of a `letheql serve` (`http://` or `https://`). */
+export function isRemoteUrl(text: string): boolean {
+  return /^https?:\/\//i.test(text);
+}
+
+const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
+
+/**
+ * One remote member: a cluster name and the base URL of the `letheql serve` that holds it.
+ * Throws `INVALID_OPTION` for a bad cluster name or URL.
+ *
+ * @example
+ * const m = new RemoteMember('cluster-b', 'https://logs-b.example:6060', { token: process.env.LETHEQL_TOKEN_CLUSTER_B });
+ */
+export class RemoteMember {
+  /** The base URL, without a trailing `/`. */
+  readonly url: string;
+  readonly #token: string | undefined;
+  readonly #fetch: RemoteFetch | undefined;
+
+  constructor(
+    readonly cluster: string,
+    url: string,
+    options: RemoteMemberOptions = {},
+  ) {
+    checkClusterName(cluster);
+    if (!isRemoteUrl(url)) throw new LetheQLError('INVALID_OPTION', `cluster ${JSON.stringify(cluster)}: a remote member is an http:// or https:// URL, got ${JSON.stringify(url)}`);
+    this.url = url.replace(/\/+$/, '');
+    this.#token = options.token;
+    this.#fetch = options.fetch;
+  }
+
+  /** `cluster=URL`, as a store set describes its members. */
+  get description(): string {
+    return this.url;
+  }
+
+  /**
+   * Runs a log query on the member and returns its result table (no `cluster` column) and
+   * statistics. Throws `REMOTE_ERROR` naming the member when it cannot be reached, refuses
+   * the query (its message is kept), answers something else than Arrow, or cut its answer
+   * at its own `maxLines`.
+   */
+  async queryLogs(req: RemoteLogRequest): Promise<{ table: Table; stats: QueryStats }> {
+    const params = new Map<string, string>([['query', req.query]]);
+    let path: string;
+    if (req.limit !== null) {
+      path = '/loki/api/v1/query_range';
+      params.set('start', formatRfc3339(req.startNs));
+      params.set('end', formatRfc3339(req.endNs + 1n));
+      params.set('limit', String(req.limit));
+      params.set('direction', req.direction);
+    } else {
+      path = '/api/v1/query_range';
+      params.set('start', formatRfc3339(req.startNs));
+      params.set('end', formatRfc3339(req.endNs));
+    }
+    const headers: Record<string, string> = { accept: ARROW_STREAM };
+    if (this.#token !== undefined) headers['authorization'] = `Bearer ${this.#token}`;
+    const fetchFn = this.#fetch ?? (globalThis as { fetch?: RemoteFetch }).fetch;
+    if (fetchFn === undefined) throw new LetheQLError('INVALID_OPTION', 'remote members need fetch (Node 18+ or a browser), or the fetch option');
+    let res: RemoteResponse;
+    try {
+      const qs = [...params].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+      res = await fetchFn(`${this.url}${path}?${qs}`, { method: 'GET', headers, ...(req.signal ? { signal: req.signal } : {}) });
+    } catch (e) {
+      if (req.signal?.aborted) throw req.signal.reason;
+      throw this.#error(`cannot reach ${this.url}: ${causeText(e)}`);
+    }
+    if (res.status !== 200) throw this.#error(`${this.url} answered ${res.status}: ${await errorText(res)}`);
+    const type = res.headers.get('content-type') ?? '';
+    if (!type.startsWith(ARROW_STREAM)) throw this.#error(`${this.url} answered ${JSON.stringify(type)}, not an Arrow stream (is it a letheql serve?)`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    const { tableFromIPC } = await import('apache-arrow');
+    const table = tableFromIPC(bytes);
+    const json = table.schema.metadata.get('letheql.stats');
+    if (json === undefined) throw this.#error(`${this.url} answered a table without statistics (letheql.stats)`);
+    if (table.schema.fields.some((f) => f.name === 'cluster')) {
+      throw this.#error(`${this.url} serves a store set; a store set cannot contain another store set`);
+    }
+    const stats = JSON.parse(json) as QueryStats;
+    if (req.limit === null && stats.truncated) {
+      throw this.#error(`${this.url} cut its answer at its maxLines (${stats.rowsReturned} of ${stats.linesMatched} lines); give the query a limit, or raise the member's maxLines`);
+    }
+    return { table, stats };
+  }
+
+  #error(message: string): LetheQLError {
+    return new LetheQLError('REMOTE_ERROR', `member ${JSON.stringify(this.cluster)}: ${message}`);
+  }
+}
+
+function causeText(e: unknown): string {
+  const cause = (e as { cause?: unknown } | null)?.cause;
+  const base = e instanceof Error ? e.message : String(e);
+  return cause instanceof Error ? `${base} (${cause.message})` : base;
+}
+
+/** The member's error message: the JSON body's `error`, else the first 200 characters. */
+async function errorText(res: RemoteResponse): Promise<string> {
+  const text = await res.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as { error?: unknown };
+    if (typeof body.error === 'string') return body.error;
+  } catch {
+    // not JSON
+  }
+  return text.slice(0, 200);
+}
