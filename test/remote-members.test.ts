@@ -10,15 +10,17 @@
  * and pipelines. A mixed set (one local, one remote) too. Then the partial-failure policy
  * with a member down (`fail` and `warn`, library and CLI), and a token-protected member.
  */
+import { PassThrough } from 'node:stream';
 import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { runServe } from '../src/cli/serve.js';
 import { getStats, LetheQLError, openStoreSet, type LogQueryOptions, type LogStore, type QueryStats } from '../src/node.js';
 import { TokenAuthority } from '../src/server/auth.js';
 import { FIXTURE_STORE, tableLines } from './support/paths.js';
-import { start, type Running } from './server/helpers.js';
+import { get, start, type Running } from './server/helpers.js';
 import { openStore } from '../src/node.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'letheql-remote-'));
@@ -190,6 +192,61 @@ describe('a member that fails', () => {
     expect(failed.code).not.toBe(0);
     expect(failed.err).toContain('member "cluster-b"');
     expect((await cli([...args, '--on-member-error', 'maybe'])).code).toBe(2);
+  });
+});
+
+describe('letheql serve over a store set with remote members', () => {
+  /** Runs `letheql serve ARGS` in-process on 127.0.0.1:0; returns its URL and a stopper. */
+  async function serve(args: string[], env: Record<string, string> = {}): Promise<{ url: string; stop: () => Promise<number> }> {
+    const stop = new AbortController();
+    let resolveUrl!: (u: string) => void;
+    const url = new Promise<string>((r) => (resolveUrl = r));
+    const sink = new PassThrough().resume();
+    const exit = runServe([...args, '--listen', '127.0.0.1:0', '--workers', '0'], { stdout: sink, stderr: sink, env }, stop.signal, resolveUrl);
+    const u = await Promise.race([url, exit.then((c) => Promise.reject(new Error(`serve exited ${c}`)))]);
+    return { url: u, stop: () => (stop.abort(), exit) };
+  }
+  const loki = { query: 'pod{namespace="shop"}', start: WINDOW.start, end: '2024-09-24T16:00:00Z', limit: '1000' };
+
+  it('answers the Loki and Lethe routes as a server over the same stores opened locally', async () => {
+    const remote = await serve(['--store', `cluster-a=${serverA.url}`, '--store', `cluster-b=${secured.url}`, '--store-token', `cluster-b=${TOKEN}`]);
+    const local = await serve(['--store', `cluster-a=${A}`, '--store', `cluster-b=${B}`]);
+    try {
+      const [r, l] = await Promise.all([get(remote.url, '/loki/api/v1/query_range', loki), get(local.url, '/loki/api/v1/query_range', loki)]);
+      expect(r.status).toBe(200);
+      expect(r.body.data.result.length).toBeGreaterThan(0);
+      expect(r.body.data.result).toEqual(l.body.data.result);
+      const lethe = { query: loki.query, start: WINDOW.start, end: WINDOW.end };
+      const [rl, ll] = await Promise.all([get(remote.url, '/api/v1/query_range', lethe), get(local.url, '/api/v1/query_range', lethe)]);
+      expect(rl.body.data.result).toEqual(ll.body.data.result);
+    } finally {
+      expect(await remote.stop()).toBe(0);
+      expect(await local.stop()).toBe(0);
+    }
+  });
+
+  it('--on-member-error warn: the answer names the member left out in warnings', async () => {
+    const s = await serve(['--store', `cluster-a=${serverA.url}`, '--store', 'cluster-b=http://127.0.0.1:9', '--on-member-error', 'warn']);
+    try {
+      const r = await get(s.url, '/loki/api/v1/query_range', loki);
+      expect(r.status).toBe(200);
+      expect(r.body.warnings).toHaveLength(1);
+      expect(r.body.warnings[0]).toContain('member "cluster-b"');
+      expect(r.body.data.result.every((x: { stream: Record<string, string> }) => x.stream['cluster'] === 'cluster-a')).toBe(true);
+      const l = await get(s.url, '/api/v1/query_range', { query: loki.query, start: WINDOW.start, end: WINDOW.end });
+      expect(l.body.warnings[0]).toContain('member "cluster-b"');
+    } finally {
+      expect(await s.stop()).toBe(0);
+    }
+    const failing = await serve(['--store', `cluster-a=${serverA.url}`, '--store', 'cluster-b=http://127.0.0.1:9']);
+    try {
+      const r = await get(failing.url, '/loki/api/v1/query_range', loki);
+      expect(r.status).toBe(502);
+      expect(r.body.errorType).toBe('unavailable');
+      expect(r.text).toContain('member \\"cluster-b\\"');
+    } finally {
+      expect(await failing.stop()).toBe(0);
+    }
   });
 });
 
