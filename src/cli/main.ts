@@ -340,8 +340,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     if (e instanceof LetheQLError) {
       await write(io.stderr, `letheql: ${e.message}\n`);
-      // Bad input exits 2; a store that cannot be read is not the user's input.
-      return e.code === 'IO_ERROR' ? 1 : 2;
+      // Bad input exits 2; a store that cannot be read, or a remote member that fails, is not the user's input.
+      return e.code === 'IO_ERROR' || e.code === 'REMOTE_ERROR' ? 1 : 2;
     }
     if ((e as NodeJS.ErrnoException)?.code === 'EPIPE') return 0;
     await write(io.stderr, `letheql: ${(e as Error)?.stack ?? String(e)}\n`);
