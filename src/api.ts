@@ -231,12 +231,68 @@ export class LogStore {
   async queryMetric(query: string | Expr, opts: LogQueryOptions = {}): Promise<{ result: MetricResult; stats: QueryStats }> {
     const started = performance.now();
     const expr = await toExpr(query);
-    this.refuseRemote('metric queries');
+    if (this.remotes.length > 0) return this.memberMetric(expr, opts, started);
     const { rangeLabelNeeds, StoreSampleSource, evaluateMetricQuery } = await loadMetrics();
     const source = new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts, rangeLabelNeeds(expr));
     const result = await evaluateMetricQuery(expr, metricTimes(opts), source, { maxSeries: opts.maxSeries, maxSamples: opts.maxSamples, signal: opts.signal });
     const stats = source.stats;
     stats.rowsReturned = result.series.reduce((n, s) => n + s.samples.length, 0);
+    stats.elapsedMs = Math.round((performance.now() - started) * 1000) / 1000;
+    return { result, stats };
+  }
+
+  /**
+   * {@link queryMetric} over a store set with remote members, for the query shapes whose
+   * series each come from one cluster (`exec/member-metrics.ts`; others are refused): the
+   * local members evaluate it as one set, each selected remote member evaluates it without
+   * its `cluster` matchers, and the series are merged. Remote members' answers carry no
+   * statistics (their `stats` in `members` is null).
+   */
+  private async memberMetric(expr: Expr, opts: LogQueryOptions, started: number): Promise<{ result: MetricResult; stats: QueryStats }> {
+    const { memberMetricQuery, seriesFromTable, mergeMemberSeries } = await import('./exec/member-metrics.js');
+    const { sumStats } = await import('./exec/member-merge.js');
+    const remoteExpr = memberMetricQuery(expr);
+    const remoteQuery = printQuery(remoteExpr);
+    // Which clusters the query selects: its selector's cluster matchers (an accepted shape has one range aggregation, so one selector).
+    let sel: import('./query/ast.js').VectorSelector | null = null;
+    for (let e: Expr = expr; ; ) {
+      if (e.kind === 'ParenExpr' || e.kind === 'AggregateExpr') e = e.expr;
+      else {
+        if (e.kind === 'Call') for (const a of e.args) if (a.kind === 'MatrixSelector') sel = a.selector;
+        break;
+      }
+    }
+    const selects = nameFilter((sel?.matchers ?? []).filter((m) => m.name === CLUSTER_LABEL));
+    const times = metricTimes(opts);
+    const localSelected = this.localClusters.filter(selects);
+    type Part = { clusters: string[]; url: string | null; series: MetricResult['series']; stats: QueryStats | null; error?: string; resultType?: MetricResult['resultType'] };
+    const localPart = async (): Promise<Part> => {
+      const { rangeLabelNeeds, StoreSampleSource, evaluateMetricQuery } = await loadMetrics();
+      const source = new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts, rangeLabelNeeds(expr));
+      const result = await evaluateMetricQuery(expr, times, source, { maxSeries: opts.maxSeries, maxSamples: opts.maxSamples, signal: opts.signal });
+      return { clusters: localSelected, url: null, series: result.series, stats: source.stats, resultType: result.resultType };
+    };
+    const remotePart = async (m: RemoteMember): Promise<Part> => {
+      try {
+        const table = await m.queryMetric({ query: remoteQuery, startNs: times.startNs, endNs: times.endNs, stepNs: times.stepNs, ...(opts.signal ? { signal: opts.signal } : {}) });
+        return { clusters: [m.cluster], url: m.url, series: seriesFromTable(table, m.cluster), stats: null };
+      } catch (e) {
+        if (this.onMemberError !== 'warn' || !(e instanceof LetheQLError) || e.code !== 'REMOTE_ERROR') throw e;
+        return { clusters: [m.cluster], url: m.url, series: [], stats: null, error: e.message };
+      }
+    };
+    const parts = await Promise.all([...(localSelected.length > 0 ? [localPart()] : []), ...this.remotes.filter((m) => selects(m.cluster)).map(remotePart)]);
+    const order = this.clusters!;
+    parts.sort((a, b) => order.indexOf(a.clusters[0]!) - order.indexOf(b.clusters[0]!));
+    const result = mergeMemberSeries(
+      parts.map((p) => p.series),
+      times.stepNs === 0n ? 'vector' : 'matrix',
+    );
+    const stats = sumStats(parts.flatMap((p) => (p.stats ? [p.stats] : [])));
+    stats.rowsReturned = result.series.reduce((n, s) => n + s.samples.length, 0);
+    stats.members = parts.map((p): MemberStats => ({ clusters: p.clusters, url: p.url, stats: p.stats, ...(p.error !== undefined ? { error: p.error } : {}) }));
+    const warnings = parts.flatMap((p) => (p.error !== undefined ? [`${p.error}; the answer leaves out cluster ${JSON.stringify(p.clusters[0])}`] : []));
+    if (warnings.length > 0) stats.warnings = warnings;
     stats.elapsedMs = Math.round((performance.now() - started) * 1000) / 1000;
     return { result, stats };
   }

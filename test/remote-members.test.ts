@@ -155,8 +155,44 @@ describe('a store set of remote members answers as the same stores opened locall
 
   it('refuses what it cannot answer yet, naming the limitation', async () => {
     await expect(remoteSet.count('pod{namespace="shop"}', WINDOW)).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
-    await expect(remoteSet.queryMetric('count_over_time(pod{namespace="shop"}[5m])', WINDOW)).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+    for (const q of [
+      'sum(count_over_time(pod{namespace="shop"}[5m]))',
+      'sum by (namespace) (count_over_time(pod{namespace="shop"}[5m]))',
+      'count_over_time(pod{namespace="shop"}[5m]) * 2',
+      'sum without (cluster) (rate(pod{namespace="shop"}[5m]))',
+      'absent_over_time(pod{namespace="shop"}[5m])',
+    ]) {
+      const e = await remoteSet.queryMetric(q, WINDOW).catch((x: unknown) => x);
+      expect(e, q).toMatchObject({ code: 'NOT_SUPPORTED' });
+      expect((e as Error).message, q).toContain('remote members');
+    }
   });
+});
+
+const METRIC_QUERIES: [string, LogQueryOptions][] = [
+  ['count_over_time(pod{namespace=~".*"}[5m])', { step: '5m' }],
+  ['sum by (cluster) (count_over_time(pod{namespace=~".*"}[5m]))', { step: '10m' }],
+  ['sum by (cluster, namespace) (rate(pod{namespace=~".*"} |= "error" [10m]))', {}],
+  ['topk by (cluster) (2, count_over_time(pod{namespace=~".*"}[1h]))', {}],
+  ['count_over_time(pod{cluster="cluster-b", namespace="shop"}[5m])', { step: '15m' }],
+  ['sum without (pod, container) (bytes_over_time(pod{cluster=~"cluster-a|cluster-b", namespace=~".+"}[30m]))', { step: '30m' }],
+];
+
+describe('metric queries whose series each keep their cluster merge exactly', () => {
+  for (const [query, opts] of METRIC_QUERIES) {
+    it(`${query} ${JSON.stringify(opts)}`, async () => {
+      const o = { ...WINDOW, ...opts };
+      const want = await localSet.queryMetric(query, o);
+      expect(want.result.series.length).toBeGreaterThan(0);
+      for (const set of [remoteSet, mixedSet]) {
+        const got = await set.queryMetric(query, o);
+        expect(got.result.resultType).toBe(want.result.resultType);
+        // Key order too: the JSON writers print labels in it.
+        expect(JSON.stringify(got.result.series, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).toBe(JSON.stringify(want.result.series, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+        expect(got.stats.rowsReturned).toBe(want.stats.rowsReturned);
+      }
+    });
+  }
 });
 
 describe('a member that fails', () => {

@@ -24,7 +24,7 @@
 import type { Table } from 'apache-arrow';
 import { LetheQLError } from '../errors.js';
 import type { QueryStats } from '../exec/stats.js';
-import { formatRfc3339 } from '../time.js';
+import { formatDuration, formatRfc3339 } from '../time.js';
 import { checkClusterName } from './federated-source.js';
 
 /** The part of a `fetch` response a remote member reads. */
@@ -55,6 +55,16 @@ export interface RemoteLogRequest {
   endNs: bigint;
   limit: number | null;
   direction: 'forward' | 'backward';
+  signal?: AbortSignal;
+}
+
+/** What a remote member is asked for a metric query: the query without `cluster` matchers, and when to evaluate it. */
+export interface RemoteMetricRequest {
+  query: string;
+  /** `stepNs` 0: an instant query at `endNs`. */
+  startNs: bigint;
+  endNs: bigint;
+  stepNs: bigint;
   signal?: AbortSignal;
 }
 
@@ -102,37 +112,16 @@ export class RemoteMember {
    * at its own `maxLines`.
    */
   async queryLogs(req: RemoteLogRequest): Promise<{ table: Table; stats: QueryStats }> {
-    const params = new Map<string, string>([['query', req.query]]);
+    const params: [string, string][] = [['query', req.query]];
     let path: string;
     if (req.limit !== null) {
       path = '/loki/api/v1/query_range';
-      params.set('start', formatRfc3339(req.startNs));
-      params.set('end', formatRfc3339(req.endNs + 1n));
-      params.set('limit', String(req.limit));
-      params.set('direction', req.direction);
+      params.push(['start', formatRfc3339(req.startNs)], ['end', formatRfc3339(req.endNs + 1n)], ['limit', String(req.limit)], ['direction', req.direction]);
     } else {
       path = '/api/v1/query_range';
-      params.set('start', formatRfc3339(req.startNs));
-      params.set('end', formatRfc3339(req.endNs));
+      params.push(['start', formatRfc3339(req.startNs)], ['end', formatRfc3339(req.endNs)]);
     }
-    const headers: Record<string, string> = { accept: ARROW_STREAM };
-    if (this.#token !== undefined) headers['authorization'] = `Bearer ${this.#token}`;
-    const fetchFn = this.#fetch ?? (globalThis as { fetch?: RemoteFetch }).fetch;
-    if (fetchFn === undefined) throw new LetheQLError('INVALID_OPTION', 'remote members need fetch (Node 18+ or a browser), or the fetch option');
-    let res: RemoteResponse;
-    try {
-      const qs = [...params].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
-      res = await fetchFn(`${this.url}${path}?${qs}`, { method: 'GET', headers, ...(req.signal ? { signal: req.signal } : {}) });
-    } catch (e) {
-      if (req.signal?.aborted) throw req.signal.reason;
-      throw this.#error(`cannot reach ${this.url}: ${causeText(e)}`);
-    }
-    if (res.status !== 200) throw this.#error(`${this.url} answered ${res.status}: ${await errorText(res)}`);
-    const type = res.headers.get('content-type') ?? '';
-    if (!type.startsWith(ARROW_STREAM)) throw this.#error(`${this.url} answered ${JSON.stringify(type)}, not an Arrow stream (is it a letheql serve?)`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    const { tableFromIPC } = await import('apache-arrow');
-    const table = tableFromIPC(bytes);
+    const table = await this.#fetchArrow(path, params, req.signal);
     const json = table.schema.metadata.get('letheql.stats');
     if (json === undefined) throw this.#error(`${this.url} answered a table without statistics (letheql.stats)`);
     if (table.schema.fields.some((f) => f.name === 'cluster')) {
@@ -143,6 +132,41 @@ export class RemoteMember {
       throw this.#error(`${this.url} cut its answer at its maxLines (${stats.rowsReturned} of ${stats.linesMatched} lines); give the query a limit, or raise the member's maxLines`);
     }
     return { table, stats };
+  }
+
+  /**
+   * Evaluates a metric query on the member (Loki's `query` at `time`, or `query_range` with
+   * `step`) and returns its Arrow long table (`metrics/arrow.ts`; it carries no statistics).
+   */
+  async queryMetric(req: RemoteMetricRequest): Promise<Table> {
+    const params: [string, string][] = [['query', req.query]];
+    if (req.stepNs === 0n) {
+      params.push(['time', formatRfc3339(req.endNs)]);
+      return this.#fetchArrow('/loki/api/v1/query', params, req.signal);
+    }
+    params.push(['start', formatRfc3339(req.startNs)], ['end', formatRfc3339(req.endNs)], ['step', formatDuration(req.stepNs)]);
+    return this.#fetchArrow('/loki/api/v1/query_range', params, req.signal);
+  }
+
+  async #fetchArrow(path: string, params: [string, string][], signal: AbortSignal | undefined): Promise<Table> {
+    const headers: Record<string, string> = { accept: ARROW_STREAM };
+    if (this.#token !== undefined) headers['authorization'] = `Bearer ${this.#token}`;
+    const fetchFn = this.#fetch ?? (globalThis as { fetch?: RemoteFetch }).fetch;
+    if (fetchFn === undefined) throw new LetheQLError('INVALID_OPTION', 'remote members need fetch (Node 18+ or a browser), or the fetch option');
+    let res: RemoteResponse;
+    try {
+      const qs = params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+      res = await fetchFn(`${this.url}${path}?${qs}`, { method: 'GET', headers, ...(signal ? { signal } : {}) });
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason;
+      throw this.#error(`cannot reach ${this.url}: ${causeText(e)}`);
+    }
+    if (res.status !== 200) throw this.#error(`${this.url} answered ${res.status}: ${await errorText(res)}`);
+    const type = res.headers.get('content-type') ?? '';
+    if (!type.startsWith(ARROW_STREAM)) throw this.#error(`${this.url} answered ${JSON.stringify(type)}, not an Arrow stream (is it a letheql serve?)`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    const { tableFromIPC } = await import('apache-arrow');
+    return tableFromIPC(bytes);
   }
 
   #error(message: string): LetheQLError {
