@@ -285,6 +285,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         await write(io.stdout, toArrowIPC(metricTable(result)));
       } else if (format === 'jsonl') await write(io.stdout, prometheusDataJson(result) + '\n');
       else await write(io.stdout, formatMetricText(result));
+      for (const w of stats.warnings ?? []) await write(io.stderr, `letheql: warning: ${w}\n`);
       if (values.stats) await write(io.stderr, JSON.stringify(stats) + '\n');
       else await write(io.stderr, skippedLinesNotice(stats) ?? '');
       return 0;
