@@ -188,6 +188,7 @@ export class LogStore {
   /** Parses (if needed) and plans a log query without reading log data (metric queries: {@link explainMetric}). */
   async explain(query: string | Expr, opts: LogQueryOptions = {}): Promise<LogQueryPlan> {
     const expr = await toExpr(query);
+    if (this.remotes.length > 0 && !isStoreSet(this.source)) throw new LetheQLError('NOT_SUPPORTED', 'not supported yet: explain over a store set whose members are all remote (explain plans the local members only)');
     return planLogQuery(expr, opts, this.source);
   }
 
@@ -480,6 +481,12 @@ export class LogStore {
    * says where).
    */
   async targets(): Promise<StoreTargets> {
+    if (this.remotes.length > 0) {
+      const per = Object.values((await this.targetsByCluster())!);
+      const out = {} as StoreTargets;
+      for (const t of Object.keys(LOG_TYPES) as LogType[]) out[t] = [...new Set(per.flatMap((x) => x[t]))].sort(compareNames);
+      return out;
+    }
     return targetsOf(this.source);
   }
 
@@ -497,10 +504,16 @@ export class LogStore {
    * await set.targetsByCluster(); // { 'cluster-a': { pod: ['shop'], node: ['node-a'] }, 'cluster-b': { pod: ['shop', 'web'], node: [] } }
    */
   async targetsByCluster(): Promise<Record<string, StoreTargets> | null> {
-    if (!isStoreSet(this.source)) return null;
-    const per = await Promise.all(this.source.members.map((m) => targetsOf(m.source)));
+    if (!isStoreSet(this.source) && this.remotes.length === 0) return null;
+    // Remote members list theirs over HTTP (`GET /api/v1/metadata`); a member that fails fails this.
+    const members: { cluster: string; targets: () => Promise<StoreTargets> }[] = [
+      ...(isStoreSet(this.source) ? this.source.members.map((m) => ({ cluster: m.cluster, targets: () => targetsOf(m.source) })) : []),
+      ...this.remotes.map((r) => ({ cluster: r.cluster, targets: () => r.targets() })),
+    ];
+    members.sort((a, b) => compareNames(a.cluster, b.cluster));
+    const per = await Promise.all(members.map((m) => m.targets()));
     const out: Record<string, StoreTargets> = {};
-    this.source.members.forEach((m, i) => (out[m.cluster] = per[i]!));
+    members.forEach((m, i) => (out[m.cluster] = per[i]!));
     return out;
   }
 

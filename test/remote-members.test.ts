@@ -153,6 +153,12 @@ describe('a store set of remote members answers as the same stores opened locall
     expect(remoteSet.clusters).toEqual(['cluster-a', 'cluster-b']);
   });
 
+  it('targets and targetsByCluster include remote members', async () => {
+    expect(await remoteSet.targetsByCluster()).toEqual(await localSet.targetsByCluster());
+    expect(await remoteSet.targets()).toEqual(await localSet.targets());
+    expect(await mixedSet.targetsByCluster()).toEqual(await localSet.targetsByCluster());
+  });
+
   it('refuses what it cannot answer yet, naming the limitation', async () => {
     await expect(remoteSet.count('pod{namespace="shop"}', WINDOW)).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
     for (const q of [

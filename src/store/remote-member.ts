@@ -26,6 +26,7 @@ import { LetheQLError } from '../errors.js';
 import type { QueryStats } from '../exec/stats.js';
 import { formatDuration, formatRfc3339 } from '../time.js';
 import { checkClusterName } from './federated-source.js';
+import { compareNames } from './paths.js';
 
 /** The part of a `fetch` response a remote member reads. */
 export interface RemoteResponse {
@@ -148,25 +149,54 @@ export class RemoteMember {
     return this.#fetchArrow('/loki/api/v1/query_range', params, req.signal);
   }
 
+  /**
+   * The member's targets per log type, sorted (its `GET /api/v1/metadata`, which lists them
+   * as `pod{namespace="x"}` / `node{node="y"}`).
+   */
+  async targets(signal?: AbortSignal): Promise<Record<'pod' | 'node', string[]>> {
+    const res = await this.#get('/api/v1/metadata', [], 'application/json', signal);
+    let body: { data?: { targets?: unknown } };
+    try {
+      body = JSON.parse(await res.text()) as typeof body;
+    } catch {
+      throw this.#error(`${this.url} answered /api/v1/metadata with something else than JSON (is it a letheql serve?)`);
+    }
+    const out: Record<'pod' | 'node', string[]> = { pod: [], node: [] };
+    const list = Array.isArray(body.data?.targets) ? (body.data!.targets as unknown[]) : [];
+    for (const t of list) {
+      const m = typeof t === 'string' ? /^(pod|node)\{(?:namespace|node)=("(?:[^"\\]|\\.)*")\}$/.exec(t) : null;
+      if (m) out[m[1] as 'pod' | 'node'].push(JSON.parse(m[2]!) as string);
+    }
+    out.pod.sort(compareNames);
+    out.node.sort(compareNames);
+    return out;
+  }
+
   async #fetchArrow(path: string, params: [string, string][], signal: AbortSignal | undefined): Promise<Table> {
-    const headers: Record<string, string> = { accept: ARROW_STREAM };
+    const res = await this.#get(path, params, ARROW_STREAM, signal);
+    const type = res.headers.get('content-type') ?? '';
+    if (!type.startsWith(ARROW_STREAM)) throw this.#error(`${this.url} answered ${JSON.stringify(type)}, not an Arrow stream (is it a letheql serve?)`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    const { tableFromIPC } = await import('apache-arrow');
+    return tableFromIPC(bytes);
+  }
+
+  /** GET `path` with the token; a non-200 answer or no answer is a `REMOTE_ERROR` naming the member. */
+  async #get(path: string, params: [string, string][], accept: string, signal: AbortSignal | undefined): Promise<RemoteResponse> {
+    const headers: Record<string, string> = { accept };
     if (this.#token !== undefined) headers['authorization'] = `Bearer ${this.#token}`;
     const fetchFn = this.#fetch ?? (globalThis as { fetch?: RemoteFetch }).fetch;
     if (fetchFn === undefined) throw new LetheQLError('INVALID_OPTION', 'remote members need fetch (Node 18+ or a browser), or the fetch option');
     let res: RemoteResponse;
     try {
       const qs = params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
-      res = await fetchFn(`${this.url}${path}?${qs}`, { method: 'GET', headers, ...(signal ? { signal } : {}) });
+      res = await fetchFn(`${this.url}${path}${qs ? `?${qs}` : ''}`, { method: 'GET', headers, ...(signal ? { signal } : {}) });
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       throw this.#error(`cannot reach ${this.url}: ${causeText(e)}`);
     }
     if (res.status !== 200) throw this.#error(`${this.url} answered ${res.status}: ${await errorText(res)}`);
-    const type = res.headers.get('content-type') ?? '';
-    if (!type.startsWith(ARROW_STREAM)) throw this.#error(`${this.url} answered ${JSON.stringify(type)}, not an Arrow stream (is it a letheql serve?)`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    const { tableFromIPC } = await import('apache-arrow');
-    return tableFromIPC(bytes);
+    return res;
   }
 
   #error(message: string): LetheQLError {
