@@ -261,6 +261,15 @@ describe('letheql serve over a store set with remote members', () => {
       const lethe = { query: loki.query, start: WINDOW.start, end: WINDOW.end };
       const [rl, ll] = await Promise.all([get(remote.url, '/api/v1/query_range', lethe), get(local.url, '/api/v1/query_range', lethe)]);
       expect(rl.body.data.result).toEqual(ll.body.data.result);
+      // A metric query of a shape that merges, as Grafana asks it.
+      const metric = { query: 'sum by (cluster, namespace) (count_over_time({namespace=~".+"} [10m]))', start: WINDOW.start, end: WINDOW.end, step: '600' };
+      const [rm, lm] = await Promise.all([get(remote.url, '/loki/api/v1/query_range', metric), get(local.url, '/loki/api/v1/query_range', metric)]);
+      expect(rm.status).toBe(200);
+      expect(rm.body.data.result.length).toBeGreaterThan(0);
+      expect(rm.body.data.result).toEqual(lm.body.data.result);
+      const refused = await get(remote.url, '/loki/api/v1/query_range', { ...metric, query: 'sum(count_over_time({namespace=~".+"} [10m]))' });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toContain('remote members');
     } finally {
       expect(await remote.stop()).toBe(0);
       expect(await local.stop()).toBe(0);
