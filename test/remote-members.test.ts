@@ -286,6 +286,10 @@ describe('letheql serve over a store set with remote members', () => {
       expect(r.body.data.result.every((x: { stream: Record<string, string> }) => x.stream['cluster'] === 'cluster-a')).toBe(true);
       const l = await get(s.url, '/api/v1/query_range', { query: loki.query, start: WINDOW.start, end: WINDOW.end });
       expect(l.body.warnings[0]).toContain('member "cluster-b"');
+      const m = await get(s.url, '/loki/api/v1/query_range', { query: 'count_over_time({namespace="shop"} [10m])', start: WINDOW.start, end: WINDOW.end, step: '600' });
+      expect(m.status).toBe(200);
+      expect(m.body.data.result.length).toBeGreaterThan(0);
+      expect(m.body.warnings[0]).toContain('member "cluster-b"');
     } finally {
       expect(await s.stop()).toBe(0);
     }

@@ -72,7 +72,7 @@ async function query(env: RouteEnv, request: FastifyRequest, reply: FastifyReply
     const arrow = wantsArrow(request);
     if (outcome.kind === 'metric') {
       if (arrow) return reply.type(ARROW_STREAM).send(Buffer.from(toArrowIPC(metricTable(outcome.result))));
-      return sendMetricJson(reply, outcome.result, `"stats":${JSON.stringify(lokiStats(outcome.stats, outcome.queueMs, execMs))}`);
+      return sendMetricJson(reply, outcome.result, `"stats":${JSON.stringify(lokiStats(outcome.stats, outcome.queueMs, execMs))}`, outcome.stats?.warnings);
     }
     const { table, stats } = outcome;
     env.note(request, { bytesScanned: stats.bytesScanned, linesScanned: stats.linesScanned, linesReturned: stats.rowsReturned });
