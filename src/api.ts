@@ -288,6 +288,7 @@ export class LogStore {
     const result = mergeMemberSeries(
       parts.map((p) => p.series),
       times.stepNs === 0n ? 'vector' : 'matrix',
+      { maxSeries: opts.maxSeries, maxSamples: opts.maxSamples },
     );
     const stats = sumStats(parts.flatMap((p) => (p.stats ? [p.stats] : [])));
     stats.rowsReturned = result.series.reduce((n, s) => n + s.samples.length, 0);

@@ -199,6 +199,14 @@ describe('metric queries whose series each keep their cluster merge exactly', ()
       }
     });
   }
+
+  it('the merged series count against maxSeries as one store\'s would', async () => {
+    const q = 'count_over_time(pod{namespace=~".*"}[5m])';
+    const n = (await localSet.queryMetric(q, WINDOW)).result.series.length;
+    expect(n).toBeGreaterThan(2);
+    await expect(remoteSet.queryMetric(q, { ...WINDOW, maxSeries: n - 1 })).rejects.toMatchObject({ name: 'SeriesLimitError' });
+    expect((await remoteSet.queryMetric(q, { ...WINDOW, maxSeries: n })).result.series).toHaveLength(n);
+  });
 });
 
 describe('a member that fails', () => {

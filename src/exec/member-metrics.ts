@@ -23,7 +23,9 @@
  * `cluster` here.
  */
 import type { Table } from 'apache-arrow';
-import { LetheQLError } from '../errors.js';
+import { LetheQLError, LimitError } from '../errors.js';
+import { DEFAULT_MAX_SAMPLES } from '../metrics/evaluator.js';
+import { DEFAULT_MAX_SERIES, SeriesLimitError } from '../metrics/limits.js';
 import { compareLabels, compareStrings } from '../metrics/labels.js';
 import type { MetricResult, MetricSeries } from '../metrics/result.js';
 import { CLUSTER_LABEL } from '../model.js';
@@ -127,7 +129,19 @@ export function seriesFromTable(table: Table, cluster: string): MetricSeries[] {
   return out;
 }
 
-/** The members' series in one result, in the evaluator's order. */
-export function mergeMemberSeries(parts: readonly MetricSeries[][], resultType: MetricResult['resultType']): MetricResult {
-  return { resultType, series: parts.flat().sort((a, b) => compareLabels(a.labels, b.labels)) };
+/**
+ * The members' series in one result, in the evaluator's order. Each member checked its own
+ * `maxSeries`/`maxSamples`; the union is checked here against the query's (defaults as the
+ * evaluator's), so a set answers no larger a result than one store would.
+ */
+export function mergeMemberSeries(parts: readonly MetricSeries[][], resultType: MetricResult['resultType'], limits: { maxSeries?: number; maxSamples?: number } = {}): MetricResult {
+  const series = parts.flat().sort((a, b) => compareLabels(a.labels, b.labels));
+  const maxSeries = limits.maxSeries ?? DEFAULT_MAX_SERIES;
+  if (series.length > maxSeries) throw new SeriesLimitError(maxSeries);
+  const maxSamples = limits.maxSamples ?? DEFAULT_MAX_SAMPLES;
+  const samples = series.reduce((n, s) => n + s.samples.length, 0);
+  if (samples > maxSamples) {
+    throw new LimitError('maxSamples', maxSamples, `the query's result is too large: more than ${maxSamples} samples (series × points), over the limit maxSamples=${maxSamples}; use a larger step, a shorter range or fewer series`);
+  }
+  return { resultType, series };
 }
