@@ -37,6 +37,8 @@ export interface RemoteSetOptions {
   onMemberError?: 'fail' | 'warn';
   /** The HTTP client for remote members (default: the global `fetch`). */
   fetch?: RemoteFetch;
+  /** How long one request to a remote member may take (default 120 s). */
+  memberTimeoutMs?: number;
 }
 
 /**
@@ -55,7 +57,7 @@ export function openStore(dir: string, options: OpenStoreOptions = {}): LogStore
 
 /** The scan-pool part of the options. */
 function poolOptions(options: OpenStoreOptions): ScanPoolOptions {
-  const { s3: _s3, object: _object, tokens: _tokens, onMemberError: _policy, fetch: _fetch, ...pool } = options;
+  const { s3: _s3, object: _object, tokens: _tokens, onMemberError: _policy, fetch: _fetch, memberTimeoutMs: _timeout, ...pool } = options;
   return pool;
 }
 
@@ -112,7 +114,7 @@ export function openStoreSet(dirs: Readonly<Record<string, string>>, options: Op
   const local = entries.filter(([, dir]) => !isRemoteUrl(dir));
   const remotes = entries
     .filter(([, dir]) => isRemoteUrl(dir))
-    .map(([cluster, url]) => new RemoteMember(cluster, url, { ...(options.tokens?.[cluster] !== undefined ? { token: options.tokens[cluster] } : {}), ...(options.fetch ? { fetch: options.fetch } : {}) }));
+    .map(([cluster, url]) => new RemoteMember(cluster, url, { ...(options.tokens?.[cluster] !== undefined ? { token: options.tokens[cluster] } : {}), ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.memberTimeoutMs !== undefined ? { timeoutMs: options.memberTimeoutMs } : {}) }));
   for (const name of Object.keys(options.tokens ?? {})) {
     if (!remotes.some((r) => r.cluster === name)) throw new LetheQLError('INVALID_OPTION', `a token is given for cluster ${JSON.stringify(name)}, which is not a remote member`);
   }

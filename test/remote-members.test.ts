@@ -232,6 +232,23 @@ describe('a member that fails', () => {
     expect((await set.result('pod{cluster="cluster-a", namespace="shop"}', WINDOW)).stats.warnings).toBeUndefined();
   });
 
+  it('a member that accepts the connection and never answers times out, named', async () => {
+    const { createServer } = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const silent = createServer((sock) => sockets.push(sock));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const set = openStoreSet({ 'cluster-a': A, 'cluster-b': `http://127.0.0.1:${port}` }, { workers: 0, memberTimeoutMs: 300 });
+      const e = await set.result('pod{namespace="shop"}', WINDOW).catch((x: unknown) => x);
+      expect(e).toMatchObject({ code: 'REMOTE_ERROR' });
+      expect((e as Error).message).toMatch(/member "cluster-b".*did not answer within 300 ms/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
   it('the CLI: --on-member-error warn prints the warning on stderr; fail exits non-zero', async () => {
     const args = ['query', '--store', `cluster-a=${A}`, '--store', `cluster-b=${down}`, '--start', WINDOW.start, '--end', WINDOW.end, '--workers', '0', 'pod{namespace="shop"}'];
     const warned = await cli([...args, '--on-member-error', 'warn']);

@@ -45,7 +45,16 @@ export interface RemoteMemberOptions {
   token?: string;
   /** The HTTP client (default: the global `fetch`). */
   fetch?: RemoteFetch;
+  /**
+   * How long one request to the member may take, answer body included (default 120 s, a
+   * little over a server's default `queryTimeout`): a member that accepts the connection and
+   * never answers fails as `REMOTE_ERROR` instead of holding the query forever.
+   */
+  timeoutMs?: number;
 }
+
+/** Default of {@link RemoteMemberOptions.timeoutMs}. */
+export const DEFAULT_REMOTE_TIMEOUT_MS = 120_000;
 
 /** What a remote member is asked: a log query without `cluster` matchers, and its window. */
 export interface RemoteLogRequest {
@@ -88,6 +97,7 @@ export class RemoteMember {
   readonly url: string;
   readonly #token: string | undefined;
   readonly #fetch: RemoteFetch | undefined;
+  readonly #timeoutMs: number;
 
   constructor(
     readonly cluster: string,
@@ -99,6 +109,34 @@ export class RemoteMember {
     this.url = url.replace(/\/+$/, '');
     this.#token = options.token;
     this.#fetch = options.fetch;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS;
+    if (!(this.#timeoutMs > 0)) throw new LetheQLError('INVALID_OPTION', `cluster ${JSON.stringify(cluster)}: timeoutMs must be positive`);
+  }
+
+  /**
+   * Runs `fn` with a signal that aborts when `outer` does or after the timeout; a timeout
+   * becomes a `REMOTE_ERROR` naming the member, an outer abort stays the caller's.
+   */
+  async #withTimeout<T>(outer: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const ac = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ac.abort();
+    }, this.#timeoutMs);
+    const onAbort = () => ac.abort();
+    outer?.addEventListener('abort', onAbort, { once: true });
+    if (outer?.aborted) ac.abort();
+    try {
+      return await fn(ac.signal);
+    } catch (e) {
+      if (outer?.aborted) throw outer.reason;
+      if (timedOut) throw this.#error(`${this.url} did not answer within ${this.#timeoutMs} ms`);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
+    }
   }
 
   /** `cluster=URL`, as a store set describes its members. */
@@ -153,11 +191,11 @@ export class RemoteMember {
    * The member's targets per log type, sorted (its `GET /api/v1/metadata`, which lists them
    * as `pod{namespace="x"}` / `node{node="y"}`).
    */
-  async targets(signal?: AbortSignal): Promise<Record<'pod' | 'node', string[]>> {
-    const res = await this.#get('/api/v1/metadata', [], 'application/json', signal);
+  async targets(outer?: AbortSignal): Promise<Record<'pod' | 'node', string[]>> {
+    const text = await this.#withTimeout(outer, async (signal) => (await this.#get('/api/v1/metadata', [], 'application/json', signal)).text());
     let body: { data?: { targets?: unknown } };
     try {
-      body = JSON.parse(await res.text()) as typeof body;
+      body = JSON.parse(text) as typeof body;
     } catch {
       throw this.#error(`${this.url} answered /api/v1/metadata with something else than JSON (is it a letheql serve?)`);
     }
@@ -172,13 +210,15 @@ export class RemoteMember {
     return out;
   }
 
-  async #fetchArrow(path: string, params: [string, string][], signal: AbortSignal | undefined): Promise<Table> {
-    const res = await this.#get(path, params, ARROW_STREAM, signal);
-    const type = res.headers.get('content-type') ?? '';
-    if (!type.startsWith(ARROW_STREAM)) throw this.#error(`${this.url} answered ${JSON.stringify(type)}, not an Arrow stream (is it a letheql serve?)`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    const { tableFromIPC } = await import('apache-arrow');
-    return tableFromIPC(bytes);
+  #fetchArrow(path: string, params: [string, string][], outer: AbortSignal | undefined): Promise<Table> {
+    return this.#withTimeout(outer, async (signal) => {
+      const res = await this.#get(path, params, ARROW_STREAM, signal);
+      const type = res.headers.get('content-type') ?? '';
+      if (!type.startsWith(ARROW_STREAM)) throw this.#error(`${this.url} answered ${JSON.stringify(type)}, not an Arrow stream (is it a letheql serve?)`);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      const { tableFromIPC } = await import('apache-arrow');
+      return tableFromIPC(bytes);
+    });
   }
 
   /** GET `path` with the token; a non-200 answer or no answer is a `REMOTE_ERROR` naming the member. */
@@ -192,7 +232,7 @@ export class RemoteMember {
       const qs = params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
       res = await fetchFn(`${this.url}${path}${qs ? `?${qs}` : ''}`, { method: 'GET', headers, ...(signal ? { signal } : {}) });
     } catch (e) {
-      if (signal?.aborted) throw signal.reason;
+      if (signal?.aborted) throw e;
       throw this.#error(`cannot reach ${this.url}: ${causeText(e)}`);
     }
     if (res.status !== 200) throw this.#error(`${this.url} answered ${res.status}: ${await errorText(res)}`);
