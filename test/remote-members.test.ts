@@ -330,6 +330,22 @@ describe('letheql serve over a store set with remote members', () => {
   });
 });
 
+describe('the CLI names remote members in --stores files too', () => {
+  it('--stores FILE with a URL; targets lists every member\'s', async () => {
+    const file = join(tmp, 'clusters.json');
+    writeFileSync(file, JSON.stringify({ 'cluster-a': 'a', 'cluster-b': serverB.url }));
+    const r = await cli(['targets', '--stores', file, '--json']);
+    expect(r.err).toBe('');
+    expect(JSON.parse(r.out)).toEqual({ ...(await localSet.targets()), clusters: await localSet.targetsByCluster() });
+    const bad = await cli(['query', '--store', `cluster-a=${A}`, '--store', `cluster-b=${serverB.url}`, '--store-token', `cluster-a=${TOKEN}`, 'pod{namespace="shop"}']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('not a remote member');
+    const unnamed = await cli(['query', '--store', serverB.url, 'pod{namespace="shop"}']);
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.err).toContain(`--store NAME=${serverB.url}`);
+  });
+});
+
 describe('a token-protected member', () => {
   it('answers with the token and is refused (401, named) without it', async () => {
     const withToken = openStoreSet({ 'cluster-a': serverA.url, 'cluster-b': secured.url }, { workers: 0, tokens: { 'cluster-b': TOKEN } });
