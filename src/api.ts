@@ -27,7 +27,7 @@ import { type ExecOptions } from './exec/options.js';
 import { addContext, checkContext, type ContextOptions } from './exec/context.js';
 import type { ScanPool } from './exec/pool.js';
 import { LOG_TYPES, type LogType } from './model.js';
-import { formatPlan, planLogQuery, resolveOptions, type LogQueryPlan, type QueryOptions } from './plan/plan.js';
+import { formatPlan, nameFilter, planLogQuery, resolveOptions, toLogicalLogQuery, type LogQueryPlan, type QueryOptions } from './plan/plan.js';
 import { LetheQLError } from './errors.js';
 import type { EvalTimes } from './metrics/grid.js';
 import type { MetricResult } from './metrics/result.js';
@@ -40,7 +40,11 @@ import { checkAstDepth } from './query/depth.js';
 import { formatDuration, formatRfc3339, parseDuration } from './time.js';
 import { Kernel } from './scan/kernel.js';
 import { FederatedChunkSource, isStoreSet } from './store/federated-source.js';
+import type { RemoteMember } from './store/remote-member.js';
 import type { ChunkSource } from './store/types.js';
+import { compareNames } from './store/paths.js';
+import { CLUSTER_LABEL } from './model.js';
+import type { MemberStats } from './exec/stats.js';
 
 /** Options of a query: its window and shape ({@link QueryOptions}) plus execution tuning ({@link ExecOptions}). */
 export interface LogQueryOptions extends QueryOptions, ExecOptions {
@@ -128,6 +132,17 @@ const MAX_IDLE_KERNEL_BYTES = 32 * 1024 * 1024;
 export interface LogStoreOptions {
   /** Workers for big scans (the entry point builds it: `openStore(dir, { workers })`); null: scan in-thread. */
   pool?: ScanPool | null;
+  /**
+   * Members of a store set that are other `letheql serve`s (`store/remote-member.ts`). The
+   * store's source is then the store set of the local members, or, when every member is
+   * remote, any source without files (it is never read). Cluster names are unique across both.
+   */
+  remotes?: readonly RemoteMember[];
+  /**
+   * What a query does when a remote member fails: `fail` (default) fails the query; `warn`
+   * answers with the other members' rows and names the member in `stats.warnings`.
+   */
+  onMemberError?: 'fail' | 'warn';
 }
 
 /**
@@ -140,11 +155,29 @@ export class LogStore {
   /** The scan pool, if any; the pool decides per query whether the scan pays for workers. */
   readonly pool: ScanPool | null;
 
+  /** Remote members of a store set (see {@link LogStoreOptions.remotes}); empty for a local store or set. */
+  readonly remotes: readonly RemoteMember[];
+  /** The partial-failure policy of a set with remote members. */
+  readonly onMemberError: 'fail' | 'warn';
+
   constructor(
     readonly source: ChunkSource,
     options: LogStoreOptions = {},
   ) {
     this.pool = options.pool ?? null;
+    this.remotes = options.remotes ?? [];
+    this.onMemberError = options.onMemberError ?? 'fail';
+    if (this.onMemberError !== 'fail' && this.onMemberError !== 'warn') throw new LetheQLError('INVALID_OPTION', `invalid onMemberError ${JSON.stringify(this.onMemberError)}, expected fail or warn`);
+    const local = new Set(this.localClusters);
+    for (const r of this.remotes) {
+      if (local.has(r.cluster)) throw new LetheQLError('INVALID_OPTION', `cluster ${JSON.stringify(r.cluster)} is given twice`);
+      local.add(r.cluster);
+    }
+  }
+
+  /** The clusters whose files this process reads (a store set's local members). */
+  private get localClusters(): readonly string[] {
+    return isStoreSet(this.source) ? this.source.clusters : [];
   }
 
   /** Stops the store's scan workers, if any (queries still running on them reject). Queries after this scan in-thread. */
@@ -155,7 +188,13 @@ export class LogStore {
   /** Parses (if needed) and plans a log query without reading log data (metric queries: {@link explainMetric}). */
   async explain(query: string | Expr, opts: LogQueryOptions = {}): Promise<LogQueryPlan> {
     const expr = await toExpr(query);
+    if (this.remotes.length > 0 && !isStoreSet(this.source)) throw new LetheQLError('NOT_SUPPORTED', 'not supported yet: explain over a store set whose members are all remote (explain plans the local members only)');
     return planLogQuery(expr, opts, this.source);
+  }
+
+  /** Refuses what a store set with remote members cannot answer yet, naming it. */
+  private refuseRemote(what: string): void {
+    if (this.remotes.length > 0) throw new LetheQLError('NOT_SUPPORTED', `not supported yet: ${what} over a store set with remote members (log queries through query()/result()/stream() are)`);
   }
 
   /** Plans a metric query without reading log data: evaluation times and one log plan per range aggregation. */
@@ -193,11 +232,69 @@ export class LogStore {
   async queryMetric(query: string | Expr, opts: LogQueryOptions = {}): Promise<{ result: MetricResult; stats: QueryStats }> {
     const started = performance.now();
     const expr = await toExpr(query);
+    if (this.remotes.length > 0) return this.memberMetric(expr, opts, started);
     const { rangeLabelNeeds, StoreSampleSource, evaluateMetricQuery } = await loadMetrics();
     const source = new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts, rangeLabelNeeds(expr));
     const result = await evaluateMetricQuery(expr, metricTimes(opts), source, { maxSeries: opts.maxSeries, maxSamples: opts.maxSamples, signal: opts.signal });
     const stats = source.stats;
     stats.rowsReturned = result.series.reduce((n, s) => n + s.samples.length, 0);
+    stats.elapsedMs = Math.round((performance.now() - started) * 1000) / 1000;
+    return { result, stats };
+  }
+
+  /**
+   * {@link queryMetric} over a store set with remote members, for the query shapes whose
+   * series each come from one cluster (`exec/member-metrics.ts`; others are refused): the
+   * local members evaluate it as one set, each selected remote member evaluates it without
+   * its `cluster` matchers, and the series are merged. Remote members' answers carry no
+   * statistics (their `stats` in `members` is null).
+   */
+  private async memberMetric(expr: Expr, opts: LogQueryOptions, started: number): Promise<{ result: MetricResult; stats: QueryStats }> {
+    const { memberMetricQuery, seriesFromTable, mergeMemberSeries } = await import('./exec/member-metrics.js');
+    const { sumStats } = await import('./exec/member-merge.js');
+    const remoteExpr = memberMetricQuery(expr);
+    const remoteQuery = printQuery(remoteExpr);
+    // Which clusters the query selects: its selector's cluster matchers (an accepted shape has one range aggregation, so one selector).
+    let sel: import('./query/ast.js').VectorSelector | null = null;
+    for (let e: Expr = expr; ; ) {
+      if (e.kind === 'ParenExpr' || e.kind === 'AggregateExpr') e = e.expr;
+      else {
+        if (e.kind === 'Call') for (const a of e.args) if (a.kind === 'MatrixSelector') sel = a.selector;
+        break;
+      }
+    }
+    const selects = nameFilter((sel?.matchers ?? []).filter((m) => m.name === CLUSTER_LABEL));
+    const times = metricTimes(opts);
+    const localSelected = this.localClusters.filter(selects);
+    type Part = { clusters: string[]; url: string | null; series: MetricResult['series']; stats: QueryStats | null; error?: string; resultType?: MetricResult['resultType'] };
+    const localPart = async (): Promise<Part> => {
+      const { rangeLabelNeeds, StoreSampleSource, evaluateMetricQuery } = await loadMetrics();
+      const source = new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts, rangeLabelNeeds(expr));
+      const result = await evaluateMetricQuery(expr, times, source, { maxSeries: opts.maxSeries, maxSamples: opts.maxSamples, signal: opts.signal });
+      return { clusters: localSelected, url: null, series: result.series, stats: source.stats, resultType: result.resultType };
+    };
+    const remotePart = async (m: RemoteMember): Promise<Part> => {
+      try {
+        const table = await m.queryMetric({ query: remoteQuery, startNs: times.startNs, endNs: times.endNs, stepNs: times.stepNs, ...(opts.signal ? { signal: opts.signal } : {}) });
+        return { clusters: [m.cluster], url: m.url, series: seriesFromTable(table, m.cluster), stats: null };
+      } catch (e) {
+        if (this.onMemberError !== 'warn' || !(e instanceof LetheQLError) || e.code !== 'REMOTE_ERROR') throw e;
+        return { clusters: [m.cluster], url: m.url, series: [], stats: null, error: e.message };
+      }
+    };
+    const parts = await Promise.all([...(localSelected.length > 0 ? [localPart()] : []), ...this.remotes.filter((m) => selects(m.cluster)).map(remotePart)]);
+    const order = this.clusters!;
+    parts.sort((a, b) => order.indexOf(a.clusters[0]!) - order.indexOf(b.clusters[0]!));
+    const result = mergeMemberSeries(
+      parts.map((p) => p.series),
+      times.stepNs === 0n ? 'vector' : 'matrix',
+      { maxSeries: opts.maxSeries, maxSamples: opts.maxSamples },
+    );
+    const stats = sumStats(parts.flatMap((p) => (p.stats ? [p.stats] : [])));
+    stats.rowsReturned = result.series.reduce((n, s) => n + s.samples.length, 0);
+    stats.members = parts.map((p): MemberStats => ({ clusters: p.clusters, url: p.url, stats: p.stats, ...(p.error !== undefined ? { error: p.error } : {}) }));
+    const warnings = parts.flatMap((p) => (p.error !== undefined ? [`${p.error}; the answer leaves out cluster ${JSON.stringify(p.clusters[0])}`] : []));
+    if (warnings.length > 0) stats.warnings = warnings;
     stats.elapsedMs = Math.round((performance.now() - started) * 1000) / 1000;
     return { result, stats };
   }
@@ -209,6 +306,7 @@ export class LogStore {
    * is read (no per-query narrowing), so any query may use it.
    */
   async metricSource(opts: ExecOptions = {}): Promise<LogSampleSource & { readonly stats: QueryStats }> {
+    this.refuseRemote('metric queries');
     const { StoreSampleSource } = await loadMetrics();
     return new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts);
   }
@@ -238,9 +336,61 @@ export class LogStore {
       const { metricTable } = await import('./metrics/arrow.js');
       return { table: metricTable(result, statsMetadata(stats)), stats };
     }
+    if (this.remotes.length > 0) return this.memberResult(expr, opts);
     const plan = await this.explain(expr, opts);
     if (opts.context !== undefined) return this.queryWithContext(expr, plan, opts, opts.context);
     return this.run(plan, opts);
+  }
+
+  /**
+   * {@link result} over a store set with remote members: the local members run as one plan,
+   * each selected remote member gets the query without its `cluster` matchers, and the
+   * answers merge in the set's result order (`exec/member-merge.ts`).
+   */
+  private async memberResult(expr: Expr, opts: LogQueryOptions): Promise<{ table: Table; stats: QueryStats }> {
+    const started = performance.now();
+    if (opts.context !== undefined) throw new LetheQLError('NOT_SUPPORTED', 'not supported yet: context lines over a store set with remote members');
+    const logical = toLogicalLogQuery(expr, true);
+    const selects = nameFilter(logical.selector.matchers.filter((m) => m.name === CLUSTER_LABEL));
+    const { startNs, endNs, limit, direction } = resolveOptions(opts);
+    const remoteQuery = printQuery({ ...logical.selector, matchers: logical.selector.matchers.filter((m) => m.name !== CLUSTER_LABEL) });
+    const { rowsFromTable, backwardOrder, mergeMemberRows, sumStats, clusterStatsPaths } = await import('./exec/member-merge.js');
+    const localSelected = this.localClusters.filter(selects);
+    type Part = { clusters: string[]; url: string | null; rows: LogRow[]; stats: QueryStats | null; error?: string };
+    const localPart = async (): Promise<Part> => {
+      const plan = await this.explain(expr, opts);
+      const { rows, stats } = await this.withEnv((env) => collectRows(plan, env, opts));
+      return { clusters: localSelected, url: null, rows, stats };
+    };
+    const remotePart = async (m: RemoteMember): Promise<Part> => {
+      try {
+        const { table, stats } = await m.queryLogs({ query: remoteQuery, startNs, endNs, limit, direction, ...(opts.signal ? { signal: opts.signal } : {}) });
+        const rows = rowsFromTable(table, logical.logType, m.cluster);
+        return { clusters: [m.cluster], url: m.url, rows: limit === null && direction === 'backward' ? backwardOrder(rows) : rows, stats: clusterStatsPaths(stats, m.cluster) };
+      } catch (e) {
+        if (this.onMemberError !== 'warn' || !(e instanceof LetheQLError) || e.code !== 'REMOTE_ERROR') throw e;
+        return { clusters: [m.cluster], url: m.url, rows: [], stats: null, error: e.message };
+      }
+    };
+    const parts = await Promise.all([...(localSelected.length > 0 ? [localPart()] : []), ...this.remotes.filter((m) => selects(m.cluster)).map(remotePart)]);
+    const order = this.clusters!;
+    parts.sort((a, b) => order.indexOf(a.clusters[0]!) - order.indexOf(b.clusters[0]!));
+    const merged = mergeMemberRows(
+      parts.map((p) => p.rows),
+      order,
+      direction,
+      limit,
+    );
+    const stats = sumStats(parts.flatMap((p) => (p.stats ? [p.stats] : [])));
+    stats.rowsReturned = merged.rows.length;
+    stats.truncated ||= merged.dropped;
+    stats.members = parts.map((p): MemberStats => ({ clusters: p.clusters, url: p.url, stats: p.stats, ...(p.error !== undefined ? { error: p.error } : {}) }));
+    const warnings = parts.flatMap((p) => (p.error !== undefined ? [`${p.error}; the answer leaves out cluster ${JSON.stringify(p.clusters[0])}`] : []));
+    if (warnings.length > 0) stats.warnings = warnings;
+    stats.elapsedMs = Math.round((performance.now() - started) * 1000) / 1000;
+    const { buildTable, parsedLabelNames } = await loadArrow();
+    const shape: ResultShape = { cluster: true, parsed: logical.selector.pipeline.length > 0 ? parsedLabelNames(merged.rows) : [] };
+    return { table: buildTable(logical.logType, merged.rows, opts.batchSize ?? 8192, statsMetadata(stats), shape), stats };
   }
 
   /**
@@ -254,6 +404,7 @@ export class LogStore {
    */
   async run(plan: LogQueryPlan, opts: LogQueryOptions = {}): Promise<{ table: Table; stats: QueryStats }> {
     if (opts.context !== undefined) throw new LetheQLError('INVALID_OPTION', 'context lines need the query, not a plan: use query() or result()');
+    this.refuseRemote('running a plan (run())');
     const { rows, stats } = await this.withEnv((env) => collectRows(plan, env, opts));
     const { buildTable, parsedLabelNames } = await loadArrow();
     return { table: buildTable(plan.logType, rows, opts.batchSize ?? 8192, statsMetadata(stats), resultShape(plan, rows, parsedLabelNames)), stats };
@@ -298,6 +449,13 @@ export class LogStore {
     async function* batches(): AsyncGenerator<RecordBatch> {
       try {
         if (opts.context !== undefined) throw new LetheQLError('INVALID_OPTION', 'context lines are returned by query(), not stream()');
+        if (self.remotes.length > 0) {
+          // Remote members answer whole tables; the merged table's batches are the stream.
+          const { table, stats: s } = await self.result(query, opts);
+          resolveStats(s);
+          yield* table.batches;
+          return;
+        }
         const plan = await self.explain(query, opts);
         const result = await self.withEnv((env) => collectRows(plan, env, opts));
         resolveStats(result.stats);
@@ -313,6 +471,7 @@ export class LogStore {
 
   /** Counts matching lines without materialising rows (`limit` and `direction` are ignored). */
   async count(query: string | Expr, opts: LogQueryOptions = {}): Promise<{ count: number; stats: QueryStats }> {
+    this.refuseRemote('counting (count())');
     const plan = await this.explain(query, { ...opts, limit: null });
     return this.withEnv((env) => countLines(plan, env, opts));
   }
@@ -323,11 +482,18 @@ export class LogStore {
    * says where).
    */
   async targets(): Promise<StoreTargets> {
+    if (this.remotes.length > 0) {
+      const per = Object.values((await this.targetsByCluster())!);
+      const out = {} as StoreTargets;
+      for (const t of Object.keys(LOG_TYPES) as LogType[]) out[t] = [...new Set(per.flatMap((x) => x[t]))].sort(compareNames);
+      return out;
+    }
     return targetsOf(this.source);
   }
 
-  /** The cluster names of a store set, sorted (store order); null for a plain store. */
+  /** The cluster names of a store set, sorted (store order), remote members included; null for a plain store. */
   get clusters(): readonly string[] | null {
+    if (this.remotes.length > 0) return [...this.localClusters, ...this.remotes.map((r) => r.cluster)].sort(compareNames);
     return isStoreSet(this.source) ? this.source.clusters : null;
   }
 
@@ -339,10 +505,16 @@ export class LogStore {
    * await set.targetsByCluster(); // { 'cluster-a': { pod: ['shop'], node: ['node-a'] }, 'cluster-b': { pod: ['shop', 'web'], node: [] } }
    */
   async targetsByCluster(): Promise<Record<string, StoreTargets> | null> {
-    if (!isStoreSet(this.source)) return null;
-    const per = await Promise.all(this.source.members.map((m) => targetsOf(m.source)));
+    if (!isStoreSet(this.source) && this.remotes.length === 0) return null;
+    // Remote members list theirs over HTTP (`GET /api/v1/metadata`); a member that fails fails this.
+    const members: { cluster: string; targets: () => Promise<StoreTargets> }[] = [
+      ...(isStoreSet(this.source) ? this.source.members.map((m) => ({ cluster: m.cluster, targets: () => targetsOf(m.source) })) : []),
+      ...this.remotes.map((r) => ({ cluster: r.cluster, targets: () => r.targets() })),
+    ];
+    members.sort((a, b) => compareNames(a.cluster, b.cluster));
+    const per = await Promise.all(members.map((m) => m.targets()));
     const out: Record<string, StoreTargets> = {};
-    this.source.members.forEach((m, i) => (out[m.cluster] = per[i]!));
+    members.forEach((m, i) => (out[m.cluster] = per[i]!));
     return out;
   }
 

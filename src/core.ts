@@ -8,7 +8,7 @@ export { isMetricQuery, SeriesLimitError } from './metrics/evaluator.js';
 export { metricTable } from './metrics/arrow.js';
 export { prometheusDataJson, toPrometheusData } from './metrics/result.js';
 export type { MetricResult, MetricSeries, PrometheusData } from './metrics/result.js';
-export type { QueryStats } from './exec/stats.js';
+export type { MemberStats, QueryStats } from './exec/stats.js';
 export type { ExecOptions, ScanProgress } from './exec/options.js';
 export type { LogQueryPlan, QueryOptions, Direction, PlannedFile } from './plan/plan.js';
 export type { KernelProgram, KernelLabelMatcher, KernelLineFilter, AutomatonSummary } from './plan/program.js';
@@ -24,6 +24,8 @@ export { ObjectChunkSource, type ObjectSourceCounters, type ObjectSourceOptions,
 export { DriverError, type DriverErrorKind, type ObjectHead, type ObjectInfo, type PutRequest, type StorageDriver } from './store/driver.js';
 export { FederatedChunkSource, checkClusterName, isStoreSet } from './store/federated-source.js';
 export type { ClusterMember } from './store/federated-source.js';
+// Remote members of a store set: another `letheql serve` (issue 18).
+export { RemoteMember, isRemoteUrl, type RemoteFetch, type RemoteMemberOptions } from './store/remote-member.js';
 export { compileRegex } from './regex/index.js';
 export type { CompiledPattern } from './regex/index.js';
 export { RegexSyntaxError } from './regex/errors.js';

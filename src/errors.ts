@@ -57,7 +57,9 @@ export type ErrorCode =
   | 'INVALID_RECORD'
   | 'STORE_LOCKED'
   // reading the store failed (permissions, I/O); not the user's input, not a bug
-  | 'IO_ERROR';
+  | 'IO_ERROR'
+  // a remote member of a store set (another letheql serve) could not answer; the message names it
+  | 'REMOTE_ERROR';
 
 /** Base class of every error letheql raises on purpose. */
 export class LetheQLError extends Error {

@@ -19,13 +19,27 @@ import { FsChunkSource } from './store/fs-source.js';
 import { isS3Url, S3Driver, type S3Options } from './store/node-s3.js';
 import { ObjectChunkSource, type ObjectSourceOptions } from './store/object-source.js';
 import type { ChunkSource } from './store/types.js';
+import { MemoryChunkSource } from './store/memory-source.js';
+import { isRemoteUrl, RemoteMember, type RemoteFetch } from './store/remote-member.js';
 
 /**
  * Options of {@link openStore}: parallel scanning (`workers`, default `min(4, cores)`; `0` =
  * in-thread); for `s3://` stores the endpoint/region (`s3`, default from the AWS environment)
  * and the reads (`object`: page size, read-ahead, a page cache such as `DiskPageCache`).
  */
-export type OpenStoreOptions = ScanPoolOptions & { s3?: S3Options; object?: ObjectSourceOptions };
+export type OpenStoreOptions = ScanPoolOptions & { s3?: S3Options; object?: ObjectSourceOptions } & RemoteSetOptions;
+
+/** Options of a store set's remote members (`NAME=http(s)://host:port`: another `letheql serve`). */
+export interface RemoteSetOptions {
+  /** Bearer tokens of remote members, by cluster name. */
+  tokens?: Readonly<Record<string, string>>;
+  /** A remote member fails: fail the query (default), or answer without it and say so in `stats.warnings`. */
+  onMemberError?: 'fail' | 'warn';
+  /** The HTTP client for remote members (default: the global `fetch`). */
+  fetch?: RemoteFetch;
+  /** How long one request to a remote member may take (default 120 s). */
+  memberTimeoutMs?: number;
+}
 
 /**
  * Opens the Lethe store rooted at `dir` (the folder holding `pod/` and `node/`), or the store
@@ -43,7 +57,7 @@ export function openStore(dir: string, options: OpenStoreOptions = {}): LogStore
 
 /** The scan-pool part of the options. */
 function poolOptions(options: OpenStoreOptions): ScanPoolOptions {
-  const { s3: _s3, object: _object, ...pool } = options;
+  const { s3: _s3, object: _object, tokens: _tokens, onMemberError: _policy, fetch: _fetch, memberTimeoutMs: _timeout, ...pool } = options;
   return pool;
 }
 
@@ -74,21 +88,42 @@ function checkStoreDir(dir: string, what: string): string {
  * statistics read `cluster-a:pod/x/2024-09-24_13.log`. Workers scan store sets as they scan
  * one store.
  *
+ * A member given as `http://host:port` or `https://…` is another `letheql serve` (a remote
+ * member, `store/remote-member.ts`): log queries send it the query without its `cluster`
+ * matchers and merge its Arrow answer into the same ordered result; `tokens[cluster]` is its
+ * bearer token, `onMemberError` what a failing member does to the query (see README
+ * "Remote members").
+ *
  * Throws `INVALID_OPTION` for no cluster or an invalid cluster name (empty, or with `/`,
  * `|`, `[`, `]` or a control character), `STORE_NOT_FOUND` naming the cluster whose directory
  * is missing.
+ *
+ * @example
+ * const set = openStoreSet({ east: '/var/lib/lethe', west: 'https://logs-west:6060' }, { tokens: { west: token }, onMemberError: 'warn' });
  */
 export function openStoreSet(dirs: Readonly<Record<string, string>>, options: OpenStoreOptions = {}): LogStore {
   if (typeof dirs !== 'object' || dirs === null || Array.isArray(dirs)) {
     throw new LetheQLError('INVALID_OPTION', 'a store set is an object of cluster name → store directory');
   }
   const entries = Object.entries(dirs);
+  if (entries.length === 0) throw new LetheQLError('INVALID_OPTION', 'a store set needs at least one cluster');
   for (const [cluster, dir] of entries) {
     checkClusterName(cluster);
     if (typeof dir !== 'string' || dir === '') throw new LetheQLError('INVALID_OPTION', `cluster ${JSON.stringify(cluster)}: expected a store directory, got ${JSON.stringify(dir)}`);
   }
-  const source = new FederatedChunkSource(entries.map(([cluster, dir]) => [cluster, openSource(dir, ` for cluster ${JSON.stringify(cluster)}`, options)] as const));
+  const local = entries.filter(([, dir]) => !isRemoteUrl(dir));
+  const remotes = entries
+    .filter(([, dir]) => isRemoteUrl(dir))
+    .map(([cluster, url]) => new RemoteMember(cluster, url, { ...(options.tokens?.[cluster] !== undefined ? { token: options.tokens[cluster] } : {}), ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.memberTimeoutMs !== undefined ? { timeoutMs: options.memberTimeoutMs } : {}) }));
+  for (const name of Object.keys(options.tokens ?? {})) {
+    if (!remotes.some((r) => r.cluster === name)) throw new LetheQLError('INVALID_OPTION', `a token is given for cluster ${JSON.stringify(name)}, which is not a remote member`);
+  }
+  // Every member remote: the set has no local files, and the source is never read.
+  const source =
+    local.length > 0
+      ? new FederatedChunkSource(local.map(([cluster, dir]) => [cluster, openSource(dir, ` for cluster ${JSON.stringify(cluster)}`, options)] as const))
+      : MemoryChunkSource.fromRecord({});
   const pool = createNodeScanPool(SCAN_WORKER_BUNDLE, poolOptions(options));
-  return new LogStore(source, { pool });
+  return new LogStore(source, { pool, remotes, ...(options.onMemberError ? { onMemberError: options.onMemberError } : {}) });
 }
 

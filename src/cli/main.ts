@@ -40,7 +40,7 @@ import { parseQueryLazily } from '../query/simple.js';
 import { formatMetricPlan, formatMetricText, formatRows, type OutputFormat } from './format.js';
 import { prometheusDataJson } from '../metrics/result.js';
 import { DEFAULT_MAX_SERIES, SeriesLimitError } from '../metrics/limits.js';
-import { openSpec, S3_OPTIONS, S3_USAGE, storeSpec, UsageError } from './stores.js';
+import { openSpec, REMOTE_OPTIONS, REMOTE_USAGE, remoteOptions, S3_OPTIONS, S3_USAGE, storeSpec, UsageError } from './stores.js';
 import { skippedLinesNotice } from './notices.js';
 import { parseSize } from '../sizes.js';
 import { BUNDLED_STORE, type CliIO } from './io.js';
@@ -91,6 +91,7 @@ options (query, explain):
   --stores FILE        a store set from a JSON file {"NAME": "DIR", …} (relative DIRs are
                        read from FILE's directory)
 ${S3_USAGE}
+${REMOTE_USAGE}
   --start T, --end T   inclusive window; RFC 3339 (2024-09-24T15:00:00Z) or Unix seconds
   --since DUR          window length when --start is absent (default 1h), e.g. 15m, 1h30m, 7d
   --now T              freeze the clock (default: the real time)
@@ -115,6 +116,7 @@ ${S3_USAGE}
 
 const OPTIONS = {
   ...S3_OPTIONS,
+  ...REMOTE_OPTIONS,
   store: { type: 'string', multiple: true },
   stores: { type: 'string' },
   start: { type: 'string' },
@@ -241,7 +243,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 
     const spec = await storeSpec(values.store, values.stores, io.env['LETHEQL_STORE'] ?? BUNDLED_STORE);
     const workers = parseWorkers(values.workers);
-    store = await openSpec(spec, values, { workers });
+    store = await openSpec(spec, values, { workers, ...remoteOptions(spec, values, io.env) });
     if (command === 'targets') {
       if (rest.length > 0) throw new UsageError('targets takes no query');
       const targets = await store.targets();
@@ -283,6 +285,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         await write(io.stdout, toArrowIPC(metricTable(result)));
       } else if (format === 'jsonl') await write(io.stdout, prometheusDataJson(result) + '\n');
       else await write(io.stdout, formatMetricText(result));
+      for (const w of stats.warnings ?? []) await write(io.stderr, `letheql: warning: ${w}\n`);
       if (values.stats) await write(io.stderr, JSON.stringify(stats) + '\n');
       else await write(io.stderr, skippedLinesNotice(stats) ?? '');
       return 0;
@@ -315,6 +318,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       const color = format === 'text' && io.stdout.isTTY === true && !io.env['NO_COLOR'];
       for (const chunk of formatRows(table, format, color)) await write(io.stdout, chunk);
     }
+    // A remote member left out (--on-member-error warn) is said even with --stats.
+    for (const w of stats?.warnings ?? []) await write(io.stderr, `letheql: warning: ${w}\n`);
     if (values.stats) await write(io.stderr, JSON.stringify(stats) + '\n');
     else if (stats?.truncated && format === 'text') {
       await write(io.stderr, `letheql: showing the first ${stats.rowsReturned} of ${stats.linesMatched} matching lines (use --limit N or --limit 0 for all)\n`);
@@ -336,8 +341,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     if (e instanceof LetheQLError) {
       await write(io.stderr, `letheql: ${e.message}\n`);
-      // Bad input exits 2; a store that cannot be read is not the user's input.
-      return e.code === 'IO_ERROR' ? 1 : 2;
+      // Bad input exits 2; a store that cannot be read, or a remote member that fails, is not the user's input.
+      return e.code === 'IO_ERROR' || e.code === 'REMOTE_ERROR' ? 1 : 2;
     }
     if ((e as NodeJS.ErrnoException)?.code === 'EPIPE') return 0;
     await write(io.stderr, `letheql: ${(e as Error)?.stack ?? String(e)}\n`);

@@ -21,12 +21,14 @@ import { TokenAuthority } from '../server/auth.js';
 import { DEFAULT_LISTEN, loadServerConfig, parseListen, parseServerConfig } from '../server/config.js';
 import { createServer, type LetheServer } from '../server/server.js';
 import type { CliIO } from './io.js';
-import { hasS3, openSpec, S3_OPTIONS, storeSpec, UsageError } from './stores.js';
+import { hasS3, openSpec, REMOTE_OPTIONS, remoteOptions, S3_OPTIONS, storeSpec, UsageError } from './stores.js';
 import { publishOptions } from './publish-flags.js';
 
 export const SERVE_USAGE = `serve (the command comes first):
   letheql serve --store DIR [--listen HOST:PORT] [--config FILE] [--workers N]
   letheql serve --store NAME=DIR --store NAME=DIR … | --stores FILE   (a store set, read-only)
+  letheql serve --store NAME=DIR --store NAME=http(s)://HOST:PORT [--store-token NAME=TOKEN] [--on-member-error fail|warn]
+                (a store set with members that are other letheql serves; see letheql --help)
   letheql serve --store s3://BUCKET/PREFIX [--s3-endpoint URL] [--cache-dir DIR --cache-size SIZE]
                 (read-only; see letheql --help for the S3 flags)
                 HTTP server speaking Lethe's and Loki's APIs (default --listen ${DEFAULT_LISTEN});
@@ -128,6 +130,7 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
         args: argv,
         options: {
           ...S3_OPTIONS,
+          ...REMOTE_OPTIONS,
           store: { type: 'string', multiple: true },
           stores: { type: 'string' },
           listen: { type: 'string' },
@@ -173,7 +176,7 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
       workers = Number(values.workers);
     }
     const auth = config.tokenFile !== undefined ? await TokenAuthority.load(config.tokenFile) : null;
-    const opts = workers === undefined ? {} : { workers };
+    const opts = { ...(workers === undefined ? {} : { workers }), ...remoteOptions(spec, values, io.env) };
     // A store set is served read-only: push needs one store directory to write to (503 otherwise).
     // An s3:// store is tried now (bucket, credentials): a bad one stops the server at start-up.
     store = await openSpec(spec, values, opts, true);

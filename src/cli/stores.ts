@@ -12,6 +12,7 @@ import { parseSize } from '../sizes.js';
 import { clusterNameProblem } from '../store/federated-source.js';
 import { DEFAULT_CACHE_BYTES, DiskPageCache } from '../store/node-cache.js';
 import { isS3Url, S3Driver } from '../store/node-s3.js';
+import { isRemoteUrl } from '../store/remote-member.js';
 
 /** A usage problem: printed with a hint, exit code 2. */
 export class UsageError extends Error {}
@@ -56,7 +57,7 @@ async function readStoresFile(file: string): Promise<StoreSpec> {
   const dirs: Record<string, string> = {};
   for (const [name, dir] of entries) {
     if (typeof dir !== 'string') throw new UsageError(`invalid --stores ${file}: cluster ${JSON.stringify(name)}: ${shape}`);
-    addCluster(dirs, name, dir === '' || isS3Url(dir) || isAbsolute(dir) ? dir : resolve(dirname(file), dir), `--stores ${file}`);
+    addCluster(dirs, name, dir === '' || isS3Url(dir) || isRemoteUrl(dir) || isAbsolute(dir) ? dir : resolve(dirname(file), dir), `--stores ${file}`);
   }
   return { kind: 'set', dirs };
 }
@@ -102,6 +103,57 @@ export interface S3Flags {
   's3-endpoint'?: string;
   'cache-dir'?: string;
   'cache-size'?: string;
+}
+
+/** The flags of remote store-set members (another `letheql serve`), for `parseArgs` option tables. */
+export const REMOTE_OPTIONS = {
+  'store-token': { type: 'string', multiple: true },
+  'on-member-error': { type: 'string' },
+} as const;
+
+/** Their lines in a usage text. */
+export const REMOTE_USAGE = `  --store NAME=URL     a member that is another letheql serve (http:// or https://)
+  --store-token NAME=TOKEN  its bearer token (repeatable; default $LETHEQL_TOKEN_<NAME>:
+                       NAME upper-cased, characters other than A-Z and 0-9 as _)
+  --on-member-error fail|warn  a remote member fails: fail the query (default), or answer
+                       without it and print a warning naming it`;
+
+/** Values of {@link REMOTE_OPTIONS} as `parseArgs` returns them. */
+export interface RemoteFlags {
+  'store-token'?: string[];
+  'on-member-error'?: string;
+}
+
+/** The environment variable that holds the token of remote member `cluster`: `LETHEQL_TOKEN_CLUSTER_B` for `cluster-b`. */
+export function tokenEnvName(cluster: string): string {
+  return `LETHEQL_TOKEN_${cluster.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/**
+ * The remote-member options of `spec` from the flags and the environment: each remote
+ * member's token (`--store-token NAME=TOKEN`, else `$LETHEQL_TOKEN_<NAME>`) and the
+ * partial-failure policy. Throws `UsageError` for a token of a cluster that is not a remote
+ * member, a malformed `--store-token`, a bad policy, or remote flags without remote members.
+ */
+export function remoteOptions(spec: StoreSpec, flags: RemoteFlags, env: Record<string, string | undefined>): Pick<OpenStoreOptions, 'tokens' | 'onMemberError'> {
+  const remotes = spec.kind === 'set' ? Object.keys(spec.dirs).filter((c) => isRemoteUrl(spec.dirs[c]!)) : [];
+  if (spec.kind === 'dir' && isRemoteUrl(spec.dir)) throw new UsageError(`--store ${spec.dir}: a letheql serve is a member of a store set: give it a name, --store NAME=${spec.dir}`);
+  const policy = flags['on-member-error'];
+  if (policy !== undefined && policy !== 'fail' && policy !== 'warn') throw new UsageError(`invalid --on-member-error ${JSON.stringify(policy)}: expected fail or warn`);
+  if (remotes.length === 0 && (policy !== undefined || flags['store-token'] !== undefined)) throw new UsageError('--store-token and --on-member-error apply to remote members (--store NAME=http(s)://…) only');
+  const tokens: Record<string, string> = {};
+  for (const text of flags['store-token'] ?? []) {
+    const eq = text.indexOf('=');
+    if (eq <= 0 || eq === text.length - 1) throw new UsageError('invalid --store-token: expected NAME=TOKEN');
+    const name = text.slice(0, eq);
+    if (!remotes.includes(name)) throw new UsageError(`--store-token ${name}=…: ${JSON.stringify(name)} is not a remote member (--store ${name}=http(s)://…)`);
+    tokens[name] = text.slice(eq + 1);
+  }
+  for (const name of remotes) {
+    const fromEnv = env[tokenEnvName(name)];
+    if (tokens[name] === undefined && fromEnv !== undefined && fromEnv !== '') tokens[name] = fromEnv;
+  }
+  return { ...(Object.keys(tokens).length > 0 ? { tokens } : {}), ...(policy !== undefined ? { onMemberError: policy } : {}) };
 }
 
 /** Whether the spec names any `s3://` store. */

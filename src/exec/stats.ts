@@ -44,7 +44,27 @@ export interface QueryStats {
   elapsedMs: number;
   /** Sidecar indexes: files and blocks skipped, and sidecars ignored (`index-use.ts`); absent when no planned file has a sidecar. */
   index?: IndexStats;
+  /**
+   * Store sets with remote members only (`exec/member-merge.ts`): each part's statistics —
+   * one per remote member, one for the local members together — in cluster order.
+   */
+  members?: MemberStats[];
+  /** Problems that did not fail the query: a remote member left out (`onMemberError: 'warn'`), naming it. */
+  warnings?: string[];
 }
+
+/** One member's statistics in a store set's answer (remote members, and the local ones as one part). */
+export interface MemberStats {
+  /** The clusters of this part: one for a remote member, every selected local cluster for the local part. */
+  clusters: string[];
+  /** The member's URL (remote), or null (the local members). */
+  url: string | null;
+  /** Its statistics; null when it failed (`error`) or was not asked. */
+  stats: QueryStats | null;
+  /** Why it has no rows in the answer (`--on-member-error warn`). */
+  error?: string;
+}
+
 
 /** The query's bad-line samples stop at the kernel's per-scan cap: one number. */
 export const MAX_BAD_LINE_SAMPLES = DEFAULT_MAX_BAD_LINE_SAMPLES;

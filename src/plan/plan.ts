@@ -373,7 +373,7 @@ function compileSelector(q: LogicalLogQuery, win: { startNs: bigint; endNs: bigi
 }
 
 /** Tests a name (a target directory, a cluster) against label matchers on it; no matcher accepts every name. */
-function nameFilter(matchers: LabelMatcher[]): (t: string) => boolean {
+export function nameFilter(matchers: LabelMatcher[]): (t: string) => boolean {
   const tests = matchers.map((m) => {
     if (m.op === '=') return (t: string) => t === m.value;
     if (m.op === '!=') return (t: string) => t !== m.value;

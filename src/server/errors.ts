@@ -17,6 +17,7 @@
  * | `maxConcurrentQueries` + `maxQueuedQueries` full, `maxTailClients` | 429 | `unavailable` |
  * | `queryTimeout` | 503 | `timeout` |
  * | shutting down, push disabled or the store locked by another writer | 503 | `unavailable` |
+ * | a remote member of a store set failed (`REMOTE_ERROR`, `--on-member-error fail`) | 502 | `unavailable` |
  * | a store file that cannot be read, a bug | 500 | `internal` |
  *
  * Lethe itself answers 500 `queryError` for every error; the contract (§4) says we do not.
@@ -93,6 +94,9 @@ export function toHttpError(e: unknown): HttpError {
     if (e.code === 'IO_ERROR' || e.code === 'STORE_NOT_FOUND') return internalError(e);
     if (e.code === 'STORE_LOCKED') return new HttpError(503, 'unavailable', 'push unavailable: the store is being written by another process (one writer per store); retry later', undefined, e);
     if (e.code === 'ABORTED') return new HttpError(503, 'canceled', e.message);
+    // A member server failed, not the client's query: a gateway error naming the member (its
+    // message holds the member's URL and answer, never a token or a path of this server).
+    if (e.code === 'REMOTE_ERROR') return new HttpError(502, 'unavailable', e.message, undefined, e);
     return badData(e.message);
   }
   // fastify's own errors (body parsing, content type) carry a 4xx statusCode.

@@ -182,6 +182,9 @@ export async function runQuery(ctx: QueryContext, req: QueryRequest): Promise<Qu
     if (req.logWindow === null) throw badData(INSTANT_LOG_QUERY_MESSAGE);
     const opts = { start: req.logWindow.startNs, end: req.logWindow.endNs, limit: req.limit, direction: req.direction };
     const { value, queueMs } = await withSlot(ctx, req.signal, async () => {
+      // A store set with remote members: each member checks its own byte budget; the local
+      // members' plan is made and checked inside `result()`'s local part by the engine.
+      if (store.remotes.length > 0) return store.result(req.expr, { ...opts, ...engineBudgets(ctx.limits), signal: req.signal });
       const plan = await store.explain(req.expr, opts);
       checkBytes(ctx, plan.files.reduce((a, f) => a + f.size, 0));
       req.signal.throwIfAborted();

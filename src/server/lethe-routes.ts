@@ -57,7 +57,8 @@ export function lineLimit(p: Params, maxLines: number | null): number | null {
 }
 
 function warnings(stats: QueryStats, limit: number | null, maxLines: number | null): string[] {
-  const out: string[] = [];
+  // Store sets with remote members: a member left out (onMemberError warn), named.
+  const out: string[] = [...(stats.warnings ?? [])];
   if (stats.truncated) {
     const why = limit !== null && limit === maxLines ? `the server's limit maxLines=${maxLines}` : `limit=${limit}`;
     out.push(`result truncated: ${stats.linesMatched} lines matched, the oldest ${stats.rowsReturned} are returned (${why}); narrow the time range or add filters`);
@@ -97,7 +98,7 @@ async function query(env: RouteEnv, request: FastifyRequest, reply: FastifyReply
     const arrow = wantsArrow(request);
     if (outcome.kind === 'metric') {
       if (arrow) return reply.type(ARROW_STREAM).send(Buffer.from(toArrowIPC(metricTable(outcome.result))));
-      return sendMetricJson(reply, outcome.result);
+      return sendMetricJson(reply, outcome.result, undefined, outcome.stats?.warnings);
     }
     const { stats, table } = outcome;
     env.note(request, { bytesScanned: stats.bytesScanned, linesScanned: stats.linesScanned, linesReturned: stats.rowsReturned });

@@ -72,14 +72,16 @@ async function query(env: RouteEnv, request: FastifyRequest, reply: FastifyReply
     const arrow = wantsArrow(request);
     if (outcome.kind === 'metric') {
       if (arrow) return reply.type(ARROW_STREAM).send(Buffer.from(toArrowIPC(metricTable(outcome.result))));
-      return sendMetricJson(reply, outcome.result, `"stats":${JSON.stringify(lokiStats(outcome.stats, outcome.queueMs, execMs))}`);
+      return sendMetricJson(reply, outcome.result, `"stats":${JSON.stringify(lokiStats(outcome.stats, outcome.queueMs, execMs))}`, outcome.stats?.warnings);
     }
     const { table, stats } = outcome;
     env.note(request, { bytesScanned: stats.bytesScanned, linesScanned: stats.linesScanned, linesReturned: stats.rowsReturned });
     if (arrow) return reply.type(ARROW_STREAM).send(Buffer.from(toArrowIPC(table)));
     const streams = lokiStreams(table);
     checkSeries(env.ctx, streams.length, 'streams');
-    return sendJson(reply, { status: 'success', data: { resultType: 'streams', result: streams, stats: lokiStats(stats, outcome.queueMs, execMs) } });
+    // Loki answers problems that did not fail the query in a top-level `warnings` list (Grafana shows them).
+    const warnings = stats.warnings?.length ? { warnings: stats.warnings } : {};
+    return sendJson(reply, { status: 'success', data: { resultType: 'streams', result: streams, stats: lokiStats(stats, outcome.queueMs, execMs) }, ...warnings });
   } finally {
     done();
     env.ctx.metrics.queryDuration.observe((performance.now() - started) / 1000, { endpoint: range ? '/loki/api/v1/query_range' : '/loki/api/v1/query' });

@@ -234,10 +234,12 @@ function* rechunk(pieces: Iterable<string>, chunkChars = 64 * 1024): Generator<s
  * Prometheus text ({@link prometheusDataJsonChunks}, what `letheql query --format jsonl`
  * prints), streamed; `extra` adds raw members to `data` (Loki's `"stats":{…}`).
  */
-export function sendMetricJson(reply: FastifyReply, result: MetricResult, extra?: string): FastifyReply {
+export function sendMetricJson(reply: FastifyReply, result: MetricResult, extra?: string, warnings?: readonly string[]): FastifyReply {
   function* body(): Generator<string> {
     yield '{"status":"success","data":';
     yield* prometheusDataJsonChunks(result, extra);
+    // Problems that did not fail the query (a remote member left out), as Prometheus and Loki list them.
+    if (warnings !== undefined && warnings.length > 0) yield `,"warnings":${JSON.stringify(warnings)}`;
     yield '}';
   }
   return reply.type('application/json; charset=utf-8').send(Readable.from(rechunk(body())));

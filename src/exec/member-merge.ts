@@ -1,0 +1,128 @@
+/**
+ * Merging the answers of a store set's members when some are remote (another `letheql
+ * serve`, `store/remote-member.ts`), so the set answers exactly as if every member were local.
+ *
+ * Each part is one member's (or the local members' together) rows, already in result order:
+ * time in the query's direction, ties in that member's store order. A store set's result
+ * order is time, then cluster name order, then the member's own store order
+ * (`store/federated-source.ts`), so the merge key of a row is (time, cluster rank, its index
+ * in its part): a local part with several clusters keeps its own order, which is that same
+ * order restricted to its clusters. The merge is one stable sort over at most
+ * `limit × parts` rows (each part is already cut at `limit`: a row in the first `limit` of
+ * the set is among the first `limit` of its member), then the cut at `limit`.
+ *
+ * Statistics add up; `truncated` is true when a part was truncated or the merge dropped
+ * rows. Scan statistics are each member's own: with a limit, a member stops reading files
+ * that cannot hold one of *its* first rows, so the set's `bytesScanned` can exceed what one
+ * local scan over all members would read (rows, `linesMatched` and `rowsReturned` do not
+ * differ).
+ */
+import type { Table } from 'apache-arrow';
+import type { LogRow } from '../arrow/build.js';
+import { CLUSTER_LABEL, fieldNames, type LogType } from '../model.js';
+import { MAX_BAD_LINE_SAMPLES, type QueryStats } from './stats.js';
+
+export type { MemberStats } from './stats.js';
+
+/**
+ * The rows of a remote member's result table (the server's Arrow answer: `time`, the log
+ * type's labels, `line`, `time_raw`, then nullable pipeline labels), each with `cluster`.
+ */
+export function rowsFromTable(table: Table, logType: LogType, cluster: string): LogRow[] {
+  const time = table.getChild('time')!.toArray() as BigInt64Array;
+  const labels = fieldNames(logType).map((n) => table.getChild(n)!);
+  const line = table.getChild('line')!;
+  const raw = table.getChild('time_raw')!;
+  const parsed = table.schema.fields.filter((f) => f.nullable && f.name !== CLUSTER_LABEL).map((f) => ({ name: f.name, col: table.getChild(f.name)! }));
+  const out: LogRow[] = new Array(table.numRows);
+  for (let i = 0; i < table.numRows; i++) {
+    const row: LogRow = { timeNs: time[i]!, timeRaw: raw.get(i) as string, cluster, labels: labels.map((c) => c.get(i) as string), line: line.get(i) as string };
+    for (const p of parsed) {
+      const v = p.col.get(i) as string | null;
+      if (v !== null) (row.parsed ??= {})[p.name] = v;
+    }
+    out[i] = row;
+  }
+  return out;
+}
+
+/**
+ * Merges parts (rows in result order, each row with its `cluster`) into the set's result
+ * order and cuts it at `limit` (see the module note). `clusters`: every cluster of the set
+ * in store order.
+ */
+export function mergeMemberRows(parts: readonly (readonly LogRow[])[], clusters: readonly string[], direction: 'forward' | 'backward', limit: number | null): { rows: LogRow[]; dropped: boolean } {
+  const rank = new Map(clusters.map((c, i) => [c, i]));
+  const keyed: { row: LogRow; r: number; p: number; i: number }[] = [];
+  parts.forEach((rows, p) => rows.forEach((row, i) => keyed.push({ row, r: rank.get(row.cluster!) ?? 0, p, i })));
+  const dir = direction === 'forward' ? 1 : -1;
+  keyed.sort((a, b) => {
+    if (a.row.timeNs !== b.row.timeNs) return (a.row.timeNs < b.row.timeNs ? -1 : 1) * dir;
+    // Ties: cluster order, then the part's own order (a part's rows of one cluster are in its store order).
+    return a.r - b.r || a.p - b.p || a.i - b.i;
+  });
+  const cut = limit !== null && keyed.length > limit;
+  return { rows: (cut ? keyed.slice(0, limit) : keyed).map((k) => k.row), dropped: cut };
+}
+
+/**
+ * Rows answered oldest first, re-ordered for `backward`: a stable sort by time, newest
+ * first, keeps ties in store order, as the engine orders them.
+ */
+export function backwardOrder(rows: LogRow[]): LogRow[] {
+  return rows.map((row, i) => ({ row, i })).sort((a, b) => (a.row.timeNs === b.row.timeNs ? a.i - b.i : a.row.timeNs > b.row.timeNs ? -1 : 1)).map((k) => k.row);
+}
+
+/** The sum of parts' statistics; `elapsedMs` is the caller's (the parts ran concurrently). */
+export function sumStats(parts: readonly QueryStats[]): QueryStats {
+  const out: QueryStats = {
+    filesRead: 0,
+    filesSkipped: 0,
+    skippedFiles: [],
+    bytesScanned: 0,
+    linesScanned: 0,
+    linesValidated: 0,
+    linesMatched: 0,
+    rowsReturned: 0,
+    badLines: 0,
+    badLineSamples: [],
+    truncated: false,
+    elapsedMs: 0,
+  };
+  for (const s of parts) {
+    out.filesRead += s.filesRead;
+    out.filesSkipped += s.filesSkipped;
+    out.skippedFiles.push(...s.skippedFiles);
+    out.bytesScanned += s.bytesScanned;
+    out.linesScanned += s.linesScanned;
+    out.linesValidated += s.linesValidated;
+    out.linesMatched += s.linesMatched;
+    out.badLines += s.badLines;
+    for (const b of s.badLineSamples) if (out.badLineSamples.length < MAX_BAD_LINE_SAMPLES) out.badLineSamples.push(b);
+    out.truncated ||= s.truncated;
+    if (s.index) {
+      if (!out.index) out.index = { ...s.index, notes: s.index.notes.slice() };
+      else {
+        const ix = out.index as unknown as Record<string, number | unknown[]>;
+        for (const [k, v] of Object.entries(s.index)) {
+          if (typeof v === 'number') ix[k] = (ix[k] as number) + v;
+          else if (Array.isArray(v)) (ix[k] as unknown[]).push(...v);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Prefixes a remote member's store-relative paths with its cluster (`cluster-b:pod/x/…`), as a
+ * store set names files in statistics.
+ */
+export function clusterStatsPaths(stats: QueryStats, cluster: string): QueryStats {
+  return {
+    ...stats,
+    skippedFiles: stats.skippedFiles.map((f) => ({ ...f, path: `${cluster}:${f.path}` })),
+    badLineSamples: stats.badLineSamples.map((b) => ({ ...b, path: `${cluster}:${b.path}` })),
+    ...(stats.index ? { index: { ...stats.index, notes: stats.index.notes.map((n) => ({ ...n, path: `${cluster}:${n.path}` })) } } : {}),
+  };
+}

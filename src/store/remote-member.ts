@@ -1,0 +1,263 @@
+/**
+ * Remote members of a store set: another `letheql serve`, reached over HTTP(S).
+ *
+ * A remote member is not a chunk source: its files are behind a server that plans and scans
+ * them itself. So it sits beside the local members, not under the engine: `LogStore`
+ * (`api.ts`) picks the members a query's `cluster` matchers select, sends each remote one the
+ * query with its `cluster` matchers removed (printed by the canonical printer), and merges
+ * the answers with the local rows (`exec/member-merge.ts`).
+ *
+ * The wire: the server's own Arrow answer (`Accept: application/vnd.apache.arrow.stream`),
+ * which is the engine's result table with its statistics in the schema metadata
+ * (`letheql.stats`), so nothing is re-encoded or re-parsed as JSON.
+ * - With a limit: `GET /loki/api/v1/query_range` with `limit` and `direction` (Loki's `end`
+ *   is exclusive, so `end` is sent one nanosecond later than the engine's inclusive end).
+ * - Without one: `GET /api/v1/query_range` (Lethe's dialect, which has no default limit; the
+ *   member's `maxLines` still caps it, and a capped answer is an error naming the member,
+ *   since merging it would silently drop rows). It answers oldest first; `backward` re-sorts.
+ * Times are sent as RFC 3339 with nanoseconds, which both dialects read exactly.
+ *
+ * Platform-neutral: the HTTP client is the standard `fetch` (Node 18+, browsers), or one the
+ * caller passes (tests, proxies). The token is sent as `Authorization: Bearer …` and never
+ * appears in an error message.
+ */
+import type { Table } from 'apache-arrow';
+import { LetheQLError } from '../errors.js';
+import type { QueryStats } from '../exec/stats.js';
+import { formatDuration, formatRfc3339 } from '../time.js';
+import { checkClusterName } from './federated-source.js';
+import { compareNames } from './paths.js';
+
+/** The part of a `fetch` response a remote member reads. */
+export interface RemoteResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+  arrayBuffer(): Promise<ArrayBuffer>;
+  text(): Promise<string>;
+}
+
+/** The part of `fetch` a remote member calls. */
+export type RemoteFetch = (url: string, init: { method: 'GET'; headers: Record<string, string>; signal?: AbortSignal }) => Promise<RemoteResponse>;
+
+/** How a store set reaches a remote member. */
+export interface RemoteMemberOptions {
+  /** Bearer token of the member's `auth.tokenFile` (a `read` token). */
+  token?: string;
+  /** The HTTP client (default: the global `fetch`). */
+  fetch?: RemoteFetch;
+  /**
+   * How long one request to the member may take, answer body included (default 120 s, a
+   * little over a server's default `queryTimeout`): a member that accepts the connection and
+   * never answers fails as `REMOTE_ERROR` instead of holding the query forever.
+   */
+  timeoutMs?: number;
+}
+
+/** Default of {@link RemoteMemberOptions.timeoutMs}. */
+export const DEFAULT_REMOTE_TIMEOUT_MS = 120_000;
+
+/** What a remote member is asked: a log query without `cluster` matchers, and its window. */
+export interface RemoteLogRequest {
+  /** The query text (canonical form, no `cluster` matcher). */
+  query: string;
+  /** Inclusive window, ns. */
+  startNs: bigint;
+  endNs: bigint;
+  limit: number | null;
+  direction: 'forward' | 'backward';
+  signal?: AbortSignal;
+}
+
+/** What a remote member is asked for a metric query: the query without `cluster` matchers, and when to evaluate it. */
+export interface RemoteMetricRequest {
+  query: string;
+  /** `stepNs` 0: an instant query at `endNs`. */
+  startNs: bigint;
+  endNs: bigint;
+  stepNs: bigint;
+  signal?: AbortSignal;
+}
+
+/** Whether a store-set member is given as a URL of a `letheql serve` (`http://` or `https://`). */
+export function isRemoteUrl(text: string): boolean {
+  return /^https?:\/\//i.test(text);
+}
+
+const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
+
+/**
+ * One remote member: a cluster name and the base URL of the `letheql serve` that holds it.
+ * Throws `INVALID_OPTION` for a bad cluster name or URL.
+ *
+ * @example
+ * const m = new RemoteMember('cluster-b', 'https://logs-b.example:6060', { token: process.env.LETHEQL_TOKEN_CLUSTER_B });
+ */
+export class RemoteMember {
+  /** The base URL, without a trailing `/`. */
+  readonly url: string;
+  readonly #token: string | undefined;
+  readonly #fetch: RemoteFetch | undefined;
+  readonly #timeoutMs: number;
+
+  constructor(
+    readonly cluster: string,
+    url: string,
+    options: RemoteMemberOptions = {},
+  ) {
+    checkClusterName(cluster);
+    if (!isRemoteUrl(url)) throw new LetheQLError('INVALID_OPTION', `cluster ${JSON.stringify(cluster)}: a remote member is an http:// or https:// URL, got ${JSON.stringify(url)}`);
+    this.url = url.replace(/\/+$/, '');
+    this.#token = options.token;
+    this.#fetch = options.fetch;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS;
+    if (!(this.#timeoutMs > 0)) throw new LetheQLError('INVALID_OPTION', `cluster ${JSON.stringify(cluster)}: timeoutMs must be positive`);
+  }
+
+  /**
+   * Runs `fn` with a signal that aborts when `outer` does or after the timeout; a timeout
+   * becomes a `REMOTE_ERROR` naming the member, an outer abort stays the caller's.
+   */
+  async #withTimeout<T>(outer: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const ac = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ac.abort();
+    }, this.#timeoutMs);
+    const onAbort = () => ac.abort();
+    outer?.addEventListener('abort', onAbort, { once: true });
+    if (outer?.aborted) ac.abort();
+    try {
+      return await fn(ac.signal);
+    } catch (e) {
+      if (outer?.aborted) throw outer.reason;
+      if (timedOut) throw this.#error(`${this.url} did not answer within ${this.#timeoutMs} ms`);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** `cluster=URL`, as a store set describes its members. */
+  get description(): string {
+    return this.url;
+  }
+
+  /**
+   * Runs a log query on the member and returns its result table (no `cluster` column) and
+   * statistics. Throws `REMOTE_ERROR` naming the member when it cannot be reached, refuses
+   * the query (its message is kept), answers something else than Arrow, or cut its answer
+   * at its own `maxLines`.
+   */
+  async queryLogs(req: RemoteLogRequest): Promise<{ table: Table; stats: QueryStats }> {
+    const params: [string, string][] = [['query', req.query]];
+    let path: string;
+    if (req.limit !== null) {
+      path = '/loki/api/v1/query_range';
+      params.push(['start', formatRfc3339(req.startNs)], ['end', formatRfc3339(req.endNs + 1n)], ['limit', String(req.limit)], ['direction', req.direction]);
+    } else {
+      path = '/api/v1/query_range';
+      params.push(['start', formatRfc3339(req.startNs)], ['end', formatRfc3339(req.endNs)]);
+    }
+    const table = await this.#fetchArrow(path, params, req.signal);
+    const json = table.schema.metadata.get('letheql.stats');
+    if (json === undefined) throw this.#error(`${this.url} answered a table without statistics (letheql.stats)`);
+    if (table.schema.fields.some((f) => f.name === 'cluster')) {
+      throw this.#error(`${this.url} serves a store set; a store set cannot contain another store set`);
+    }
+    const stats = JSON.parse(json) as QueryStats;
+    if (req.limit === null && stats.truncated) {
+      throw this.#error(`${this.url} cut its answer at its maxLines (${stats.rowsReturned} of ${stats.linesMatched} lines); give the query a limit, or raise the member's maxLines`);
+    }
+    return { table, stats };
+  }
+
+  /**
+   * Evaluates a metric query on the member (Loki's `query` at `time`, or `query_range` with
+   * `step`) and returns its Arrow long table (`metrics/arrow.ts`; it carries no statistics).
+   */
+  async queryMetric(req: RemoteMetricRequest): Promise<Table> {
+    const params: [string, string][] = [['query', req.query]];
+    if (req.stepNs === 0n) {
+      params.push(['time', formatRfc3339(req.endNs)]);
+      return this.#fetchArrow('/loki/api/v1/query', params, req.signal);
+    }
+    params.push(['start', formatRfc3339(req.startNs)], ['end', formatRfc3339(req.endNs)], ['step', formatDuration(req.stepNs)]);
+    return this.#fetchArrow('/loki/api/v1/query_range', params, req.signal);
+  }
+
+  /**
+   * The member's targets per log type, sorted (its `GET /api/v1/metadata`, which lists them
+   * as `pod{namespace="x"}` / `node{node="y"}`).
+   */
+  async targets(outer?: AbortSignal): Promise<Record<'pod' | 'node', string[]>> {
+    const text = await this.#withTimeout(outer, async (signal) => (await this.#get('/api/v1/metadata', [], 'application/json', signal)).text());
+    let body: { data?: { targets?: unknown } };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      throw this.#error(`${this.url} answered /api/v1/metadata with something else than JSON (is it a letheql serve?)`);
+    }
+    const out: Record<'pod' | 'node', string[]> = { pod: [], node: [] };
+    const list = Array.isArray(body.data?.targets) ? (body.data!.targets as unknown[]) : [];
+    for (const t of list) {
+      const m = typeof t === 'string' ? /^(pod|node)\{(?:namespace|node)=("(?:[^"\\]|\\.)*")\}$/.exec(t) : null;
+      if (m) out[m[1] as 'pod' | 'node'].push(JSON.parse(m[2]!) as string);
+    }
+    out.pod.sort(compareNames);
+    out.node.sort(compareNames);
+    return out;
+  }
+
+  #fetchArrow(path: string, params: [string, string][], outer: AbortSignal | undefined): Promise<Table> {
+    return this.#withTimeout(outer, async (signal) => {
+      const res = await this.#get(path, params, ARROW_STREAM, signal);
+      const type = res.headers.get('content-type') ?? '';
+      if (!type.startsWith(ARROW_STREAM)) throw this.#error(`${this.url} answered ${JSON.stringify(type)}, not an Arrow stream (is it a letheql serve?)`);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      const { tableFromIPC } = await import('apache-arrow');
+      return tableFromIPC(bytes);
+    });
+  }
+
+  /** GET `path` with the token; a non-200 answer or no answer is a `REMOTE_ERROR` naming the member. */
+  async #get(path: string, params: [string, string][], accept: string, signal: AbortSignal | undefined): Promise<RemoteResponse> {
+    const headers: Record<string, string> = { accept };
+    if (this.#token !== undefined) headers['authorization'] = `Bearer ${this.#token}`;
+    const fetchFn = this.#fetch ?? (globalThis as { fetch?: RemoteFetch }).fetch;
+    if (fetchFn === undefined) throw new LetheQLError('INVALID_OPTION', 'remote members need fetch (Node 18+ or a browser), or the fetch option');
+    let res: RemoteResponse;
+    try {
+      const qs = params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+      res = await fetchFn(`${this.url}${path}${qs ? `?${qs}` : ''}`, { method: 'GET', headers, ...(signal ? { signal } : {}) });
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      throw this.#error(`cannot reach ${this.url}: ${causeText(e)}`);
+    }
+    if (res.status !== 200) throw this.#error(`${this.url} answered ${res.status}: ${await errorText(res)}`);
+    return res;
+  }
+
+  #error(message: string): LetheQLError {
+    return new LetheQLError('REMOTE_ERROR', `member ${JSON.stringify(this.cluster)}: ${message}`);
+  }
+}
+
+function causeText(e: unknown): string {
+  const cause = (e as { cause?: unknown } | null)?.cause;
+  const base = e instanceof Error ? e.message : String(e);
+  return cause instanceof Error ? `${base} (${cause.message})` : base;
+}
+
+/** The member's error message: the JSON body's `error`, else the first 200 characters. */
+async function errorText(res: RemoteResponse): Promise<string> {
+  const text = await res.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as { error?: unknown };
+    if (typeof body.error === 'string') return body.error;
+  } catch {
+    // not JSON
+  }
+  return text.slice(0, 200);
+}

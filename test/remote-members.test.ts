@@ -1,0 +1,395 @@
+/**
+ * Remote members of a store set (issue 18 part 3): a member that is another `letheql serve`.
+ *
+ * Two real servers on 127.0.0.1 (in-process `createServer`, real HTTP) serve two stores:
+ * copies of the fixture store, the second without `kube-system` and with lines of its own,
+ * some tying in time with the first's. A store set whose members are both servers must
+ * answer exactly as the same two directories opened as a local set: rows, order (ties across
+ * clusters included), columns, and the statistics that do not depend on how the scan was split;
+ * for a table of log queries with and without `cluster` matchers, limits, both directions
+ * and pipelines. A mixed set (one local, one remote) too. Then the partial-failure policy
+ * with a member down (`fail` and `warn`, library and CLI), and a token-protected member.
+ */
+import { PassThrough } from 'node:stream';
+import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { runServe } from '../src/cli/serve.js';
+import { getStats, LetheQLError, openStoreSet, type LogQueryOptions, type LogStore, type QueryStats } from '../src/node.js';
+import { TokenAuthority } from '../src/server/auth.js';
+import { FIXTURE_STORE, tableLines } from './support/paths.js';
+import { get, start, type Running } from './server/helpers.js';
+import { openStore } from '../src/node.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'letheql-remote-'));
+const A = join(tmp, 'a');
+const B = join(tmp, 'b');
+const TOKEN = 'remote-member-token-0123456789';
+
+const WINDOW = { start: '2024-09-24T13:00:00Z', end: '2024-09-24T15:59:59Z' };
+
+let serverA: Running;
+let serverB: Running;
+let secured: Running;
+let localSet: LogStore;
+let remoteSet: LogStore;
+let mixedSet: LogStore;
+
+beforeAll(async () => {
+  cpSync(FIXTURE_STORE, A, { recursive: true });
+  cpSync(FIXTURE_STORE, B, { recursive: true });
+  rmSync(join(B, 'pod', 'kube-system'), { recursive: true });
+  appendFileSync(
+    join(B, 'pod', 'shop', '2024-09-24_14.log'),
+    ['2024-09-24T14:30:00Z[shop|b-only|app] only in b error', '2024-09-24T14:30:00Z[shop|b-only|app] only in b again', 'not a lethe line', ''].join('\n'),
+  );
+  const tokens = join(tmp, 'tokens');
+  writeFileSync(tokens, `${TOKEN} read\n`);
+  serverA = await start({ store: openStore(A, { workers: 0 }) });
+  serverB = await start({ store: openStore(B, { workers: 0 }) });
+  secured = await start({ store: openStore(B, { workers: 0 }), auth: await TokenAuthority.load(tokens) });
+  localSet = openStoreSet({ 'cluster-a': A, 'cluster-b': B }, { workers: 0 });
+  remoteSet = openStoreSet({ 'cluster-a': serverA.url, 'cluster-b': serverB.url }, { workers: 0 });
+  mixedSet = openStoreSet({ 'cluster-a': A, 'cluster-b': serverB.url }, { workers: 0 });
+});
+
+afterAll(async () => {
+  await Promise.all([serverA?.close(), serverB?.close(), secured?.close()]);
+  await Promise.all([localSet?.close(), remoteSet?.close(), mixedSet?.close()]);
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** The statistics that a split scan leaves unchanged (no limit: every member reads every planned file). */
+function comparable(s: QueryStats) {
+  return {
+    filesRead: s.filesRead,
+    filesSkipped: s.filesSkipped,
+    bytesScanned: s.bytesScanned,
+    linesScanned: s.linesScanned,
+    linesMatched: s.linesMatched,
+    rowsReturned: s.rowsReturned,
+    badLines: s.badLines,
+    badLineSamples: [...s.badLineSamples].sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : x.line - y.line)),
+    truncated: s.truncated,
+  };
+}
+
+const QUERIES: [string, LogQueryOptions][] = [
+  ['pod{namespace=~".*"}', {}],
+  ['pod{namespace=~".*"}', { direction: 'backward' }],
+  ['pod{namespace="shop"} |= "error"', {}],
+  ['pod{cluster="cluster-b", namespace=~".*"}', {}],
+  ['pod{cluster!="cluster-b", namespace=~"shop|kube-system"}', { direction: 'backward' }],
+  ['pod{cluster=~"cluster-.*", namespace=~".*"}', { limit: 7 }],
+  ['pod{namespace=~".*"}', { limit: 5, direction: 'backward' }],
+  ['pod{namespace=~".*"}', { limit: 1000, direction: 'backward' }],
+  ['pod{cluster=~"cluster-a", namespace="shop"}', { limit: 3 }],
+  ['pod{cluster="nowhere", namespace="shop"}', {}],
+  ['node{node=~".+"} !~ "(?i)debug"', { limit: 20 }],
+  ['pod{namespace="shop"} | logfmt', {}],
+];
+
+describe('a store set of remote members answers as the same stores opened locally', () => {
+  for (const [query, opts] of QUERIES) {
+    it(`${query} ${JSON.stringify(opts)}`, async () => {
+      const o = { ...WINDOW, ...opts };
+      const want = await localSet.result(query, o);
+      if (!query.includes('nowhere')) expect(want.table.numRows).toBeGreaterThan(0);
+      for (const set of [remoteSet, mixedSet]) {
+        const got = await set.result(query, o);
+        expect(got.table.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(want.table.schema.fields.map((f) => `${f.name}:${f.type}`));
+        expect(tableLines(got.table)).toEqual(tableLines(want.table));
+        expect(got.table.getChild('cluster')!.toArray()).toEqual(want.table.getChild('cluster')!.toArray());
+        expect(got.stats.rowsReturned).toBe(want.stats.rowsReturned);
+        expect(got.stats.truncated).toBe(want.stats.truncated);
+        if (o.limit === undefined) expect(comparable(got.stats)).toEqual(comparable(want.stats));
+        expect(getStats(got.table)!.rowsReturned).toBe(got.table.numRows);
+      }
+    });
+  }
+
+  it('really asks the servers: Loki route with a limit, Lethe route without', async () => {
+    const routes = serverB.logs.map((l) => String(l['url'] ?? '').split('?')[0]);
+    expect(routes).toContain('/loki/api/v1/query_range');
+    expect(routes).toContain('/api/v1/query_range');
+    // The cluster matcher is gone from what a member is sent.
+    expect(serverB.logs.some((l) => String(l['url']).includes('cluster'))).toBe(false);
+  });
+
+  it('ties across clusters are in cluster order', async () => {
+    const { table } = await remoteSet.result('pod{namespace="shop"}', { ...WINDOW, direction: 'backward' });
+    const time = table.getChild('time')!.toArray() as BigInt64Array;
+    const cluster = table.getChild('cluster')!;
+    let ties = 0;
+    for (let i = 1; i < table.numRows; i++) {
+      if (time[i] === time[i - 1]) {
+        ties++;
+        expect((cluster.get(i - 1) as string) <= (cluster.get(i) as string)).toBe(true);
+      }
+    }
+    expect(ties).toBeGreaterThan(0);
+  });
+
+  it('gives per-member statistics that add up to the totals', async () => {
+    const { stats } = await remoteSet.result('pod{namespace=~".*"}', WINDOW);
+    expect(stats.members!.map((m) => [m.clusters, m.url])).toEqual([
+      [['cluster-a'], serverA.url],
+      [['cluster-b'], serverB.url],
+    ]);
+    expect(stats.members!.reduce((n, m) => n + m.stats!.linesScanned, 0)).toBe(stats.linesScanned);
+    const mixed = (await mixedSet.result('pod{namespace=~".*"}', WINDOW)).stats;
+    expect(mixed.members!.map((m) => m.url)).toEqual([null, serverB.url]);
+    // Paths in statistics name the cluster, remote or not.
+    expect(mixed.badLineSamples.map((b) => b.path)).toContain('cluster-b:pod/shop/2024-09-24_14.log');
+  });
+
+  it('stream() yields the merged rows; clusters lists remote members', async () => {
+    const s = remoteSet.stream('pod{namespace="shop"}', WINDOW);
+    let n = 0;
+    for await (const b of s) n += b.numRows;
+    expect(n).toBe((await localSet.result('pod{namespace="shop"}', WINDOW)).table.numRows);
+    expect(remoteSet.clusters).toEqual(['cluster-a', 'cluster-b']);
+  });
+
+  it('targets and targetsByCluster include remote members', async () => {
+    expect(await remoteSet.targetsByCluster()).toEqual(await localSet.targetsByCluster());
+    expect(await remoteSet.targets()).toEqual(await localSet.targets());
+    expect(await mixedSet.targetsByCluster()).toEqual(await localSet.targetsByCluster());
+  });
+
+  it('refuses what it cannot answer yet, naming the limitation', async () => {
+    await expect(remoteSet.count('pod{namespace="shop"}', WINDOW)).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+    for (const q of [
+      'sum(count_over_time(pod{namespace="shop"}[5m]))',
+      'sum by (namespace) (count_over_time(pod{namespace="shop"}[5m]))',
+      'count_over_time(pod{namespace="shop"}[5m]) * 2',
+      'sum without (cluster) (rate(pod{namespace="shop"}[5m]))',
+      'absent_over_time(pod{namespace="shop"}[5m])',
+    ]) {
+      const e = await remoteSet.queryMetric(q, WINDOW).catch((x: unknown) => x);
+      expect(e, q).toMatchObject({ code: 'NOT_SUPPORTED' });
+      expect((e as Error).message, q).toContain('remote members');
+    }
+  });
+});
+
+const METRIC_QUERIES: [string, LogQueryOptions][] = [
+  ['count_over_time(pod{namespace=~".*"}[5m])', { step: '5m' }],
+  ['sum by (cluster) (count_over_time(pod{namespace=~".*"}[5m]))', { step: '10m' }],
+  ['sum by (cluster, namespace) (rate(pod{namespace=~".*"} |= "error" [10m]))', {}],
+  ['topk by (cluster) (2, count_over_time(pod{namespace=~".*"}[1h]))', {}],
+  ['count_over_time(pod{cluster="cluster-b", namespace="shop"}[5m])', { step: '15m' }],
+  ['sum without (pod, container) (bytes_over_time(pod{cluster=~"cluster-a|cluster-b", namespace=~".+"}[30m]))', { step: '30m' }],
+];
+
+describe('metric queries whose series each keep their cluster merge exactly', () => {
+  for (const [query, opts] of METRIC_QUERIES) {
+    it(`${query} ${JSON.stringify(opts)}`, async () => {
+      const o = { ...WINDOW, ...opts };
+      const want = await localSet.queryMetric(query, o);
+      expect(want.result.series.length).toBeGreaterThan(0);
+      for (const set of [remoteSet, mixedSet]) {
+        const got = await set.queryMetric(query, o);
+        expect(got.result.resultType).toBe(want.result.resultType);
+        // Key order too: the JSON writers print labels in it.
+        expect(JSON.stringify(got.result.series, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).toBe(JSON.stringify(want.result.series, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+        expect(got.stats.rowsReturned).toBe(want.stats.rowsReturned);
+      }
+    });
+  }
+
+  it('the merged series count against maxSeries as one store\'s would', async () => {
+    const q = 'count_over_time(pod{namespace=~".*"}[5m])';
+    const n = (await localSet.queryMetric(q, WINDOW)).result.series.length;
+    expect(n).toBeGreaterThan(2);
+    await expect(remoteSet.queryMetric(q, { ...WINDOW, maxSeries: n - 1 })).rejects.toMatchObject({ name: 'SeriesLimitError' });
+    expect((await remoteSet.queryMetric(q, { ...WINDOW, maxSeries: n })).result.series).toHaveLength(n);
+  });
+});
+
+describe('a member that fails', () => {
+  const down = 'http://127.0.0.1:9'; // discard port: nothing listens
+
+  it('fails the query by default, naming the member', async () => {
+    const set = openStoreSet({ 'cluster-a': serverA.url, 'cluster-b': down }, { workers: 0 });
+    const e = await set.result('pod{namespace="shop"}', WINDOW).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(LetheQLError);
+    expect(e).toMatchObject({ code: 'REMOTE_ERROR' });
+    expect((e as Error).message).toContain('member "cluster-b"');
+  });
+
+  it('with warn, answers with the other members and names the one left out', async () => {
+    const set = openStoreSet({ 'cluster-a': A, 'cluster-b': down }, { workers: 0, onMemberError: 'warn' });
+    const { table, stats } = await set.result('pod{namespace="shop"}', WINDOW);
+    const want = await localSet.result('pod{cluster="cluster-a", namespace="shop"}', WINDOW);
+    expect(tableLines(table)).toEqual(tableLines(want.table));
+    expect(stats.warnings).toHaveLength(1);
+    expect(stats.warnings![0]).toContain('member "cluster-b"');
+    expect(stats.members![1]).toMatchObject({ clusters: ['cluster-b'], url: down, stats: null });
+    // A query whose cluster matcher leaves the dead member out never asks it.
+    expect((await set.result('pod{cluster="cluster-a", namespace="shop"}', WINDOW)).stats.warnings).toBeUndefined();
+  });
+
+  it('a member that accepts the connection and never answers times out, named', async () => {
+    const { createServer } = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const silent = createServer((sock) => sockets.push(sock));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const set = openStoreSet({ 'cluster-a': A, 'cluster-b': `http://127.0.0.1:${port}` }, { workers: 0, memberTimeoutMs: 300 });
+      const e = await set.result('pod{namespace="shop"}', WINDOW).catch((x: unknown) => x);
+      expect(e).toMatchObject({ code: 'REMOTE_ERROR' });
+      expect((e as Error).message).toMatch(/member "cluster-b".*did not answer within 300 ms/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it('the CLI: --on-member-error warn prints the warning on stderr; fail exits non-zero', async () => {
+    const args = ['query', '--store', `cluster-a=${A}`, '--store', `cluster-b=${down}`, '--start', WINDOW.start, '--end', WINDOW.end, '--workers', '0', 'pod{namespace="shop"}'];
+    const warned = await cli([...args, '--on-member-error', 'warn']);
+    expect(warned.code).toBe(0);
+    expect(warned.err).toMatch(/^letheql: warning: member "cluster-b": cannot reach http:\/\/127\.0\.0\.1:9/);
+    expect(warned.out).toContain('cluster-a');
+    const failed = await cli(args);
+    expect(failed.code).toBe(1);
+    expect(failed.err).toContain('member "cluster-b"');
+    expect((await cli([...args, '--on-member-error', 'maybe'])).code).toBe(2);
+  });
+});
+
+describe('letheql serve over a store set with remote members', () => {
+  /** Runs `letheql serve ARGS` in-process on 127.0.0.1:0; returns its URL and a stopper. */
+  async function serve(args: string[], env: Record<string, string> = {}): Promise<{ url: string; stop: () => Promise<number> }> {
+    const stop = new AbortController();
+    let resolveUrl!: (u: string) => void;
+    const url = new Promise<string>((r) => (resolveUrl = r));
+    const sink = new PassThrough().resume();
+    const exit = runServe([...args, '--listen', '127.0.0.1:0', '--workers', '0'], { stdout: sink, stderr: sink, env }, stop.signal, resolveUrl);
+    const u = await Promise.race([url, exit.then((c) => Promise.reject(new Error(`serve exited ${c}`)))]);
+    return { url: u, stop: () => (stop.abort(), exit) };
+  }
+  const loki = { query: 'pod{namespace="shop"}', start: WINDOW.start, end: '2024-09-24T16:00:00Z', limit: '1000' };
+
+  it('answers the Loki and Lethe routes as a server over the same stores opened locally', async () => {
+    const remote = await serve(['--store', `cluster-a=${serverA.url}`, '--store', `cluster-b=${secured.url}`, '--store-token', `cluster-b=${TOKEN}`]);
+    const local = await serve(['--store', `cluster-a=${A}`, '--store', `cluster-b=${B}`]);
+    try {
+      const [r, l] = await Promise.all([get(remote.url, '/loki/api/v1/query_range', loki), get(local.url, '/loki/api/v1/query_range', loki)]);
+      expect(r.status).toBe(200);
+      expect(r.body.data.result.length).toBeGreaterThan(0);
+      expect(r.body.data.result).toEqual(l.body.data.result);
+      const lethe = { query: loki.query, start: WINDOW.start, end: WINDOW.end };
+      const [rl, ll] = await Promise.all([get(remote.url, '/api/v1/query_range', lethe), get(local.url, '/api/v1/query_range', lethe)]);
+      expect(rl.body.data.result).toEqual(ll.body.data.result);
+      // A metric query of a shape that merges, as Grafana asks it.
+      const metric = { query: 'sum by (cluster, namespace) (count_over_time({namespace=~".+"} [10m]))', start: WINDOW.start, end: WINDOW.end, step: '600' };
+      const [rm, lm] = await Promise.all([get(remote.url, '/loki/api/v1/query_range', metric), get(local.url, '/loki/api/v1/query_range', metric)]);
+      expect(rm.status).toBe(200);
+      expect(rm.body.data.result.length).toBeGreaterThan(0);
+      expect(rm.body.data.result).toEqual(lm.body.data.result);
+      const refused = await get(remote.url, '/loki/api/v1/query_range', { ...metric, query: 'sum(count_over_time({namespace=~".+"} [10m]))' });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toContain('remote members');
+    } finally {
+      expect(await remote.stop()).toBe(0);
+      expect(await local.stop()).toBe(0);
+    }
+  });
+
+  it('--on-member-error warn: the answer names the member left out in warnings', async () => {
+    const s = await serve(['--store', `cluster-a=${serverA.url}`, '--store', 'cluster-b=http://127.0.0.1:9', '--on-member-error', 'warn']);
+    try {
+      const r = await get(s.url, '/loki/api/v1/query_range', loki);
+      expect(r.status).toBe(200);
+      expect(r.body.warnings).toHaveLength(1);
+      expect(r.body.warnings[0]).toContain('member "cluster-b"');
+      expect(r.body.data.result.every((x: { stream: Record<string, string> }) => x.stream['cluster'] === 'cluster-a')).toBe(true);
+      const l = await get(s.url, '/api/v1/query_range', { query: loki.query, start: WINDOW.start, end: WINDOW.end });
+      expect(l.body.warnings[0]).toContain('member "cluster-b"');
+      const m = await get(s.url, '/loki/api/v1/query_range', { query: 'count_over_time({namespace="shop"} [10m])', start: WINDOW.start, end: WINDOW.end, step: '600' });
+      expect(m.status).toBe(200);
+      expect(m.body.data.result.length).toBeGreaterThan(0);
+      expect(m.body.warnings[0]).toContain('member "cluster-b"');
+    } finally {
+      expect(await s.stop()).toBe(0);
+    }
+    const failing = await serve(['--store', `cluster-a=${serverA.url}`, '--store', 'cluster-b=http://127.0.0.1:9']);
+    try {
+      const r = await get(failing.url, '/loki/api/v1/query_range', loki);
+      expect(r.status).toBe(502);
+      expect(r.body.errorType).toBe('unavailable');
+      expect(r.text).toContain('member \\"cluster-b\\"');
+    } finally {
+      expect(await failing.stop()).toBe(0);
+    }
+  });
+});
+
+describe('the CLI names remote members in --stores files too', () => {
+  it('--stores FILE with a URL; targets lists every member\'s', async () => {
+    const file = join(tmp, 'clusters.json');
+    writeFileSync(file, JSON.stringify({ 'cluster-a': 'a', 'cluster-b': serverB.url }));
+    const r = await cli(['targets', '--stores', file, '--json']);
+    expect(r.err).toBe('');
+    expect(JSON.parse(r.out)).toEqual({ ...(await localSet.targets()), clusters: await localSet.targetsByCluster() });
+    const bad = await cli(['query', '--store', `cluster-a=${A}`, '--store', `cluster-b=${serverB.url}`, '--store-token', `cluster-a=${TOKEN}`, 'pod{namespace="shop"}']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('not a remote member');
+    const unnamed = await cli(['query', '--store', serverB.url, 'pod{namespace="shop"}']);
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.err).toContain(`--store NAME=${serverB.url}`);
+  });
+});
+
+describe('a token-protected member', () => {
+  it('answers with the token and is refused (401, named) without it', async () => {
+    const withToken = openStoreSet({ 'cluster-a': serverA.url, 'cluster-b': secured.url }, { workers: 0, tokens: { 'cluster-b': TOKEN } });
+    const got = await withToken.result('pod{namespace=~".*"}', WINDOW);
+    const want = await localSet.result('pod{namespace=~".*"}', WINDOW);
+    expect(tableLines(got.table)).toEqual(tableLines(want.table));
+    const without = openStoreSet({ 'cluster-a': serverA.url, 'cluster-b': secured.url }, { workers: 0 });
+    const e = await without.result('pod{namespace=~".*"}', WINDOW).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'REMOTE_ERROR' });
+    expect((e as Error).message).toMatch(/member "cluster-b".*401/);
+    expect((e as Error).message).not.toContain(TOKEN);
+  });
+
+  it('the CLI reads --store-token and LETHEQL_TOKEN_<NAME>', async () => {
+    const run = (extra: string[], env: Record<string, string>) =>
+      cli(['query', '--store', `a=${A}`, '--store', `cluster-b=${secured.url}`, ...extra, '--start', WINDOW.start, '--end', WINDOW.end, '--workers', '0', '--format', 'jsonl', 'pod{namespace="shop"}'], env);
+    const flag = await run(['--store-token', `cluster-b=${TOKEN}`], {});
+    expect(flag.err).toBe('');
+    expect(flag.code).toBe(0);
+    expect(flag.out).toContain('"cluster":"cluster-b"');
+    const env = await run([], { LETHEQL_TOKEN_CLUSTER_B: TOKEN });
+    expect(env.code).toBe(0);
+    expect(env.out).toBe(flag.out);
+    const none = await run([], {});
+    expect(none.code).not.toBe(0);
+    expect(none.err).toContain('401');
+  });
+});
+
+function sink() {
+  const chunks: Buffer[] = [];
+  return {
+    chunks,
+    write(data: string | Uint8Array, cb?: (err?: Error | null) => void): boolean {
+      chunks.push(Buffer.from(data));
+      cb?.();
+      return true;
+    },
+  };
+}
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  const stdout = sink();
+  const stderr = sink();
+  const code = await main(args, { stdout: stdout as never, stderr: stderr as never, env });
+  return { code, out: Buffer.concat(stdout.chunks).toString('utf8'), err: Buffer.concat(stderr.chunks).toString('utf8') };
+}
