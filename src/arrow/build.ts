@@ -26,6 +26,7 @@ import {
   makeVector,
   RecordBatch,
   RecordBatchStreamWriter,
+  tableFromIPC,
   Schema,
   Struct,
   Table,
@@ -212,6 +213,15 @@ function packValidity(valid: Uint8Array, from: number, to: number): { bitmap: Ui
 export function buildTable(logType: LogType, rows: readonly LogRow[], batchSize: number, metadata?: Map<string, string>, shape: ResultShape = {}): Table {
   const schema = logSchema(logType, metadata, shape);
   return new Table(schema, [...recordBatches(logType, rows, batchSize, schema)]);
+}
+
+/**
+ * Reads an Arrow IPC stream back into a table (a remote member's answer). Through this module,
+ * not `import('apache-arrow')` elsewhere: Arrow enters the CLI bundle by one lazy chunk, since
+ * splitting its cyclic modules across chunks breaks their initialisation order.
+ */
+export function fromArrowIPC(bytes: Uint8Array): Table {
+  return tableFromIPC(bytes);
 }
 
 /** Serialises a table as an Arrow IPC stream (`application/vnd.apache.arrow.stream`). */

@@ -216,8 +216,8 @@ export class RemoteMember {
       const type = res.headers.get('content-type') ?? '';
       if (!type.startsWith(ARROW_STREAM)) throw this.#error(`${this.url} answered ${JSON.stringify(type)}, not an Arrow stream (is it a letheql serve?)`);
       const bytes = new Uint8Array(await res.arrayBuffer());
-      const { tableFromIPC } = await import('apache-arrow');
-      return tableFromIPC(bytes);
+      const { fromArrowIPC } = await import('../arrow/build.js');
+      return fromArrowIPC(bytes);
     });
   }
 
