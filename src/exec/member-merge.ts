@@ -20,7 +20,7 @@
 import type { Table } from 'apache-arrow';
 import type { LogRow } from '../arrow/build.js';
 import { CLUSTER_LABEL, fieldNames, type LogType } from '../model.js';
-import { MAX_BAD_LINE_SAMPLES, type QueryStats } from './stats.js';
+import { emptyStats, MAX_BAD_LINE_SAMPLES, type QueryStats } from './stats.js';
 
 export type { MemberStats } from './stats.js';
 
@@ -75,20 +75,7 @@ export function backwardOrder(rows: LogRow[]): LogRow[] {
 
 /** The sum of parts' statistics; `elapsedMs` is the caller's (the parts ran concurrently). */
 export function sumStats(parts: readonly QueryStats[]): QueryStats {
-  const out: QueryStats = {
-    filesRead: 0,
-    filesSkipped: 0,
-    skippedFiles: [],
-    bytesScanned: 0,
-    linesScanned: 0,
-    linesValidated: 0,
-    linesMatched: 0,
-    rowsReturned: 0,
-    badLines: 0,
-    badLineSamples: [],
-    truncated: false,
-    elapsedMs: 0,
-  };
+  const out = emptyStats({ filesOutOfRange: 0, skippedFiles: [] });
   for (const s of parts) {
     out.filesRead += s.filesRead;
     out.filesSkipped += s.filesSkipped;

@@ -166,6 +166,25 @@ async function listStore(root: string): Promise<{ files: StoreFileInfo[]; dirs: 
   return { files, dirs };
 }
 
+/** A report of `plan` with nothing done yet (the disk and object-store runs fill it in). */
+function emptyReport(plan: ReturnType<typeof planRetention>, limits: { nowNs: bigint }, dryRun: boolean): RetentionReport {
+  return {
+    now: new Date(Number(limits.nowNs / 1_000_000n)).toISOString(),
+    dryRun,
+    deleted: [],
+    removedDirs: [],
+    removedStrays: [],
+    keptCurrentHour: plan.keptCurrentHour,
+    ignored: plan.ignored,
+    keptOutside: plan.keptOutside,
+    ageCutoff: plan.ageCutoffHourNs === null ? null : formatCutoff(plan.ageCutoffHourNs),
+    bytesBefore: plan.bytesBefore,
+    bytesAfter: plan.bytesAfter,
+    underSizeLimit: plan.underSizeLimit,
+    errors: [],
+  };
+}
+
 /**
  * Applies the retention limits to the store at `dir` (a directory, or an `s3://` URL: see
  * {@link runObjectRetention}) once and reports what was deleted (see the module note and
@@ -185,21 +204,7 @@ export async function runRetention(dir: string, options: RetentionOptions): Prom
   const dryRun = options.dryRun === true;
   const { files, dirs } = await listStore(root);
   const plan = planRetention(files, limits);
-  const report: RetentionReport = {
-    now: new Date(Number(limits.nowNs / 1_000_000n)).toISOString(),
-    dryRun,
-    deleted: [],
-    removedDirs: [],
-    removedStrays: [],
-    keptCurrentHour: plan.keptCurrentHour,
-    ignored: plan.ignored,
-    keptOutside: plan.keptOutside,
-    ageCutoff: plan.ageCutoffHourNs === null ? null : formatCutoff(plan.ageCutoffHourNs),
-    bytesBefore: plan.bytesBefore,
-    bytesAfter: plan.bytesAfter,
-    underSizeLimit: plan.underSizeLimit,
-    errors: [],
-  };
+  const report = emptyReport(plan, limits, dryRun);
 
   const gone = new Set<string>();
   const touchedDirs = new Set<string>();
@@ -295,21 +300,7 @@ export async function runObjectRetention(driver: StorageDriver, options: Retenti
     }
   }
   const plan = planRetention(files, limits);
-  const report: RetentionReport = {
-    now: new Date(Number(limits.nowNs / 1_000_000n)).toISOString(),
-    dryRun,
-    deleted: [],
-    removedDirs: [],
-    removedStrays: [],
-    keptCurrentHour: plan.keptCurrentHour,
-    ignored: plan.ignored,
-    keptOutside: plan.keptOutside,
-    ageCutoff: plan.ageCutoffHourNs === null ? null : formatCutoff(plan.ageCutoffHourNs),
-    bytesBefore: plan.bytesBefore,
-    bytesAfter: plan.bytesAfter,
-    underSizeLimit: plan.underSizeLimit,
-    errors: [],
-  };
+  const report = emptyReport(plan, limits, dryRun);
   const BATCH = 500; // hour files per DeleteObjects (each with its sidecar: ≤ 1000 keys)
   for (let i = 0; i < plan.deletions.length; i += BATCH) {
     const batch = plan.deletions.slice(i, i + BATCH);

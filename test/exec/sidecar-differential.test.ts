@@ -28,37 +28,14 @@ import { getStats, openStore, type LogQueryOptions, type LogStore, type QuerySta
 import { Kernel } from '../../src/scan/kernel.js';
 import { indexStore } from '../../src/write/sidecar-files.js';
 import { EDGE_STORE, FIXTURE_STORE, tableLines } from '../support/paths.js';
+import { FIXTURE_CASES, GENERATED_CASES, LOG_SHAPES, type QueryCase, type Shape } from '../support/store-queries.js';
 
-type Shape = 'count' | 'rows' | 'rows, limit 7' | 'rows, backward, limit 7' | 'rows, backward' | 'metric';
-
-interface Case {
-  query: string;
-  opts: LogQueryOptions;
-  shapes: Shape[];
-}
-
-const LOG_SHAPES: Shape[] = ['count', 'rows', 'rows, limit 7', 'rows, backward, limit 7', 'rows, backward'];
+type Case = QueryCase;
 const FIX = { start: '2024-09-24T13:00:00Z', end: '2024-09-24T16:00:00Z' };
 const BAD = { start: '2024-09-24T10:00:00Z', end: '2024-09-24T11:59:59Z' };
-const GEN = { start: '2024-09-24T00:00:00Z', end: '2024-09-24T02:59:59.999999999Z' };
 
 const STORES: Record<string, { src: () => string; cases: Case[] }> = {
-  fixture: {
-    src: () => FIXTURE_STORE,
-    cases: [
-      { query: 'pod{namespace="shop"}', opts: FIX, shapes: LOG_SHAPES },
-      { query: 'pod{namespace=~".+", pod=~"api-.*", container!="istio-proxy"}', opts: FIX, shapes: LOG_SHAPES },
-      { query: 'pod{namespace="shop"} |= " 500 "', opts: FIX, shapes: LOG_SHAPES },
-      { query: 'pod{namespace=~".+"} |~ "(?i)ERROR"', opts: FIX, shapes: LOG_SHAPES },
-      { query: 'pod{namespace=~".+"} |= "Exception" != "healthz"', opts: FIX, shapes: LOG_SHAPES },
-      { query: 'node{node=~".+"} |~ "oom.?kill(ed)? process [0-9]+"', opts: FIX, shapes: LOG_SHAPES },
-      { query: 'node{node=~".+"}', opts: { start: '2024-09-24T14:10:00Z', end: '2024-09-24T14:37:12.345678901Z' }, shapes: LOG_SHAPES },
-      { query: 'pod{namespace="default"} |= "no such literal here"', opts: FIX, shapes: LOG_SHAPES },
-      { query: 'pod{namespace="shop"} | json | level="error"', opts: FIX, shapes: LOG_SHAPES },
-      { query: 'sum by (pod) (count_over_time(pod{namespace=~".+"} |= "GET" [10m]))', opts: { ...FIX, step: '10m' }, shapes: ['metric'] },
-      { query: 'bytes_over_time(node{node="node-a"}[30m])', opts: { ...FIX, step: '30m' }, shapes: ['metric'] },
-    ],
-  },
+  fixture: { src: () => FIXTURE_STORE, cases: FIXTURE_CASES },
   edge: {
     src: () => EDGE_STORE,
     cases: [
@@ -81,19 +58,7 @@ const STORES: Record<string, { src: () => string; cases: Case[] }> = {
       { query: 'count_over_time(pod{namespace="mixed"} |= "req-0001" [10m])', opts: { ...BAD, step: '10m' }, shapes: ['metric'] },
     ],
   },
-  generated: {
-    src: () => generated,
-    cases: [
-      { query: 'pod{namespace=~".+"}', opts: GEN, shapes: LOG_SHAPES },
-      { query: 'pod{namespace=~".+"} |= "ulid=01J8971445EBA25ADDE675DE02"', opts: GEN, shapes: LOG_SHAPES },
-      { query: 'pod{namespace=~".+", container="prometheus"} |= "10.244.1.8:9090"', opts: GEN, shapes: LOG_SHAPES },
-      { query: 'node{node=~".+"} |~ "(?i)oom"', opts: GEN, shapes: LOG_SHAPES },
-      { query: 'pod{namespace="shop"}', opts: { start: '2024-09-24T01:20:00Z', end: '2024-09-24T01:25:00Z' }, shapes: LOG_SHAPES },
-      { query: 'pod{namespace=~".+"} |= "trace_id=RARE-7f3a"', opts: GEN, shapes: LOG_SHAPES },
-      { query: 'count_over_time(pod{namespace=~".+"} |= "level=warn" [1h])', opts: { ...GEN, step: '1h' }, shapes: ['metric'] },
-      { query: 'sum(count_over_time(pod{namespace="shop"} | logfmt | level="error" [20m]))', opts: { ...GEN, step: '20m' }, shapes: ['metric'] },
-    ],
-  },
+  generated: { src: () => generated, cases: GENERATED_CASES },
 };
 
 let dir = '';

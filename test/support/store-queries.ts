@@ -1,8 +1,7 @@
 /**
  * Differential query tables: queries whose rows, order and statistics must be the same on
- * two ways of reading one store (a local directory and its copy in S3, …). The fixture
- * cases are those of the sidecar differential test (test/exec/sidecar-differential.test.ts);
- * the generated ones are for `generateStore({ sizeBytes: 3_000_000, seed: 7 })`.
+ * two ways of reading one store (with and without sidecars, a local directory and its copy
+ * in S3, …): test/exec/sidecar-differential.test.ts and test/s3/read.test.ts. The generated ones are for `generateStore({ sizeBytes: 3_000_000, seed: 7 })`.
  */
 import type { LogQueryOptions } from '../../src/node.js';
 
@@ -23,8 +22,10 @@ export const FIXTURE_CASES: QueryCase[] = [
   { query: 'pod{namespace=~".+", pod=~"api-.*", container!="istio-proxy"}', opts: FIX, shapes: LOG_SHAPES },
   { query: 'pod{namespace="shop"} |= " 500 "', opts: FIX, shapes: LOG_SHAPES },
   { query: 'pod{namespace=~".+"} |~ "(?i)ERROR"', opts: FIX, shapes: LOG_SHAPES },
+  { query: 'pod{namespace=~".+"} |= "Exception" != "healthz"', opts: FIX, shapes: LOG_SHAPES },
   { query: 'node{node=~".+"} |~ "oom.?kill(ed)? process [0-9]+"', opts: FIX, shapes: LOG_SHAPES },
   { query: 'node{node=~".+"}', opts: { start: '2024-09-24T14:10:00Z', end: '2024-09-24T14:37:12.345678901Z' }, shapes: LOG_SHAPES },
+  { query: 'pod{namespace="default"} |= "no such literal here"', opts: FIX, shapes: LOG_SHAPES },
   { query: 'pod{namespace="shop"} | json | level="error"', opts: FIX, shapes: LOG_SHAPES },
   { query: 'sum by (pod) (count_over_time(pod{namespace=~".+"} |= "GET" [10m]))', opts: { ...FIX, step: '10m' }, shapes: ['metric'] },
   { query: 'bytes_over_time(node{node="node-a"}[30m])', opts: { ...FIX, step: '30m' }, shapes: ['metric'] },
