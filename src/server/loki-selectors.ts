@@ -182,26 +182,5 @@ function withLevel(s: VectorSelector): VectorSelector {
  */
 export function deriveDetectedLevel(expr: Expr): Expr {
   if (!/\bdetected_level\b/.test(printQuery(expr))) return expr;
-  const rec = (e: Expr): Expr => {
-    switch (e.kind) {
-      case 'VectorSelector':
-        return withLevel(e);
-      case 'MatrixSelector':
-        return { ...e, selector: withLevel(e.selector) };
-      case 'SubqueryExpr':
-      case 'ParenExpr':
-      case 'UnaryExpr':
-        return { ...e, expr: rec(e.expr) };
-      case 'BinaryExpr':
-        return { ...e, lhs: rec(e.lhs), rhs: rec(e.rhs) };
-      case 'AggregateExpr':
-        return { ...e, expr: rec(e.expr), param: e.param && rec(e.param) };
-      case 'Call':
-        return { ...e, args: e.args.map(rec) };
-      case 'NumberLiteral':
-      case 'StringLiteral':
-        return e;
-    }
-  };
-  return rec(expr);
+  return mapSelectors(expr, withLevel);
 }
