@@ -72,26 +72,7 @@ function nameSelector(s: VectorSelector, rule: ServiceNameRule): VectorSelector 
  * matcher rewritten under `rule` (see the module note).
  */
 export function nameLokiSelectors(expr: Expr, rule: ServiceNameRule = 'app'): Expr {
-  const rec = (e: Expr): Expr => nameLokiSelectors(e, rule);
-  switch (expr.kind) {
-    case 'VectorSelector':
-      return nameSelector(expr, rule);
-    case 'MatrixSelector':
-      return { ...expr, selector: nameSelector(expr.selector, rule) };
-    case 'SubqueryExpr':
-    case 'ParenExpr':
-    case 'UnaryExpr':
-      return { ...expr, expr: rec(expr.expr) };
-    case 'BinaryExpr':
-      return { ...expr, lhs: rec(expr.lhs), rhs: rec(expr.rhs) };
-    case 'AggregateExpr':
-      return { ...expr, expr: rec(expr.expr), param: expr.param && rec(expr.param) };
-    case 'Call':
-      return { ...expr, args: expr.args.map(rec) };
-    case 'NumberLiteral':
-    case 'StringLiteral':
-      return expr;
-  }
+  return mapSelectors(expr, (s) => nameSelector(s, rule));
 }
 
 /** Pipeline stages that set a label, by their label_format text (parsed once each). */
@@ -169,8 +150,7 @@ function levelStage(): PipelineStage {
 }
 
 function withLevel(s: VectorSelector): VectorSelector {
-  const defines = s.pipeline.some((st) => st.kind === 'LabelFormatStage' && st.items.some((i) => i.dst === DETECTED_LEVEL));
-  return defines ? s : { ...s, pipeline: [levelStage(), ...s.pipeline] };
+  return definesLabel(s, DETECTED_LEVEL) ? s : { ...s, pipeline: [levelStage(), ...s.pipeline] };
 }
 
 /**
