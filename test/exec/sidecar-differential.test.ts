@@ -20,15 +20,14 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStore } from '../../scripts/lib/generate.mjs';
 import { MAX_BAD_LINE_SAMPLES } from '../../src/exec/stats.js';
-import { getStats, openStore, type LogQueryOptions, type LogStore, type QueryStats } from '../../src/node.js';
+import { openStore, type LogStore, type QueryStats } from '../../src/node.js';
 import { Kernel } from '../../src/scan/kernel.js';
 import { indexStore } from '../../src/write/sidecar-files.js';
-import { EDGE_STORE, FIXTURE_STORE, tableLines } from '../support/paths.js';
-import { FIXTURE_CASES, GENERATED_CASES, LOG_SHAPES, type QueryCase, type Shape } from '../support/store-queries.js';
+import { EDGE_STORE, FIXTURE_STORE } from '../support/paths.js';
+import { FIXTURE_CASES, GENERATED_CASES, runCase, LOG_SHAPES, type QueryCase, type Shape } from '../support/store-queries.js';
 
 type Case = QueryCase;
 const FIX = { start: '2024-09-24T13:00:00Z', end: '2024-09-24T16:00:00Z' };
@@ -126,17 +125,9 @@ function checkAnchoredStats(got: Rest, want: Rest, what: string): void {
   for (const b of ws) if (b.line <= (last.get(b.path) ?? 0)) expect(have.has(key(b)), `${what}: sample ${key(b)}`).toBe(true);
 }
 
-async function run(store: LogStore, c: Case, shape: Shape): Promise<{ result: unknown; stats: ReturnType<typeof comparable> }> {
-  if (shape === 'count') {
-    const { count, stats } = await store.count(c.query, c.opts);
-    return { result: count, stats: comparable(stats) };
-  }
-  if (shape === 'metric') {
-    const { result, stats } = await store.queryMetric(c.query, c.opts);
-    return { result, stats: comparable(stats) };
-  }
-  const t: Table = await store.query(c.query, { ...c.opts, limit: shape.includes('limit 7') ? 7 : null, direction: shape.includes('backward') ? 'backward' : 'forward' });
-  return { result: { lines: tableLines(t), times: [...(t.getChild('time')?.toArray() ?? [])].map(String) }, stats: comparable(getStats(t)) };
+async function run(store: LogStore, c: Case, shape: Shape) {
+  const r = await runCase(store, c, shape);
+  return { result: r.result, stats: comparable(r.stats) };
 }
 
 function hourFiles(root: string): string[] {

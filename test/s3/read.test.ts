@@ -9,7 +9,6 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStore } from '../../scripts/lib/generate.mjs';
 import { getStats, LogStore, openStore, openStoreSet, type QueryStats } from '../../src/node.js';
@@ -17,9 +16,9 @@ import { DiskPageCache } from '../../src/store/node-cache.js';
 import { S3Driver } from '../../src/store/node-s3.js';
 import { ObjectChunkSource } from '../../src/store/object-source.js';
 import { indexStore } from '../../src/write/sidecar-files.js';
-import { FIXTURE_STORE, tableLines } from '../support/paths.js';
+import { FIXTURE_STORE } from '../support/paths.js';
 import { shipTo, startS3, type S3Server } from '../support/s3.js';
-import { FIXTURE_CASES, GENERATED_CASES, type QueryCase, type Shape } from '../support/store-queries.js';
+import { FIXTURE_CASES, GENERATED_CASES, runCase, type QueryCase, type Shape } from '../support/store-queries.js';
 
 const started = await startS3();
 const server: S3Server | null = typeof started === 'string' ? null : started;
@@ -34,17 +33,9 @@ function comparable(stats: QueryStats | null): Omit<QueryStats, 'elapsedMs'> {
   return rest;
 }
 
-async function run(store: LogStore, c: QueryCase, shape: Shape): Promise<{ result: unknown; stats: unknown }> {
-  if (shape === 'count') {
-    const { count, stats } = await store.count(c.query, c.opts);
-    return { result: count, stats: comparable(stats) };
-  }
-  if (shape === 'metric') {
-    const { result, stats } = await store.queryMetric(c.query, c.opts);
-    return { result, stats: comparable(stats) };
-  }
-  const t: Table = await store.query(c.query, { ...c.opts, limit: shape.includes('limit 7') ? 7 : null, direction: shape.includes('backward') ? 'backward' : 'forward' });
-  return { result: { lines: tableLines(t), times: [...(t.getChild('time')?.toArray() ?? [])].map(String), columns: t.schema.fields.map((f) => f.name) }, stats: comparable(getStats(t)) };
+async function run(store: LogStore, c: QueryCase, shape: Shape) {
+  const r = await runCase(store, c, shape);
+  return { result: r.result, stats: comparable(r.stats) };
 }
 
 beforeAll(async () => {

@@ -3,7 +3,8 @@
  * two ways of reading one store (with and without sidecars, a local directory and its copy
  * in S3, …): test/exec/sidecar-differential.test.ts and test/s3/read.test.ts. The generated ones are for `generateStore({ sizeBytes: 3_000_000, seed: 7 })`.
  */
-import type { LogQueryOptions } from '../../src/node.js';
+import { getStats, type LogQueryOptions, type LogStore, type QueryStats } from '../../src/node.js';
+import { tableLines } from './paths.js';
 
 export type Shape = 'count' | 'rows' | 'rows, limit 7' | 'rows, backward, limit 7' | 'rows, backward' | 'metric';
 
@@ -41,3 +42,17 @@ export const GENERATED_CASES: QueryCase[] = [
   { query: 'count_over_time(pod{namespace=~".+"} |= "level=warn" [1h])', opts: { ...GEN, step: '1h' }, shapes: ['metric'] },
   { query: 'sum(count_over_time(pod{namespace="shop"} | logfmt | level="error" [20m]))', opts: { ...GEN, step: '20m' }, shapes: ['metric'] },
 ];
+
+/** Runs one case in one shape: the result to compare, and the query's statistics (each test decides what of them must agree). */
+export async function runCase(store: LogStore, c: QueryCase, shape: Shape): Promise<{ result: unknown; stats: QueryStats | null }> {
+  if (shape === 'count') {
+    const { count, stats } = await store.count(c.query, c.opts);
+    return { result: count, stats };
+  }
+  if (shape === 'metric') {
+    const { result, stats } = await store.queryMetric(c.query, c.opts);
+    return { result, stats };
+  }
+  const t = await store.query(c.query, { ...c.opts, limit: shape.includes('limit 7') ? 7 : null, direction: shape.includes('backward') ? 'backward' : 'forward' });
+  return { result: { lines: tableLines(t), times: [...(t.getChild('time')?.toArray() ?? [])].map(String), columns: t.schema.fields.map((f) => f.name) }, stats: getStats(t) };
+}
