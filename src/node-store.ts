@@ -27,7 +27,17 @@ import { isRemoteUrl, RemoteMember, type RemoteFetch } from './store/remote-memb
  * in-thread); for `s3://` stores the endpoint/region (`s3`, default from the AWS environment)
  * and the reads (`object`: page size, read-ahead, a page cache such as `DiskPageCache`).
  */
-export type OpenStoreOptions = ScanPoolOptions & { s3?: S3Options; object?: ObjectSourceOptions } & RemoteSetOptions;
+export type OpenStoreOptions = ScanPoolOptions & {
+  s3?: S3Options;
+  object?: ObjectSourceOptions;
+  /**
+   * Read a directory store's files with synchronous system calls in this thread (default
+   * false). Faster for a process that runs one query and exits (the CLI's `query`: no
+   * thread-pool round trip per block), but it holds the event loop for each read: never in a
+   * server.
+   */
+  syncReads?: boolean;
+} & RemoteSetOptions;
 
 /** Options of a store set's remote members (`NAME=http(s)://host:port`: another `letheql serve`). */
 export interface RemoteSetOptions {
@@ -57,14 +67,14 @@ export function openStore(dir: string, options: OpenStoreOptions = {}): LogStore
 
 /** The scan-pool part of the options. */
 function poolOptions(options: OpenStoreOptions): ScanPoolOptions {
-  const { s3: _s3, object: _object, tokens: _tokens, onMemberError: _policy, fetch: _fetch, memberTimeoutMs: _timeout, ...pool } = options;
+  const { s3: _s3, object: _object, syncReads: _sync, tokens: _tokens, onMemberError: _policy, fetch: _fetch, memberTimeoutMs: _timeout, ...pool } = options;
   return pool;
 }
 
 /** A chunk source for a directory or an `s3://` URL; `what` names the cluster in errors. */
 function openSource(dir: string, what: string, options: OpenStoreOptions): ChunkSource {
   if (isS3Url(dir)) return new ObjectChunkSource(new S3Driver(dir, options.s3), options.object);
-  return new FsChunkSource(checkStoreDir(dir, what));
+  return new FsChunkSource(checkStoreDir(dir, what), { sync: options.syncReads === true });
 }
 
 /** The absolute path of `dir`; throws `STORE_NOT_FOUND` (naming `what`, e.g. `for cluster "a"`) when it is not a directory. */

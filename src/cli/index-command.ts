@@ -22,7 +22,7 @@ function write(stream: NodeJS.WritableStream, data: string): Promise<void> {
 
 function summary(r: IndexReport, ms: number): string {
   const pct = r.fileBytes > 0 ? ` (${((100 * r.sidecarBytes) / r.fileBytes).toFixed(2)}% of ${r.fileBytes} bytes indexed)` : '';
-  return `built ${r.built} sidecars, ${r.sidecarBytes} bytes${pct}; ${r.fresh} up to date; ${r.unindexable} not indexable; ${r.orphansRemoved} orphans removed; ${ms.toFixed(0)} ms\n`;
+  return `built ${r.built} sidecars, ${r.sidecarBytes} bytes${pct}; ${r.fresh} up to date; ${r.unindexable} not indexable; ${r.orphansRemoved} orphans removed; ${r.summaries} target summaries, ${r.summaryBytes} bytes; ${ms.toFixed(0)} ms\n`;
 }
 
 /** Runs `letheql index ARGS` and returns the exit code. */

@@ -243,7 +243,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 
     const spec = await storeSpec(values.store, values.stores, io.env['LETHEQL_STORE'] ?? BUNDLED_STORE);
     const workers = parseWorkers(values.workers);
-    store = await openSpec(spec, values, { workers, ...remoteOptions(spec, values, io.env) });
+    store = await openSpec(spec, values, { workers, syncReads: true, ...remoteOptions(spec, values, io.env) });
     if (command === 'targets') {
       if (rest.length > 0) throw new UsageError('targets takes no query');
       const targets = await store.targets();

@@ -53,6 +53,8 @@ export interface IndexStats {
   /** Planned files with a usable sidecar, and without one. */
   filesIndexed: number;
   filesNotIndexed: number;
+  /** Of the indexed files, those skipped on their target summary without opening their sidecar (`store/index-summary.ts`). */
+  filesFromSummary: number;
   /** Files not read: no line in the window; every block pruned by a literal; counted from streams. */
   filesSkippedByTime: number;
   filesSkippedByBloom: number;
@@ -82,6 +84,7 @@ export function emptyIndexStats(plan: Pick<LogQueryPlan, 'index'>): IndexStats |
   return {
     filesIndexed: s.used,
     filesNotIndexed: s.missing + s.problems.length,
+    filesFromSummary: s.fromSummary,
     filesSkippedByTime: 0,
     filesSkippedByBloom: 0,
     filesCounted: 0,
@@ -89,7 +92,7 @@ export function emptyIndexStats(plan: Pick<LogQueryPlan, 'index'>): IndexStats |
     blocksSkippedByTime: 0,
     blocksSkippedByBloom: 0,
     bytesSkipped: 0,
-    notes: s.problems.slice(0, MAX_INDEX_NOTES).map((p) => ({ path: p.path, problem: p.problem, detail: p.detail })),
+    notes: [...s.summaryProblems, ...s.problems].slice(0, MAX_INDEX_NOTES).map((p) => ({ path: p.path, problem: p.problem, detail: p.detail })),
   };
 }
 
@@ -97,6 +100,7 @@ export function emptyIndexStats(plan: Pick<LogQueryPlan, 'index'>): IndexStats |
 export function addIndexStats(a: IndexStats, b: IndexStats): void {
   a.filesIndexed += b.filesIndexed;
   a.filesNotIndexed += b.filesNotIndexed;
+  a.filesFromSummary += b.filesFromSummary;
   a.filesSkippedByTime += b.filesSkippedByTime;
   a.filesSkippedByBloom += b.filesSkippedByBloom;
   a.filesCounted += b.filesCounted;

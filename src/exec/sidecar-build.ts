@@ -31,6 +31,7 @@ import {
   encodeSidecar,
   GramSet,
   layBlooms,
+  layFileFilter,
   GRAM,
   SIDECAR_BAD_SAMPLES,
   SIDECAR_VERSION,
@@ -132,6 +133,7 @@ export async function buildSidecar(reader: ChunkReader, kernel: Kernel, logType:
   let fileMin: bigint | null = null;
   let fileMax: bigint | null = null;
   const grams = new GramSet();
+  const fileGrams = new GramSet();
   const pending = new Pending(reader);
   let lastSpan: Uint8Array | null = null;
   let lastStream: StreamCount | null = null;
@@ -199,7 +201,9 @@ export async function buildSidecar(reader: ChunkReader, kernel: Kernel, logType:
     badLines += fs.badLines;
     if (bMin !== null) fileMin = minBig(fileMin, bMin);
     if (bMax !== null) fileMax = maxBig(fileMax, bMax);
-    blockGrams.push(grams.take());
+    const taken = grams.take();
+    fileGrams.addList(taken);
+    blockGrams.push(taken);
     blocks.push({
       offset: pending.pos,
       bytes: end,
@@ -219,6 +223,7 @@ export async function buildSidecar(reader: ChunkReader, kernel: Kernel, logType:
     version: SIDECAR_VERSION,
     file: identity,
     build: { blockBytes, maxLineBytes, gram: GRAM, fold: 'ascii-lower', bitsPerGram: BLOOM_BITS_PER_GRAM, probes: BLOOM_PROBES, segments: laid.segments },
+    fileFilter: { segments: 0, words: 0, crc: 0 }, // set by encodeSidecar
     lines,
     badLines,
     badLineSamples: badSamples,
@@ -228,7 +233,7 @@ export async function buildSidecar(reader: ChunkReader, kernel: Kernel, logType:
     streams: decodeStreams([...streams.values()]),
     blocks,
   };
-  return encodeSidecar(header, laid);
+  return encodeSidecar(header, laid, layFileFilter(fileGrams.take()));
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -480,8 +480,8 @@ export function formatPlan(plan: LogQueryPlan): string {
   out.push(`files:      ${plan.files.length} to read (${bytes} bytes), ${plan.filesOutOfRange} outside the window, ${plan.skippedFiles.length} with invalid names`);
   if (plan.index) {
     const ix = plan.index;
-    out.push(`index:      ${ix.used} files with a sidecar, ${ix.missing} without, ${ix.problems.length} ignored`);
-    for (const p of ix.problems) out.push(`  ignore ${p.path}  (${p.problem}: ${p.detail})`);
+    out.push(`index:      ${ix.used} files with a sidecar${ix.fromSummary > 0 ? ` (${ix.fromSummary} skipped on their target summary)` : ''}, ${ix.missing} without, ${ix.problems.length} ignored`);
+    for (const p of [...ix.summaryProblems, ...ix.problems]) out.push(`  ignore ${p.path}  (${p.problem}: ${p.detail})`);
   }
   for (const f of plan.files) out.push(`  ${f.path}  ${f.size} B${f.index ? `  ${describeIndex(f.index)}` : ''}`);
   for (const f of plan.skippedFiles) out.push(`  skip ${f.path}  (${f.reason})`);

@@ -34,6 +34,7 @@ import type { LogType } from '../model.js';
 import { compileRegex } from '../regex/index.js';
 import { attachSegment, blockMayHold, decodeSidecar, decodeSidecarHead, needleProbes, neededSegments, SIDECAR_HEAD_READ, type NeedleProbes, type Sidecar, type SidecarIdentity, type SidecarProblem, type SidecarRead } from '../store/sidecar.js';
 import { storePath } from '../store/paths.js';
+import { attachSummaryPart, decodeSummaryHead, entryMayHold, neededSummaryParts, summaryPath, SUMMARY_HEAD_READ, type IndexSummary } from '../store/index-summary.js';
 import type { ChunkSource, SidecarBytes, SidecarFile } from '../store/types.js';
 import type { KernelLabelMatcher, KernelProgram } from './program.js';
 
@@ -69,8 +70,12 @@ export interface PlannedIndex {
 
 /** The plan's summary of sidecar use. */
 export interface PlanIndexSummary {
-  /** Planned files with a usable sidecar. */
+  /** Planned files with a usable sidecar (or target-summary entry). */
   used: number;
+  /** Of those, files skipped on their target summary's word alone (their sidecar not opened). */
+  fromSummary: number;
+  /** Target summaries ignored, and why. */
+  summaryProblems: { path: string; problem: string; detail: string }[];
   /** Planned files without one. */
   missing: number;
   /** Sidecars ignored, and why. */
@@ -84,6 +89,8 @@ export interface IndexableFile {
   target: string;
   name: string;
   size: number;
+  /** As listed; without it the file's target-summary entry cannot be checked. */
+  mtimeMs?: number;
 }
 
 /** Reads sidecars at most this many at a time. */
@@ -229,6 +236,89 @@ function inWindow(min: string | null, max: string | null, q: IndexQuery): boolea
   return min !== null && max !== null && BigInt(max) >= q.startNs && BigInt(min) <= q.endNs;
 }
 
+/** A target's summary as one query uses it: the entries it may ask about have their filter parts loaded. */
+type LoadedSummary = { ok: true; summary: IndexSummary } | { ok: false; path: string; problem: string; detail: string } | null;
+
+/**
+ * Reads and checks a target's summary (`store/index-summary.ts`) and, when the query has
+ * literals, the filter parts its grams pick — only the span of the entries named `names`
+ * (the target's planned files: one contiguous range, entries being in name order).
+ */
+async function loadSummary(source: ChunkSource, logType: LogType, target: string, names: string[], q: IndexQuery): Promise<LoadedSummary> {
+  const path = summaryPath(logType, target);
+  const file = await source.openIndexSummary!(logType, target);
+  if (file === null) return null;
+  try {
+    let r = decodeSummaryHead(await file.read(0, Math.min(file.size, SUMMARY_HEAD_READ)), file.size);
+    for (let tries = 0; tries < 2 && !r.ok && r.need !== undefined; tries++) r = decodeSummaryHead(await file.read(0, r.need), file.size);
+    if (!r.ok) return { ok: false, path, problem: r.problem, detail: r.detail };
+    const sm = r.summary;
+    if (q.literals.length > 0) {
+      let lo = Infinity;
+      let hi = -1;
+      for (const n of names) {
+        const e = sm.byName.get(n);
+        if (e === undefined) continue;
+        lo = Math.min(lo, e);
+        hi = Math.max(hi, e);
+      }
+      if (hi >= 0) {
+        const from = sm.entryAt[lo]!;
+        const len = sm.entryAt[hi + 1]! - from;
+        for (const p of neededSummaryParts(sm, q.literals)) {
+          const run = await file.read(sm.partAt[p]! + from, len);
+          if (run.length !== len) return { ok: false, path, problem: 'truncated', detail: 'filters cut short' };
+          attachSummaryPart(sm, p, run, from);
+        }
+      }
+    }
+    return r;
+  } catch (e) {
+    return { ok: false, path, problem: 'unreadable', detail: (e as Error).message };
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * What a target summary proves about one file: that it can be skipped whole (no good line in
+ * the window, or a literal's gram is missing from its filter); null when it proves nothing
+ * here (no entry for this identity, bad lines to account, or the file may hold a match) —
+ * the file's own sidecar decides then; `'corrupt'` when a filter part fails its checksum.
+ */
+function skipFromSummary(sm: IndexSummary, f: IndexableFile, q: IndexQuery): PlannedIndex | null | 'corrupt' {
+  const i = sm.byName.get(f.name);
+  if (i === undefined || f.mtimeMs === undefined) return null;
+  const e = sm.entries[i]!;
+  if (e.size !== f.size || e.mtimeMs !== f.mtimeMs || e.badLines !== 0) return null;
+  const out: PlannedIndex = {
+    blocks: e.blocks,
+    fileSkippedByTime: false,
+    blocksSkippedByTime: 0,
+    blocksSkippedByBloom: 0,
+    runs: [],
+    count: null,
+    lines: e.lines,
+    badLines: 0,
+    badLineSamples: [],
+    longestLine: e.longestLine,
+    builtMaxLineBytes: e.maxLineBytes,
+  };
+  if (!inWindow(e.minNs, e.maxNs, q)) {
+    out.fileSkippedByTime = true;
+    return out;
+  }
+  for (const probes of q.literals) {
+    const may = entryMayHold(sm, i, probes);
+    if (may === null) return 'corrupt';
+    if (!may) {
+      out.blocksSkippedByBloom = e.blocks;
+      return out;
+    }
+  }
+  return null;
+}
+
 /**
  * Reads and checks the sidecars of `files` and returns, per file, what its usable sidecar
  * proves (undefined: none), with the plan's summary (null when no file has a sidecar, or
@@ -245,7 +335,20 @@ export async function planIndexes(
   const hasSidecars = (s: ChunkSource): boolean => typeof s.openSidecar === 'function' || typeof s.readSidecar === 'function';
   if (files.length === 0 || !files.some((f) => hasSidecars(sourceOf(f.cluster)))) return { summary: null, indexes };
   const q = indexQuery(program, hasPipeline);
-  const summary: PlanIndexSummary = { used: 0, missing: 0, problems: [] };
+  const summary: PlanIndexSummary = { used: 0, fromSummary: 0, summaryProblems: [], missing: 0, problems: [] };
+  // One target summary per target (when the source has them): most files of a rare literal
+  // are skipped on it without opening their sidecar.
+  const summaries = new Map<string, Promise<LoadedSummary>>();
+  const summaryOf = (source: ChunkSource, f: IndexableFile): Promise<LoadedSummary> => {
+    const key = `${f.cluster ?? ''}\u0000${f.target}`;
+    let p = summaries.get(key);
+    if (!p) {
+      const names = files.filter((g) => g.cluster === f.cluster && g.target === f.target).map((g) => g.name);
+      summaries.set(key, (p = source.openIndexSummary ? loadSummary(source, logType, f.target, names, q) : Promise.resolve(null)));
+    }
+    return p;
+  };
+  const corruptSummaries = new Set<IndexSummary>();
   const found: ((typeof summary.problems)[number] | 'used' | 'missing')[] = new Array(files.length);
   // One directory listing per target (when the source can list): no failed read per file
   // of a target that was never indexed.
@@ -262,6 +365,19 @@ export async function planIndexes(
       const i = next++;
       const f = files[i]!;
       const source = sourceOf(f.cluster);
+      const loaded = f.mtimeMs !== undefined ? await summaryOf(source, f) : null;
+      if (loaded?.ok && !corruptSummaries.has(loaded.summary)) {
+        const skip = skipFromSummary(loaded.summary, f, q);
+        if (skip === 'corrupt') {
+          corruptSummaries.add(loaded.summary);
+          summary.summaryProblems.push({ path: summaryPath(logType, f.target), problem: 'corrupt', detail: 'filter checksum mismatch' });
+        } else if (skip !== null) {
+          indexes[i] = skip;
+          found[i] = 'used';
+          summary.fromSummary++;
+          continue;
+        }
+      }
       if (!hasSidecars(source) || (await sidecarsOf(source, f))?.has(f.name) === false) {
         found[i] = 'missing';
         continue;
@@ -291,6 +407,7 @@ export async function planIndexes(
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, files.length) }, worker));
+  for (const l of await Promise.all(summaries.values())) if (l !== null && !l.ok) summary.summaryProblems.push({ path: l.path, problem: l.problem, detail: l.detail });
   for (const x of found) {
     if (x === 'used') summary.used++;
     else if (x === 'missing') summary.missing++;

@@ -43,6 +43,8 @@ export interface SelectedFile {
   hourNs: bigint;
   /** Size in bytes when listed. */
   size: number;
+  /** Modification time when listed (ms since the epoch), when the source reports it. */
+  mtimeMs?: number;
 }
 
 /** Why a file in a selected target was not read. */
@@ -113,9 +115,9 @@ export async function selectFiles(
         return selected;
       };
       const entries = await source.listFiles(logType, target, (name) => judge(name) !== null);
-      for (const { name, size } of entries) {
+      for (const { name, size, mtimeMs } of entries) {
         const hourNs = judge(name);
-        if (hourNs !== null) files.push({ logType, target, name, path: storePath(logType, target, name), hourNs, size });
+        if (hourNs !== null) files.push({ logType, target, name, path: storePath(logType, target, name), hourNs, size, ...(mtimeMs !== undefined ? { mtimeMs } : {}) });
       }
     }),
   );

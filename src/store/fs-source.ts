@@ -25,7 +25,8 @@ import { LetheQLError } from '../errors.js';
 import type { LogType } from '../model.js';
 import { assertLogType, assertStoreName, compareNames, isSafeName } from './paths.js';
 import { SIDECAR_SUFFIX, sidecarDir, sidecarPath } from './sidecar.js';
-import type { ChunkReader, ChunkSource, FileEntry, SidecarBytes, SidecarFile, SourceHandle } from './types.js';
+import { summaryPath } from './index-summary.js';
+import type { ChunkReader, ChunkSource, FileEntry, IndexFile, SidecarBytes, SidecarFile, SourceHandle } from './types.js';
 
 function isNotFound(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
@@ -127,7 +128,7 @@ export class FsChunkSource implements ChunkSource {
   }
 
   /** Directory entries of `dir` with their kind resolved through symlinks; `[]` when `dir` is missing. */
-  private async entries(dir: string, want: 'dir' | 'file', select?: (name: string) => boolean): Promise<{ name: string; size: number }[]> {
+  private async entries(dir: string, want: 'dir' | 'file', select?: (name: string) => boolean): Promise<{ name: string; size: number; mtimeMs?: number }[]> {
     let dirents: Dirent[];
     try {
       dirents = await readdir(dir, { withFileTypes: true });
@@ -135,21 +136,25 @@ export class FsChunkSource implements ChunkSource {
       if (isNotFound(err)) return [];
       throw err;
     }
-    const out: { name: string; size: number }[] = [];
-    await Promise.all(
-      dirents.map(async (d) => {
-        if (!isSafeName(d.name)) return;
-        if (want === 'dir' && d.isDirectory()) return void out.push({ name: d.name, size: 0 });
-        if (!d.isSymbolicLink() && !(want === 'file' && d.isFile())) return;
-        if (select && !select(d.name)) return;
-        try {
-          const s = await stat(join(dir, d.name)); // follows symlinks
-          if (want === 'dir' ? s.isDirectory() : s.isFile()) out.push({ name: d.name, size: s.size });
-        } catch (err) {
-          if (!isNotFound(err)) throw err; // a dangling link is not an entry
-        }
-      }),
-    );
+    const out: { name: string; size: number; mtimeMs?: number }[] = [];
+    // Synchronous stats, for the reason given at `readSidecar`: a whole-store query lists
+    // thousands of hour files, and a promise per stat (a thread-pool round trip each) cost
+    // 22 ms for the 618 files of the 1 GiB bench store's rare-literal count, against ~2 ms.
+    for (const d of dirents) {
+      if (!isSafeName(d.name)) continue;
+      if (want === 'dir' && d.isDirectory()) {
+        out.push({ name: d.name, size: 0 });
+        continue;
+      }
+      if (!d.isSymbolicLink() && !(want === 'file' && d.isFile())) continue;
+      if (select && !select(d.name)) continue;
+      try {
+        const s = statSync(join(dir, d.name)); // follows symlinks
+        if (want === 'dir' ? s.isDirectory() : s.isFile()) out.push(want === 'dir' ? { name: d.name, size: 0 } : { name: d.name, size: s.size, mtimeMs: s.mtimeMs });
+      } catch (err) {
+        if (!isNotFound(err)) throw err; // a dangling link is not an entry
+      }
+    }
     return out.sort((a, b) => compareNames(a.name, b.name));
   }
 
@@ -232,16 +237,35 @@ export class FsChunkSource implements ChunkSource {
       size,
       fileSize: s.size,
       fileMtimeMs: s.mtimeMs,
-      read: async (position, length) => {
-        const out = new Uint8Array(Math.max(0, Math.min(length, size - position)));
-        let got = 0;
-        while (got < out.length) {
-          const n = readSync(fd, out, got, out.length - got, position + got);
-          if (n === 0) break;
-          got += n;
-        }
-        return got === out.length ? out : out.subarray(0, got);
+      read: async (position, length) => readAt(fd, size, position, length),
+      close: async () => {
+        if (open) closeSync(fd);
+        open = false;
       },
+    };
+  }
+
+  /** Opens `<root>/.letheql/index/<logType>/<target>/summary.lqts` for positional reads (synchronous calls, as {@link FsChunkSource.openSidecar}); null when there is none. */
+  async openIndexSummary(logType: LogType, target: string): Promise<IndexFile | null> {
+    assertStoreName(logType, target);
+    let fd: number;
+    try {
+      fd = openSync(join(this.root, summaryPath(logType, target)), 'r');
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+    let size: number;
+    try {
+      size = fstatSync(fd).size;
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    let open = true;
+    return {
+      size,
+      read: async (position, length) => readAt(fd, size, position, length),
       close: async () => {
         if (open) closeSync(fd);
         open = false;
@@ -269,4 +293,16 @@ export class FsChunkSource implements ChunkSource {
       throw err;
     }
   }
+}
+
+/** Reads `length` bytes at `position` of an open file of `size` bytes, synchronously (fewer only at its end). */
+function readAt(fd: number, size: number, position: number, length: number): Uint8Array {
+  const out = new Uint8Array(Math.max(0, Math.min(length, size - position)));
+  let got = 0;
+  while (got < out.length) {
+    const n = readSync(fd, out, got, out.length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got === out.length ? out : out.subarray(0, got);
 }

@@ -6,10 +6,10 @@
  * needs the scan kernel (`exec/sidecar-build.ts`), finding one is the chunk source's job
  * (`ChunkSource.readSidecar`), using one is the planner's (`plan/sidecar-plan.ts`).
  *
- * ## Format (version 3)
+ * ## Format (version 4)
  * ```
  * "LQIX" | u32 version | u32 headerLength | u32 headCrc | header (JSON, UTF-8, space-padded
- * to a multiple of 4) | segment checksums | blooms
+ * to a multiple of 4) | segment checksums | blooms | file filter
  * ```
  * Integers are little-endian. `headCrc` is the CRC-32 (IEEE) of every byte before the blooms
  * but its own four: the *head*. The header ({@link SidecarHeader}) names the file it
@@ -22,7 +22,11 @@
  * file) of `bloomWords × 32` bits (bit `i` of a segment is bit `i & 7` of its byte `i >> 3`).
  * The blooms are stored *segment-major*: segment 0 of every block in block order, then
  * segment 1 of every block, …; the checksums likewise (one u32 per block per segment, from
- * {@link segmentChecksum}); the file ends with the last segment.
+ * {@link segmentChecksum}). The file ends with the *file filter* (version 4): one small bloom
+ * over the distinct grams of the whole file ({@link layFileFilter}, its CRC-32 in the header).
+ * Queries do not read it here: `letheql index` and the writer copy every file filter of a
+ * target into the target's summary (`store/index-summary.ts`), with which a query skips most
+ * files of a rare literal without opening their sidecars.
  *
  * Why segments, segment-major: a query tests a literal's few grams in every block, and each
  * gram's probes fall in the one segment its hash picks; so a query needs the head and at most
@@ -61,6 +65,14 @@
  * listed file (path, size and mtime), and every bloom segment the query reads passes its
  * checksum. Anything else is reported as a problem and ignored. Older versions are
  * `unsupported` (ignored until `letheql index` rebuilds them).
+ *
+ * ## The file filter
+ * The same argument as the block blooms', over the union of the blocks' grams: one bit per
+ * gram (`(h2 >> 1) mod bits` of the part `h1`'s top six bits pick), {@link FILE_FILTER_BITS_PER_GRAM}
+ * bits per distinct gram, in {@link FILE_FILTER_SEGMENTS} parts so that a query reads only the
+ * parts its grams pick. A gram the file lacks passes with odds `1 − e^(−1/2)` ≈ 0.39; a
+ * literal with six grams the file lacks, ≈ 0.004. Deliberately coarse: a file it lets
+ * through is then tested block by block with the sidecar's blooms.
  */
 import { InternalError } from '../errors.js';
 
@@ -83,8 +95,12 @@ export const MAX_BLOOM_SEGMENTS = 32;
 export const MIN_SEGMENT_BITS = 512;
 /** Bad lines kept by line number per file (a query keeps at most 100 samples, the first in file order). */
 export const SIDECAR_BAD_SAMPLES = 100;
-/** Versions 1 (a folded bloom per block, one CRC over the file) and 2 (segments block-major) are unsupported: rebuilt by `letheql index`. */
-export const SIDECAR_VERSION = 3;
+/** Versions 1 (a folded bloom per block, one CRC over the file), 2 (segments block-major) and 3 (no file filter) are unsupported: rebuilt by `letheql index`. */
+export const SIDECAR_VERSION = 4;
+/** Bits per distinct gram of the file filter (one probe per gram). */
+export const FILE_FILTER_BITS_PER_GRAM = 2;
+/** Parts of a file filter (a power of two): `h1`'s top bits pick a gram's part. */
+export const FILE_FILTER_SEGMENTS = 64;
 /** Where sidecars live, relative to the store root. */
 export const SIDECAR_DIR = '.letheql/index';
 
@@ -142,6 +158,8 @@ export interface SidecarHeader {
     /** Bloom segments per block (a power of two, the same for every block of the file). */
     segments: number;
   };
+  /** The file filter: {@link FILE_FILTER_SEGMENTS} parts of `words` 32-bit words, and the CRC-32 of its bytes. */
+  fileFilter: { segments: number; words: number; crc: number };
   lines: number;
   badLines: number;
   /** The first {@link SIDECAR_BAD_SAMPLES} bad lines, 1-based line numbers, in file order. */
@@ -165,7 +183,7 @@ export interface Sidecar {
   header: SidecarHeader;
   /** The sidecar's size in bytes. */
   size: number;
-  /** Byte offset of segment `s`'s run (segment `s` of every block, in block order); entry `segments` is the size. */
+  /** Byte offset of segment `s`'s run (segment `s` of every block, in block order); entry `segments` is where the file filter starts. */
   segmentAt: number[];
   /** Offset of block `b`'s part within any segment's run; entry `blocks` is the run's length. */
   blockAt: number[];
@@ -266,6 +284,42 @@ function hasGram(bloom: Uint8Array, at: number, bits: number, h1: number, h2: nu
 
 const segmentOf = (h1: number, segments: number): number => (segments === 1 ? 0 : h1 >>> (32 - Math.log2(segments)));
 
+/** The file-filter part a gram (its `h1`) falls in. */
+export const filterPartOf = (h1: number): number => h1 >>> (32 - Math.log2(FILE_FILTER_SEGMENTS));
+
+/**
+ * The bit of a gram (its `h2`) in a file-filter part of `bits` bits. `h2` is odd by
+ * construction (it is a probe stride for the block blooms), so its low bit is dropped: an odd
+ * number modulo an even one is odd, and half the bits would never be set.
+ */
+const filterBit = (h2: number, bits: number): number => (h2 >>> 1) % bits;
+
+/** Whether the file-filter part of `words` words at byte `at` of `buf` has the bit of a gram (its `h2`). */
+export function filterPartHas(buf: Uint8Array, at: number, words: number, h2: number): boolean {
+  const bit = filterBit(h2, words * 32);
+  return (buf[at + (bit >>> 3)]! & (1 << (bit & 7))) !== 0;
+}
+
+/** A file filter laid out: words per part, and its {@link FILE_FILTER_SEGMENTS} parts in order. */
+export interface FileFilter {
+  words: number;
+  bytes: Uint8Array;
+}
+
+/** Lays out the file filter of a file whose distinct grams are `grams` (see the module note). */
+export function layFileFilter(grams: Uint32Array): FileFilter {
+  const words = Math.max(1, Math.ceil((grams.length * FILE_FILTER_BITS_PER_GRAM) / FILE_FILTER_SEGMENTS / 32));
+  const part = words * 4;
+  const bytes = new Uint8Array(FILE_FILTER_SEGMENTS * part);
+  const h = new Uint32Array(2);
+  for (let i = 0; i < grams.length; i++) {
+    gramProbeHashes(grams[i]!, h, 0);
+    const bit = filterBit(h[1]!, words * 32);
+    bytes[filterPartOf(h[0]!) * part + (bit >>> 3)]! |= 1 << (bit & 7);
+  }
+  return { words, bytes };
+}
+
 /**
  * The distinct 4-grams of one block's messages, collected while it is scanned, then laid out
  * as its bloom ({@link GramSet.bloom}). An open-addressing set of u32 (a 4-gram *is* a u32),
@@ -324,6 +378,29 @@ export class GramSet {
         mask = keys.length - 1;
         shift = 32 - Math.log2(keys.length);
       }
+    }
+  }
+
+  /** Adds grams already collected (a block's {@link GramSet.take}): the file's union for its filter. */
+  addList(list: Uint32Array): void {
+    for (let i = 0; i < list.length; i++) {
+      const x = list[i]!;
+      const mask = this.#keys.length - 1;
+      let slot = Math.imul(x, 0x9e3779b1) >>> (32 - Math.log2(this.#keys.length));
+      while (this.#stamps[slot] === this.#stamp) {
+        if (this.#keys[slot] === x) break;
+        slot = (slot + 1) & mask;
+      }
+      if (this.#stamps[slot] === this.#stamp) continue;
+      this.#stamps[slot] = this.#stamp;
+      this.#keys[slot] = x;
+      if (this.#n === this.#list.length) {
+        const bigger = new Uint32Array(this.#list.length * 2);
+        bigger.set(this.#list);
+        this.#list = bigger;
+      }
+      this.#list[this.#n++] = x;
+      if (this.#n * 2 > this.#keys.length) this.#grow();
     }
   }
 
@@ -487,11 +564,12 @@ export function segmentChecksum(bytes: Uint8Array, at: number, len: number): num
 const pad4 = (n: number): number => (n + 3) & ~3;
 
 /** Serialises a sidecar (see the module note); `laid` as {@link layBlooms} made it for the header's blocks. */
-export function encodeSidecar(header: SidecarHeader, laid: LaidBlooms): Uint8Array {
+export function encodeSidecar(header: SidecarHeader, laid: LaidBlooms, filter: FileFilter): Uint8Array {
+  header.fileFilter = { segments: FILE_FILTER_SEGMENTS, words: filter.words, crc: crc32(filter.bytes) };
   const json = utf8.encode(JSON.stringify(header));
   const tableAt = 16 + pad4(json.length);
   const areaAt = tableAt + 4 * laid.checks.length;
-  const out = new Uint8Array(areaAt + laid.area.length);
+  const out = new Uint8Array(areaAt + laid.area.length + filter.bytes.length);
   const dv = new DataView(out.buffer);
   out.set(MAGIC, 0);
   dv.setUint32(4, SIDECAR_VERSION, true);
@@ -501,6 +579,7 @@ export function encodeSidecar(header: SidecarHeader, laid: LaidBlooms): Uint8Arr
   laid.checks.forEach((c, i) => dv.setUint32(tableAt + 4 * i, c, true));
   dv.setUint32(12, headCrc(out, areaAt), true);
   out.set(laid.area, areaAt);
+  out.set(filter.bytes, areaAt + laid.area.length);
   return out;
 }
 
@@ -523,6 +602,8 @@ function checkHeader(h: SidecarHeader): string | null {
   const bd = h.build;
   if (!bd || !isCount(bd.maxLineBytes) || bd.gram !== GRAM || bd.fold !== 'ascii-lower' || !Number.isInteger(bd.probes) || bd.probes < 1 || bd.probes > 8) return 'unknown build parameters';
   if (!Number.isInteger(bd.segments) || bd.segments < 1 || bd.segments > MAX_BLOOM_SEGMENTS || (bd.segments & (bd.segments - 1)) !== 0) return 'bad segment count';
+  const ff = h.fileFilter;
+  if (!ff || ff.segments !== FILE_FILTER_SEGMENTS || !Number.isInteger(ff.words) || ff.words < 1 || ff.words > 1 << 20 || !isCount(ff.crc)) return 'bad file filter';
   if (!isCount(h.lines) || !isCount(h.badLines) || !isCount(h.longestLine) || !isNs(h.minNs) || !isNs(h.maxNs)) return 'bad file counts';
   if (!Array.isArray(h.badLineSamples) || !Array.isArray(h.blocks)) return 'bad lists';
   let prevLine = 0;
@@ -600,8 +681,9 @@ export function decodeSidecarHead(head: Uint8Array, size: number, expect?: Sidec
   const run = blockAt[nBlocks]!;
   const segmentAt: number[] = [];
   for (let sg = 0; sg <= segments; sg++) segmentAt.push(areaAt + sg * run);
-  if (segmentAt[segments]! > size) return bad('truncated', 'blooms cut short');
-  if (segmentAt[segments]! !== size) return bad('corrupt', 'trailing bytes');
+  const end = segmentAt[segments]! + FILE_FILTER_SEGMENTS * 4 * header.fileFilter.words;
+  if (end > size) return bad('truncated', segmentAt[segments]! > size ? 'blooms cut short' : 'file filter cut short');
+  if (end !== size) return bad('corrupt', 'trailing bytes');
   if (expect) {
     const f = header.file;
     if (f.path !== expect.path) return bad('stale', `built for ${f.path}`);
@@ -623,6 +705,13 @@ export function decodeSidecar(bytes: Uint8Array, expect?: SidecarIdentity): Side
   const sc = r.sidecar;
   for (let sg = 0; sg < sc.runs.length; sg++) sc.runs[sg] = bytes.subarray(sc.segmentAt[sg]!, sc.segmentAt[sg + 1]!);
   return r;
+}
+
+/** The file filter of a sidecar read whole (its bytes after the blooms), or null when it fails its CRC. */
+export function fileFilterOf(sc: Sidecar, bytes: Uint8Array): FileFilter | null {
+  const at = sc.segmentAt[sc.segmentAt.length - 1]!;
+  const filter = bytes.subarray(at, sc.size);
+  return crc32(filter) === sc.header.fileFilter.crc ? { words: sc.header.fileFilter.words, bytes: filter } : null;
 }
 
 /** Checks every attached bloom segment of a sidecar (what a query does lazily); a problem when one fails. */

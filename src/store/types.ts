@@ -15,6 +15,16 @@ export type { LogType } from '../model.js';
 export interface FileEntry {
   name: string;
   size: number;
+  /** Modification time (ms since the epoch, as the file system reports it), when the source knows it cheaply: target summaries are checked against it. */
+  mtimeMs?: number;
+}
+
+/** An index file open for positional reads (`ChunkSource.openIndexSummary`). */
+export interface IndexFile {
+  size: number;
+  /** Reads `length` bytes at `position` (fewer only at the end of the file). */
+  read(position: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
 }
 
 /** A sidecar file open for reading (`ChunkSource.openSidecar`), with the described file's size and mtime when it was opened. */
@@ -94,6 +104,11 @@ export interface ChunkSource {
    * those, so a store (or a target) never indexed costs no failed read per file. Optional.
    */
   listSidecars?(logType: LogType, target: string): Promise<Set<string>>;
+  /**
+   * The summary of one target's sidecars (`store/index-summary.ts`) opened for positional
+   * reads, or null when it has none. Optional: without it every file's sidecar is read.
+   */
+  openIndexSummary?(logType: LogType, target: string): Promise<IndexFile | null>;
   /**
    * True when `open` and its readers do their I/O before returning (synchronous system calls,
    * as in a Node scan worker): reading ahead into a staging buffer would then overlap

@@ -11,8 +11,13 @@
  * next line. A sidecar is keyed by the file's size and mtime when it was built: a file
  * changed later (a late line appended to a closed hour) simply has a stale sidecar, which
  * queries ignore until the next `letheql index`.
+ *
+ * Each target's sidecar directory also holds the target's summary (`summary.lqts`,
+ * `store/index-summary.ts`): rebuilt from the target's sidecars by {@link writeTargetSummary}
+ * after `letheql index` and after the writer indexes an hour, written the same way. It is a
+ * cache of the sidecars: a missing or stale one costs speed, never a row.
  */
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { buildSidecar, type BuildSidecarOptions } from '../exec/sidecar-build.js';
 import type { LogType } from '../model.js';
@@ -20,7 +25,8 @@ import { Kernel } from '../scan/kernel.js';
 import { FsChunkSource } from '../store/fs-source.js';
 import { HOUR_NS, parseHourFileName } from '../store/hours.js';
 import { isSafeName, storePath } from '../store/paths.js';
-import { decodeSidecar, sidecarPath } from '../store/sidecar.js';
+import { encodeIndexSummary, SUMMARY_NAME, type SummaryEntry } from '../store/index-summary.js';
+import { decodeSidecar, fileFilterOf, SIDECAR_SUFFIX, sidecarDir, sidecarPath, type FileFilter } from '../store/sidecar.js';
 import { nowNs as wallClockNs } from '../time.js';
 
 const LOG_TYPES: LogType[] = ['pod', 'node'];
@@ -40,6 +46,9 @@ export interface IndexReport {
   sidecarBytes: number;
   /** Sidecars deleted because their hour file is gone. */
   orphansRemoved: number;
+  /** Target summaries written, and their bytes. */
+  summaries: number;
+  summaryBytes: number;
 }
 
 export interface IndexStoreOptions extends BuildSidecarOptions {
@@ -97,6 +106,46 @@ export async function indexFile(root: string, logType: LogType, target: string, 
   return { outcome: 'built', fileBytes: st.size, sidecarBytes: bytes.length };
 }
 
+/**
+ * Rebuilds the summary of one target from its sidecars (those that check out and have a file
+ * filter; the others are left out, so their files are planned from their own sidecars or
+ * scanned). Deletes the summary when the target has no usable sidecar. Returns its size.
+ */
+export async function writeTargetSummary(root: string, logType: LogType, target: string): Promise<number> {
+  const dir = join(root, sidecarDir(logType, target));
+  const files: { entry: SummaryEntry; filter: FileFilter }[] = [];
+  for (const idx of await names(dir)) {
+    if (!idx.endsWith(SIDECAR_SUFFIX)) continue;
+    const name = idx.slice(0, -SIDECAR_SUFFIX.length);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(join(dir, idx));
+    } catch {
+      continue; // deleted meanwhile
+    }
+    const r = decodeSidecar(bytes);
+    if (!r.ok || r.sidecar.header.file.path !== storePath(logType, target, name)) continue;
+    const filter = fileFilterOf(r.sidecar, bytes);
+    if (filter === null) continue;
+    const h = r.sidecar.header;
+    files.push({
+      entry: { name, size: h.file.size, mtimeMs: h.file.mtimeMs, lines: h.lines, badLines: h.badLines, longestLine: h.longestLine, maxLineBytes: h.build.maxLineBytes, blocks: h.blocks.length, minNs: h.minNs, maxNs: h.maxNs, words: filter.words },
+      filter: { words: filter.words, bytes: filter.bytes.slice() },
+    });
+  }
+  const dest = join(dir, SUMMARY_NAME);
+  if (files.length === 0) {
+    await rm(dest, { force: true });
+    return 0;
+  }
+  files.sort((a, b) => (a.entry.name < b.entry.name ? -1 : a.entry.name > b.entry.name ? 1 : 0));
+  const bytes = encodeIndexSummary(files);
+  const tmp = `${dest}.${process.pid}.tmp`;
+  await writeFile(tmp, bytes);
+  await rename(tmp, dest);
+  return bytes.length;
+}
+
 /** Deletes the sidecar of a file, if any (retention deletes it with its file). */
 export async function deleteSidecar(root: string, logType: LogType, target: string, name: string): Promise<void> {
   if (!isSafeName(target) || !isSafeName(name)) return;
@@ -119,7 +168,7 @@ async function names(dir: string): Promise<string[]> {
 export async function indexStore(root: string, opts: IndexStoreOptions = {}): Promise<IndexReport> {
   const nowNs = opts.nowNs ?? wallClockNs();
   const kernel = opts.kernel ?? (await Kernel.load());
-  const report: IndexReport = { built: 0, fresh: 0, unindexable: 0, fileBytes: 0, sidecarBytes: 0, orphansRemoved: 0 };
+  const report: IndexReport = { built: 0, fresh: 0, unindexable: 0, fileBytes: 0, sidecarBytes: 0, orphansRemoved: 0, summaries: 0, summaryBytes: 0 };
   const source = await FsChunkSource.open(root);
   for (const logType of LOG_TYPES) {
     for (const target of await source.listTargets(logType)) {
@@ -142,6 +191,11 @@ export async function indexStore(root: string, opts: IndexStoreOptions = {}): Pr
         if (!idx.endsWith('.idx') || present.has(idx.slice(0, -4))) continue;
         await rm(join(source.root, '.letheql/index', logType, target, idx), { force: true });
         report.orphansRemoved++;
+      }
+      const summaryBytes = await writeTargetSummary(source.root, logType, target);
+      if (summaryBytes > 0) {
+        report.summaries++;
+        report.summaryBytes += summaryBytes;
       }
     }
   }

@@ -40,7 +40,7 @@ import { errnoCode, syncDir } from './layout.js';
 import { acquireStoreLock, type StoreLock } from './lock.js';
 import { checkFractionDigits, DEFAULT_FRACTION_DIGITS, formatRecord, InvalidRecordError, type FormattedRecord, type FractionDigits, type LogRecord } from './record.js';
 import { listHourFiles, repairFile, repairTornTail, type TornTailRepair } from './repair.js';
-import { indexFile } from './sidecar-files.js';
+import { indexFile, writeTargetSummary } from './sidecar-files.js';
 
 /** When appended lines are fsynced (see the module note). */
 export type FsyncPolicy = 'batch' | 'interval' | 'none';
@@ -385,6 +385,7 @@ export class StoreWriter {
     for (const rel of due) this.toIndex.delete(rel);
     this.indexTask = (async () => {
       const kernel = await (this.kernel ??= Kernel.load());
+      const targets = new Map<string, { logType: LogType; target: string }>();
       for (const rel of due) {
         const { logType, target, name } = checkRelPath(rel);
         try {
@@ -394,7 +395,10 @@ export class StoreWriter {
         } catch {
           this.sidecarStats.failed++; // deleted by retention meanwhile, or unreadable: queries scan it whole
         }
+        targets.set(`${logType}/${target}`, { logType, target });
       }
+      // The targets' summaries follow their sidecars (a summary is only a faster way to them).
+      for (const { logType, target } of targets.values()) await writeTargetSummary(this.root, logType, target).catch(() => undefined);
     })()
       .catch(() => undefined)
       .finally(() => {

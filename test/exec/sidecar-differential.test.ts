@@ -25,6 +25,8 @@ import { generateStore } from '../../scripts/lib/generate.mjs';
 import { MAX_BAD_LINE_SAMPLES } from '../../src/exec/stats.js';
 import { openStore, type LogStore, type QueryStats } from '../../src/node.js';
 import { Kernel } from '../../src/scan/kernel.js';
+import { decodeSummaryHead } from '../../src/store/index-summary.js';
+import { decodeSidecar } from '../../src/store/sidecar.js';
 import { indexStore } from '../../src/write/sidecar-files.js';
 import { EDGE_STORE, FIXTURE_STORE } from '../support/paths.js';
 import { FIXTURE_CASES, GENERATED_CASES, runCase, LOG_SHAPES, type QueryCase, type Shape } from '../support/store-queries.js';
@@ -148,16 +150,49 @@ function sidecarFiles(root: string): string[] {
   return hourFiles(join(root, '.letheql/index')).filter((f) => f.endsWith('.idx'));
 }
 
-type Variant = 'fresh' | 'stale' | 'truncated' | 'corrupt' | 'corrupt bloom' | 'half missing';
-const VARIANTS: Variant[] = ['fresh', 'stale', 'truncated', 'corrupt', 'corrupt bloom', 'half missing'];
+/** The target summaries (`summary.lqts`) of the indexed copy. */
+function summaryFiles(root: string): string[] {
+  return hourFiles(join(root, '.letheql/index')).filter((f) => f.endsWith('/summary.lqts'));
+}
 
-/** Puts the indexed copy's sidecars in the state `v` (from fresh ones). */
+// The first six damage every index file (sidecars and target summaries) alike; the last
+// three damage the summaries only, over fresh sidecars or none.
+type Variant = 'fresh' | 'stale' | 'truncated' | 'corrupt' | 'corrupt bloom' | 'half missing' | 'summaries only' | 'corrupt summary' | 'corrupt summary filter';
+const VARIANTS: Variant[] = ['fresh', 'stale', 'truncated', 'corrupt', 'corrupt bloom', 'half missing', 'summaries only', 'corrupt summary', 'corrupt summary filter'];
+
+/** Flips one bit of byte `at` (negative: from the end) of a file. */
+function flip(f: string, at: number, bit: number): void {
+  const b = readFileSync(f);
+  const i = at < 0 ? b.length + at : at;
+  b[i] = b[i]! ^ bit;
+  writeFileSync(f, b);
+}
+
+/** Puts the indexed copy's sidecars and summaries in the state `v` (from fresh ones). */
 async function prepare(root: string, v: Variant): Promise<void> {
   rmSync(join(root, '.letheql'), { recursive: true, force: true });
   for (const f of hourFiles(root)) utimesSync(f, new Date('2024-10-01T00:00:00Z'), new Date('2024-10-01T00:00:00Z'));
   await indexStore(root, { blockBytes: 4096, nowNs: 4_000_000_000_000_000_000n });
   const idx = sidecarFiles(root);
+  const sums = summaryFiles(root);
   expect(idx.length).toBeGreaterThan(0);
+  expect(sums.length).toBeGreaterThan(0);
+  if (v === 'summaries only') for (const f of idx) rmSync(f);
+  if (v === 'corrupt summary') for (const f of sums) flip(f, 20, 0x01); // a header byte: only the head's checksum can tell
+  // A filter bit in every part of every entry: only the parts' checksums can tell, when a
+  // query reads them (any query with a literal reads some).
+  if (v === 'corrupt summary filter') {
+    for (const f of sums) {
+      const b = readFileSync(f);
+      const r = decodeSummaryHead(b, b.length);
+      if (!r.ok) throw new Error(`fresh summary ${f}: ${r.detail}`);
+      for (let p = 0; p + 1 < r.summary.partAt.length; p++) for (let e = 0; e < r.summary.entries.length; e++) b[r.summary.partAt[p]! + r.summary.entryAt[e]!]! ^= 0x04;
+      writeFileSync(f, b);
+    }
+  }
+  if (v === 'truncated') for (const f of sums) truncateSync(f, Math.floor(statSync(f).size / 2));
+  if (v === 'corrupt') for (const f of sums) flip(f, 20, 0x01);
+  if (v === 'corrupt bloom') for (const f of sums) flip(f, -2, 0x10);
   if (v === 'stale') for (const f of hourFiles(root)) utimesSync(f, new Date('2024-10-02T00:00:00Z'), new Date('2024-10-02T00:00:00Z'));
   if (v === 'truncated') for (const f of idx) truncateSync(f, Math.floor(statSync(f).size / 2));
   if (v === 'corrupt') {
@@ -170,7 +205,10 @@ async function prepare(root: string, v: Variant): Promise<void> {
   if (v === 'corrupt bloom') {
     for (const f of idx) {
       const b = readFileSync(f);
-      b[b.length - 20] = b[b.length - 20]! ^ 0x10; // a bloom bit: only its segment's checksum can tell, when a query reads it
+      const r = decodeSidecar(b);
+      if (!r.ok) throw new Error(`fresh sidecar ${f}: ${r.detail}`);
+      const end = r.sidecar.segmentAt[r.sidecar.segmentAt.length - 1]!; // the blooms end where the file filter starts
+      b[end - 20] = b[end - 20]! ^ 0x10; // a bloom bit: only its segment's checksum can tell, when a query reads it
       writeFileSync(f, b);
     }
   }
@@ -191,7 +229,7 @@ afterAll(() => {
 
 describe.each(Object.keys(STORES))('store %s', (name) => {
   for (const workers of [0, 3]) {
-    it(`with sidecars (fresh, stale, truncated, corrupt, corrupt bloom, half missing) = without, workers ${workers}`, async () => {
+    it(`with sidecars and target summaries (fresh, stale, truncated, corrupt, corrupt bloom, half missing; summaries only, corrupt, corrupt filter) = without, workers ${workers}`, async () => {
       const spec = STORES[name]!;
       const plain = join(dir, `${name}-plain-${workers}`);
       const indexed = join(dir, `${name}-indexed-${workers}`);
@@ -220,7 +258,7 @@ describe.each(Object.keys(STORES))('store %s', (name) => {
         try {
           let k = 0;
           let pruned = 0;
-          const seen = { bloom: 0, time: 0, counted: 0, runs: 0, moreBad: 0, corruptNoted: 0 };
+          const seen = { bloom: 0, time: 0, counted: 0, runs: 0, moreBad: 0, corruptNoted: 0, fromSummary: 0 };
           for (const c of spec.cases) {
             for (const shape of c.shapes) {
               const want = expected[k++]!;
@@ -240,7 +278,15 @@ describe.each(Object.keys(STORES))('store %s', (name) => {
                 seen.time += (ix?.blocksSkippedByTime ?? 0) + (ix?.filesSkippedByTime ?? 0);
                 seen.counted += ix?.filesCounted ?? 0;
                 seen.runs += ix?.blocksScanned ?? 0;
-              } else if (v === 'corrupt bloom') {
+                seen.fromSummary += ix?.filesFromSummary ?? 0;
+              } else if (v === 'summaries only') {
+                // Files the summaries cannot skip are scanned; the rest are skipped on them alone.
+                seen.fromSummary += got.stats.index?.filesFromSummary ?? 0;
+              } else if (v === 'corrupt summary') {
+                // The sidecars still serve; the summary is noted and unused.
+                expect(got.stats.index?.filesFromSummary ?? 0, what).toBe(0);
+                if (got.stats.index) expect(got.stats.index.notes.some((n) => n.path.endsWith('summary.lqts') && n.problem === 'corrupt'), what).toBe(true);
+              } else if (v === 'corrupt bloom' || v === 'corrupt summary filter') {
                 // Segments are checked when read: a query whose grams read the damaged one
                 // ignores that sidecar (noted); the others may use it. Results never change.
                 seen.corruptNoted += (got.stats.index?.notes ?? []).filter((n) => n.problem === 'corrupt').length;
@@ -250,10 +296,12 @@ describe.each(Object.keys(STORES))('store %s', (name) => {
               }
             }
           }
-          if (v === 'corrupt bloom' && name !== 'edge') expect(seen.corruptNoted, JSON.stringify(seen)).toBeGreaterThan(0);
+          if ((v === 'corrupt bloom' || (v === 'corrupt summary filter' && name !== 'bad')) && name !== 'edge') expect(seen.corruptNoted, `${v} ${JSON.stringify(seen)}`).toBeGreaterThan(0);
+          // The bad store's files all have bad lines, which a summary never accounts for.
+          if (v === 'summaries only' && name !== 'edge' && name !== 'bad') expect(seen.fromSummary, JSON.stringify(seen)).toBeGreaterThan(0);
           if (v === 'fresh') {
             expect(pruned).toBeGreaterThan(0);
-            if (name !== 'edge') expect(Math.min(seen.bloom, seen.time, seen.counted, seen.runs), JSON.stringify(seen)).toBeGreaterThan(0);
+            if (name !== 'edge') expect(Math.min(seen.bloom, seen.time, seen.counted, seen.runs, name === 'bad' ? 1 : seen.fromSummary), JSON.stringify(seen)).toBeGreaterThan(0);
             // The bad store's anchored queries skip blocks with bad lines the kernel would not have validated.
             if (name === 'bad') expect(seen.moreBad, JSON.stringify(seen)).toBeGreaterThan(0);
           }

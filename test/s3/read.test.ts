@@ -26,11 +26,12 @@ const SKIP = typeof started === 'string' ? started : '';
 let dir = '';
 let generated = '';
 
+/** Statistics but the time, and but how many files target summaries decided (an s3:// store reads no summary: each sidecar speaks for itself, to the same effect). */
 function comparable(stats: QueryStats | null): Omit<QueryStats, 'elapsedMs'> {
   expect(stats).not.toBeNull();
   const { elapsedMs, ...rest } = stats!;
   void elapsedMs;
-  return rest;
+  return rest.index ? { ...rest, index: { ...rest.index, filesFromSummary: 0 } } : rest;
 }
 
 async function run(store: LogStore, c: QueryCase, shape: Shape) {
@@ -44,6 +45,10 @@ beforeAll(async () => {
   generated = join(dir, 'generated');
   await generateStore({ out: generated, sizeBytes: 3_000_000, seed: 7 });
   await indexStore(generated, { blockBytes: 4096, nowNs: 4_000_000_000_000_000_000n });
+  // Statistics are compared exactly: the local side reads the same sidecars as the s3:// side,
+  // without the target summaries (which object stores do not read, and which skip some
+  // files whose sidecar blooms keep a block: the same rows, fewer bytes).
+  for (const f of readdirSync(join(generated, '.letheql/index'), { recursive: true, encoding: 'utf8' })) if (f.endsWith('summary.lqts')) rmSync(join(generated, '.letheql/index', f));
   await server.bucket('lethe');
   await shipTo(FIXTURE_STORE, 's3://lethe/fixture', server.endpoint);
   await shipTo(generated, 's3://lethe/gen/store', server.endpoint);

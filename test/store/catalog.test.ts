@@ -158,7 +158,7 @@ describe.skipIf(!HAS_LETHE)(`selectFiles on Lethe's store${HAS_LETHE ? '' : ` ($
   it('fills every field of a selected file', async () => {
     const sel = await selectFiles(src, 'pod', only('namespace01'), ns('2009-11-10T22:00:00Z'), ns('2009-11-10T22:30:00Z'));
     expect(sel.files).toEqual([
-      { logType: 'pod', target: 'namespace01', name: '2009-11-10_22.log', path: 'pod/namespace01/2009-11-10_22.log', hourNs: ns('2009-11-10T22:00:00Z'), size: 1031 },
+      { logType: 'pod', target: 'namespace01', name: '2009-11-10_22.log', path: 'pod/namespace01/2009-11-10_22.log', hourNs: ns('2009-11-10T22:00:00Z'), size: 1031, mtimeMs: expect.any(Number) },
     ]);
   });
 

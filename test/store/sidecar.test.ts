@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSidecar } from '../../src/exec/sidecar-build.js';
 import { planFromSidecar } from '../../src/plan/sidecar-plan.js';
 import { Kernel } from '../../src/scan/kernel.js';
-import { blockMayHold, BLOOM_BITS_PER_GRAM, checkAllBlooms, decodeSidecar, decodeSidecarHead, GramSet, layBlooms, needleGrams, needleProbes, neededSegments, attachSegment, segmentChecksum, SIDECAR_VERSION, type Sidecar } from '../../src/store/sidecar.js';
+import { blockMayHold, BLOOM_BITS_PER_GRAM, checkAllBlooms, decodeSidecar, decodeSidecarHead, fileFilterOf, GramSet, layBlooms, needleGrams, needleProbes, neededSegments, attachSegment, segmentChecksum, SIDECAR_VERSION, type Sidecar } from '../../src/store/sidecar.js';
 import type { ChunkReader } from '../../src/store/types.js';
 
 let kernel: Kernel;
@@ -137,12 +137,13 @@ describe('format', () => {
     for (let i = 0; i < bytes.length; i++) {
       const b = bytes.slice();
       b[i]! ^= 0x01;
-      // The head fails at decoding; a bloom byte when its segment is read.
+      // The head fails at decoding; a bloom byte when its segment is read; a file-filter byte its CRC.
       const r = decodeSidecar(b, { ...ID, size });
-      expect(!r.ok || checkAllBlooms(r.sidecar) !== null, `flip at ${i}`).toBe(true);
+      expect(!r.ok || checkAllBlooms(r.sidecar) !== null || fileFilterOf(r.sidecar, b) === null, `flip at ${i}`).toBe(true);
     }
     const r = decodeSidecar(bytes, { ...ID, size });
     expect(r.ok && checkAllBlooms(r.sidecar)).toBe(null);
+    expect(r.ok && fileFilterOf(r.sidecar, bytes)).not.toBe(null);
     expect(decodeSidecar(bytes, { ...ID, size }).ok).toBe(true);
     expect(decodeSidecar(bytes, { ...ID, size: size + 1 })).toMatchObject({ ok: false, problem: 'stale' });
     expect(decodeSidecar(bytes, { ...ID, size, mtimeMs: ID.mtimeMs + 1 })).toMatchObject({ ok: false, problem: 'stale' });
@@ -170,14 +171,14 @@ describe('crc32', () => {
   });
 });
 
-describe('version 3', () => {
+describe('version 4', () => {
   const text = Array.from({ length: 400 }, (_, i) => `2024-09-24T10:00:${String(i % 60).padStart(2, '0')}Z[ns|api|main] GET /orders/${(i * 2654435761) % 2 ** 32} trace=${((i * 40503) % 65536).toString(16)}`).join('\n') + '\n';
   const size = enc.encode(text).length;
 
-  it('refuses version 1 and 2 sidecars as unsupported (they are rebuilt, never misread)', async () => {
+  it('refuses version 1, 2 and 3 sidecars as unsupported (they are rebuilt, never misread)', async () => {
     const { bytes } = await build(text, 4096);
-    expect(SIDECAR_VERSION).toBe(3);
-    for (const v of [1, 2]) {
+    expect(SIDECAR_VERSION).toBe(4);
+    for (const v of [1, 2, 3]) {
       const old = bytes.slice();
       new DataView(old.buffer).setUint32(4, v, true);
       expect(decodeSidecar(old, { ...ID, size })).toMatchObject({ ok: false, problem: 'unsupported' });

@@ -66,9 +66,12 @@ async function snapshot(source: ChunkSource, chunk = 4093): Promise<Record<strin
   return out;
 }
 
+/** A listing's names and sizes: what every source reports (the file system adds `mtimeMs`). */
+const nameSize = (es: { name: string; size: number }[]): { name: string; size: number }[] => es.map(({ name, size }) => ({ name, size }));
+
 async function listing(source: ChunkSource): Promise<unknown> {
   const out: Record<string, unknown> = {};
-  for (const lt of LOG_TYPES) for (const t of await source.listTargets(lt)) out[`${lt}/${t}`] = await source.listFiles(lt, t);
+  for (const lt of LOG_TYPES) for (const t of await source.listTargets(lt)) out[`${lt}/${t}`] = nameSize(await source.listFiles(lt, t));
   return out;
 }
 
@@ -96,10 +99,12 @@ describe.each([
     const files = await src.listFiles('pod', 'shop');
     expect(files.map((f) => f.name)).toEqual(['2024-09-24_13.log', '2024-09-24_14.log', '2024-09-24_15.log']);
     for (const f of files) expect(f.size).toBe(statSync(join(FIXTURE, 'pod/shop', f.name)).size);
+    // and the mtime that target summaries are checked against
+    for (const f of files) expect(f.mtimeMs).toBe(statSync(join(FIXTURE, 'pod/shop', f.name)).mtimeMs);
   });
 
   it('returns [] for a missing target directory', async () => {
-    expect(await src.listFiles('pod', 'no-such-namespace')).toEqual([]);
+    expect(nameSize(await src.listFiles('pod', 'no-such-namespace'))).toEqual([]);
   });
 
   it('reads every file byte for byte, in chunks of many sizes', async () => {
@@ -241,11 +246,11 @@ describe('FsChunkSource.open and odd directories', () => {
   it('follows symlinks to directories and files; ignores stray files, subdirectories and dangling links', async () => {
     const src = await FsChunkSource.open(join(tmp, 'linked'));
     expect(await src.listTargets('pod')).toEqual(['alias', 'real']);
-    expect(await src.listFiles('pod', 'real')).toEqual([
+    expect(nameSize(await src.listFiles('pod', 'real'))).toEqual([
       { name: '2024-09-24_13.log', size: 4 },
       { name: '2024-09-24_14.log', size: 4 },
     ]);
-    expect(await src.listFiles('pod', 'alias')).toEqual(await src.listFiles('pod', 'real'));
+    expect(nameSize(await src.listFiles('pod', 'alias'))).toEqual(nameSize(await src.listFiles('pod', 'real')));
     const r = await src.open('pod', 'alias', '2024-09-24_14.log');
     const buf = new Uint8Array(10);
     expect(await r.read(buf, 0)).toBe(4);
@@ -285,7 +290,7 @@ describe('MemoryChunkSource construction', () => {
   ])('accepts %s paths', async (_, opts, path) => {
     const src = MemoryChunkSource.fromRecord({ [path]: 'hi\n' }, opts);
     expect(await src.listTargets('pod')).toEqual(['a']);
-    expect(await src.listFiles('pod', 'a')).toEqual([{ name: '2024-09-24_13.log', size: 3 }]);
+    expect(nameSize(await src.listFiles('pod', 'a'))).toEqual([{ name: '2024-09-24_13.log', size: 3 }]);
   });
 
   it.each([
@@ -346,7 +351,7 @@ describe('MemoryChunkSource.fromFiles (directory picker)', () => {
     expect(await src.listTargets('pod')).toEqual(['shop']);
     expect(await src.listTargets('node')).toEqual(['node-a']);
     expect((await src.listFiles('pod', 'shop')).map((f) => f.name)).toEqual(['.DS_Store', '2024-09-24_13.log']);
-    expect(await src.listFiles('node', 'node-a')).toEqual([{ name: '2024-09-24_13.log', size: 3 }]);
+    expect(nameSize(await src.listFiles('node', 'node-a'))).toEqual([{ name: '2024-09-24_13.log', size: 3 }]);
   });
 
   it('accepts a picked parent folder or pod/ itself', async () => {
@@ -377,11 +382,11 @@ describe.skipIf(!HAS_LETHE)(`FsChunkSource on Lethe's store${HAS_LETHE ? '' : ` 
   it('lists what Lethe has, invalid names and the empty file included', async () => {
     expect(await src.listTargets('pod')).toEqual(['namespace01', 'namespace02']);
     expect(await src.listTargets('node')).toEqual(['node01', 'node02']);
-    expect(await src.listFiles('pod', 'namespace02')).toEqual([
+    expect(nameSize(await src.listFiles('pod', 'namespace02'))).toEqual([
       { name: '0000-00-00_00.log', size: 12 },
       { name: '2009-11-10_22.log', size: 1125 },
     ]);
-    expect(await src.listFiles('node', 'node02')).toEqual([
+    expect(nameSize(await src.listFiles('node', 'node02'))).toEqual([
       { name: '2009-11-01_00.log', size: 0 },
       { name: '2009-11-10_21.log', size: 1116 },
     ]);

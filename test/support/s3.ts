@@ -58,14 +58,14 @@ export async function startS3(): Promise<S3Server | string> {
   };
 }
 
-/** Every regular file under `root`, store-relative, sorted. */
+/** Every regular file under `root`, store-relative, sorted; but target summaries (`summary.lqts`: a local cache of the sidecars that `ship` does not upload and object stores do not read). */
 export function storeFiles(root: string): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile()) out.push(relative(root, p));
+      else if (e.isFile() && e.name !== 'summary.lqts') out.push(relative(root, p));
     }
   };
   walk(root);

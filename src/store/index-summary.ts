@@ -1,0 +1,230 @@
+/**
+ * Target summaries: one file per target, `<root>/.letheql/index/<logType>/<target>/summary.lqts`,
+ * holding what a query needs to skip a whole hour file without opening its sidecar — the
+ * file's identity, counts and time range, and its *file filter* (`sidecar.ts`). This module
+ * owns the byte format and the test; it reads and writes bytes only (no `node:` imports).
+ * Building one is `write/sidecar-files.ts`' job (from the target's sidecars, so a summary is
+ * a derived cache: deleting it loses nothing), using one the planner's (`plan/sidecar-plan.ts`).
+ *
+ * Why: a query's window covers one hour file per target per hour, and a sidecar costs about
+ * 0.1 ms to find, open, read and check, so planning the rare-literal count of the 4 GiB
+ * bench store (3,360 files) cost a third of a second before a byte of log was read. With a
+ * summary it reads one head per target and the few filter parts its grams pick, and opens
+ * only the sidecars of files the filter lets through.
+ *
+ * ## Format (version 1)
+ * ```
+ * "LQTS" | u32 version | u32 headerLength | u32 headCrc | header (JSON, space-padded to a
+ * multiple of 4) | part checksums | filter parts
+ * ```
+ * Little-endian. `headCrc` is the CRC-32 of the bytes before the checksums but its own four
+ * (the checksums need no cover: a damaged one fails its part's check, which makes the summary
+ * unused, never trusted wrongly; a big target's table is a few hundred KiB). The header lists the entries ({@link SummaryEntry}), one per indexed hour file, in
+ * name order. Each entry's file filter has {@link FILE_FILTER_SEGMENTS} parts of `words`
+ * words; the parts are stored *part-major* — part 0 of every entry, then part 1 of every
+ * entry, … — so that the parts one gram picks in every file of the target are one contiguous
+ * read. The checksums likewise (`checks[p × entries + e]`, {@link segmentChecksum}); a part is
+ * checked the first time a query reads it, and one that fails makes the summary unusable for
+ * that query.
+ *
+ * ## Trust
+ * An entry speaks for a file only when its name, size and mtime are those of the file as
+ * listed; everything else about the file is as its sidecar said when the summary was built.
+ * The planner uses an entry only to skip the whole file (no good line in the window, or a
+ * literal's gram missing from its filter) and only when the file has no bad line; every
+ * other file goes through its own sidecar as before. A summary that fails any check is
+ * reported and ignored.
+ */
+import { InternalError } from '../errors.js';
+import { crc32, FILE_FILTER_SEGMENTS, filterPartHas, filterPartOf, segmentChecksum, sidecarDir, type FileFilter, type NeedleProbes } from './sidecar.js';
+
+export const SUMMARY_VERSION = 1;
+/** The summary's file name in a target's sidecar directory. */
+export const SUMMARY_NAME = 'summary.lqts';
+/** Bytes a first read of a summary takes. */
+export const SUMMARY_HEAD_READ = 512 * 1024;
+
+const MAGIC = [0x4c, 0x51, 0x54, 0x53]; // "LQTS"
+
+/** The store-relative path of a target's summary. */
+export function summaryPath(logType: string, target: string): string {
+  return `${sidecarDir(logType, target)}/${SUMMARY_NAME}`;
+}
+
+/** One hour file, as its sidecar described it when the summary was built. */
+export interface SummaryEntry {
+  /** The hour file's name, `2024-09-24_13.log`. */
+  name: string;
+  size: number;
+  mtimeMs: number;
+  lines: number;
+  badLines: number;
+  longestLine: number;
+  /** The sidecar's build `maxLineBytes`. */
+  maxLineBytes: number;
+  blocks: number;
+  minNs: string | null;
+  maxNs: string | null;
+  /** Words per filter part. */
+  words: number;
+}
+
+interface SummaryHeader {
+  version: number;
+  segments: number;
+  entries: SummaryEntry[];
+}
+
+/** A summary whose head checked out; parts are attached as read ({@link attachSummaryPart}). */
+export interface IndexSummary {
+  entries: SummaryEntry[];
+  byName: Map<string, number>;
+  size: number;
+  /** Offset of entry `e`'s part within any part run; entry `entries.length` is the run's length. */
+  entryAt: number[];
+  /** Byte offset of part `p`'s run. */
+  partAt: number[];
+  checks: Uint32Array;
+  /** The loaded span of each part run (the same for every part): `runs[p]` holds run bytes `[runFrom, runFrom + runs[p].length)`. */
+  runs: (Uint8Array | undefined)[];
+  runFrom: number;
+  /** Per `p × entries + e`: 0 not checked yet, 1 sound, 2 corrupt. */
+  state: Uint8Array;
+}
+
+const utf8 = new TextEncoder();
+const pad4 = (n: number): number => (n + 3) & ~3;
+
+/** Serialises a summary of `files` (entries in name order, each with its file filter). */
+export function encodeIndexSummary(files: { entry: SummaryEntry; filter: FileFilter }[]): Uint8Array {
+  for (const f of files) {
+    if (f.filter.words !== f.entry.words || f.filter.bytes.length !== FILE_FILTER_SEGMENTS * 4 * f.entry.words) throw new InternalError(`summary entry ${f.entry.name}: filter size mismatch`);
+  }
+  const header: SummaryHeader = { version: SUMMARY_VERSION, segments: FILE_FILTER_SEGMENTS, entries: files.map((f) => f.entry) };
+  const json = utf8.encode(JSON.stringify(header));
+  const n = files.length;
+  const tableAt = 16 + pad4(json.length);
+  const areaAt = tableAt + 4 * FILE_FILTER_SEGMENTS * n;
+  const entryAt = [0];
+  for (const f of files) entryAt.push(entryAt[entryAt.length - 1]! + 4 * f.entry.words);
+  const run = entryAt[n]!;
+  const out = new Uint8Array(areaAt + FILE_FILTER_SEGMENTS * run);
+  const dv = new DataView(out.buffer);
+  out.set(MAGIC, 0);
+  dv.setUint32(4, SUMMARY_VERSION, true);
+  dv.setUint32(8, json.length, true);
+  out.set(json, 16);
+  out.fill(0x20, 16 + json.length, tableAt);
+  for (let p = 0; p < FILE_FILTER_SEGMENTS; p++) {
+    for (let e = 0; e < n; e++) {
+      const len = 4 * files[e]!.entry.words;
+      const at = areaAt + p * run + entryAt[e]!;
+      out.set(files[e]!.filter.bytes.subarray(p * len, (p + 1) * len), at);
+      dv.setUint32(tableAt + 4 * (p * n + e), segmentChecksum(out, at, len), true);
+    }
+  }
+  dv.setUint32(12, crc32(out.subarray(16, tableAt), crc32(out.subarray(0, 12))), true);
+  return out;
+}
+
+/** Reading a summary's head: the summary, why it is not used, or how many bytes the head needs. */
+export type SummaryRead = { ok: true; summary: IndexSummary } | { ok: false; problem: 'truncated' | 'corrupt' | 'unsupported'; detail: string; need?: number };
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isNs = (v: unknown): v is string | null => v === null || (typeof v === 'string' && /^-?\d{1,19}$/.test(v));
+
+function checkEntries(entries: unknown): string | null {
+  if (!Array.isArray(entries)) return 'entries is not a list';
+  let prev = '';
+  for (const e of entries as SummaryEntry[]) {
+    if (!e || typeof e.name !== 'string' || e.name <= prev) return 'entries not in name order';
+    prev = e.name;
+    if (!isCount(e.size) || typeof e.mtimeMs !== 'number' || !isCount(e.lines) || !isCount(e.badLines) || e.badLines > e.lines) return `bad counts for ${e.name}`;
+    if (!isCount(e.longestLine) || !isCount(e.maxLineBytes) || !isCount(e.blocks)) return `bad counts for ${e.name}`;
+    if (!isNs(e.minNs) || !isNs(e.maxNs) || (e.minNs === null) !== (e.maxNs === null)) return `bad times for ${e.name}`;
+    if (!Number.isInteger(e.words) || e.words < 1 || e.words > 1 << 20) return `bad filter size for ${e.name}`;
+  }
+  return null;
+}
+
+/**
+ * Decodes and checks a summary's head — its first bytes `head` of a summary of `size`
+ * bytes. When `head` is too short for the head, the result says how many bytes it `need`s.
+ * Never throws.
+ */
+export function decodeSummaryHead(head: Uint8Array, size: number): SummaryRead {
+  const bad = (problem: 'truncated' | 'corrupt' | 'unsupported', detail: string): SummaryRead => ({ ok: false, problem, detail });
+  const more = (need: number, detail: string): SummaryRead => (need <= size && need > head.length ? { ok: false, problem: 'truncated', detail, need } : bad('truncated', detail));
+  if (head.length < 16) return more(16, `${size} bytes`);
+  for (let i = 0; i < 4; i++) if (head[i] !== MAGIC[i]) return bad('corrupt', 'not a letheql target summary');
+  const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const version = dv.getUint32(4, true);
+  if (version !== SUMMARY_VERSION) return bad('unsupported', `format version ${version}`);
+  const headerLength = dv.getUint32(8, true);
+  const tableAt = 16 + pad4(headerLength);
+  if (tableAt > head.length) return more(tableAt, 'header cut short');
+  let header: SummaryHeader;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(16, 16 + headerLength))) as SummaryHeader;
+  } catch {
+    return bad('corrupt', 'header is not JSON (or checksum mismatch)');
+  }
+  if (crc32(head.subarray(16, tableAt), crc32(head.subarray(0, 12))) !== dv.getUint32(12, true)) return bad('corrupt', 'checksum mismatch');
+  const n = Array.isArray(header?.entries) ? header.entries.length : 0;
+  const areaAt = tableAt + 4 * FILE_FILTER_SEGMENTS * n;
+  if (areaAt > head.length) return more(areaAt, 'checksums cut short');
+  if (header.version !== SUMMARY_VERSION || header.segments !== FILE_FILTER_SEGMENTS) return bad('corrupt', 'bad parameters');
+  const problem = checkEntries(header.entries);
+  if (problem !== null) return bad('corrupt', problem);
+  const entryAt = [0];
+  for (const e of header.entries) entryAt.push(entryAt[entryAt.length - 1]! + 4 * e.words);
+  const run = entryAt[n]!;
+  const partAt: number[] = [];
+  for (let p = 0; p <= FILE_FILTER_SEGMENTS; p++) partAt.push(areaAt + p * run);
+  if (partAt[FILE_FILTER_SEGMENTS]! > size) return bad('truncated', 'filters cut short');
+  if (partAt[FILE_FILTER_SEGMENTS]! !== size) return bad('corrupt', 'trailing bytes');
+  const checks = new Uint32Array(FILE_FILTER_SEGMENTS * n);
+  for (let i = 0; i < checks.length; i++) checks[i] = dv.getUint32(tableAt + 4 * i, true);
+  const byName = new Map<string, number>();
+  header.entries.forEach((e, i) => byName.set(e.name, i));
+  return { ok: true, summary: { entries: header.entries, byName, size, entryAt, partAt, checks, runs: new Array(FILE_FILTER_SEGMENTS).fill(undefined), runFrom: 0, state: new Uint8Array(FILE_FILTER_SEGMENTS * n) } };
+}
+
+/** The parts (indexes) whose runs a test of these literals reads and that are not attached yet. */
+export function neededSummaryParts(s: IndexSummary, literals: readonly NeedleProbes[]): number[] {
+  const want = new Set<number>();
+  for (const probes of literals) for (let g = 0; g < probes.length; g += 2) want.add(filterPartOf(probes[g]!));
+  return [...want].sort((a, b) => a - b).filter((p) => s.runs[p] === undefined);
+}
+
+/**
+ * Attaches (a span of) part `p`'s run: the bytes at `partAt[p] + from` onwards, which must
+ * cover whole entries. Every part attached to one summary must start at the same `from`.
+ */
+export function attachSummaryPart(s: IndexSummary, p: number, run: Uint8Array, from = 0): void {
+  const runLen = s.partAt[p + 1]! - s.partAt[p]!;
+  if (from < 0 || from + run.length > runLen || !s.entryAt.includes(from) || !s.entryAt.includes(from + run.length)) throw new InternalError(`summary part ${p}: ${run.length} bytes at ${from} do not cover whole entries`);
+  if (s.runs.some((r) => r !== undefined) && from !== s.runFrom) throw new InternalError(`summary part ${p}: span at ${from}, others at ${s.runFrom}`);
+  s.runFrom = from;
+  s.runs[p] = run;
+}
+
+/**
+ * Whether entry `e`'s file filter has every gram of `probes` (the file may hold the needle);
+ * null when a part it read fails its checksum. The parts the probes pick must be attached.
+ */
+export function entryMayHold(s: IndexSummary, e: number, probes: NeedleProbes): boolean | null {
+  const n = s.entries.length;
+  const at = s.entryAt[e]! - s.runFrom;
+  const words = s.entries[e]!.words;
+  for (let g = 0; g < probes.length; g += 2) {
+    const p = filterPartOf(probes[g]!);
+    const run = s.runs[p];
+    if (run === undefined || at < 0 || at + 4 * words > run.length) throw new InternalError(`summary part ${p} not loaded for entry ${e}`);
+    const st = p * n + e;
+    if (s.state[st] === 0) s.state[st] = segmentChecksum(run, at, 4 * words) === s.checks[st] ? 1 : 2;
+    if (s.state[st] === 2) return null;
+    if (!filterPartHas(run, at, words, probes[g + 1]!)) return false;
+  }
+  return true;
+}

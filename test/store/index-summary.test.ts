@@ -1,0 +1,147 @@
+// Target summaries (src/store/index-summary.ts): the byte format's checks, and the file
+// filter's one promise — a gram of the file always passes (no false negative) — fuzzed over
+// random files, with the false-positive rate it is sized for.
+import { describe, expect, it } from 'vitest';
+import { attachSummaryPart, decodeSummaryHead, encodeIndexSummary, entryMayHold, neededSummaryParts, type SummaryEntry } from '../../src/store/index-summary.js';
+import { FILE_FILTER_SEGMENTS, GramSet, layFileFilter, needleProbes, type FileFilter } from '../../src/store/sidecar.js';
+
+/** A seeded xorshift PRNG. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 2 ** 32;
+  };
+}
+
+const enc = new TextEncoder();
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_/=:.한국어';
+
+function randomText(r: () => number, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += ALPHABET[Math.floor(r() * ALPHABET.length)];
+  return s;
+}
+
+/** The distinct folded grams of `text`, as the sidecar builder collects a file's. */
+function gramsOf(text: string): Uint32Array {
+  const set = new GramSet();
+  const b = enc.encode(text);
+  set.add(b, 0, b.length);
+  return set.take();
+}
+
+function entry(name: string, filter: FileFilter, extra: Partial<SummaryEntry> = {}): { entry: SummaryEntry; filter: FileFilter } {
+  return {
+    entry: { name, size: 1000, mtimeMs: 1727172000000.25, lines: 10, badLines: 0, longestLine: 100, maxLineBytes: 1 << 20, blocks: 2, minNs: '1727172000000000000', maxNs: '1727175599000000000', words: filter.words, ...extra },
+    filter,
+  };
+}
+
+/** Decodes a whole summary and attaches every part. */
+function loadAll(bytes: Uint8Array) {
+  const r = decodeSummaryHead(bytes, bytes.length);
+  if (!r.ok) return r;
+  for (let p = 0; p < FILE_FILTER_SEGMENTS; p++) attachSummaryPart(r.summary, p, bytes.slice(r.summary.partAt[p]!, r.summary.partAt[p + 1]!));
+  return r;
+}
+
+describe('target summary', () => {
+  const r = rng(42);
+  const texts = Array.from({ length: 5 }, (_, i) => randomText(r, 500 + 3000 * i));
+  const files = texts.map((t, i) => entry(`2024-09-24_${String(i).padStart(2, '0')}.log`, layFileFilter(gramsOf(t))));
+  const bytes = encodeIndexSummary(files);
+
+  it('round-trips its entries, in name order', () => {
+    const d = loadAll(bytes);
+    expect(d.ok).toBe(true);
+    if (!d.ok) return;
+    expect(d.summary.entries).toEqual(files.map((f) => f.entry));
+    expect([...d.summary.byName.keys()]).toEqual(files.map((f) => f.entry.name));
+  });
+
+  it('never rejects a substring of a file (fuzzed), and rejects most strings it lacks', () => {
+    const d = loadAll(bytes);
+    if (!d.ok) throw new Error(d.detail);
+    const rr = rng(7);
+    let absent = 0;
+    let passed = 0;
+    for (let k = 0; k < 3000; k++) {
+      const e = Math.floor(rr() * texts.length);
+      const t = texts[e]!;
+      const at = Math.floor(rr() * (t.length - 12));
+      const needle = t.slice(at, at + 4 + Math.floor(rr() * 8));
+      const probes = needleProbes(needle);
+      if (probes === null) continue;
+      expect(entryMayHold(d.summary, e, probes), `${JSON.stringify(needle)} in entry ${e}`).toBe(true);
+      // ASCII case folding: the upper-cased needle passes too
+      expect(entryMayHold(d.summary, e, needleProbes(needle.toUpperCase().length === needle.length ? needle.toUpperCase() : needle)!)).toBe(true);
+      const stranger = randomText(rr, 9);
+      if (!texts[e]!.toLowerCase().includes(stranger.toLowerCase())) {
+        absent++;
+        if (entryMayHold(d.summary, e, needleProbes(stranger)!)) passed++;
+      }
+    }
+    // Sized for ~0.4 per gram: a random 9-character string (6 grams, mostly absent) rarely passes.
+    expect(absent).toBeGreaterThan(2000);
+    expect(passed / absent).toBeLessThan(0.02);
+  });
+
+  it('reads only the parts a literal picks, over a span of entries', () => {
+    const r2 = decodeSummaryHead(bytes, bytes.length);
+    if (!r2.ok) throw new Error(r2.detail);
+    const s = r2.summary;
+    const probes = needleProbes(texts[3]!.slice(100, 120))!;
+    const parts = neededSummaryParts(s, [probes]);
+    expect(parts.length).toBeGreaterThan(0);
+    expect(parts.length).toBeLessThanOrEqual(probes.length / 2);
+    // entries 2..3 only
+    const from = s.entryAt[2]!;
+    const to = s.entryAt[4]!;
+    for (const p of parts) attachSummaryPart(s, p, bytes.slice(s.partAt[p]! + from, s.partAt[p]! + to), from);
+    expect(entryMayHold(s, 3, probes)).toBe(true);
+    expect(() => entryMayHold(s, 0, probes)).toThrow(/not loaded/);
+    expect(() => attachSummaryPart(s, parts[0]!, bytes.slice(s.partAt[parts[0]!]! + from + 1, s.partAt[parts[0]!]! + to), from + 1)).toThrow(/whole entries/);
+  });
+
+  it('detects truncation at every byte and damage at every byte (head at decoding, a part when read)', () => {
+    for (let n = 0; n < bytes.length; n += n < 4096 ? 1 : 97) {
+      const d = decodeSummaryHead(bytes.subarray(0, n), n);
+      expect(d.ok, `cut at ${n}`).toBe(false);
+    }
+    const step = Math.max(1, Math.floor(bytes.length / 3000));
+    for (let i = 0; i < bytes.length; i += i < 4096 ? 1 : step) {
+      const b = bytes.slice();
+      b[i]! ^= 0x01;
+      const d = loadAll(b);
+      if (!d.ok) continue;
+      // A damaged checksum or filter byte: some entry's part fails its check when probed.
+      let caught = false;
+      const all = new Uint32Array(2 * 256 * FILE_FILTER_SEGMENTS);
+      // probes that visit every part: hashes with each possible top-6-bit prefix
+      for (let p = 0; p < FILE_FILTER_SEGMENTS; p++) for (let j = 0; j < 256; j++) all.set([((p << 26) | j) >>> 0, j * 2654435761], 2 * (p * 256 + j));
+      for (let e = 0; e < d.summary.entries.length && !caught; e++) {
+        for (let p = 0; p < FILE_FILTER_SEGMENTS && !caught; p++) if (entryMayHold(d.summary, e, all.subarray(2 * p * 256, 2 * p * 256 + 2)) === null) caught = true;
+      }
+      expect(caught, `flip at ${i}`).toBe(true);
+    }
+  });
+
+  it('refuses other versions, bad magic and entries out of order', () => {
+    const v = bytes.slice();
+    new DataView(v.buffer).setUint32(4, 2, true);
+    expect(decodeSummaryHead(v, v.length)).toMatchObject({ ok: false, problem: 'unsupported' });
+    const m = bytes.slice();
+    m[0] = 0;
+    expect(decodeSummaryHead(m, m.length)).toMatchObject({ ok: false, problem: 'corrupt' });
+    const swapped = encodeIndexSummary([files[1]!, files[0]!]);
+    expect(decodeSummaryHead(swapped, swapped.length)).toMatchObject({ ok: false, problem: 'corrupt', detail: 'entries not in name order' });
+    const trailing = new Uint8Array(bytes.length + 4);
+    trailing.set(bytes);
+    expect(decodeSummaryHead(trailing, trailing.length)).toMatchObject({ ok: false, problem: 'corrupt', detail: 'trailing bytes' });
+  });
+});
