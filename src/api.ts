@@ -31,7 +31,8 @@ import { formatPlan, nameFilter, planLogQuery, resolveOptions, toLogicalLogQuery
 import { LetheQLError } from './errors.js';
 import type { EvalTimes } from './metrics/grid.js';
 import type { MetricResult } from './metrics/result.js';
-import type { LogSampleSource } from './metrics/source.js';
+import type { RangeNeeds } from './metrics/label-needs.js';
+import type { BucketRequest, BucketSeries, LogRange, LogSampleSource, SampleRequest, SampleSeries } from './metrics/source.js';
 import type { Expr } from './query/ast.js';
 import { printQuery } from './query/tree.js';
 import { isMetricQuery, unparen } from './query/shape.js';
@@ -309,6 +310,31 @@ export class LogStore {
     this.refuseRemote('metric queries');
     const { StoreSampleSource } = await loadMetrics();
     return new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts);
+  }
+
+  /**
+   * The partial states of one range aggregation of a metric query over this store, read as
+   * cluster `cluster` of a store set: what `letheql serve` answers a store set that has it as
+   * a remote member (`POST /letheql/v1/partials`, `exec/member-source.ts`). The `cluster`
+   * label enters the series before the pipeline, and file paths in the statistics are
+   * `cluster:path`, exactly as when the set opens this store as a local member. Throws
+   * `NOT_SUPPORTED` when this store is itself a store set (sets do not nest), and
+   * `INVALID_OPTION` for a bad cluster name.
+   */
+  async metricPartials(
+    cluster: string,
+    range: LogRange,
+    request: Omit<BucketRequest, 'range'> | Omit<SampleRequest, 'range'>,
+    needs: RangeNeeds,
+    opts: ExecOptions = {},
+  ): Promise<{ kind: 'buckets'; series: BucketSeries[]; stats: QueryStats } | { kind: 'samples'; series: SampleSeries[]; stats: QueryStats }> {
+    if (isStoreSet(this.source) || this.remotes.length > 0) throw new LetheQLError('NOT_SUPPORTED', 'not supported: this store is a store set, and a store set cannot be a member of another store set');
+    const set = new FederatedChunkSource([[cluster, this.source]]);
+    const { StoreSampleSource } = await loadMetrics();
+    const source = new StoreSampleSource(set, (fn) => this.withEnv((env) => fn({ ...env, source: set })), opts, new Map([[range, needs]]));
+    source.describe(range);
+    if (request.kind === 'buckets') return { kind: 'buckets', series: await source.buckets({ ...request, range }), stats: source.stats };
+    return { kind: 'samples', series: await source.samples({ ...request, range }), stats: source.stats };
   }
 
   /**
