@@ -10,7 +10,12 @@
  *
  * A store over a store set (`FederatedChunkSource`: several stores, one per cluster) is the
  * same `LogStore`: selectors may use `cluster`, results get a `cluster` column, and
- * {@link LogStore.clusters}/{@link LogStore.targetsByCluster} say what the set holds.
+ * {@link LogStore.clusters}/{@link LogStore.targetsByCluster} say what the set holds. A set
+ * may have remote members (another `letheql serve`, {@link LogStoreOptions.remotes}): log
+ * queries merge their rows (`exec/member-merge.ts`); metric queries read them through the
+ * same sample-source seam as local members (`exec/member-source.ts`), so one evaluator runs
+ * every expression here, and {@link LogStore.metricPartials} is what a store answers as such
+ * a member.
  *
  * Start-up: Apache Arrow (`arrow/build.ts`) and the metric evaluator are loaded by dynamic
  * `import()` where a result needs them, not when this module loads: a count, an explain or

@@ -7,8 +7,13 @@
  * answer exactly as the same two directories opened as a local set: rows, order (ties across
  * clusters included), columns, and the statistics that do not depend on how the scan was split;
  * for a table of log queries with and without `cluster` matchers, limits, both directions
- * and pipelines. A mixed set (one local, one remote) too. Then the partial-failure policy
- * with a member down (`fail` and `warn`, library and CLI), and a token-protected member.
+ * and pipelines. A mixed set (one local, one remote) too. Metric queries of every shape
+ * (within and across clusters: sums, `topk`, binary operators, unwrapped quantiles,
+ * `absent_over_time`, `rate`/`bytes_rate`, pipelines naming `cluster`) must equal the local
+ * set's series, numbers and statistics: the set reads the members' partial states through
+ * `POST /letheql/v1/partials`, whose strict request checks are tested too. Then the
+ * partial-failure policy with a member down (`fail` and `warn`, library and CLI, log and metric
+ * queries), and a token-protected member.
  */
 import { PassThrough } from 'node:stream';
 import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -247,6 +252,18 @@ describe('metric queries: members, statistics and the member-error policy', () =
     // A cluster matcher that leaves a member out does not ask it.
     const one = (await remoteSet.queryMetric('sum(count_over_time(pod{cluster="cluster-a", namespace=~".+"}[10m]))', { ...WINDOW, step: '10m' })).stats;
     expect(one.members!.map((m) => m.clusters)).toEqual([['cluster-a']]);
+  });
+
+  it('metricSource() (the ruler\'s) reads remote members too', async () => {
+    const { evaluateMetricQuery } = await import('../src/metrics/evaluator.js');
+    const { parseQuery } = await import('../src/query/index.js');
+    const expr = parseQuery('sum by (namespace) (rate(pod{namespace=~".+"}[10m]))');
+    const times = { startNs: 1727182800000000000n, endNs: 1727193600000000000n, stepNs: 600_000_000_000n };
+    const want = await evaluateMetricQuery(expr, times, await localSet.metricSource());
+    expect(want.series.length).toBeGreaterThan(0);
+    const source = await mixedSet.metricSource();
+    expect(await evaluateMetricQuery(expr, times, source)).toEqual(want);
+    expect(source.stats.members!.map((m) => m.url)).toEqual([null, serverB.url]);
   });
 
   it('fails the query by default, naming the member', async () => {

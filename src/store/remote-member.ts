@@ -2,10 +2,11 @@
  * Remote members of a store set: another `letheql serve`, reached over HTTP(S).
  *
  * A remote member is not a chunk source: its files are behind a server that plans and scans
- * them itself. So it sits beside the local members, not under the engine: `LogStore`
- * (`api.ts`) picks the members a query's `cluster` matchers select, sends each remote one the
- * query with its `cluster` matchers removed (printed by the canonical printer), and merges
- * the answers with the local rows (`exec/member-merge.ts`).
+ * them itself. So it sits beside the local members, not under the engine: for a log query
+ * `LogStore` (`api.ts`) picks the members a query's `cluster` matchers select, sends each
+ * remote one the query with its `cluster` matchers removed (printed by the canonical printer),
+ * and merges the answers with the local rows (`exec/member-merge.ts`); metric queries go
+ * through partial states (below).
  *
  * The wire: the server's own Arrow answer (`Accept: application/vnd.apache.arrow.stream`),
  * which is the engine's result table with its statistics in the schema metadata
