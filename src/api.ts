@@ -10,7 +10,12 @@
  *
  * A store over a store set (`FederatedChunkSource`: several stores, one per cluster) is the
  * same `LogStore`: selectors may use `cluster`, results get a `cluster` column, and
- * {@link LogStore.clusters}/{@link LogStore.targetsByCluster} say what the set holds.
+ * {@link LogStore.clusters}/{@link LogStore.targetsByCluster} say what the set holds. A set
+ * may have remote members (another `letheql serve`, {@link LogStoreOptions.remotes}): log
+ * queries merge their rows (`exec/member-merge.ts`); metric queries read them through the
+ * same sample-source seam as local members (`exec/member-source.ts`), so one evaluator runs
+ * every expression here, and {@link LogStore.metricPartials} is what a store answers as such
+ * a member.
  *
  * Start-up: Apache Arrow (`arrow/build.ts`) and the metric evaluator are loaded by dynamic
  * `import()` where a result needs them, not when this module loads: a count, an explain or
@@ -31,8 +36,9 @@ import { formatPlan, nameFilter, planLogQuery, resolveOptions, toLogicalLogQuery
 import { LetheQLError } from './errors.js';
 import type { EvalTimes } from './metrics/grid.js';
 import type { MetricResult } from './metrics/result.js';
-import type { LogSampleSource } from './metrics/source.js';
-import type { Expr } from './query/ast.js';
+import type { RangeNeeds } from './metrics/label-needs.js';
+import type { BucketRequest, BucketSeries, LogRange, LogSampleSource, SampleRequest, SampleSeries } from './metrics/source.js';
+import type { Expr, MatrixSelector } from './query/ast.js';
 import { printQuery } from './query/tree.js';
 import { isMetricQuery, unparen } from './query/shape.js';
 import { parseQueryLazily } from './query/simple.js';
@@ -194,7 +200,7 @@ export class LogStore {
 
   /** Refuses what a store set with remote members cannot answer yet, naming it. */
   private refuseRemote(what: string): void {
-    if (this.remotes.length > 0) throw new LetheQLError('NOT_SUPPORTED', `not supported yet: ${what} over a store set with remote members (log queries through query()/result()/stream() are)`);
+    if (this.remotes.length > 0) throw new LetheQLError('NOT_SUPPORTED', `not supported yet: ${what} over a store set with remote members (log and metric queries through query()/result()/stream()/queryMetric() are)`);
   }
 
   /** Plans a metric query without reading log data: evaluation times and one log plan per range aggregation. */
@@ -232,9 +238,8 @@ export class LogStore {
   async queryMetric(query: string | Expr, opts: LogQueryOptions = {}): Promise<{ result: MetricResult; stats: QueryStats }> {
     const started = performance.now();
     const expr = await toExpr(query);
-    if (this.remotes.length > 0) return this.memberMetric(expr, opts, started);
-    const { rangeLabelNeeds, StoreSampleSource, evaluateMetricQuery } = await loadMetrics();
-    const source = new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts, rangeLabelNeeds(expr));
+    const { rangeLabelNeeds, evaluateMetricQuery } = await loadMetrics();
+    const source = await this.sampleSource(opts, rangeLabelNeeds(expr));
     const result = await evaluateMetricQuery(expr, metricTimes(opts), source, { maxSeries: opts.maxSeries, maxSamples: opts.maxSamples, signal: opts.signal });
     const stats = source.stats;
     stats.rowsReturned = result.series.reduce((n, s) => n + s.samples.length, 0);
@@ -243,72 +248,59 @@ export class LogStore {
   }
 
   /**
-   * {@link queryMetric} over a store set with remote members, for the query shapes whose
-   * series each come from one cluster (`exec/member-metrics.ts`; others are refused): the
-   * local members evaluate it as one set, each selected remote member evaluates it without
-   * its `cluster` matchers, and the series are merged. Remote members' answers carry no
-   * statistics (their `stats` in `members` is null).
+   * The sample source of a metric query: over the store (or the local store set), or, for a
+   * store set with remote members, over every member (`exec/member-source.ts`: remote
+   * members answer partial states, the evaluator runs the whole expression here).
    */
-  private async memberMetric(expr: Expr, opts: LogQueryOptions, started: number): Promise<{ result: MetricResult; stats: QueryStats }> {
-    const { memberMetricQuery, seriesFromTable, mergeMemberSeries } = await import('./exec/member-metrics.js');
-    const { sumStats } = await import('./exec/member-merge.js');
-    const remoteExpr = memberMetricQuery(expr);
-    const remoteQuery = printQuery(remoteExpr);
-    // Which clusters the query selects: its selector's cluster matchers (an accepted shape has one range aggregation, so one selector).
-    let sel: import('./query/ast.js').VectorSelector | null = null;
-    for (let e: Expr = expr; ; ) {
-      if (e.kind === 'ParenExpr' || e.kind === 'AggregateExpr') e = e.expr;
-      else {
-        if (e.kind === 'Call') for (const a of e.args) if (a.kind === 'MatrixSelector') sel = a.selector;
-        break;
-      }
-    }
-    const selects = nameFilter((sel?.matchers ?? []).filter((m) => m.name === CLUSTER_LABEL));
-    const times = metricTimes(opts);
-    const localSelected = this.localClusters.filter(selects);
-    type Part = { clusters: string[]; url: string | null; series: MetricResult['series']; stats: QueryStats | null; error?: string; resultType?: MetricResult['resultType'] };
-    const localPart = async (): Promise<Part> => {
-      const { rangeLabelNeeds, StoreSampleSource, evaluateMetricQuery } = await loadMetrics();
-      const source = new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts, rangeLabelNeeds(expr));
-      const result = await evaluateMetricQuery(expr, times, source, { maxSeries: opts.maxSeries, maxSamples: opts.maxSamples, signal: opts.signal });
-      return { clusters: localSelected, url: null, series: result.series, stats: source.stats, resultType: result.resultType };
-    };
-    const remotePart = async (m: RemoteMember): Promise<Part> => {
-      try {
-        const table = await m.queryMetric({ query: remoteQuery, startNs: times.startNs, endNs: times.endNs, stepNs: times.stepNs, ...(opts.signal ? { signal: opts.signal } : {}) });
-        return { clusters: [m.cluster], url: m.url, series: seriesFromTable(table, m.cluster), stats: null };
-      } catch (e) {
-        if (this.onMemberError !== 'warn' || !(e instanceof LetheQLError) || e.code !== 'REMOTE_ERROR') throw e;
-        return { clusters: [m.cluster], url: m.url, series: [], stats: null, error: e.message };
-      }
-    };
-    const parts = await Promise.all([...(localSelected.length > 0 ? [localPart()] : []), ...this.remotes.filter((m) => selects(m.cluster)).map(remotePart)]);
-    const order = this.clusters!;
-    parts.sort((a, b) => order.indexOf(a.clusters[0]!) - order.indexOf(b.clusters[0]!));
-    const result = mergeMemberSeries(
-      parts.map((p) => p.series),
-      times.stepNs === 0n ? 'vector' : 'matrix',
-      { maxSeries: opts.maxSeries, maxSamples: opts.maxSamples },
-    );
-    const stats = sumStats(parts.flatMap((p) => (p.stats ? [p.stats] : [])));
-    stats.rowsReturned = result.series.reduce((n, s) => n + s.samples.length, 0);
-    stats.members = parts.map((p): MemberStats => ({ clusters: p.clusters, url: p.url, stats: p.stats, ...(p.error !== undefined ? { error: p.error } : {}) }));
-    const warnings = parts.flatMap((p) => (p.error !== undefined ? [`${p.error}; the answer leaves out cluster ${JSON.stringify(p.clusters[0])}`] : []));
-    if (warnings.length > 0) stats.warnings = warnings;
-    stats.elapsedMs = Math.round((performance.now() - started) * 1000) / 1000;
-    return { result, stats };
+  private async sampleSource(opts: ExecOptions & { signal?: AbortSignal }, needs?: ReadonlyMap<MatrixSelector, RangeNeeds>): Promise<LogSampleSource & { readonly stats: QueryStats }> {
+    const { StoreSampleSource } = await loadMetrics();
+    const withEnv = <T>(fn: (env: ExecEnv) => Promise<T>) => this.withEnv(fn);
+    if (this.remotes.length === 0) return new StoreSampleSource(this.source, withEnv, opts, needs);
+    const { MemberSampleSource } = await import('./exec/member-source.js');
+    return new MemberSampleSource({
+      local: isStoreSet(this.source) ? new StoreSampleSource(this.source, withEnv, opts, needs) : null,
+      localClusters: this.localClusters,
+      remotes: this.remotes,
+      onMemberError: this.onMemberError,
+      ...(needs ? { needs } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
   }
 
   /**
    * A sample source over this store for callers that run the metric evaluator themselves
    * (`evaluateMetricQuery`): the ruler evaluates all rules of a group through one source so
    * that rules reading the same log range at the same instant share one scan. Every label
-   * is read (no per-query narrowing), so any query may use it.
+   * is read (no per-query narrowing), so any query may use it. Over a store set with remote
+   * members it reads them too (their statistics per member in `stats.members`).
    */
   async metricSource(opts: ExecOptions = {}): Promise<LogSampleSource & { readonly stats: QueryStats }> {
-    this.refuseRemote('metric queries');
+    return this.sampleSource(opts);
+  }
+
+  /**
+   * The partial states of one range aggregation of a metric query over this store, read as
+   * cluster `cluster` of a store set: what `letheql serve` answers a store set that has it as
+   * a remote member (`POST /letheql/v1/partials`, `exec/member-source.ts`). The `cluster`
+   * label enters the series before the pipeline, and file paths in the statistics are
+   * `cluster:path`, exactly as when the set opens this store as a local member. Throws
+   * `NOT_SUPPORTED` when this store is itself a store set (sets do not nest), and
+   * `INVALID_OPTION` for a bad cluster name.
+   */
+  async metricPartials(
+    cluster: string,
+    range: LogRange,
+    request: Omit<BucketRequest, 'range'> | Omit<SampleRequest, 'range'>,
+    needs: RangeNeeds,
+    opts: ExecOptions = {},
+  ): Promise<{ kind: 'buckets'; series: BucketSeries[]; stats: QueryStats } | { kind: 'samples'; series: SampleSeries[]; stats: QueryStats }> {
+    if (isStoreSet(this.source) || this.remotes.length > 0) throw new LetheQLError('NOT_SUPPORTED', 'not supported: this store is a store set, and a store set cannot be a member of another store set');
+    const set = new FederatedChunkSource([[cluster, this.source]]);
     const { StoreSampleSource } = await loadMetrics();
-    return new StoreSampleSource(this.source, (fn) => this.withEnv(fn), opts);
+    const source = new StoreSampleSource(set, (fn) => this.withEnv((env) => fn({ ...env, source: set })), opts, new Map([[range, needs]]));
+    source.describe(range);
+    if (request.kind === 'buckets') return { kind: 'buckets', series: await source.buckets({ ...request, range }), stats: source.stats };
+    return { kind: 'samples', series: await source.samples({ ...request, range }), stats: source.stats };
   }
 
   /**

@@ -7,8 +7,13 @@
  * answer exactly as the same two directories opened as a local set: rows, order (ties across
  * clusters included), columns, and the statistics that do not depend on how the scan was split;
  * for a table of log queries with and without `cluster` matchers, limits, both directions
- * and pipelines. A mixed set (one local, one remote) too. Then the partial-failure policy
- * with a member down (`fail` and `warn`, library and CLI), and a token-protected member.
+ * and pipelines. A mixed set (one local, one remote) too. Metric queries of every shape
+ * (within and across clusters: sums, `topk`, binary operators, unwrapped quantiles,
+ * `absent_over_time`, `rate`/`bytes_rate`, pipelines naming `cluster`) must equal the local
+ * set's series, numbers and statistics: the set reads the members' partial states through
+ * `POST /letheql/v1/partials`, whose strict request checks are tested too. Then the
+ * partial-failure policy with a member down (`fail` and `warn`, library and CLI, log and metric
+ * queries), and a token-protected member.
  */
 import { PassThrough } from 'node:stream';
 import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -161,30 +166,48 @@ describe('a store set of remote members answers as the same stores opened locall
 
   it('refuses what it cannot answer yet, naming the limitation', async () => {
     await expect(remoteSet.count('pod{namespace="shop"}', WINDOW)).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
-    for (const q of [
-      'sum(count_over_time(pod{namespace="shop"}[5m]))',
-      'sum by (namespace) (count_over_time(pod{namespace="shop"}[5m]))',
-      'count_over_time(pod{namespace="shop"}[5m]) * 2',
-      'sum without (cluster) (rate(pod{namespace="shop"}[5m]))',
-      'absent_over_time(pod{namespace="shop"}[5m])',
-    ]) {
-      const e = await remoteSet.queryMetric(q, WINDOW).catch((x: unknown) => x);
-      expect(e, q).toMatchObject({ code: 'NOT_SUPPORTED' });
-      expect((e as Error).message, q).toContain('remote members');
-    }
   });
 });
 
+const NGINX_RT = 'pod{namespace="shop", container="nginx"} | regexp "(?P<rt>[0-9.]+)$" | unwrap rt';
+
+/** Metric queries of every shape: series of one cluster, and aggregations, operators and functions across clusters. */
 const METRIC_QUERIES: [string, LogQueryOptions][] = [
+  // Each series keeps its cluster.
   ['count_over_time(pod{namespace=~".*"}[5m])', { step: '5m' }],
   ['sum by (cluster) (count_over_time(pod{namespace=~".*"}[5m]))', { step: '10m' }],
   ['sum by (cluster, namespace) (rate(pod{namespace=~".*"} |= "error" [10m]))', {}],
   ['topk by (cluster) (2, count_over_time(pod{namespace=~".*"}[1h]))', {}],
   ['count_over_time(pod{cluster="cluster-b", namespace="shop"}[5m])', { step: '15m' }],
   ['sum without (pod, container) (bytes_over_time(pod{cluster=~"cluster-a|cluster-b", namespace=~".+"}[30m]))', { step: '30m' }],
+  // Across clusters.
+  ['sum(count_over_time(pod{namespace=~".+"}[5m]))', { step: '5m' }],
+  ['sum(count_over_time(pod{namespace="shop"}[10m]))', {}],
+  ['sum by (pod) (count_over_time(pod{namespace=~".+"} |= "error" [15m]))', { step: '15m' }],
+  ['sum by (namespace) (rate(pod{namespace=~".+"}[10m]))', { step: '10m' }],
+  ['sum without (cluster) (rate(pod{namespace="shop"}[5m]))', { step: '20m' }],
+  ['topk(3, sum by (pod) (count_over_time(pod{namespace=~".+"}[1h])))', {}],
+  ['topk(2, count_over_time(pod{namespace="shop"}[30m]))', { step: '30m' }],
+  ['bottomk(2, sum by (container) (bytes_rate(pod{namespace=~".+"}[20m])))', { step: '20m' }],
+  ['sum(count_over_time(pod{namespace="shop"} |= "error" [10m])) / sum(count_over_time(pod{namespace="shop"}[10m]))', { step: '10m' }],
+  ['count_over_time(pod{cluster="cluster-a", namespace="shop"}[10m]) - on (pod, container, namespace) count_over_time(pod{cluster="cluster-b", namespace="shop"}[10m])', { step: '10m' }],
+  ['sum by (pod) (rate(pod{namespace="shop"}[5m])) * 60', { step: '5m' }],
+  ['bytes_rate(pod{namespace="default"}[10m])', { step: '10m' }],
+  ['sum(bytes_over_time(pod{namespace=~".+"}[1h]))', {}],
+  [`quantile_over_time(0.9, ${NGINX_RT} [30m]) by (pod)`, { step: '30m' }],
+  [`max(max_over_time(${NGINX_RT} [1h]))`, { step: '1h' }],
+  [`sum by (pod) (sum_over_time(${NGINX_RT} [20m]))`, { step: '20m' }],
+  [`avg(avg_over_time(${NGINX_RT} [30m]))`, {}],
+  [`first_over_time(${NGINX_RT} [1h]) by (cluster)`, { step: '1h' }],
+  ['absent_over_time(pod{namespace="shop", pod="b-only"}[5m])', { step: '15m' }],
+  ['sum(absent_over_time(pod{namespace="default"} |= "error" [5m]))', { step: '5m' }],
+  ['absent_over_time(pod{namespace="kube-system", cluster="cluster-b"}[5m])', { step: '15m' }],
+  ['count_over_time(pod{namespace="shop"} | drop cluster [30m])', { step: '30m' }],
+  ['sum by (cluster) (count_over_time(pod{namespace="shop"} | line_format "{{.cluster}} {{.pod}}" |= "cluster-b" [1h]))', { step: '1h' }],
+  ['count(count_over_time(pod{namespace=~".+"}[1h]))', {}],
 ];
 
-describe('metric queries whose series each keep their cluster merge exactly', () => {
+describe('metric queries over remote members answer exactly as the same stores opened locally', () => {
   for (const [query, opts] of METRIC_QUERIES) {
     it(`${query} ${JSON.stringify(opts)}`, async () => {
       const o = { ...WINDOW, ...opts };
@@ -195,7 +218,7 @@ describe('metric queries whose series each keep their cluster merge exactly', ()
         expect(got.result.resultType).toBe(want.result.resultType);
         // Key order too: the JSON writers print labels in it.
         expect(JSON.stringify(got.result.series, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).toBe(JSON.stringify(want.result.series, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
-        expect(got.stats.rowsReturned).toBe(want.stats.rowsReturned);
+        expect(comparable(got.stats)).toEqual(comparable(want.stats));
       }
     });
   }
@@ -206,6 +229,150 @@ describe('metric queries whose series each keep their cluster merge exactly', ()
     expect(n).toBeGreaterThan(2);
     await expect(remoteSet.queryMetric(q, { ...WINDOW, maxSeries: n - 1 })).rejects.toMatchObject({ name: 'SeriesLimitError' });
     expect((await remoteSet.queryMetric(q, { ...WINDOW, maxSeries: n })).result.series).toHaveLength(n);
+  });
+});
+
+describe('metric queries: members, statistics and the member-error policy', () => {
+  const down = 'http://127.0.0.1:9'; // discard port: nothing listens
+
+  it('asks each member for partial states, with per-member statistics that add up', async () => {
+    const q = 'sum(count_over_time(pod{namespace=~".+"}[10m])) / sum(bytes_over_time(pod{namespace=~".+"}[10m]))';
+    const { stats } = await remoteSet.queryMetric(q, { ...WINDOW, step: '10m' });
+    expect(serverB.logs.some((l) => l['url'] === '/letheql/v1/partials')).toBe(true);
+    expect(stats.members!.map((m) => [m.clusters, m.url])).toEqual([
+      [['cluster-a'], serverA.url],
+      [['cluster-b'], serverB.url],
+    ]);
+    expect(stats.members!.reduce((n, m) => n + m.stats!.linesScanned, 0)).toBe(stats.linesScanned);
+    // Two range aggregations, two scans per member.
+    const want = await localSet.queryMetric('count_over_time(pod{cluster="cluster-b", namespace=~".+"}[10m])', { ...WINDOW, step: '10m' });
+    expect(stats.members![1]!.stats!.linesScanned).toBe(2 * want.stats.linesScanned);
+    const mixed = (await mixedSet.queryMetric(q, { ...WINDOW, step: '10m' })).stats;
+    expect(mixed.members!.map((m) => m.url)).toEqual([null, serverB.url]);
+    // A cluster matcher that leaves a member out does not ask it.
+    const one = (await remoteSet.queryMetric('sum(count_over_time(pod{cluster="cluster-a", namespace=~".+"}[10m]))', { ...WINDOW, step: '10m' })).stats;
+    expect(one.members!.map((m) => m.clusters)).toEqual([['cluster-a']]);
+  });
+
+  it('metricSource() (the ruler\'s) reads remote members too', async () => {
+    const { evaluateMetricQuery } = await import('../src/metrics/evaluator.js');
+    const { parseQuery } = await import('../src/query/index.js');
+    const expr = parseQuery('sum by (namespace) (rate(pod{namespace=~".+"}[10m]))');
+    const times = { startNs: 1727182800000000000n, endNs: 1727193600000000000n, stepNs: 600_000_000_000n };
+    const want = await evaluateMetricQuery(expr, times, await localSet.metricSource());
+    expect(want.series.length).toBeGreaterThan(0);
+    const source = await mixedSet.metricSource();
+    expect(await evaluateMetricQuery(expr, times, source)).toEqual(want);
+    expect(source.stats.members!.map((m) => m.url)).toEqual([null, serverB.url]);
+  });
+
+  it('fails the query by default, naming the member', async () => {
+    const set = openStoreSet({ 'cluster-a': A, 'cluster-b': down }, { workers: 0 });
+    const e = await set.queryMetric('sum(count_over_time(pod{namespace="shop"}[10m]))', WINDOW).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'REMOTE_ERROR' });
+    expect((e as Error).message).toContain('member "cluster-b"');
+  });
+
+  it('with warn, answers from the other members and names the one left out', async () => {
+    const set = openStoreSet({ 'cluster-a': A, 'cluster-b': down }, { workers: 0, onMemberError: 'warn' });
+    const q = (sel: string) => `sum(count_over_time(pod{${sel}namespace="shop"}[10m])) / sum(count_over_time(pod{${sel}namespace="shop"} |= "error" [10m]))`;
+    const o = { ...WINDOW, step: '10m' };
+    const { result, stats } = await set.queryMetric(q(''), o);
+    expect(result).toEqual((await localSet.queryMetric(q('cluster="cluster-a", '), o)).result);
+    expect(stats.warnings).toHaveLength(1);
+    expect(stats.warnings![0]).toContain('member "cluster-b"');
+    expect(stats.members![1]).toMatchObject({ clusters: ['cluster-b'], url: down, stats: null });
+    expect((await set.queryMetric(q('cluster="cluster-a", '), o)).stats.warnings).toBeUndefined();
+  });
+});
+
+describe('POST /letheql/v1/partials', () => {
+  const post = async (body: unknown, base = serverA.url, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${base}/letheql/v1/partials`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+    const text = await res.text();
+    let json: { error?: string; errorType?: string } = {};
+    try {
+      json = JSON.parse(text) as typeof json;
+    } catch {
+      // Arrow
+    }
+    return { status: res.status, type: res.headers.get('content-type'), json };
+  };
+  const t0 = 1727182800000000000n; // 2024-09-24T13:00:00Z
+  const m = 60_000_000_000n;
+  const good = { cluster: 'cluster-a', range: 'pod{namespace="shop"}[10m]', kind: 'buckets', edges: [String(t0), String(t0 + 10n * m), String(t0 + 20n * m)], measures: ['count'], intervals: [[String(t0), String(t0 + 20n * m)]] };
+
+  it('answers partial states in Arrow', async () => {
+    const r = await post(good);
+    expect(r.status).toBe(200);
+    expect(r.type).toContain('application/vnd.apache.arrow.stream');
+  });
+
+  const BAD: [string, unknown, string][] = [
+    ['not an object', [1], 'the body must be a JSON object'],
+    ['unknown field', { ...good, step: '1m' }, 'unknown field "step"'],
+    ['no cluster', { ...good, cluster: undefined }, '"cluster" must be a string'],
+    ['bad cluster name', { ...good, cluster: 'a/b' }, 'invalid cluster name "a/b"'],
+    ['no range', { ...good, range: '' }, '"range" must be a non-empty string'],
+    ['range that does not parse', { ...good, range: 'pod{namespace=' }, '"range" is not a log range'],
+    ['range without [r]', { ...good, range: 'pod{namespace="shop"}' }, '"range" must be exactly one log range'],
+    ['range smuggling an expression', { ...good, range: 'pod{namespace="shop"}[5m]) + absent_over_time(pod{namespace="x"}[5m]' }, '"range" must be exactly one log range'],
+    ['range with an unknown label', { ...good, range: 'pod{nope="shop"}[10m]' }, 'nope'],
+    ['kind', { ...good, kind: 'rows' }, '"kind" must be "buckets" or "samples", got "rows"'],
+    ['edges as numbers', { ...good, edges: [1, 2] }, '"edges"[0] must be a time in ns as a decimal string'],
+    ['one edge', { ...good, edges: [String(t0)] }, '"edges" must be an array of at least two times'],
+    ['edges not increasing', { ...good, edges: [String(t0), String(t0)] }, '"edges" must be strictly increasing ("edges"[1])'],
+    ['too many edges', { ...good, edges: Array.from({ length: 22_001 }, (_, i) => String(t0 + BigInt(i))) }, 'more than 22000'],
+    ['unknown measure', { ...good, measures: ['count', 'median'] }, 'unknown measure "median"'],
+    ['no count', { ...good, measures: ['bytes'] }, '"measures" must contain "count"'],
+    ['measure twice', { ...good, measures: ['count', 'count'] }, 'names a measure twice'],
+    ['no intervals', { ...good, intervals: [] }, '"intervals" must be a non-empty array'],
+    ['interval backwards', { ...good, intervals: [[String(t0 + m), String(t0)]] }, '"intervals"[0] ends before it starts'],
+    ['intervals overlapping', { ...good, intervals: [[String(t0), String(t0 + 5n * m)], [String(t0 + m), String(t0 + 6n * m)]] }, 'sorted and disjoint'],
+    ['interval outside the grid', { ...good, intervals: [[String(t0), String(t0 + 30n * m)]] }, 'within the grid'],
+    ['time beyond int64', { ...good, edges: [String(t0), '99999999999999999999'] }, 'must be a time in ns as a decimal string'],
+    ['samples with edges', { ...good, kind: 'samples' }, '"edges" and "measures" belong to buckets requests'],
+    ['output not strings', { ...good, output: [1] }, '"output" (or "all") must be an array of strings'],
+  ];
+  for (const [what, body, message] of BAD) {
+    it(`400 for ${what}`, async () => {
+      const r = await post(body);
+      expect(r.status).toBe(400);
+      expect(r.json.errorType).toBe('bad_data');
+      expect(r.json.error).toContain(message);
+    });
+  }
+
+  it('400 for a body that is not JSON', async () => {
+    const r = await post('{"cluster":');
+    expect(r.status).toBe(400);
+  });
+
+  it('422 past the server\'s maxSeries and maxSamples; 401 without the token', async () => {
+    const small = await start({ store: openStore(A, { workers: 0 }), limits: { maxSeries: 1, maxSamples: 3 } });
+    try {
+      const many = await post({ ...good, range: 'pod{namespace=~".+"}[10m]' }, small.url);
+      expect(many.status).toBe(422);
+      expect(many.json.error).toContain('maxSeries=1');
+      const cells = await post({ ...good, range: 'pod{namespace="shop", pod="api-7d9f8b6c5-x2k4p", container="api"}[10m]', edges: [String(t0), String(t0 + m), String(t0 + 2n * m), String(t0 + 3n * m), String(t0 + 20n * m)] }, small.url);
+      expect(cells.status).toBe(422);
+      expect(cells.json.error).toContain('maxSamples=3');
+    } finally {
+      await small.close();
+    }
+    expect((await post(good, secured.url)).status).toBe(401);
+    expect((await post(good, secured.url, { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+  });
+
+  it('refuses on a server whose store is a store set (sets do not nest)', async () => {
+    const set = await start({ store: openStoreSet({ 'cluster-a': A }, { workers: 0 }) });
+    try {
+      const r = await post(good, set.url);
+      expect(r.status).toBe(400);
+      expect(r.json.error).toContain('a store set cannot be a member of another store set');
+    } finally {
+      await set.close();
+    }
   });
 });
 
@@ -286,15 +453,18 @@ describe('letheql serve over a store set with remote members', () => {
       const lethe = { query: loki.query, start: WINDOW.start, end: WINDOW.end };
       const [rl, ll] = await Promise.all([get(remote.url, '/api/v1/query_range', lethe), get(local.url, '/api/v1/query_range', lethe)]);
       expect(rl.body.data.result).toEqual(ll.body.data.result);
-      // A metric query of a shape that merges, as Grafana asks it.
-      const metric = { query: 'sum by (cluster, namespace) (count_over_time({namespace=~".+"} [10m]))', start: WINDOW.start, end: WINDOW.end, step: '600' };
-      const [rm, lm] = await Promise.all([get(remote.url, '/loki/api/v1/query_range', metric), get(local.url, '/loki/api/v1/query_range', metric)]);
-      expect(rm.status).toBe(200);
-      expect(rm.body.data.result.length).toBeGreaterThan(0);
-      expect(rm.body.data.result).toEqual(lm.body.data.result);
-      const refused = await get(remote.url, '/loki/api/v1/query_range', { ...metric, query: 'sum(count_over_time({namespace=~".+"} [10m]))' });
-      expect(refused.status).toBe(400);
-      expect(refused.body.error).toContain('remote members');
+      // Metric queries as Grafana asks them, within clusters and across them (the token-protected member included).
+      for (const query of [
+        'sum by (cluster, namespace) (count_over_time({namespace=~".+"} [10m]))',
+        'sum(count_over_time({namespace=~".+"} [10m]))',
+        'topk(2, sum by (pod) (rate({namespace=~".+"} |= "error" [10m])))',
+      ]) {
+        const metric = { query, start: WINDOW.start, end: WINDOW.end, step: '600' };
+        const [rm, lm] = await Promise.all([get(remote.url, '/loki/api/v1/query_range', metric), get(local.url, '/loki/api/v1/query_range', metric)]);
+        expect(rm.status, query).toBe(200);
+        expect(rm.body.data.result.length, query).toBeGreaterThan(0);
+        expect(rm.body.data.result, query).toEqual(lm.body.data.result);
+      }
     } finally {
       expect(await remote.stop()).toBe(0);
       expect(await local.stop()).toBe(0);

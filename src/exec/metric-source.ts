@@ -66,6 +66,18 @@ function plainSelector(range: LogRange): VectorSelector {
   return { ...range.selector, offset: null, at: null };
 }
 
+/**
+ * {@link LogSampleSource.describe} for a store (`storeSet`: `cluster` is a label) reading
+ * `output` of the range's pipeline. Validates the log type, labels and target matcher
+ * (QueryErrors with spans), and the pipeline, without reading the store.
+ */
+export function describeLogRange(range: LogRange, storeSet: boolean, output: readonly string[] | 'all'): LogRangeInfo {
+  const logical = toLogicalLogQuery(plainSelector(range), storeSet, { allowUnwrap: true });
+  const pipeline = logical.selector.pipeline.length ? compilePipeline(logical.selector.pipeline, { outputLabels: output }) : null;
+  return { unwrapped: pipeline?.unwrap != null, absentLabels: absentLabelsOf(range.selector) };
+}
+
+/** A {@link LogSampleSource} over a chunk source (a store, or a store set's local members). */
 export class StoreSampleSource implements LogSampleSource {
   /** Statistics summed over every scan this source made. */
   readonly stats: QueryStats = emptyMetricStats();
@@ -82,10 +94,7 @@ export class StoreSampleSource implements LogSampleSource {
   ) {}
 
   describe(range: LogRange): LogRangeInfo {
-    // Validates the log type, labels and target matcher (QueryErrors with spans), and the pipeline.
-    const logical = toLogicalLogQuery(plainSelector(range), isStoreSet(this.source), { allowUnwrap: true });
-    const pipeline = logical.selector.pipeline.length ? compilePipeline(logical.selector.pipeline, { outputLabels: this.outputOf(range) }) : null;
-    return { unwrapped: pipeline?.unwrap != null, absentLabels: absentLabelsOf(range.selector) };
+    return describeLogRange(range, isStoreSet(this.source), this.outputOf(range));
   }
 
   async buckets(request: BucketRequest): Promise<BucketSeries[]> {

@@ -45,7 +45,7 @@ export interface QueryStats {
   /** Sidecar indexes: files and blocks skipped, and sidecars ignored (`index-use.ts`); absent when no planned file has a sidecar. */
   index?: IndexStats;
   /**
-   * Store sets with remote members only (`exec/member-merge.ts`): each part's statistics —
+   * Store sets with remote members only (`exec/member-merge.ts`, `exec/member-source.ts` for metric queries): each part's statistics —
    * one per remote member, one for the local members together — in cluster order.
    */
   members?: MemberStats[];

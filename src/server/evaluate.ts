@@ -159,7 +159,8 @@ export function checkBytes(ctx: QueryContext, plannedBytes: number): void {
   }
 }
 
-function recordStats(ctx: QueryContext, stats: QueryStats): void {
+/** Adds a query's statistics to the server's counters. */
+export function recordStats(ctx: QueryContext, stats: QueryStats): void {
   ctx.metrics.bytesScanned.inc({}, stats.bytesScanned);
   ctx.metrics.linesScanned.inc({}, stats.linesScanned);
   ctx.metrics.linesReturned.inc({}, stats.rowsReturned);

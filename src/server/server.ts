@@ -30,6 +30,7 @@ import { DEFAULT_LIMITS, type PushPublishSettings, type ServerLimits } from './c
 import { ClientGoneError, errorBody, HttpError, limitError, toHttpError } from './errors.js';
 import { storeMetricEvaluator, type MetricEvaluator, type QueryContext } from './evaluate.js';
 import { registerLetheRoutes } from './lethe-routes.js';
+import { registerPartialsRoute } from './partials-route.js';
 import { QueryLimiter } from './limits.js';
 import { LiveIngest, registerLiveRoutes } from './live-routes.js';
 import { describePublishEvent } from '../write/publish.js';
@@ -236,6 +237,7 @@ export async function createServer(options: ServerOptions): Promise<LetheServer>
   });
 
   registerLetheRoutes(app, env);
+  registerPartialsRoute(app, env);
   registerLokiRoutes(app, env);
   registerPromRoutes(app, env);
   registerDrilldownRoutes(app, env);

@@ -2,10 +2,11 @@
  * Remote members of a store set: another `letheql serve`, reached over HTTP(S).
  *
  * A remote member is not a chunk source: its files are behind a server that plans and scans
- * them itself. So it sits beside the local members, not under the engine: `LogStore`
- * (`api.ts`) picks the members a query's `cluster` matchers select, sends each remote one the
- * query with its `cluster` matchers removed (printed by the canonical printer), and merges
- * the answers with the local rows (`exec/member-merge.ts`).
+ * them itself. So it sits beside the local members, not under the engine: for a log query
+ * `LogStore` (`api.ts`) picks the members a query's `cluster` matchers select, sends each
+ * remote one the query with its `cluster` matchers removed (printed by the canonical printer),
+ * and merges the answers with the local rows (`exec/member-merge.ts`); metric queries go
+ * through partial states (below).
  *
  * The wire: the server's own Arrow answer (`Accept: application/vnd.apache.arrow.stream`),
  * which is the engine's result table with its statistics in the schema metadata
@@ -16,6 +17,12 @@
  *   member's `maxLines` still caps it, and a capped answer is an error naming the member,
  *   since merging it would silently drop rows). It answers oldest first; `backward` re-sorts.
  * Times are sent as RFC 3339 with nanoseconds, which both dialects read exactly.
+ * - Metric queries: the store set evaluates the whole expression itself and reads a remote
+ *   member like a local one, through a `LogSampleSource` (`exec/member-source.ts`): one
+ *   `POST /letheql/v1/partials` per range aggregation, whose JSON body is the bucket or sample
+ *   request (`metrics/source-wire.ts`) and whose Arrow answer the per-series partial states
+ *   (`arrow/partials.ts`). The member reads its store as the set's cluster of that name, so
+ *   its series and file paths carry the cluster exactly as a local member's do.
  *
  * Platform-neutral: the HTTP client is the standard `fetch` (Node 18+, browsers), or one the
  * caller passes (tests, proxies). The token is sent as `Authorization: Bearer …` and never
@@ -24,7 +31,8 @@
 import type { Table } from 'apache-arrow';
 import { LetheQLError } from '../errors.js';
 import type { QueryStats } from '../exec/stats.js';
-import { formatDuration, formatRfc3339 } from '../time.js';
+import type { PartialRequestJson } from '../metrics/source-wire.js';
+import { formatRfc3339 } from '../time.js';
 import { checkClusterName } from './federated-source.js';
 import { compareNames } from './paths.js';
 
@@ -37,7 +45,7 @@ export interface RemoteResponse {
 }
 
 /** The part of `fetch` a remote member calls. */
-export type RemoteFetch = (url: string, init: { method: 'GET'; headers: Record<string, string>; signal?: AbortSignal }) => Promise<RemoteResponse>;
+export type RemoteFetch = (url: string, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<RemoteResponse>;
 
 /** How a store set reaches a remote member. */
 export interface RemoteMemberOptions {
@@ -65,16 +73,6 @@ export interface RemoteLogRequest {
   endNs: bigint;
   limit: number | null;
   direction: 'forward' | 'backward';
-  signal?: AbortSignal;
-}
-
-/** What a remote member is asked for a metric query: the query without `cluster` matchers, and when to evaluate it. */
-export interface RemoteMetricRequest {
-  query: string;
-  /** `stepNs` 0: an instant query at `endNs`. */
-  startNs: bigint;
-  endNs: bigint;
-  stepNs: bigint;
   signal?: AbortSignal;
 }
 
@@ -174,17 +172,13 @@ export class RemoteMember {
   }
 
   /**
-   * Evaluates a metric query on the member (Loki's `query` at `time`, or `query_range` with
-   * `step`) and returns its Arrow long table (`metrics/arrow.ts`; it carries no statistics).
+   * The member's partial states of one range aggregation (`POST /letheql/v1/partials`, body
+   * `metrics/source-wire.ts`): its Arrow answer (`arrow/partials.ts`), statistics in the
+   * schema metadata. The store set evaluates the whole metric query from these
+   * (`exec/member-source.ts`).
    */
-  async queryMetric(req: RemoteMetricRequest): Promise<Table> {
-    const params: [string, string][] = [['query', req.query]];
-    if (req.stepNs === 0n) {
-      params.push(['time', formatRfc3339(req.endNs)]);
-      return this.#fetchArrow('/loki/api/v1/query', params, req.signal);
-    }
-    params.push(['start', formatRfc3339(req.startNs)], ['end', formatRfc3339(req.endNs)], ['step', formatDuration(req.stepNs)]);
-    return this.#fetchArrow('/loki/api/v1/query_range', params, req.signal);
+  async partials(body: PartialRequestJson, signal?: AbortSignal): Promise<Table> {
+    return this.#fetchArrow('/letheql/v1/partials', [], signal, JSON.stringify(body));
   }
 
   /**
@@ -210,9 +204,10 @@ export class RemoteMember {
     return out;
   }
 
-  #fetchArrow(path: string, params: [string, string][], outer: AbortSignal | undefined): Promise<Table> {
+  /** GET `path` (POST `body` as JSON when given) and read the Arrow answer. */
+  #fetchArrow(path: string, params: [string, string][], outer: AbortSignal | undefined, body?: string): Promise<Table> {
     return this.#withTimeout(outer, async (signal) => {
-      const res = await this.#get(path, params, ARROW_STREAM, signal);
+      const res = await this.#get(path, params, ARROW_STREAM, signal, body);
       const type = res.headers.get('content-type') ?? '';
       if (!type.startsWith(ARROW_STREAM)) throw this.#error(`${this.url} answered ${JSON.stringify(type)}, not an Arrow stream (is it a letheql serve?)`);
       const bytes = new Uint8Array(await res.arrayBuffer());
@@ -221,16 +216,20 @@ export class RemoteMember {
     });
   }
 
-  /** GET `path` with the token; a non-200 answer or no answer is a `REMOTE_ERROR` naming the member. */
-  async #get(path: string, params: [string, string][], accept: string, signal: AbortSignal | undefined): Promise<RemoteResponse> {
+  /**
+   * GET `path` with the token (POST `body`, JSON, when given); a non-200 answer or no answer
+   * is a `REMOTE_ERROR` naming the member.
+   */
+  async #get(path: string, params: [string, string][], accept: string, signal: AbortSignal | undefined, body?: string): Promise<RemoteResponse> {
     const headers: Record<string, string> = { accept };
+    if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.#token !== undefined) headers['authorization'] = `Bearer ${this.#token}`;
     const fetchFn = this.#fetch ?? (globalThis as { fetch?: RemoteFetch }).fetch;
     if (fetchFn === undefined) throw new LetheQLError('INVALID_OPTION', 'remote members need fetch (Node 18+ or a browser), or the fetch option');
     let res: RemoteResponse;
     try {
       const qs = params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
-      res = await fetchFn(`${this.url}${path}${qs ? `?${qs}` : ''}`, { method: 'GET', headers, ...(signal ? { signal } : {}) });
+      res = await fetchFn(`${this.url}${path}${qs ? `?${qs}` : ''}`, { method: body === undefined ? 'GET' : 'POST', headers, ...(body !== undefined ? { body } : {}), ...(signal ? { signal } : {}) });
     } catch (e) {
       if (signal?.aborted) throw e;
       throw this.#error(`cannot reach ${this.url}: ${causeText(e)}`);
