@@ -280,7 +280,7 @@ export class Ruler {
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly templates = new Map<Rule, { labels: [string, CompiledTemplate][]; annotations: [string, CompiledTemplate][] }>();
   private readonly resendDelayNs: bigint;
-  private readonly externalURL: string;
+  private externalURL: string;
 
   constructor(private readonly opts: RulerOptions) {
     this.now = opts.now ?? (() => BigInt(Date.now()) * NS_PER_MS);
@@ -305,6 +305,11 @@ export class Ruler {
     const out = { pending: 0, firing: 0, inactive: 0 };
     for (const g of this.groups) for (const r of g.rules) for (const a of r.active.values()) out[a.state]++;
     return out;
+  }
+
+  /** Sets where the viewer is (`letheql serve --listen HOST:0` knows its port only once bound). */
+  setExternalURL(url: string): void {
+    this.externalURL = url;
   }
 
   /** Restores alert state and last evaluation times from the state store, if any. */
