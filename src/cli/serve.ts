@@ -223,6 +223,8 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal, 
       return 1;
     }
     await write(io.stderr, `letheql serve: listening on ${url} (${spec.kind === 'dir' ? `store ${hasS3(spec) ? spec.dir : resolve(spec.dir)}` : `store set ${Object.keys(spec.dirs).join(', ')}`}${auth ? `, ${auth.size} bearer tokens` : ', no authentication'})\n`);
+    // The default external URL names the listen address; port 0 is known only now.
+    if (rules && values['external-url'] === undefined && listen.port === 0) rules.ruler.setExternalURL(`${url}/`);
     onListening?.(url);
     const running = rules?.start();
     const why = await untilStopped(signal);

@@ -78,6 +78,13 @@ export interface Rule {
   logQuery: VectorSelector | null;
   /** The window of {@link logQuery} (the range of its range aggregation), ns. */
   windowNs: bigint;
+  /**
+   * Where that window ends, as its range's modifiers place it: `@` (ns since the epoch; null:
+   * at the evaluation instant) and `offset` (ns before it). A bare log query's are dropped, as
+   * its count is.
+   */
+  logAtNs: bigint | null;
+  logOffsetNs: bigint;
   forNs: bigint;
   keepFiringForNs: bigint;
   /** The rule's labels (group labels and Venti's `commonLabels` already merged in, the rule's own winning); values are templates. */
@@ -305,6 +312,8 @@ function readRule(r: FileReader, node: YamlNode, group: { labels: Record<string,
   let countsLines = false;
   let logQuery: VectorSelector | null = null;
   let windowNs = 0n;
+  let logAtNs: bigint | null = null;
+  let logOffsetNs = 0n;
   let exprText = '';
   if (!exprPair) r.issue(where, "field 'expr' must be set in rule");
   else {
@@ -322,6 +331,11 @@ function readRule(r: FileReader, node: YamlNode, group: { labels: Record<string,
           if (range) {
             logQuery = range.selector;
             windowNs = BigInt(range.range.ms) * 1_000_000n;
+            const at = range.at ?? range.selector.at;
+            const offset = range.offset ?? range.selector.offset;
+            // `@ start()` and `@ end()` are the evaluation instant of a rule's instant query.
+            if (at?.kind === 'AtTimestamp') logAtNs = BigInt(Math.round(at.seconds * 1000)) * 1_000_000n;
+            if (offset) logOffsetNs = BigInt(offset.ms) * 1_000_000n;
           }
         } else {
           const sel = shape.selector;
@@ -346,6 +360,8 @@ function readRule(r: FileReader, node: YamlNode, group: { labels: Record<string,
     countsLines,
     logQuery,
     windowNs,
+    logAtNs,
+    logOffsetNs,
     forNs,
     keepFiringForNs: keepNs,
     labels: merged,

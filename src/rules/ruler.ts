@@ -41,7 +41,8 @@
  * agree with the alert's labels, each cut to {@link RulerOptions.sampleLineChars} characters.
  * `generatorURL` opens the viewer (`externalURL`, its share link: `#q=…&from=…&to=…`, as
  * `viewer/src/range.ts` encodes it) on the log query, from the alert's start minus the window
- * to the evaluation time.
+ * to the window's end (`links.ts`: the evaluation time, or where the range's `@`/`offset` puts
+ * it; the sample lines come from the same window).
  *
  * ## Shared scans
  * All rules of a group evaluate at one instant through one sample source
@@ -64,6 +65,9 @@ import type { ChunkSource } from '../store/types.js';
 import { formatRfc3339, NS_PER_MS } from '../time.js';
 import { Counter, Histogram } from '../server/metrics.js';
 import { DEFAULT_INTERVAL_NS, type Rule, type RuleGroup } from './rule-file.js';
+import { linkQuery, logWindowEndNs, viewerLink } from './links.js';
+
+export { viewerLink };
 
 export type AlertState = 'pending' | 'firing' | 'inactive';
 
@@ -236,20 +240,6 @@ export function labelsKey(labels: Labels): string {
   return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
 }
 
-/** The viewer's share link for `query` over `[startNs, endNs]` (the hash `viewer/src/range.ts` decodes). */
-export function viewerLink(base: string, query: string, startNs: bigint, endNs: bigint): string {
-  const utc = (ns: bigint): string => {
-    const ms = Number(ns / NS_PER_MS);
-    const iso = new Date(ms).toISOString();
-    return ms % 1000 !== 0 ? iso : iso.slice(0, 19) + 'Z';
-  };
-  const p = new URLSearchParams();
-  p.set('q', query);
-  p.set('from', utc(startNs));
-  p.set('to', utc(endNs));
-  return `${base.replace(/\/*$/, '/')}#${p.toString()}`;
-}
-
 function groupKey(g: RuleGroup): string {
   return `${g.file};${g.name}`;
 }
@@ -290,7 +280,7 @@ export class Ruler {
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly templates = new Map<Rule, { labels: [string, CompiledTemplate][]; annotations: [string, CompiledTemplate][] }>();
   private readonly resendDelayNs: bigint;
-  private readonly externalURL: string;
+  private externalURL: string;
 
   constructor(private readonly opts: RulerOptions) {
     this.now = opts.now ?? (() => BigInt(Date.now()) * NS_PER_MS);
@@ -315,6 +305,11 @@ export class Ruler {
     const out = { pending: 0, firing: 0, inactive: 0 };
     for (const g of this.groups) for (const r of g.rules) for (const a of r.active.values()) out[a.state]++;
     return out;
+  }
+
+  /** Sets where the viewer is (`letheql serve --listen HOST:0` knows its port only once bound). */
+  setExternalURL(url: string): void {
+    this.externalURL = url;
   }
 
   /** Restores alert state and last evaluation times from the state store, if any. */
@@ -522,27 +517,29 @@ export class Ruler {
       throw new LetheQLError('LIMIT_EXCEEDED', `exceeded limit of ${g.group.limit} with ${activeCount} alerts`);
     }
 
-    // What an alert carries: the viewer link, and for log rules the sample lines.
+    // What an alert carries: the viewer link (from its start minus the window to the window's
+    // end), and for log rules the sample lines of that window.
     const q = r.rule.logQuery;
-    const linkQuery = q ? printQuery(q) : r.rule.expr;
+    const text = linkQuery(r.rule);
+    const end = logWindowEndNs(r.rule, queryTime);
     const n = this.opts.sampleLines ?? 3;
     for (const a of r.active.values()) {
       if (a.state === 'inactive') continue;
-      a.generatorURL = viewerLink(this.externalURL, linkQuery, a.activeAtNs - g.queryOffsetNs - r.rule.windowNs, queryTime);
+      a.generatorURL = viewerLink(this.externalURL, text, end - (t - a.activeAtNs) - r.rule.windowNs, end);
       if (q && n > 0 && !('sample_lines' in a.annotations)) {
-        const rows = await this.recentLines(g, r.rule, queryTime, lines);
+        const rows = await this.recentLines(g, r.rule, end, lines);
         a.annotations['sample_lines'] = sampleLines(rows, a.labels, n, this.opts.sampleLineChars ?? 300);
       }
     }
   }
 
-  /** The newest lines of a rule's log query in its window (one query per query text and window per group evaluation). */
-  private recentLines(g: GroupStatus, rule: Rule, queryTime: bigint, cache: Map<string, Promise<Record<string, unknown>[]>>): Promise<Record<string, unknown>[]> {
-    const text = printQuery({ ...rule.logQuery!, offset: null, at: null });
-    const key = `${text}|${rule.windowNs}`;
+  /** The newest lines of a rule's log query in its window ending at `endNs` (one query per query text and window per group evaluation). */
+  private recentLines(g: GroupStatus, rule: Rule, endNs: bigint, cache: Map<string, Promise<Record<string, unknown>[]>>): Promise<Record<string, unknown>[]> {
+    const text = linkQuery(rule);
+    const key = `${text}|${rule.windowNs}|${endNs}`;
     let p = cache.get(key);
     if (!p) {
-      p = g.store.query(text, { start: queryTime - rule.windowNs + 1n, end: queryTime, limit: 200, direction: 'backward' }).then((t) => t.toArray().map((row) => (row as { toJSON(): Record<string, unknown> }).toJSON()));
+      p = g.store.query(text, { start: endNs - rule.windowNs + 1n, end: endNs, limit: 200, direction: 'backward' }).then((t) => t.toArray().map((row) => (row as { toJSON(): Record<string, unknown> }).toJSON()));
       cache.set(key, p);
     }
     return p;
@@ -573,6 +570,17 @@ export class Ruler {
       this.metrics.notifications.inc({}, out.length);
       this.opts.notify(out, t);
     }
+  }
+
+  /**
+   * The viewer link of a rule (`/api/v1/rules`' `viewerURL`): its query over its window and
+   * `for`, ending where its last evaluation's window ended (before the first one: the current tick's).
+   */
+  ruleLink(g: GroupStatus, r: RuleStatus): string {
+    const t = r.lastEvaluationNs ?? this.alignedTime(g, this.now());
+    const end = logWindowEndNs(r.rule, t - g.queryOffsetNs);
+    const windowNs = r.rule.windowNs > 0n ? r.rule.windowNs : g.intervalNs;
+    return viewerLink(this.externalURL, linkQuery(r.rule), end - windowNs - r.rule.forNs, end);
   }
 
   /** Every alert of every alerting rule, with its rule (for `/api/v1/alerts` and `rules replay`). */

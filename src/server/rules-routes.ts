@@ -12,10 +12,14 @@
  * shortest form (`2.4e+01`), a rule's `state` the most severe of its alerts', `health`
  * `ok`/`err`/`unknown` with `lastError`. Alerts are the rule's active ones (not the resolved
  * ones kept for notifiers), without external labels, as in Prometheus.
+ *
+ * One field Prometheus does not have: each rule's `viewerURL`, the viewer's share link on its
+ * query over its window and `for`, ending at its last evaluation (`Ruler.ruleLink`); the
+ * viewer's Rules view (`viewer/src/rules.ts`) opens it, other clients ignore it.
  */
 import type { FastifyInstance } from 'fastify';
 import { describeRule } from '../rules/rule-file.js';
-import type { Alert, Ruler, RuleStatus } from '../rules/ruler.js';
+import type { Alert, GroupStatus, Ruler, RuleStatus } from '../rules/ruler.js';
 import { formatRfc3339 } from '../time.js';
 import { badData } from './errors.js';
 import { collectParams, param, params } from './params.js';
@@ -39,8 +43,8 @@ function apiAlert(a: Alert) {
   return { labels: a.labels, annotations: a.annotations, state: a.state, activeAt: time(a.activeAtNs), ...(a.keepFiringSinceNs !== null ? { keepFiringSince: time(a.keepFiringSinceNs) } : {}), value: formatGoExp(a.value) };
 }
 
-function apiRule(r: RuleStatus) {
-  const common = { name: r.rule.name, query: describeRule(r.rule), labels: r.rule.labels, health: r.health, lastError: r.lastError, evaluationTime: r.evaluationSeconds, lastEvaluation: time(r.lastEvaluationNs) };
+function apiRule(ruler: Ruler, g: GroupStatus, r: RuleStatus) {
+  const common = { name: r.rule.name, query: describeRule(r.rule), labels: r.rule.labels, health: r.health, lastError: r.lastError, evaluationTime: r.evaluationSeconds, lastEvaluation: time(r.lastEvaluationNs), viewerURL: ruler.ruleLink(g, r) };
   if (r.rule.kind === 'record') return { ...common, type: 'recording' };
   const active = [...r.active.values()].filter((a) => a.state !== 'inactive');
   const state = active.some((a) => a.state === 'firing') ? 'firing' : active.length ? 'pending' : 'inactive';
@@ -61,7 +65,7 @@ export function registerRulesRoutes(app: FastifyInstance, ruler: Ruler): void {
       .map((g) => ({
         name: g.group.name,
         file: g.group.file,
-        rules: g.rules.filter((r) => (type === undefined || (type === 'alert') === (r.rule.kind === 'alert')) && (names.size === 0 || names.has(r.rule.name))).map(apiRule),
+        rules: g.rules.filter((r) => (type === undefined || (type === 'alert') === (r.rule.kind === 'alert')) && (names.size === 0 || names.has(r.rule.name))).map((r) => apiRule(ruler, g, r)),
         interval: seconds(g.intervalNs),
         limit: g.group.limit,
         evaluationTime: g.evaluationSeconds,

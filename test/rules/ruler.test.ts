@@ -92,6 +92,39 @@ describe('ruler', () => {
     expect(sent[3]![0]!.endsAt).toBe(iso(7));
   });
 
+  // The viewer's Rules view opens a rule's link: both it and the alerts' links show the window the rule read.
+  it("links to, and takes sample lines from, the window a range's @ or offset places", async () => {
+    const rules = `groups:
+  - name: shop
+    interval: 1m
+    rules:
+      - alert: Pinned
+        expr: sum by (namespace) (count_over_time(pod{namespace="shop"} |= "error" [10m] @ ${(T0 + 20 * 60_000) / 1000})) > 0
+      - alert: Shifted
+        expr: sum by (namespace) (count_over_time(pod{namespace="shop"} |= "error" [10m] offset 1h)) > 0
+        for: 5m
+      - record: shop:lines
+        expr: sum(count_over_time(pod{namespace="shop"} [30m] @ ${(T0 + 30 * 60_000) / 1000}))
+`;
+    const { r } = ruler(store([12, 15]), rules);
+    const evalAt = at(80); // 14:20: the offset window is 13:10–13:20, as the @ one
+    await r.evaluateAll(evalAt);
+    const [pinned, shifted] = r.alerts();
+    expect(pinned!.alert.state).toBe('firing');
+    expect(shifted!.alert.state).toBe('pending');
+    for (const a of [pinned!, shifted!]) {
+      expect(a.alert.annotations['sample_lines']).toMatch(/^error: payment 15 failed x+…\nerror: payment 12 failed x+…$/);
+      // From the alert's start minus the window to the window's end.
+      expect(decodeState(new URL(a.alert.generatorURL).hash)).toMatchObject({ query: 'pod{namespace="shop"} |= "error"', range: { kind: 'absolute', startMs: T0 + 10 * 60_000, endMs: T0 + 20 * 60_000 } });
+    }
+    // A rule's link covers its window and `for` (a metric rule with no one log range: its expression).
+    const [g] = r.groups;
+    const link = (i: number) => decodeState(new URL(r.ruleLink(g!, g!.rules[i]!)).hash);
+    expect(link(0)).toMatchObject({ query: 'pod{namespace="shop"} |= "error"', range: { kind: 'absolute', startMs: T0 + 10 * 60_000, endMs: T0 + 20 * 60_000 } });
+    expect(link(1)).toMatchObject({ range: { kind: 'absolute', startMs: T0 + 5 * 60_000, endMs: T0 + 20 * 60_000 } });
+    expect(link(2)).toMatchObject({ query: 'pod{namespace="shop"}', range: { kind: 'absolute', startMs: T0, endMs: T0 + 30 * 60_000 } });
+  });
+
   it('keeps firing for keep_firing_for after the condition clears', async () => {
     const { r } = ruler(store([0, 1, 2, 3]), RULES.replace('for: 2m', 'for: 1m\n        keep_firing_for: 2m'));
     const seen: string[] = [];

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runServe } from '../../src/cli/serve.js';
 import { formatGoExp } from '../../src/server/rules-routes.js';
+import { decodeState } from '../../viewer/src/range.js';
 
 function sink() {
   const chunks: string[] = [];
@@ -76,6 +77,11 @@ describe('letheql serve --rules', () => {
       expect(broken).toMatchObject({ name: 'Broken', health: 'err', type: 'alerting', state: 'inactive', alerts: [] });
       expect(String(broken!['lastError'])).toMatch(/nope/);
       expect(record).toMatchObject({ name: 'shop:lines:1h', health: 'ok', type: 'recording' });
+      // letheql's viewerURL: the viewer (the server itself) on the log query, its window up to the last evaluation.
+      const link = new URL(String(alert!['viewerURL']));
+      expect(link.origin).toBe(base);
+      const end = Date.parse(String(alert!['lastEvaluation']));
+      expect(decodeState(link.hash)).toEqual({ query: 'pod{namespace="shop"} |= "ERROR"', range: { kind: 'absolute', startMs: end - 3_600_000, endMs: end } });
       const onlyRecords = await (await fetch(`${base}/api/v1/rules?type=record`)).json();
       expect(onlyRecords.data.groups[0].rules.map((r: { name: string }) => r.name)).toEqual(['shop:lines:1h']);
       expect((await fetch(`${base}/api/v1/rules?type=bogus`)).status).toBe(400);

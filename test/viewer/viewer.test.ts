@@ -87,6 +87,8 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VIEWER)(HAVE_CHROMIUM && HAVE_VIEWER ? '
       expect(marks.length).toBeGreaterThan(0);
       for (const m of marks) expect(m).toMatch(/^(?:error|timeout)$/i);
       await expect.poll(() => page.locator('#status').textContent()).toMatch(/files read · .* scanned · \d+ lines matched/);
+      // A store in the page has no ruler: no Rules tab (viewer-rules.test.ts has the server's).
+      expect(await page.locator('#view-rules').isHidden()).toBe(true);
     });
 
     it('draws a histogram that counts every matching line of the range', async () => {

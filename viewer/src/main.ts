@@ -19,6 +19,9 @@
  * result that holds every matching line draws the histogram from its rows (the engine
  * worker would otherwise scan twice); a server answers the count query in parallel.
  *
+ * Beside the query view, the Rules view (`rules.ts`) shows a server's ruler; its tab shows
+ * for a server only, and a rule's link brings the query view back on the rule's query.
+ *
  * `window.letheqlViewer` exposes a few hooks for tests and automation (load a synthetic
  * result, read the state); it is plain data and functions, no globals are read from it.
  */
@@ -36,6 +39,7 @@ import { patternRegex } from '../../src/patterns/drain.ts';
 import { EngineClient, LocalSource, ServerSource, ViewerError, type DataSource, type Progress } from './sources.ts';
 import { droppedFiles, toStoreFiles, type PickedFile } from './store-files.ts';
 import { TargetsTree, type LabelSets } from './tree.ts';
+import { RULE_STATES, RulesView, type RuleState } from './rules.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -144,7 +148,8 @@ function syncRangeControls(): void {
 }
 
 function saveUrl(): void {
-  const hash = encodeState({ query: editor.value, range, refresh, server: source?.kind === 'server' ? source.label : '', wrap: list.wrap, cols: columns, levels: [...levelFilter], dedup });
+  const rf = rulesView.currentFilter;
+  const hash = encodeState({ query: editor.value, range, refresh, server: source?.kind === 'server' ? source.label : '', wrap: list.wrap, cols: columns, levels: [...levelFilter], dedup, view: pageView, ruleStates: rf.states, ruleText: rf.text });
   history.replaceState(null, '', hash);
 }
 
@@ -1003,6 +1008,49 @@ tree.onPick = (selector) => {
 };
 
 // ---------------------------------------------------------------------------------------
+// Views: the query view, or the Rules view (a server's ruler)
+
+/** The view shown; 'rules' only while the source is a server (the tab is hidden otherwise). */
+let pageView: 'query' | 'rules' = 'query';
+const rulesView = new RulesView($('rules-view'));
+
+function showView(view: 'query' | 'rules', save = true): void {
+  pageView = view;
+  const rules = view === 'rules';
+  $('view-query').setAttribute('aria-selected', String(!rules));
+  $('view-rules').setAttribute('aria-selected', String(rules));
+  $('view-query').tabIndex = rules ? -1 : 0;
+  $('view-rules').tabIndex = rules ? 0 : -1;
+  $('layout').hidden = rules;
+  $('rules-view').hidden = !rules;
+  if (rules) rulesView.show();
+  else rulesView.hide();
+  if (save) saveUrl();
+}
+$('view-query').addEventListener('click', () => showView('query'));
+$('view-rules').addEventListener('click', () => showView('rules'));
+for (const id of ['view-query', 'view-rules']) {
+  $(id).addEventListener('keydown', (e) => {
+    if ((e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') || $('view-rules').hidden) return;
+    showView(pageView === 'rules' ? 'query' : 'rules');
+    $(pageView === 'rules' ? 'view-rules' : 'view-query').focus();
+  });
+}
+rulesView.onFilter = () => saveUrl();
+/** A rule's link: the viewer's share link the ruler built (`src/rules/links.ts`), opened on this page's source. */
+rulesView.linkHref = (viewerURL) => {
+  const st = decodeState(new URL(viewerURL, location.href).hash);
+  return encodeState({ query: st.query ?? '', range: st.range ?? range, refresh: 'off', server: source?.kind === 'server' ? source.label : '' });
+};
+rulesView.onOpenQuery = (viewerURL) => {
+  const st = decodeState(new URL(viewerURL, location.href).hash);
+  if (st.query !== undefined) editor.value = st.query;
+  showView('query', false);
+  if (st.range) setRange(st.range);
+  else void runQuery();
+};
+
+// ---------------------------------------------------------------------------------------
 // Sources
 
 async function useSource(s: DataSource, t: TargetsInfo, defaultRange: TimeRange | null): Promise<void> {
@@ -1015,6 +1063,9 @@ async function useSource(s: DataSource, t: TargetsInfo, defaultRange: TimeRange 
   $('source-label').textContent = s.label;
   $('source-label').title = s.label;
   tailBtn.hidden = !s.tail;
+  $('view-rules').hidden = !s.rules;
+  rulesView.setLoader(s.rules ? (signal) => s.rules!(signal) : null);
+  showView(s.rules && pageView === 'rules' ? 'rules' : 'query', false);
   if (defaultRange) range = defaultRange;
   syncRangeControls();
   if (editor.value.trim() === '') {
@@ -1149,6 +1200,9 @@ let hashRange = false;
   if (s.cols) setColumns(s.cols, false);
   if (s.levels) for (const l of s.levels) if ((LEVELS as readonly string[]).includes(l)) levelFilter.add(l as Level);
   if (s.dedup && (DEDUP_MODES as readonly string[]).includes(s.dedup)) dedup = s.dedup as DedupMode;
+  // The Rules view opens once a server with rules is connected (useSource).
+  if (s.view === 'rules') pageView = 'rules';
+  if (s.ruleStates || s.ruleText) rulesView.setFilter({ states: (s.ruleStates ?? []).filter((x): x is RuleState => (RULE_STATES as readonly string[]).includes(x)), text: s.ruleText ?? '' }, false);
   syncRowControls();
   syncRangeControls();
   const server = s.server || (location.protocol.startsWith('http') ? location.origin : '');

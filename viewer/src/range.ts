@@ -60,6 +60,11 @@ export interface ViewState {
   /** Levels shown (empty: all). */
   levels?: string[];
   dedup?: string;
+  /** The page's view: the query view (absent) or `rules` (the Rules view, `rules.ts`). */
+  view?: string;
+  /** The Rules view's state filter (absent or empty: every state) and name filter. */
+  ruleStates?: string[];
+  ruleText?: string;
 }
 
 export function encodeState(s: ViewState): string {
@@ -76,6 +81,9 @@ export function encodeState(s: ViewState): string {
   if (s.cols?.length) p.set('cols', s.cols.join(','));
   if (s.levels?.length) p.set('levels', s.levels.join(','));
   if (s.dedup && s.dedup !== 'none') p.set('dedup', s.dedup);
+  if (s.view && s.view !== 'query') p.set('view', s.view);
+  if (s.ruleStates?.length) p.set('rstates', s.ruleStates.join(','));
+  if (s.ruleText) p.set('rfilter', s.ruleText);
   return '#' + p.toString();
 }
 
@@ -99,6 +107,11 @@ export function decodeState(hash: string): Partial<ViewState> {
   if (p.has('levels')) out.levels = list('levels');
   const dedup = p.get('dedup');
   if (dedup) out.dedup = dedup;
+  const view = p.get('view');
+  if (view) out.view = view;
+  if (p.has('rstates')) out.ruleStates = list('rstates');
+  const rfilter = p.get('rfilter');
+  if (rfilter) out.ruleText = rfilter;
   return out;
 }
 

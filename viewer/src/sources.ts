@@ -1,19 +1,21 @@
 /**
  * Where results come from: a store opened in the page (queries run in the engine worker) or a
  * `letheql serve` URL (its HTTP API). Both implement {@link DataSource}, so the UI never asks
- * which one it has, except to offer the live tail (server only).
+ * which one it has, except to offer the live tail and the Rules view (server only).
  *
  * Local: {@link EngineClient} numbers requests, routes the worker's answers back to their
  * promise, and turns an AbortSignal into a `cancel` message. Server: log queries use the Loki
  * dialect's `query_range` with `Accept: application/vnd.apache.arrow.stream`, so both
  * sources hand the page the same Arrow table; metric queries use its JSON matrix; the tail is
- * the Loki WebSocket. A token given in the connect form goes out as `Authorization: Bearer`;
+ * the Loki WebSocket; the ruler's groups are its `GET /api/v1/rules` (404: no ruler). A token
+ * given in the connect form goes out as `Authorization: Bearer`;
  * browsers cannot set headers on WebSockets, so the tail offers it as a subprotocol instead
  * (`letheql` plus `base64url.bearer.authorization.letheql.<base64url token>`, the server's
  * `auth.ts`), never in the URL.
  */
 import { tableFromIPC, type Table } from 'apache-arrow';
 import type { ErrorInfo, RequestBody, SeriesData, StatsInfo, StoreFile, TargetsInfo, WorkerRequest, WorkerResponse } from './protocol.ts';
+import type { RuleGroupInfo } from './rules.ts';
 
 /** A failed request as an Error carrying the engine's error data (code, span). */
 export class ViewerError extends Error {
@@ -64,6 +66,8 @@ export interface DataSource {
   /** Values of a label (server: its label values endpoint); absent: the page uses {@link instant}. */
   labelValues?(name: string, selector: string, startNs: bigint, endNs: bigint): Promise<string[]>;
   targets(): Promise<TargetsInfo>;
+  /** The ruler's groups (`GET /api/v1/rules`); null when the server runs no ruler (404). Server only. */
+  rules?(signal?: AbortSignal): Promise<RuleGroupInfo[] | null>;
   /** Follows new lines of a log query; returns a function that stops. Server only. */
   tail?(query: string, onLines: (lines: TailLine[]) => void, onError: (message: string) => void): () => void;
 }
@@ -248,6 +252,13 @@ export class ServerSource implements DataSource {
   async labelValues(name: string, selector: string, startNs: bigint, endNs: bigint): Promise<string[]> {
     const res = await this.get(`/loki/api/v1/label/${encodeURIComponent(name)}/values`, { query: selector, start: String(startNs), end: String(endNs + 1n) });
     return ((await res.json()) as { data: string[] }).data;
+  }
+
+  async rules(signal?: AbortSignal): Promise<RuleGroupInfo[] | null> {
+    const res = await fetch(`${this.base}/api/v1/rules`, { headers: this.headers({ accept: 'application/json' }), ...(signal ? { signal } : {}) });
+    if (res.status === 404) return null; // no --rules: the route is not registered
+    if (!res.ok) throw errorFromServer(res.status, await res.text(), '');
+    return ((await res.json()) as { data: { groups: RuleGroupInfo[] } }).data.groups;
   }
 
   async targets(): Promise<TargetsInfo> {
