@@ -58,7 +58,8 @@ describe('letheql query --workers', () => {
     const inThread = await run([...base(), '--workers', '0', ...args]);
     expect(inThread.code).toBe(0);
     expect(started.workers).toBe(0);
-    const parallel = await run([...base(), '--workers', '2', ...args]);
+    // The store (48 MiB) is below the default threshold: lower it so that the workers run.
+    const parallel = await run([...base(), '--workers', '2', '--parallel-min-bytes', '16MiB', ...args]);
     expect(started.workers).toBe(2);
     expect(parallel.code).toBe(0);
     expect(parallel.out).toBe(inThread.out);

@@ -110,6 +110,9 @@ ${REMOTE_USAGE}
   --count              print only the number of matching lines
   --stats              print query statistics as JSON on stderr
   --workers N          worker threads for big scans (default: up to 4, one per core; 0 = none)
+  --parallel-min-bytes SIZE
+                       scan on the workers only when the plan reads at least SIZE (default 128MiB:
+                       below it, starting them costs more than they save)
   --json               (explain) print the plan as JSON
   -h, --help           this help
   -V, --version        the version`;
@@ -135,6 +138,7 @@ const OPTIONS = {
   context: { type: 'string', short: 'C' },
   stats: { type: 'boolean' },
   workers: { type: 'string' },
+  'parallel-min-bytes': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
@@ -243,7 +247,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 
     const spec = await storeSpec(values.store, values.stores, io.env['LETHEQL_STORE'] ?? BUNDLED_STORE);
     const workers = parseWorkers(values.workers);
-    store = await openSpec(spec, values, { workers, syncReads: true, ...remoteOptions(spec, values, io.env) });
+    const minBytes = values['parallel-min-bytes'] !== undefined ? (parseSize(values['parallel-min-bytes'], '--parallel-min-bytes') ?? 0) : undefined;
+    store = await openSpec(spec, values, { workers, ...(minBytes !== undefined ? { parallelMinBytes: minBytes } : {}), syncReads: true, ...remoteOptions(spec, values, io.env) });
     if (command === 'targets') {
       if (rest.length > 0) throw new UsageError('targets takes no query');
       const targets = await store.targets();

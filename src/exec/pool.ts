@@ -89,10 +89,14 @@ export interface WorkerPoolOptions {
 /**
  * Below this many bytes a query stays in the calling thread while no worker runs yet.
  * Starting two workers took 80–320 ms here (median ~120 ms, on a loaded 2-core machine;
- * ~40 ms idle), while the in-thread scan runs at 1.2–2 GB/s: ~32 MiB is the size whose
- * in-thread scan costs about what a start costs.
+ * ~40 ms idle), and they then halve a scan that runs at ~1.5 GB/s in-thread (search-first
+ * kernel, synchronous reads): two workers pay off from about `2 × 1.5 GB/s × 80 ms` ≈ 240 MB.
+ * Measured whole-process on the 4 GiB bench store (`|= "HTTP/1.1"`, medians of 3): 178 MB
+ * read took 0.26–0.29 s in-thread and 0.27–0.34 s on two workers, 445 MB 0.40 s and 0.36 s,
+ * 49 MB (a rare literal after sidecars) 0.28–0.31 s and 0.39 s. (It was 32 MiB while the
+ * kernel framed every line first and in-thread reads went through the thread pool.)
  */
-export const DEFAULT_PARALLEL_MIN_BYTES = 32 << 20;
+export const DEFAULT_PARALLEL_MIN_BYTES = 128 << 20;
 /**
  * Once workers run, the threshold drops to this (or to `minBytes` if lower): with a warm
  * pool a 7 MiB count took 8.7 ms on two workers vs 10.2 ms in-thread, 2 MiB 8.0 vs 6.0 ms.

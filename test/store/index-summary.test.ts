@@ -37,7 +37,7 @@ function gramsOf(text: string): Uint32Array {
 
 function entry(name: string, filter: FileFilter, extra: Partial<SummaryEntry> = {}): { entry: SummaryEntry; filter: FileFilter } {
   return {
-    entry: { name, size: 1000, mtimeMs: 1727172000000.25, lines: 10, badLines: 0, longestLine: 100, maxLineBytes: 1 << 20, blocks: 2, minNs: '1727172000000000000', maxNs: '1727175599000000000', words: filter.words, ...extra },
+    entry: { name, size: 1000, mtimeMs: 1727172000000.25, lines: 10, badLines: 0, longestLine: 100, maxLineBytes: 1 << 20, blocks: 2, minNs: 1727172000000000000n, maxNs: 1727175599000000000n, words: filter.words, ...extra },
     filter,
   };
 }
@@ -53,7 +53,8 @@ function loadAll(bytes: Uint8Array) {
 describe('target summary', () => {
   const r = rng(42);
   const texts = Array.from({ length: 5 }, (_, i) => randomText(r, 500 + 3000 * i));
-  const files = texts.map((t, i) => entry(`2024-09-24_${String(i).padStart(2, '0')}.log`, layFileFilter(gramsOf(t))));
+  // entry 2 has no good line (no times); entry 4 has bad lines
+  const files = texts.map((t, i) => entry(`2024-09-24_${String(i).padStart(2, '0')}.log`, layFileFilter(gramsOf(t)), i === 2 ? { minNs: null, maxNs: null } : i === 4 ? { badLines: 3, mtimeMs: 1727172000123.4567 } : {}));
   const bytes = encodeIndexSummary(files);
 
   it('round-trips its entries, in name order', () => {
