@@ -32,7 +32,9 @@ import { NS_PER_HOUR, nowNs as wallClockNs, parseDuration, parseTime, type TimeI
 import type { StorageDriver } from '../store/driver.js';
 import { isS3Url, S3Driver, type S3Options } from '../store/node-s3.js';
 import { isSafeName } from '../store/paths.js';
+import { SUMMARY_NAME } from '../store/index-summary.js';
 import { SIDECAR_DIR, sidecarPath } from '../store/sidecar.js';
+import { writeTargetSummary } from './sidecar-files.js';
 import { errnoCode } from './layout.js';
 import { formatCutoff, parseSize, planRetention, type PlannedDeletion, type StoreFileInfo } from './retention-plan.js';
 
@@ -110,6 +112,20 @@ async function unlinkSidecar(root: string, rel: string): Promise<void> {
   const [rootReal, dirReal] = await Promise.all([realpath(root), realpath(join(path, '..')).catch(() => null)]);
   if (dirReal === null || !isInside(rootReal, dirReal)) return;
   await unlink(path).catch(() => undefined);
+}
+
+/**
+ * Rebuilds the target summary of `<logType>/<target>` (`rel`) after its files were deleted, so
+ * that it stops naming them; only when it has one whose directory really lies inside the root.
+ * A failure leaves a summary with entries for gone files, which queries never match.
+ */
+async function refreshSummary(root: string, rel: string): Promise<void> {
+  const [logType, target] = rel.split('/') as [LogType, string];
+  const dir = join(root, SIDECAR_DIR, logType, target);
+  const [rootReal, dirReal] = await Promise.all([realpath(root), realpath(dir).catch(() => null)]);
+  if (dirReal === null || !isInside(rootReal, dirReal)) return;
+  if ((await stat(join(dir, SUMMARY_NAME)).catch(() => null)) === null) return;
+  await writeTargetSummary(root, logType, target).catch(() => undefined);
 }
 
 /** A target directory as listed: `prunable` when it is a real directory inside the root (not a link). */
@@ -228,6 +244,8 @@ export async function runRetention(dir: string, options: RetentionOptions): Prom
     gone.add(d.path);
     touchedDirs.add(d.path.slice(0, d.path.lastIndexOf('/')));
   }
+
+  if (!dryRun) for (const rel of touchedDirs) await refreshSummary(root, rel);
 
   // Prune: empty target directories (with dryRun: those that would be empty).
   for (const { logType, target, prunable } of dirs) {

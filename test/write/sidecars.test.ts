@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { openStore } from '../../src/node.js';
+import { decodeSummaryHead, summaryPath } from '../../src/store/index-summary.js';
 import { decodeSidecar, sidecarPath } from '../../src/store/sidecar.js';
 import { runRetention } from '../../src/write/retention.js';
 import { openStoreWriter } from '../../src/write/store-writer.js';
@@ -27,6 +28,15 @@ function fresh(store: string, rel: string): boolean {
   return decodeSidecar(readFileSync(idx), { path: rel, size: st.size, mtimeMs: st.mtimeMs }).ok;
 }
 
+/** The file names a target's summary has entries for (null: no usable summary). */
+function summarised(store: string, lt: string, target: string): string[] | null {
+  const p = join(store, summaryPath(lt, target));
+  if (!existsSync(p)) return null;
+  const b = new Uint8Array(readFileSync(p));
+  const r = decodeSummaryHead(b, b.length);
+  return r.ok ? r.summary.entries.map((e) => e.name) : null;
+}
+
 describe('store writer', () => {
   it('indexes the closed hours it wrote on close, not the open hour', async () => {
     const store = join(tmp.dir, 'w1');
@@ -37,6 +47,8 @@ describe('store writer', () => {
     await w.close();
     expect(fresh(store, 'pod/shop/2024-09-24_13.log')).toBe(true);
     expect(existsSync(join(store, sidecarPath('pod', 'shop', '2024-09-24_15.log')))).toBe(false);
+    // and its target's summary names what it indexed
+    expect(summarised(store, 'pod', 'shop')).toEqual(['2024-09-24_13.log']);
     expect(w.sidecarStats).toEqual({ built: 1, failed: 0 });
     const s = openStore(store, { workers: 0 });
     const { count, stats } = await s.count('pod{namespace="shop"} |= "4bf92f3577b34da6"', { start: '2024-09-24T13:00:00Z', end: '2024-09-24T16:00:00Z' });
@@ -90,7 +102,8 @@ describe('letheql index and retention', () => {
     expect(fresh(store, 'pod/shop/2024-09-24_14.log')).toBe(true);
     cli.clear();
     expect(await main(['index', '--store', store, '--now', '2024-09-24T17:00:00Z', '--rebuild'], cli.io)).toBe(0);
-    expect(cli.out()).toMatch(/^built 15 sidecars, \d+ bytes \(\d+\.\d+% of 316203 bytes indexed\); 0 up to date/);
+    expect(cli.out()).toMatch(/^built 15 sidecars, \d+ bytes \(\d+\.\d+% of 316203 bytes indexed\); 0 up to date.*; \d+ target summaries, \d+ bytes;/);
+    expect(summarised(store, 'pod', 'shop')).toEqual(['2024-09-24_13.log', '2024-09-24_14.log', '2024-09-24_15.log']);
     cli.clear();
     // Orphans: a file deleted by someone else.
     unlinkSync(join(store, 'node/node-b/2024-09-24_13.log'));
@@ -102,6 +115,8 @@ describe('letheql index and retention', () => {
     expect(report.deleted.map((d) => d.path)).toContain('pod/shop/2024-09-24_13.log');
     expect(existsSync(join(store, sidecarPath('pod', 'shop', '2024-09-24_13.log')))).toBe(false);
     expect(existsSync(join(store, sidecarPath('pod', 'shop', '2024-09-24_15.log')))).toBe(true);
+    // and the target's summary no longer names the deleted file
+    expect(summarised(store, 'pod', 'shop')).toEqual(['2024-09-24_14.log', '2024-09-24_15.log']);
     // Usage errors.
     cli.clear();
     expect(await main(['index'], cli.io)).toBe(2);
