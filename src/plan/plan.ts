@@ -456,6 +456,7 @@ export async function planLogQuery(
 
 /** One file's use of its sidecar, for `explain`. */
 function describeIndex(ix: PlannedIndex): string {
+  if (ix.fromSummary) return ix.fileSkippedByTime ? '[summary: no line in the window, not read]' : `[summary: a literal's 4-gram is not in the file, ${ix.blocks} blocks not read]`;
   if (ix.fileSkippedByTime) return '[sidecar: no line in the window, not read]';
   const read = ix.runs.reduce((a, r) => a + r.blocks, 0);
   const parts = [`${read}/${ix.blocks} blocks to read`];

@@ -66,6 +66,8 @@ export interface PlannedIndex {
   badLineSamples: { line: number; reason: string }[];
   longestLine: number;
   builtMaxLineBytes: number;
+  /** Decided by the target's summary alone (the file's sidecar was not opened). */
+  fromSummary?: true;
 }
 
 /** The plan's summary of sidecar use. */
@@ -303,6 +305,7 @@ function skipFromSummary(sm: IndexSummary, f: IndexableFile, q: IndexQuery): Pla
     badLineSamples: [],
     longestLine: e.longestLine,
     builtMaxLineBytes: e.maxLineBytes,
+    fromSummary: true,
   };
   if (e.minNs === null || e.maxNs === null || e.maxNs < q.startNs || e.minNs > q.endNs) {
     out.fileSkippedByTime = true;
