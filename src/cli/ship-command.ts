@@ -24,7 +24,7 @@ function write(stream: NodeJS.WritableStream, data: string): Promise<void> {
 }
 
 function summary(r: ShipReport): string {
-  return `shipped ${r.uploaded} file(s), ${r.bytesUploaded} bytes; ${r.present} already there; ${r.open} open hour file(s) left${r.deleted ? `; ${r.deleted} local file(s) deleted` : ''}\n`;
+  return `shipped ${r.uploaded} file(s), ${r.bytesUploaded} bytes; ${r.present} already there; ${r.open} open hour file(s) left${r.deleted ? `; ${r.deleted} local file(s) deleted` : ''}${r.summaries ? `; ${r.summaries} target summar${r.summaries === 1 ? 'y' : 'ies'} updated` : ''}\n`;
 }
 
 /** Runs `letheql ship`; returns the exit code. */

@@ -91,8 +91,9 @@ export interface IndexableFile {
   target: string;
   name: string;
   size: number;
-  /** As listed; without it the file's target-summary entry cannot be checked. */
+  /** As listed; without either the file's target-summary entry cannot be checked. */
   mtimeMs?: number;
+  etag?: string;
 }
 
 /** Reads sidecars at most this many at a time. */
@@ -290,9 +291,11 @@ async function loadSummary(source: ChunkSource, logType: LogType, target: string
  */
 function skipFromSummary(sm: IndexSummary, f: IndexableFile, q: IndexQuery): PlannedIndex | null | 'corrupt' {
   const i = sm.byName.get(f.name);
-  if (i === undefined || f.mtimeMs === undefined) return null;
+  if (i === undefined) return null;
   const e = sm.entries[i]!;
-  if (e.size !== f.size || e.mtimeMs !== f.mtimeMs || e.badLines !== 0) return null;
+  if (e.size !== f.size || e.badLines !== 0) return null;
+  // The identity: the listed ETag in a shipped summary (object stores), else the mtime.
+  if (e.etag !== undefined ? f.etag !== e.etag : f.mtimeMs === undefined || e.mtimeMs !== f.mtimeMs) return null;
   const out: PlannedIndex = {
     blocks: e.blocks,
     fileSkippedByTime: false,
@@ -368,7 +371,7 @@ export async function planIndexes(
       const i = next++;
       const f = files[i]!;
       const source = sourceOf(f.cluster);
-      const loaded = f.mtimeMs !== undefined ? await summaryOf(source, f) : null;
+      const loaded = f.mtimeMs !== undefined || f.etag !== undefined ? await summaryOf(source, f) : null;
       if (loaded?.ok && !corruptSummaries.has(loaded.summary)) {
         const skip = skipFromSummary(loaded.summary, f, q);
         if (skip === 'corrupt') {

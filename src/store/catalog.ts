@@ -45,6 +45,8 @@ export interface SelectedFile {
   size: number;
   /** Modification time when listed (ms since the epoch), when the source reports it. */
   mtimeMs?: number;
+  /** The object's ETag when listed (object stores). */
+  etag?: string;
 }
 
 /** Why a file in a selected target was not read. */
@@ -115,9 +117,9 @@ export async function selectFiles(
         return selected;
       };
       const entries = await source.listFiles(logType, target, (name) => judge(name) !== null);
-      for (const { name, size, mtimeMs } of entries) {
+      for (const { name, size, mtimeMs, etag } of entries) {
         const hourNs = judge(name);
-        if (hourNs !== null) files.push({ logType, target, name, path: storePath(logType, target, name), hourNs, size, ...(mtimeMs !== undefined ? { mtimeMs } : {}) });
+        if (hourNs !== null) files.push({ logType, target, name, path: storePath(logType, target, name), hourNs, size, ...(mtimeMs !== undefined ? { mtimeMs } : {}), ...(etag !== undefined ? { etag } : {}) });
       }
     }),
   );

@@ -20,7 +20,10 @@
  * Little-endian. The header is `u32 segments | u32 entries` and one record per entry
  * ({@link SummaryEntry}), one per indexed hour file, in name order: `u8 nameLength | name
  * (ASCII) | f64 size | f64 mtimeMs | f64 lines | f64 badLines | f64 longestLine |
- * f64 maxLineBytes | u32 blocks | u8 hasTimes | i64 minNs | i64 maxNs | u32 words`. Binary,
+ * f64 maxLineBytes | u32 blocks | u8 hasTimes | i64 minNs | i64 maxNs | u32 words |
+ * u8 etagLength | etag (ASCII)`. The ETag is empty in a store on disk; in a summary `letheql
+ * ship` uploads it is the hour object's, which an object store's listing gives where a
+ * disk's gives the mtime. Binary,
  * not JSON: a query decodes every entry of each target it touches (560 per target on the
  * 4 GiB bench store), and parsing them as JSON cost ~20 ms per query. `headCrc` is the CRC-32
  * of the bytes before the checksums but its own four (the checksums need no cover: a damaged
@@ -72,6 +75,8 @@ export interface SummaryEntry {
   maxNs: bigint | null;
   /** Words per filter part. */
   words: number;
+  /** The hour object's ETag (a shipped summary, `write/ship.ts`): then the entry is checked against the listed ETag instead of the mtime. */
+  etag?: string;
 }
 
 /** Bytes of an entry's record after its name. */
@@ -102,11 +107,13 @@ export function encodeIndexSummary(files: { entry: SummaryEntry; filter: FileFil
     if (f.filter.words !== f.entry.words || f.filter.bytes.length !== FILE_FILTER_SEGMENTS * 4 * f.entry.words) throw new InternalError(`summary entry ${f.entry.name}: filter size mismatch`);
   }
   const n = files.length;
-  const names = files.map((f) => {
-    if (!/^[\x21-\x7e]{1,255}$/.test(f.entry.name)) throw new InternalError(`summary entry name ${JSON.stringify(f.entry.name)}: not a short ASCII name`);
-    return f.entry.name;
-  });
-  const headerLength = 8 + names.reduce((a, nm) => a + 1 + nm.length + RECORD, 0);
+  const ascii = (v: string, what: string, min: number): string => {
+    if (!new RegExp(`^[\\x21-\\x7e]{${min},255}$`).test(v)) throw new InternalError(`summary entry ${what} ${JSON.stringify(v)}: not a short ASCII string`);
+    return v;
+  };
+  const names = files.map((f) => ascii(f.entry.name, 'name', 1));
+  const etags = files.map((f) => ascii(f.entry.etag ?? '', 'etag', 0));
+  const headerLength = 8 + names.reduce((a, nm, i) => a + 1 + nm.length + RECORD + 1 + etags[i]!.length, 0);
   const tableAt = 16 + pad4(headerLength);
   const areaAt = tableAt + 4 * FILE_FILTER_SEGMENTS * n;
   const entryAt = [0];
@@ -134,6 +141,9 @@ export function encodeIndexSummary(files: { entry: SummaryEntry; filter: FileFil
     dv.setBigInt64(at + 13, e.maxNs ?? 0n, true);
     dv.setUint32(at + 21, e.words, true);
     at += RECORD - 6 * 8;
+    const tag = etags[i]!;
+    out[at++] = tag.length;
+    for (let k = 0; k < tag.length; k++) out[at++] = tag.charCodeAt(k);
   });
   for (let p = 0; p < FILE_FILTER_SEGMENTS; p++) {
     for (let e = 0; e < n; e++) {
@@ -184,6 +194,19 @@ function readEntries(dv: DataView, headerLength: number): SummaryEntry[] | strin
       if (e.minNs > e.maxNs) return `bad times for ${name}`;
     }
     at += RECORD;
+    if (at + 1 > end) return 'header cut short';
+    const tagLength = dv.getUint8(at++);
+    if (at + tagLength > end) return 'header cut short';
+    if (tagLength > 0) {
+      let tag = '';
+      for (let k = 0; k < tagLength; k++) {
+        const c = dv.getUint8(at + k);
+        if (c < 0x21 || c > 0x7e) return `bad ETag for ${name}`;
+        tag += String.fromCharCode(c);
+      }
+      e.etag = tag;
+      at += tagLength;
+    }
     if (!isCount(e.size) || !Number.isFinite(e.mtimeMs) || !isCount(e.lines) || !isCount(e.badLines) || e.badLines > e.lines) return `bad counts for ${name}`;
     if (!isCount(e.longestLine) || !isCount(e.maxLineBytes)) return `bad counts for ${name}`;
     if (e.words < 1 || e.words > 1 << 20) return `bad filter size for ${name}`;
@@ -267,4 +290,29 @@ export function entryMayHold(s: IndexSummary, e: number, probes: NeedleProbes): 
     if (!filterPartHas(run, at, words, probes[g + 1]!)) return false;
   }
   return true;
+}
+
+/**
+ * Decodes a whole summary (`bytes`, e.g. to re-encode it) into its entries and their file
+ * filters, every part checked; entries with a part that fails its checksum are left out.
+ * A problem when the head does not check out.
+ */
+export function decodeSummaryFiles(bytes: Uint8Array): { entry: SummaryEntry; filter: FileFilter }[] | { problem: string; detail: string } {
+  const r = decodeSummaryHead(bytes, bytes.length);
+  if (!r.ok) return { problem: r.problem, detail: r.detail };
+  const s = r.summary;
+  const n = s.entries.length;
+  const out: { entry: SummaryEntry; filter: FileFilter }[] = [];
+  for (let e = 0; e < n; e++) {
+    const len = 4 * s.entries[e]!.words;
+    const filter = new Uint8Array(FILE_FILTER_SEGMENTS * len);
+    let sound = true;
+    for (let p = 0; p < FILE_FILTER_SEGMENTS && sound; p++) {
+      const at = s.partAt[p]! + s.entryAt[e]!;
+      if (segmentChecksum(bytes, at, len) !== s.checks[p * n + e]) sound = false;
+      else filter.set(bytes.subarray(at, at + len), p * len);
+    }
+    if (sound) out.push({ entry: s.entries[e]!, filter: { words: s.entries[e]!.words, bytes: filter } });
+  }
+  return out;
 }

@@ -28,8 +28,9 @@ import { InternalError } from '../errors.js';
 import type { LogType } from '../model.js';
 import { type ObjectHead, type ObjectInfo, type StorageDriver } from './driver.js';
 import { assertLogType, assertStoreName, isSafeName } from './paths.js';
+import { summaryPath } from './index-summary.js';
 import { SIDECAR_SUFFIX, sidecarDir, sidecarPath } from './sidecar.js';
-import type { ChunkReader, ChunkSource, FileEntry, SidecarBytes } from './types.js';
+import type { ChunkReader, ChunkSource, FileEntry, IndexFile, SidecarBytes } from './types.js';
 
 /** Metadata name under which `ship` keeps an hour file's local mtime (ms, decimal). */
 export const MTIME_METADATA = 'letheql-mtime-ms';
@@ -115,7 +116,7 @@ export class ObjectChunkSource implements ChunkSource {
       const name = f.key.slice(dir.length);
       if (!isSafeName(name) || (select && !select(name))) continue;
       this.#listed.set(f.key, f);
-      out.push({ name, size: f.size });
+      out.push({ name, size: f.size, etag: f.etag });
     }
     return out;
   }
@@ -131,6 +132,31 @@ export class ObjectChunkSource implements ChunkSource {
       this.#listed.set(key, info);
     }
     return new ObjectReader(this, key, info);
+  }
+
+  /**
+   * The target's summary (`index-summary.ts`) as `letheql ship` uploaded it (entries name
+   * their hour objects' ETags), read whole — through the page cache, keyed by its listed
+   * ETag — or null when there is none. One LIST of the sidecar prefix and at most one GET per
+   * target, where the per-file path costs a GET per sidecar on a cold cache.
+   */
+  async openIndexSummary(logType: LogType, target: string): Promise<IndexFile | null> {
+    assertStoreName(logType, target);
+    const key = summaryPath(logType, target);
+    this.counters.lists++;
+    const dir = `${sidecarDir(logType, target)}/`;
+    // Every key of the listing is kept: the sidecars a query then opens are read through the
+    // cache by their listed ETag, with no second LIST of the prefix.
+    for (const f of (await this.#driver.listDir(dir)).files) this.#listed.set(f.key, f);
+    if (!this.#listed.has(key)) return null;
+    const got = await this.#sidecar(key);
+    if (got === null) return null;
+    const bytes = got.bytes;
+    return {
+      size: bytes.length,
+      read: async (position, length) => bytes.subarray(Math.min(position, bytes.length), Math.min(position + length, bytes.length)),
+      close: async () => undefined,
+    };
   }
 
   async listSidecars(logType: LogType, target: string): Promise<Set<string>> {

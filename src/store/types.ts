@@ -17,6 +17,8 @@ export interface FileEntry {
   size: number;
   /** Modification time (ms since the epoch, as the file system reports it), when the source knows it cheaply: target summaries are checked against it. */
   mtimeMs?: number;
+  /** The object's ETag, from an object store's listing: shipped target summaries are checked against it. */
+  etag?: string;
 }
 
 /** An index file open for positional reads (`ChunkSource.openIndexSummary`). */

@@ -48,7 +48,8 @@ import { FILE_ETAG_METADATA, MTIME_METADATA, SHA256_METADATA } from '../store/ob
 /** Metadata name under which `ship` records the id of the store an object was shipped from. */
 export const ORIGIN_METADATA = 'letheql-origin';
 import { isSafeName, storePath } from '../store/paths.js';
-import { sidecarDir, sidecarPath } from '../store/sidecar.js';
+import { decodeSummaryFiles, encodeIndexSummary, summaryPath, type SummaryEntry } from '../store/index-summary.js';
+import { sidecarDir, sidecarPath, type FileFilter } from '../store/sidecar.js';
 import { storeId } from './layout.js';
 import { nowNs as wallClockNs } from '../time.js';
 import { isClosedHour } from './sidecar-files.js';
@@ -70,6 +71,8 @@ export interface ShipReport {
   deleted: number;
   /** Hour files not shipped: their hour has not ended. */
   open: number;
+  /** Target summaries uploaded (changed since the last run). */
+  summaries: number;
 }
 
 /** Options of {@link shipStore}. */
@@ -131,7 +134,7 @@ export async function shipStore(root: string, driver: StorageDriver, opts: ShipO
   // The destination first (bucket, credentials): a run that cannot ship writes nothing locally either.
   await driver.check?.();
   const now = opts.nowNs ?? wallClockNs();
-  const report: ShipReport = { uploaded: 0, present: 0, bytesUploaded: 0, deleted: 0, open: 0 };
+  const report: ShipReport = { uploaded: 0, present: 0, bytesUploaded: 0, deleted: 0, open: 0, summaries: 0 };
 
   const ledgerDir = join(abs, '.letheql', 'ship');
   const ledgerPath = join(ledgerDir, `${createHash('sha256').update(driver.description).digest('hex').slice(0, 16)}.json`);
@@ -155,7 +158,7 @@ export async function shipStore(root: string, driver: StorageDriver, opts: ShipO
    * resolves the object's ETag once it is verified (uploaded, or present with the same
    * content and `extra`), null when the local file is gone.
    */
-  const shipFile = async (local: string, key: string, listed: ObjectInfo | undefined, extra: (s: { mtimeMs: number }) => Record<string, string>): Promise<string | null> => {
+  const shipFile = async (local: string, key: string, listed: ObjectInfo | undefined, extra: (s: { mtimeMs: number; size: number }) => Record<string, string>): Promise<string | null> => {
     opts.signal?.throwIfAborted();
     const s = await stat(local).catch(() => null);
     if (!s?.isFile()) return null;
@@ -219,6 +222,46 @@ export async function shipStore(root: string, driver: StorageDriver, opts: ShipO
     return head.etag;
   };
 
+  /**
+   * Uploads the target's summary for the object store: the local summary's entries of the
+   * hour files verified in this run (same size and mtime as shipped), each naming its hour
+   * object's ETag, with the entries of the store's previous summary whose objects are still
+   * listed unchanged (hour files deleted locally after an earlier upload). Uploaded only when
+   * its bytes changed. Readers check each entry against the listed ETag (`index-summary.ts`).
+   */
+  const shipSummary = async (logType: LogType, target: string, shipped: Map<string, { etag: string; size: number; mtimeMs: number }>, listed: Map<string, ObjectInfo>): Promise<void> => {
+    const key = summaryPath(logType, target);
+    const entries = new Map<string, { entry: SummaryEntry; filter: FileFilter }>();
+    const remote = listed.has(key) ? await driver.get(key) : null;
+    if (remote) {
+      const d = decodeSummaryFiles(remote.bytes);
+      if (Array.isArray(d)) {
+        for (const f of d) {
+          const o = listed.get(storePath(logType, target, f.entry.name));
+          if (f.entry.etag !== undefined && o && o.etag === f.entry.etag && o.size === f.entry.size) entries.set(f.entry.name, f);
+        }
+      }
+    }
+    const local = await readFile(join(abs, key)).catch(() => null);
+    if (local) {
+      const d = decodeSummaryFiles(new Uint8Array(local));
+      if (Array.isArray(d)) {
+        for (const f of d) {
+          const sh = shipped.get(f.entry.name);
+          if (sh && sh.size === f.entry.size && sh.mtimeMs === f.entry.mtimeMs) entries.set(f.entry.name, { entry: { ...f.entry, etag: sh.etag }, filter: f.filter });
+        }
+      }
+    }
+    if (entries.size === 0) return;
+    const bytes = encodeIndexSummary([...entries.values()].sort((a, b) => (a.entry.name < b.entry.name ? -1 : 1)));
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (remote && remote.bytes.length === bytes.length && remote.head.metadata[SHA256_METADATA] === sha256) return;
+    opts.signal?.throwIfAborted();
+    await driver.put!(key, { size: bytes.length, metadata: { [SHA256_METADATA]: sha256, [ORIGIN_METADATA]: origin }, read: async (start, end) => bytes.slice(start, end) });
+    report.summaries++;
+    report.bytesUploaded += bytes.length;
+  };
+
   for (const logType of LOG_TYPES) {
     for (const target of await names(join(abs, logType), 'dir')) {
       const files = await names(join(abs, logType, target), 'file');
@@ -232,11 +275,14 @@ export async function shipStore(root: string, driver: StorageDriver, opts: ShipO
       ]);
       const listed = new Map([...remote.files, ...remoteIdx.files].map((o) => [o.key, o]));
       const hasIdx = new Set(localIdx);
+      const shipped = new Map<string, { etag: string; size: number; mtimeMs: number }>();
       for (const name of closed) {
         const key = storePath(logType, target, name);
         let mtimeMs = 0;
-        const etag = await shipFile(join(abs, key), key, listed.get(key), (s) => ((mtimeMs = s.mtimeMs), { [MTIME_METADATA]: String(s.mtimeMs) }));
+        let size = 0;
+        const etag = await shipFile(join(abs, key), key, listed.get(key), (s) => ((mtimeMs = s.mtimeMs), (size = s.size), { [MTIME_METADATA]: String(s.mtimeMs) }));
         if (etag === null) continue;
+        shipped.set(name, { etag, size, mtimeMs });
         // The sidecar names the object it describes (ETag, mtime): readers check its identity
         // against the listing, with no HEAD of the hour file (object-source.ts).
         const idxKey = sidecarPath(logType, target, name);
@@ -251,6 +297,7 @@ export async function shipStore(root: string, driver: StorageDriver, opts: ShipO
           opts.onFile?.(key, 'deleted', 0);
         }
       }
+      await shipSummary(logType, target, shipped, listed);
     }
   }
   return report;

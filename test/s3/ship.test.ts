@@ -16,12 +16,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStore } from '../../scripts/lib/generate.mjs';
 import { main } from '../../src/cli/main.js';
 import { runShipCommand } from '../../src/cli/ship-command.js';
+import { decodeSummaryFiles } from '../../src/store/index-summary.js';
 import { S3Driver } from '../../src/store/node-s3.js';
 import { parseTime } from '../../src/time.js';
 import { shipStore } from '../../src/write/ship.js';
 import { indexStore } from '../../src/write/sidecar-files.js';
 import { FIXTURE_STORE } from '../support/paths.js';
-import { FAR_FUTURE_NS, startS3, storeFiles, type S3Server } from '../support/s3.js';
+import { FAR_FUTURE_NS, isSummaryKey, startS3, storeFiles, type S3Server } from '../support/s3.js';
 
 const started = await startS3();
 const server: S3Server | null = typeof started === 'string' ? null : started;
@@ -36,11 +37,27 @@ function shippable(root: string): string[] {
   return storeFiles(root).filter((f) => !f.startsWith('.letheql/ship/') && f !== '.letheql/store-id' && !f.startsWith('.letheql-generated'));
 }
 
-/** Every object under `url` has the bytes of the same local file, and there is no other object. */
+/**
+ * Every object under `url` has the bytes of the same local file, and there is no other
+ * object but target summaries, whose every entry names its hour object's listed ETag and size.
+ */
 async function expectMirror(root: string, url: string, files = shippable(root)): Promise<void> {
   const d = new S3Driver(url, { endpoint: server!.endpoint });
-  const objects = await d.list('');
+  const all = await d.list('');
+  const objects = all.filter((o) => !isSummaryKey(o.key));
   expect(objects.map((o) => o.key)).toEqual([...files].sort());
+  const byKey = new Map(all.map((o) => [o.key, o]));
+  for (const o of all.filter((x) => isSummaryKey(x.key))) {
+    const got = await d.get(o.key);
+    const entries = decodeSummaryFiles(got!.bytes);
+    if (!Array.isArray(entries)) throw new Error(`${o.key}: ${entries.detail}`);
+    const dir = o.key.slice('.letheql/index/'.length, -'/summary.lqts'.length);
+    for (const { entry } of entries) {
+      const hour = byKey.get(`${dir}/${entry.name}`);
+      expect(entry.etag, `${o.key}: ${entry.name}`).toBe(hour?.etag);
+      expect(entry.size).toBe(hour?.size);
+    }
+  }
   for (const o of objects) {
     const local = readFileSync(join(root, o.key));
     const got = await d.get(o.key);
@@ -93,7 +110,7 @@ describe.skipIf(!server)(`letheql ship${SKIP ? ` (skipped: ${SKIP})` : ''}`, () 
     expect(await main(argv, io as never)).toBe(0);
     expect(JSON.parse(Buffer.concat(out).toString())).toMatchObject({ uploaded: 2, deleted: 1, open: 2 });
     const objects = (await new S3Driver('s3://ship/hours', { endpoint: server!.endpoint }).list('')).map((o) => o.key);
-    expect(objects).toEqual(['.letheql/index/pod/ns/2024-09-24_10.log.idx', 'pod/ns/2024-09-24_10.log']);
+    expect(objects).toEqual(['.letheql/index/pod/ns/2024-09-24_10.log.idx', '.letheql/index/pod/ns/summary.lqts', 'pod/ns/2024-09-24_10.log']);
     expect(existsSync(join(root, 'pod/ns/2024-09-24_10.log'))).toBe(false);
     expect(existsSync(join(root, '.letheql/index/pod/ns/2024-09-24_10.log.idx'))).toBe(false);
     expect(existsSync(join(root, 'pod/ns/2024-09-24_11.log'))).toBe(true);

@@ -58,6 +58,9 @@ export async function startS3(): Promise<S3Server | string> {
   };
 }
 
+/** Whether an object key is a target summary (`ship` derives it for the object store: it mirrors no local file). */
+export const isSummaryKey = (key: string): boolean => key.endsWith('/summary.lqts');
+
 /** Every regular file under `root`, store-relative, sorted; but target summaries (`summary.lqts`: a local cache of the sidecars that `ship` does not upload and object stores do not read). */
 export function storeFiles(root: string): string[] {
   const out: string[] = [];
