@@ -30,7 +30,7 @@ import { DEFAULT_BLOCK_SIZE, type Kernel } from '../scan/kernel.js';
 import type { MatchBatch } from '../scan/types.js';
 import { isStoreSet } from '../store/federated-source.js';
 import type { ChunkSource } from '../store/types.js';
-import type { ScanPool } from './pool.js';
+import type { ScanPool } from './workers/pool.js';
 import { fileUses } from './index-use.js';
 import { emptyStats, MAX_BAD_LINE_SAMPLES, type QueryStats } from './stats.js';
 import { DEFAULT_MAX_BYTES_RETURNED, type ExecOptions } from './options.js';

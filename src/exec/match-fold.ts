@@ -33,7 +33,7 @@ import type { Pipeline } from '../pipeline/index.js';
 import { ERROR_LABEL } from '../pipeline/state.js';
 import { OFF_MSG_END, OFF_MSG_START, OFFSET_STRIDE } from '../scan/types.js';
 import { messageOf, StreamLabels } from './stream-labels.js';
-import type { FoldPartial, FoldSpec } from './protocol.js';
+import type { FoldPartial, FoldSpec } from './workers/protocol.js';
 import type { RowBatch } from './rows.js';
 import { InternalError } from '../errors.js';
 

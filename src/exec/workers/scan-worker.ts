@@ -15,12 +15,12 @@
  * into the kernel on its first job here and kept for its next ones, with its compiled
  * metric fold, if any (the pipeline compiler is loaded then, on first use).
  */
-import { Kernel } from '../scan/kernel.js';
-import { KERNEL_WASM_INPUT_HASH } from '../scan/kernel-wasm.generated.js';
-import type { ChunkReader, ChunkSource, SourceHandle } from '../store/types.js';
+import { Kernel } from '../../scan/kernel.js';
+import { KERNEL_WASM_INPUT_HASH } from '../../scan/kernel-wasm.generated.js';
+import type { ChunkReader, ChunkSource, SourceHandle } from '../../store/types.js';
 import { serializeError, type FromWorker, type RowChunk, type ScanJob, type ToWorker } from './protocol.js';
-import { partialTransferables } from './match-fold.js';
-import { openJob, prepareQuery, runScanJob, type PreparedQuery } from './scan-job.js';
+import { partialTransferables } from '../match-fold.js';
+import { openJob, prepareQuery, runScanJob, type PreparedQuery } from '../scan-job.js';
 
 /** What the platform shell provides. */
 export interface WorkerHost {

@@ -26,17 +26,17 @@
  * the set's, so a worker reads one plain store as always and knows nothing of clusters; the
  * merge labels the job's rows with the file's cluster.
  */
-import { InternalError, LetheQLError } from '../errors.js';
-import { fieldCount } from '../model.js';
-import type { LogQueryPlan } from '../plan/plan.js';
-import { memberHandle } from '../store/federated-source.js';
-import type { SourceHandle } from '../store/types.js';
-import { addFileStats, addSkippedFile, addVanishedFile, emptyStats, ioError, MAX_BAD_LINE_SAMPLES, type QueryStats } from './stats.js';
-import { type ExecOptions } from './options.js';
+import { InternalError, LetheQLError } from '../../errors.js';
+import { fieldCount } from '../../model.js';
+import type { LogQueryPlan } from '../../plan/plan.js';
+import { memberHandle } from '../../store/federated-source.js';
+import type { SourceHandle } from '../../store/types.js';
+import { addFileStats, addSkippedFile, addVanishedFile, emptyStats, ioError, MAX_BAD_LINE_SAMPLES, type QueryStats } from '../stats.js';
+import { type ExecOptions } from '../options.js';
 import type { FoldPartial, JobOutcome, JobQuery, RowChunk, RowKey, ScanJob } from './protocol.js';
-import { combineRunStats, fileUses, recordUse, sampledThrough, type FileUse, type RunPart } from './index-use.js';
-import { FieldDecoder, keepRows } from './rows.js';
-import type { Sink } from './sink.js';
+import { combineRunStats, fileUses, recordUse, sampledThrough, type FileUse, type RunPart } from '../index-use.js';
+import { FieldDecoder, keepRows } from '../rows.js';
+import type { Sink } from '../sink.js';
 
 /** A job before the pool numbers it and sets its cut-off. */
 export type JobRequest = Omit<ScanJob, 'id' | 'cutoff'>;
