@@ -14,7 +14,7 @@
  * Ordering is exact even when files hold lines outside their hour (Lethe's own test store
  * does), which is why results are emitted after the scan rather than hour by hour.
  *
- * Big scans may instead run on a worker pool (`env.pool`, see `parallel.ts`): the pool
+ * Big scans may instead run on a worker pool (`env.pool`, see `workers/parallel.ts`): the pool
  * decides per query, and fills the same sink with the same keys, so results and
  * statistics are the same either way.
  *

@@ -105,7 +105,7 @@ export function planJobs(plan: LogQueryPlan, rangeBytes: number, uses?: FileUse[
   return jobs;
 }
 
-/** Runs `jobs` of `plan` on `runner`, filling `sink` exactly as the in-thread executor would. */
+/** Runs `jobs` of `plan` on `runner`, filling `sink` exactly as the local scan job would. */
 export async function runParallel(
   runner: JobRunner,
   queryId: number,
