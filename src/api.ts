@@ -30,7 +30,7 @@ import { collectKeyed, collectRows, countLines, visitMatches, type ExecEnv } fro
 import { type QueryStats } from './exec/stats.js';
 import { type ExecOptions } from './exec/options.js';
 import { addContext, checkContext, type ContextOptions } from './exec/context.js';
-import type { ScanPool } from './exec/pool.js';
+import type { ScanPool } from './exec/workers/pool.js';
 import { LOG_TYPES, type LogType } from './model.js';
 import { formatPlan, nameFilter, planLogQuery, resolveOptions, toLogicalLogQuery, type LogQueryPlan, type QueryOptions } from './plan/plan.js';
 import { LetheQLError } from './errors.js';

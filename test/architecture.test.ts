@@ -17,7 +17,7 @@ const CONFIG = {
 };
 
 const FACES = ['cli/', 'server/', 'write/', 'rules/'];
-const WINGS = ['node.ts', 'node-store.ts', 'browser.ts', 'store/fs-source.ts', 'store/node-', 'exec/node-', 'exec/web-'];
+const WINGS = ['node.ts', 'node-store.ts', 'browser.ts', 'store/fs-source.ts', 'store/node-', 'exec/node-', 'exec/workers/node-', 'exec/workers/web-'];
 const isFace = (m: string) => FACES.some((f) => m.startsWith(f));
 const isWing = (m: string) => WINGS.some((w) => m.startsWith(w));
 

@@ -1,9 +1,11 @@
 /**
  * The executor: runs a {@link LogQueryPlan} against a chunk source.
  *
- * Files are scanned one after another in store order by the WASM kernel, which hands back
- * the matching lines of each block as offsets (every filter, regexes included, ran there).
- * Here we count them, or keep them as rows. With a limit,
+ * Small scans run here as one local scan job (`scan-job.ts`, {@link runLocalJob}: the same
+ * per-file and per-batch code as a worker's jobs): files are scanned one after another in
+ * store order by the WASM kernel, which hands back the matching lines of each block as
+ * offsets (every filter, regexes included, ran there), counted or kept as rows in the
+ * sink this module builds. With a limit,
  * rows live in a bounded heap ordered by (time, file, line), so memory stays bounded by
  * the limit whatever the store's size; a candidate that cannot make the cut is dropped
  * before any string is decoded (fast path). Without a limit every row is kept: the caller
@@ -12,7 +14,7 @@
  * Ordering is exact even when files hold lines outside their hour (Lethe's own test store
  * does), which is why results are emitted after the scan rather than hour by hour.
  *
- * Big scans may instead run on a worker pool (`env.pool`, see `parallel.ts`): the pool
+ * Big scans may instead run on a worker pool (`env.pool`, see `workers/parallel.ts`): the pool
  * decides per query, and fills the same sink with the same keys, so results and
  * statistics are the same either way.
  *
@@ -25,16 +27,15 @@ import { LetheQLError, LimitError } from '../errors.js';
 import type { LogRow } from '../arrow/build.js';
 import type { LogQueryPlan } from '../plan/plan.js';
 import { DEFAULT_BLOCK_SIZE, type Kernel } from '../scan/kernel.js';
-import { ReadAhead } from '../scan/read-ahead.js';
-import type { BadLineReason, FileScanStats, MatchBatch } from '../scan/types.js';
+import type { MatchBatch } from '../scan/types.js';
 import { isStoreSet } from '../store/federated-source.js';
-import type { ChunkReader, ChunkSource } from '../store/types.js';
-import type { ScanPool } from './pool.js';
-import { emptyIndexStats, fileUses, recordUse, scanRuns, skippedFileStats, type IndexStats } from './index-use.js';
-import type { MatchPipeline } from './pipeline-rows.js';
-import { addFileStats, emptyStats, ioError, MAX_BAD_LINE_SAMPLES, type QueryStats } from './stats.js';
+import type { ChunkSource } from '../store/types.js';
+import type { ScanPool } from './workers/pool.js';
+import { fileUses } from './index-use.js';
+import { emptyStats, MAX_BAD_LINE_SAMPLES, type QueryStats } from './stats.js';
 import { DEFAULT_MAX_BYTES_RETURNED, type ExecOptions } from './options.js';
-import { FieldDecoder, keepRows, makeBefore, TopRows, type Keyed, type RowBudget } from './rows.js';
+import { makeBefore, TopRows, type Keyed, type RowBudget } from './rows.js';
+import { runLocalJob } from './scan-job.js';
 import type { Sink } from './sink.js';
 
 export interface ExecEnv {
@@ -45,101 +46,9 @@ export interface ExecEnv {
   pool?: ScanPool | null;
 }
 
-/**
- * Opens the plan's files one ahead: opening costs a few thread-pool round trips, so file
- * i+1 is opened (and, with read-ahead, its first block read) while file i is scanned. Two
- * staging buffers alternate between the file being scanned and the one opened ahead.
- */
-class FileOpener {
-  private readonly staging: Uint8Array[];
-  private next: Promise<ChunkReader> | null;
-  /** Files opened so far: the staging buffers alternate by it (not by file index: skipped files break parity). */
-  private opened = 0;
-
-  constructor(
-    private readonly plan: LogQueryPlan,
-    private readonly source: ChunkSource,
-    private readonly readAhead: boolean,
-    blockSize: number,
-    /** Files not to open (their sidecar answers for them). */
-    private readonly skip: (i: number) => boolean = () => false,
-  ) {
-    this.staging = readAhead ? [new Uint8Array(blockSize), new Uint8Array(blockSize)] : [];
-    this.next = this.open(this.after(-1));
-  }
-
-  /** The first file after `i` that is to be opened. */
-  private after(i: number): number {
-    let j = i + 1;
-    while (j < this.plan.files.length && this.skip(j)) j++;
-    return j;
-  }
-
-  /**
-   * The reader of file `i` (files are taken in order), or null when the file vanished since
-   * planning; the opening of file `i + 1` begins. Other failures are `IO_ERROR`s.
-   */
-  async take(i: number): Promise<ChunkReader | null> {
-    const pending = this.next!;
-    this.next = this.open(this.after(i));
-    try {
-      return await pending;
-    } catch (e) {
-      if ((e as { code?: unknown } | null)?.code === 'ENOENT') return null;
-      throw ioError(this.plan.files[i]!.path, e);
-    }
-  }
-
-  /** Closes a reader opened ahead but never taken (the scan stopped or failed). */
-  async dispose(): Promise<void> {
-    const p = this.next;
-    this.next = null;
-    if (p) await p.then((r) => r.close(), () => undefined);
-  }
-
-  private open(i: number): Promise<ChunkReader> | null {
-    const f = this.plan.files[i];
-    if (!f) return null;
-    const opened = fileSource(this.source, f.cluster).open(this.plan.logType, f.target, f.name);
-    const staging = this.staging[this.opened++ % 2]!;
-    const p = this.readAhead ? opened.then((r) => new ReadAhead(r, staging).prime()) : opened;
-    p.catch(() => undefined); // observed when taken; never an unhandled rejection
-    return p;
-  }
-}
-
 /** The source to open a planned file from: its cluster's member over a store set, else `source` itself. */
 export function fileSource(source: ChunkSource, cluster: string | undefined): ChunkSource {
   return cluster !== undefined && isStoreSet(source) ? source.member(cluster) : source;
-}
-
-/**
- * The per-block work of an execution: count the kernel's matches, or keep them as rows.
- * Returned as a closure over the file being scanned.
- */
-function batchHandler(plan: LogQueryPlan, stats: QueryStats, sink: Sink, pipeline: MatchPipeline | null): (fileIndex: number) => (b: MatchBatch) => void {
-  const fieldDecoders = Array.from({ length: plan.program.fieldCount }, () => new FieldDecoder());
-  return (fileIndex) => {
-    const cluster = plan.files[fileIndex]!.cluster;
-    return (b) => {
-      if (sink.kind === 'fold') {
-        // Metric queries: linesMatched counts the kernel's matches; the fold runs the pipeline.
-        stats.linesMatched += b.count;
-        return sink.folder.fold(b, cluster, sink.into);
-      }
-      if (pipeline === null) {
-        stats.linesMatched += b.count;
-        if (sink.kind === 'visit') return sink.visit(b, fileIndex);
-        if (sink.kind === 'rows') keepRows(sink, b, fileIndex, cluster, fieldDecoders);
-        return;
-      }
-      if (sink.kind === 'rows') {
-        stats.linesMatched += b.count - keepRows(sink, b, fileIndex, cluster, fieldDecoders, pipeline);
-        return;
-      }
-      for (let i = 0; i < b.count; i++) if (pipeline.process(b, i, cluster) !== null) stats.linesMatched++;
-    };
-  };
 }
 
 async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Sink): Promise<QueryStats> {
@@ -166,51 +75,22 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
     plan.pipeline && (sink.kind === 'rows' || sink.kind === 'count')
       ? new (await import('./pipeline-rows.js')).MatchPipeline(plan.pipeline.stages, plan.logType, sink.kind === 'count' ? [] : 'all', opts.maxTemplateBytes)
       : null;
-  const onFile = batchHandler(plan, stats, sink, pipeline);
-  const scanOptions = { blockSize, maxLineBytes: opts.maxLineBytes, maxBadLineSamples: MAX_BAD_LINE_SAMPLES, signal: opts.signal };
   env.kernel.setProgram(plan.program);
-  const uses = fileUses(plan, sink.kind === 'count', opts.maxLineBytes);
-  const files = new FileOpener(plan, env.source, opts.readAhead !== false, blockSize, (i) => uses[i]!.kind === 'skip');
   const totalBytes = plan.files.reduce((a, f) => a + f.size, 0);
-  try {
-    for (let fileIndex = 0; fileIndex < plan.files.length; fileIndex++) {
-      opts.signal?.throwIfAborted();
-      const { path, size } = plan.files[fileIndex]!;
-      const use = uses[fileIndex]!;
-      if (use.kind === 'skip') {
-        // The sidecar answers for the file: nothing to read (index-use.ts).
-        recordUse(stats.index, path, size, use);
-        const fs = skippedFileStats(use);
-        stats.linesMatched += fs.matched;
-        addFileStats(stats, path, fs);
-        opts.onProgress?.({ filesRead: stats.filesRead, filesTotal: plan.files.length, bytesScanned: stats.bytesScanned, totalBytes, linesMatched: stats.linesMatched });
-        continue;
-      }
-      const reader = await files.take(fileIndex);
-      if (reader === null) {
-        stats.filesSkipped++;
-        stats.skippedFiles.push({ path, reason: 'vanished' });
-        continue;
-      }
-      try {
-        if (use.kind === 'runs' && reader.size === size) {
-          recordUse(stats.index, path, size, use);
-          addFileStats(stats, path, await scanRuns(env.kernel, reader, use, scanOptions, onFile(fileIndex)));
-        } else {
-          recordUse(stats.index, path, size, use, use.kind === 'runs' ? `the file has ${reader.size} bytes, not ${size} as when planned` : undefined);
-          addFileStats(stats, path, await env.kernel.scanFile(reader, scanOptions, onFile(fileIndex)));
-        }
-      } catch (e) {
-        if (opts.signal?.aborted) throw e;
-        throw ioError(path, e);
-      } finally {
-        await reader.close();
-      }
-      opts.onProgress?.({ filesRead: stats.filesRead, filesTotal: plan.files.length, bytesScanned: stats.bytesScanned, totalBytes, linesMatched: stats.linesMatched });
-    }
-  } finally {
-    await files.dispose();
-  }
+  await runLocalJob({
+    plan,
+    uses: fileUses(plan, sink.kind === 'count', opts.maxLineBytes),
+    sourceOf: (i) => fileSource(env.source, plan.files[i]!.cluster),
+    kernel: env.kernel,
+    scanOptions: { blockSize, maxLineBytes: opts.maxLineBytes, maxBadLineSamples: MAX_BAD_LINE_SAMPLES, signal: opts.signal },
+    readAhead: opts.readAhead !== false,
+    sink,
+    pipeline,
+    stats,
+    ...(opts.onProgress
+      ? { onFile: () => opts.onProgress!({ filesRead: stats.filesRead, filesTotal: plan.files.length, bytesScanned: stats.bytesScanned, totalBytes, linesMatched: stats.linesMatched }) }
+      : {}),
+  });
   stats.elapsedMs = Math.round((performance.now() - started) * 1000) / 1000;
   return stats;
 }

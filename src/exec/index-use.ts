@@ -1,8 +1,8 @@
 /**
  * The executor's side of sidecar indexes: what to read of each planned file, and how to
  * account for what is not read, so that a query's rows, counts, order and statistics are
- * those of a full scan (contract §5). One module for both scan paths: the in-thread
- * executor (`execute.ts`) and the worker merge (`parallel.ts`) ask it the same questions.
+ * those of a full scan (contract §5). One module for both scan paths: the local scan job
+ * (`scan-job.ts`) and the worker merge (`workers/parallel.ts`) ask it the same questions.
  *
  * Per file ({@link fileUses}), from the plan's {@link PlannedIndex}:
  * - `skip`: nothing is read. No good line is in the window, or every block was pruned (by

@@ -1,8 +1,8 @@
 /**
  * A metric query's per-match fold: kernel matches → (pipeline) → series labels → buckets or
- * samples. The one place this happens, whether the scan runs in the calling thread
- * (`execute.ts`, a `fold` sink) or in a scan worker (`scan-job.ts`, modes `buckets` and
- * `samples`), so both give the same series, labels and values.
+ * samples. The one place this happens, whether the scan runs in the calling thread or on a
+ * worker (`scan-job.ts` either way: a `fold` sink in the local job, modes `buckets` and
+ * `samples` in a worker's job), so both give the same series, labels and values.
  *
  * Per match: the stream's labels (`namespace`/`pod`/`container` or `node`/`process`, plus
  * `cluster` over a store set) go through the log pipeline when there is one (`| json`,
@@ -33,7 +33,7 @@ import type { Pipeline } from '../pipeline/index.js';
 import { ERROR_LABEL } from '../pipeline/state.js';
 import { OFF_MSG_END, OFF_MSG_START, OFFSET_STRIDE } from '../scan/types.js';
 import { messageOf, StreamLabels } from './stream-labels.js';
-import type { FoldPartial, FoldSpec } from './protocol.js';
+import type { FoldPartial, FoldSpec } from './workers/protocol.js';
 import type { RowBatch } from './rows.js';
 import { InternalError } from '../errors.js';
 

@@ -37,7 +37,7 @@ import { foldMatches, type ExecEnv } from './execute.js';
 import { emptyStats, MAX_BAD_LINE_SAMPLES, type QueryStats } from './stats.js';
 import { type ExecOptions } from './options.js';
 import { FoldAccumulator, MatchFolder } from './match-fold.js';
-import type { FoldSpec } from './protocol.js';
+import type { FoldSpec } from './workers/protocol.js';
 
 /** Adds one scan's statistics into a running total (metric queries scan once per range aggregation). */
 export function addStats(total: QueryStats, s: QueryStats): void {

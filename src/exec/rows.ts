@@ -1,5 +1,5 @@
 /**
- * Result order and row keeping, shared by the in-thread executor, the scan workers and the
+ * Result order and row keeping, shared by the local scan job, the scan workers and the
  * main thread's merge of worker results.
  *
  * Result order (contract §3) is a total order on (time, file index, line number): time in
@@ -7,7 +7,7 @@
  * arrive in any order (files finish out of order in a worker pool) and one sort at the end
  * gives the exact result. With a limit, {@link TopRows} keeps only the first `limit` rows
  * in that order, whatever the arrival order. {@link keepRows} turns the kernel's matched
- * rows (offsets into a block) into kept {@link LogRow}s, for the in-thread executor and for
+ * rows (offsets into a block) into kept {@link LogRow}s, for the local scan job and for
  * the merge of worker chunks alike.
  *
  * This module imports nothing at run time beyond the standard library and the row layout
@@ -134,7 +134,7 @@ export class FieldDecoder {
 
 /** Matched rows in the kernel's layout: a {@link MatchBatch} in this thread, or a worker's row chunk. */
 export type RowBatch = Pick<MatchBatch, 'count' | 'bytes' | 'offsets' | 'timesNs' | 'lineNos'> & {
-  /** Rows a worker's pipeline already ran on (`protocol.ts`): their labels and lines after it. */
+  /** Rows a worker's pipeline already ran on (`workers/protocol.ts`): their labels and lines after it. */
   readonly piped?: readonly PipedRow[];
 };
 

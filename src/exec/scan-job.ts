@@ -1,34 +1,41 @@
 /**
- * One scan job, as a worker runs it: open the file, scan it (or one byte range of it) with
- * the worker's own kernel, keep what the query wants, report per-file statistics.
+ * The scan loop, once for both scan paths: a scan job opens its file (or one byte range of
+ * it, or every file of a plan), scans it with a kernel, hands each batch of kernel matches to
+ * the query's sink and reports per-file statistics.
  *
- * Per batch of kernel matches, as the in-thread executor does (`execute.ts`, `batchHandler`):
- * the count, then, for row queries, the rows. Rows are not decoded
- * here: each kept row's bytes (line start to message end) are copied into a
- * {@link RowChunk} with its offsets rebased, and the main thread decodes them exactly as it
- * would decode a kernel batch. With a limit a job keeps at most `limit` rows (a bounded heap
- * in result order, pruned further by the merge's cut-off), so a job's memory is bounded by
- * its block size, its read-ahead buffer and `limit` rows. Without a limit rows are posted
- * in chunks of about {@link CHUNK_BYTES} as they come.
+ * - On a worker (`workers/scan-worker.ts`), a job is one file or byte range
+ *   ({@link openJob}, then {@link runScanJob}): rows are not decoded there. Each kept row's
+ *   bytes (line start to message end) are copied into a {@link RowChunk} with its offsets
+ *   rebased, and the main thread decodes them exactly as it would decode a kernel batch.
+ *   With a limit a job keeps at most `limit` rows (a bounded heap in result order, pruned
+ *   further by the merge's cut-off), so a job's memory is bounded by its block size, its
+ *   read-ahead buffer and `limit` rows. Without a limit rows are posted in chunks of about
+ *   {@link CHUNK_BYTES} as they come. A metric fold (modes `buckets`/`samples`) folds every
+ *   match into a fresh accumulator and returns it as the outcome's `partial`.
+ * - In the calling thread (`execute.ts`), the local job ({@link runLocalJob}) runs over all
+ *   of a plan's files in store order, opening each file ahead ({@link openJob} again) while
+ *   the one before it is scanned, and its batches go straight into the caller's sink: whole
+ *   blocks in, offsets out, nothing copied.
  *
- * A metric fold (modes `buckets`/`samples`) folds every match into a fresh accumulator
- * with the query's {@link MatchFolder} (compiled once per query per worker) and returns
- * it as the outcome's `partial`.
- *
- * A job is opened ({@link openJob}) before its turn, while the worker scans the job before
- * it, then scanned ({@link runScanJob}).
+ * Per batch, both run {@link matchHandler}: a fold, or the pipeline then the rows, or the
+ * pipeline then the count. Per file, both ask `index-use.ts` what to read (skip, runs,
+ * whole) and account for it through `stats.ts`.
  *
  * No `node:` imports: the same code serves Web Workers.
  */
+import type { LogQueryPlan } from '../plan/plan.js';
 import type { Kernel } from '../scan/kernel.js';
 import { ReadAhead } from '../scan/read-ahead.js';
-import { OFF_LINE_START, OFF_MSG_END, OFFSET_STRIDE, type MatchBatch } from '../scan/types.js';
+import { OFF_LINE_START, OFF_MSG_END, OFFSET_STRIDE, type MatchBatch, type ScanOptions } from '../scan/types.js';
 import type { ChunkReader, ChunkSource } from '../store/types.js';
+import { recordUse, scanRuns, type FileUse } from './index-use.js';
 import { FoldAccumulator, MatchFolder } from './match-fold.js';
 import type { MatchPipeline } from './pipeline-rows.js';
-import type { JobOutcome, JobQuery, RowChunk, ScanJob } from './protocol.js';
-import { RangeReader } from './range-reader.js';
-import { makeBefore, TopRows, type Before, type PipedRow } from './rows.js';
+import type { JobOutcome, JobQuery, RowChunk, ScanJob } from './workers/protocol.js';
+import { RangeReader } from './workers/range-reader.js';
+import { FieldDecoder, keepRows, makeBefore, TopRows, type Before, type PipedRow } from './rows.js';
+import type { Sink } from './sink.js';
+import { addFileStats, addSkippedFile, addVanishedFile, ioError, type QueryStats } from './stats.js';
 
 /** Rows are posted once a chunk holds this many bytes (no-limit queries). */
 export const CHUNK_BYTES = 1 << 20;
@@ -153,11 +160,11 @@ class ChunkBuilder {
 
 /**
  * Opens a job's file (or range), and with a staging buffer starts reading its first block,
- * so that a worker can open its next job while it scans the current one (as the in-thread
- * executor opens the next file). Resolves null when the file is gone (`vanished`); rejects
+ * so that a job's next file is opened while the current one is scanned (a worker's next job,
+ * the local job's next file). Resolves null when the file is gone (`vanished`); rejects
  * with the raw error when it cannot be opened. `staging` is borrowed until the reader is closed.
  */
-export async function openJob(job: ScanJob, source: ChunkSource, staging: Uint8Array | null): Promise<ChunkReader | null> {
+export async function openJob(job: Pick<ScanJob, 'logType' | 'target' | 'name' | 'range'>, source: ChunkSource, staging: Uint8Array | null): Promise<ChunkReader | null> {
   let reader: ChunkReader;
   try {
     reader = await source.open(job.logType, job.target, job.name);
@@ -172,6 +179,42 @@ export async function openJob(job: ScanJob, source: ChunkSource, staging: Uint8A
     throw e;
   }
   return staging ? new ReadAhead(reader, staging).prime() : reader;
+}
+
+/** Where a scan counts its matches: a query's statistics (local job) or a worker job's own tally. */
+export interface MatchTally {
+  linesMatched: number;
+}
+
+/**
+ * What a scan does with each kernel batch of one file (of `cluster`), the one definition for
+ * both paths. A metric fold takes every match (`linesMatched` counts the kernel's matches;
+ * the pipeline is the fold's). Otherwise `keep`, for row queries, keeps a batch's rows (running
+ * the pipeline on each first) and returns how many the pipeline dropped; without it the
+ * matches are counted, after the pipeline when there is one. The pipeline sees every match,
+ * before any limit, so that `linesMatched` counts what it lets through.
+ */
+export function matchHandler(
+  fold: { folder: MatchFolder; into: FoldAccumulator } | null,
+  pipeline: MatchPipeline | null,
+  cluster: string | undefined,
+  tally: MatchTally,
+  keep: ((b: MatchBatch) => number) | null,
+): (b: MatchBatch) => void {
+  if (fold !== null) {
+    const { folder, into } = fold;
+    return (b) => {
+      tally.linesMatched += b.count;
+      folder.fold(b, cluster, into);
+    };
+  }
+  if (keep !== null) return (b) => void (tally.linesMatched += b.count - keep(b));
+  if (pipeline !== null) {
+    return (b) => {
+      for (let i = 0; i < b.count; i++) if (pipeline.process(b, i, cluster) !== null) tally.linesMatched++;
+    };
+  }
+  return (b) => void (tally.linesMatched += b.count);
 }
 
 /** What a job needs from the worker that runs it. */
@@ -199,23 +242,18 @@ export async function runScanJob(job: ScanJob, reader: ChunkReader, prepared: Pr
     const cluster = job.cluster;
     const top = rows && query.limit !== null ? new TopRows<CopiedRow>(query.limit, before) : null;
     const chunk = rows && query.limit === null ? new ChunkBuilder() : null;
-    let matched = 0;
-    const onBatch = (b: MatchBatch): void => {
-      matched += b.count;
-      if (into !== null) return folder!.fold(b, cluster, into);
-      if (!rows) {
-        if (pipeline !== null) for (let i = 0; i < b.count; i++) if (pipeline.process(b, i, cluster) === null) matched--;
-        return;
-      }
+    const tally: MatchTally = { linesMatched: 0 };
+    /** Copies a batch's rows that can make the cut (after the pipeline); returns how many the pipeline dropped. */
+    const copyRows = (b: MatchBatch): number => {
       const { offsets, timesNs, lineNos } = b;
+      let dropped = 0;
       for (let i = 0; i < b.count; i++) {
         const o = i * OFFSET_STRIDE;
-        // The pipeline sees every match, before the limit, so that `matched` counts what it lets through.
         let piped: PipedRow | undefined;
         if (pipeline !== null) {
           const out = pipeline.apply(b, i, cluster);
           if (out === null) {
-            matched--;
+            dropped++;
             continue;
           }
           piped = out;
@@ -240,7 +278,9 @@ export async function runScanJob(job: ScanJob, reader: ChunkReader, prepared: Pr
         if (piped) row.piped = piped;
         top!.push({ t, f: key, n, row });
       }
+      return dropped;
     };
+    const onBatch = matchHandler(into !== null ? { folder: folder!, into } : null, pipeline, cluster, tally, rows && into === null ? copyRows : null);
     const fs = await env.kernel.scanFile(reader, { blockSize: query.blockSize, maxLineBytes: query.maxLineBytes, maxBadLineSamples: query.maxBadLineSamples, signal: env.signal }, onBatch);
     if (top) {
       const out = new ChunkBuilder();
@@ -249,10 +289,154 @@ export async function runScanJob(job: ScanJob, reader: ChunkReader, prepared: Pr
     } else if (chunk && chunk.count > 0) {
       env.emit(chunk.take());
     }
-    const outcome: JobOutcome = { kind: 'read', bytes: fs.bytes, lines: fs.lines, validated: fs.validated, badLines: fs.badLines, badLineSamples: fs.badLineSamples, matched };
+    const outcome: JobOutcome = { kind: 'read', bytes: fs.bytes, lines: fs.lines, validated: fs.validated, badLines: fs.badLines, badLineSamples: fs.badLineSamples, matched: tally.linesMatched };
     if (into !== null) outcome.partial = into.partial();
     return outcome;
   } finally {
     await reader.close();
+  }
+}
+
+/**
+ * The local job's opener: each file to read is opened (with {@link openJob}) while the file
+ * before it is scanned, since opening costs a few thread-pool round trips; with read-ahead its
+ * first block is read too. Two staging buffers alternate between the file being scanned and
+ * the one opened ahead (as a worker's two jobs do).
+ */
+class FileOpener {
+  private readonly staging: Uint8Array[];
+  private next: Promise<ChunkReader | null> | null;
+  /** Files opened so far: the staging buffers alternate by it (not by file index: skipped files break parity). */
+  private opened = 0;
+
+  constructor(
+    private readonly plan: LogQueryPlan,
+    private readonly sourceOf: (fileIndex: number) => ChunkSource,
+    private readonly readAhead: boolean,
+    blockSize: number,
+    /** Files not to open (their sidecar answers for them). */
+    private readonly skip: (i: number) => boolean,
+  ) {
+    this.staging = readAhead ? [new Uint8Array(blockSize), new Uint8Array(blockSize)] : [];
+    this.next = this.open(this.after(-1));
+  }
+
+  /** The first file after `i` that is to be opened. */
+  private after(i: number): number {
+    let j = i + 1;
+    while (j < this.plan.files.length && this.skip(j)) j++;
+    return j;
+  }
+
+  /**
+   * The reader of file `i` (files are taken in order), or null when the file vanished since
+   * planning; the opening of file `i + 1` begins. Other failures are `IO_ERROR`s.
+   */
+  async take(i: number): Promise<ChunkReader | null> {
+    const pending = this.next!;
+    this.next = this.open(this.after(i));
+    try {
+      return await pending;
+    } catch (e) {
+      if ((e as { code?: unknown } | null)?.code === 'ENOENT') return null;
+      throw ioError(this.plan.files[i]!.path, e);
+    }
+  }
+
+  /** Closes a reader opened ahead but never taken (the scan stopped or failed). */
+  async dispose(): Promise<void> {
+    const p = this.next;
+    this.next = null;
+    if (p) await p.then((r) => r?.close(), () => undefined);
+  }
+
+  private open(i: number): Promise<ChunkReader | null> | null {
+    const f = this.plan.files[i];
+    if (!f) return null;
+    const staging = this.readAhead ? this.staging[this.opened++ % 2]! : null;
+    const p = openJob({ logType: this.plan.logType, target: f.target, name: f.name, range: null }, this.sourceOf(i), staging);
+    p.catch(() => undefined); // observed when taken; never an unhandled rejection
+    return p;
+  }
+}
+
+/** What the local job needs from the executor. */
+export interface LocalJob {
+  plan: LogQueryPlan;
+  /** How each planned file is read (`index-use.ts`). */
+  uses: readonly FileUse[];
+  /** The source to open planned file `i` from (its member's, over a store set). */
+  sourceOf: (fileIndex: number) => ChunkSource;
+  /** An idle kernel, the plan's program loaded. */
+  kernel: Kernel;
+  scanOptions: ScanOptions & { blockSize: number };
+  readAhead: boolean;
+  /** Where the matches go; `pipeline`: the plan's, compiled, for rows and counts. */
+  sink: Sink;
+  pipeline: MatchPipeline | null;
+  /** The query's statistics, filled in file order. */
+  stats: QueryStats;
+  /** Called after each file is accounted for (read, or answered by its sidecar). */
+  onFile?: () => void;
+}
+
+/**
+ * The in-thread scan: one job over all of a plan's files, in store order, in the calling
+ * thread. Per file, as the worker path does: a file its sidecar answers for is accounted
+ * without being opened, a file read in runs has only its runs scanned, a file gone since
+ * planning is `vanished`; every batch goes through {@link matchHandler} into `sink` (rows
+ * decoded in place, keyed by file index and line number). Read failures are `IO_ERROR`s
+ * naming the file; an abort rejects with the signal's reason.
+ */
+export async function runLocalJob(job: LocalJob): Promise<void> {
+  const { plan, uses, kernel, scanOptions, sink, pipeline, stats } = job;
+  const signal = scanOptions.signal;
+  const fold = sink.kind === 'fold' ? { folder: sink.folder, into: sink.into } : null;
+  const fieldDecoders = Array.from({ length: plan.program.fieldCount }, () => new FieldDecoder());
+  const batches = (fileIndex: number): ((b: MatchBatch) => void) => {
+    const cluster = plan.files[fileIndex]!.cluster;
+    const keep =
+      sink.kind === 'rows'
+        ? (b: MatchBatch): number => keepRows(sink, b, fileIndex, cluster, fieldDecoders, pipeline)
+        : sink.kind === 'visit'
+          ? (b: MatchBatch): number => (sink.visit(b, fileIndex), 0)
+          : null;
+    return matchHandler(fold, pipeline, cluster, stats, keep);
+  };
+  const files = new FileOpener(plan, job.sourceOf, job.readAhead, scanOptions.blockSize, (i) => uses[i]!.kind === 'skip');
+  try {
+    for (let fileIndex = 0; fileIndex < plan.files.length; fileIndex++) {
+      signal?.throwIfAborted();
+      const { path, size } = plan.files[fileIndex]!;
+      const use = uses[fileIndex]!;
+      if (use.kind === 'skip') {
+        // The sidecar answers for the file: nothing to read (index-use.ts).
+        addSkippedFile(stats, path, size, use);
+        job.onFile?.();
+        continue;
+      }
+      const reader = await files.take(fileIndex);
+      if (reader === null) {
+        addVanishedFile(stats, path);
+        continue;
+      }
+      try {
+        if (use.kind === 'runs' && reader.size === size) {
+          recordUse(stats.index, path, size, use);
+          addFileStats(stats, path, await scanRuns(kernel, reader, use, scanOptions, batches(fileIndex)));
+        } else {
+          recordUse(stats.index, path, size, use, use.kind === 'runs' ? `the file has ${reader.size} bytes, not ${size} as when planned` : undefined);
+          addFileStats(stats, path, await kernel.scanFile(reader, scanOptions, batches(fileIndex)));
+        }
+      } catch (e) {
+        if (signal?.aborted) throw e;
+        throw ioError(path, e);
+      } finally {
+        await reader.close();
+      }
+      job.onFile?.();
+    }
+  } finally {
+    await files.dispose();
   }
 }

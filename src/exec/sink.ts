@@ -5,7 +5,7 @@
  */
 import type { MatchBatch } from '../scan/types.js';
 import type { FoldAccumulator, MatchFolder } from './match-fold.js';
-import type { FoldSpec } from './protocol.js';
+import type { FoldSpec } from './workers/protocol.js';
 import type { RowSink } from './rows.js';
 
 /** Where matching lines go: counted only, or kept as rows (bounded by `top` when there is a limit). */

@@ -1,13 +1,15 @@
 /**
- * Statistics of one query, and the per-file accounting both scan paths share: the in-thread
- * executor (`execute.ts`) and the worker paths (`parallel.ts`, `metric-source.ts`) start
- * from {@link emptyStats}, add each file with {@link addFileStats} and classify read
- * failures with {@link ioError}, so their statistics cannot drift apart.
+ * Statistics of one query, and the per-file accounting both scan paths share: the local job
+ * (`scan-job.ts`, run by `execute.ts`) and the worker merge (`workers/parallel.ts`) start
+ * from {@link emptyStats}, add each file with {@link addFileStats} (a file its sidecar
+ * answers for with {@link addSkippedFile}, a file gone since planning with
+ * {@link addVanishedFile}) and classify read failures with {@link ioError}, so their
+ * statistics cannot drift apart.
  */
 import { LetheQLError } from '../errors.js';
 import type { LogQueryPlan } from '../plan/plan.js';
 import { DEFAULT_MAX_BAD_LINE_SAMPLES, type BadLineReason, type FileScanStats } from '../scan/types.js';
-import { emptyIndexStats, type IndexStats } from './index-use.js';
+import { emptyIndexStats, recordUse, skippedFileStats, type FileUse, type IndexStats } from './index-use.js';
 
 /** Statistics of one query (contract §3). */
 export interface QueryStats {
@@ -117,4 +119,18 @@ export function addFileStats(stats: QueryStats, path: string, fs: FileScanStats,
     if (stats.badLineSamples.length >= MAX_BAD_LINE_SAMPLES) break;
     stats.badLineSamples.push({ path, line: bad.line, reason: bad.reason });
   }
+}
+
+/** Adds a file its sidecar answers for (nothing of it read): its use, and its statistics from the sidecar. */
+export function addSkippedFile(stats: QueryStats, path: string, size: number, use: Extract<FileUse, { kind: 'skip' }>): void {
+  recordUse(stats.index, path, size, use);
+  const fs = skippedFileStats(use);
+  stats.linesMatched += fs.matched;
+  addFileStats(stats, path, fs);
+}
+
+/** Adds a file listed when the query was planned and gone when it was to be read. */
+export function addVanishedFile(stats: QueryStats, path: string): void {
+  stats.filesSkipped++;
+  stats.skippedFiles.push({ path, reason: 'vanished' });
 }

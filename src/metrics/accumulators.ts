@@ -2,7 +2,7 @@
  * The bookkeeping of a {@link LogSampleSource} that sees lines one at a time: per series,
  * buckets of a grid ({@link BucketAccumulator}) or samples ({@link SampleAccumulator}).
  *
- * A scan split into jobs (the worker pool, `exec/parallel.ts`) fills one accumulator per
+ * A scan split into jobs (the worker pool, `exec/workers/parallel.ts`) fills one accumulator per
  * job and merges them on the main thread: {@link BucketAccumulator.partials} gives a job's
  * series trimmed to the buckets it touched, {@link BucketAccumulator.addPartial} adds one
  * into another accumulator; {@link SampleAccumulator.addSeries} appends a job's samples.

@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LogStore, MemoryChunkSource, getStats, type ChunkSource } from '../../src/node.js';
-import { WorkerScanPool, type CreateScanWorker, type WorkerPoolOptions } from '../../src/exec/pool.js';
-import type { FromWorker, ToWorker } from '../../src/exec/protocol.js';
-import { startScanWorker } from '../../src/exec/scan-worker.js';
+import { WorkerScanPool, type CreateScanWorker, type WorkerPoolOptions } from '../../src/exec/workers/pool.js';
+import type { FromWorker, ToWorker } from '../../src/exec/workers/protocol.js';
+import { startScanWorker } from '../../src/exec/workers/scan-worker.js';
 import { tableLines } from '../support/paths.js';
 
 const WINDOW = { start: '2024-09-24T13:00:00Z', end: '2024-09-24T16:00:00Z' };

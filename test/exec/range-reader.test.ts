@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RangeReader } from '../../src/exec/range-reader.js';
+import { RangeReader } from '../../src/exec/workers/range-reader.js';
 import type { ChunkReader } from '../../src/store/types.js';
 
 function bytesReader(bytes: Uint8Array): ChunkReader {

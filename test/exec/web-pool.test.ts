@@ -10,8 +10,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LogStore, getStats } from '../../src/api.js';
 import { openMemoryStore } from '../../src/browser.js';
 import { LetheQLError } from '../../src/errors.js';
-import { START_TIMEOUT_MS, createWebScanPool, defaultWebWorkerCount, type ToWebWorker } from '../../src/exec/web-pool.js';
-import { serveScanWorker, type WorkerScope } from '../../src/exec/web-worker.js';
+import { START_TIMEOUT_MS, createWebScanPool, defaultWebWorkerCount, type ToWebWorker } from '../../src/exec/workers/web-pool.js';
+import { serveScanWorker, type WorkerScope } from '../../src/exec/workers/web-worker.js';
 import { MemoryChunkSource } from '../../src/store/memory-source.js';
 import { tableLines } from '../support/paths.js';
 

@@ -22,15 +22,15 @@
  * it lets through, and rows travel with what it made of them ({@link RowChunk.piped}: the
  * labels and line after the stages), so parsers cost the workers, not the main thread.
  */
-import { InternalError, LetheQLError, LimitError, type ErrorCode } from '../errors.js';
-import type { BucketPartial } from '../metrics/accumulators.js';
-import type { BucketMeasure, SampleSeries, TimeInterval } from '../metrics/source.js';
-import type { LogType } from '../model.js';
-import type { Direction } from '../plan/plan.js';
-import type { PipelineStage } from '../query/ast.js';
-import type { BadLine } from '../scan/types.js';
-import type { SourceHandle } from '../store/types.js';
-import type { PipedRow } from './rows.js';
+import { InternalError, LetheQLError, LimitError, type ErrorCode } from '../../errors.js';
+import type { BucketPartial } from '../../metrics/accumulators.js';
+import type { BucketMeasure, SampleSeries, TimeInterval } from '../../metrics/source.js';
+import type { LogType } from '../../model.js';
+import type { Direction } from '../../plan/plan.js';
+import type { PipelineStage } from '../../query/ast.js';
+import type { BadLine } from '../../scan/types.js';
+import type { SourceHandle } from '../../store/types.js';
+import type { PipedRow } from '../rows.js';
 
 /** What every job of one query shares. Workers cache the compiled program by `id`. */
 export interface JobQuery {

@@ -24,17 +24,17 @@
  * series (series × buckets, or the job's samples): bounded by
  * workers × (block size + 2 × block size of read-ahead + per-job result cap).
  */
-import { InternalError, LetheQLError } from '../errors.js';
-import type { LogQueryPlan } from '../plan/plan.js';
-import { KERNEL_WASM_INPUT_HASH } from '../scan/kernel-wasm.generated.js';
-import type { ChunkSource, SourceHandle } from '../store/types.js';
-import type { QueryStats } from './stats.js';
-import type { ExecOptions } from './options.js';
-import { bytesToRead, fileUses } from './index-use.js';
+import { InternalError, LetheQLError } from '../../errors.js';
+import type { LogQueryPlan } from '../../plan/plan.js';
+import { KERNEL_WASM_INPUT_HASH } from '../../scan/kernel-wasm.generated.js';
+import type { ChunkSource, SourceHandle } from '../../store/types.js';
+import type { QueryStats } from '../stats.js';
+import type { ExecOptions } from '../options.js';
+import { bytesToRead, fileUses } from '../index-use.js';
 import { JobCancelled, planJobs, runParallel, type JobRequest, type JobTicket } from './parallel.js';
 import type { FromWorker, JobOutcome, RowChunk, RowKey, ToWorker } from './protocol.js';
 import { deserializeError } from './protocol.js';
-import type { Sink } from './sink.js';
+import type { Sink } from '../sink.js';
 
 /** The executor's view of a pool. */
 export interface ScanPool {

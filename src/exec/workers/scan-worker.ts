@@ -9,18 +9,18 @@
  * kernel WASM it embeds, so the pool can refuse a stale bundle), then scans its jobs one
  * at a time, in the order received. The pool keeps at most two jobs on a worker: while one
  * is scanned, the next is opened and its first block read (into the other of two staging
- * buffers), as the in-thread executor opens the next file; without that, every job would
+ * buffers), as the local scan job opens the next file; without that, every job would
  * start with an idle wait for `open` and a first read. A `cancel` aborts a job between
  * blocks, or before it starts; it then answers `cancelled`. A query's program is loaded
  * into the kernel on its first job here and kept for its next ones, with its compiled
  * metric fold, if any (the pipeline compiler is loaded then, on first use).
  */
-import { Kernel } from '../scan/kernel.js';
-import { KERNEL_WASM_INPUT_HASH } from '../scan/kernel-wasm.generated.js';
-import type { ChunkReader, ChunkSource, SourceHandle } from '../store/types.js';
+import { Kernel } from '../../scan/kernel.js';
+import { KERNEL_WASM_INPUT_HASH } from '../../scan/kernel-wasm.generated.js';
+import type { ChunkReader, ChunkSource, SourceHandle } from '../../store/types.js';
 import { serializeError, type FromWorker, type RowChunk, type ScanJob, type ToWorker } from './protocol.js';
-import { partialTransferables } from './match-fold.js';
-import { openJob, prepareQuery, runScanJob, type PreparedQuery } from './scan-job.js';
+import { partialTransferables } from '../match-fold.js';
+import { openJob, prepareQuery, runScanJob, type PreparedQuery } from '../scan-job.js';
 
 /** What the platform shell provides. */
 export interface WorkerHost {

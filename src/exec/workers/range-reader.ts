@@ -13,7 +13,7 @@
  * scans it unchanged; line numbers it reports are counted from the range's first line,
  * and the merge adds the lines of the earlier ranges.
  */
-import type { ChunkReader } from '../store/types.js';
+import type { ChunkReader } from '../../store/types.js';
 
 const NEWLINE = 10;
 const SEARCH_CHUNK = 64 * 1024;

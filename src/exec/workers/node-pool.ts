@@ -14,23 +14,17 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { LetheQLError } from '../errors.js';
-import type { LogQueryPlan } from '../plan/plan.js';
-import type { ChunkSource, SourceHandle } from '../store/types.js';
-import type { QueryStats } from './stats.js';
-import type { ExecOptions } from './options.js';
+import { LetheQLError } from '../../errors.js';
+import type { LogQueryPlan } from '../../plan/plan.js';
+import type { ChunkSource, SourceHandle } from '../../store/types.js';
+import type { QueryStats } from '../stats.js';
+import type { ExecOptions } from '../options.js';
 import { WorkerScanPool, type ScanPool, type ScanWorkerEvents, type ScanWorkerHandle } from './pool.js';
 import type { FromWorker } from './protocol.js';
-import type { Sink } from './sink.js';
-import { kernelModule } from '../scan/kernel.js';
+import type { Sink } from '../sink.js';
+import { kernelModule } from '../../scan/kernel.js';
 import type { KernelHandOff } from './node-worker.js';
 
-/**
- * The scan-worker bundle, `dist/scan-worker.js`. The same file from `src/exec/` (tests),
- * `dist/exec/` (the package's modules) and `dist/bin/` (the CLI bundle): every module that
- * finds package files by `import.meta.url` sits two levels below the package root.
- */
-export const SCAN_WORKER_BUNDLE = new URL('../../dist/scan-worker.js', import.meta.url);
 
 /** Parallel-scan options of `openStore`. */
 export interface ScanPoolOptions {

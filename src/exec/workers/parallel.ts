@@ -26,18 +26,17 @@
  * the set's, so a worker reads one plain store as always and knows nothing of clusters; the
  * merge labels the job's rows with the file's cluster.
  */
-import { InternalError, LetheQLError } from '../errors.js';
-import { fieldCount } from '../model.js';
-import type { LogQueryPlan } from '../plan/plan.js';
-import { memberHandle } from '../store/federated-source.js';
-import type { SourceHandle } from '../store/types.js';
-import { addFileStats, emptyStats, ioError, MAX_BAD_LINE_SAMPLES, type QueryStats } from './stats.js';
-import { type ExecOptions } from './options.js';
+import { InternalError, LetheQLError } from '../../errors.js';
+import { fieldCount } from '../../model.js';
+import type { LogQueryPlan } from '../../plan/plan.js';
+import { memberHandle } from '../../store/federated-source.js';
+import type { SourceHandle } from '../../store/types.js';
+import { addFileStats, addSkippedFile, addVanishedFile, emptyStats, ioError, MAX_BAD_LINE_SAMPLES, type QueryStats } from '../stats.js';
+import { type ExecOptions } from '../options.js';
 import type { FoldPartial, JobOutcome, JobQuery, RowChunk, RowKey, ScanJob } from './protocol.js';
-import { combineRunStats, fileUses, recordUse, sampledThrough, skippedFileStats, type FileUse, type RunPart } from './index-use.js';
-import { FieldDecoder, keepRows } from './rows.js';
-import type { Sink } from './sink.js';
-import type { FileScanStats } from '../scan/types.js';
+import { combineRunStats, fileUses, recordUse, sampledThrough, type FileUse, type RunPart } from '../index-use.js';
+import { FieldDecoder, keepRows } from '../rows.js';
+import type { Sink } from '../sink.js';
 
 /** A job before the pool numbers it and sets its cut-off. */
 export type JobRequest = Omit<ScanJob, 'id' | 'cutoff'>;
@@ -106,13 +105,7 @@ export function planJobs(plan: LogQueryPlan, rangeBytes: number, uses?: FileUse[
   return jobs;
 }
 
-/** Adds a file's statistics assembled from its sidecar (and runs) to a query's. */
-function addSkipped(stats: QueryStats, path: string, fs: FileScanStats, countFile = true): void {
-  stats.linesMatched += fs.matched;
-  addFileStats(stats, path, fs, countFile);
-}
-
-/** Runs `jobs` of `plan` on `runner`, filling `sink` exactly as the in-thread executor would. */
+/** Runs `jobs` of `plan` on `runner`, filling `sink` exactly as the local scan job would. */
 export async function runParallel(
   runner: JobRunner,
   queryId: number,
@@ -248,15 +241,13 @@ export async function runParallel(
     const fileJobs = jobs.slice(k, end);
     k = end;
     if (use.kind === 'skip') {
-      recordUse(stats.index, path, size, use);
-      addSkipped(stats, path, skippedFileStats(use));
+      addSkippedFile(stats, path, size, use);
       continue;
     }
     if (parts.length === 0) continue; // not in this job list (callers pass every file's jobs)
     const read = parts.filter((p) => p.kind === 'read');
     if (read.length === 0) {
-      stats.filesSkipped++;
-      stats.skippedFiles.push({ path, reason: 'vanished' });
+      addVanishedFile(stats, path);
       continue;
     }
     if (read.length < parts.length) {
@@ -297,7 +288,7 @@ export async function runParallel(
       }
       linesBefore += p.lines;
     });
-    if (use.kind === 'runs') addSkipped(stats, path, combineRunStats(use.index, use.runs, shifted, MAX_BAD_LINE_SAMPLES), false);
+    if (use.kind === 'runs') addFileStats(stats, path, combineRunStats(use.index, use.runs, shifted, MAX_BAD_LINE_SAMPLES), false);
   }
   stats.elapsedMs = Math.round((performance.now() - started) * 1000) / 1000;
   return stats;

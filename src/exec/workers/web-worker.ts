@@ -12,12 +12,12 @@
  * (`WorkerHost.sourceKey`): a `Blob` prints as `{}`, so the default JSON key would let two
  * stores with the same paths share an entry, and would print every path of a store per job.
  */
-import { MemoryChunkSource } from '../store/memory-source.js';
-import type { SourceHandle } from '../store/types.js';
+import { MemoryChunkSource } from '../../store/memory-source.js';
+import type { SourceHandle } from '../../store/types.js';
 import { serializeError, type FromWorker, type ToWorker } from './protocol.js';
 import { startScanWorker } from './scan-worker.js';
 import type { FromWebWorker, ToWebWorker } from './web-pool.js';
-import { InternalError } from '../errors.js';
+import { InternalError } from '../../errors.js';
 
 /** What the worker needs of its global scope (`DedicatedWorkerGlobalScope`). */
 export interface WorkerScope {

@@ -23,8 +23,8 @@
  * a 2-core machine that capped a count over 104 MB of Blobs at ~300–500 MB/s with
  * `workers: 0` or 2 alike, where bytes held in the page scan at 2–3 GB/s.
  */
-import { LetheQLError } from '../errors.js';
-import type { SourceHandle } from '../store/types.js';
+import { LetheQLError } from '../../errors.js';
+import type { SourceHandle } from '../../store/types.js';
 import { WorkerScanPool, type ScanPool, type ScanWorkerEvents, type ScanWorkerHandle } from './pool.js';
 import { deserializeError, type FromWorker, type ScanJob, type SerializedError, type ToWorker } from './protocol.js';
 

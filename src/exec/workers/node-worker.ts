@@ -17,10 +17,10 @@
  * (log type, target, name), which a set could not resolve without a cluster.
  */
 import { parentPort } from 'node:worker_threads';
-import { FsChunkSource } from '../store/fs-source.js';
+import { FsChunkSource } from '../../store/fs-source.js';
 import type { ToWorker } from './protocol.js';
 import { startScanWorker } from './scan-worker.js';
-import { InternalError } from '../errors.js';
+import { InternalError } from '../../errors.js';
 
 /** The pool's first message to a Node scan worker: the compiled kernel. */
 export interface KernelHandOff {
