@@ -11,7 +11,9 @@
  * (within and across clusters: sums, `topk`, binary operators, unwrapped quantiles,
  * `absent_over_time`, `rate`/`bytes_rate`, pipelines naming `cluster`) must equal the local
  * set's series, numbers and statistics: the set reads the members' partial states through
- * `POST /letheql/v1/partials`, whose strict request checks are tested too. Then the
+ * `POST /letheql/v1/partials`, whose strict request checks are tested too. Counts of a table
+ * of log queries (`cluster` matchers and pipelines naming `cluster` included) must equal the
+ * local set's, through `POST /letheql/v1/count` (strict checks tested too). Then the
  * partial-failure policy with a member down (`fail` and `warn`, library and CLI, log and metric
  * queries), and a token-protected member.
  */
@@ -164,8 +166,93 @@ describe('a store set of remote members answers as the same stores opened locall
     expect(await mixedSet.targetsByCluster()).toEqual(await localSet.targetsByCluster());
   });
 
-  it('refuses what it cannot answer yet, naming the limitation', async () => {
-    await expect(remoteSet.count('pod{namespace="shop"}', WINDOW)).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+});
+
+/** Counts: selectors, line filters, regexes, `cluster` matchers, pipelines with label filters (on `cluster` too). */
+const COUNT_QUERIES: string[] = [
+  'pod{namespace=~".*"}',
+  'pod{namespace="shop"} |= "error"',
+  'pod{namespace=~".+"} |~ "(?i)get|post" != "health"',
+  'node{node=~".+"} !~ "(?i)debug"',
+  'pod{cluster="cluster-b", namespace=~".*"}',
+  'pod{cluster!="cluster-b", namespace=~"shop|kube-system"}',
+  'pod{cluster=~"cluster-.*", namespace="shop"} |= "error"',
+  'pod{cluster="nowhere", namespace="shop"}',
+  'pod{namespace="shop"} | json | level="error"',
+  'pod{namespace=~".+"} | pod=~".*b.*"',
+  'pod{namespace=~".+"} | cluster="cluster-b"',
+  'pod{namespace="shop"} | line_format "{{.cluster}} {{.pod}}" |= "cluster-a"',
+];
+
+describe('count() over remote members answers as the same stores opened locally', () => {
+  for (const query of COUNT_QUERIES) {
+    it(query, async () => {
+      const want = await localSet.count(query, WINDOW);
+      if (!query.includes('nowhere')) expect(want.count).toBeGreaterThan(0);
+      for (const set of [remoteSet, mixedSet]) {
+        const got = await set.count(query, WINDOW);
+        expect(got.count).toBe(want.count);
+        expect(comparable(got.stats)).toEqual(comparable(want.stats));
+      }
+    });
+  }
+
+  it('asks each member POST /letheql/v1/count, with per-member statistics that add up', async () => {
+    const { count, stats } = await remoteSet.count('pod{namespace=~".*"}', WINDOW);
+    expect(serverB.logs.some((l) => l['url'] === '/letheql/v1/count')).toBe(true);
+    expect(stats.members!.map((m) => [m.clusters, m.url])).toEqual([
+      [['cluster-a'], serverA.url],
+      [['cluster-b'], serverB.url],
+    ]);
+    expect(stats.members!.reduce((n, m) => n + m.stats!.linesMatched, 0)).toBe(count);
+    const mixed = (await mixedSet.count('pod{namespace=~".*"}', WINDOW)).stats;
+    expect(mixed.members!.map((m) => m.url)).toEqual([null, serverB.url]);
+    expect(mixed.badLineSamples.map((b) => b.path)).toContain('cluster-b:pod/shop/2024-09-24_14.log');
+    // A cluster matcher that leaves a member out does not ask it.
+    expect((await remoteSet.count('pod{cluster="cluster-a", namespace="shop"}', WINDOW)).stats.members!.map((m) => m.clusters)).toEqual([['cluster-a']]);
+  });
+
+  const post = async (body: unknown, base = serverA.url) => {
+    const res = await fetch(`${base}/letheql/v1/count`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    return { status: res.status, json: (await res.json()) as { count?: number; error?: string } };
+  };
+  const good = { cluster: 'cluster-a', query: 'pod{namespace="shop"}', start: '1727182800000000000', end: '1727193599000000000' };
+
+  it('POST /letheql/v1/count answers the count of the store read as the named cluster', async () => {
+    const r = await post(good);
+    expect(r.status).toBe(200);
+    expect(r.json.count).toBe((await localSet.count('pod{cluster="cluster-a", namespace="shop"}', WINDOW)).count);
+    expect((await post({ ...good, query: 'pod{cluster="cluster-b", namespace="shop"}' })).json.count).toBe(0);
+  });
+
+  for (const [what, body, message] of [
+    ['not an object', [1], 'the body must be a JSON object'],
+    ['an unknown field', { ...good, limit: 3 }, 'unknown field "limit"'],
+    ['no cluster', { ...good, cluster: undefined }, '"cluster" must be a string'],
+    ['a bad cluster name', { ...good, cluster: 'a|b' }, 'invalid cluster name "a|b"'],
+    ['an empty query', { ...good, query: ' ' }, '"query" must be a non-empty string'],
+    ['a number time', { ...good, start: 1 }, '"start" must be a time in ns as a decimal string'],
+    ['end before start', { ...good, end: '1' }, '"end" is before "start"'],
+    ['a metric query', { ...good, query: 'count_over_time(pod{namespace="shop"}[5m])' }, 'not supported in a log query'],
+    ['a query that does not parse', { ...good, query: 'pod{namespace=' }, ''],
+  ] as const) {
+    it(`400 for ${what}`, async () => {
+      const r = await post(body);
+      expect(r.status).toBe(400);
+      expect(r.json.error).toContain(message);
+    });
+  }
+
+  it('401 without the token on a protected member; refused by a server over a store set', async () => {
+    expect((await post(good, secured.url)).status).toBe(401);
+    const set = await start({ store: openStoreSet({ 'cluster-a': A }, { workers: 0 }) });
+    try {
+      const r = await post(good, set.url);
+      expect(r.status).toBe(400);
+      expect(r.json.error).toContain('a store set cannot be a member of another store set');
+    } finally {
+      await set.close();
+    }
   });
 });
 
@@ -399,6 +486,22 @@ describe('a member that fails', () => {
     expect((await set.result('pod{cluster="cluster-a", namespace="shop"}', WINDOW)).stats.warnings).toBeUndefined();
   });
 
+  it('counts: fail names the member; warn counts the other members and names the one left out', async () => {
+    const failing = openStoreSet({ 'cluster-a': serverA.url, 'cluster-b': down }, { workers: 0 });
+    const e = await failing.count('pod{namespace="shop"}', WINDOW).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'REMOTE_ERROR' });
+    expect((e as Error).message).toContain('member "cluster-b"');
+    for (const a of [A, serverA.url]) {
+      const set = openStoreSet({ 'cluster-a': a, 'cluster-b': down }, { workers: 0, onMemberError: 'warn' });
+      const { count, stats } = await set.count('pod{namespace="shop"}', WINDOW);
+      expect(count).toBe((await localSet.count('pod{cluster="cluster-a", namespace="shop"}', WINDOW)).count);
+      expect(stats.warnings).toHaveLength(1);
+      expect(stats.warnings![0]).toContain('member "cluster-b"');
+      expect(stats.members![1]).toMatchObject({ clusters: ['cluster-b'], url: down, stats: null });
+      expect((await set.count('pod{cluster="cluster-a", namespace="shop"}', WINDOW)).stats.warnings).toBeUndefined();
+    }
+  });
+
   it('a member that accepts the connection and never answers times out, named', async () => {
     const { createServer } = await import('node:net');
     const sockets: import('node:net').Socket[] = [];
@@ -426,6 +529,22 @@ describe('a member that fails', () => {
     expect(failed.code).toBe(1);
     expect(failed.err).toContain('member "cluster-b"');
     expect((await cli([...args, '--on-member-error', 'maybe'])).code).toBe(2);
+  });
+
+  it('the CLI: query --count over a remote member, warn and fail', async () => {
+    const q = 'pod{namespace="shop"}';
+    const want = (await localSet.count(q, WINDOW)).count;
+    const ok = await cli(['query', '--count', '--store', `cluster-a=${A}`, '--store', `cluster-b=${serverB.url}`, '--start', WINDOW.start, '--end', WINDOW.end, '--workers', '0', q]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toBe(`${want}\n`);
+    const args = ['query', '--count', '--store', `cluster-a=${A}`, '--store', `cluster-b=${down}`, '--start', WINDOW.start, '--end', WINDOW.end, '--workers', '0', q];
+    const warned = await cli([...args, '--on-member-error', 'warn']);
+    expect(warned.code).toBe(0);
+    expect(warned.out).toBe(`${(await localSet.count('pod{cluster="cluster-a", namespace="shop"}', WINDOW)).count}\n`);
+    expect(warned.err).toMatch(/^letheql: warning: member "cluster-b": cannot reach http:\/\/127\.0\.0\.1:9/);
+    const failed = await cli(args);
+    expect(failed.code).toBe(1);
+    expect(failed.err).toContain('member "cluster-b"');
   });
 });
 
