@@ -15,7 +15,9 @@
  * of log queries (`cluster` matchers and pipelines naming `cluster` included) must equal the
  * local set's, through `POST /letheql/v1/count` (strict checks tested too). Then the
  * partial-failure policy with a member down (`fail` and `warn`, library and CLI, log and metric
- * queries), and a token-protected member.
+ * queries), and a token-protected member. A `serve` over a set with remote members answers the
+ * label, series, volume and detected-labels routes of both dialects as a `serve` over the same
+ * stores opened locally, and names a member left out (`warn`) in `warnings`.
  */
 import { PassThrough } from 'node:stream';
 import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -615,6 +617,85 @@ describe('letheql serve over a store set with remote members', () => {
       expect(r.text).toContain('member \\"cluster-b\\"');
     } finally {
       expect(await failing.stop()).toBe(0);
+    }
+  });
+
+  /** Label and series routes of both dialects, with and without selectors (`cluster` matchers included). */
+  const lokiWin = { start: WINDOW.start, end: '2024-09-24T16:00:00Z' };
+  const LABEL_ROUTES: [string, Record<string, string | string[]>][] = [
+    ['/loki/api/v1/labels', lokiWin],
+    ['/loki/api/v1/labels', { ...lokiWin, query: '{cluster="cluster-b", namespace="shop"}' }],
+    ['/loki/api/v1/label/namespace/values', lokiWin],
+    ['/loki/api/v1/label/namespace/values', { ...lokiWin, query: '{cluster="cluster-b", namespace=~".+"}' }],
+    ['/loki/api/v1/label/cluster/values', lokiWin],
+    ['/loki/api/v1/label/cluster/values', { ...lokiWin, query: '{namespace="kube-system"}' }],
+    ['/loki/api/v1/label/pod/values', { ...lokiWin, query: '{namespace="shop"} |= "error"' }],
+    ['/loki/api/v1/label/service_name/values', lokiWin],
+    ['/loki/api/v1/label/node/values', lokiWin],
+    ['/loki/api/v1/series', { ...lokiWin, 'match[]': '{namespace="shop"}' }],
+    ['/loki/api/v1/series', { ...lokiWin, 'match[]': ['{cluster="cluster-a", namespace=~".+"}', '{node=~".+"}'] }],
+    ['/loki/api/v1/index/volume', { ...lokiWin, query: '{namespace=~".+"}', targetLabels: 'pod' }],
+    ['/loki/api/v1/index/volume', { ...lokiWin, query: '{namespace=~".+"}', targetLabels: 'cluster,container' }],
+    ['/loki/api/v1/index/volume', { ...lokiWin, query: '{namespace=~".+"}' }],
+    ['/loki/api/v1/index/volume', { ...lokiWin, query: '{cluster="cluster-b", namespace=~"shop|default"}', targetLabels: 'cluster,namespace' }],
+    ['/loki/api/v1/index/volume', { ...lokiWin, query: '{node=~".+"}', aggregateBy: 'labels' }],
+    ['/loki/api/v1/index/volume_range', { ...lokiWin, query: '{namespace="shop"}', step: '3600' }],
+    ['/loki/api/v1/detected_labels', { ...lokiWin, query: '{namespace=~".+"}' }],
+    ['/loki/api/v1/detected_fields', { ...lokiWin, query: '{namespace="shop"}' }],
+    ['/api/v1/labels', {}],
+    ['/api/v1/label/namespace/values', lokiWin],
+    ['/api/v1/label/cluster/values', { ...lokiWin, 'match[]': 'pod{namespace="kube-system"}' }],
+    ['/api/v1/label/container/values', { ...lokiWin, 'match[]': 'pod{cluster!="cluster-a", namespace="shop"}' }],
+    ['/api/v1/series', { ...lokiWin, 'match[]': 'pod{namespace=~".+"}' }],
+    ['/api/v1/series', { ...lokiWin, 'match[]': 'node{cluster="cluster-b", node=~".+"}' }],
+  ];
+
+  it('answers the label, series and volume routes as a server over the same stores opened locally', async () => {
+    const remote = await serve(['--store', `cluster-a=${serverA.url}`, '--store', `cluster-b=${secured.url}`, '--store-token', `cluster-b=${TOKEN}`]);
+    const mixed = await serve(['--store', `cluster-a=${A}`, '--store', `cluster-b=${serverB.url}`]);
+    const local = await serve(['--store', `cluster-a=${A}`, '--store', `cluster-b=${B}`]);
+    try {
+      for (const [path, query] of LABEL_ROUTES) {
+        const want = await get(local.url, path, query);
+        expect(want.status, `${path} ${JSON.stringify(query)}`).toBe(200);
+        expect(JSON.stringify(want.body.data ?? want.body).length, path).toBeGreaterThan(2);
+        for (const s of [remote, mixed]) {
+          const got = await get(s.url, path, query);
+          expect(got.status, `${path} ${JSON.stringify(query)}: ${got.text}`).toBe(200);
+          expect(got.body, `${path} ${JSON.stringify(query)}`).toEqual(want.body);
+        }
+      }
+    } finally {
+      await Promise.all([remote.stop(), mixed.stop(), local.stop()]);
+    }
+  });
+
+  it('label and series routes: warn names a dead member in warnings, fail answers 502', async () => {
+    const warned = await serve(['--store', `cluster-a=${A}`, '--store', 'cluster-b=http://127.0.0.1:9', '--on-member-error', 'warn']);
+    const only = await serve(['--store', `cluster-a=${A}`]);
+    try {
+      for (const [path, query] of [
+        ['/loki/api/v1/series', { ...lokiWin, 'match[]': '{namespace="shop"}' }],
+        ['/loki/api/v1/label/pod/values', { ...lokiWin, query: '{namespace="shop"}' }],
+        ['/api/v1/series', { ...lokiWin, 'match[]': 'pod{namespace="shop"}' }],
+        ['/loki/api/v1/index/volume', { ...lokiWin, query: '{namespace=~".+"}' }],
+      ] as const) {
+        const r = await get(warned.url, path, query);
+        expect(r.status).toBe(200);
+        expect(r.body.warnings).toHaveLength(1);
+        expect(r.body.warnings[0]).toContain('member "cluster-b"');
+        expect(r.body.data).toEqual((await get(only.url, path, query)).body.data);
+      }
+    } finally {
+      await Promise.all([warned.stop(), only.stop()]);
+    }
+    const failing = await serve(['--store', `cluster-a=${A}`, '--store', 'cluster-b=http://127.0.0.1:9']);
+    try {
+      const r = await get(failing.url, '/loki/api/v1/series', { ...lokiWin, 'match[]': '{namespace="shop"}' });
+      expect(r.status).toBe(502);
+      expect(r.text).toContain('member \\"cluster-b\\"');
+    } finally {
+      await failing.stop();
     }
   });
 });

@@ -242,6 +242,39 @@ export class RemoteMember {
   }
 
   /**
+   * The bytes of the member's hour files per target in an inclusive window, for a selector
+   * that matches target names only (`query`: canonical text, no `cluster` matcher): its
+   * `GET /loki/api/v1/index/volume` grouped by the target label, which answers these from its
+   * store layout without reading a line. The server's volume routes add them to the local
+   * members' (`server/drilldown-routes.ts`).
+   */
+  async targetVolumes(req: { query: string; targetLabel: string; startNs: bigint; endNs: bigint; signal?: AbortSignal }): Promise<{ target: string; bytes: number }[]> {
+    const params: [string, string][] = [
+      ['query', req.query],
+      ['start', formatRfc3339(req.startNs)],
+      ['end', formatRfc3339(req.endNs)],
+      ['targetLabels', req.targetLabel],
+      ['limit', String(Number.MAX_SAFE_INTEGER)],
+    ];
+    const text = await this.#withTimeout(req.signal, async (signal) => (await this.#get('/loki/api/v1/index/volume', params, 'application/json', signal)).text());
+    let rows: unknown;
+    try {
+      rows = (JSON.parse(text) as { data?: { result?: unknown } }).data?.result;
+    } catch {
+      rows = undefined;
+    }
+    const out: { target: string; bytes: number }[] = [];
+    for (const r of Array.isArray(rows) ? (rows as { metric?: Record<string, unknown>; value?: unknown[] }[]) : []) {
+      const target = r.metric?.[req.targetLabel];
+      const bytes = Number(r.value?.[1]);
+      if (typeof target !== 'string' || !Number.isSafeInteger(bytes)) throw this.#error(`${this.url} answered /loki/api/v1/index/volume with something else than a vector of ${req.targetLabel} (is it a letheql serve?)`);
+      out.push({ target, bytes });
+    }
+    if (!Array.isArray(rows)) throw this.#error(`${this.url} answered /loki/api/v1/index/volume with something else than a vector (is it a letheql serve?)`);
+    return out;
+  }
+
+  /**
    * The member's targets per log type, sorted (its `GET /api/v1/metadata`, which lists them
    * as `pod{namespace="x"}` / `node{node="y"}`).
    */
