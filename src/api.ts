@@ -50,7 +50,7 @@ import type { RemoteMember } from './store/remote-member.js';
 import type { ChunkSource } from './store/types.js';
 import { compareNames } from './store/paths.js';
 import { CLUSTER_LABEL } from './model.js';
-import type { MemberStats } from './exec/stats.js';
+import type { MemberPart } from './exec/member-merge.js';
 
 /** Options of a query: its window and shape ({@link QueryOptions}) plus execution tuning ({@link ExecOptions}). */
 export interface LogQueryOptions extends QueryOptions, ExecOptions {
@@ -200,7 +200,7 @@ export class LogStore {
 
   /** Refuses what a store set with remote members cannot answer yet, naming it. */
   private refuseRemote(what: string): void {
-    if (this.remotes.length > 0) throw new LetheQLError('NOT_SUPPORTED', `not supported yet: ${what} over a store set with remote members (log and metric queries through query()/result()/stream()/queryMetric() are)`);
+    if (this.remotes.length > 0) throw new LetheQLError('NOT_SUPPORTED', `not supported yet: ${what} over a store set with remote members (log and metric queries through query()/result()/stream()/queryMetric(), and count(), are)`);
   }
 
   /** Plans a metric query without reading log data: evaluation times and one log plan per range aggregation. */
@@ -346,43 +346,67 @@ export class LogStore {
     const selects = nameFilter(logical.selector.matchers.filter((m) => m.name === CLUSTER_LABEL));
     const { startNs, endNs, limit, direction } = resolveOptions(opts);
     const remoteQuery = printQuery({ ...logical.selector, matchers: logical.selector.matchers.filter((m) => m.name !== CLUSTER_LABEL) });
-    const { rowsFromTable, backwardOrder, mergeMemberRows, sumStats, clusterStatsPaths } = await import('./exec/member-merge.js');
-    const localSelected = this.localClusters.filter(selects);
-    type Part = { clusters: string[]; url: string | null; rows: LogRow[]; stats: QueryStats | null; error?: string };
-    const localPart = async (): Promise<Part> => {
-      const plan = await this.explain(expr, opts);
-      const { rows, stats } = await this.withEnv((env) => collectRows(plan, env, opts));
-      return { clusters: localSelected, url: null, rows, stats };
-    };
-    const remotePart = async (m: RemoteMember): Promise<Part> => {
-      try {
+    const { rowsFromTable, backwardOrder, mergeMemberRows, memberPartsStats, clusterStatsPaths } = await import('./exec/member-merge.js');
+    const parts = await this.memberParts<LogRow[]>(
+      selects,
+      async () => {
+        const plan = await this.explain(expr, opts);
+        return this.withEnv((env) => collectRows(plan, env, opts));
+      },
+      async (m) => {
         const { table, stats } = await m.queryLogs({ query: remoteQuery, startNs, endNs, limit, direction, ...(opts.signal ? { signal: opts.signal } : {}) });
         const rows = rowsFromTable(table, logical.logType, m.cluster);
-        return { clusters: [m.cluster], url: m.url, rows: limit === null && direction === 'backward' ? backwardOrder(rows) : rows, stats: clusterStatsPaths(stats, m.cluster) };
-      } catch (e) {
-        if (this.onMemberError !== 'warn' || !(e instanceof LetheQLError) || e.code !== 'REMOTE_ERROR') throw e;
-        return { clusters: [m.cluster], url: m.url, rows: [], stats: null, error: e.message };
-      }
-    };
-    const parts = await Promise.all([...(localSelected.length > 0 ? [localPart()] : []), ...this.remotes.filter((m) => selects(m.cluster)).map(remotePart)]);
+        return { rows: limit === null && direction === 'backward' ? backwardOrder(rows) : rows, stats: clusterStatsPaths(stats, m.cluster) };
+      },
+      [],
+    );
     const order = this.clusters!;
-    parts.sort((a, b) => order.indexOf(a.clusters[0]!) - order.indexOf(b.clusters[0]!));
     const merged = mergeMemberRows(
-      parts.map((p) => p.rows),
+      parts.map((p) => p.value),
       order,
       direction,
       limit,
     );
-    const stats = sumStats(parts.flatMap((p) => (p.stats ? [p.stats] : [])));
+    const stats = memberPartsStats(parts, order);
     stats.rowsReturned = merged.rows.length;
     stats.truncated ||= merged.dropped;
-    stats.members = parts.map((p): MemberStats => ({ clusters: p.clusters, url: p.url, stats: p.stats, ...(p.error !== undefined ? { error: p.error } : {}) }));
-    const warnings = parts.flatMap((p) => (p.error !== undefined ? [`${p.error}; the answer leaves out cluster ${JSON.stringify(p.clusters[0])}`] : []));
-    if (warnings.length > 0) stats.warnings = warnings;
     stats.elapsedMs = Math.round((performance.now() - started) * 1000) / 1000;
     const { buildTable, parsedLabelNames } = await loadArrow();
     const shape: ResultShape = { cluster: true, parsed: logical.selector.pipeline.length > 0 ? parsedLabelNames(merged.rows) : [] };
     return { table: buildTable(logical.logType, merged.rows, opts.batchSize ?? 8192, statsMetadata(stats), shape), stats };
+  }
+
+  /**
+   * The parts of a store set's answer when some members are remote, in cluster order: the
+   * local members the query's `cluster` matchers select (`selects`) as one part (`local`),
+   * and each selected remote member (`remote`). A remote member that fails fails the query
+   * (`REMOTE_ERROR` naming it), or with `onMemberError: 'warn'` is a part with `empty`, no
+   * statistics and its error.
+   */
+  private async memberParts<T>(
+    selects: (cluster: string) => boolean,
+    local: () => Promise<{ rows: T; stats: QueryStats } | { count: T; stats: QueryStats }>,
+    remote: (m: RemoteMember) => Promise<{ rows: T; stats: QueryStats } | { count: T; stats: QueryStats }>,
+    empty: T,
+  ): Promise<(MemberPart & { value: T })[]> {
+    const valueOf = (a: { rows: T } | { count: T }): T => ('rows' in a ? a.rows : a.count);
+    const localSelected = this.localClusters.filter(selects);
+    const localPart = async (): Promise<MemberPart & { value: T }> => {
+      const a = await local();
+      return { clusters: localSelected, url: null, value: valueOf(a), stats: a.stats };
+    };
+    const remotePart = async (m: RemoteMember): Promise<MemberPart & { value: T }> => {
+      try {
+        const a = await remote(m);
+        return { clusters: [m.cluster], url: m.url, value: valueOf(a), stats: a.stats };
+      } catch (e) {
+        if (this.onMemberError !== 'warn' || !(e instanceof LetheQLError) || e.code !== 'REMOTE_ERROR') throw e;
+        return { clusters: [m.cluster], url: m.url, value: empty, stats: null, error: e.message };
+      }
+    };
+    const parts = await Promise.all([...(localSelected.length > 0 ? [localPart()] : []), ...this.remotes.filter((m) => selects(m.cluster)).map(remotePart)]);
+    const order = this.clusters!;
+    return parts.sort((a, b) => order.indexOf(a.clusters[0]!) - order.indexOf(b.clusters[0]!));
   }
 
   /**
@@ -463,9 +487,52 @@ export class LogStore {
 
   /** Counts matching lines without materialising rows (`limit` and `direction` are ignored). */
   async count(query: string | Expr, opts: LogQueryOptions = {}): Promise<{ count: number; stats: QueryStats }> {
-    this.refuseRemote('counting (count())');
+    if (this.remotes.length > 0) return this.memberCount(await toExpr(query), opts);
     const plan = await this.explain(query, { ...opts, limit: null });
     return this.withEnv((env) => countLines(plan, env, opts));
+  }
+
+  /**
+   * {@link count} over a store set with remote members: a count adds up across members (a
+   * line lives in one). The local members count as one plan; each remote member the query's
+   * `cluster` matchers select counts the whole query over its store read as its cluster
+   * (`POST /letheql/v1/count`), so `cluster` matchers and labels behave as for a local member.
+   */
+  private async memberCount(expr: Expr, opts: LogQueryOptions): Promise<{ count: number; stats: QueryStats }> {
+    const started = performance.now();
+    const logical = toLogicalLogQuery(expr, true);
+    const selects = nameFilter(logical.selector.matchers.filter((m) => m.name === CLUSTER_LABEL));
+    const { startNs, endNs } = resolveOptions({ ...opts, limit: null });
+    const text = printQuery(expr);
+    const { memberPartsStats } = await import('./exec/member-merge.js');
+    const parts = await this.memberParts<number>(
+      selects,
+      async () => {
+        const plan = await this.explain(expr, { ...opts, limit: null });
+        return this.withEnv((env) => countLines(plan, env, opts));
+      },
+      (m) => m.count({ query: text, startNs, endNs, ...(opts.signal ? { signal: opts.signal } : {}) }),
+      0,
+    );
+    const stats = memberPartsStats(parts, this.clusters!);
+    const count = parts.reduce((n, p) => n + p.value, 0);
+    stats.elapsedMs = Math.round((performance.now() - started) * 1000) / 1000;
+    return { count, stats };
+  }
+
+  /**
+   * The count of a log query over this store, read as cluster `cluster` of a store set: what
+   * `letheql serve` answers a store set that has it as a remote member
+   * (`POST /letheql/v1/count`). The `cluster` label and matchers behave, and file paths in the
+   * statistics are `cluster:path`, exactly as when the set opens this store as a local
+   * member. Throws `NOT_SUPPORTED` when this store is itself a store set (sets do not nest),
+   * and `INVALID_OPTION` for a bad cluster name.
+   */
+  async countAsMember(cluster: string, query: string | Expr, opts: LogQueryOptions = {}): Promise<{ count: number; stats: QueryStats }> {
+    if (isStoreSet(this.source) || this.remotes.length > 0) throw new LetheQLError('NOT_SUPPORTED', 'not supported: this store is a store set, and a store set cannot be a member of another store set');
+    const set = new FederatedChunkSource([[cluster, this.source]]);
+    const plan = await planLogQuery(await toExpr(query), { ...opts, limit: null }, set);
+    return this.withEnv((env) => countLines(plan, { ...env, source: set }, opts));
   }
 
   /**

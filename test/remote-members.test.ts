@@ -11,9 +11,13 @@
  * (within and across clusters: sums, `topk`, binary operators, unwrapped quantiles,
  * `absent_over_time`, `rate`/`bytes_rate`, pipelines naming `cluster`) must equal the local
  * set's series, numbers and statistics: the set reads the members' partial states through
- * `POST /letheql/v1/partials`, whose strict request checks are tested too. Then the
+ * `POST /letheql/v1/partials`, whose strict request checks are tested too. Counts of a table
+ * of log queries (`cluster` matchers and pipelines naming `cluster` included) must equal the
+ * local set's, through `POST /letheql/v1/count` (strict checks tested too). Then the
  * partial-failure policy with a member down (`fail` and `warn`, library and CLI, log and metric
- * queries), and a token-protected member.
+ * queries), and a token-protected member. A `serve` over a set with remote members answers the
+ * label, series, volume and detected-labels routes of both dialects as a `serve` over the same
+ * stores opened locally, and names a member left out (`warn`) in `warnings`.
  */
 import { PassThrough } from 'node:stream';
 import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -164,8 +168,93 @@ describe('a store set of remote members answers as the same stores opened locall
     expect(await mixedSet.targetsByCluster()).toEqual(await localSet.targetsByCluster());
   });
 
-  it('refuses what it cannot answer yet, naming the limitation', async () => {
-    await expect(remoteSet.count('pod{namespace="shop"}', WINDOW)).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+});
+
+/** Counts: selectors, line filters, regexes, `cluster` matchers, pipelines with label filters (on `cluster` too). */
+const COUNT_QUERIES: string[] = [
+  'pod{namespace=~".*"}',
+  'pod{namespace="shop"} |= "error"',
+  'pod{namespace=~".+"} |~ "(?i)get|post" != "health"',
+  'node{node=~".+"} !~ "(?i)debug"',
+  'pod{cluster="cluster-b", namespace=~".*"}',
+  'pod{cluster!="cluster-b", namespace=~"shop|kube-system"}',
+  'pod{cluster=~"cluster-.*", namespace="shop"} |= "error"',
+  'pod{cluster="nowhere", namespace="shop"}',
+  'pod{namespace="shop"} | json | level="error"',
+  'pod{namespace=~".+"} | pod=~".*b.*"',
+  'pod{namespace=~".+"} | cluster="cluster-b"',
+  'pod{namespace="shop"} | line_format "{{.cluster}} {{.pod}}" |= "cluster-a"',
+];
+
+describe('count() over remote members answers as the same stores opened locally', () => {
+  for (const query of COUNT_QUERIES) {
+    it(query, async () => {
+      const want = await localSet.count(query, WINDOW);
+      if (!query.includes('nowhere')) expect(want.count).toBeGreaterThan(0);
+      for (const set of [remoteSet, mixedSet]) {
+        const got = await set.count(query, WINDOW);
+        expect(got.count).toBe(want.count);
+        expect(comparable(got.stats)).toEqual(comparable(want.stats));
+      }
+    });
+  }
+
+  it('asks each member POST /letheql/v1/count, with per-member statistics that add up', async () => {
+    const { count, stats } = await remoteSet.count('pod{namespace=~".*"}', WINDOW);
+    expect(serverB.logs.some((l) => l['url'] === '/letheql/v1/count')).toBe(true);
+    expect(stats.members!.map((m) => [m.clusters, m.url])).toEqual([
+      [['cluster-a'], serverA.url],
+      [['cluster-b'], serverB.url],
+    ]);
+    expect(stats.members!.reduce((n, m) => n + m.stats!.linesMatched, 0)).toBe(count);
+    const mixed = (await mixedSet.count('pod{namespace=~".*"}', WINDOW)).stats;
+    expect(mixed.members!.map((m) => m.url)).toEqual([null, serverB.url]);
+    expect(mixed.badLineSamples.map((b) => b.path)).toContain('cluster-b:pod/shop/2024-09-24_14.log');
+    // A cluster matcher that leaves a member out does not ask it.
+    expect((await remoteSet.count('pod{cluster="cluster-a", namespace="shop"}', WINDOW)).stats.members!.map((m) => m.clusters)).toEqual([['cluster-a']]);
+  });
+
+  const post = async (body: unknown, base = serverA.url) => {
+    const res = await fetch(`${base}/letheql/v1/count`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    return { status: res.status, json: (await res.json()) as { count?: number; error?: string } };
+  };
+  const good = { cluster: 'cluster-a', query: 'pod{namespace="shop"}', start: '1727182800000000000', end: '1727193599000000000' };
+
+  it('POST /letheql/v1/count answers the count of the store read as the named cluster', async () => {
+    const r = await post(good);
+    expect(r.status).toBe(200);
+    expect(r.json.count).toBe((await localSet.count('pod{cluster="cluster-a", namespace="shop"}', WINDOW)).count);
+    expect((await post({ ...good, query: 'pod{cluster="cluster-b", namespace="shop"}' })).json.count).toBe(0);
+  });
+
+  for (const [what, body, message] of [
+    ['not an object', [1], 'the body must be a JSON object'],
+    ['an unknown field', { ...good, limit: 3 }, 'unknown field "limit"'],
+    ['no cluster', { ...good, cluster: undefined }, '"cluster" must be a string'],
+    ['a bad cluster name', { ...good, cluster: 'a|b' }, 'invalid cluster name "a|b"'],
+    ['an empty query', { ...good, query: ' ' }, '"query" must be a non-empty string'],
+    ['a number time', { ...good, start: 1 }, '"start" must be a time in ns as a decimal string'],
+    ['end before start', { ...good, end: '1' }, '"end" is before "start"'],
+    ['a metric query', { ...good, query: 'count_over_time(pod{namespace="shop"}[5m])' }, 'not supported in a log query'],
+    ['a query that does not parse', { ...good, query: 'pod{namespace=' }, ''],
+  ] as const) {
+    it(`400 for ${what}`, async () => {
+      const r = await post(body);
+      expect(r.status).toBe(400);
+      expect(r.json.error).toContain(message);
+    });
+  }
+
+  it('401 without the token on a protected member; refused by a server over a store set', async () => {
+    expect((await post(good, secured.url)).status).toBe(401);
+    const set = await start({ store: openStoreSet({ 'cluster-a': A }, { workers: 0 }) });
+    try {
+      const r = await post(good, set.url);
+      expect(r.status).toBe(400);
+      expect(r.json.error).toContain('a store set cannot be a member of another store set');
+    } finally {
+      await set.close();
+    }
   });
 });
 
@@ -399,6 +488,22 @@ describe('a member that fails', () => {
     expect((await set.result('pod{cluster="cluster-a", namespace="shop"}', WINDOW)).stats.warnings).toBeUndefined();
   });
 
+  it('counts: fail names the member; warn counts the other members and names the one left out', async () => {
+    const failing = openStoreSet({ 'cluster-a': serverA.url, 'cluster-b': down }, { workers: 0 });
+    const e = await failing.count('pod{namespace="shop"}', WINDOW).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'REMOTE_ERROR' });
+    expect((e as Error).message).toContain('member "cluster-b"');
+    for (const a of [A, serverA.url]) {
+      const set = openStoreSet({ 'cluster-a': a, 'cluster-b': down }, { workers: 0, onMemberError: 'warn' });
+      const { count, stats } = await set.count('pod{namespace="shop"}', WINDOW);
+      expect(count).toBe((await localSet.count('pod{cluster="cluster-a", namespace="shop"}', WINDOW)).count);
+      expect(stats.warnings).toHaveLength(1);
+      expect(stats.warnings![0]).toContain('member "cluster-b"');
+      expect(stats.members![1]).toMatchObject({ clusters: ['cluster-b'], url: down, stats: null });
+      expect((await set.count('pod{cluster="cluster-a", namespace="shop"}', WINDOW)).stats.warnings).toBeUndefined();
+    }
+  });
+
   it('a member that accepts the connection and never answers times out, named', async () => {
     const { createServer } = await import('node:net');
     const sockets: import('node:net').Socket[] = [];
@@ -426,6 +531,22 @@ describe('a member that fails', () => {
     expect(failed.code).toBe(1);
     expect(failed.err).toContain('member "cluster-b"');
     expect((await cli([...args, '--on-member-error', 'maybe'])).code).toBe(2);
+  });
+
+  it('the CLI: query --count over a remote member, warn and fail', async () => {
+    const q = 'pod{namespace="shop"}';
+    const want = (await localSet.count(q, WINDOW)).count;
+    const ok = await cli(['query', '--count', '--store', `cluster-a=${A}`, '--store', `cluster-b=${serverB.url}`, '--start', WINDOW.start, '--end', WINDOW.end, '--workers', '0', q]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toBe(`${want}\n`);
+    const args = ['query', '--count', '--store', `cluster-a=${A}`, '--store', `cluster-b=${down}`, '--start', WINDOW.start, '--end', WINDOW.end, '--workers', '0', q];
+    const warned = await cli([...args, '--on-member-error', 'warn']);
+    expect(warned.code).toBe(0);
+    expect(warned.out).toBe(`${(await localSet.count('pod{cluster="cluster-a", namespace="shop"}', WINDOW)).count}\n`);
+    expect(warned.err).toMatch(/^letheql: warning: member "cluster-b": cannot reach http:\/\/127\.0\.0\.1:9/);
+    const failed = await cli(args);
+    expect(failed.code).toBe(1);
+    expect(failed.err).toContain('member "cluster-b"');
   });
 });
 
@@ -496,6 +617,85 @@ describe('letheql serve over a store set with remote members', () => {
       expect(r.text).toContain('member \\"cluster-b\\"');
     } finally {
       expect(await failing.stop()).toBe(0);
+    }
+  });
+
+  /** Label and series routes of both dialects, with and without selectors (`cluster` matchers included). */
+  const lokiWin = { start: WINDOW.start, end: '2024-09-24T16:00:00Z' };
+  const LABEL_ROUTES: [string, Record<string, string | string[]>][] = [
+    ['/loki/api/v1/labels', lokiWin],
+    ['/loki/api/v1/labels', { ...lokiWin, query: '{cluster="cluster-b", namespace="shop"}' }],
+    ['/loki/api/v1/label/namespace/values', lokiWin],
+    ['/loki/api/v1/label/namespace/values', { ...lokiWin, query: '{cluster="cluster-b", namespace=~".+"}' }],
+    ['/loki/api/v1/label/cluster/values', lokiWin],
+    ['/loki/api/v1/label/cluster/values', { ...lokiWin, query: '{namespace="kube-system"}' }],
+    ['/loki/api/v1/label/pod/values', { ...lokiWin, query: '{namespace="shop"} |= "error"' }],
+    ['/loki/api/v1/label/service_name/values', lokiWin],
+    ['/loki/api/v1/label/node/values', lokiWin],
+    ['/loki/api/v1/series', { ...lokiWin, 'match[]': '{namespace="shop"}' }],
+    ['/loki/api/v1/series', { ...lokiWin, 'match[]': ['{cluster="cluster-a", namespace=~".+"}', '{node=~".+"}'] }],
+    ['/loki/api/v1/index/volume', { ...lokiWin, query: '{namespace=~".+"}', targetLabels: 'pod' }],
+    ['/loki/api/v1/index/volume', { ...lokiWin, query: '{namespace=~".+"}', targetLabels: 'cluster,container' }],
+    ['/loki/api/v1/index/volume', { ...lokiWin, query: '{namespace=~".+"}' }],
+    ['/loki/api/v1/index/volume', { ...lokiWin, query: '{cluster="cluster-b", namespace=~"shop|default"}', targetLabels: 'cluster,namespace' }],
+    ['/loki/api/v1/index/volume', { ...lokiWin, query: '{node=~".+"}', aggregateBy: 'labels' }],
+    ['/loki/api/v1/index/volume_range', { ...lokiWin, query: '{namespace="shop"}', step: '3600' }],
+    ['/loki/api/v1/detected_labels', { ...lokiWin, query: '{namespace=~".+"}' }],
+    ['/loki/api/v1/detected_fields', { ...lokiWin, query: '{namespace="shop"}' }],
+    ['/api/v1/labels', {}],
+    ['/api/v1/label/namespace/values', lokiWin],
+    ['/api/v1/label/cluster/values', { ...lokiWin, 'match[]': 'pod{namespace="kube-system"}' }],
+    ['/api/v1/label/container/values', { ...lokiWin, 'match[]': 'pod{cluster!="cluster-a", namespace="shop"}' }],
+    ['/api/v1/series', { ...lokiWin, 'match[]': 'pod{namespace=~".+"}' }],
+    ['/api/v1/series', { ...lokiWin, 'match[]': 'node{cluster="cluster-b", node=~".+"}' }],
+  ];
+
+  it('answers the label, series and volume routes as a server over the same stores opened locally', async () => {
+    const remote = await serve(['--store', `cluster-a=${serverA.url}`, '--store', `cluster-b=${secured.url}`, '--store-token', `cluster-b=${TOKEN}`]);
+    const mixed = await serve(['--store', `cluster-a=${A}`, '--store', `cluster-b=${serverB.url}`]);
+    const local = await serve(['--store', `cluster-a=${A}`, '--store', `cluster-b=${B}`]);
+    try {
+      for (const [path, query] of LABEL_ROUTES) {
+        const want = await get(local.url, path, query);
+        expect(want.status, `${path} ${JSON.stringify(query)}`).toBe(200);
+        expect(JSON.stringify(want.body.data ?? want.body).length, path).toBeGreaterThan(2);
+        for (const s of [remote, mixed]) {
+          const got = await get(s.url, path, query);
+          expect(got.status, `${path} ${JSON.stringify(query)}: ${got.text}`).toBe(200);
+          expect(got.body, `${path} ${JSON.stringify(query)}`).toEqual(want.body);
+        }
+      }
+    } finally {
+      await Promise.all([remote.stop(), mixed.stop(), local.stop()]);
+    }
+  });
+
+  it('label and series routes: warn names a dead member in warnings, fail answers 502', async () => {
+    const warned = await serve(['--store', `cluster-a=${A}`, '--store', 'cluster-b=http://127.0.0.1:9', '--on-member-error', 'warn']);
+    const only = await serve(['--store', `cluster-a=${A}`]);
+    try {
+      for (const [path, query] of [
+        ['/loki/api/v1/series', { ...lokiWin, 'match[]': '{namespace="shop"}' }],
+        ['/loki/api/v1/label/pod/values', { ...lokiWin, query: '{namespace="shop"}' }],
+        ['/api/v1/series', { ...lokiWin, 'match[]': 'pod{namespace="shop"}' }],
+        ['/loki/api/v1/index/volume', { ...lokiWin, query: '{namespace=~".+"}' }],
+      ] as const) {
+        const r = await get(warned.url, path, query);
+        expect(r.status).toBe(200);
+        expect(r.body.warnings).toHaveLength(1);
+        expect(r.body.warnings[0]).toContain('member "cluster-b"');
+        expect(r.body.data).toEqual((await get(only.url, path, query)).body.data);
+      }
+    } finally {
+      await Promise.all([warned.stop(), only.stop()]);
+    }
+    const failing = await serve(['--store', `cluster-a=${A}`, '--store', 'cluster-b=http://127.0.0.1:9']);
+    try {
+      const r = await get(failing.url, '/loki/api/v1/series', { ...lokiWin, 'match[]': '{namespace="shop"}' });
+      expect(r.status).toBe(502);
+      expect(r.text).toContain('member \\"cluster-b\\"');
+    } finally {
+      await failing.stop();
     }
   });
 });

@@ -311,6 +311,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     if (values.count) {
       const { count, stats } = await store.count(expr, opts);
       await write(io.stdout, `${count}\n`);
+      for (const w of stats.warnings ?? []) await write(io.stderr, `letheql: warning: ${w}\n`);
       if (values.stats) await write(io.stderr, JSON.stringify(stats) + '\n');
       else await write(io.stderr, skippedLinesNotice(stats) ?? '');
       return 0;

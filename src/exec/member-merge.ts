@@ -101,6 +101,30 @@ export function sumStats(parts: readonly QueryStats[]): QueryStats {
   return out;
 }
 
+/** One member's part of a store set's answer (the local members together are one part). */
+export interface MemberPart {
+  clusters: string[];
+  /** The remote member's URL; null for the local part. */
+  url: string | null;
+  /** Null when the member failed and was left out (`error`). */
+  stats: QueryStats | null;
+  error?: string;
+}
+
+/**
+ * The statistics of a store set's answer from its parts: the sum, `members` in cluster order
+ * (`order`: every cluster of the set in store order), and a warning per member left out.
+ * `rowsReturned` and `elapsedMs` are the caller's.
+ */
+export function memberPartsStats(parts: readonly MemberPart[], order: readonly string[]): QueryStats {
+  const sorted = [...parts].sort((a, b) => order.indexOf(a.clusters[0]!) - order.indexOf(b.clusters[0]!));
+  const stats = sumStats(sorted.flatMap((p) => (p.stats ? [p.stats] : [])));
+  stats.members = sorted.map((p) => ({ clusters: p.clusters, url: p.url, stats: p.stats, ...(p.error !== undefined ? { error: p.error } : {}) }));
+  const warnings = sorted.flatMap((p) => (p.error !== undefined ? [`${p.error}; the answer leaves out cluster ${JSON.stringify(p.clusters[0])}`] : []));
+  if (warnings.length > 0) stats.warnings = warnings;
+  return stats;
+}
+
 /**
  * Prefixes a remote member's store-relative paths with its cluster (`cluster-b:pod/x/…`), as a
  * store set names files in statistics.

@@ -82,6 +82,14 @@ function invalid(message: string): LetheQLError {
 }
 
 function nsOf(v: unknown, what: string): bigint {
+  return wireNs(v, what, invalid);
+}
+
+/**
+ * A time of a member request body: ns as a decimal string within int64 (JSON numbers lose
+ * digits past 2^53). `invalid` makes the error naming the request.
+ */
+export function wireNs(v: unknown, what: string, invalid: (message: string) => LetheQLError): bigint {
   if (typeof v !== 'string' || !/^-?(0|[1-9]\d{0,18})$/.test(v)) throw invalid(`${what} must be a time in ns as a decimal string, got ${JSON.stringify(v)}`);
   const n = BigInt(v);
   if (n < -(2n ** 63n) || n >= 2n ** 63n) throw invalid(`${what} is outside int64: ${v}`);

@@ -22,7 +22,8 @@
  * | `GET /loki/api/v1/status/buildinfo` | `{"version", …}`: the Loki API level followed, and `letheqlVersion` |
  *
  * Volume bytes: grouped by target labels only (`namespace`, `node`, `cluster`) they are the
- * hour files' sizes, known without reading a byte; grouped by any other label (`pod`,
+ * hour files' sizes, known without reading a byte (a store set's remote members are asked
+ * theirs, `RemoteMember.targetVolumes`); grouped by any other label (`pod`,
  * `service_name`, …) they are the lines' message bytes, from the sidecars or a counting scan.
  * `detected_level` is computed from each line (`detected.ts`): a field of `detected_fields`
  * and a `targetLabels` choice of volume routes (then the lines are read).
@@ -43,7 +44,9 @@ import { letheqlVersion } from './prom-routes.js';
 import { labelKey, sendJson, unixSeconds } from './responses.js';
 import type { RouteEnv } from './route-env.js';
 import { SERVICE_NAME, serviceNameOf, serviceSourceLabel, type ServiceNameRule } from './service-name.js';
-import { filtersLines, layoutValues, streamCounts, type Window } from './streams.js';
+import { filtersLines, labelAnswer, layoutValues, matcherTest, streamCounts, type Window } from './streams.js';
+import { LetheQLError } from '../errors.js';
+import { isStoreSet } from '../store/federated-source.js';
 import { logSelectorOf } from '../query/shape.js';
 
 /** The Loki API level the routes follow (Drilldown needs 3.2 or later). */
@@ -103,7 +106,7 @@ async function labelNames(env: RouteEnv, p: Params): Promise<string[]> {
   return [...names].sort();
 }
 
-async function labelValues(env: RouteEnv, request: FastifyRequest, reply: FastifyReply, name: string, p: Params): Promise<string[]> {
+async function labelValues(env: RouteEnv, request: FastifyRequest, reply: FastifyReply, name: string, p: Params, warnings: Set<string>): Promise<string[]> {
   const win = checkedWindow(p, env, LABELS_DEFAULT_SINCE);
   const rule = ruleOf(env);
   const values = new Set<string>();
@@ -111,7 +114,8 @@ async function labelValues(env: RouteEnv, request: FastifyRequest, reply: Fastif
     const logType = sel.name as LogType;
     if (name === SERVICE_NAME) {
       const source = serviceSourceLabel(logType, rule);
-      const { streams } = await streamCounts(env, request, reply, sel, win, { by: [source] });
+      const { streams, warnings: left } = await streamCounts(env, request, reply, sel, win, { by: [source] });
+      for (const w of left ?? []) warnings.add(w);
       for (const s of streams) {
         const v = serviceNameOf(logType, s.labels, rule);
         if (v !== '') values.add(v);
@@ -125,7 +129,8 @@ async function labelValues(env: RouteEnv, request: FastifyRequest, reply: Fastif
       for (const v of fromLayout) values.add(v);
       continue;
     }
-    const { streams } = await streamCounts(env, request, reply, sel, win, { by: [name] });
+    const { streams, warnings: left } = await streamCounts(env, request, reply, sel, win, { by: [name] });
+    for (const w of left ?? []) warnings.add(w);
     for (const s of streams) if (s.labels[name] !== undefined) values.add(s.labels[name]);
   }
   return [...values].sort();
@@ -138,16 +143,18 @@ async function series(env: RouteEnv, request: FastifyRequest, reply: FastifyRepl
   const selectors = matches.map((m) => selectorParam(env, m, 'match[]').sel);
   const win = checkedWindow(p, env, SERIES_DEFAULT_SINCE);
   const sets = new Map<string, Record<string, string>>();
+  const warnings = new Set<string>();
   for (const sel of selectors) {
-    const { streams, source } = await streamCounts(env, request, reply, sel, win);
+    const { streams, source, warnings: left } = await streamCounts(env, request, reply, sel, win);
     env.note(request, { streamsFrom: source });
+    for (const w of left ?? []) warnings.add(w);
     for (const s of streams) {
       const labels = withService(sel.name as LogType, s.labels, ruleOf(env));
       sets.set(labelKey(labels), labels);
     }
     checkSeries(env.ctx, sets.size);
   }
-  return { status: 'success', data: [...sets.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, l]) => l) };
+  return labelAnswer([...sets.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, l]) => l), warnings);
 }
 
 async function indexStats(env: RouteEnv, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -194,7 +201,7 @@ function volumeArgs(env: RouteEnv, p: Params): VolumeArgs {
  * Bytes per label set of `by` over `win`, at one instant or per step (`stepNs`): rows of
  * (labels, [bucket start ns, bytes][]).
  */
-async function volumes(env: RouteEnv, request: FastifyRequest, reply: FastifyReply, a: VolumeArgs, win: Window, stepNs: bigint | null): Promise<{ metric: Record<string, string>; points: [bigint, number][] }[]> {
+async function volumes(env: RouteEnv, request: FastifyRequest, reply: FastifyReply, a: VolumeArgs, win: Window, stepNs: bigint | null, warnings: Set<string>): Promise<{ metric: Record<string, string>; points: [bigint, number][] }[]> {
   const logType = a.sel.name as LogType;
   const rule = ruleOf(env);
   const target = LOG_TYPES[logType].target;
@@ -213,8 +220,7 @@ async function volumes(env: RouteEnv, request: FastifyRequest, reply: FastifyRep
   };
   if (layoutOnly) {
     // Target labels are directories: the files' sizes, no scan.
-    const plan = await env.ctx.store.explain(a.sel, { start: win.startNs, end: win.endNs });
-    for (const f of plan.files) if (!f.index?.fileSkippedByTime) add({ [target]: f.target, ...(f.cluster !== undefined ? { [CLUSTER_LABEL]: f.cluster } : {}) }, win.endNs, f.size);
+    for (const f of await layoutVolumes(env, a.sel, win, warnings)) add(f.labels, win.endNs, f.bytes);
   } else if (a.by.includes(DETECTED_LEVEL)) {
     // A level is the line's: read the lines (at most maxLines; more is refused as any log query).
     await eachLine(env, request, reply, a.sel, win, env.ctx.limits.maxLines, (labels, line, t) => {
@@ -223,7 +229,8 @@ async function volumes(env: RouteEnv, request: FastifyRequest, reply: FastifyRep
     });
   } else if (stepNs === null) {
     const sources = [...new Set(a.by.map((l) => (l === SERVICE_NAME ? serviceSourceLabel(logType, rule) : l)))];
-    const { streams } = await streamCounts(env, request, reply, a.sel, win, { by: sources, bytes: true });
+    const { streams, warnings: left } = await streamCounts(env, request, reply, a.sel, win, { by: sources, bytes: true });
+    for (const w of left ?? []) warnings.add(w);
     for (const s of streams) add(withService(logType, s.labels, rule), win.endNs, s.bytes);
   } else {
     // One range metric query: bytes per step and stream source labels.
@@ -235,6 +242,7 @@ async function volumes(env: RouteEnv, request: FastifyRequest, reply: FastifyRep
     try {
       // Buckets [start + k·step, start + (k+1)·step): a range ending 1 ns before the next bucket.
       const { value } = await withSlot(env.ctx, signal, () => env.ctx.store.queryMetric(expr, { start: win.startNs + stepNs - 1n, end: win.endNs, step: stepNs, signal, ...engineBudgets(env.ctx.limits) }));
+      for (const w of value.stats.warnings ?? []) warnings.add(w);
       for (const s of value.result.series) for (const [t, v] of s.samples) add(withService(logType, { ...s.labels }, rule), t + 1n - stepNs, v);
     } finally {
       done();
@@ -243,6 +251,42 @@ async function volumes(env: RouteEnv, request: FastifyRequest, reply: FastifyRep
   const rows = [...sums.values()].map((s) => ({ metric: s.metric, total: [...s.points.values()].reduce((x, y) => x + y, 0), points: [...s.points.entries()].sort((x, y) => (x[0] < y[0] ? -1 : 1)) }));
   rows.sort((x, y) => y.total - x.total || (labelKey(x.metric) < labelKey(y.metric) ? -1 : 1));
   return rows.slice(0, a.limit).map((r) => ({ metric: r.metric, points: r.points }));
+}
+
+/**
+ * The bytes of the hour files `sel` (target and `cluster` matchers only) plans in `win`, per
+ * file, each with its target label and `cluster`. A store set's remote members are asked
+ * their own layout (`RemoteMember.targetVolumes`: their volume route grouped by the target)
+ * with the selector's `cluster` matchers removed, if those select them; `onMemberError` as
+ * for queries (a member left out is named in `warnings`).
+ */
+async function layoutVolumes(env: RouteEnv, sel: VectorSelector, win: Window, warnings: Set<string>): Promise<{ labels: Record<string, string>; bytes: number }[]> {
+  const { store } = env.ctx;
+  const target = LOG_TYPES[sel.name as LogType].target;
+  const out: { labels: Record<string, string>; bytes: number }[] = [];
+  if (store.remotes.length === 0 || isStoreSet(store.source)) {
+    const plan = await store.explain(sel, { start: win.startNs, end: win.endNs });
+    for (const f of plan.files) if (!f.index?.fileSkippedByTime) out.push({ labels: { [target]: f.target, ...(f.cluster !== undefined ? { [CLUSTER_LABEL]: f.cluster } : {}) }, bytes: f.size });
+  }
+  const clusterMatchers = sel.matchers.filter((m) => m.name === CLUSTER_LABEL);
+  const others = sel.matchers.filter((m) => m.name !== CLUSTER_LABEL);
+  const query = others.length > 0 ? printQuery({ ...sel, matchers: others }) : `${sel.name}{${target}=~".*"}`;
+  const remotes = store.remotes.filter((m) => clusterMatchers.every((c) => matcherTest(c)(m.cluster)));
+  const answers = await Promise.all(
+    remotes.map(async (m) => {
+      try {
+        return await m.targetVolumes({ query, targetLabel: target, startNs: win.startNs, endNs: win.endNs });
+      } catch (e) {
+        if (store.onMemberError !== 'warn' || !(e instanceof LetheQLError) || e.code !== 'REMOTE_ERROR') throw e;
+        warnings.add(`${e.message}; the answer leaves out cluster ${JSON.stringify(m.cluster)}`);
+        return [];
+      }
+    }),
+  );
+  remotes.forEach((m, i) => {
+    for (const v of answers[i]!) out.push({ labels: { [target]: v.target, [CLUSTER_LABEL]: m.cluster }, bytes: v.bytes });
+  });
+  return out;
 }
 
 function bucketStart(t: bigint, startNs: bigint, stepNs: bigint): bigint {
@@ -292,15 +336,16 @@ async function volumeRoute(env: RouteEnv, request: FastifyRequest, reply: Fastif
   const p = collectParams(request.query, request.body);
   const a = volumeArgs(env, p);
   const win = checkedWindow(p, env, NS_PER_HOUR);
+  const warnings = new Set<string>();
   if (!range) {
-    const rows = await volumes(env, request, reply, a, win, null);
+    const rows = await volumes(env, request, reply, a, win, null, warnings);
     const time = unixSeconds(win.endNs);
-    return { status: 'success', data: { resultType: 'vector', result: rows.map((r) => ({ metric: r.metric, value: [time, String(r.points.reduce((n, [, v]) => n + v, 0))] })) } };
+    return labelAnswer({ resultType: 'vector', result: rows.map((r) => ({ metric: r.metric, value: [time, String(r.points.reduce((n, [, v]) => n + v, 0))] })) }, warnings);
   }
   const stepNs = durationParam(p, 'step') ?? defaultStepNs(win.startNs, win.endNs);
   if ((win.endNs - win.startNs) / stepNs > 11_000n) throw badData('exceeded maximum resolution of 11,000 points per timeseries. Try increasing the value of the step parameter');
-  const rows = await volumes(env, request, reply, a, win, stepNs);
-  return { status: 'success', data: { resultType: 'matrix', result: rows.map((r) => ({ metric: r.metric, values: r.points.map(([t, v]) => [unixSeconds(t), String(v)]) })) } };
+  const rows = await volumes(env, request, reply, a, win, stepNs, warnings);
+  return labelAnswer({ resultType: 'matrix', result: rows.map((r) => ({ metric: r.metric, values: r.points.map(([t, v]) => [unixSeconds(t), String(v)]) })) }, warnings);
 }
 
 async function detectedLabels(env: RouteEnv, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -415,7 +460,10 @@ export function registerDrilldownRoutes(app: FastifyInstance, env: RouteEnv): vo
     method: [...both],
     url: '/loki/api/v1/label/:name/values',
     config: loki,
-    handler: async (req, reply) => ({ status: 'success', data: await labelValues(env, req, reply, req.params.name, collectParams(req.query, req.body)) }),
+    handler: async (req, reply) => {
+      const warnings = new Set<string>();
+      return labelAnswer(await labelValues(env, req, reply, req.params.name, collectParams(req.query, req.body), warnings), warnings);
+    },
   });
   route('/loki/api/v1/series', (req, reply) => series(env, req, reply));
   route('/loki/api/v1/index/stats', (req, reply) => indexStats(env, req, reply));

@@ -16,12 +16,22 @@
  * `maxSamples` cells (series × buckets, or samples; 422). These cap what one member sends, so
  * a set whose query aggregates many series across clusters can meet a member's `maxSeries`
  * where the local evaluator, which caps only the final result, would not.
+ *
+ * `POST /letheql/v1/count` (beside it, for the same store sets): this server's count of a log
+ * query, `count()`/`--count` over a set with this server as a remote member. Request: JSON
+ * `{"cluster","query","start","end"}` (`store/remote-member.ts`, checked strictly: a missing,
+ * mistyped or unknown field, a bad time or cluster name, or a query that is not a log query
+ * is a 400 naming it). The query is counted over this store read as cluster `cluster` of a
+ * set, so `cluster` matchers and labels behave as for a local member. Answer:
+ * `{"count":N,"stats":{…}}`. Scope `read`; a slot, the engine's budgets and the timeout, as
+ * for a query.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toArrowIPC } from '../arrow/build.js';
 import { bucketPartialsTable, samplePartialsTable } from '../arrow/partials.js';
 import { QueryError } from '../errors.js';
 import { readPartialRequest } from '../metrics/source-wire.js';
+import { COUNT_ROUTE, readCountRequest } from '../store/remote-member.js';
 import type { MatrixSelector } from '../query/ast.js';
 import { parseQuery } from '../query/index.js';
 import { badData, limitError } from './errors.js';
@@ -87,7 +97,28 @@ function tooMany(n: number, what: string, max: number) {
   return limitError(422, 'maxSamples', `the partial answer would hold ${n} ${what}, more than the limit maxSamples=${max}; use a larger step, a shorter range or fewer series`);
 }
 
-/** Registers `POST /letheql/v1/partials` (see the module note). */
+async function count(env: RouteEnv, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const req = readCountRequest(request.body);
+  const { signal, done } = env.signalFor(request, reply);
+  const started = performance.now();
+  try {
+    const { value } = await withSlot(env.ctx, signal, () =>
+      env.ctx.store.countAsMember(req.cluster, req.query, { start: req.startNs, end: req.endNs, ...engineBudgets(env.ctx.limits), signal }),
+    );
+    recordStats(env.ctx, value.stats);
+    env.note(request, { bytesScanned: value.stats.bytesScanned, linesScanned: value.stats.linesScanned, count: value.count });
+    return reply.type('application/json').send(JSON.stringify({ count: value.count, stats: value.stats }));
+  } finally {
+    done();
+    env.ctx.metrics.queryDuration.observe((performance.now() - started) / 1000, { endpoint: COUNT_ROUTE });
+  }
+}
+
+/** The largest count request body: a query of the parser's maximum length, with room to spare. */
+const MAX_COUNT_BODY_BYTES = 1024 * 1024;
+
+/** Registers `POST /letheql/v1/partials` and `POST /letheql/v1/count` (see the module note). */
 export function registerPartialsRoute(app: FastifyInstance, env: RouteEnv): void {
   app.post(PARTIALS_ROUTE, { config: { scope: 'read' }, bodyLimit: MAX_BODY_BYTES }, (request, reply) => partials(env, request, reply));
+  app.post(COUNT_ROUTE, { config: { scope: 'read' }, bodyLimit: MAX_COUNT_BODY_BYTES }, (request, reply) => count(env, request, reply));
 }

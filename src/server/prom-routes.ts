@@ -32,7 +32,7 @@ import { nameLokiSelectors } from './loki-selectors.js';
 import { collectParams, params, promTime, requireQuery, type Params } from './params.js';
 import { labelKey } from './responses.js';
 import type { RouteEnv } from './route-env.js';
-import { layoutValues, streamCounts, type Window } from './streams.js';
+import { labelAnswer, layoutValues, streamCounts, type Window } from './streams.js';
 import { logSelectorOf } from '../query/shape.js';
 
 /** The Prometheus API level the routes follow (clients read features off `buildinfo.version`). */
@@ -83,7 +83,7 @@ async function labelNames(env: RouteEnv, p: Params): Promise<string[]> {
   return ['__name__', ...[...names].sort()];
 }
 
-async function labelValues(env: RouteEnv, request: FastifyRequest, reply: FastifyReply, name: string, p: Params): Promise<string[]> {
+async function labelValues(env: RouteEnv, request: FastifyRequest, reply: FastifyReply, name: string, p: Params, warnings: Set<string>): Promise<string[]> {
   const win = promWindow(p, env.now());
   const selectors = await matchSelectors(env, p);
   if (name === '__name__') return [...new Set(selectors.map((s) => s.name!))].sort();
@@ -97,7 +97,8 @@ async function labelValues(env: RouteEnv, request: FastifyRequest, reply: Fastif
       for (const v of fromLayout) values.add(v);
       continue;
     }
-    const { streams } = await streamCounts(env, request, reply, sel, win, { by: [name] });
+    const { streams, warnings: left } = await streamCounts(env, request, reply, sel, win, { by: [name] });
+    for (const w of left ?? []) warnings.add(w);
     for (const s of streams) if (s.labels[name] !== undefined) values.add(s.labels[name]);
   }
   return [...values].sort();
@@ -108,9 +109,11 @@ async function series(env: RouteEnv, request: FastifyRequest, reply: FastifyRepl
   if (params(p, 'match[]').length === 0) throw badData('no match[] parameter provided');
   const win = promWindow(p, env.now());
   const sets = new Map<string, Record<string, string>>();
+  const warnings = new Set<string>();
   for (const sel of await matchSelectors(env, p)) {
-    const { streams, source } = await streamCounts(env, request, reply, sel, win);
+    const { streams, source, warnings: left } = await streamCounts(env, request, reply, sel, win);
     env.note(request, { streamsFrom: source });
+    for (const w of left ?? []) warnings.add(w);
     for (const s of streams) {
       const labels = { __name__: sel.name!, ...s.labels };
       sets.set(labelKey(labels), labels);
@@ -118,7 +121,7 @@ async function series(env: RouteEnv, request: FastifyRequest, reply: FastifyRepl
     checkSeries(env.ctx, sets.size);
   }
   const data = [...sets.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, labels]) => labels);
-  return { status: 'success', data };
+  return labelAnswer(data, warnings);
 }
 
 /** Registers the routes of the module note. */
@@ -134,7 +137,10 @@ export function registerPromRoutes(app: FastifyInstance, env: RouteEnv): void {
     method: ['GET', 'POST'],
     url: '/api/v1/label/:name/values',
     config: read,
-    handler: async (req, reply) => ({ status: 'success', data: await labelValues(env, req, reply, req.params.name, collectParams(req.query, req.body)) }),
+    handler: async (req, reply) => {
+      const warnings = new Set<string>();
+      return labelAnswer(await labelValues(env, req, reply, req.params.name, collectParams(req.query, req.body), warnings), warnings);
+    },
   });
   app.route({ method: ['GET', 'POST'], url: '/api/v1/series', config: read, handler: (req, reply) => series(env, req, reply) });
   app.get('/api/v1/status/buildinfo', { config: read }, async () => ({

@@ -17,6 +17,13 @@
  *    (and `bytes_over_time` when bytes are asked for) at the window's end. Counting folds
  *    matches into per-stream sums; no line is materialised, and it runs under the server's
  *    limits like any query.
+ *
+ * A store set with **remote members** (another `letheql serve`): their layout and sidecars are
+ * behind their servers, so the answer is always the scan, which reads every member as any
+ * metric query does (`exec/member-source.ts`: each remote member reads its store as the set's
+ * cluster of that name, so `cluster` is a stream label there too) and follows the set's
+ * `onMemberError`: a member left out is named in `warnings`. Target label values then come
+ * from the lines in the window, where the layout answers at hour-file granularity.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CLUSTER_LABEL, fieldNames, LOG_TYPES, type LogType } from '../model.js';
@@ -61,6 +68,11 @@ export function matcherTest(m: Pick<LabelMatcher, 'op' | 'value'>): (v: string) 
   return m.op === '=~' ? (v) => re.test(v) : (v) => !re.test(v);
 }
 
+/** A label route's answer, with the remote members left out named in `warnings` (as the query routes name them). */
+export function labelAnswer(data: unknown, warnings: ReadonlySet<string>): Record<string, unknown> {
+  return { status: 'success', data, ...(warnings.size > 0 ? { warnings: [...warnings] } : {}) };
+}
+
 /**
  * Values of a target label (`namespace`, `node`) or `cluster` from the store layout (the
  * plan's files in the window), or null when the selector needs lines to tell (it filters
@@ -69,7 +81,7 @@ export function matcherTest(m: Pick<LabelMatcher, 'op' | 'value'>): (v: string) 
 export async function layoutValues(env: RouteEnv, sel: VectorSelector, name: string, win: Window): Promise<string[] | null> {
   const logType = sel.name as LogType;
   const target = LOG_TYPES[logType].target;
-  if (filtersLines(sel) || !sel.matchers.every((m) => m.name === target || m.name === CLUSTER_LABEL)) return null;
+  if (env.ctx.store.remotes.length > 0 || filtersLines(sel) || !sel.matchers.every((m) => m.name === target || m.name === CLUSTER_LABEL)) return null;
   if (name !== target && name !== CLUSTER_LABEL) return null;
   const plan = await env.ctx.store.explain(sel, { start: win.startNs, end: win.endNs });
   const out = new Set<string>();
@@ -102,7 +114,8 @@ async function sidecarStreams(source: ChunkSource, sel: VectorSelector, win: Win
 /**
  * The streams `sel` (a named selector) matches in `win`, summed per label set of `by` (all
  * stream labels when absent). `bytes`: also count message bytes (a scan then runs twice).
- * See the module note for where the answer comes from.
+ * See the module note for where the answer comes from. `warnings`: remote members left out
+ * (`onMemberError: warn`), when there are some.
  */
 export async function streamCounts(
   env: RouteEnv,
@@ -111,7 +124,7 @@ export async function streamCounts(
   sel: VectorSelector,
   win: Window,
   options: { by?: readonly string[]; bytes?: boolean } = {},
-): Promise<{ streams: StreamCount[]; source: StreamSource }> {
+): Promise<{ streams: StreamCount[]; source: StreamSource; warnings?: string[] }> {
   const logType = sel.name as LogType;
   const names = fieldNames(logType);
   const { store } = env.ctx;
@@ -127,7 +140,7 @@ export async function streamCounts(
       cur.bytes += bytes;
     } else sums.set(key, { labels, lines, bytes });
   };
-  if (!filtersLines(sel)) {
+  if (!filtersLines(sel) && store.remotes.length === 0) {
     const files = await sidecarStreams(store.source, sel, win, env);
     if (files !== null) {
       const tests = sel.matchers.filter((m) => m.name !== CLUSTER_LABEL).map((m) => ({ field: names.indexOf(m.name), test: matcherTest(m) }));
@@ -147,12 +160,14 @@ export async function streamCounts(
   }
   const rangeMs = Number((win.endNs - win.startNs) / 1_000_000n) + 1;
   const grouping = by.length > 0 ? ` by (${by.join(', ')})` : '';
+  const warnings = new Set<string>();
   const run = async (fn: string): Promise<{ labels: Record<string, string>; value: number }[]> => {
     const expr = parseQuery(`sum${grouping} (${fn}(${printQuery(sel)} [${rangeMs}ms]))`);
     const { signal, done } = env.signalFor(request, reply);
     try {
       const { value } = await withSlot(env.ctx, signal, () => store.queryMetric(expr, { end: win.endNs, signal, ...engineBudgets(env.ctx.limits) }));
       // Labels in `by` order (the sidecar path's order), so both answer byte for byte alike.
+      for (const w of value.stats.warnings ?? []) warnings.add(w);
       const ordered = (l: Readonly<Record<string, string>>) => Object.fromEntries(by.filter((n) => l[n] !== undefined).map((n) => [n, l[n]!]));
       return value.result.series.map((s) => ({ labels: ordered(s.labels), value: s.samples[0]?.[1] ?? 0 }));
     } finally {
@@ -161,5 +176,5 @@ export async function streamCounts(
   };
   for (const s of await run('count_over_time')) add(s.labels, s.value, 0);
   if (options.bytes) for (const s of await run('bytes_over_time')) add(s.labels, 0, s.value);
-  return { streams: [...sums.values()].filter((s) => s.lines > 0), source: 'scan' };
+  return { streams: [...sums.values()].filter((s) => s.lines > 0), source: 'scan', ...(warnings.size > 0 ? { warnings: [...warnings] } : {}) };
 }

@@ -23,6 +23,10 @@
  *   request (`metrics/source-wire.ts`) and whose Arrow answer the per-series partial states
  *   (`arrow/partials.ts`). The member reads its store as the set's cluster of that name, so
  *   its series and file paths carry the cluster exactly as a local member's do.
+ * - Counts (`count()`, `--count`): `POST /letheql/v1/count`, JSON both ways
+ *   ({@link CountRequestJson}, answered `{"count":N,"stats":{…}}`). The query is sent whole,
+ *   `cluster` matchers kept, and the member counts over its store read as the set's cluster
+ *   of that name, as for partials; a count adds up across members (a line lives in one).
  *
  * Platform-neutral: the HTTP client is the standard `fetch` (Node 18+, browsers), or one the
  * caller passes (tests, proxies). The token is sent as `Authorization: Bearer …` and never
@@ -32,6 +36,7 @@ import type { Table } from 'apache-arrow';
 import { LetheQLError } from '../errors.js';
 import type { QueryStats } from '../exec/stats.js';
 import type { PartialRequestJson } from '../metrics/source-wire.js';
+import { wireNs } from '../metrics/source-wire.js';
 import { formatRfc3339 } from '../time.js';
 import { checkClusterName } from './federated-source.js';
 import { compareNames } from './paths.js';
@@ -74,6 +79,40 @@ export interface RemoteLogRequest {
   limit: number | null;
   direction: 'forward' | 'backward';
   signal?: AbortSignal;
+}
+
+/** The path of the count route (`server/count-route.ts`). */
+export const COUNT_ROUTE = '/letheql/v1/count';
+
+/**
+ * The body of `POST /letheql/v1/count`: a log query (canonical text, `cluster` matchers
+ * kept), counted over the member's store read as cluster `cluster` of a set, in the inclusive
+ * window `[start, end]` (ns as decimal strings).
+ */
+export interface CountRequestJson {
+  cluster: string;
+  query: string;
+  start: string;
+  end: string;
+}
+
+const COUNT_FIELDS = new Set(['cluster', 'query', 'start', 'end']);
+
+function invalidCount(message: string): LetheQLError {
+  return new LetheQLError('INVALID_OPTION', `invalid count request: ${message}`);
+}
+
+/** Checks a count request body strictly; throws `INVALID_OPTION` naming the problem. */
+export function readCountRequest(body: unknown): { cluster: string; query: string; startNs: bigint; endNs: bigint } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidCount('the body must be a JSON object');
+  const b = body as Record<string, unknown>;
+  for (const k of Object.keys(b)) if (!COUNT_FIELDS.has(k)) throw invalidCount(`unknown field ${JSON.stringify(k)}`);
+  if (typeof b['cluster'] !== 'string') throw invalidCount('"cluster" must be a string (the cluster name the store answers as)');
+  if (typeof b['query'] !== 'string' || b['query'].trim() === '') throw invalidCount('"query" must be a non-empty string (a log query)');
+  const startNs = wireNs(b['start'], '"start"', invalidCount);
+  const endNs = wireNs(b['end'], '"end"', invalidCount);
+  if (endNs < startNs) throw invalidCount('"end" is before "start"');
+  return { cluster: b['cluster'], query: b['query'], startNs, endNs };
 }
 
 /** Whether a store-set member is given as a URL of a `letheql serve` (`http://` or `https://`). */
@@ -179,6 +218,60 @@ export class RemoteMember {
    */
   async partials(body: PartialRequestJson, signal?: AbortSignal): Promise<Table> {
     return this.#fetchArrow('/letheql/v1/partials', [], signal, JSON.stringify(body));
+  }
+
+  /**
+   * The member's count of a log query (`POST /letheql/v1/count`): `query` is sent whole
+   * (`cluster` matchers kept) and counted over the member's store read as this member's
+   * cluster, so its statistics name files `cluster:path`. Throws `REMOTE_ERROR` naming the
+   * member when it cannot be reached, refuses the query, or answers something else.
+   */
+  async count(req: { query: string; startNs: bigint; endNs: bigint; signal?: AbortSignal }): Promise<{ count: number; stats: QueryStats }> {
+    const body: CountRequestJson = { cluster: this.cluster, query: req.query, start: String(req.startNs), end: String(req.endNs) };
+    const text = await this.#withTimeout(req.signal, async (signal) => (await this.#get(COUNT_ROUTE, [], 'application/json', signal, JSON.stringify(body))).text());
+    let answer: { count?: unknown; stats?: unknown };
+    try {
+      answer = JSON.parse(text) as typeof answer;
+    } catch {
+      answer = {};
+    }
+    if (typeof answer.count !== 'number' || !Number.isSafeInteger(answer.count) || typeof answer.stats !== 'object' || answer.stats === null) {
+      throw this.#error(`${this.url} answered ${COUNT_ROUTE} with something else than {"count","stats"} (is it a letheql serve?)`);
+    }
+    return { count: answer.count, stats: answer.stats as QueryStats };
+  }
+
+  /**
+   * The bytes of the member's hour files per target in an inclusive window, for a selector
+   * that matches target names only (`query`: canonical text, no `cluster` matcher): its
+   * `GET /loki/api/v1/index/volume` grouped by the target label, which answers these from its
+   * store layout without reading a line. The server's volume routes add them to the local
+   * members' (`server/drilldown-routes.ts`).
+   */
+  async targetVolumes(req: { query: string; targetLabel: string; startNs: bigint; endNs: bigint; signal?: AbortSignal }): Promise<{ target: string; bytes: number }[]> {
+    const params: [string, string][] = [
+      ['query', req.query],
+      ['start', formatRfc3339(req.startNs)],
+      ['end', formatRfc3339(req.endNs)],
+      ['targetLabels', req.targetLabel],
+      ['limit', String(Number.MAX_SAFE_INTEGER)],
+    ];
+    const text = await this.#withTimeout(req.signal, async (signal) => (await this.#get('/loki/api/v1/index/volume', params, 'application/json', signal)).text());
+    let rows: unknown;
+    try {
+      rows = (JSON.parse(text) as { data?: { result?: unknown } }).data?.result;
+    } catch {
+      rows = undefined;
+    }
+    const out: { target: string; bytes: number }[] = [];
+    for (const r of Array.isArray(rows) ? (rows as { metric?: Record<string, unknown>; value?: unknown[] }[]) : []) {
+      const target = r.metric?.[req.targetLabel];
+      const bytes = Number(r.value?.[1]);
+      if (typeof target !== 'string' || !Number.isSafeInteger(bytes)) throw this.#error(`${this.url} answered /loki/api/v1/index/volume with something else than a vector of ${req.targetLabel} (is it a letheql serve?)`);
+      out.push({ target, bytes });
+    }
+    if (!Array.isArray(rows)) throw this.#error(`${this.url} answered /loki/api/v1/index/volume with something else than a vector (is it a letheql serve?)`);
+    return out;
   }
 
   /**
