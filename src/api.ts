@@ -32,7 +32,7 @@ import { type ExecOptions } from './exec/options.js';
 import { addContext, checkContext, type ContextOptions } from './exec/context.js';
 import type { ScanPool } from './exec/workers/pool.js';
 import { LOG_TYPES, type LogType } from './model.js';
-import { formatPlan, nameFilter, planLogQuery, resolveOptions, toLogicalLogQuery, type LogQueryPlan, type QueryOptions } from './plan/plan.js';
+import { formatPlan, nameFilter, planLogQuery, resolveOptions, resolveWindow, toLogicalLogQuery, windowOf, type Direction, type LogQueryPlan, type QueryWindow } from './plan/plan.js';
 import { LetheQLError } from './errors.js';
 import type { EvalTimes } from './metrics/grid.js';
 import type { MetricResult } from './metrics/result.js';
@@ -52,28 +52,50 @@ import { compareNames } from './store/paths.js';
 import { CLUSTER_LABEL } from './model.js';
 import type { MemberPart } from './exec/member-merge.js';
 
-/** Options of a query: its window and shape ({@link QueryOptions}) plus execution tuning ({@link ExecOptions}). */
-export interface LogQueryOptions extends QueryOptions, ExecOptions {
+/**
+ * What every query takes, log or metric, and all that a count takes: its window
+ * ({@link QueryWindow}: `start`/`end`/`since`/`now`) and the execution's tuning, budgets and
+ * cancellation ({@link ExecOptions}: `signal`, `maxBytesScanned`, `maxBytesReturned`, …).
+ */
+export interface ScanOptions extends QueryWindow, ExecOptions {}
+
+/** Options of a log query ({@link LogStore.query}, `result`, `stream`, `explain`, `run`): the window and budgets ({@link ScanOptions}) plus what shapes the rows. */
+export interface LogQueryOptions extends ScanOptions {
+  /** Maximum rows returned (a positive integer). Absent or null: no limit. */
+  limit?: number | null;
+  /** Result order: `forward` (oldest first, the default) or `backward` (newest first). */
+  direction?: Direction;
   /** Rows per record batch (default 8192). */
   batchSize?: number;
   /**
-   * Metric queries only: evaluate at `start, start+step, …, end` (a range query; a duration
-   * such as `1m`, or ns). Absent: an instant query at `end`.
-   */
-  step?: string | bigint;
-  /** Metric queries only: most series in a result (default 500); more is an error naming the limit. */
-  maxSeries?: number;
-  /** Metric queries only: most samples (series × points) in a result (default 1,000,000); more is a `LimitError` naming `maxSamples`. */
-  maxSamples?: number;
-  /**
-   * Log queries (`query()` only): also return the lines of the same stream around each
-   * match, as `grep -B/-A` does (`exec/context.ts`). The table then has two more columns
+   * Also return the lines of the same stream around each match (`query()`/`result()` only),
+   * as `grep -B/-A` does (`exec/context.ts`). The table then has two more columns
    * after `time_raw`: `context` (Bool: true for a context line, false for a match) and
    * `context_group` (Int32: rows of one group are contiguous in the stream; a consumer
    * prints `--` between groups). Memory stays bounded by matches × (before + after).
    */
   context?: ContextOptions;
 }
+
+/** Options of a metric query ({@link LogStore.queryMetric}, `explainMetric`): the window and budgets ({@link ScanOptions}) plus the evaluation's steps and result limits. */
+export interface MetricQueryOptions extends ScanOptions {
+  /**
+   * Evaluate at `start, start+step, …, end` (a range query; a duration such as `1m`, or ns).
+   * Absent: an instant query at `end`.
+   */
+  step?: string | bigint;
+  /** Most series in a result (default 500); more is an error naming the limit. */
+  maxSeries?: number;
+  /** Most samples (series × points) in a result (default 1,000,000); more is a `LimitError` naming `maxSamples`. */
+  maxSamples?: number;
+}
+
+/**
+ * Options of {@link LogStore.query}/{@link LogStore.result}, which take a log or a metric
+ * query: the query decides which half applies (a log query ignores `step`, `maxSeries` and
+ * `maxSamples`; a metric query ignores `limit`, `direction`, `batchSize` and `context`).
+ */
+export type QueryOptions = LogQueryOptions & MetricQueryOptions;
 
 /** What `explain()` returns for a metric query: the evaluation times and, per range aggregation, the log plan it scans. */
 export interface MetricQueryPlan {
@@ -204,7 +226,7 @@ export class LogStore {
   }
 
   /** Plans a metric query without reading log data: evaluation times and one log plan per range aggregation. */
-  async explainMetric(query: string | Expr, opts: LogQueryOptions = {}): Promise<MetricQueryPlan> {
+  async explainMetric(query: string | Expr, opts: MetricQueryOptions = {}): Promise<MetricQueryPlan> {
     const expr = await toExpr(query);
     const times = metricTimes(opts);
     const { rangeLabelNeeds, StoreSampleSource, planMetricQuery } = await loadMetrics();
@@ -235,7 +257,7 @@ export class LogStore {
    * @example
    * const r = await store.queryMetric('sum by (namespace) (count_over_time(pod{namespace=~".+"} |= "error" [5m]))', { since: '1h', step: '5m' });
    */
-  async queryMetric(query: string | Expr, opts: LogQueryOptions = {}): Promise<{ result: MetricResult; stats: QueryStats }> {
+  async queryMetric(query: string | Expr, opts: MetricQueryOptions = {}): Promise<{ result: MetricResult; stats: QueryStats }> {
     const started = performance.now();
     const expr = await toExpr(query);
     const { rangeLabelNeeds, evaluateMetricQuery } = await loadMetrics();
@@ -312,7 +334,7 @@ export class LogStore {
    * const table = await store.query('pod{namespace="shop"} |= "error"', { since: '1h', limit: 100 });
    * for (const row of table) console.log(row.time, row.pod, row.line);
    */
-  async query(query: string | Expr, opts: LogQueryOptions = {}): Promise<Table> {
+  async query(query: string | Expr, opts: QueryOptions = {}): Promise<Table> {
     return (await this.result(query, opts)).table;
   }
 
@@ -320,7 +342,7 @@ export class LogStore {
    * {@link query}, with the statistics as an object beside the table (no JSON round trip
    * through the schema metadata, which still carries them for {@link getStats}).
    */
-  async result(query: string | Expr, opts: LogQueryOptions = {}): Promise<{ table: Table; stats: QueryStats }> {
+  async result(query: string | Expr, opts: QueryOptions = {}): Promise<{ table: Table; stats: QueryStats }> {
     const expr = await toExpr(query);
     if (isMetricQuery(expr)) {
       // The contract's long table: one column per series label, then time and value.
@@ -432,7 +454,7 @@ export class LogStore {
     const sel = unparen(expr);
     if (sel.kind !== 'VectorSelector') throw new LetheQLError('INVALID_OPTION', 'context lines need a log query (a selector with filters), not a range');
     // The selector alone (no filters, no pipeline, no limit): every line of the same streams.
-    const all = await this.explain({ ...sel, lineFilters: [], pipeline: [] }, { ...opts, limit: null });
+    const all = await this.explain({ ...sel, lineFilters: [], pipeline: [] }, { ...windowOf(opts), direction: opts.direction });
     const { rows, stats } = await this.withEnv(async (env) => {
       const { kept, stats } = await collectKeyed(plan, env, opts);
       const rows = await addContext(plan, all, kept, around, (visit) => visitMatches(all, env, opts, visit));
@@ -485,10 +507,14 @@ export class LogStore {
     return { stats, [Symbol.asyncIterator]: () => batches() };
   }
 
-  /** Counts matching lines without materialising rows (`limit` and `direction` are ignored). */
-  async count(query: string | Expr, opts: LogQueryOptions = {}): Promise<{ count: number; stats: QueryStats }> {
+  /**
+   * Counts the lines a log query matches without materialising rows. It takes the window and
+   * the budgets ({@link ScanOptions}) only: a count has no `limit` or `direction` (a JavaScript
+   * caller's are ignored).
+   */
+  async count(query: string | Expr, opts: ScanOptions = {}): Promise<{ count: number; stats: QueryStats }> {
     if (this.remotes.length > 0) return this.memberCount(await toExpr(query), opts);
-    const plan = await this.explain(query, { ...opts, limit: null });
+    const plan = await this.explain(query, windowOf(opts));
     return this.withEnv((env) => countLines(plan, env, opts));
   }
 
@@ -498,17 +524,17 @@ export class LogStore {
    * `cluster` matchers select counts the whole query over its store read as its cluster
    * (`POST /letheql/v1/count`), so `cluster` matchers and labels behave as for a local member.
    */
-  private async memberCount(expr: Expr, opts: LogQueryOptions): Promise<{ count: number; stats: QueryStats }> {
+  private async memberCount(expr: Expr, opts: ScanOptions): Promise<{ count: number; stats: QueryStats }> {
     const started = performance.now();
     const logical = toLogicalLogQuery(expr, true);
     const selects = nameFilter(logical.selector.matchers.filter((m) => m.name === CLUSTER_LABEL));
-    const { startNs, endNs } = resolveOptions({ ...opts, limit: null });
+    const { startNs, endNs } = resolveWindow(opts);
     const text = printQuery(expr);
     const { memberPartsStats } = await import('./exec/member-merge.js');
     const parts = await this.memberParts<number>(
       selects,
       async () => {
-        const plan = await this.explain(expr, { ...opts, limit: null });
+        const plan = await this.explain(expr, windowOf(opts));
         return this.withEnv((env) => countLines(plan, env, opts));
       },
       (m) => m.count({ query: text, startNs, endNs, ...(opts.signal ? { signal: opts.signal } : {}) }),
@@ -528,10 +554,10 @@ export class LogStore {
    * member. Throws `NOT_SUPPORTED` when this store is itself a store set (sets do not nest),
    * and `INVALID_OPTION` for a bad cluster name.
    */
-  async countAsMember(cluster: string, query: string | Expr, opts: LogQueryOptions = {}): Promise<{ count: number; stats: QueryStats }> {
+  async countAsMember(cluster: string, query: string | Expr, opts: ScanOptions = {}): Promise<{ count: number; stats: QueryStats }> {
     if (isStoreSet(this.source) || this.remotes.length > 0) throw new LetheQLError('NOT_SUPPORTED', 'not supported: this store is a store set, and a store set cannot be a member of another store set');
     const set = new FederatedChunkSource([[cluster, this.source]]);
-    const plan = await planLogQuery(await toExpr(query), { ...opts, limit: null }, set);
+    const plan = await planLogQuery(await toExpr(query), windowOf(opts), set);
     return this.withEnv((env) => countLines(plan, { ...env, source: set }, opts));
   }
 
@@ -609,8 +635,8 @@ async function targetsOf(source: ChunkSource): Promise<StoreTargets> {
 export { formatPlan };
 
 /** Evaluation times of a metric query from the options: `[start, end]` by `step`, or the instant `end`. */
-function metricTimes(opts: LogQueryOptions): EvalTimes {
-  const r = resolveOptions({ ...opts, limit: null });
+function metricTimes(opts: MetricQueryOptions): EvalTimes {
+  const r = resolveWindow(opts);
   if (opts.step === undefined) return { startNs: r.endNs, endNs: r.endNs, stepNs: 0n };
   const stepNs = typeof opts.step === 'bigint' ? opts.step : parseDuration(opts.step, 'step');
   if (stepNs <= 0n) throw new LetheQLError('INVALID_OPTION', 'invalid step: must be a positive duration');

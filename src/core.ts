@@ -3,14 +3,14 @@
  * imports `node:` modules.
  */
 export { LogStore, getStats, STATS_METADATA_KEY, formatPlan, openStoreSetFromSources } from './api.js';
-export type { LogQueryOptions, LogStoreOptions, MetricQueryPlan, QueryStream, StoreTargets } from './api.js';
+export type { LogQueryOptions, LogStoreOptions, MetricQueryOptions, MetricQueryPlan, QueryOptions, QueryStream, ScanOptions, StoreTargets } from './api.js';
 export { isMetricQuery, SeriesLimitError } from './metrics/evaluator.js';
 export { metricTable } from './metrics/arrow.js';
 export { prometheusDataJson, toPrometheusData } from './metrics/result.js';
 export type { MetricResult, MetricSeries, PrometheusData } from './metrics/result.js';
 export type { MemberStats, QueryStats } from './exec/stats.js';
 export type { ExecOptions, ScanProgress } from './exec/options.js';
-export type { LogQueryPlan, QueryOptions, Direction, PlannedFile } from './plan/plan.js';
+export type { LogQueryPlan, LogPlanOptions, QueryWindow, Direction, PlannedFile } from './plan/plan.js';
 export type { KernelProgram, KernelLabelMatcher, KernelLineFilter, AutomatonSummary } from './plan/program.js';
 export { parseQuery, safeParseQuery, printQuery } from './query/index.js';
 export type * from './query/ast.js';

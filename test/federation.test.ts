@@ -28,8 +28,8 @@ import {
   openStoreSetFromSources,
   QueryError,
   toArrowIPC,
-  type LogQueryOptions,
   type QueryStats,
+  type ScanOptions,
 } from '../src/node.js';
 import { describeStore } from '../src/store/catalog.js';
 import facts from '../fixtures/store-facts.json' with { type: 'json' };
@@ -268,7 +268,7 @@ describe('workers: exactly the in-thread result', () => {
     const { elapsedMs: _e, ...rest } = s!;
     return rest;
   };
-  async function runShape(store: LogStore, q: string, opts: LogQueryOptions, shape: Shape): Promise<unknown> {
+  async function runShape(store: LogStore, q: string, opts: ScanOptions, shape: Shape): Promise<unknown> {
     if (shape === 'count') {
       const { count, stats } = await store.count(q, opts);
       return { count, stats: comparable(stats) };

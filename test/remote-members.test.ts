@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { runServe } from '../src/cli/serve.js';
-import { getStats, LetheQLError, openStoreSet, type LogQueryOptions, type LogStore, type QueryStats } from '../src/node.js';
+import { getStats, LetheQLError, openStoreSet, type LogQueryOptions, type LogStore, type MetricQueryOptions, type QueryStats } from '../src/node.js';
 import { TokenAuthority } from '../src/server/auth.js';
 import { FIXTURE_STORE, tableLines } from './support/paths.js';
 import { get, start, type Running } from './server/helpers.js';
@@ -261,7 +261,7 @@ describe('count() over remote members answers as the same stores opened locally'
 const NGINX_RT = 'pod{namespace="shop", container="nginx"} | regexp "(?P<rt>[0-9.]+)$" | unwrap rt';
 
 /** Metric queries of every shape: series of one cluster, and aggregations, operators and functions across clusters. */
-const METRIC_QUERIES: [string, LogQueryOptions][] = [
+const METRIC_QUERIES: [string, MetricQueryOptions][] = [
   // Each series keeps its cluster.
   ['count_over_time(pod{namespace=~".*"}[5m])', { step: '5m' }],
   ['sum by (cluster) (count_over_time(pod{namespace=~".*"}[5m]))', { step: '10m' }],

@@ -32,7 +32,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { Table } from 'apache-arrow';
 import { formatQueryError, LetheQLError, QueryError } from '../errors.js';
-import { formatPlan, type LogQueryOptions, type LogStore, type StoreTargets } from '../api.js';
+import { formatPlan, type LogQueryOptions, type LogStore, type MetricQueryOptions, type ScanOptions, type StoreTargets } from '../api.js';
 import { openStore, openStoreSet } from '../node-store.js';
 import type { Direction } from '../plan/plan.js';
 import { isMetricQuery } from '../query/shape.js';
@@ -261,22 +261,22 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     if (rest.length > 1) throw new UsageError(`expected one QUERY, got ${rest.length} arguments (quote the query)`);
     query = rest[0]!;
     const expr = await parseQueryLazily(query);
-    const opts: LogQueryOptions = {
+    // The window and budgets every query takes; a log query adds its limit and direction, a metric query its step.
+    const scanOpts: ScanOptions = {
       start: values.start,
       end: values.end,
       since: values.since,
       now: values.now,
-      limit: parseLimit(values.limit),
-      direction: parseDirection(values.direction),
       // parseSize: bytes or 10m/1GiB; 0 (null) = no limit.
       ...(values['max-bytes-returned'] !== undefined ? { maxBytesReturned: parseSize(values['max-bytes-returned'], '--max-bytes-returned') ?? Infinity } : {}),
     };
+    const opts: LogQueryOptions = { ...scanOpts, limit: parseLimit(values.limit), direction: parseDirection(values.direction) };
     const format = parseFormat(values.format);
 
     if (isMetricQuery(expr)) {
       // Metric queries: an instant query at --end, or a range query with --step.
       const maxSeries = parseMaxSeries(values['max-series']);
-      const metricOpts: LogQueryOptions = { ...opts, limit: null, ...(values.step !== undefined ? { step: values.step } : {}), ...(maxSeries !== undefined ? { maxSeries } : {}) };
+      const metricOpts: MetricQueryOptions = { ...scanOpts, ...(values.step !== undefined ? { step: values.step } : {}), ...(maxSeries !== undefined ? { maxSeries } : {}) };
       if (command === 'explain') {
         const plan = await store.explainMetric(expr, metricOpts);
         await write(io.stdout, (values.json ? JSON.stringify(plan, null, 2) : formatMetricPlan(plan)) + '\n');
@@ -309,7 +309,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       opts.context = context;
     }
     if (values.count) {
-      const { count, stats } = await store.count(expr, opts);
+      const { count, stats } = await store.count(expr, scanOpts);
       await write(io.stdout, `${count}\n`);
       for (const w of stats.warnings ?? []) await write(io.stderr, `letheql: warning: ${w}\n`);
       if (values.stats) await write(io.stderr, JSON.stringify(stats) + '\n');

@@ -52,7 +52,11 @@ function samplesExceeded(max: number): never {
   throw new LimitError('maxSamples', max, `the query's result is too large: more than ${max} samples (series × points), over the limit maxSamples=${max}; use a larger step, a shorter range or fewer series`);
 }
 
-export interface MetricQueryOptions {
+/**
+ * The evaluator's own limits and cancellation (the times are {@link EvalTimes}). The library's
+ * `MetricQueryOptions` (`api.ts`) is what a caller of `queryMetric` gives; it passes these on.
+ */
+export interface MetricEvalOptions {
   /** Most series a result may have (default {@link DEFAULT_MAX_SERIES}; `Infinity` for none). */
   maxSeries?: number;
   /** Most steps of a range query (default 11,000). */
@@ -85,7 +89,7 @@ const UNSUPPORTED_HINT: Record<string, string> = {
   double_exponential_smoothing: 'not available for logs',
 };
 
-export function planMetricQuery(expr: Expr, times: EvalTimes, source: LogSampleSource, options: MetricQueryOptions = {}): MetricQueryPlan {
+export function planMetricQuery(expr: Expr, times: EvalTimes, source: LogSampleSource, options: MetricEvalOptions = {}): MetricQueryPlan {
   const stepTimesNs = stepTimes(times, options.maxPoints ?? DEFAULT_MAX_POINTS);
   const table = new SeriesTable();
   const requests: (BucketRequest | SampleRequest)[] = [];
@@ -121,7 +125,7 @@ export function planMetricQuery(expr: Expr, times: EvalTimes, source: LogSampleS
 }
 
 /** Plans and executes in one call. */
-export async function evaluateMetricQuery(expr: Expr, times: EvalTimes, source: LogSampleSource, options: MetricQueryOptions = {}): Promise<MetricResult> {
+export async function evaluateMetricQuery(expr: Expr, times: EvalTimes, source: LogSampleSource, options: MetricEvalOptions = {}): Promise<MetricResult> {
   return planMetricQuery(expr, times, source, options).execute();
 }
 
@@ -203,7 +207,7 @@ function checkAbort(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new LetheQLError('ABORTED', 'the query was aborted');
 }
 
-function assemble(root: ScalarNode | VectorNode, expr: Expr, stepTimesNs: readonly bigint[], instant: boolean, options: MetricQueryOptions): MetricResult {
+function assemble(root: ScalarNode | VectorNode, expr: Expr, stepTimesNs: readonly bigint[], instant: boolean, options: MetricEvalOptions): MetricResult {
   const maxSeries = options.maxSeries ?? DEFAULT_MAX_SERIES;
   const maxSamples = options.maxSamples ?? DEFAULT_MAX_SAMPLES;
   if (root.kind === 'scalar') {

@@ -19,7 +19,7 @@ export {
   isMetricQuery,
   planMetricQuery,
   SeriesLimitError,
-  type MetricQueryOptions,
+  type MetricEvalOptions,
   type MetricQueryPlan,
 } from './evaluator.js';
 export { bucketLocator, DEFAULT_MAX_POINTS, planWindows, stepTimes, type BucketGrid, type EvalTimes, type WindowPlan } from './grid.js';

@@ -43,8 +43,11 @@ import { unparen } from '../query/shape.js';
 /** Result order: `forward` is oldest first (the default), `backward` newest first. */
 export type Direction = 'forward' | 'backward';
 
-/** Options that shape a query's window and result. Times are RFC 3339 strings, Unix-seconds strings, `Date`s or ns `bigint`s. */
-export interface QueryOptions {
+/**
+ * The time window of a query of any kind (log, metric, count). Times are RFC 3339 strings,
+ * Unix-seconds strings, `Date`s or ns `bigint`s.
+ */
+export interface QueryWindow {
   /** Inclusive start. Default: `end - since`, or `end - 1h`. */
   start?: TimeInput;
   /** Inclusive end. Default: `now`. */
@@ -53,9 +56,27 @@ export interface QueryOptions {
   since?: string | bigint;
   /** The clock, frozen (tests, reproducible runs). Default: the real current time. */
   now?: TimeInput;
+}
+
+/** What a log plan takes: its window and the shape of its result (rows kept, their order). */
+export interface LogPlanOptions extends QueryWindow {
   /** Maximum rows returned (a positive integer). Absent or null: no limit. */
   limit?: number | null;
   direction?: Direction;
+}
+
+/**
+ * The window fields of `opts` and nothing else: what a window-only plan (a count, the lines
+ * around a match) is given, so that a caller's log options (`limit`, `direction`) cannot
+ * reach it even when a JavaScript caller passes them.
+ */
+export function windowOf(opts: QueryWindow): QueryWindow {
+  const w: QueryWindow = {};
+  if (opts.start !== undefined) w.start = opts.start;
+  if (opts.end !== undefined) w.end = opts.end;
+  if (opts.since !== undefined) w.since = opts.since;
+  if (opts.now !== undefined) w.now = opts.now;
+  return w;
 }
 
 export interface PlannedFile {
@@ -125,31 +146,41 @@ export interface PlanContext {
   pipelineOutput?: readonly string[] | 'all';
 }
 
-/** The window and result shape after defaults, as exact nanoseconds. */
-export interface ResolvedOptions {
+/** A window after defaults, as exact nanoseconds (both ends inclusive). */
+export interface ResolvedWindow {
   startNs: bigint;
   endNs: bigint;
+}
+
+/** The window and result shape after defaults, as exact nanoseconds. */
+export interface ResolvedOptions extends ResolvedWindow {
   limit: number | null;
   direction: Direction;
 }
 
 const DEFAULT_SINCE_NS = NS_PER_HOUR;
 
-/** Applies defaults and validates options. Throws `INVALID_TIME`/`INVALID_RANGE`/`INVALID_OPTION`. */
-export function resolveOptions(opts: QueryOptions = {}): ResolvedOptions {
-  const now = opts.now !== undefined ? parseTime(opts.now, 'now') : nowNs();
-  const endNs = opts.end !== undefined ? parseTime(opts.end, 'end') : now;
+/** Applies a window's defaults and validates it. Throws `INVALID_TIME`/`INVALID_RANGE`. Other fields of `window` are not read. */
+export function resolveWindow(window: QueryWindow = {}): ResolvedWindow {
+  const now = window.now !== undefined ? parseTime(window.now, 'now') : nowNs();
+  const endNs = window.end !== undefined ? parseTime(window.end, 'end') : now;
   let startNs: bigint;
-  if (opts.start !== undefined) {
-    startNs = parseTime(opts.start, 'start');
+  if (window.start !== undefined) {
+    startNs = parseTime(window.start, 'start');
   } else {
-    const since = opts.since === undefined ? DEFAULT_SINCE_NS : typeof opts.since === 'bigint' ? opts.since : parseDuration(opts.since, 'since');
+    const since = window.since === undefined ? DEFAULT_SINCE_NS : typeof window.since === 'bigint' ? window.since : parseDuration(window.since, 'since');
     if (since <= 0n) throw new LetheQLError('INVALID_TIME', 'invalid since: must be a positive duration');
     startNs = endNs - since;
   }
   if (startNs > endNs) {
     throw new LetheQLError('INVALID_RANGE', `invalid range: start ${formatRfc3339(startNs)} is after end ${formatRfc3339(endNs)}`);
   }
+  return { startNs, endNs };
+}
+
+/** Applies a log plan's defaults and validates its options. Throws `INVALID_TIME`/`INVALID_RANGE`/`INVALID_OPTION`. */
+export function resolveOptions(opts: LogPlanOptions = {}): ResolvedOptions {
+  const { startNs, endNs } = resolveWindow(opts);
   const limit = opts.limit ?? null;
   if (limit !== null && (!Number.isSafeInteger(limit) || limit <= 0)) {
     throw new LetheQLError('INVALID_OPTION', `invalid limit ${String(limit)}: expected a positive integer`);
@@ -402,7 +433,7 @@ async function planPipeline(stages: readonly PipelineStage[], output: readonly s
  */
 export async function planLogQuery(
   expr: Expr,
-  opts: QueryOptions & PlanContext,
+  opts: LogPlanOptions & PlanContext,
   source: ChunkSource,
 ): Promise<LogQueryPlan> {
   const storeSet = isStoreSet(source);

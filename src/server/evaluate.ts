@@ -16,7 +16,7 @@
  * results (422). The caller sets the line limit (dialects differ: see the route modules).
  * The engine enforces the per-query budgets itself ({@link engineBudgets}: the config's
  * `maxTemplateBytes`, `maxBytesReturned`, `maxSamples`, `maxSeries`, `maxBytesScanned`,
- * passed under the same names as `LogQueryOptions`), so the CLI and the library stop a
+ * passed under the same names as the library's `LogQueryOptions` and `MetricQueryOptions`), so the CLI and the library stop a
  * runaway query the same way; its `LimitError`s become 422 naming the limit.
  */
 import type { Table } from 'apache-arrow';
@@ -49,11 +49,11 @@ export interface MetricQuery {
   expr: Expr;
   evaluation: Evaluation;
   signal: AbortSignal;
-  /** The engine's per-query budgets from the server config (same names as `LogQueryOptions`). */
+  /** The engine's per-query budgets from the server config (same names as the library's `LogQueryOptions`/`MetricQueryOptions`). */
   budgets?: EngineBudgets;
 }
 
-/** The server limits that the engine enforces itself, as `LogQueryOptions` (null limits: `Infinity`). */
+/** The server limits that the engine enforces itself, under the names of `LogQueryOptions`/`MetricQueryOptions` (null limits: `Infinity`). */
 export interface EngineBudgets {
   maxTemplateBytes: number;
   maxBytesReturned: number;

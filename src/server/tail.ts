@@ -157,7 +157,7 @@ export class TailHub {
   private match(files: Record<string, Uint8Array>, startNs: bigint, endNs: bigint): Promise<void> {
     const run = async () => {
       this.source.current = MemoryChunkSource.fromRecord(files);
-      const opts = { start: startNs, end: endNs, limit: null };
+      const opts = { start: startNs, end: endNs };
       for (const sub of [...this.subscribers]) {
         try {
           const table = await this.matcher.query(sub.expr, opts);

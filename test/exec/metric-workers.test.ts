@@ -19,7 +19,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, openStoreSet, type LogQueryOptions, type LogStore, type MetricResult, type OpenStoreOptions, type QueryStats } from '../../src/node.js';
+import { openStore, openStoreSet, type LogStore, type MetricQueryOptions, type MetricResult, type OpenStoreOptions, type QueryStats } from '../../src/node.js';
 import { FILES } from '../support/pipeline-store.js';
 import { FIXTURE_STORE } from '../support/paths.js';
 
@@ -51,7 +51,7 @@ interface StoreCase {
   open: (options: OpenStoreOptions) => LogStore;
   /** Small enough to cut every file into several ranges. */
   rangeBytes: number;
-  queries: [query: string, opts: LogQueryOptions][];
+  queries: [query: string, opts: MetricQueryOptions][];
 }
 
 const FIXTURE_RANGE = { start: '2024-09-24T13:00:00Z', end: '2024-09-24T16:00:00Z', step: '10m' };
@@ -113,7 +113,7 @@ const CASES: StoreCase[] = [
 
 type Outcome = { result: MetricResult; stats: Omit<QueryStats, 'elapsedMs'> } | { error: { name: string; code?: string; message: string } };
 
-async function outcome(store: LogStore, query: string, opts: LogQueryOptions): Promise<Outcome> {
+async function outcome(store: LogStore, query: string, opts: MetricQueryOptions): Promise<Outcome> {
   try {
     const { result, stats } = await store.queryMetric(query, opts);
     const { elapsedMs, ...rest } = stats;

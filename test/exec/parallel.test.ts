@@ -17,7 +17,7 @@ import type { Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStore, type GeneratedStore } from '../../scripts/lib/generate.mjs';
 import facts from '../../fixtures/store-facts.json' with { type: 'json' };
-import { getStats, openStore, type LogQueryOptions, type LogStore, type OpenStoreOptions, type QueryStats } from '../../src/node.js';
+import { getStats, openStore, type LogStore, type OpenStoreOptions, type QueryStats, type ScanOptions } from '../../src/node.js';
 import { EDGE_STORE, FIXTURE_STORE, tableLines } from '../support/paths.js';
 
 type Shape = 'count' | 'rows' | 'rows, limit 7' | 'rows, backward, limit 7' | 'rows, backward';
@@ -35,7 +35,7 @@ function times(t: Table): string[] {
   return [...(t.getChild('time')?.toArray() ?? [])].map(String);
 }
 
-async function runShape(store: LogStore, query: string, opts: LogQueryOptions, shape: Shape): Promise<unknown> {
+async function runShape(store: LogStore, query: string, opts: ScanOptions, shape: Shape): Promise<unknown> {
   if (shape === 'count') {
     const { count, stats } = await store.count(query, opts);
     return { count, stats: comparable(stats) };
@@ -51,7 +51,7 @@ async function runShape(store: LogStore, query: string, opts: LogQueryOptions, s
 interface StoreCase {
   name: string;
   root: () => string;
-  opts: () => LogQueryOptions;
+  opts: () => ScanOptions;
   /** Options of the range-splitting store: ranges small enough to cut every file several times. */
   rangeBytes: number;
   queries: string[];
@@ -179,12 +179,12 @@ describe('cancellation', () => {
     reference = (await runShape(open(generated.out, { workers: 0 }), query, { start: generated.start, end: generated.end }, 'count')) as typeof reference;
     store = open(generated.out, { workers: 2, parallelMinBytes: 0 });
   });
-  const window = (): LogQueryOptions => ({ start: generated.start, end: generated.end });
+  const window = (): ScanOptions => ({ start: generated.start, end: generated.end });
 
   it.each(['count', 'rows'] as const)('an abort mid-%s rejects with an AbortError, leaves no job behind, and the next query works', async (kind) => {
     const ac = new AbortController();
     let progressCalls = 0;
-    const opts: LogQueryOptions = {
+    const opts: ScanOptions = {
       ...window(),
       signal: ac.signal,
       onProgress: () => {

@@ -11,7 +11,7 @@ import {
   MemorySampleSource,
   type Labels,
   type MemoryExpression,
-  type MetricQueryOptions,
+  type MetricEvalOptions,
   type MetricResult,
 } from '../../src/metrics/index.js';
 import { formatLabels } from '../../src/metrics/labels.js';
@@ -63,7 +63,7 @@ export function gaugeQuery(q: string): string {
 
 export type Times = { time: number } | { start: number; end: number; step: number };
 
-export async function run(query: string, source: MemorySampleSource, times: Times, options: MetricQueryOptions = {}): Promise<MetricResult> {
+export async function run(query: string, source: MemorySampleSource, times: Times, options: MetricEvalOptions = {}): Promise<MetricResult> {
   const t = 'time' in times ? { startNs: at(times.time), endNs: at(times.time), stepNs: 0n } : { startNs: at(times.start), endNs: at(times.end), stepNs: BigInt(Math.round(times.step * 1e9)) };
   return evaluateMetricQuery(parseQuery(query), t, source, options);
 }

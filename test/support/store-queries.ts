@@ -3,14 +3,15 @@
  * two ways of reading one store (with and without sidecars, a local directory and its copy
  * in S3, …): test/exec/sidecar-differential.test.ts and test/s3/read.test.ts. The generated ones are for `generateStore({ sizeBytes: 3_000_000, seed: 7 })`.
  */
-import { getStats, type LogQueryOptions, type LogStore, type QueryStats } from '../../src/node.js';
+import { getStats, type LogStore, type QueryOptions, type QueryStats } from '../../src/node.js';
 import { tableLines } from './paths.js';
 
 export type Shape = 'count' | 'rows' | 'rows, limit 7' | 'rows, backward, limit 7' | 'rows, backward' | 'metric';
 
 export interface QueryCase {
   query: string;
-  opts: LogQueryOptions;
+  /** The window (and a metric case's step): the shapes add the rest. */
+  opts: QueryOptions;
   shapes: Shape[];
 }
 
