@@ -25,7 +25,7 @@ import { Kernel } from '../scan/kernel.js';
 import { FsChunkSource } from '../store/fs-source.js';
 import { HOUR_NS, parseHourFileName } from '../store/hours.js';
 import { isSafeName, storePath } from '../store/paths.js';
-import { encodeIndexSummary, SUMMARY_NAME, type SummaryEntry } from '../store/index-summary.js';
+import { decodeSummaryFiles, encodeIndexSummary, SUMMARY_NAME, type SummaryEntry } from '../store/index-summary.js';
 import { decodeSidecar, fileFilterOf, SIDECAR_SUFFIX, sidecarDir, sidecarPath, type FileFilter } from '../store/sidecar.js';
 import { nowNs as wallClockNs } from '../time.js';
 
@@ -110,13 +110,31 @@ export async function indexFile(root: string, logType: LogType, target: string, 
  * Rebuilds the summary of one target from its sidecars (those that check out and have a file
  * filter; the others are left out, so their files are planned from their own sidecars or
  * scanned). Deletes the summary when the target has no usable sidecar. Returns its size.
+ *
+ * Incremental unless `full`: an entry of the current summary whose file still has a sidecar
+ * and the entry's size and mtime is kept without reading that sidecar, so the writer's update
+ * after each closed hour reads the new sidecars only, not a year of them.
  */
-export async function writeTargetSummary(root: string, logType: LogType, target: string): Promise<number> {
+export async function writeTargetSummary(root: string, logType: LogType, target: string, opts: { full?: boolean } = {}): Promise<number> {
   const dir = join(root, sidecarDir(logType, target));
   const files: { entry: SummaryEntry; filter: FileFilter }[] = [];
+  const current = new Map<string, { entry: SummaryEntry; filter: FileFilter }>();
+  if (!opts.full) {
+    const old = await readFile(join(dir, SUMMARY_NAME)).catch(() => null);
+    const d = old === null ? [] : decodeSummaryFiles(new Uint8Array(old));
+    if (Array.isArray(d)) for (const f of d) if (f.entry.etag === undefined) current.set(f.entry.name, f);
+  }
   for (const idx of await names(dir)) {
     if (!idx.endsWith(SIDECAR_SUFFIX)) continue;
     const name = idx.slice(0, -SIDECAR_SUFFIX.length);
+    const known = current.get(name);
+    if (known) {
+      const st = await stat(join(root, logType, target, name)).catch(() => null);
+      if (st !== null && st.size === known.entry.size && st.mtimeMs === known.entry.mtimeMs) {
+        files.push(known);
+        continue;
+      }
+    }
     let bytes: Uint8Array;
     try {
       bytes = await readFile(join(dir, idx));
@@ -192,7 +210,7 @@ export async function indexStore(root: string, opts: IndexStoreOptions = {}): Pr
         await rm(join(source.root, '.letheql/index', logType, target, idx), { force: true });
         report.orphansRemoved++;
       }
-      const summaryBytes = await writeTargetSummary(source.root, logType, target);
+      const summaryBytes = await writeTargetSummary(source.root, logType, target, { full: opts.rebuild === true });
       if (summaryBytes > 0) {
         report.summaries++;
         report.summaryBytes += summaryBytes;

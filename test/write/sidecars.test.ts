@@ -5,7 +5,7 @@
  * ones, rebuilds with `--rebuild`, limits itself with `--since`, and removes orphans.
  * Queries then use them (the differential test in test/exec checks they change nothing).
  */
-import { cpSync, existsSync, readFileSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, statSync, truncateSync, unlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -13,6 +13,8 @@ import { openStore } from '../../src/node.js';
 import { decodeSummaryHead, summaryPath } from '../../src/store/index-summary.js';
 import { decodeSidecar, sidecarPath } from '../../src/store/sidecar.js';
 import { runRetention } from '../../src/write/retention.js';
+import { indexStore, writeTargetSummary } from '../../src/write/sidecar-files.js';
+import { parseTime } from '../../src/time.js';
 import { openStoreWriter } from '../../src/write/store-writer.js';
 import { FIXTURE_STORE } from '../support/paths.js';
 import { cliIO, tempDir } from './helpers.js';
@@ -122,5 +124,27 @@ describe('letheql index and retention', () => {
     expect(await main(['index'], cli.io)).toBe(2);
     expect(cli.err()).toMatch(/missing --store/);
     expect(await main(['index', '--store', store, '--since', 'soon'], cli.io)).toBe(2);
+  });
+});
+
+describe('target summaries', () => {
+  it('are updated incrementally: an unchanged file keeps its entry without its sidecar being read; a full rebuild reads them all; a gone sidecar drops its entry', async () => {
+    const store = join(tmp.dir, 'summaries');
+    cpSync(FIXTURE_STORE, store, { recursive: true });
+    await indexStore(store, { nowNs: parseTime('2024-09-24T17:00:00Z') });
+    const names = summarised(store, 'pod', 'shop')!;
+    expect(names.length).toBeGreaterThan(1);
+    // Damage the sidecar of a file that did not change: the incremental update does not read it.
+    const [first, second] = names as [string, string];
+    truncateSync(join(store, sidecarPath('pod', 'shop', first)), 10);
+    await writeTargetSummary(store, 'pod', 'shop');
+    expect(summarised(store, 'pod', 'shop')).toEqual(names);
+    // A full rebuild reads every sidecar: the damaged one is left out.
+    await writeTargetSummary(store, 'pod', 'shop', { full: true });
+    expect(summarised(store, 'pod', 'shop')).toEqual(names.filter((n) => n !== first));
+    // A file whose sidecar is gone loses its entry.
+    unlinkSync(join(store, sidecarPath('pod', 'shop', second)));
+    await writeTargetSummary(store, 'pod', 'shop');
+    expect(summarised(store, 'pod', 'shop')).toEqual(names.filter((n) => n !== first && n !== second));
   });
 });
