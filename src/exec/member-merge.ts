@@ -20,7 +20,7 @@
 import type { Table } from 'apache-arrow';
 import type { LogRow } from '../arrow/build.js';
 import { CLUSTER_LABEL, fieldNames, type LogType } from '../model.js';
-import { emptyStats, MAX_BAD_LINE_SAMPLES, type QueryStats } from './stats.js';
+import { addStats, emptyStats, type QueryStats } from './stats.js';
 
 export type { MemberStats } from './stats.js';
 
@@ -76,28 +76,7 @@ export function backwardOrder(rows: LogRow[]): LogRow[] {
 /** The sum of parts' statistics; `elapsedMs` is the caller's (the parts ran concurrently). */
 export function sumStats(parts: readonly QueryStats[]): QueryStats {
   const out = emptyStats({ filesOutOfRange: 0, skippedFiles: [] });
-  for (const s of parts) {
-    out.filesRead += s.filesRead;
-    out.filesSkipped += s.filesSkipped;
-    out.skippedFiles.push(...s.skippedFiles);
-    out.bytesScanned += s.bytesScanned;
-    out.linesScanned += s.linesScanned;
-    out.linesValidated += s.linesValidated;
-    out.linesMatched += s.linesMatched;
-    out.badLines += s.badLines;
-    for (const b of s.badLineSamples) if (out.badLineSamples.length < MAX_BAD_LINE_SAMPLES) out.badLineSamples.push(b);
-    out.truncated ||= s.truncated;
-    if (s.index) {
-      if (!out.index) out.index = { ...s.index, notes: s.index.notes.slice() };
-      else {
-        const ix = out.index as unknown as Record<string, number | unknown[]>;
-        for (const [k, v] of Object.entries(s.index)) {
-          if (typeof v === 'number') ix[k] = (ix[k] as number) + v;
-          else if (Array.isArray(v)) (ix[k] as unknown[]).push(...v);
-        }
-      }
-    }
-  }
+  for (const s of parts) addStats(out, s);
   return out;
 }
 

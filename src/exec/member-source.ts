@@ -40,7 +40,8 @@ import { CLUSTER_LABEL } from '../model.js';
 import { compareNames } from '../store/paths.js';
 import type { RemoteMember } from '../store/remote-member.js';
 import { sumStats } from './member-merge.js';
-import { addStats, describeLogRange, emptyMetricStats, type StoreSampleSource } from './metric-source.js';
+import { describeLogRange, emptyMetricStats, type StoreSampleSource } from './metric-source.js';
+import { addStats } from './stats.js';
 import type { MemberStats, QueryStats } from './stats.js';
 
 /** How a {@link MemberSampleSource} reaches the set's members. */

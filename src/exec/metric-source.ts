@@ -32,29 +32,11 @@ import { planLogQuery, toLogicalLogQuery } from '../plan/plan.js';
 import type { MatrixSelector, VectorSelector } from '../query/ast.js';
 import { isStoreSet } from '../store/federated-source.js';
 import type { ChunkSource } from '../store/types.js';
-import { addIndexStats } from './index-use.js';
 import { foldMatches, type ExecEnv } from './execute.js';
-import { emptyStats, MAX_BAD_LINE_SAMPLES, type QueryStats } from './stats.js';
+import { addStats, emptyStats, type QueryStats } from './stats.js';
 import { type ExecOptions } from './options.js';
 import { FoldAccumulator, MatchFolder } from './match-fold.js';
 import type { FoldSpec } from './workers/protocol.js';
-
-/** Adds one scan's statistics into a running total (metric queries scan once per range aggregation). */
-export function addStats(total: QueryStats, s: QueryStats): void {
-  total.filesRead += s.filesRead;
-  total.filesSkipped += s.filesSkipped;
-  total.skippedFiles.push(...s.skippedFiles);
-  total.bytesScanned += s.bytesScanned;
-  total.linesScanned += s.linesScanned;
-  total.linesValidated += s.linesValidated;
-  total.linesMatched += s.linesMatched;
-  total.badLines += s.badLines;
-  for (const b of s.badLineSamples) if (total.badLineSamples.length < MAX_BAD_LINE_SAMPLES) total.badLineSamples.push(b);
-  if (s.index) {
-    if (total.index) addIndexStats(total.index, s.index);
-    else total.index = { ...s.index, notes: s.index.notes.slice() };
-  }
-}
 
 /** Statistics of a metric query before any scan. */
 export function emptyMetricStats(): QueryStats {

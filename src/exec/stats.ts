@@ -9,7 +9,7 @@
 import { LetheQLError } from '../errors.js';
 import type { LogQueryPlan } from '../plan/plan.js';
 import { DEFAULT_MAX_BAD_LINE_SAMPLES, type BadLineReason, type FileScanStats } from '../scan/types.js';
-import { emptyIndexStats, recordUse, skippedFileStats, type FileUse, type IndexStats } from './index-use.js';
+import { addIndexStats, emptyIndexStats, recordUse, skippedFileStats, type FileUse, type IndexStats } from './index-use.js';
 
 /** Statistics of one query (contract §3). */
 export interface QueryStats {
@@ -133,4 +133,25 @@ export function addSkippedFile(stats: QueryStats, path: string, size: number, us
 export function addVanishedFile(stats: QueryStats, path: string): void {
   stats.filesSkipped++;
   stats.skippedFiles.push({ path, reason: 'vanished' });
+}
+
+/**
+ * Adds one scan's statistics into a running total: a metric query's scans (one per range
+ * aggregation) and a store set's members. Bad-line samples and index notes keep their caps.
+ */
+export function addStats(total: QueryStats, s: QueryStats): void {
+  total.filesRead += s.filesRead;
+  total.filesSkipped += s.filesSkipped;
+  total.skippedFiles.push(...s.skippedFiles);
+  total.bytesScanned += s.bytesScanned;
+  total.linesScanned += s.linesScanned;
+  total.linesValidated += s.linesValidated;
+  total.linesMatched += s.linesMatched;
+  total.badLines += s.badLines;
+  for (const b of s.badLineSamples) if (total.badLineSamples.length < MAX_BAD_LINE_SAMPLES) total.badLineSamples.push(b);
+  total.truncated ||= s.truncated;
+  if (s.index) {
+    if (total.index) addIndexStats(total.index, s.index);
+    else total.index = { ...s.index, notes: s.index.notes.slice() };
+  }
 }

@@ -29,15 +29,10 @@ export interface IndexFile {
   close(): Promise<void>;
 }
 
-/** A sidecar file open for reading (`ChunkSource.openSidecar`), with the described file's size and mtime when it was opened. */
-export interface SidecarFile {
-  /** The sidecar's size in bytes. */
-  size: number;
+/** A sidecar file open for reading (`ChunkSource.openSidecar`; `size` is the sidecar's), with the described file's size and mtime when it was opened. */
+export interface SidecarFile extends IndexFile {
   fileSize: number;
   fileMtimeMs: number;
-  /** Reads `length` bytes at `position` (fewer only at the end of the file). */
-  read(position: number, length: number): Promise<Uint8Array>;
-  close(): Promise<void>;
 }
 
 /** A sidecar index as a source finds it: its bytes, and the described file's size and mtime now (its identity). */
