@@ -5,7 +5,7 @@
  *
  * Stores of Blobs built from our fixture stores run the same queries with `workers: 2`
  * (thresholds at 0 and ranges of 4 KiB, so that these small files make many jobs, ranges
- * inside long lines included) and `workers: 0`; rows, order and statistics (but elapsed
+ * inside long lines included; one part per job, and the default batches of parts) and `workers: 0`; rows, order and statistics (but elapsed
  * time) must be equal, to each other and to the Node engine, and the pool's `jobsDone`
  * shows that workers ran. Then: abort mid-query, a worker script that cannot start or
  * embeds another kernel (the pool turns off, queries scan in the page, nothing hangs),
@@ -26,8 +26,8 @@ const WORKER = join(DIST, 'letheql.worker.js');
 const HAVE = HAVE_CHROMIUM && existsSync(BUNDLE) && existsSync(WORKER);
 
 const WINDOW = { start: '2024-09-24T13:00:00Z', end: '2024-09-24T16:00:00Z' };
-/** Small ranges: the fixture files (10–130 KB) become 3–33 jobs each. */
-const POOL = { workers: 2, parallelMinBytes: 0, rangeBytes: 4096 };
+/** Small ranges: the fixture files (10–130 KB) become 3–33 parts each, each part its own job. */
+const POOL = { workers: 2, parallelMinBytes: 0, rangeBytes: 4096, batchBytes: 1 };
 
 /** [store, query]: literals, regexes (on targets, labels and lines), bad lines and long lines (edge store). */
 const QUERIES: [keyof typeof STORES, string][] = [
@@ -147,20 +147,21 @@ describe.skipIf(!HAVE)(`browser Web Workers (needs ${CHROMIUM}, ${BUNDLE} and ${
       async ({ files, cases, pool, window_ }) => {
         const w = window as unknown as PageWindow;
         const stores = Object.fromEntries(
-          Object.entries(files).map(([name, f]) => [name, { pooled: w.blobStore(f, pool), fileJobs: w.blobStore(f, { ...pool, rangeBytes: undefined }), inThread: w.blobStore(f, { workers: 0 }) }]),
+          Object.entries(files).map(([name, f]) => [name, { pooled: w.blobStore(f, pool), fileJobs: w.blobStore(f, { ...pool, rangeBytes: undefined }), batched: w.blobStore(f, { ...pool, batchBytes: undefined }), inThread: w.blobStore(f, { workers: 0 }) }]),
         );
         const out = [];
         for (const c of cases) {
           const s = stores[c.store]!;
           const plan = await s.inThread.explain(c.query, window_);
           const sizes = plan.files.map((f) => f.size);
-          const before = [s.pooled.pool!.jobsDone, s.fileJobs.pool!.jobsDone];
+          const before = [s.pooled.pool!.jobsDone, s.fileJobs.pool!.jobsDone, s.batched.pool!.jobsDone];
           const pooled = await w.runShape(s.pooled, c.query, window_, c.shape);
           const fileJobs = await w.runShape(s.fileJobs, c.query, window_, c.shape);
+          const batched = await w.runShape(s.batched, c.query, window_, c.shape);
           const inThread = await w.runShape(s.inThread, c.query, window_, c.shape);
-          out.push({ pooled, fileJobs, inThread, sizes, jobs: [s.pooled.pool!.jobsDone - before[0]!, s.fileJobs.pool!.jobsDone - before[1]!], inThreadPool: s.inThread.pool === null });
+          out.push({ pooled, fileJobs, batched, inThread, sizes, jobs: [s.pooled.pool!.jobsDone - before[0]!, s.fileJobs.pool!.jobsDone - before[1]!, s.batched.pool!.jobsDone - before[2]!], inThreadPool: s.inThread.pool === null });
         }
-        for (const s of Object.values(stores)) await Promise.all([s.pooled.close(), s.fileJobs.close()]);
+        for (const s of Object.values(stores)) await Promise.all([s.pooled.close(), s.fileJobs.close(), s.batched.close()]);
         return out;
       },
       { files: { fixture: storeFiles(FIXTURE_STORE), edge: storeFiles(EDGE_STORE) }, cases, pool: POOL, window_: WINDOW },
@@ -173,11 +174,15 @@ describe.skipIf(!HAVE)(`browser Web Workers (needs ${CHROMIUM}, ${BUNDLE} and ${
       expect(comparable(r.inThread), label).toEqual(expected);
       expect(comparable(r.pooled), label).toEqual(expected);
       expect(comparable(r.fileJobs), label).toEqual(expected);
+      expect(comparable(r.batched), label).toEqual(expected);
       expect(r.inThreadPool).toBe(true);
       // Every job ran on a worker; a plan of one job scans in the page.
-      expect(r.jobs, label).toEqual([plannedJobs(r.sizes, POOL.rangeBytes), plannedJobs(r.sizes, 32 << 20)]);
+      expect(r.jobs.slice(0, 2), label).toEqual([plannedJobs(r.sizes, POOL.rangeBytes), plannedJobs(r.sizes, 32 << 20)]);
+      // Batches: fewer jobs than parts, but some whenever there are parts to batch.
+      expect(r.jobs[2]! <= r.jobs[0]! && r.jobs[2]! > 0 === r.jobs[0]! > 0, label).toBe(true);
     }
     expect(results.filter((r) => r.jobs[0]! > r.jobs[1]! && r.jobs[1]! > 0).length).toBeGreaterThan(0);
+    expect(results.filter((r) => r.jobs[2]! < r.jobs[0]!).length).toBeGreaterThan(0);
     // The table is not vacuous: rows came back, limits cut, and the edge store has bad lines.
     const [firstRows, , limited] = [results[1]!, results[2]!, results[3]!];
     expect(comparable(firstRows.pooled).lines!.length).toBeGreaterThan(60);
@@ -279,7 +284,7 @@ describe.skipIf(!HAVE)(`browser Web Workers (needs ${CHROMIUM}, ${BUNDLE} and ${
         const w = window as unknown as PageWindow;
         const files = Array.from((document.getElementById('pick') as HTMLInputElement).files!);
         const shape = { mode: 'rows', limit: null, direction: 'backward' };
-        const byDefault = w.letheql.openStoreFromFiles(files, { parallelMinBytes: 0, rangeBytes: 4096 });
+        const byDefault = w.letheql.openStoreFromFiles(files, { parallelMinBytes: 0, rangeBytes: 4096, batchBytes: 1 });
         const elsewhere = w.letheql.openStoreFromFiles(files, { workers: 2, parallelMinBytes: 0, workerUrl: '/elsewhere/scan.js' });
         const inThread = w.letheql.openStoreFromFiles(files, { workers: 0 });
         const out = {

@@ -3,13 +3,13 @@
  * it, or every file of a plan), scans it with a kernel, hands each batch of kernel matches to
  * the query's sink and reports per-file statistics.
  *
- * - On a worker (`workers/scan-worker.ts`), a job is one file or byte range
- *   ({@link openJob}, then {@link runScanJob}): rows are not decoded there. Each kept row's
- *   bytes (line start to message end) are copied into a {@link RowChunk} with its offsets
- *   rebased, and the main thread decodes them exactly as it would decode a kernel batch.
- *   With a limit a job keeps at most `limit` rows (a bounded heap in result order, pruned
- *   further by the merge's cut-off), so a job's memory is bounded by its block size, its
- *   read-ahead buffer and `limit` rows. Without a limit rows are posted in chunks of about
+ * - On a worker (`workers/scan-worker.ts`), a job is a batch of parts, each one file or byte
+ *   range ({@link openJob}, then {@link runScanJob} per part): rows are not decoded there.
+ *   Each kept row's bytes (line start to message end) are copied into a {@link RowChunk}
+ *   with its offsets rebased, and the main thread decodes them exactly as it would decode a
+ *   kernel batch. With a limit a part keeps at most `limit` rows (a bounded heap in result
+ *   order, pruned further by the merge's cut-off), so a part's memory is bounded by its
+ *   block size, its read-ahead buffer and `limit` rows. Without a limit rows are posted in chunks of about
  *   {@link CHUNK_BYTES} as they come. A metric fold (modes `buckets`/`samples`) folds every
  *   match into a fresh accumulator and returns it as the outcome's `partial`.
  * - In the calling thread (`execute.ts`), the local job ({@link runLocalJob}) runs over all
@@ -23,6 +23,7 @@
  *
  * No `node:` imports: the same code serves Web Workers.
  */
+import type { LogType } from '../model.js';
 import type { LogQueryPlan } from '../plan/plan.js';
 import type { Kernel } from '../scan/kernel.js';
 import { ReadAhead } from '../scan/read-ahead.js';
@@ -31,7 +32,7 @@ import type { ChunkReader, ChunkSource } from '../store/types.js';
 import { recordUse, scanRuns, type FileUse } from './index-use.js';
 import { FoldAccumulator, MatchFolder } from './match-fold.js';
 import type { MatchPipeline } from './pipeline-rows.js';
-import type { JobOutcome, JobQuery, RowChunk, ScanJob } from './workers/protocol.js';
+import type { JobOutcome, JobPart, JobQuery, RowChunk, RowKey } from './workers/protocol.js';
 import { RangeReader } from './workers/range-reader.js';
 import { FieldDecoder, keepRows, makeBefore, TopRows, type Before, type PipedRow } from './rows.js';
 import type { Sink } from './sink.js';
@@ -164,7 +165,7 @@ class ChunkBuilder {
  * the local job's next file). Resolves null when the file is gone (`vanished`); rejects
  * with the raw error when it cannot be opened. `staging` is borrowed until the reader is closed.
  */
-export async function openJob(job: Pick<ScanJob, 'logType' | 'target' | 'name' | 'range'>, source: ChunkSource, staging: Uint8Array | null): Promise<ChunkReader | null> {
+export async function openJob(job: Pick<JobPart, 'target' | 'name' | 'range'> & { logType: LogType }, source: ChunkSource, staging: Uint8Array | null): Promise<ChunkReader | null> {
   let reader: ChunkReader;
   try {
     reader = await source.open(job.logType, job.target, job.name);
@@ -226,15 +227,15 @@ export interface JobEnv {
 }
 
 /**
- * Scans one opened job and closes its reader. Resolves with the job's outcome; rejects with
- * the raw error when reading fails, and with the signal's reason when cancelled.
+ * Scans one opened part of a job and closes its reader. Resolves with the part's outcome;
+ * rejects with the raw error when reading fails, and with the signal's reason when cancelled.
+ * `cutoff`: the merge's cut-off when the job was sent.
  */
-export async function runScanJob(job: ScanJob, reader: ChunkReader, prepared: PreparedQuery, env: JobEnv): Promise<JobOutcome> {
+export async function runScanJob(job: JobPart, cutoff: RowKey | null, reader: ChunkReader, prepared: PreparedQuery, env: JobEnv): Promise<JobOutcome> {
   const { query } = prepared;
   try {
     const { before } = prepared;
     const key = job.key;
-    const cutoff = job.cutoff;
     const rows = query.mode === 'rows';
     const folder = prepared.folder;
     const into = prepared.newFold?.() ?? null;

@@ -82,10 +82,53 @@ describe('WorkerScanPool with in-process workers', () => {
 
   it('gives the in-thread result and runs every file as a job', async () => {
     const source = memorySource(['a', 'b', 'c']);
-    const store = pooled(source, inProcessWorkers(source));
+    const store = pooled(source, inProcessWorkers(source), { batchBytes: 1 });
     const want = await rowsAndStats(new LogStore(source), Q);
     expect(await rowsAndStats(store, Q)).toEqual(want);
     expect(store.pool!.jobsDone).toBe(9);
+    await store.close();
+  });
+
+  it.each([
+    [1024, 'batches of one file'],
+    [5 * 1024, 'batches of about three files'],
+    [1 << 20, 'batches as big as the pool allows'],
+  ])('batching files into jobs (batchBytes %i: %s) gives the in-thread rows, counts and statistics', async (batchBytes) => {
+    const source = memorySource(['a', 'b', 'c', 'd']);
+    const store = pooled(source, inProcessWorkers(source), { batchBytes });
+    const inThread = new LogStore(source);
+    expect(await rowsAndStats(store, Q)).toEqual(await rowsAndStats(inThread, Q));
+    const forward = async (s: LogStore): Promise<unknown> => tableLines(await s.query(Q, { ...WINDOW, limit: 5, direction: 'forward' }));
+    expect(await forward(store)).toEqual(await forward(inThread));
+    const counted = async (s: LogStore): Promise<unknown> => {
+      const { count, stats } = await s.count(Q, WINDOW);
+      const { elapsedMs: _, ...rest } = stats;
+      return { count, rest };
+    };
+    expect(await counted(store)).toEqual(await counted(inThread));
+    // 12 files of ~2.2 KB, three queries: batches of one file make 12 jobs a query; bigger
+    // ones fewer, but never fewer than four per worker's share (8 a query) while files last.
+    const perQuery = store.pool!.jobsDone / 3;
+    if (batchBytes <= 1024) expect(perQuery).toBe(12);
+    else expect(perQuery).toBeLessThan(12);
+    expect(perQuery).toBeGreaterThanOrEqual(6);
+    await store.close();
+  });
+
+  it('a file failing inside a batch fails the query naming that file; the worker then serves the next query', async () => {
+    const source = memorySource(['a', 'b', 'c']);
+    const open = source.open.bind(source);
+    let failing = true;
+    source.open = async (logType, target, name) => {
+      if (failing && target === 'b' && name.endsWith('_14.log')) throw Object.assign(new Error('EIO: i/o error, open'), { code: 'EIO' });
+      return open(logType, target, name);
+    };
+    const store = pooled(source, inProcessWorkers(source), { workers: 1, batchBytes: 1 << 20 });
+    await expect(store.count(Q, WINDOW)).rejects.toMatchObject({ code: 'IO_ERROR', message: 'cannot read pod/b/2024-09-24_14.log: EIO: i/o error, open' });
+    expect(store.pool!.pendingJobs).toBe(0);
+    expect(store.pool!.jobsDone).toBeLessThan(9); // batches of several files
+    failing = false;
+    expect(await rowsAndStats(store, Q)).toEqual(await rowsAndStats(new LogStore(source), Q));
     await store.close();
   });
 

@@ -34,12 +34,18 @@ export interface ScanPoolOptions {
    */
   workers?: number;
   /**
-   * Queries that read fewer bytes than this scan in the calling thread (default 32 MiB:
+   * Queries that read fewer bytes than this scan in the calling thread (default 128 MiB:
    * about what starting the workers costs); once the workers run, queries from 8 MiB use them.
    */
   parallelMinBytes?: number;
   /** Files of at least twice this size are split into byte ranges of about this size (default 32 MiB). */
   rangeBytes?: number;
+  /**
+   * A worker's job carries consecutive files and ranges up to about this many bytes (default
+   * 16 MiB; less when that would leave a worker fewer than four jobs): one round trip per
+   * job, not per small hour file.
+   */
+  batchBytes?: number;
 }
 
 /** The default worker count: up to 4, never more than the machine's parallelism. */
@@ -94,6 +100,7 @@ export function createNodeScanPool(bundle: URL, options: ScanPoolOptions = {}): 
   checkCount('workers', options.workers, 0);
   checkCount('parallelMinBytes', options.parallelMinBytes, 0);
   checkCount('rangeBytes', options.rangeBytes, 1);
+  checkCount('batchBytes', options.batchBytes, 1);
   const workers = options.workers ?? defaultWorkerCount();
   if (workers === 0) return null;
   return new NodeScanPool({
@@ -102,6 +109,7 @@ export function createNodeScanPool(bundle: URL, options: ScanPoolOptions = {}): 
     sourceKinds: ['fs', 'clusters'],
     minBytes: options.parallelMinBytes,
     rangeBytes: options.rangeBytes,
+    batchBytes: options.batchBytes,
     onDisabled: (reason) => {
       if (warned) return;
       warned = true;

@@ -1,12 +1,14 @@
 /**
  * A query scanned by workers: split into jobs, merged back, statistics rebuilt.
  *
- * Jobs: one per file, in store order; a file of at least twice `rangeBytes` becomes several
- * jobs, one per line-aligned byte range (`range-reader.ts`), so that one big file also uses
- * every worker. Job `j`'s rows are keyed `(time, j, line within the job)`: jobs are numbered
- * in store order and ranges of a file in byte order, so that key sorts exactly like
+ * Parts: one per file, in store order; a file of at least twice `rangeBytes` becomes several
+ * parts, one per line-aligned byte range (`range-reader.ts`), so that one big file also uses
+ * every worker. Part `j`'s rows are keyed `(time, j, line within the part)`: parts are
+ * numbered in store order and ranges of a file in byte order, so that key sorts exactly like
  * `(time, file, line)` and the in-thread path's result order (contract §3) is kept, whatever
- * the order in which jobs finish.
+ * the order in which parts finish. Jobs: consecutive parts batched up to about `batchBytes`
+ * ({@link batchJobs}), so that a worker's round trip per job (a message each way) is paid per
+ * several megabytes, not per small hour file.
  *
  * Merge: rows go into the caller's sink as they arrive (with a limit, the same bounded heap
  * as in-thread; its cut-off is handed to jobs when they start, so workers drop rows that
@@ -41,9 +43,12 @@ import type { Sink } from '../sink.js';
 /** A job before the pool numbers it and sets its cut-off. */
 export type JobRequest = Omit<ScanJob, 'id' | 'cutoff'>;
 
-/** A submitted job. `done` rejects with {@link JobCancelled} when the job was cancelled. */
+/**
+ * A submitted job. `done` resolves with each part's outcome; it rejects with
+ * {@link JobCancelled} when the job was cancelled, {@link JobPartFailed} when a part failed.
+ */
 export interface JobTicket {
-  readonly done: Promise<JobOutcome>;
+  readonly done: Promise<JobOutcome[]>;
   /** Drops the job if it has not started; otherwise asks its worker to stop. `done` settles either way. */
   cancel(): void;
 }
@@ -51,7 +56,7 @@ export interface JobTicket {
 /** What the runner needs from a pool. */
 export interface JobRunner {
   /** Queues a job; `onRows` gets its row chunks; `cutoff` is read when the job starts. */
-  submit(job: JobRequest, onRows: (chunk: RowChunk) => void, cutoff: () => RowKey | null): JobTicket;
+  submit(job: JobRequest, onRows: (part: number, chunk: RowChunk) => void, cutoff: () => RowKey | null): JobTicket;
 }
 
 /** The rejection of a cancelled job. */
@@ -62,7 +67,51 @@ export class JobCancelled extends Error {
   }
 }
 
-/** One job of a plan: a file, or one byte range of it. */
+/** The rejection of a job one of whose parts failed: the part (within the job) and its error. */
+export class JobPartFailed extends Error {
+  constructor(
+    readonly part: number,
+    readonly error: unknown,
+  ) {
+    super('scan job part failed');
+    this.name = 'JobPartFailed';
+  }
+}
+
+/** Jobs carry consecutive parts up to about this many bytes (fewer when that leaves each worker fewer than four jobs). */
+export const DEFAULT_BATCH_BYTES = 16 << 20;
+/** ... and at most this many parts (a batch of empty or tiny files still answers in one message). */
+export const MAX_BATCH_PARTS = 256;
+
+/**
+ * Groups `jobs` (the parts of a plan, in store order) into batches of consecutive parts:
+ * a batch closes once it holds `maxBytes` or {@link MAX_BATCH_PARTS} parts, or where a store
+ * set's member changes (a job reads one member's store). Returns the
+ * index of each batch's first part, plus `jobs.length` at the end.
+ */
+export function batchJobs(plan: LogQueryPlan, jobs: readonly PlannedJob[], maxBytes: number): number[] {
+  const starts: number[] = [];
+  let bytes = Infinity;
+  let parts = 0;
+  let cluster: string | undefined;
+  jobs.forEach((j, k) => {
+    const c = plan.files[j.fileIndex]!.cluster;
+    // A job reads one store: over a store set, a batch ends where the member changes.
+    if (bytes >= maxBytes || parts >= MAX_BATCH_PARTS || c !== cluster) {
+      cluster = c;
+      starts.push(k);
+      bytes = 0;
+      parts = 0;
+    }
+    const size = plan.files[j.fileIndex]!.size;
+    bytes += j.range ? (j.range.end ?? size) - j.range.start : size;
+    parts++;
+  });
+  starts.push(jobs.length);
+  return starts;
+}
+
+/** One part of a plan: a file, or one byte range of it. */
 export interface PlannedJob {
   fileIndex: number;
   range: { start: number; end: number | null } | null;
@@ -105,13 +154,17 @@ export function planJobs(plan: LogQueryPlan, rangeBytes: number, uses?: FileUse[
   return jobs;
 }
 
-/** Runs `jobs` of `plan` on `runner`, filling `sink` exactly as the local scan job would. */
+/**
+ * Runs `jobs` (the parts) of `plan` on `runner`, batched at `batches` ({@link batchJobs}),
+ * filling `sink` exactly as the local scan job would.
+ */
 export async function runParallel(
   runner: JobRunner,
   queryId: number,
   plan: LogQueryPlan,
   source: SourceHandle,
   jobs: PlannedJob[],
+  batches: readonly number[],
   opts: ExecOptions,
   sink: Sink,
   blockSize: number,
@@ -170,8 +223,11 @@ export async function runParallel(
   const outcomes: (JobOutcome | undefined)[] = new Array(jobs.length);
   let firstError: { index: number; error: unknown } | null = null;
   const tickets: JobTicket[] = [];
+  /** The job (batch) of each part. */
+  const batchOf = new Array<number>(jobs.length);
+  /** Cancels the jobs from the one holding part `index` on. */
   const cancelFrom = (index: number): void => {
-    for (let k = index; k < tickets.length; k++) tickets[k]!.cancel();
+    for (let k = index < jobs.length ? batchOf[index]! : tickets.length; k < tickets.length; k++) tickets[k]!.cancel();
   };
   const onAbort = (): void => {
     stopped = true;
@@ -186,41 +242,55 @@ export async function runParallel(
     cancelFrom(index + 1);
   };
 
-  const settled = jobs.map((j, index) => {
-    const f = plan.files[j.fileIndex]!;
-    const fail = (error: unknown): void => failJob(index, error);
+  const onOutcome = (index: number, outcome: JobOutcome): void => {
+    const j = jobs[index]!;
+    outcomes[index] = outcome;
+    if (stopped) return;
+    mergePartial(index, outcome.kind === 'read' ? (outcome.partial ?? null) : null);
+    if (outcome.kind !== 'read') return;
+    delete outcome.partial; // merged: the statistics need the rest only
+    progress.bytesScanned += outcome.bytes;
+    progress.linesMatched += outcome.matched;
+    if (--jobsLeft[j.fileIndex]! === 0 && opts.onProgress) {
+      progress.filesRead++;
+      try {
+        opts.onProgress({ filesRead: progress.filesRead, filesTotal: plan.files.length, bytesScanned: progress.bytesScanned, totalBytes, linesMatched: progress.linesMatched });
+      } catch (e) {
+        failJob(index, e); // a throwing callback fails the query, as in-thread
+      }
+    }
+  };
+
+  const settled: Promise<void>[] = [];
+  for (let b = 0; b + 1 < batches.length; b++) {
+    const from = batches[b]!;
+    const to = batches[b + 1]!;
+    const parts = jobs.slice(from, to).map((j, i) => {
+      const f = plan.files[j.fileIndex]!;
+      batchOf[from + i] = b;
+      return { target: f.target, name: f.name, range: j.range, key: from + i, ...(f.cluster !== undefined ? { cluster: f.cluster } : {}) };
+    });
     const ticket = runner.submit(
-      { query, source: memberHandle(source, f.cluster), logType: plan.logType, target: f.target, name: f.name, range: j.range, key: index, ...(f.cluster !== undefined ? { cluster: f.cluster } : {}) },
-      (chunk) => {
+      { query, source: memberHandle(source, plan.files[jobs[from]!.fileIndex]!.cluster), logType: plan.logType, parts },
+      (part, chunk) => {
         // Merging throws when a budget runs out (maxBytesReturned): that fails the query, as in-thread.
         try {
-          mergeRows(index, chunk);
+          mergeRows(from + part, chunk);
         } catch (e) {
-          fail(e);
+          failJob(from + part, e);
           cancelFrom(0);
         }
       },
       cutoff,
     );
     tickets.push(ticket);
-    return ticket.done.then((outcome) => {
-      outcomes[index] = outcome;
-      if (stopped) return;
-      mergePartial(index, outcome.kind === 'read' ? (outcome.partial ?? null) : null);
-      if (outcome.kind !== 'read') return;
-      delete outcome.partial; // merged: the statistics need the rest only
-      progress.bytesScanned += outcome.bytes;
-      progress.linesMatched += outcome.matched;
-      if (--jobsLeft[j.fileIndex]! === 0 && opts.onProgress) {
-        progress.filesRead++;
-        try {
-          opts.onProgress({ filesRead: progress.filesRead, filesTotal: plan.files.length, bytesScanned: progress.bytesScanned, totalBytes, linesMatched: progress.linesMatched });
-        } catch (e) {
-          fail(e); // a throwing callback fails the query, as in-thread
-        }
-      }
-    }, fail);
-  });
+    settled.push(
+      ticket.done.then(
+        (outs) => outs.forEach((o, i) => onOutcome(from + i, o)),
+        (e) => (e instanceof JobPartFailed ? failJob(from + e.part, e.error) : failJob(from, e)),
+      ),
+    );
+  }
   try {
     await Promise.all(settled);
   } finally {

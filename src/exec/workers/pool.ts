@@ -12,15 +12,16 @@
  *
  * Lifecycle: no worker exists until a query needs one; then all `workers` start at once
  * and jobs go to those that said `ready`, idle workers first, at most
- * {@link JOBS_PER_WORKER} per worker: the second is opened while the first is scanned. A worker is "active" (keeps a Node process
+ * {@link JOBS_PER_WORKER} per worker, so that a worker finishing one job has the next.
+ * A job is a batch of consecutive files or ranges (`parallel.ts`, {@link batchJobs}). A worker is "active" (keeps a Node process
  * alive) only while it starts or runs a job, so an idle pool never holds a CLI open.
  * `close()` terminates them. A worker that answers with another kernel than ours (a stale
  * bundle), or that cannot start at all, turns the pool off: scans then run in the calling
  * thread, as with `workers: 0` (reported once through `onDisabled`).
  *
  * Memory: each worker holds one kernel (the block size plus its output columns), two
- * read-ahead buffers (the job scanned, the job opened ahead), and for a row query at most
- * `limit` rows or one ~1 MiB chunk of rows of its current job, for a metric fold its job's
+ * read-ahead buffers (the part scanned, the part opened ahead), and for a row query at most
+ * `limit` rows or one ~1 MiB chunk of rows of its current part, for a metric fold its part's
  * series (series × buckets, or the job's samples): bounded by
  * workers × (block size + 2 × block size of read-ahead + per-job result cap).
  */
@@ -31,7 +32,7 @@ import type { ChunkSource, SourceHandle } from '../../store/types.js';
 import type { QueryStats } from '../stats.js';
 import type { ExecOptions } from '../options.js';
 import { bytesToRead, fileUses } from '../index-use.js';
-import { JobCancelled, planJobs, runParallel, type JobRequest, type JobTicket } from './parallel.js';
+import { batchJobs, DEFAULT_BATCH_BYTES, JobCancelled, JobPartFailed, planJobs, runParallel, type JobRequest, type JobTicket } from './parallel.js';
 import type { FromWorker, JobOutcome, RowChunk, RowKey, ToWorker } from './protocol.js';
 import { deserializeError } from './protocol.js';
 import type { Sink } from '../sink.js';
@@ -82,6 +83,8 @@ export interface WorkerPoolOptions {
   minBytes?: number;
   /** Files of twice this size or more are split into ranges of about this size (default {@link DEFAULT_RANGE_BYTES}). */
   rangeBytes?: number;
+  /** A job carries consecutive files or ranges up to about this many bytes (default {@link DEFAULT_BATCH_BYTES}). */
+  batchBytes?: number;
   /** Told once why the pool turned itself off. */
   onDisabled?: (reason: string) => void;
 }
@@ -104,15 +107,15 @@ export const DEFAULT_PARALLEL_MIN_BYTES = 128 << 20;
 export const WARM_PARALLEL_MIN_BYTES = 8 << 20;
 /** Ranges of ~32 MiB: ~30 ms of scanning each, long enough to hide a job's overhead. */
 export const DEFAULT_RANGE_BYTES = 32 << 20;
-/** Jobs handed to one worker at a time: the one it scans and the one it opens meanwhile. */
+/** Jobs handed to one worker at a time: the one it scans and the next, so that it never waits for a round trip. */
 export const JOBS_PER_WORKER = 2;
 
 interface QueuedJob {
   job: JobRequest;
   id: number;
-  onRows: (chunk: RowChunk) => void;
+  onRows: (part: number, chunk: RowChunk) => void;
   cutoff: () => RowKey | null;
-  resolve: (o: JobOutcome) => void;
+  resolve: (o: JobOutcome[]) => void;
   reject: (e: unknown) => void;
   /** The worker running it, once started. */
   slot: Slot | null;
@@ -133,6 +136,7 @@ export class WorkerScanPool implements ScanPool {
   readonly #opts: WorkerPoolOptions;
   readonly #minBytes: number;
   readonly #rangeBytes: number;
+  readonly #batchBytes: number;
   #slots: Slot[] = [];
   readonly #queue: QueuedJob[] = [];
   #nextJobId = 1;
@@ -148,6 +152,7 @@ export class WorkerScanPool implements ScanPool {
     this.#opts = opts;
     this.#minBytes = opts.minBytes ?? DEFAULT_PARALLEL_MIN_BYTES;
     this.#rangeBytes = opts.rangeBytes ?? DEFAULT_RANGE_BYTES;
+    this.#batchBytes = opts.batchBytes ?? DEFAULT_BATCH_BYTES;
   }
 
   get jobsDone(): number {
@@ -170,7 +175,10 @@ export class WorkerScanPool implements ScanPool {
     const jobs = planJobs(plan, this.#rangeBytes, uses);
     if (jobs.length < 2) return null;
     if (!(await this.#started())) return null;
-    return runParallel(this, this.#nextQueryId++, plan, handle, jobs, opts, sink, blockSize);
+    // Batches small enough that every worker gets about four (the last ones balance the load).
+    const bytes = bytesToRead(plan, uses);
+    const batches = batchJobs(plan, jobs, Math.max(1, Math.min(this.#batchBytes, Math.ceil(bytes / (4 * this.size)))));
+    return runParallel(this, this.#nextQueryId++, plan, handle, jobs, batches, opts, sink, blockSize);
   }
 
   /** Starts the workers if none runs; resolves true once one is ready, false if the pool is off. */
@@ -203,10 +211,10 @@ export class WorkerScanPool implements ScanPool {
   }
 
   /** Queues a job (see {@link JobRunner}). */
-  submit(job: JobRequest, onRows: (chunk: RowChunk) => void, cutoff: () => RowKey | null): JobTicket {
-    let resolve!: (o: JobOutcome) => void;
+  submit(job: JobRequest, onRows: (part: number, chunk: RowChunk) => void, cutoff: () => RowKey | null): JobTicket {
+    let resolve!: (o: JobOutcome[]) => void;
     let reject!: (e: unknown) => void;
-    const done = new Promise<JobOutcome>((res, rej) => {
+    const done = new Promise<JobOutcome[]>((res, rej) => {
       resolve = res;
       reject = rej;
     });
@@ -266,15 +274,15 @@ export class WorkerScanPool implements ScanPool {
     const q = slot.jobs[0];
     if (q === undefined || q.id !== m.id) return; // cannot happen: a worker answers its jobs in order
     if (m.type === 'rows') {
-      if (!q.cancelled) q.onRows(m.chunk);
+      if (!q.cancelled) q.onRows(m.part, m.chunk);
       return;
     }
     slot.jobs.shift();
     if (slot.jobs.length === 0) slot.handle!.setActive(false);
     this.#jobsDone++;
-    if (m.type === 'done') q.resolve(m.outcome);
+    if (m.type === 'done') q.resolve(m.outcomes);
     else if (m.type === 'cancelled' || q.cancelled) q.reject(new JobCancelled());
-    else q.reject(deserializeError(m.error));
+    else q.reject(new JobPartFailed(m.part, deserializeError(m.error)));
     this.#dispatch();
   }
 

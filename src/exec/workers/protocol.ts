@@ -2,11 +2,16 @@
  * The messages between the main thread's scan pool and its scan workers, as plain data.
  *
  * Everything here is structured-cloneable, so the same protocol runs over Node's
- * `worker_threads` and browsers' Web Workers. A worker receives one {@link ScanJob} at a
- * time (one file, or one line-aligned byte range of a big file), opens the file itself
- * through the job's {@link SourceHandle}, and answers with zero or more `rows` messages and
- * then exactly one of `done`, `failed` or `cancelled` for that job id. Job ids are unique in
- * a pool, so a late message of a cancelled job can never be taken for another job's.
+ * `worker_threads` and browsers' Web Workers. A worker receives {@link ScanJob}s, each a
+ * batch of consecutive {@link JobPart}s in store order (a part is one file, or one
+ * line-aligned byte range of a big file), opens each part's file itself through the job's
+ * {@link SourceHandle}, and answers with zero or more `rows` messages (naming their part)
+ * and then exactly one of `done` (every part's outcome), `failed` (naming the part that
+ * failed) or `cancelled` for that job id. Job ids are unique in a pool, so a late message of
+ * a cancelled job can never be taken for another job's. Parts are batched because a job's
+ * round trip (a message each way, a wake-up of the main thread) cost as much as scanning a
+ * 1 MB hour file: with one file per job, two workers spent about 40% of a whole-store scan
+ * posting and waiting.
  *
  * Rows travel as {@link RowChunk}s: the matching lines' raw bytes plus per-row columns,
  * shaped like the kernel's own `MatchBatch` (offsets rebased into the chunk's bytes). The
@@ -72,7 +77,7 @@ export interface FoldSpec {
   into: { kind: 'buckets'; edgesNs: BigInt64Array; measures: BucketMeasure[] } | { kind: 'samples'; readIntervals: TimeInterval[] };
 }
 
-/** A job's folded matches: its series in the order first seen (store order within the job). */
+/** A part's folded matches: its series in the order first seen (store order within the part). */
 export type FoldPartial = { kind: 'buckets'; series: BucketPartial[] } | { kind: 'samples'; series: SampleSeries[] };
 
 /** A sort key of result order (see `rows.ts`). */
@@ -82,13 +87,20 @@ export interface RowKey {
   n: number;
 }
 
-/** One unit of work: a whole file, or the lines that start inside a byte range of it. */
+/** One unit of work: consecutive parts of a plan, scanned in order by one worker. */
 export interface ScanJob {
   /** Unique per job in a pool. */
   id: number;
   query: JobQuery;
   source: SourceHandle;
   logType: LogType;
+  parts: JobPart[];
+  /** The merge keeps nothing after this key any more (its heap is full); null: no cut yet. */
+  cutoff: RowKey | null;
+}
+
+/** One part of a job: a whole file, or the lines that start inside a byte range of it. */
+export interface JobPart {
   target: string;
   name: string;
   /**
@@ -96,10 +108,8 @@ export interface ScanJob {
    * (`end` null: to the end of the file as it is when opened).
    */
   range: { start: number; end: number | null } | null;
-  /** The `f` of this job's row keys: jobs are numbered in store order, ranges of a file in byte order. */
+  /** The `f` of this part's row keys: parts are numbered in store order, ranges of a file in byte order. */
   key: number;
-  /** The merge keeps nothing after this key any more (its heap is full); null: no cut yet. */
-  cutoff: RowKey | null;
   /** The file's cluster over a store set (a label the pipeline and series see); absent otherwise. */
   cluster?: string;
 }
@@ -110,13 +120,13 @@ export interface RowChunk {
   bytes: Uint8Array;
   offsets: Int32Array;
   timesNs: BigInt64Array;
-  /** Line numbers within the job (for a range job: counted from the range's first line). */
+  /** Line numbers within the part (for a range part: counted from the range's first line). */
   lineNos: Uint32Array;
   /** With a pipeline: per row, its labels and line after the stages (the bytes still give `time_raw` and the sort key). */
   piped?: PipedRow[];
 }
 
-/** How a job ended when it did not fail. */
+/** How a job part ended when it did not fail. */
 export type JobOutcome =
   | { kind: 'vanished' }
   | {
@@ -126,11 +136,11 @@ export type JobOutcome =
       /** Lines the kernel validated (`FileScanStats.validated`). */
       validated: number;
       badLines: number;
-      /** Line numbers within the job, like `RowChunk.lineNos`. */
+      /** Line numbers within the part, like `RowChunk.lineNos`. */
       badLineSamples: BadLine[];
       /** Lines that passed the kernel and the post-filters. */
       matched: number;
-      /** `buckets`/`samples`: the job's folded matches. */
+      /** `buckets`/`samples`: the part's folded matches. */
       partial?: FoldPartial;
     };
 
@@ -149,9 +159,11 @@ export type ToWorker = { type: 'job'; job: ScanJob } | { type: 'cancel'; id: num
 export type FromWorker =
   /** Sent once when the worker has loaded its kernel; `kernelHash` identifies the WASM it embeds. */
   | { type: 'ready'; kernelHash: string }
-  | { type: 'rows'; id: number; chunk: RowChunk }
-  | { type: 'done'; id: number; outcome: JobOutcome }
-  | { type: 'failed'; id: number; error: SerializedError }
+  | { type: 'rows'; id: number; part: number; chunk: RowChunk }
+  /** `outcomes[k]`: part `k`'s. */
+  | { type: 'done'; id: number; outcomes: JobOutcome[] }
+  /** Part `part` failed (the parts before it were scanned; their outcomes are dropped). */
+  | { type: 'failed'; id: number; part: number; error: SerializedError }
   | { type: 'cancelled'; id: number };
 
 export function serializeError(e: unknown): SerializedError {

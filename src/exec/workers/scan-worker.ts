@@ -6,19 +6,20 @@
  *
  * The worker instantiates its kernel once (from the module its host hands it, or the
  * embedded one), announces itself (`ready`, with the hash of the
- * kernel WASM it embeds, so the pool can refuse a stale bundle), then scans its jobs one
- * at a time, in the order received. The pool keeps at most two jobs on a worker: while one
- * is scanned, the next is opened and its first block read (into the other of two staging
- * buffers), as the local scan job opens the next file; without that, every job would
- * start with an idle wait for `open` and a first read. A `cancel` aborts a job between
- * blocks, or before it starts; it then answers `cancelled`. A query's program is loaded
+ * kernel WASM it embeds, so the pool can refuse a stale bundle), then scans the parts of its
+ * jobs one at a time, in the order received. While one part is scanned, the next (of this
+ * job or of the next one: the pool keeps at most two jobs on a worker) is opened and its
+ * first block read (into the other of two staging buffers), as the local scan job opens the
+ * next file; without that, every part would start with an idle wait for `open` and a first
+ * read. A `cancel` aborts a job between blocks, or before it starts; it then answers
+ * `cancelled`. A query's program is loaded
  * into the kernel on its first job here and kept for its next ones, with its compiled
  * metric fold, if any (the pipeline compiler is loaded then, on first use).
  */
 import { Kernel } from '../../scan/kernel.js';
 import { KERNEL_WASM_INPUT_HASH } from '../../scan/kernel-wasm.generated.js';
 import type { ChunkReader, ChunkSource, SourceHandle } from '../../store/types.js';
-import { serializeError, type FromWorker, type RowChunk, type ScanJob, type ToWorker } from './protocol.js';
+import { serializeError, type FromWorker, type JobOutcome, type RowChunk, type ScanJob, type ToWorker } from './protocol.js';
 import { partialTransferables } from '../match-fold.js';
 import { openJob, prepareQuery, runScanJob, type PreparedQuery } from '../scan-job.js';
 
@@ -42,12 +43,22 @@ function transferables(chunk: RowChunk): ArrayBuffer[] {
   return [chunk.bytes.buffer, chunk.offsets.buffer, chunk.timesNs.buffer, chunk.lineNos.buffer] as ArrayBuffer[];
 }
 
-/** A job received and not answered yet: opened ahead, then scanned in turn. */
-interface Entry {
+/** A job received and not answered yet. */
+interface JobState {
   job: ScanJob;
   abort: AbortController;
+  /** Outcomes of the parts scanned so far, by part index. */
+  outcomes: JobOutcome[];
+  /** The job has answered (`done`, `failed` or `cancelled`): its later parts are not scanned. */
+  answered: boolean;
+}
+
+/** One part of a received job, in the worker's queue; opened when the part before it starts. */
+interface Entry {
+  state: JobState;
+  part: number;
   staging: Uint8Array | null;
-  opened: Promise<ChunkReader | null>;
+  opened: Promise<ChunkReader | null> | null;
 }
 
 /** Starts a worker: loads its kernel, posts `ready`, and returns the handler of incoming messages. */
@@ -55,9 +66,10 @@ export async function startScanWorker(host: WorkerHost): Promise<(message: ToWor
   const kernel = await Kernel.load(host.kernel);
   const sources = new Map<string, ChunkSource>();
   let prepared: PreparedQuery | null = null;
-  /** Two read-ahead buffers: one for the job being scanned, one for the job opened ahead. */
+  /** Two read-ahead buffers: one for the part being scanned, one for the part opened ahead. */
   const freeStaging: Uint8Array[] = [];
   const queue: Entry[] = [];
+  const jobs = new Map<number, JobState>();
   let draining = false;
 
   const sourceOf = (h: SourceHandle): ChunkSource => {
@@ -75,58 +87,78 @@ export async function startScanWorker(host: WorkerHost): Promise<(message: ToWor
   };
 
   function receive(job: ScanJob): void {
-    const q = job.query;
-    let opened: Promise<ChunkReader | null>;
-    let staging: Uint8Array | null = null;
+    const state: JobState = { job, abort: new AbortController(), outcomes: new Array<JobOutcome>(job.parts.length), answered: false };
+    jobs.set(job.id, state);
+    for (let part = 0; part < job.parts.length; part++) queue.push({ state, part, staging: null, opened: null });
+    // The part after the one being scanned opens now (as when that one started).
+    if (draining && queue.length > 1) open(queue[1]!);
+    if (!draining) void drain();
+  }
+
+  /** Starts opening an entry's part (with its first block read ahead, when the source reads asynchronously). */
+  function open(e: Entry): void {
+    if (e.opened !== null || e.state.answered) return;
+    const { job } = e.state;
     try {
       const source = sourceOf(job.source);
       // A synchronous source has read by the time `read` returns: nothing to overlap.
-      staging = q.readAhead && !source.readsSynchronously ? takeStaging(q.blockSize) : null;
-      opened = openJob(job, source, staging);
-    } catch (e) {
-      opened = Promise.reject(e);
+      e.staging = job.query.readAhead && !source.readsSynchronously ? takeStaging(job.query.blockSize) : null;
+      e.opened = openJob({ logType: job.logType, ...job.parts[e.part]! }, source, e.staging);
+    } catch (err) {
+      e.opened = Promise.reject(err);
     }
-    opened.catch(() => undefined); // observed when the job's turn comes
-    queue.push({ job, abort: new AbortController(), staging, opened });
-    if (!draining) void drain();
+    e.opened.catch(() => undefined); // observed when the part's turn comes
   }
 
   async function drain(): Promise<void> {
     draining = true;
     while (queue.length > 0) {
-      await run(queue[0]!);
+      const e = queue[0]!;
+      open(e);
+      if (queue.length > 1) open(queue[1]!); // the next part opens while this one is scanned
+      await run(e);
       queue.shift();
     }
     draining = false;
   }
 
+  function answer(state: JobState, message: FromWorker, transfer: ArrayBuffer[]): void {
+    state.answered = true;
+    jobs.delete(state.job.id);
+    host.post(message, transfer);
+  }
+
   async function run(e: Entry): Promise<void> {
-    const { job, abort } = e;
+    const { state, part } = e;
+    const { job } = state;
     let reader: ChunkReader | null = null;
     try {
-      reader = await e.opened;
-      abort.signal.throwIfAborted();
-      if (reader === null) {
-        host.post({ type: 'done', id: job.id, outcome: { kind: 'vanished' } }, []);
-        return;
+      reader = e.opened === null ? null : await e.opened;
+      if (state.answered) return; // an earlier part failed or the job was cancelled: just close
+      state.abort.signal.throwIfAborted();
+      if (reader === null) state.outcomes[part] = { kind: 'vanished' };
+      else {
+        const q = job.query;
+        if (prepared?.query.id !== q.id) {
+          prepared = null; // a failed prepare must not leave the previous query's program looking valid
+          prepared = await prepareQuery(q, kernel);
+        }
+        const r = reader;
+        reader = null; // runScanJob closes it
+        state.outcomes[part] = await runScanJob(job.parts[part]!, job.cutoff, r, prepared, {
+          kernel,
+          signal: state.abort.signal,
+          emit: (chunk) => host.post({ type: 'rows', id: job.id, part, chunk }, transferables(chunk)),
+        });
       }
-      const q = job.query;
-      if (prepared?.query.id !== q.id) {
-        prepared = null; // a failed prepare must not leave the previous query's program looking valid
-        prepared = await prepareQuery(q, kernel);
+      if (part === job.parts.length - 1) {
+        const transfer = state.outcomes.flatMap((o) => (o.kind === 'read' && o.partial ? partialTransferables(o.partial) : []));
+        answer(state, { type: 'done', id: job.id, outcomes: state.outcomes }, transfer);
       }
-      const r = reader;
-      reader = null; // runScanJob closes it
-      const outcome = await runScanJob(job, r, prepared, {
-        kernel,
-        signal: abort.signal,
-        emit: (chunk) => host.post({ type: 'rows', id: job.id, chunk }, transferables(chunk)),
-      });
-      host.post({ type: 'done', id: job.id, outcome }, outcome.kind === 'read' && outcome.partial ? partialTransferables(outcome.partial) : []);
     } catch (err) {
-      await reader?.close().catch(() => undefined);
-      host.post(abort.signal.aborted ? { type: 'cancelled', id: job.id } : { type: 'failed', id: job.id, error: serializeError(err) }, []);
+      if (!state.answered) answer(state, state.abort.signal.aborted ? { type: 'cancelled', id: job.id } : { type: 'failed', id: job.id, part, error: serializeError(err) }, []);
     } finally {
+      await reader?.close().catch(() => undefined);
       if (e.staging) freeStaging.push(e.staging); // the reader is closed: its read-ahead has settled
     }
   }
@@ -134,6 +166,6 @@ export async function startScanWorker(host: WorkerHost): Promise<(message: ToWor
   host.post({ type: 'ready', kernelHash: KERNEL_WASM_INPUT_HASH }, []);
   return (message) => {
     if (message.type === 'job') receive(message.job);
-    else if (message.type === 'cancel') queue.find((e) => e.job.id === message.id)?.abort.abort();
+    else if (message.type === 'cancel') jobs.get(message.id)?.abort.abort();
   };
 }

@@ -43,12 +43,18 @@ export interface WebScanPoolOptions {
    */
   workerUrl?: string | URL;
   /**
-   * Queries that read fewer bytes than this scan in the page's thread (default 32 MiB);
+   * Queries that read fewer bytes than this scan in the page's thread (default 128 MiB);
    * once the workers run, queries from 8 MiB use them.
    */
   parallelMinBytes?: number;
   /** Files of at least twice this size are split into byte ranges of about this size (default 32 MiB). */
   rangeBytes?: number;
+  /**
+   * A worker's job carries consecutive files and ranges up to about this many bytes (default
+   * 16 MiB; less when that would leave a worker fewer than four jobs): one round trip per
+   * job, not per small hour file.
+   */
+  batchBytes?: number;
 }
 
 /** Messages the pool's shell posts to `web-worker.ts`. */
@@ -154,6 +160,7 @@ export function createWebScanPool(options: WebScanPoolOptions = {}): ScanPool | 
   checkCount('workers', options.workers, 0);
   checkCount('parallelMinBytes', options.parallelMinBytes, 0);
   checkCount('rangeBytes', options.rangeBytes, 1);
+  checkCount('batchBytes', options.batchBytes, 1);
   const url = options.workerUrl;
   const workers = options.workers ?? (url === undefined ? 0 : defaultWebWorkerCount());
   if (workers === 0) return null;
@@ -165,6 +172,7 @@ export function createWebScanPool(options: WebScanPoolOptions = {}): ScanPool | 
     sourceKinds: ['blobs'],
     minBytes: options.parallelMinBytes,
     rangeBytes: options.rangeBytes,
+    batchBytes: options.batchBytes,
     onDisabled: (reason) => {
       if (warned) return;
       warned = true;
