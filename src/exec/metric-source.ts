@@ -35,8 +35,7 @@ import type { ChunkSource } from '../store/types.js';
 import { foldMatches, type ExecEnv } from './execute.js';
 import { addStats, emptyStats, type QueryStats } from './stats.js';
 import { type ExecOptions } from './options.js';
-import { FoldAccumulator, MatchFolder } from './match-fold.js';
-import type { FoldSpec } from './workers/protocol.js';
+import { FoldAccumulator, MatchFolder, type FoldSpec } from './match-fold.js';
 
 /** Statistics of a metric query before any scan. */
 export function emptyMetricStats(): QueryStats {
