@@ -32,7 +32,7 @@ import { recordUse, scanRuns, type FileUse } from './index-use.js';
 import { FoldAccumulator, MatchFolder } from './match-fold.js';
 import type { MatchPipeline } from './pipeline-rows.js';
 import type { JobOutcome, JobQuery, RowChunk, ScanJob } from './workers/protocol.js';
-import { RangeReader } from './workers/range-reader.js';
+import { RangeReader } from './range-reader.js';
 import { FieldDecoder, keepRows, makeBefore, TopRows, type Before, type PipedRow } from './rows.js';
 import type { Sink } from './sink.js';
 import { addFileStats, addSkippedFile, addVanishedFile, ioError, type QueryStats } from './stats.js';

@@ -2,7 +2,7 @@
  * A query scanned by workers: split into jobs, merged back, statistics rebuilt.
  *
  * Jobs: one per file, in store order; a file of at least twice `rangeBytes` becomes several
- * jobs, one per line-aligned byte range (`range-reader.ts`), so that one big file also uses
+ * jobs, one per line-aligned byte range (`exec/range-reader.ts`), so that one big file also uses
  * every worker. Job `j`'s rows are keyed `(time, j, line within the job)`: jobs are numbered
  * in store order and ranges of a file in byte order, so that key sorts exactly like
  * `(time, file, line)` and the in-thread path's result order (contract §3) is kept, whatever
