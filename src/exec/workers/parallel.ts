@@ -37,6 +37,7 @@ import type { FoldPartial } from '../match-fold.js';
 import type { JobOutcome, JobQuery, RowChunk, RowKey, ScanJob } from './protocol.js';
 import { combineRunStats, fileUses, recordUse, sampledThrough, type FileUse, type RunPart } from '../index-use.js';
 import { FieldDecoder, keepRows } from '../rows.js';
+import { pipelineSpec } from '../scan-job.js';
 import type { Sink } from '../sink.js';
 
 /** A job before the pool numbers it and sets its cut-off. */
@@ -129,8 +130,7 @@ export async function runParallel(
     mode: sink.kind === 'fold' ? sink.spec.into.kind : sink.kind,
     limit: plan.limit,
     fold: sink.kind === 'fold' ? sink.spec : null,
-    // A count reads no label: parsers then extract only what the pipeline's own stages read (as in-thread).
-    pipeline: plan.pipeline && sink.kind !== 'fold' ? { stages: plan.pipeline.stages, outputLabels: sink.kind === 'count' ? [] : 'all', maxTemplateBytes: opts.maxTemplateBytes } : null,
+    pipeline: pipelineSpec(plan, sink.kind, opts.maxTemplateBytes),
     blockSize,
     maxLineBytes: opts.maxLineBytes,
     maxBadLineSamples: MAX_BAD_LINE_SAMPLES,
