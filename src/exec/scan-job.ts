@@ -54,27 +54,23 @@ export interface PreparedQuery {
 }
 
 /**
- * The pipeline of a row or count scan, as plain data: the plan's, its consumer reading every
- * label for rows and none for a count (parsers then extract only what the pipeline's own
- * stages read); null for a fold (its spec carries its own) and a visit. The one choice for
- * both paths: the local job (`execute.ts`) and a worker job's `JobQuery.pipeline`.
+ * A row or count scan's pipeline as plain data, for the local job and a worker's `JobQuery`:
+ * the plan's, reading every label for rows and none for a count (parsers then extract only
+ * what its own stages read); null for a fold (its spec carries its own) and a visit.
  */
 export function pipelineSpec(plan: Pick<LogQueryPlan, 'pipeline'>, sink: Sink['kind'], maxTemplateBytes: number | undefined): JobQuery['pipeline'] {
   return plan.pipeline && (sink === 'rows' || sink === 'count') ? { stages: plan.pipeline.stages, outputLabels: sink === 'count' ? [] : 'all', maxTemplateBytes } : null;
 }
 
 /**
- * Compiles a scan's pipeline ({@link pipelineSpec}) and fold, the one way for both paths: in
- * this thread (`execute.ts`, `metric-source.ts`) and per query on a worker ({@link prepareQuery}).
- * The pipeline compiler is imported on first use: evaluating it (and the query lexer it
- * brings) takes ~70 ms, which a worker that only counts should not pay at start.
+ * Compiles a scan's pipeline ({@link pipelineSpec}) and fold, in this thread (`execute.ts`,
+ * `metric-source.ts`) and per query on a worker ({@link prepareQuery}) alike. The pipeline
+ * compiler is imported on first use: evaluating it (and the query lexer it brings) takes
+ * ~70 ms, which a worker that only counts should not pay at start.
  */
 export async function compileMatchers(logType: LogType, pipeline: JobQuery['pipeline'], fold: FoldSpec | null): Promise<{ pipeline: MatchPipeline | null; folder: MatchFolder | null }> {
-  let folder: MatchFolder | null = null;
-  if (fold) {
-    const compiled = fold.stages ? (await import('../pipeline/index.js')).compilePipeline(fold.stages, { outputLabels: fold.outputLabels, maxTemplateBytes: fold.maxTemplateBytes }) : null;
-    folder = new MatchFolder(fold, logType, compiled);
-  }
+  const foldPipeline = fold?.stages ? (await import('../pipeline/index.js')).compilePipeline(fold.stages, { outputLabels: fold.outputLabels, maxTemplateBytes: fold.maxTemplateBytes }) : null;
+  const folder = fold ? new MatchFolder(fold, logType, foldPipeline) : null;
   const rows = pipeline ? new (await import('./pipeline-rows.js')).MatchPipeline(pipeline.stages, logType, pipeline.outputLabels, pipeline.maxTemplateBytes) : null;
   return { pipeline: rows, folder };
 }

@@ -1,9 +1,7 @@
 /**
- * The Node scan-worker bundle, `dist/scan-worker.js` (built from `node/worker.ts`), which
- * `node/pool.ts` starts. The same file from `src/platform/` (tests), `dist/platform/` (the
- * package's modules) and `dist/bin/` (the CLI bundle): every module that finds package files
- * by `import.meta.url` sits two levels below the package root, which is why this URL lives
- * here and not beside the pool in `node/` (three levels down in `src/` and `dist/`, two in
- * the CLI bundle).
+ * The URL of the Node scan-worker bundle `dist/scan-worker.js` (built from `node/worker.ts`,
+ * started by `node/pool.ts`), right from `src/platform/` (tests), `dist/platform/` and the CLI
+ * bundle's `dist/bin/`: modules that find package files by `import.meta.url` sit two levels
+ * below the package root, hence here, not in `node/` (three levels down, two in the bundle).
  */
 export const SCAN_WORKER_BUNDLE = new URL('../../dist/scan-worker.js', import.meta.url);
