@@ -30,7 +30,7 @@ console.log(`index: ${report.built} sidecars, ${report.sidecarBytes} bytes = ${(
 const fs = new FsChunkSource(root);
 /** The same store with its sidecars hidden. */
 const hidden = { description: fs.description, listTargets: (t) => fs.listTargets(t), listFiles: (t, n, s) => fs.listFiles(t, n, s), open: (t, n, f) => fs.open(t, n, f) };
-const pool = Number(values.workers) > 0 ? (await import('../dist/exec/workers/node-pool.js')).createNodeScanPool(new URL('../dist/scan-worker.js', import.meta.url), { workers: Number(values.workers) }) : null;
+const pool = Number(values.workers) > 0 ? (await import('../dist/platform/node/pool.js')).createNodeScanPool(new URL('../dist/scan-worker.js', import.meta.url), { workers: Number(values.workers) }) : null;
 const stores = { with: new LogStore(fs, { pool }), without: new LogStore(hidden, { pool }) };
 
 const QUERIES = [

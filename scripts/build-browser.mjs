@@ -2,7 +2,7 @@
 // Bundles the browser entry (src/browser.ts) into one ES module, dist/letheql.browser.js,
 // with the WASM kernel embedded: a page can `import` it with no build step of its own.
 //
-// Also bundles the scan worker (src/exec/workers/web-worker.ts) into dist/letheql.worker.js, a
+// Also bundles the scan worker (src/platform/browser/worker.ts) into dist/letheql.worker.js, a
 // classic (non-module) worker script, self-contained, with its own copy of the kernel: a
 // classic worker runs in every browser that has Web Workers (module workers came to Firefox
 // only in 114), and a bundler that copies the file needs no ESM support for workers. The
@@ -28,7 +28,7 @@ await Promise.all([
   }),
   build({
     ...common,
-    entryPoints: [new URL('../src/exec/workers/web-worker.ts', import.meta.url).pathname],
+    entryPoints: [new URL('../src/platform/browser/worker.ts', import.meta.url).pathname],
     outfile: new URL('../dist/letheql.worker.js', import.meta.url).pathname,
     format: 'iife',
   }),

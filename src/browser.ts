@@ -4,7 +4,7 @@
  *
  * Everything runs in the page (or a Web Worker): the WASM kernel, regexes included, is
  * embedded in the bundle, so queries need no server and no Node module. Stores of
- * `Blob`s/`File`s scan on Web Workers running `letheql.worker.js` (see `exec/workers/web-pool.ts`),
+ * `Blob`s/`File`s scan on Web Workers running `letheql.worker.js` (see `platform/browser/pool.ts`),
  * found beside this module unless `workerUrl` says otherwise; strings and bytes scan in the
  * page's thread.
  *
@@ -14,12 +14,12 @@
  * const table = await store.query('pod{namespace="default"} |~ "user/[0-9]+"', { start, end });
  */
 import { LogStore } from './api.js';
-import { createWebScanPool, type WebScanPoolOptions } from './exec/workers/web-pool.js';
+import { createWebScanPool, type WebScanPoolOptions } from './platform/browser/pool.js';
 import { MemoryChunkSource } from './store/memory-source.js';
 import type { ChunkSource } from './store/types.js';
 
 export * from './core.js';
-export { defaultWebWorkerCount } from './exec/workers/web-pool.js';
+export { defaultWebWorkerCount } from './platform/browser/pool.js';
 
 /** Content of one store file: bytes, text or a `Blob`/`File` (only stores of Blobs scan on workers). */
 export type MemoryFileContent = Uint8Array | string | Blob;

@@ -12,12 +12,12 @@
  * await set.query('pod{cluster="cluster-a", namespace="default"}', { since: '1h' });
  */
 export * from './core.js';
-export { FsChunkSource } from './store/fs-source.js';
-export { openStore, openStoreSet, type OpenStoreOptions } from './node-store.js';
+export { FsChunkSource } from './platform/node/fs-source.js';
+export { openStore, openStoreSet, type OpenStoreOptions } from './platform/node/store.js';
 // s3:// stores (issue 18): the S3 storage driver and the disk page cache.
-export { S3Driver, isS3Url, parseS3Url, type S3Location, type S3Options } from './store/node-s3.js';
-export { DiskPageCache, DEFAULT_CACHE_BYTES } from './store/node-cache.js';
-export { FsStorageDriver } from './store/node-fs-driver.js';
+export { S3Driver, isS3Url, parseS3Url, type S3Location, type S3Options } from './platform/node/s3.js';
+export { DiskPageCache, DEFAULT_CACHE_BYTES } from './platform/node/page-cache.js';
+export { FsStorageDriver } from './platform/node/fs-driver.js';
 
 // ---- Write path (issue 5): store writer, ingest, collector, retention ----
 export * from './write/index.js';

@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import type { Table } from 'apache-arrow';
 import { formatQueryError, LetheQLError, QueryError } from '../errors.js';
 import { formatPlan, type LogQueryOptions, type LogStore, type MetricQueryOptions, type ScanOptions, type StoreTargets } from '../api.js';
-import { openStore, openStoreSet } from '../node-store.js';
+import { openStore, openStoreSet } from '../platform/node/store.js';
 import type { Direction } from '../plan/plan.js';
 import { isMetricQuery } from '../query/shape.js';
 import { parseQueryLazily } from '../query/simple.js';

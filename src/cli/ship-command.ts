@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { LetheQLError } from '../errors.js';
-import { S3Driver, isS3Url } from '../store/node-s3.js';
+import { S3Driver, isS3Url } from '../platform/node/s3.js';
 import { parseDuration, parseTime } from '../time.js';
 import { shipStore, type ShipReport } from '../write/ship.js';
 import type { CliIO } from './io.js';

@@ -7,11 +7,11 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { LogStore } from '../api.js';
-import { openStore, openStoreSet, type OpenStoreOptions } from '../node-store.js';
+import { openStore, openStoreSet, type OpenStoreOptions } from '../platform/node/store.js';
 import { parseSize } from '../sizes.js';
 import { clusterNameProblem } from '../store/federated-source.js';
-import { DEFAULT_CACHE_BYTES, DiskPageCache } from '../store/node-cache.js';
-import { isS3Url, S3Driver } from '../store/node-s3.js';
+import { DEFAULT_CACHE_BYTES, DiskPageCache } from '../platform/node/page-cache.js';
+import { isS3Url, S3Driver } from '../platform/node/s3.js';
 import { isRemoteUrl } from '../store/remote-member.js';
 
 /** A usage problem: printed with a hint, exit code 2. */

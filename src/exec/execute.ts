@@ -35,7 +35,7 @@ import { fileUses } from './index-use.js';
 import { emptyStats, MAX_BAD_LINE_SAMPLES, type QueryStats } from './stats.js';
 import { DEFAULT_MAX_BYTES_RETURNED, type ExecOptions } from './options.js';
 import { makeBefore, TopRows, type Keyed, type RowBudget } from './rows.js';
-import { runLocalJob } from './scan-job.js';
+import { compileMatchers, pipelineSpec, runLocalJob } from './scan-job.js';
 import type { Sink } from './sink.js';
 
 export interface ExecEnv {
@@ -69,12 +69,8 @@ async function run(plan: LogQueryPlan, env: ExecEnv, opts: ExecOptions, sink: Si
   if (parallel !== null) return parallel;
   const stats = emptyStats(plan);
   // The pipeline runs on every kernel match, so that linesMatched counts what it lets through.
-  // A count reads no label: parsers then extract only what the pipeline's own stages read.
   // Its stages are loaded when a query has one (start-up: most queries have none).
-  const pipeline =
-    plan.pipeline && (sink.kind === 'rows' || sink.kind === 'count')
-      ? new (await import('./pipeline-rows.js')).MatchPipeline(plan.pipeline.stages, plan.logType, sink.kind === 'count' ? [] : 'all', opts.maxTemplateBytes)
-      : null;
+  const { pipeline } = await compileMatchers(plan.logType, pipelineSpec(plan, sink.kind, opts.maxTemplateBytes), null);
   env.kernel.setProgram(plan.program);
   const totalBytes = plan.files.reduce((a, f) => a + f.size, 0);
   await runLocalJob({

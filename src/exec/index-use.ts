@@ -47,6 +47,7 @@ import type { IndexRun, PlannedIndex } from '../plan/sidecar-plan.js';
 import { DEFAULT_MAX_LINE_BYTES, type Kernel } from '../scan/kernel.js';
 import type { BadLine, BadLineReason, FileScanStats, MatchBatch, ScanOptions } from '../scan/types.js';
 import type { ChunkReader } from '../store/types.js';
+import { RangeReader } from './range-reader.js';
 
 /** Statistics of sidecar use in one query; present when a planned file had a sidecar. */
 export interface IndexStats {
@@ -225,24 +226,6 @@ export function combineRunStats(ix: PlannedIndex, runs: IndexRun[], parts: RunPa
   return { bytes, lines, validated, matched: 0, badLines, badLineSamples: samples.filter((s) => s.line <= through).slice(0, maxSamples), stopped: false };
 }
 
-/** The lines whose first byte is in `[start, end)` of `inner`, exactly (both ends are line starts), as a file of their own. Does not close `inner`. */
-export class SliceReader implements ChunkReader {
-  readonly size: number;
-  constructor(
-    private readonly inner: ChunkReader,
-    private readonly start: number,
-    end: number,
-  ) {
-    this.size = Math.max(0, Math.min(end, inner.size) - start);
-  }
-  read(dest: Uint8Array, position: number): Promise<number> {
-    const n = Math.min(dest.length, this.size - position);
-    if (n <= 0) return Promise.resolve(0);
-    return this.inner.read(n === dest.length ? dest : dest.subarray(0, n), this.start + position);
-  }
-  async close(): Promise<void> {}
-}
-
 /** Wraps a batch handler so that line numbers count from the file's start (`base` lines before the run). */
 export function shiftLines(onBatch: (b: MatchBatch) => boolean | void, base: number): (b: MatchBatch) => boolean | void {
   if (base === 0) return onBatch;
@@ -258,7 +241,7 @@ export async function scanRuns(kernel: Kernel, reader: ChunkReader, use: Extract
   const parts: FileScanStats[] = [];
   let matched = 0;
   for (const r of use.runs) {
-    const fs = await kernel.scanFile(new SliceReader(reader, r.start, r.end), opts, shiftLines(onBatch, r.lineBase));
+    const fs = await kernel.scanFile(RangeReader.exact(reader, r.start, r.end), opts, shiftLines(onBatch, r.lineBase));
     matched += fs.matched;
     parts.push({ ...fs, badLineSamples: fs.badLineSamples.map((s) => ({ line: s.line + r.lineBase, reason: s.reason })) });
   }

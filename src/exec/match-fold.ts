@@ -25,17 +25,36 @@
  * compiled ({@link MatchFolder}'s constructor), so that a worker loads the pipeline
  * compiler only when a query has a pipeline (`scan-job.ts`).
  */
-import { BucketAccumulator, SampleAccumulator, type AccumulatorSeries } from '../metrics/accumulators.js';
+import { BucketAccumulator, SampleAccumulator, type AccumulatorSeries, type BucketPartial } from '../metrics/accumulators.js';
 import { bucketLocator } from '../metrics/grid.js';
-import type { BucketSeries, SampleSeries } from '../metrics/source.js';
+import type { BucketMeasure, BucketSeries, SampleSeries, TimeInterval } from '../metrics/source.js';
 import type { LogType } from '../model.js';
+import type { PipelineStage } from '../query/ast.js';
 import type { Pipeline } from '../pipeline/index.js';
 import { ERROR_LABEL } from '../pipeline/state.js';
 import { OFF_MSG_END, OFF_MSG_START, OFFSET_STRIDE } from '../scan/types.js';
 import { messageOf, StreamLabels } from './stream-labels.js';
-import type { FoldPartial, FoldSpec } from './workers/protocol.js';
 import type { RowBatch } from './rows.js';
 import { InternalError } from '../errors.js';
+
+/**
+ * A metric query's fold as plain data (a worker job's `JobQuery.fold`): the pipeline (if
+ * any), the labels the consumer reads (series are projected onto them), the range
+ * aggregation's `by` labels (the unwrapped label stays in series labels only if among them),
+ * and where samples go: a grid's buckets with the measures asked, or samples in read intervals.
+ */
+export interface FoldSpec {
+  stages: PipelineStage[] | null;
+  outputLabels: readonly string[] | 'all';
+  keepsLabels: readonly string[];
+  /** `ExecOptions.maxTemplateBytes` for the pipeline's templates. */
+  maxTemplateBytes?: number;
+  /** Grid edges as a typed array: every job message carries them, and cloning an array of ~6,000 bigints per job cost more than the fold. */
+  into: { kind: 'buckets'; edgesNs: BigInt64Array; measures: BucketMeasure[] } | { kind: 'samples'; readIntervals: TimeInterval[] };
+}
+
+/** A part's folded matches: its series in the order first seen (store order within the part). */
+export type FoldPartial = { kind: 'buckets'; series: BucketPartial[] } | { kind: 'samples'; series: SampleSeries[] };
 
 /** UTF-8 length of a string without encoding it into a buffer we keep. */
 export function utf8Length(s: string): number {

@@ -35,8 +35,8 @@ import type { ChunkSource } from '../store/types.js';
 import { foldMatches, type ExecEnv } from './execute.js';
 import { addStats, emptyStats, type QueryStats } from './stats.js';
 import { type ExecOptions } from './options.js';
-import { FoldAccumulator, MatchFolder } from './match-fold.js';
-import type { FoldSpec } from './workers/protocol.js';
+import { FoldAccumulator, type FoldSpec } from './match-fold.js';
+import { compileMatchers } from './scan-job.js';
 
 /** Statistics of a metric query before any scan. */
 export function emptyMetricStats(): QueryStats {
@@ -108,7 +108,7 @@ export class StoreSampleSource implements LogSampleSource {
     );
     const maxTemplateBytes = this.opts.maxTemplateBytes;
     const spec: FoldSpec = { stages: plan.pipeline?.stages ?? null, outputLabels: output, keepsLabels: this.needs.get(range)?.keepsLabels ?? [], ...(maxTemplateBytes !== undefined ? { maxTemplateBytes } : {}), into };
-    const sink = { kind: 'fold' as const, spec, folder: new MatchFolder(spec, plan.logType, spec.stages ? compilePipeline(spec.stages, { outputLabels: output, maxTemplateBytes }) : null), into: FoldAccumulator.factory(into)() };
+    const sink = { kind: 'fold' as const, spec, folder: (await compileMatchers(plan.logType, null, spec)).folder!, into: FoldAccumulator.factory(into)() };
     const stats = await this.withEnv((env) => foldMatches(plan, env, this.opts, sink));
     addStats(this.stats, stats);
     return sink.into;

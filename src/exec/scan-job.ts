@@ -30,10 +30,10 @@ import { ReadAhead } from '../scan/read-ahead.js';
 import { OFF_LINE_START, OFF_MSG_END, OFFSET_STRIDE, type MatchBatch, type ScanOptions } from '../scan/types.js';
 import type { ChunkReader, ChunkSource } from '../store/types.js';
 import { recordUse, scanRuns, type FileUse } from './index-use.js';
-import { FoldAccumulator, MatchFolder } from './match-fold.js';
+import { FoldAccumulator, MatchFolder, type FoldSpec } from './match-fold.js';
 import type { MatchPipeline } from './pipeline-rows.js';
 import type { JobOutcome, JobPart, JobQuery, RowChunk, RowKey } from './workers/protocol.js';
-import { RangeReader } from './workers/range-reader.js';
+import { RangeReader } from './range-reader.js';
 import { FieldDecoder, keepRows, makeBefore, TopRows, type Before, type PipedRow } from './rows.js';
 import type { Sink } from './sink.js';
 import { addFileStats, addSkippedFile, addVanishedFile, ioError, type QueryStats } from './stats.js';
@@ -54,24 +54,32 @@ export interface PreparedQuery {
 }
 
 /**
- * Loads `query`'s program into `kernel`, and compiles its pipeline or fold. The pipeline
+ * A row or count scan's pipeline as plain data, for the local job and a worker's `JobQuery`:
+ * the plan's, reading every label for rows and none for a count (parsers then extract only
+ * what its own stages read); null for a fold (its spec carries its own) and a visit.
+ */
+export function pipelineSpec(plan: Pick<LogQueryPlan, 'pipeline'>, sink: Sink['kind'], maxTemplateBytes: number | undefined): JobQuery['pipeline'] {
+  return plan.pipeline && (sink === 'rows' || sink === 'count') ? { stages: plan.pipeline.stages, outputLabels: sink === 'count' ? [] : 'all', maxTemplateBytes } : null;
+}
+
+/**
+ * Compiles a scan's pipeline ({@link pipelineSpec}) and fold, in this thread (`execute.ts`,
+ * `metric-source.ts`) and per query on a worker ({@link prepareQuery}) alike. The pipeline
  * compiler is imported on first use: evaluating it (and the query lexer it brings) takes
  * ~70 ms, which a worker that only counts should not pay at start.
  */
+export async function compileMatchers(logType: LogType, pipeline: JobQuery['pipeline'], fold: FoldSpec | null): Promise<{ pipeline: MatchPipeline | null; folder: MatchFolder | null }> {
+  const foldPipeline = fold?.stages ? (await import('../pipeline/index.js')).compilePipeline(fold.stages, { outputLabels: fold.outputLabels, maxTemplateBytes: fold.maxTemplateBytes }) : null;
+  const folder = fold ? new MatchFolder(fold, logType, foldPipeline) : null;
+  const rows = pipeline ? new (await import('./pipeline-rows.js')).MatchPipeline(pipeline.stages, logType, pipeline.outputLabels, pipeline.maxTemplateBytes) : null;
+  return { pipeline: rows, folder };
+}
+
+/** Loads `query`'s program into `kernel`, and compiles its pipeline or fold ({@link compileMatchers}). */
 export async function prepareQuery(query: JobQuery, kernel: Kernel): Promise<PreparedQuery> {
   kernel.setProgram(query.program as Parameters<Kernel['setProgram']>[0]);
-  const fold = query.fold;
-  let folder: MatchFolder | null = null;
-  if (fold) {
-    const pipeline = fold.stages ? (await import('../pipeline/index.js')).compilePipeline(fold.stages, { outputLabels: fold.outputLabels, maxTemplateBytes: fold.maxTemplateBytes }) : null;
-    folder = new MatchFolder(fold, query.logType, pipeline);
-  }
-  let pipeline: MatchPipeline | null = null;
-  if (query.pipeline) {
-    const { MatchPipeline } = await import('./pipeline-rows.js');
-    pipeline = new MatchPipeline(query.pipeline.stages, query.logType, query.pipeline.outputLabels, query.pipeline.maxTemplateBytes);
-  }
-  return { query, before: makeBefore(query.direction), folder, newFold: fold ? FoldAccumulator.factory(fold.into) : null, pipeline };
+  const { pipeline, folder } = await compileMatchers(query.logType, query.pipeline, query.fold);
+  return { query, before: makeBefore(query.direction), folder, newFold: query.fold ? FoldAccumulator.factory(query.fold.into) : null, pipeline };
 }
 
 /** A row copied out of kernel memory: its bytes and its offsets relative to them. */

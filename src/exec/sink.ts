@@ -4,8 +4,7 @@
  * (`rows.ts`) need not know the metric fold's types, nor the fold the rows'.
  */
 import type { MatchBatch } from '../scan/types.js';
-import type { FoldAccumulator, MatchFolder } from './match-fold.js';
-import type { FoldSpec } from './workers/protocol.js';
+import type { FoldAccumulator, FoldSpec, MatchFolder } from './match-fold.js';
 import type { RowSink } from './rows.js';
 
 /** Where matching lines go: counted only, or kept as rows (bounded by `top` when there is a limit). */

@@ -5,9 +5,9 @@
  *
  * A driver knows nothing about hours, lines or sidecars; {@link ObjectChunkSource}
  * (`object-source.ts`) turns any driver into a {@link ChunkSource}. Drivers: S3 and
- * S3-compatible object storage (`node-s3.ts`) and the local filesystem (`node-fs-driver.ts`),
- * both on the Node side; the filesystem store that queries read (`fs-source.ts`) keeps its own
- * synchronous fast path and is not a driver user.
+ * S3-compatible object storage (`platform/node/s3.ts`) and the local filesystem
+ * (`platform/node/fs-driver.ts`), both in the Node wing; the filesystem store that queries read
+ * (`platform/node/fs-source.ts`) keeps its own synchronous fast path and is not a driver user.
  *
  * Invariants every driver keeps:
  * - `list`/`listDir` return every entry (all pages), sorted by key in code-unit order;

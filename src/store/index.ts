@@ -1,7 +1,7 @@
 /**
  * The store layer's public face: hour file names, the platform-neutral sources and the
- * catalog. The Node filesystem source (`fs-source.ts`) is deliberately absent: it imports
- * `node:` modules, so only the Node entry point imports it, directly.
+ * catalog. The Node filesystem source (`platform/node/fs-source.ts`) is deliberately absent: it
+ * imports `node:` modules, so only the Node entry point imports it, directly.
  */
 export type { ChunkReader, ChunkSource, FileEntry, LogType, SidecarBytes } from './types.js';
 export { HOUR_NS, formatHourFileName, formatHourRfc3339, hourFloor, hourOverlaps, parseHourFileName } from './hours.js';

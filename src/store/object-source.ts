@@ -12,7 +12,7 @@
  *   only the pages it touches.
  * - Cache: pages, sidecars and the hour files' shipped mtimes are immutable per ETag, so a
  *   {@link PageCache} keyed by (store, key, ETag, page) never serves stale bytes; the disk
- *   cache lives on the Node side (`node-cache.ts`).
+ *   cache lives on the Node side (`platform/node/page-cache.ts`).
  * - Sidecars: an object store has no mtime of the hour file that a sidecar's identity
  *   names, so `letheql ship` stores it as user metadata (`letheql-mtime-ms`) on the hour
  *   file's object, and on the sidecar's object with the hour object's ETag

@@ -3,8 +3,8 @@
  *
  * A Lethe store is `<root>/<logType>/<target>/YYYY-MM-DD_HH.log`. A source lists targets
  * and files and opens a file for positional reads; it knows nothing about hours, lines
- * or queries. The Node filesystem source lives in `fs-source.ts` (the only place in the
- * core that imports `node:` modules); the in-memory/Blob source in `memory-source.ts`
+ * or queries. The Node filesystem source lives in the Node wing, `platform/node/fs-source.ts`
+ * (it imports `node:` modules, the core does not); the in-memory/Blob source in `memory-source.ts`
  * works everywhere.
  */
 import type { LogType } from '../model.js';

@@ -30,7 +30,7 @@ import { LetheQLError } from '../errors.js';
 import { LOG_TYPES, type LogType } from '../model.js';
 import { NS_PER_HOUR, nowNs as wallClockNs, parseDuration, parseTime, type TimeInput } from '../time.js';
 import type { StorageDriver } from '../store/driver.js';
-import { isS3Url, S3Driver, type S3Options } from '../store/node-s3.js';
+import { isS3Url, S3Driver, type S3Options } from '../platform/node/s3.js';
 import { isSafeName } from '../store/paths.js';
 import { SUMMARY_NAME } from '../store/index-summary.js';
 import { SIDECAR_DIR, sidecarPath } from '../store/sidecar.js';

@@ -22,7 +22,7 @@ import { dirname, join } from 'node:path';
 import { buildSidecar, type BuildSidecarOptions } from '../exec/sidecar-build.js';
 import type { LogType } from '../model.js';
 import { Kernel } from '../scan/kernel.js';
-import { FsChunkSource } from '../store/fs-source.js';
+import { FsChunkSource } from '../platform/node/fs-source.js';
 import { HOUR_NS, parseHourFileName } from '../store/hours.js';
 import { isSafeName, storePath } from '../store/paths.js';
 import { decodeSummaryFiles, encodeIndexSummary, SUMMARY_NAME, type SummaryEntry } from '../store/index-summary.js';

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RangeReader } from '../../src/exec/workers/range-reader.js';
+import { RangeReader } from '../../src/exec/range-reader.js';
 import type { ChunkReader } from '../../src/store/types.js';
 
 function bytesReader(bytes: Uint8Array): ChunkReader {
@@ -95,5 +95,20 @@ describe('RangeReader', () => {
       ),
       { numRuns: 400 },
     );
+  });
+
+  it('exact(): between two line starts, the same bytes and size as open() with the same ends, without searching', async () => {
+    const bytes = enc.encode('aa\nbbbb\n\ncc\nd');
+    const starts = [0, 3, 8, 9, 12, bytes.length];
+    for (const [i, a] of starts.entries()) {
+      for (const b of starts.slice(i)) {
+        const reads: number[] = [];
+        const inner = bytesReader(bytes);
+        const r = RangeReader.exact({ ...inner, read: (d, p) => (reads.push(p), inner.read(d, p)) }, a, b);
+        expect(r.size, `[${a}, ${b})`).toBe(b - a);
+        expect(await readAll(r, [2, 5])).toEqual(await readAll(await RangeReader.open(bytesReader(bytes), a, b), [2, 5]));
+        expect(reads.every((p) => p >= a && p < b)).toBe(true);
+      }
+    }
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The Web Worker shell (`web-pool.ts`) and entry (`web-worker.ts`) in Node, with a fake
+ * The Web Worker shell (`platform/browser/pool.ts`) and entry (`platform/browser/worker.ts`) in Node, with a fake
  * `Worker` whose "thread" is `serveScanWorker` on the other end of a real `MessageChannel`
  * (messages structured-cloned, Blobs included, buffers transferred). What Chromium runs in
  * test/browser-workers.test.ts, minus the browser: this one also runs where Chromium is
@@ -10,8 +10,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LogStore, getStats } from '../../src/api.js';
 import { openMemoryStore } from '../../src/browser.js';
 import { LetheQLError } from '../../src/errors.js';
-import { START_TIMEOUT_MS, createWebScanPool, defaultWebWorkerCount, type ToWebWorker } from '../../src/exec/workers/web-pool.js';
-import { serveScanWorker, type WorkerScope } from '../../src/exec/workers/web-worker.js';
+import { START_TIMEOUT_MS, createWebScanPool, defaultWebWorkerCount, type ToWebWorker } from '../../src/platform/browser/pool.js';
+import { serveScanWorker, type WorkerScope } from '../../src/platform/browser/worker.js';
 import { MemoryChunkSource } from '../../src/store/memory-source.js';
 import { tableLines } from '../support/paths.js';
 
@@ -19,7 +19,7 @@ const WINDOW = { start: '2024-09-24T13:00:00Z', end: '2024-09-24T16:00:00Z' };
 
 type Behaviour = 'ok' | 'load-error' | 'start-failed' | 'silent';
 
-/** A `Worker` whose script is `web-worker.ts`, served over a MessageChannel in this thread. */
+/** A `Worker` whose script is `platform/browser/worker.ts`, served over a MessageChannel in this thread. */
 class FakeWorker {
   static created: FakeWorker[] = [];
   static behaviour: Behaviour = 'ok';

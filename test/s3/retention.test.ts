@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { S3Driver } from '../../src/store/node-s3.js';
+import { S3Driver } from '../../src/platform/node/s3.js';
 import { runRetention, type RetentionReport } from '../../src/write/retention.js';
 import { indexStore } from '../../src/write/sidecar-files.js';
 import { FAR_FUTURE_NS, isSummaryKey, shipTo, startS3, storeFiles, type S3Server } from '../support/s3.js';

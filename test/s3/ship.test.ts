@@ -17,7 +17,7 @@ import { generateStore } from '../../scripts/lib/generate.mjs';
 import { main } from '../../src/cli/main.js';
 import { runShipCommand } from '../../src/cli/ship-command.js';
 import { decodeSummaryFiles } from '../../src/store/index-summary.js';
-import { S3Driver } from '../../src/store/node-s3.js';
+import { S3Driver } from '../../src/platform/node/s3.js';
 import { parseTime } from '../../src/time.js';
 import { shipStore } from '../../src/write/ship.js';
 import { indexStore } from '../../src/write/sidecar-files.js';

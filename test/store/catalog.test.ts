@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { LogType } from '../../src/model.js';
 import { describeStore, listTargets, selectFiles } from '../../src/store/catalog.js';
-import { FsChunkSource } from '../../src/store/fs-source.js';
+import { FsChunkSource } from '../../src/platform/node/fs-source.js';
 import { HOUR_NS } from '../../src/store/hours.js';
 import { MemoryChunkSource } from '../../src/store/memory-source.js';
 import { parseTime } from '../../src/time.js';

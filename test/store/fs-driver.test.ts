@@ -11,7 +11,7 @@ import type { Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStore } from '../../scripts/lib/generate.mjs';
 import { getStats, LogStore, openStore, type QueryStats } from '../../src/node.js';
-import { FsStorageDriver } from '../../src/store/node-fs-driver.js';
+import { FsStorageDriver } from '../../src/platform/node/fs-driver.js';
 import { ObjectChunkSource } from '../../src/store/object-source.js';
 import { shipStore } from '../../src/write/ship.js';
 import { indexStore } from '../../src/write/sidecar-files.js';

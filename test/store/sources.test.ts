@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LetheQLError } from '../../src/errors.js';
 import type { LogType } from '../../src/model.js';
-import { FsChunkSource } from '../../src/store/fs-source.js';
+import { FsChunkSource } from '../../src/platform/node/fs-source.js';
 import { MemoryChunkSource } from '../../src/store/memory-source.js';
 import type { ChunkSource } from '../../src/store/types.js';
 

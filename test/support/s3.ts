@@ -8,7 +8,7 @@
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
-import { S3Driver } from '../../src/store/node-s3.js';
+import { S3Driver } from '../../src/platform/node/s3.js';
 import { shipStore, type ShipReport } from '../../src/write/ship.js';
 
 export interface S3Server {

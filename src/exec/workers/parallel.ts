@@ -2,7 +2,7 @@
  * A query scanned by workers: split into jobs, merged back, statistics rebuilt.
  *
  * Parts: one per file, in store order; a file of at least twice `rangeBytes` becomes several
- * parts, one per line-aligned byte range (`range-reader.ts`), so that one big file also uses
+ * parts, one per line-aligned byte range (`exec/range-reader.ts`), so that one big file also uses
  * every worker. Part `j`'s rows are keyed `(time, j, line within the part)`: parts are
  * numbered in store order and ranges of a file in byte order, so that key sorts exactly like
  * `(time, file, line)` and the in-thread path's result order (contract §3) is kept, whatever
@@ -35,9 +35,11 @@ import { memberHandle } from '../../store/federated-source.js';
 import type { SourceHandle } from '../../store/types.js';
 import { addFileStats, addSkippedFile, addVanishedFile, emptyStats, ioError, MAX_BAD_LINE_SAMPLES, type QueryStats } from '../stats.js';
 import { type ExecOptions } from '../options.js';
-import type { FoldPartial, JobOutcome, JobQuery, RowChunk, RowKey, ScanJob } from './protocol.js';
+import type { FoldPartial } from '../match-fold.js';
+import type { JobOutcome, JobQuery, RowChunk, RowKey, ScanJob } from './protocol.js';
 import { combineRunStats, fileUses, recordUse, sampledThrough, type FileUse, type RunPart } from '../index-use.js';
 import { FieldDecoder, keepRows } from '../rows.js';
+import { pipelineSpec } from '../scan-job.js';
 import type { Sink } from '../sink.js';
 
 /** A job before the pool numbers it and sets its cut-off. */
@@ -181,8 +183,7 @@ export async function runParallel(
     mode: sink.kind === 'fold' ? sink.spec.into.kind : sink.kind,
     limit: plan.limit,
     fold: sink.kind === 'fold' ? sink.spec : null,
-    // A count reads no label: parsers then extract only what the pipeline's own stages read (as in-thread).
-    pipeline: plan.pipeline && sink.kind !== 'fold' ? { stages: plan.pipeline.stages, outputLabels: sink.kind === 'count' ? [] : 'all', maxTemplateBytes: opts.maxTemplateBytes } : null,
+    pipeline: pipelineSpec(plan, sink.kind, opts.maxTemplateBytes),
     blockSize,
     maxLineBytes: opts.maxLineBytes,
     maxBadLineSamples: MAX_BAD_LINE_SAMPLES,

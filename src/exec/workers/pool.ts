@@ -7,7 +7,7 @@
  * reopen; the same rule for counts, rows and metric folds; log queries with a pipeline stay
  * in-thread for now), the workers' lifecycle
  * and a FIFO queue of jobs shared by concurrent queries. It knows nothing of Node or
- * browsers: the platform shell passes a {@link CreateScanWorker} (`node-pool.ts` wraps
+ * browsers: the platform shell passes a {@link CreateScanWorker} (`platform/node/pool.ts` wraps
  * `worker_threads`; a Web Worker shell will wrap `new Worker()`).
  *
  * Lifecycle: no worker exists until a query needs one; then all `workers` start at once

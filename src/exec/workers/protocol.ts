@@ -28,13 +28,12 @@
  * labels and line after the stages), so parsers cost the workers, not the main thread.
  */
 import { InternalError, LetheQLError, LimitError, type ErrorCode } from '../../errors.js';
-import type { BucketPartial } from '../../metrics/accumulators.js';
-import type { BucketMeasure, SampleSeries, TimeInterval } from '../../metrics/source.js';
 import type { LogType } from '../../model.js';
 import type { Direction } from '../../plan/plan.js';
 import type { PipelineStage } from '../../query/ast.js';
 import type { BadLine } from '../../scan/types.js';
 import type { SourceHandle } from '../../store/types.js';
+import type { FoldPartial, FoldSpec } from '../match-fold.js';
 import type { PipedRow } from '../rows.js';
 
 /** What every job of one query shares. Workers cache the compiled program by `id`. */
@@ -60,25 +59,6 @@ export interface JobQuery {
   maxBadLineSamples: number;
   readAhead: boolean;
 }
-
-/**
- * A metric query's fold, as plain data (see `match-fold.ts`): the pipeline (if any), the
- * labels the consumer reads (series are projected onto them), the range aggregation's
- * `by` labels (the unwrapped label stays in series labels only if among them), and where
- * samples go: the buckets of a grid with the measures asked, or samples in read intervals.
- */
-export interface FoldSpec {
-  stages: PipelineStage[] | null;
-  outputLabels: readonly string[] | 'all';
-  keepsLabels: readonly string[];
-  /** `ExecOptions.maxTemplateBytes` for the pipeline's templates. */
-  maxTemplateBytes?: number;
-  /** Grid edges as a typed array: every job message carries them, and cloning an array of ~6,000 bigints per job cost more than the fold. */
-  into: { kind: 'buckets'; edgesNs: BigInt64Array; measures: BucketMeasure[] } | { kind: 'samples'; readIntervals: TimeInterval[] };
-}
-
-/** A part's folded matches: its series in the order first seen (store order within the part). */
-export type FoldPartial = { kind: 'buckets'; series: BucketPartial[] } | { kind: 'samples'; series: SampleSeries[] };
 
 /** A sort key of result order (see `rows.ts`). */
 export interface RowKey {

@@ -1,6 +1,6 @@
 /**
  * The scan worker's message loop, independent of the platform: a thin shell
- * (`node-worker.ts` for Node's `worker_threads`; a Web Worker shell later) hands it a way
+ * (`platform/node/worker.ts` for Node's `worker_threads`, `platform/browser/worker.ts` for Web Workers) hands it a way
  * to post messages and to reopen a source from its handle,
  * and feeds it the messages it receives.
  *

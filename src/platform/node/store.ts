@@ -2,26 +2,26 @@
  * Opening stores in Node: {@link openStore} (one directory or `s3://` URL) and
  * {@link openStoreSet} (one per cluster), each a {@link LogStore} over filesystem chunk
  * sources with a pool of scan worker threads, or over an {@link ObjectChunkSource} on the S3
- * driver (`store/node-s3.ts`; scanned in this thread, its reads several GETs in flight).
- * Re-exported by the Node entry (`node.ts`).
+ * driver (`s3.ts`; scanned in this thread, its reads several GETs in flight).
+ * Re-exported by the Node entry (`src/node.ts`).
  *
- * Apart from `node.ts` so that a program that only queries (the CLI's `query`) imports the
+ * Apart from `src/node.ts` so that a program that only queries (the CLI's `query`) imports the
  * openers without the write path that the Node entry also exports: bundles keep the two
  * apart, and a query's start-up never loads the writer, ingest or the collector.
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LogStore } from './api.js';
-import { LetheQLError } from './errors.js';
-import { SCAN_WORKER_BUNDLE } from './exec/node-worker-bundle.js';
-import { createNodeScanPool, type ScanPoolOptions } from './exec/workers/node-pool.js';
-import { checkClusterName, FederatedChunkSource } from './store/federated-source.js';
-import { FsChunkSource } from './store/fs-source.js';
-import { isS3Url, S3Driver, type S3Options } from './store/node-s3.js';
-import { ObjectChunkSource, type ObjectSourceOptions } from './store/object-source.js';
-import type { ChunkSource } from './store/types.js';
-import { MemoryChunkSource } from './store/memory-source.js';
-import { isRemoteUrl, RemoteMember, type RemoteFetch } from './store/remote-member.js';
+import { LogStore } from '../../api.js';
+import { LetheQLError } from '../../errors.js';
+import { SCAN_WORKER_BUNDLE } from '../node-worker-bundle.js';
+import { createNodeScanPool, type ScanPoolOptions } from './pool.js';
+import { checkClusterName, FederatedChunkSource } from '../../store/federated-source.js';
+import { FsChunkSource } from './fs-source.js';
+import { isS3Url, S3Driver, type S3Options } from './s3.js';
+import { ObjectChunkSource, type ObjectSourceOptions } from '../../store/object-source.js';
+import type { ChunkSource } from '../../store/types.js';
+import { MemoryChunkSource } from '../../store/memory-source.js';
+import { isRemoteUrl, RemoteMember, type RemoteFetch } from '../../store/remote-member.js';
 
 /**
  * Options of {@link openStore}: parallel scanning (`workers`, default `min(4, cores)`; `0` =

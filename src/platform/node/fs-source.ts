@@ -1,8 +1,8 @@
 /**
  * The Node filesystem chunk source: a Lethe store on local disk.
  *
- * This is the only module of the store layer that imports `node:` modules; the browser
- * build never reaches it (the Node entry imports it directly, `store/index.ts` does not).
+ * Part of the Node wing (`platform/node/`), outside the core: it imports `node:` modules; the
+ * browser build never reaches it (the Node entry imports it directly, `store/index.ts` does not).
  *
  * - Listing follows symlinks (a target directory or an hour file may be a link, as when a
  *   store is assembled from several disks), sorts by code unit, and treats a missing
@@ -21,12 +21,12 @@ import type { Dirent, Stats } from 'node:fs';
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { LetheQLError } from '../errors.js';
-import type { LogType } from '../model.js';
-import { assertLogType, assertStoreName, compareNames, isSafeName } from './paths.js';
-import { SIDECAR_SUFFIX, sidecarDir, sidecarPath } from './sidecar.js';
-import { summaryPath } from './index-summary.js';
-import type { ChunkReader, ChunkSource, FileEntry, IndexFile, SidecarBytes, SidecarFile, SourceHandle } from './types.js';
+import { LetheQLError } from '../../errors.js';
+import type { LogType } from '../../model.js';
+import { assertLogType, assertStoreName, compareNames, isSafeName } from '../../store/paths.js';
+import { SIDECAR_SUFFIX, sidecarDir, sidecarPath } from '../../store/sidecar.js';
+import { summaryPath } from '../../store/index-summary.js';
+import type { ChunkReader, ChunkSource, FileEntry, IndexFile, SidecarBytes, SidecarFile, SourceHandle } from '../../store/types.js';
 
 function isNotFound(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;

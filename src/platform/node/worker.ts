@@ -1,10 +1,10 @@
 /**
  * The Node scan worker's entry point (Node only): `worker_threads` messaging and the
- * filesystem source around the platform-neutral loop in `scan-worker.ts`.
+ * filesystem source around the platform-neutral loop in `exec/workers/scan-worker.ts`.
  *
  * It is bundled by esbuild into the self-contained `dist/scan-worker.js` (`npm run
  * build:worker`; the kernel WASM, regex engine included, is inlined). The pool starts it with
- * `new Worker(url)`: see `node-pool.ts`.
+ * `new Worker(url)`: see `pool.ts`.
  *
  * Its first message is the kernel ({@link KernelHandOff}), compiled once in the pool's thread:
  * instantiating a compiled `WebAssembly.Module` (which `postMessage` can send) is cheaper than
@@ -13,13 +13,13 @@
  *
  * It reopens `fs` handles only. A store set of filesystem stores is scanned here too, but a
  * job names one file of one member, so the pool sends that member's own `fs` handle
- * (`parallel.ts`, `memberHandle`), never the set's `clusters` handle: a job addresses
+ * (`exec/workers/parallel.ts`, `memberHandle`), never the set's `clusters` handle: a job addresses
  * (log type, target, name), which a set could not resolve without a cluster.
  */
 import { parentPort } from 'node:worker_threads';
-import { FsChunkSource } from '../../store/fs-source.js';
-import type { ToWorker } from './protocol.js';
-import { startScanWorker } from './scan-worker.js';
+import { FsChunkSource } from './fs-source.js';
+import type { ToWorker } from '../../exec/workers/protocol.js';
+import { startScanWorker } from '../../exec/workers/scan-worker.js';
 import { InternalError } from '../../errors.js';
 
 /** The pool's first message to a Node scan worker: the compiled kernel. */

@@ -1,22 +1,22 @@
 /**
  * The Web Worker entry point: browser messaging and the `Blob` source around the
- * platform-neutral loop in `scan-worker.ts`.
+ * platform-neutral loop in `exec/workers/scan-worker.ts`.
  *
  * It is bundled by `scripts/build-browser.mjs` into `dist/letheql.worker.js`, one classic
- * (non-module) script with the kernel WASM inlined, which `web-pool.ts` starts with
+ * (non-module) script with the kernel WASM inlined, which `pool.ts` starts with
  * `new Worker(url)`. Importing this module outside a dedicated worker (a test in Node, a
  * page) does nothing until {@link serveScanWorker} is called.
  *
  * The wire format is the pool's protocol with sources sent once by number (see
- * `web-pool.ts`). The loop's cache of open sources is keyed by that number
+ * `pool.ts`). The loop's cache of open sources is keyed by that number
  * (`WorkerHost.sourceKey`): a `Blob` prints as `{}`, so the default JSON key would let two
  * stores with the same paths share an entry, and would print every path of a store per job.
  */
 import { MemoryChunkSource } from '../../store/memory-source.js';
 import type { SourceHandle } from '../../store/types.js';
-import { serializeError, type FromWorker, type ToWorker } from './protocol.js';
-import { startScanWorker } from './scan-worker.js';
-import type { FromWebWorker, ToWebWorker } from './web-pool.js';
+import { serializeError, type FromWorker, type ToWorker } from '../../exec/workers/protocol.js';
+import { startScanWorker } from '../../exec/workers/scan-worker.js';
+import type { FromWebWorker, ToWebWorker } from './pool.js';
 import { InternalError } from '../../errors.js';
 
 /** What the worker needs of its global scope (`DedicatedWorkerGlobalScope`). */

@@ -25,8 +25,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { DriverError, type DriverErrorKind, type ObjectHead, type ObjectInfo, type PutRequest, type StorageDriver } from './driver.js';
-import { LetheQLError } from '../errors.js';
+import { DriverError, type DriverErrorKind, type ObjectHead, type ObjectInfo, type PutRequest, type StorageDriver } from '../../store/driver.js';
+import { LetheQLError } from '../../errors.js';
 
 /** Objects above this size are uploaded in parts. */
 export const MULTIPART_THRESHOLD = 64 << 20;

@@ -1,6 +1,8 @@
 /**
- * A reader over the lines of one byte range of a file, so that workers can scan one big
- * file together.
+ * A reader over the lines of one byte range of a file, presented as a file of its own: so
+ * that workers can scan one big file together ({@link RangeReader.open}, any cuts), and so
+ * that a file's sidecar runs are read alone in either path ({@link RangeReader.exact}, both
+ * ends known line starts: `index-use.ts` `scanRuns`, and a worker's run jobs through `open`).
  *
  * Ownership rule: a range `[start, end)` owns exactly the lines whose first byte lies in it.
  * Its bytes run from `s(start)` to `s(end)`, where `s(0) = 0` and otherwise `s(x)` is one
@@ -13,7 +15,7 @@
  * scans it unchanged; line numbers it reports are counted from the range's first line,
  * and the merge adds the lines of the earlier ranges.
  */
-import type { ChunkReader } from '../../store/types.js';
+import type { ChunkReader } from '../store/types.js';
 
 const NEWLINE = 10;
 const SEARCH_CHUNK = 64 * 1024;
@@ -27,18 +29,27 @@ export class RangeReader implements ChunkReader {
   /** Absolute position one past the range's last byte, once known. */
   #stop: number | null;
 
-  private constructor(inner: ChunkReader, begin: number, end: number | null) {
+  private constructor(inner: ChunkReader, begin: number, end: number | null, stop: number | null) {
     this.#inner = inner;
     this.#begin = begin;
     this.#end = end;
-    // No line starts in [start, end): the range is empty.
-    this.#stop = end !== null && begin >= end ? begin : null;
+    this.#stop = stop;
   }
 
   /** Wraps `inner` (which it then owns: `close()` closes it) as the range `[start, end)` of the rule above. */
   static async open(inner: ChunkReader, start: number, end: number | null): Promise<RangeReader> {
     const begin = start === 0 ? 0 : await RangeReader.#afterNewline(inner, start - 1);
-    return new RangeReader(inner, begin, end);
+    // No line starts in [start, end): the range is empty.
+    return new RangeReader(inner, begin, end, end !== null && begin >= end ? begin : null);
+  }
+
+  /**
+   * The bytes `[start, end)` of `inner` (clipped to it) when both ends are line starts already
+   * (a sidecar run), without searching for them. Owns `inner` as {@link open} does; several
+   * may share one file's reader, left open, which its opener closes.
+   */
+  static exact(inner: ChunkReader, start: number, end: number): RangeReader {
+    return new RangeReader(inner, start, end, Math.max(start, Math.min(end, inner.size)));
   }
 
   /** One past the first `\n` at or after `from`, or the file size when there is none. */

@@ -1,9 +1,9 @@
 /**
  * The scan pool in browsers: Web Workers running the bundled `letheql.worker.js` (entry
- * `web-worker.ts`), around the platform-neutral {@link WorkerScanPool}.
+ * `worker.ts`), around the platform-neutral {@link WorkerScanPool}.
  *
  * What it owns: the Web Worker shell (start, messages, failures, terminate) and the wire
- * format to `web-worker.ts`, which is the pool's protocol with one change: a job names its
+ * format to `worker.ts`, which is the pool's protocol with one change: a job names its
  * source by a number, and each worker gets each {@link SourceHandle} once, in a `source`
  * message. A `blobs` handle holds one `Blob` per store file: in Chromium a message carrying
  * 2,000 Blobs took 0.56 ms to post and answer (0.03 ms without them), so a query of 2,000
@@ -13,7 +13,7 @@
  * URL, a Content-Security-Policy that forbids workers) fires `error`, or `new Worker` throws;
  * one that loads but cannot start its kernel says so (`start-failed`); one that loads
  * something else and never answers is given up after {@link START_TIMEOUT_MS}. Each of these
- * turns the pool off (see `pool.ts`): queries then scan in the page's thread, and
+ * turns the pool off (see `exec/workers/pool.ts`): queries then scan in the page's thread, and
  * `console.warn` tells why, once per page.
  *
  * Browsers have no `ref`/`unref`: an idle worker costs memory (one kernel), not liveness.
@@ -25,8 +25,8 @@
  */
 import { LetheQLError } from '../../errors.js';
 import type { SourceHandle } from '../../store/types.js';
-import { WorkerScanPool, type ScanPool, type ScanWorkerEvents, type ScanWorkerHandle } from './pool.js';
-import { deserializeError, type FromWorker, type ScanJob, type SerializedError, type ToWorker } from './protocol.js';
+import { WorkerScanPool, type ScanPool, type ScanWorkerEvents, type ScanWorkerHandle } from '../../exec/workers/pool.js';
+import { deserializeError, type FromWorker, type ScanJob, type SerializedError, type ToWorker } from '../../exec/workers/protocol.js';
 
 /** Parallel-scan options of the browser entry points (`openMemoryStore`, `openStoreFromFiles`). */
 export interface WebScanPoolOptions {
@@ -34,7 +34,7 @@ export interface WebScanPoolOptions {
    * Web Workers that scan files and byte ranges concurrently. Default:
    * `Math.min(4, navigator.hardwareConcurrency)` when `Worker` exists and the worker script's
    * URL is known, else 0. `0` scans in the page's thread. Only stores of `Blob`s/`File`s
-   * scan on workers (strings and bytes stay in the page: see `memory-source.ts`).
+   * scan on workers (strings and bytes stay in the page: see `store/memory-source.ts`).
    */
   workers?: number;
   /**
@@ -57,13 +57,13 @@ export interface WebScanPoolOptions {
   batchBytes?: number;
 }
 
-/** Messages the pool's shell posts to `web-worker.ts`. */
+/** Messages the pool's shell posts to `worker.ts`. */
 export type ToWebWorker =
   | { type: 'source'; ref: number; handle: SourceHandle }
   | { type: 'job'; job: Omit<ScanJob, 'source'>; sourceRef: number }
   | Extract<ToWorker, { type: 'cancel' }>;
 
-/** Messages `web-worker.ts` posts back: the pool's protocol, plus a failure to start. */
+/** Messages `worker.ts` posts back: the pool's protocol, plus a failure to start. */
 export type FromWebWorker = FromWorker | { type: 'start-failed'; error: SerializedError };
 
 /**

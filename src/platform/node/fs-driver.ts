@@ -17,8 +17,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { DriverError, type ObjectHead, type ObjectInfo, type PutRequest, type StorageDriver } from './driver.js';
-import { compareNames, isSafeName } from './paths.js';
+import { DriverError, type ObjectHead, type ObjectInfo, type PutRequest, type StorageDriver } from '../../store/driver.js';
+import { compareNames, isSafeName } from '../../store/paths.js';
 
 const META_DIR = '.letheql/objmeta';
 

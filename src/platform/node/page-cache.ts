@@ -1,6 +1,6 @@
 /**
  * A bounded page cache on local disk (`--cache-dir`, `--cache-size`) for stores read through
- * a storage driver ({@link PageCache} of `object-source.ts`).
+ * a storage driver ({@link PageCache} of `store/object-source.ts`).
  *
  * - Entries are immutable byte strings whose key names the object's ETag (pages of an
  *   object version, its sidecar, its shipped mtime): an entry can never be stale, so there
@@ -19,7 +19,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PageCache } from './object-source.js';
+import type { PageCache } from '../../store/object-source.js';
 
 /** Default `--cache-size`: 1 GiB. */
 export const DEFAULT_CACHE_BYTES = 1 << 30;

@@ -9,7 +9,7 @@
  *
  * Workers reopen filesystem stores (`fs` handles). A store set (`clusters` handle) is
  * scanned too when every member is a filesystem store: each job then carries its member's
- * `fs` handle (`parallel.ts`), so the worker never sees the set. A set with another kind of
+ * `fs` handle (`exec/workers/parallel.ts`), so the worker never sees the set. A set with another kind of
  * member (an in-memory store, from the platform-neutral constructor) scans in-thread.
  */
 import { availableParallelism } from 'node:os';
@@ -17,13 +17,13 @@ import { Worker } from 'node:worker_threads';
 import { LetheQLError } from '../../errors.js';
 import type { LogQueryPlan } from '../../plan/plan.js';
 import type { ChunkSource, SourceHandle } from '../../store/types.js';
-import type { QueryStats } from '../stats.js';
-import type { ExecOptions } from '../options.js';
-import { WorkerScanPool, type ScanPool, type ScanWorkerEvents, type ScanWorkerHandle } from './pool.js';
-import type { FromWorker } from './protocol.js';
-import type { Sink } from '../sink.js';
+import type { QueryStats } from '../../exec/stats.js';
+import type { ExecOptions } from '../../exec/options.js';
+import { WorkerScanPool, type ScanPool, type ScanWorkerEvents, type ScanWorkerHandle } from '../../exec/workers/pool.js';
+import type { FromWorker } from '../../exec/workers/protocol.js';
+import type { Sink } from '../../exec/sink.js';
 import { kernelModule } from '../../scan/kernel.js';
-import type { KernelHandOff } from './node-worker.js';
+import type { KernelHandOff } from './worker.js';
 
 
 /** Parallel-scan options of `openStore`. */
@@ -64,7 +64,7 @@ function nodeWorker(bundle: URL, events: ScanWorkerEvents): ScanWorkerHandle {
   w.on('message', (m: FromWorker) => events.message(m));
   w.on('error', (e) => events.failure(e));
   w.on('exit', (code) => events.failure(new Error(`the worker exited (code ${code})`)));
-  // The kernel is compiled once, in this thread, and handed to every worker (node-worker.ts).
+  // The kernel is compiled once, in this thread, and handed to every worker (worker.ts).
   kernelModule().then(
     (module) => w.postMessage({ type: 'kernel', module } satisfies KernelHandOff),
     (e: unknown) => events.failure(e),
