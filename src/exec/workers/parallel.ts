@@ -113,18 +113,19 @@ export function batchJobs(plan: LogQueryPlan, jobs: readonly PlannedJob[], maxBy
   return starts;
 }
 
-/** One part of a plan: a file, or one byte range of it. */
+/** One part of a plan: a file, or one byte range of it (the name says job: before batching, each was one). */
 export interface PlannedJob {
   fileIndex: number;
   range: { start: number; end: number | null } | null;
-  /** The first job of a sidecar run: the lines of the file before it (later jobs of a run follow on). */
+  /** The first part of a sidecar run: the lines of the file before it (later parts of a run follow on). */
   lineBase?: number;
 }
 
 /**
- * Splits a plan into jobs (see the module note); files of `2 × rangeBytes` or more are cut
- * into ranges. With `uses` (`index-use.ts`), a file its sidecar answers for has no job, and
- * a file read in runs has one job per run (cut into ranges the same way when big).
+ * Splits a plan into parts (see the module note; {@link batchJobs} then groups them into
+ * jobs); files of `2 × rangeBytes` or more are cut into ranges. With `uses` (`index-use.ts`),
+ * a file its sidecar answers for has no part, and a file read in runs has one part per run
+ * (cut into ranges the same way when big).
  */
 export function planJobs(plan: LogQueryPlan, rangeBytes: number, uses?: FileUse[]): PlannedJob[] {
   const jobs: PlannedJob[] = [];
