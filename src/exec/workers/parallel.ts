@@ -7,7 +7,7 @@
  * numbered in store order and ranges of a file in byte order, so that key sorts exactly like
  * `(time, file, line)` and the in-thread path's result order (contract §3) is kept, whatever
  * the order in which parts finish. Jobs: consecutive parts batched up to about `batchBytes`
- * ({@link batchJobs}), so that a worker's round trip per job (a message each way) is paid per
+ * ({@link batchParts}), so that a worker's round trip per job (a message each way) is paid per
  * several megabytes, not per small hour file.
  *
  * Merge: rows go into the caller's sink as they arrive (with a limit, the same bounded heap
@@ -91,7 +91,7 @@ export const MAX_BATCH_PARTS = 256;
  * set's member changes (a job reads one member's store). Returns the
  * index of each batch's first part, plus `jobs.length` at the end.
  */
-export function batchJobs(plan: LogQueryPlan, jobs: readonly PlannedJob[], maxBytes: number): number[] {
+export function batchParts(plan: LogQueryPlan, jobs: readonly PlannedPart[], maxBytes: number): number[] {
   const starts: number[] = [];
   let bytes = Infinity;
   let parts = 0;
@@ -113,8 +113,8 @@ export function batchJobs(plan: LogQueryPlan, jobs: readonly PlannedJob[], maxBy
   return starts;
 }
 
-/** One part of a plan: a file, or one byte range of it (the name says job: before batching, each was one). */
-export interface PlannedJob {
+/** One part of a plan: a file, or one byte range of it. */
+export interface PlannedPart {
   fileIndex: number;
   range: { start: number; end: number | null } | null;
   /** The first part of a sidecar run: the lines of the file before it (later parts of a run follow on). */
@@ -122,19 +122,19 @@ export interface PlannedJob {
 }
 
 /**
- * Splits a plan into parts (see the module note; {@link batchJobs} then groups them into
+ * Splits a plan into parts (see the module note; {@link batchParts} then groups them into
  * jobs); files of `2 × rangeBytes` or more are cut into ranges. With `uses` (`index-use.ts`),
  * a file its sidecar answers for has no part, and a file read in runs has one part per run
  * (cut into ranges the same way when big).
  */
-export function planJobs(plan: LogQueryPlan, rangeBytes: number, uses?: FileUse[]): PlannedJob[] {
-  const jobs: PlannedJob[] = [];
+export function planParts(plan: LogQueryPlan, rangeBytes: number, uses?: FileUse[]): PlannedPart[] {
+  const jobs: PlannedPart[] = [];
   const cut = (fileIndex: number, start: number, end: number, last: boolean, lineBase?: number): void => {
     const size = end - start;
     const parts = size < 2 * rangeBytes ? 1 : Math.ceil(size / rangeBytes);
     for (let k = 0; k < parts; k++) {
       // The last range reads to the end of the file as it is when opened (it may have grown).
-      const job: PlannedJob = { fileIndex, range: { start: start + Math.floor((size * k) / parts), end: k === parts - 1 && last ? null : start + Math.floor((size * (k + 1)) / parts) } };
+      const job: PlannedPart = { fileIndex, range: { start: start + Math.floor((size * k) / parts), end: k === parts - 1 && last ? null : start + Math.floor((size * (k + 1)) / parts) } };
       if (k === 0 && lineBase !== undefined) job.lineBase = lineBase;
       jobs.push(job);
     }
@@ -158,7 +158,7 @@ export function planJobs(plan: LogQueryPlan, rangeBytes: number, uses?: FileUse[
 }
 
 /**
- * Runs `jobs` (the parts) of `plan` on `runner`, batched at `batches` ({@link batchJobs}),
+ * Runs `jobs` (the parts) of `plan` on `runner`, batched at `batches` ({@link batchParts}),
  * filling `sink` exactly as the local scan job would.
  */
 export async function runParallel(
@@ -166,7 +166,7 @@ export async function runParallel(
   queryId: number,
   plan: LogQueryPlan,
   source: SourceHandle,
-  jobs: PlannedJob[],
+  jobs: PlannedPart[],
   batches: readonly number[],
   opts: ExecOptions,
   sink: Sink,

@@ -13,7 +13,7 @@
  * Lifecycle: no worker exists until a query needs one; then all `workers` start at once
  * and jobs go to those that said `ready`, idle workers first, at most
  * {@link JOBS_PER_WORKER} per worker, so that a worker finishing one job has the next.
- * A job is a batch of consecutive files or ranges (`parallel.ts`, {@link batchJobs}). A worker is "active" (keeps a Node process
+ * A job is a batch of consecutive files or ranges (`parallel.ts`, {@link batchParts}). A worker is "active" (keeps a Node process
  * alive) only while it starts or runs a job, so an idle pool never holds a CLI open.
  * `close()` terminates them. A worker that answers with another kernel than ours (a stale
  * bundle), or that cannot start at all, turns the pool off: scans then run in the calling
@@ -32,7 +32,7 @@ import type { ChunkSource, SourceHandle } from '../../store/types.js';
 import type { QueryStats } from '../stats.js';
 import type { ExecOptions } from '../options.js';
 import { bytesToRead, fileUses } from '../index-use.js';
-import { batchJobs, DEFAULT_BATCH_BYTES, JobCancelled, JobPartFailed, planJobs, runParallel, type JobRequest, type JobTicket } from './parallel.js';
+import { batchParts, DEFAULT_BATCH_BYTES, JobCancelled, JobPartFailed, planParts, runParallel, type JobRequest, type JobTicket } from './parallel.js';
 import type { FromWorker, JobOutcome, RowChunk, RowKey, ToWorker } from './protocol.js';
 import { deserializeError } from './protocol.js';
 import type { Sink } from '../sink.js';
@@ -172,12 +172,12 @@ export class WorkerScanPool implements ScanPool {
     // What will be read, not what the files hold: a query whose sidecars leave a few blocks
     // to read scans them here rather than paying for worker start-up.
     if (bytesToRead(plan, uses) < (warm ? Math.min(this.#minBytes, WARM_PARALLEL_MIN_BYTES) : this.#minBytes)) return null;
-    const jobs = planJobs(plan, this.#rangeBytes, uses);
+    const jobs = planParts(plan, this.#rangeBytes, uses);
     if (jobs.length < 2) return null;
     if (!(await this.#started())) return null;
     // Batches small enough that every worker gets about four (the last ones balance the load).
     const bytes = bytesToRead(plan, uses);
-    const batches = batchJobs(plan, jobs, Math.max(1, Math.min(this.#batchBytes, Math.ceil(bytes / (4 * this.size)))));
+    const batches = batchParts(plan, jobs, Math.max(1, Math.min(this.#batchBytes, Math.ceil(bytes / (4 * this.size)))));
     return runParallel(this, this.#nextQueryId++, plan, handle, jobs, batches, opts, sink, blockSize);
   }
 
