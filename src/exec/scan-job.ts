@@ -11,7 +11,7 @@
  *   order, pruned further by the merge's cut-off), so a part's memory is bounded by its
  *   block size, its read-ahead buffer and `limit` rows. Without a limit rows are posted in chunks of about
  *   {@link CHUNK_BYTES} as they come. A metric fold (modes `buckets`/`samples`) folds every
- *   match into a fresh accumulator and returns it as the outcome's `partial`.
+ *   match of a job's parts, in order, into the job's accumulator ({@link JobEnv.fold}).
  * - In the calling thread (`execute.ts`), the local job ({@link runLocalJob}) runs over all
  *   of a plan's files in store order, opening each file ahead ({@link openJob} again) while
  *   the one before it is scanned, and its batches go straight into the caller's sink: whole
@@ -232,6 +232,8 @@ export interface JobEnv {
   signal: AbortSignal;
   /** Posts a chunk of rows to the main thread (transferring its buffers). */
   emit: (chunk: RowChunk) => void;
+  /** Modes `buckets`/`samples`: the job's accumulator, which every part of the job folds into. */
+  fold: FoldAccumulator | null;
 }
 
 /**
@@ -246,7 +248,7 @@ export async function runScanJob(job: JobPart, cutoff: RowKey | null, reader: Ch
     const key = job.key;
     const rows = query.mode === 'rows';
     const folder = prepared.folder;
-    const into = prepared.newFold?.() ?? null;
+    const into = env.fold;
     const pipeline = prepared.pipeline;
     const cluster = job.cluster;
     const top = rows && query.limit !== null ? new TopRows<CopiedRow>(query.limit, before) : null;
@@ -298,9 +300,7 @@ export async function runScanJob(job: JobPart, cutoff: RowKey | null, reader: Ch
     } else if (chunk && chunk.count > 0) {
       env.emit(chunk.take());
     }
-    const outcome: JobOutcome = { kind: 'read', bytes: fs.bytes, lines: fs.lines, validated: fs.validated, badLines: fs.badLines, badLineSamples: fs.badLineSamples, matched: tally.linesMatched };
-    if (into !== null) outcome.partial = into.partial();
-    return outcome;
+    return { kind: 'read', bytes: fs.bytes, lines: fs.lines, validated: fs.validated, badLines: fs.badLines, badLineSamples: fs.badLineSamples, matched: tally.linesMatched };
   } finally {
     await reader.close();
   }

@@ -1,8 +1,9 @@
 /**
  * Metric queries folded on scan workers against the in-thread fold (the oracle): for every
- * store and query in the table, `workers: 2` (one job per file) and `workers: 3` with small
- * `rangeBytes` (files cut into byte ranges, so one series' buckets and samples come from
- * several jobs) must give exactly what `workers: 0` gives: the same series in the same
+ * store and query in the table, `workers: 2` (the default batches: a job folds several
+ * files into one accumulator), `workers: 2` with one file per job, and `workers: 3` with
+ * small `rangeBytes` (files cut into byte ranges, so one series' buckets and samples come
+ * from several jobs) must give exactly what `workers: 0` gives: the same series in the same
  * order, the same samples, the same statistics (all but `elapsedMs`), or the same error.
  * Each must also have run jobs on the workers (`pool.jobsDone` grows), so that a silent
  * fallback to in-thread folding cannot pass.
@@ -127,19 +128,21 @@ async function outcome(store: LogStore, query: string, opts: MetricQueryOptions)
 
 describe.each(CASES)('$name: metric folds on workers equal the in-thread fold', (c) => {
   let inThread: LogStore;
+  let batched: LogStore;
   let perFile: LogStore;
   let perRange: LogStore;
   beforeAll(() => {
     inThread = c.open({ workers: 0 });
-    perFile = c.open({ workers: 2, parallelMinBytes: 0 });
+    batched = c.open({ workers: 2, parallelMinBytes: 0 });
+    perFile = c.open({ workers: 2, parallelMinBytes: 0, batchBytes: 1 });
     perRange = c.open({ workers: 3, parallelMinBytes: 0, rangeBytes: c.rangeBytes });
-    opened.push(inThread, perFile, perRange);
+    opened.push(inThread, batched, perFile, perRange);
   });
 
   it.each(c.queries)('%s', async (query, opts) => {
     const want = await outcome(inThread, query, opts);
     const readsFiles = !('result' in want) || want.stats.filesRead > 0;
-    for (const [name, store] of [['workers: 2', perFile], ['workers: 3, ranges', perRange]] as const) {
+    for (const [name, store] of [['workers: 2', batched], ['workers: 2, a file per job', perFile], ['workers: 3, ranges', perRange]] as const) {
       const before = store.pool!.jobsDone;
       expect(await outcome(store, query, opts), name).toEqual(want);
       if (readsFiles) expect(store.pool!.jobsDone, `${name}: jobs ran on workers`).toBeGreaterThan(before);

@@ -12,8 +12,8 @@
  *
  * Merge: rows go into the caller's sink as they arrive (with a limit, the same bounded heap
  * as in-thread; its cut-off is handed to jobs when they start, so workers drop rows that
- * can no longer make it). A metric fold (`fold` sink) comes back as one partial per job,
- * merged in job order as soon as every earlier job's has been (`match-fold.ts`): series
+ * can no longer make it). A metric fold (`fold` sink) comes back as one partial per job (its
+ * parts folded in order into one accumulator), merged in job order as soon as every earlier job's has been (`match-fold.ts`): series
  * first seen first and samples in store order, as in-thread, whatever the finishing order. Statistics are assembled at the end in file order, so they equal
  * the in-thread ones: bad-line samples in file order (range line numbers shifted by the
  * lines of earlier ranges), vanished files in file order, the same first 100 samples.
@@ -50,7 +50,7 @@ export type JobRequest = Omit<ScanJob, 'id' | 'cutoff'>;
  * {@link JobCancelled} when the job was cancelled, {@link JobPartFailed} when a part failed.
  */
 export interface JobTicket {
-  readonly done: Promise<JobOutcome[]>;
+  readonly done: Promise<JobResult>;
   /** Drops the job if it has not started; otherwise asks its worker to stop. `done` settles either way. */
   cancel(): void;
 }
@@ -67,6 +67,12 @@ export class JobCancelled extends Error {
     super('scan job cancelled');
     this.name = 'JobCancelled';
   }
+}
+
+/** What a finished job answers: each part's outcome, and a metric fold's partial of the whole job. */
+export interface JobResult {
+  outcomes: JobOutcome[];
+  partial: FoldPartial | null;
 }
 
 /** The rejection of a job one of whose parts failed: the part (within the job) and its error. */
@@ -244,13 +250,13 @@ export async function runParallel(
     cancelFrom(index + 1);
   };
 
-  const onOutcome = (index: number, outcome: JobOutcome): void => {
+  /** Part `index` is done; `partial`: its job's, given with the job's last part (a job's parts are consecutive). */
+  const onOutcome = (index: number, outcome: JobOutcome, partial: FoldPartial | null): void => {
     const j = jobs[index]!;
     outcomes[index] = outcome;
     if (stopped) return;
-    mergePartial(index, outcome.kind === 'read' ? (outcome.partial ?? null) : null);
+    mergePartial(index, partial);
     if (outcome.kind !== 'read') return;
-    delete outcome.partial; // merged: the statistics need the rest only
     progress.bytesScanned += outcome.bytes;
     progress.linesMatched += outcome.matched;
     if (--jobsLeft[j.fileIndex]! === 0 && opts.onProgress) {
@@ -288,7 +294,7 @@ export async function runParallel(
     tickets.push(ticket);
     settled.push(
       ticket.done.then(
-        (outs) => outs.forEach((o, i) => onOutcome(from + i, o)),
+        ({ outcomes: outs, partial }) => outs.forEach((o, i) => onOutcome(from + i, o, i === outs.length - 1 ? partial : null)),
         (e) => (e instanceof JobPartFailed ? failJob(from + e.part, e.error) : failJob(from, e)),
       ),
     );

@@ -32,8 +32,8 @@ import type { ChunkSource, SourceHandle } from '../../store/types.js';
 import type { QueryStats } from '../stats.js';
 import type { ExecOptions } from '../options.js';
 import { bytesToRead, fileUses } from '../index-use.js';
-import { batchParts, DEFAULT_BATCH_BYTES, JobCancelled, JobPartFailed, planParts, runParallel, type JobRequest, type JobTicket } from './parallel.js';
-import type { FromWorker, JobOutcome, RowChunk, RowKey, ToWorker } from './protocol.js';
+import { batchParts, DEFAULT_BATCH_BYTES, JobCancelled, JobPartFailed, planParts, runParallel, type JobRequest, type JobResult, type JobTicket } from './parallel.js';
+import type { FromWorker, RowChunk, RowKey, ToWorker } from './protocol.js';
 import { deserializeError } from './protocol.js';
 import type { Sink } from '../sink.js';
 
@@ -115,7 +115,7 @@ interface QueuedJob {
   id: number;
   onRows: (part: number, chunk: RowChunk) => void;
   cutoff: () => RowKey | null;
-  resolve: (o: JobOutcome[]) => void;
+  resolve: (o: JobResult) => void;
   reject: (e: unknown) => void;
   /** The worker running it, once started. */
   slot: Slot | null;
@@ -212,9 +212,9 @@ export class WorkerScanPool implements ScanPool {
 
   /** Queues a job (see {@link JobRunner}). */
   submit(job: JobRequest, onRows: (part: number, chunk: RowChunk) => void, cutoff: () => RowKey | null): JobTicket {
-    let resolve!: (o: JobOutcome[]) => void;
+    let resolve!: (o: JobResult) => void;
     let reject!: (e: unknown) => void;
-    const done = new Promise<JobOutcome[]>((res, rej) => {
+    const done = new Promise<JobResult>((res, rej) => {
       resolve = res;
       reject = rej;
     });
@@ -280,7 +280,7 @@ export class WorkerScanPool implements ScanPool {
     slot.jobs.shift();
     if (slot.jobs.length === 0) slot.handle!.setActive(false);
     this.#jobsDone++;
-    if (m.type === 'done') q.resolve(m.outcomes);
+    if (m.type === 'done') q.resolve({ outcomes: m.outcomes, partial: m.partial ?? null });
     else if (m.type === 'cancelled' || q.cancelled) q.reject(new JobCancelled());
     else q.reject(new JobPartFailed(m.part, deserializeError(m.error)));
     this.#dispatch();

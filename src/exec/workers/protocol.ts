@@ -120,8 +120,6 @@ export type JobOutcome =
       badLineSamples: BadLine[];
       /** Lines that passed the kernel and the post-filters. */
       matched: number;
-      /** `buckets`/`samples`: the part's folded matches. */
-      partial?: FoldPartial;
     };
 
 /** An error as it crosses threads: enough to rebuild the same class, code and message. */
@@ -140,8 +138,12 @@ export type FromWorker =
   /** Sent once when the worker has loaded its kernel; `kernelHash` identifies the WASM it embeds. */
   | { type: 'ready'; kernelHash: string }
   | { type: 'rows'; id: number; part: number; chunk: RowChunk }
-  /** `outcomes[k]`: part `k`'s. */
-  | { type: 'done'; id: number; outcomes: JobOutcome[] }
+  /**
+   * `outcomes[k]`: part `k`'s. `partial` (modes `buckets`/`samples`): the job's folded
+   * matches, every part's in order into one accumulator (as in-thread), so a worker holds one
+   * job's series, not one set per hour file.
+   */
+  | { type: 'done'; id: number; outcomes: JobOutcome[]; partial?: FoldPartial }
   /** Part `part` failed (the parts before it were scanned; their outcomes are dropped). */
   | { type: 'failed'; id: number; part: number; error: SerializedError }
   | { type: 'cancelled'; id: number };

@@ -20,7 +20,7 @@ import { Kernel } from '../../scan/kernel.js';
 import { KERNEL_WASM_INPUT_HASH } from '../../scan/kernel-wasm.generated.js';
 import type { ChunkReader, ChunkSource, SourceHandle } from '../../store/types.js';
 import { serializeError, type FromWorker, type JobOutcome, type RowChunk, type ScanJob, type ToWorker } from './protocol.js';
-import { partialTransferables } from '../match-fold.js';
+import { partialTransferables, type FoldAccumulator } from '../match-fold.js';
 import { openJob, prepareQuery, runScanJob, type PreparedQuery } from '../scan-job.js';
 
 /** What the platform shell provides. */
@@ -51,6 +51,8 @@ interface JobState {
   outcomes: JobOutcome[];
   /** The job has answered (`done`, `failed` or `cancelled`): its later parts are not scanned. */
   answered: boolean;
+  /** Modes `buckets`/`samples`: the accumulator every part folds into (made with the first part read). */
+  fold: FoldAccumulator | null;
 }
 
 /** One part of a received job, in the worker's queue; opened when the part before it starts. */
@@ -87,7 +89,7 @@ export async function startScanWorker(host: WorkerHost): Promise<(message: ToWor
   };
 
   function receive(job: ScanJob): void {
-    const state: JobState = { job, abort: new AbortController(), outcomes: new Array<JobOutcome>(job.parts.length), answered: false };
+    const state: JobState = { job, abort: new AbortController(), outcomes: new Array<JobOutcome>(job.parts.length), answered: false, fold: null };
     jobs.set(job.id, state);
     for (let part = 0; part < job.parts.length; part++) queue.push({ state, part, staging: null, opened: null });
     // The part after the one being scanned opens now (as when that one started).
@@ -145,15 +147,17 @@ export async function startScanWorker(host: WorkerHost): Promise<(message: ToWor
         }
         const r = reader;
         reader = null; // runScanJob closes it
+        state.fold ??= prepared.newFold?.() ?? null;
         state.outcomes[part] = await runScanJob(job.parts[part]!, job.cutoff, r, prepared, {
           kernel,
           signal: state.abort.signal,
           emit: (chunk) => host.post({ type: 'rows', id: job.id, part, chunk }, transferables(chunk)),
+          fold: state.fold,
         });
       }
       if (part === job.parts.length - 1) {
-        const transfer = state.outcomes.flatMap((o) => (o.kind === 'read' && o.partial ? partialTransferables(o.partial) : []));
-        answer(state, { type: 'done', id: job.id, outcomes: state.outcomes }, transfer);
+        const partial = state.fold?.partial();
+        answer(state, { type: 'done', id: job.id, outcomes: state.outcomes, ...(partial ? { partial } : {}) }, partial ? partialTransferables(partial) : []);
       }
     } catch (err) {
       if (!state.answered) answer(state, state.abort.signal.aborted ? { type: 'cancelled', id: job.id } : { type: 'failed', id: job.id, part, error: serializeError(err) }, []);
