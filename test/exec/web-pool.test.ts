@@ -12,6 +12,7 @@ import { openMemoryStore } from '../../src/browser.js';
 import { LetheQLError } from '../../src/errors.js';
 import { START_TIMEOUT_MS, createWebScanPool, defaultWebWorkerCount, type ToWebWorker } from '../../src/platform/browser/pool.js';
 import { serveScanWorker, type WorkerScope } from '../../src/platform/browser/worker.js';
+import { createNodeScanPool } from '../../src/platform/node/pool.js';
 import { MemoryChunkSource } from '../../src/store/memory-source.js';
 import { tableLines } from '../support/paths.js';
 
@@ -227,5 +228,18 @@ describe('the browser entry points', () => {
     expect(openMemoryStore({ 'pod/a/2024-09-24_13.log': 'text\n' }, { workers: 2 }).pool).toBeNull();
     expect(openMemoryStore(blobFiles(['a']), { workerUrl: 'elsewhere/w.js', workers: 3 }).pool?.size).toBe(3);
     expect(() => openMemoryStore({}, { workers: -2 })).toThrow(/invalid workers -2/);
+  });
+
+  it.each([
+    [{ workers: 1.5 }, 'invalid workers 1.5: expected an integer >= 0'],
+    [{ parallelMinBytes: -1 }, 'invalid parallelMinBytes -1: expected an integer >= 0'],
+    [{ rangeBytes: 0 }, 'invalid rangeBytes 0: expected an integer >= 1'],
+    [{ batchBytes: 0 }, 'invalid batchBytes 0: expected an integer >= 1'],
+    [{ batchBytes: Number.NaN }, 'invalid batchBytes NaN: expected an integer >= 1'],
+  ])('pool option %o is refused alike by the Web and the Node pool', (options, message) => {
+    for (const open of [() => createWebScanPool({ workerUrl: 'w.js', ...options }), () => createNodeScanPool(new URL('file:///nowhere/scan-worker.js'), options)]) {
+      expect(open).toThrow(LetheQLError);
+      expect(open).toThrow(message);
+    }
   });
 });

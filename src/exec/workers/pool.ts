@@ -110,6 +110,38 @@ export const DEFAULT_RANGE_BYTES = 32 << 20;
 /** Jobs handed to one worker at a time: the one it scans and the next, so that it never waits for a round trip. */
 export const JOBS_PER_WORKER = 2;
 
+/** The tuning options both platforms' pools take (`openStore`, the browser entry points). */
+export interface PoolTuning {
+  /**
+   * Queries that read fewer bytes than this scan in the calling thread (default 128 MiB:
+   * about what starting the workers costs); once the workers run, queries from 8 MiB use them.
+   */
+  parallelMinBytes?: number;
+  /** Files of at least twice this size are split into byte ranges of about this size (default 32 MiB). */
+  rangeBytes?: number;
+  /**
+   * A worker's job carries consecutive files and ranges up to about this many bytes (default
+   * 16 MiB; less when that would leave a worker fewer than four jobs): one round trip per
+   * job, not per small hour file.
+   */
+  batchBytes?: number;
+}
+
+function checkCount(name: string, v: number | undefined, min: number): void {
+  if (v !== undefined && (!Number.isSafeInteger(v) || v < min)) {
+    throw new LetheQLError('INVALID_OPTION', `invalid ${name} ${String(v)}: expected an integer >= ${min}`);
+  }
+}
+
+/** Checks `workers` and the tuning options (`INVALID_OPTION`), and maps the tuning to the pool's options. */
+export function poolTuning(options: PoolTuning & { workers?: number }): Pick<WorkerPoolOptions, 'minBytes' | 'rangeBytes' | 'batchBytes'> {
+  checkCount('workers', options.workers, 0);
+  checkCount('parallelMinBytes', options.parallelMinBytes, 0);
+  checkCount('rangeBytes', options.rangeBytes, 1);
+  checkCount('batchBytes', options.batchBytes, 1);
+  return { minBytes: options.parallelMinBytes, rangeBytes: options.rangeBytes, batchBytes: options.batchBytes };
+}
+
 interface QueuedJob {
   job: JobRequest;
   id: number;

@@ -25,11 +25,11 @@
  */
 import { LetheQLError } from '../../errors.js';
 import type { SourceHandle } from '../../store/types.js';
-import { WorkerScanPool, type ScanPool, type ScanWorkerEvents, type ScanWorkerHandle } from '../../exec/workers/pool.js';
+import { poolTuning, WorkerScanPool, type PoolTuning, type ScanPool, type ScanWorkerEvents, type ScanWorkerHandle } from '../../exec/workers/pool.js';
 import { deserializeError, type FromWorker, type ScanJob, type SerializedError, type ToWorker } from '../../exec/workers/protocol.js';
 
 /** Parallel-scan options of the browser entry points (`openMemoryStore`, `openStoreFromFiles`). */
-export interface WebScanPoolOptions {
+export interface WebScanPoolOptions extends PoolTuning {
   /**
    * Web Workers that scan files and byte ranges concurrently. Default:
    * `Math.min(4, navigator.hardwareConcurrency)` when `Worker` exists and the worker script's
@@ -42,19 +42,6 @@ export interface WebScanPoolOptions {
    * (`new URL('./letheql.worker.js', import.meta.url)`), as in `dist/`.
    */
   workerUrl?: string | URL;
-  /**
-   * Queries that read fewer bytes than this scan in the page's thread (default 128 MiB);
-   * once the workers run, queries from 8 MiB use them.
-   */
-  parallelMinBytes?: number;
-  /** Files of at least twice this size are split into byte ranges of about this size (default 32 MiB). */
-  rangeBytes?: number;
-  /**
-   * A worker's job carries consecutive files and ranges up to about this many bytes (default
-   * 16 MiB; less when that would leave a worker fewer than four jobs): one round trip per
-   * job, not per small hour file.
-   */
-  batchBytes?: number;
 }
 
 /** Messages the pool's shell posts to `worker.ts`. */
@@ -77,12 +64,6 @@ export function defaultWebWorkerCount(): number {
   if (typeof Worker !== 'function') return 0;
   const cores = typeof navigator === 'object' ? navigator.hardwareConcurrency : undefined;
   return Math.min(4, cores !== undefined && cores >= 1 ? cores : 1);
-}
-
-function checkCount(name: string, v: number | undefined, min: number): void {
-  if (v !== undefined && (!Number.isSafeInteger(v) || v < min)) {
-    throw new LetheQLError('INVALID_OPTION', `invalid ${name} ${String(v)}: expected an integer >= ${min}`);
-  }
 }
 
 /** Numbers handles for the wire; one per pool, shared by its workers. */
@@ -157,10 +138,7 @@ let warned = false;
  * options.
  */
 export function createWebScanPool(options: WebScanPoolOptions = {}): ScanPool | null {
-  checkCount('workers', options.workers, 0);
-  checkCount('parallelMinBytes', options.parallelMinBytes, 0);
-  checkCount('rangeBytes', options.rangeBytes, 1);
-  checkCount('batchBytes', options.batchBytes, 1);
+  const tuning = poolTuning(options);
   const url = options.workerUrl;
   const workers = options.workers ?? (url === undefined ? 0 : defaultWebWorkerCount());
   if (workers === 0) return null;
@@ -170,9 +148,7 @@ export function createWebScanPool(options: WebScanPoolOptions = {}): ScanPool | 
     workers,
     createWorker: (events) => webWorker(url, refs, events),
     sourceKinds: ['blobs'],
-    minBytes: options.parallelMinBytes,
-    rangeBytes: options.rangeBytes,
-    batchBytes: options.batchBytes,
+    ...tuning,
     onDisabled: (reason) => {
       if (warned) return;
       warned = true;

@@ -14,12 +14,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { LetheQLError } from '../../errors.js';
 import type { LogQueryPlan } from '../../plan/plan.js';
 import type { ChunkSource, SourceHandle } from '../../store/types.js';
 import type { QueryStats } from '../../exec/stats.js';
 import type { ExecOptions } from '../../exec/options.js';
-import { WorkerScanPool, type ScanPool, type ScanWorkerEvents, type ScanWorkerHandle } from '../../exec/workers/pool.js';
+import { poolTuning, WorkerScanPool, type PoolTuning, type ScanPool, type ScanWorkerEvents, type ScanWorkerHandle } from '../../exec/workers/pool.js';
 import type { FromWorker } from '../../exec/workers/protocol.js';
 import type { Sink } from '../../exec/sink.js';
 import { kernelModule } from '../../scan/kernel.js';
@@ -27,36 +26,17 @@ import type { KernelHandOff } from './worker.js';
 
 
 /** Parallel-scan options of `openStore`. */
-export interface ScanPoolOptions {
+export interface ScanPoolOptions extends PoolTuning {
   /**
    * Worker threads that scan files and byte ranges concurrently. Default:
    * `Math.min(4, os.availableParallelism())`. `0` scans in the calling thread.
    */
   workers?: number;
-  /**
-   * Queries that read fewer bytes than this scan in the calling thread (default 128 MiB:
-   * about what starting the workers costs); once the workers run, queries from 8 MiB use them.
-   */
-  parallelMinBytes?: number;
-  /** Files of at least twice this size are split into byte ranges of about this size (default 32 MiB). */
-  rangeBytes?: number;
-  /**
-   * A worker's job carries consecutive files and ranges up to about this many bytes (default
-   * 16 MiB; less when that would leave a worker fewer than four jobs): one round trip per
-   * job, not per small hour file.
-   */
-  batchBytes?: number;
 }
 
 /** The default worker count: up to 4, never more than the machine's parallelism. */
 export function defaultWorkerCount(): number {
   return Math.min(4, availableParallelism());
-}
-
-function checkCount(name: string, v: number | undefined, min: number): void {
-  if (v !== undefined && (!Number.isSafeInteger(v) || v < min)) {
-    throw new LetheQLError('INVALID_OPTION', `invalid ${name} ${String(v)}: expected an integer >= ${min}`);
-  }
 }
 
 function nodeWorker(bundle: URL, events: ScanWorkerEvents): ScanWorkerHandle {
@@ -97,19 +77,14 @@ let warned = false;
 
 /** A pool running `bundle` (the URL of `dist/scan-worker.js`), or null for `workers: 0`. Throws `INVALID_OPTION` on bad options. */
 export function createNodeScanPool(bundle: URL, options: ScanPoolOptions = {}): ScanPool | null {
-  checkCount('workers', options.workers, 0);
-  checkCount('parallelMinBytes', options.parallelMinBytes, 0);
-  checkCount('rangeBytes', options.rangeBytes, 1);
-  checkCount('batchBytes', options.batchBytes, 1);
+  const tuning = poolTuning(options);
   const workers = options.workers ?? defaultWorkerCount();
   if (workers === 0) return null;
   return new NodeScanPool({
     workers,
     createWorker: (events) => nodeWorker(bundle, events),
     sourceKinds: ['fs', 'clusters'],
-    minBytes: options.parallelMinBytes,
-    rangeBytes: options.rangeBytes,
-    batchBytes: options.batchBytes,
+    ...tuning,
     onDisabled: (reason) => {
       if (warned) return;
       warned = true;
