@@ -310,10 +310,14 @@ export async function runScanJob(job: JobPart, cutoff: RowKey | null, reader: Ch
  * The local job's opener: each file to read is opened (with {@link openJob}) while the file
  * before it is scanned, since opening costs a few thread-pool round trips; with read-ahead its
  * first block is read too. Two staging buffers alternate between the file being scanned and
- * the one opened ahead (as a worker's two jobs do).
+ * the one opened ahead (as a worker's two parts do). A source that reads synchronously gets
+ * no read-ahead, as on a worker: its reads are done when they return, so staging would
+ * overlap nothing and only add a copy of every block — and for a file read in sidecar runs,
+ * a read of its first block and of the block after each run that the runs may not need
+ * (measured: a third of the indexed rare literal's CLI time on the 4 GiB store).
  */
 class FileOpener {
-  private readonly staging: Uint8Array[];
+  private staging: Uint8Array[] | null = null;
   private next: Promise<ChunkReader | null> | null;
   /** Files opened so far: the staging buffers alternate by it (not by file index: skipped files break parity). */
   private opened = 0;
@@ -322,11 +326,10 @@ class FileOpener {
     private readonly plan: LogQueryPlan,
     private readonly sourceOf: (fileIndex: number) => ChunkSource,
     private readonly readAhead: boolean,
-    blockSize: number,
+    private readonly blockSize: number,
     /** Files not to open (their sidecar answers for them). */
     private readonly skip: (i: number) => boolean,
   ) {
-    this.staging = readAhead ? [new Uint8Array(blockSize), new Uint8Array(blockSize)] : [];
     this.next = this.open(this.after(-1));
   }
 
@@ -362,8 +365,13 @@ class FileOpener {
   private open(i: number): Promise<ChunkReader | null> | null {
     const f = this.plan.files[i];
     if (!f) return null;
-    const staging = this.readAhead ? this.staging[this.opened++ % 2]! : null;
-    const p = openJob({ logType: this.plan.logType, target: f.target, name: f.name, range: null }, this.sourceOf(i), staging);
+    const source = this.sourceOf(i);
+    let staging: Uint8Array | null = null;
+    if (this.readAhead && !source.readsSynchronously) {
+      this.staging ??= [new Uint8Array(this.blockSize), new Uint8Array(this.blockSize)];
+      staging = this.staging[this.opened++ % 2]!;
+    }
+    const p = openJob({ logType: this.plan.logType, target: f.target, name: f.name, range: null }, source, staging);
     p.catch(() => undefined); // observed when taken; never an unhandled rejection
     return p;
   }
