@@ -247,16 +247,21 @@ describe('count() over remote members answers as the same stores opened locally'
 
   it('401 without the token on a protected member; refused by a server over a store set', async () => {
     expect((await post(good, secured.url)).status).toBe(401);
-    const set = await start({ store: openStoreSet({ 'cluster-a': A }, { workers: 0 }) });
-    try {
-      const r = await post(good, set.url);
-      expect(r.status).toBe(400);
-      expect(r.json.error).toContain('a store set cannot be a member of another store set');
-    } finally {
-      await set.close();
-    }
+    await expectSetRefuses((url) => post(good, url));
   });
 });
+
+/** A member route on a server whose store is a store set answers 400: sets do not nest. */
+async function expectSetRefuses(post: (url: string) => Promise<{ status: number; json: { error?: string } }>): Promise<void> {
+  const set = await start({ store: openStoreSet({ 'cluster-a': A }, { workers: 0 }) });
+  try {
+    const r = await post(set.url);
+    expect(r.status).toBe(400);
+    expect(r.json.error).toContain('a store set cannot be a member of another store set');
+  } finally {
+    await set.close();
+  }
+}
 
 const NGINX_RT = 'pod{namespace="shop", container="nginx"} | regexp "(?P<rt>[0-9.]+)$" | unwrap rt';
 
@@ -454,14 +459,7 @@ describe('POST /letheql/v1/partials', () => {
   });
 
   it('refuses on a server whose store is a store set (sets do not nest)', async () => {
-    const set = await start({ store: openStoreSet({ 'cluster-a': A }, { workers: 0 }) });
-    try {
-      const r = await post(good, set.url);
-      expect(r.status).toBe(400);
-      expect(r.json.error).toContain('a store set cannot be a member of another store set');
-    } finally {
-      await set.close();
-    }
+    await expectSetRefuses((url) => post(good, url));
   });
 });
 

@@ -92,17 +92,17 @@ export const DEFAULT_BATCH_BYTES = 16 << 20;
 export const MAX_BATCH_PARTS = 256;
 
 /**
- * Groups `jobs` (the parts of a plan, in store order) into batches of consecutive parts:
+ * Groups `planned` (the parts of a plan, in store order) into batches of consecutive parts:
  * a batch closes once it holds `maxBytes` or {@link MAX_BATCH_PARTS} parts, or where a store
  * set's member changes (a job reads one member's store). Returns the
- * index of each batch's first part, plus `jobs.length` at the end.
+ * index of each batch's first part, plus `planned.length` at the end.
  */
-export function batchParts(plan: LogQueryPlan, jobs: readonly PlannedPart[], maxBytes: number): number[] {
+export function batchParts(plan: LogQueryPlan, planned: readonly PlannedPart[], maxBytes: number): number[] {
   const starts: number[] = [];
   let bytes = Infinity;
   let parts = 0;
   let cluster: string | undefined;
-  jobs.forEach((j, k) => {
+  planned.forEach((j, k) => {
     const c = plan.files[j.fileIndex]!.cluster;
     // A job reads one store: over a store set, a batch ends where the member changes.
     if (bytes >= maxBytes || parts >= MAX_BATCH_PARTS || c !== cluster) {
@@ -115,7 +115,7 @@ export function batchParts(plan: LogQueryPlan, jobs: readonly PlannedPart[], max
     bytes += j.range ? (j.range.end ?? size) - j.range.start : size;
     parts++;
   });
-  starts.push(jobs.length);
+  starts.push(planned.length);
   return starts;
 }
 
@@ -134,7 +134,7 @@ export interface PlannedPart {
  * (cut into ranges the same way when big).
  */
 export function planParts(plan: LogQueryPlan, rangeBytes: number, uses?: FileUse[]): PlannedPart[] {
-  const jobs: PlannedPart[] = [];
+  const planned: PlannedPart[] = [];
   const cut = (fileIndex: number, start: number, end: number, last: boolean, lineBase?: number): void => {
     const size = end - start;
     const parts = size < 2 * rangeBytes ? 1 : Math.ceil(size / rangeBytes);
@@ -142,7 +142,7 @@ export function planParts(plan: LogQueryPlan, rangeBytes: number, uses?: FileUse
       // The last range reads to the end of the file as it is when opened (it may have grown).
       const job: PlannedPart = { fileIndex, range: { start: start + Math.floor((size * k) / parts), end: k === parts - 1 && last ? null : start + Math.floor((size * (k + 1)) / parts) } };
       if (k === 0 && lineBase !== undefined) job.lineBase = lineBase;
-      jobs.push(job);
+      planned.push(job);
     }
   };
   plan.files.forEach((f, fileIndex) => {
@@ -155,16 +155,16 @@ export function planParts(plan: LogQueryPlan, rangeBytes: number, uses?: FileUse
       return;
     }
     if (f.size < 2 * rangeBytes) {
-      jobs.push({ fileIndex, range: null });
+      planned.push({ fileIndex, range: null });
       return;
     }
     cut(fileIndex, 0, f.size, true);
   });
-  return jobs;
+  return planned;
 }
 
 /**
- * Runs `jobs` (the parts) of `plan` on `runner`, batched at `batches` ({@link batchParts}),
+ * Runs the parts `planned` of `plan` on `runner`, batched at `batches` ({@link batchParts}),
  * filling `sink` exactly as the local scan job would.
  */
 export async function runParallel(
@@ -172,7 +172,7 @@ export async function runParallel(
   queryId: number,
   plan: LogQueryPlan,
   source: SourceHandle,
-  jobs: PlannedPart[],
+  planned: PlannedPart[],
   batches: readonly number[],
   opts: ExecOptions,
   sink: Sink,
@@ -202,16 +202,16 @@ export async function runParallel(
   /** Decodes a worker's rows into the sink, dropping early those that cannot make the limit. */
   const mergeRows = (key: number, c: RowChunk): void => {
     if (stopped || sink.kind !== 'rows') return;
-    keepRows(sink, c, key, plan.files[jobs[key]!.fileIndex]!.cluster, fieldDecoders);
+    keepRows(sink, c, key, plan.files[planned[key]!.fileIndex]!.cluster, fieldDecoders);
   };
   // Folds merge in job order (store order: first-seen series and sample order depend on it),
   // each as soon as every job before it has merged, so that few partials wait.
-  const partials: (FoldPartial | null | undefined)[] = new Array(jobs.length);
+  const partials: (FoldPartial | null | undefined)[] = new Array(planned.length);
   let nextPartial = 0;
   const mergePartial = (index: number, p: FoldPartial | null): void => {
     if (sink.kind !== 'fold') return;
     partials[index] = p;
-    while (nextPartial < jobs.length && partials[nextPartial] !== undefined) {
+    while (nextPartial < planned.length && partials[nextPartial] !== undefined) {
       const q = partials[nextPartial];
       partials[nextPartial++] = null;
       if (q) sink.into.merge(q);
@@ -222,20 +222,20 @@ export async function runParallel(
     return c && { t: c.t, f: c.f, n: c.n };
   };
 
-  // Progress: a file counts once all of its jobs are done.
+  // Progress: a file counts once all of its parts are done.
   const totalBytes = plan.files.reduce((a, f) => a + f.size, 0);
   const jobsLeft = new Array<number>(plan.files.length).fill(0);
-  for (const j of jobs) jobsLeft[j.fileIndex]!++;
+  for (const j of planned) jobsLeft[j.fileIndex]!++;
   const progress = { filesRead: 0, bytesScanned: 0, linesMatched: 0 };
 
-  const outcomes: (JobOutcome | undefined)[] = new Array(jobs.length);
+  const outcomes: (JobOutcome | undefined)[] = new Array(planned.length);
   let firstError: { index: number; error: unknown } | null = null;
   const tickets: JobTicket[] = [];
   /** The job (batch) of each part. */
-  const batchOf = new Array<number>(jobs.length);
+  const batchOf = new Array<number>(planned.length);
   /** Cancels the jobs from the one holding part `index` on. */
   const cancelFrom = (index: number): void => {
-    for (let k = index < jobs.length ? batchOf[index]! : tickets.length; k < tickets.length; k++) tickets[k]!.cancel();
+    for (let k = index < planned.length ? batchOf[index]! : tickets.length; k < tickets.length; k++) tickets[k]!.cancel();
   };
   const onAbort = (): void => {
     stopped = true;
@@ -252,7 +252,7 @@ export async function runParallel(
 
   /** Part `index` is done; `partial`: its job's, given with the job's last part (a job's parts are consecutive). */
   const onOutcome = (index: number, outcome: JobOutcome, partial: FoldPartial | null): void => {
-    const j = jobs[index]!;
+    const j = planned[index]!;
     outcomes[index] = outcome;
     if (stopped) return;
     mergePartial(index, partial);
@@ -273,13 +273,13 @@ export async function runParallel(
   for (let b = 0; b + 1 < batches.length; b++) {
     const from = batches[b]!;
     const to = batches[b + 1]!;
-    const parts = jobs.slice(from, to).map((j, i) => {
+    const parts = planned.slice(from, to).map((j, i) => {
       const f = plan.files[j.fileIndex]!;
       batchOf[from + i] = b;
       return { target: f.target, name: f.name, range: j.range, key: from + i, ...(f.cluster !== undefined ? { cluster: f.cluster } : {}) };
     });
     const ticket = runner.submit(
-      { query, source: memberHandle(source, plan.files[jobs[from]!.fileIndex]!.cluster), logType: plan.logType, parts },
+      { query, source: memberHandle(source, plan.files[planned[from]!.fileIndex]!.cluster), logType: plan.logType, parts },
       (part, chunk) => {
         // Merging throws when a budget runs out (maxBytesReturned): that fails the query, as in-thread.
         try {
@@ -306,7 +306,7 @@ export async function runParallel(
   }
   if (signal?.aborted) throw signal.reason;
   const failure = firstError as { index: number; error: unknown } | null;
-  if (failure) throw ioError(plan.files[jobs[failure.index]!.fileIndex]!.path, failure.error);
+  if (failure) throw ioError(plan.files[planned[failure.index]!.fileIndex]!.path, failure.error);
 
   const stats = emptyStats(plan);
   const uses = fileUses(plan, sink.kind === 'count', opts.maxLineBytes);
@@ -314,15 +314,15 @@ export async function runParallel(
     const { path, size } = plan.files[fileIndex]!;
     const use = uses[fileIndex]!;
     let end = k;
-    while (end < jobs.length && jobs[end]!.fileIndex === fileIndex) end++;
+    while (end < planned.length && planned[end]!.fileIndex === fileIndex) end++;
     const parts = outcomes.slice(k, end) as JobOutcome[];
-    const fileJobs = jobs.slice(k, end);
+    const fileParts = planned.slice(k, end);
     k = end;
     if (use.kind === 'skip') {
       addSkippedFile(stats, path, size, use);
       continue;
     }
-    if (parts.length === 0) continue; // not in this job list (callers pass every file's jobs)
+    if (parts.length === 0) continue; // not among these parts (callers pass every file's)
     const read = parts.filter((p) => p.kind === 'read');
     if (read.length === 0) {
       addVanishedFile(stats, path);
@@ -338,7 +338,7 @@ export async function runParallel(
     let linesBefore = 0;
     const shifted: Required<RunPart>[] = [];
     read.forEach((p, j) => {
-      const base = fileJobs[j]!.lineBase;
+      const base = fileParts[j]!.lineBase;
       if (base !== undefined) {
         linesBefore = base;
         shifted.push({ bytes: 0, lines: 0, validated: 0, badLines: 0, badLineSamples: [], sampledThrough: Infinity });

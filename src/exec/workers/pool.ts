@@ -204,13 +204,13 @@ export class WorkerScanPool implements ScanPool {
     // What will be read, not what the files hold: a query whose sidecars leave a few blocks
     // to read scans them here rather than paying for worker start-up.
     if (bytesToRead(plan, uses) < (warm ? Math.min(this.#minBytes, WARM_PARALLEL_MIN_BYTES) : this.#minBytes)) return null;
-    const jobs = planParts(plan, this.#rangeBytes, uses);
-    if (jobs.length < 2) return null;
+    const planned = planParts(plan, this.#rangeBytes, uses);
+    if (planned.length < 2) return null;
     if (!(await this.#started())) return null;
     // Batches small enough that every worker gets about four (the last ones balance the load).
     const bytes = bytesToRead(plan, uses);
-    const batches = batchParts(plan, jobs, Math.max(1, Math.min(this.#batchBytes, Math.ceil(bytes / (4 * this.size)))));
-    return runParallel(this, this.#nextQueryId++, plan, handle, jobs, batches, opts, sink, blockSize);
+    const batches = batchParts(plan, planned, Math.max(1, Math.min(this.#batchBytes, Math.ceil(bytes / (4 * this.size)))));
+    return runParallel(this, this.#nextQueryId++, plan, handle, planned, batches, opts, sink, blockSize);
   }
 
   /** Starts the workers if none runs; resolves true once one is ready, false if the pool is off. */
