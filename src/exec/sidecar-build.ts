@@ -32,6 +32,7 @@ import {
   GramSet,
   layBlooms,
   layFileFilter,
+  HEX_MAP_MIN_GRAMS,
   GRAM,
   SIDECAR_BAD_SAMPLES,
   SIDECAR_VERSION,
@@ -54,6 +55,12 @@ export interface BuildSidecarOptions {
   blockBytes?: number;
   /** The scan's longest line (default 64 MiB), as queries use it. */
   maxLineBytes?: number;
+  /**
+   * A block with at least this many distinct hex grams keeps them in a hex map (default
+   * {@link HEX_MAP_MIN_GRAMS}, from where the map is no bigger than their bloom bits). Any
+   * value gives a correct sidecar; tests use 0 (a map in every block) to fuzz that path.
+   */
+  hexMapMinGrams?: number;
   signal?: AbortSignal;
 }
 
@@ -217,8 +224,11 @@ export async function buildSidecar(reader: ChunkReader, kernel: Kernel, logType:
     pending.consume(end);
   }
 
-  const laid = layBlooms(blockGrams);
-  blocks.forEach((b, i) => (b.bloomWords = laid.words[i]!));
+  const laid = layBlooms(blockGrams, undefined, opts.hexMapMinGrams);
+  blocks.forEach((b, i) => {
+    b.bloomWords = laid.words[i]!;
+    if (laid.hexMaps[i]) b.hexMap = true;
+  });
   const header: SidecarHeader = {
     version: SIDECAR_VERSION,
     file: identity,

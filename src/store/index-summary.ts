@@ -43,7 +43,7 @@
  * reported and ignored.
  */
 import { InternalError } from '../errors.js';
-import { crc32, FILE_FILTER_SEGMENTS, filterPartHas, filterPartOf, segmentChecksum, sidecarDir, type FileFilter, type NeedleProbes } from './sidecar.js';
+import { crc32, FILE_FILTER_SEGMENTS, filterPartHas, filterPartOf, segmentChecksum, sidecarDir, PROBE_STRIDE, type FileFilter, type NeedleProbes } from './sidecar.js';
 
 export const SUMMARY_VERSION = 1;
 /** The summary's file name in a target's sidecar directory. */
@@ -256,7 +256,7 @@ export function decodeSummaryHead(head: Uint8Array, size: number): SummaryRead {
 /** The parts (indexes) whose runs a test of these literals reads and that are not attached yet. */
 export function neededSummaryParts(s: IndexSummary, literals: readonly NeedleProbes[]): number[] {
   const want = new Set<number>();
-  for (const probes of literals) for (let g = 0; g < probes.length; g += 2) want.add(filterPartOf(probes[g]!));
+  for (const probes of literals) for (let g = 0; g < probes.length; g += PROBE_STRIDE) want.add(filterPartOf(probes[g]!));
   return [...want].sort((a, b) => a - b).filter((p) => s.runs[p] === undefined);
 }
 
@@ -280,7 +280,7 @@ export function entryMayHold(s: IndexSummary, e: number, probes: NeedleProbes): 
   const n = s.entries.length;
   const at = s.entryAt[e]! - s.runFrom;
   const words = s.entries[e]!.words;
-  for (let g = 0; g < probes.length; g += 2) {
+  for (let g = 0; g < probes.length; g += PROBE_STRIDE) {
     const p = filterPartOf(probes[g]!);
     const run = s.runs[p];
     if (run === undefined || at < 0 || at + 4 * words > run.length) throw new InternalError(`summary part ${p} not loaded for entry ${e}`);

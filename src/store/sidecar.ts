@@ -6,7 +6,7 @@
  * needs the scan kernel (`exec/sidecar-build.ts`), finding one is the chunk source's job
  * (`ChunkSource.readSidecar`), using one is the planner's (`plan/sidecar-plan.ts`).
  *
- * ## Format (version 4)
+ * ## Format (version 5)
  * ```
  * "LQIX" | u32 version | u32 headerLength | u32 headCrc | header (JSON, UTF-8, space-padded
  * to a multiple of 4) | segment checksums | blooms | file filter
@@ -19,7 +19,9 @@
  * {@link DEFAULT_INDEX_BLOCK_BYTES} with the lines before each (so line numbers stay exact
  * when blocks are skipped), their line and bad-line counts, min/max time and bloom size.
  * Each block's bloom has `build.segments` segments (a power of two, the same for the whole
- * file) of `bloomWords × 32` bits (bit `i` of a segment is bit `i & 7` of its byte `i >> 3`).
+ * file) of `bloomWords × 32` bits (bit `i` of a segment is bit `i & 7` of its byte `i >> 3`);
+ * a block with a *hex map* (`hexMap`, version 5) follows each segment's bloom words with its
+ * slice of the map ({@link hexPartBytes}).
  * The blooms are stored *segment-major*: segment 0 of every block in block order, then
  * segment 1 of every block, …; the checksums likewise (one u32 per block per segment, from
  * {@link segmentChecksum}). The file ends with the *file filter* (version 4): one small bloom
@@ -53,6 +55,18 @@
  * match, any one of them failing prunes the block. Needles shorter than 4 bytes have no
  * window and never prune. Bad lines never match, so they need no bits. A bloom only has false
  * positives (bits set by other windows), which cost a scan, never a row.
+ *
+ * ## Hex maps
+ * A *hex gram* is a 4-gram of hex digits (`0`–`9`, `a`–`f`, after folding): 65,536 of them,
+ * each with an index (its four nibbles, {@link hexGramIndex}). Container ids, trace ids and
+ * digests fill most of that space in a block of node logs, and four bloom bits each made
+ * them ~70% of those blooms. A block with at least {@link HEX_MAP_MIN_GRAMS} of them keeps
+ * them in a bitmap of the whole hex space instead (bit = index; no bigger than their bloom
+ * bits, and exact), and only its other grams in the bloom. A test looks a needle's hex gram
+ * up in the map of a block that has one, and in the bloom otherwise: each gram of the block
+ * is set in exactly the structure the test reads, so the argument below holds for both.
+ * Sliced over the bloom's segments by the index's top bits, the map keeps "one contiguous
+ * read per segment a query needs".
  *
  * Lower-cased 4-grams serve both case-sensitive and `(?i)` literals with one bloom, at the
  * price of a few more false positives for case-sensitive ones. 4 rather than 3 bytes: every
@@ -95,8 +109,11 @@ export const MAX_BLOOM_SEGMENTS = 32;
 export const MIN_SEGMENT_BITS = 512;
 /** Bad lines kept by line number per file (a query keeps at most 100 samples, the first in file order). */
 export const SIDECAR_BAD_SAMPLES = 100;
-/** Versions 1 (a folded bloom per block, one CRC over the file), 2 (segments block-major) and 3 (no file filter) are unsupported: rebuilt by `letheql index`. */
-export const SIDECAR_VERSION = 4;
+/**
+ * Versions 1 (a folded bloom per block, one CRC over the file), 2 (segments block-major), 3 (no
+ * file filter) and 4 (hex grams always in the bloom) are unsupported: rebuilt by `letheql index`.
+ */
+export const SIDECAR_VERSION = 5;
 /** Bits per distinct gram of the file filter (one probe per gram). */
 export const FILE_FILTER_BITS_PER_GRAM = 2;
 /** Parts of a file filter (a power of two): `h1`'s top bits pick a gram's part. */
@@ -128,6 +145,11 @@ export interface SidecarBlock {
   maxNs: string | null;
   /** Each of the block's `build.segments` bloom segments has `bloomWords` 32-bit words. */
   bloomWords: number;
+  /**
+   * The block's hex grams are in a bitmap of the whole hex-gram space (each segment's part
+   * ends with its slice of it, {@link hexPartBytes}), not in its bloom: absent when false.
+   */
+  hexMap?: true;
 }
 
 /** A stream (one label set of the line's bracket fields) and its counts. */
@@ -239,8 +261,15 @@ function gramProbeHashes(gram: number, out: Uint32Array, at: number): void {
   out[at + 1] = gramHash((h1 + 0x9e3779b9) >>> 0) | 1;
 }
 
-/** A literal's grams as a bloom test reads them: `[h1, h2]` per distinct gram. */
+/**
+ * A literal's grams as a bloom test reads them: {@link PROBE_STRIDE} numbers per distinct gram,
+ * `[h1, h2, hex]`, where `hex` is the gram's {@link hexGramIndex} or {@link NOT_HEX}.
+ */
 export type NeedleProbes = Uint32Array;
+/** Numbers per gram in {@link NeedleProbes}. */
+export const PROBE_STRIDE = 3;
+/** The `hex` of a gram that is not a hex gram. */
+export const NOT_HEX = 0xffffffff;
 
 const utf8 = new TextEncoder();
 
@@ -261,10 +290,46 @@ export function needleGrams(needle: string | Uint8Array): Uint32Array | null {
 export function needleProbes(needle: string | Uint8Array): NeedleProbes | null {
   const grams = needleGrams(needle);
   if (grams === null) return null;
-  const out = new Uint32Array(grams.length * 2);
-  for (let i = 0; i < grams.length; i++) gramProbeHashes(grams[i]!, out, 2 * i);
+  const out = new Uint32Array(grams.length * PROBE_STRIDE);
+  for (let i = 0; i < grams.length; i++) {
+    gramProbeHashes(grams[i]!, out, PROBE_STRIDE * i);
+    const hex = hexGramIndex(grams[i]!);
+    out[PROBE_STRIDE * i + 2] = hex < 0 ? NOT_HEX : hex;
+  }
   return out;
 }
+
+// Hex grams
+
+/** The 4-grams made of hex digits only (`0`–`9`, `a`–`f` after folding): 16⁴. */
+export const HEX_GRAMS = 1 << 16;
+const HEX_NIBBLE = new Int8Array(256).fill(-1);
+for (let c = 0; c < 10; c++) HEX_NIBBLE[0x30 + c] = c;
+for (let c = 0; c < 6; c++) HEX_NIBBLE[0x61 + c] = 10 + c;
+
+/** A folded gram's index in the hex-gram space (its four nibbles), or -1 when a byte is not a hex digit. */
+export function hexGramIndex(gram: number): number {
+  const a = HEX_NIBBLE[gram >>> 24]!;
+  const b = HEX_NIBBLE[(gram >>> 16) & 0xff]!;
+  const c = HEX_NIBBLE[(gram >>> 8) & 0xff]!;
+  const d = HEX_NIBBLE[gram & 0xff]!;
+  return (a | b | c | d) < 0 ? -1 : (a << 12) | (b << 8) | (c << 4) | d;
+}
+
+/**
+ * A block keeps its hex grams in a bitmap when it has at least this many: from here the
+ * bitmap's 65,536 bits cost no more than their {@link BLOOM_BITS_PER_GRAM} bits each in the
+ * bloom, and it answers exactly. Hex ids (container ids, trace ids, digests) fill most of the
+ * hex-gram space in a block of node logs (~48,000 of 65,536 per 512 KiB block on the bench
+ * store), where they took ~70% of the bloom.
+ */
+export const HEX_MAP_MIN_GRAMS = HEX_GRAMS / BLOOM_BITS_PER_GRAM;
+
+/** Bytes of a block's hex bitmap in each of `segments` segments (the bitmap's slice for that segment). */
+export const hexPartBytes = (segments: number): number => HEX_GRAMS / 8 / segments;
+
+/** The segment whose part holds hex gram `hex`'s bit: its top bits, as `segmentOf` takes a hash's. */
+const hexSegmentOf = (hex: number, segments: number): number => (segments === 1 ? 0 : hex >>> (16 - Math.log2(segments)));
 
 /** Sets the probes' bits of one gram in a segment of `bits` bits starting at byte `at` of `bloom`. */
 function setGram(bloom: Uint8Array, at: number, bits: number, h1: number, h2: number, probes: number): void {
@@ -434,10 +499,11 @@ export function chooseSegments(maxGrams: number): number {
   return segments;
 }
 
-/** A file's blooms laid out for {@link encodeSidecar}: words per segment per block, the segment-major bloom area and checksums. */
+/** A file's blooms laid out for {@link encodeSidecar}: words per segment per block, which blocks keep a hex map, the segment-major bloom area and checksums. */
 export interface LaidBlooms {
   segments: number;
   words: number[];
+  hexMaps: boolean[];
   area: Uint8Array;
   checks: Uint32Array;
 }
@@ -446,31 +512,65 @@ export interface LaidBlooms {
  * Lays out the blooms of a file's blocks from their distinct grams: {@link BLOOM_BITS_PER_GRAM}
  * bits per gram, split in `segments` segments (a gram's probes all fall in the segment its
  * hash picks), stored segment-major so that one segment of every block is one contiguous run.
+ * A block with at least `hexMapMinGrams` hex grams (default {@link HEX_MAP_MIN_GRAMS}) keeps them in a hex map instead,
+ * sliced over the same segments (a hex gram's slice is picked by its index's top bits), each
+ * slice after the block's bloom words in that segment.
  */
-export function layBlooms(grams: Uint32Array[], segments = chooseSegments(Math.max(0, ...grams.map((g) => g.length)))): LaidBlooms {
-  const words = grams.map((g) => Math.max(1, Math.ceil((Math.max(1, g.length) * BLOOM_BITS_PER_GRAM) / segments / 32)));
-  const blockAt = [0];
-  for (const w of words) blockAt.push(blockAt[blockAt.length - 1]! + 4 * w);
-  const run = blockAt[blockAt.length - 1]!;
-  const area = new Uint8Array(segments * run);
-  const h = new Uint32Array(2);
-  grams.forEach((list, b) => {
-    const bits = words[b]! * 32;
+export function layBlooms(grams: Uint32Array[], segments?: number, hexMapMinGrams = HEX_MAP_MIN_GRAMS): LaidBlooms {
+  const split = grams.map((list) => {
+    let hexCount = 0;
+    for (let i = 0; i < list.length; i++) if (hexGramIndex(list[i]!) >= 0) hexCount++;
+    if (hexCount < hexMapMinGrams) return { bloom: list, hex: null };
+    const bloom = new Uint32Array(list.length - hexCount);
+    const hex = new Uint32Array(hexCount);
+    let nb = 0;
+    let nh = 0;
     for (let i = 0; i < list.length; i++) {
-      gramProbeHashes(list[i]!, h, 0);
-      setGram(area, segmentOf(h[0]!, segments) * run + blockAt[b]!, bits, h[0]!, h[1]!, BLOOM_PROBES);
+      const x = hexGramIndex(list[i]!);
+      if (x >= 0) hex[nh++] = x;
+      else bloom[nb++] = list[i]!;
+    }
+    return { bloom, hex };
+  });
+  const segs = segments ?? chooseSegments(Math.max(0, ...split.map((s) => s.bloom.length)));
+  const hexBytes = hexPartBytes(segs);
+  const words = split.map((s) => Math.max(1, Math.ceil((Math.max(1, s.bloom.length) * BLOOM_BITS_PER_GRAM) / segs / 32)));
+  const blockAt = [0];
+  split.forEach((s, b) => blockAt.push(blockAt[b]! + 4 * words[b]! + (s.hex ? hexBytes : 0)));
+  const run = blockAt[blockAt.length - 1]!;
+  const area = new Uint8Array(segs * run);
+  const h = new Uint32Array(2);
+  const sliceMask = HEX_GRAMS / segs - 1;
+  split.forEach(({ bloom, hex }, b) => {
+    const bits = words[b]! * 32;
+    for (let i = 0; i < bloom.length; i++) {
+      gramProbeHashes(bloom[i]!, h, 0);
+      setGram(area, segmentOf(h[0]!, segs) * run + blockAt[b]!, bits, h[0]!, h[1]!, BLOOM_PROBES);
+    }
+    if (hex) {
+      for (let i = 0; i < hex.length; i++) {
+        const x = hex[i]!;
+        const local = x & sliceMask;
+        area[hexSegmentOf(x, segs) * run + blockAt[b]! + 4 * words[b]! + (local >>> 3)]! |= 1 << (local & 7);
+      }
     }
   });
-  const checks = new Uint32Array(segments * grams.length);
-  for (let sg = 0; sg < segments; sg++) for (let b = 0; b < grams.length; b++) checks[sg * grams.length + b] = segmentChecksum(area, sg * run + blockAt[b]!, 4 * words[b]!);
-  return { segments, words, area, checks };
+  const checks = new Uint32Array(segs * grams.length);
+  for (let sg = 0; sg < segs; sg++) for (let b = 0; b < grams.length; b++) checks[sg * grams.length + b] = segmentChecksum(area, sg * run + blockAt[b]!, blockAt[b + 1]! - blockAt[b]!);
+  return { segments: segs, words, hexMaps: split.map((s) => s.hex !== null), area, checks };
 }
 
 /** The segments (indexes) whose runs a test of these literals reads; none when there is no literal. */
 export function neededSegments(sc: Sidecar, literals: readonly NeedleProbes[]): number[] {
   const segments = sc.header.build.segments;
+  const hexMaps = sc.header.blocks.some((b) => b.hexMap === true);
   const want = new Set<number>();
-  for (const probes of literals) for (let g = 0; g < probes.length; g += 2) want.add(segmentOf(probes[g]!, segments));
+  for (const probes of literals) {
+    for (let g = 0; g < probes.length; g += PROBE_STRIDE) {
+      want.add(segmentOf(probes[g]!, segments));
+      if (hexMaps && probes[g + 2] !== NOT_HEX) want.add(hexSegmentOf(probes[g + 2]!, segments));
+    }
+  }
   return [...want].sort((a, b) => a - b).filter((sg) => sc.runs[sg] === undefined);
 }
 
@@ -481,27 +581,34 @@ export function attachSegment(sc: Sidecar, s: number, run: Uint8Array): void {
 }
 
 /**
- * Whether block `i`'s bloom has every gram of `probes` (the block may hold the needle);
- * null when a bloom segment it had to read fails its checksum (the sidecar is corrupt and
- * must not be used). Each block's part of a segment is checked once, when first read. The
- * segments the probes pick must be attached ({@link neededSegments}).
+ * Whether block `i`'s bloom (and hex map, if it has one) has every gram of `probes` (the
+ * block may hold the needle); null when a segment it had to read fails its checksum (the
+ * sidecar is corrupt and must not be used). Each block's part of a segment is checked once,
+ * when first read. The segments the probes pick must be attached ({@link neededSegments}).
  */
 export function blockMayHold(sc: Sidecar, i: number, probes: NeedleProbes): boolean | null {
   const k = sc.header.build.probes;
   const segments = sc.header.build.segments;
   const nBlocks = sc.header.blocks.length;
+  const block = sc.header.blocks[i]!;
   const at = sc.blockAt[i]!;
   const len = sc.blockAt[i + 1]! - at;
-  const bits = len * 8;
-  for (let g = 0; g < probes.length; g += 2) {
-    const h1 = probes[g]!;
-    const sg = segmentOf(h1, segments);
+  const bits = block.bloomWords * 32;
+  const hexMap = block.hexMap === true;
+  const sliceMask = HEX_GRAMS / segments - 1;
+  for (let g = 0; g < probes.length; g += PROBE_STRIDE) {
+    const hex = probes[g + 2]!;
+    const inMap = hexMap && hex !== NOT_HEX;
+    const sg = inMap ? hexSegmentOf(hex, segments) : segmentOf(probes[g]!, segments);
     const run = sc.runs[sg];
     if (run === undefined) throw new InternalError(`sidecar segment ${sg} not loaded`);
     const st = sg * nBlocks + i;
     if (sc.state[st] === 0) sc.state[st] = segmentChecksum(run, at, len) === sc.checks[st] ? 1 : 2;
     if (sc.state[st] === 2) return null;
-    if (!hasGram(run, at, bits, h1, probes[g + 1]!, k)) return false;
+    if (inMap) {
+      const local = hex & sliceMask;
+      if ((run[at + bits / 8 + (local >>> 3)]! & (1 << (local & 7))) === 0) return false;
+    } else if (!hasGram(run, at, bits, probes[g]!, probes[g + 1]!, k)) return false;
   }
   return true;
 }
@@ -619,6 +726,7 @@ function checkHeader(h: SidecarHeader): string | null {
     if (!b || b.offset !== offset || !isCount(b.bytes) || b.bytes === 0 || b.lineBase !== lines || !isCount(b.lines) || !isCount(b.badLines) || b.badLines > b.lines) return 'blocks do not tile the file';
     if (!isNs(b.minNs) || !isNs(b.maxNs) || (b.minNs === null) !== (b.maxNs === null)) return 'bad block times';
     if (!Number.isInteger(b.bloomWords) || b.bloomWords < 1 || b.bloomWords > 1 << 24) return 'bad bloom size';
+    if (b.hexMap !== undefined && b.hexMap !== true) return 'bad hex map flag';
     offset += b.bytes;
     lines += b.lines;
     bad += b.badLines;
@@ -677,7 +785,7 @@ export function decodeSidecarHead(head: Uint8Array, size: number, expect?: Sidec
   const problem = checkHeader(header);
   if (problem !== null) return bad('corrupt', problem);
   const blockAt = [0];
-  for (const b of header.blocks) blockAt.push(blockAt[blockAt.length - 1]! + 4 * b.bloomWords);
+  for (const b of header.blocks) blockAt.push(blockAt[blockAt.length - 1]! + 4 * b.bloomWords + (b.hexMap === true ? hexPartBytes(segments) : 0));
   const run = blockAt[nBlocks]!;
   const segmentAt: number[] = [];
   for (let sg = 0; sg <= segments; sg++) segmentAt.push(areaAt + sg * run);

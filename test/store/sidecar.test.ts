@@ -35,9 +35,9 @@ function reader(bytes: Uint8Array): ChunkReader {
 const enc = new TextEncoder();
 const ID = { path: 'pod/ns/2024-09-24_10.log', mtimeMs: 1727172000123.456 };
 
-async function build(text: string, blockBytes: number): Promise<{ bytes: Uint8Array; sc: Sidecar }> {
+async function build(text: string, blockBytes: number, hexMapMinGrams?: number): Promise<{ bytes: Uint8Array; sc: Sidecar }> {
   const file = enc.encode(text);
-  const bytes = (await buildSidecar(reader(file), kernel, 'pod', { ...ID, size: file.length }, { blockBytes }))!;
+  const bytes = (await buildSidecar(reader(file), kernel, 'pod', { ...ID, size: file.length }, { blockBytes, ...(hexMapMinGrams !== undefined ? { hexMapMinGrams } : {}) }))!;
   const r = decodeSidecar(bytes, { ...ID, size: file.length });
   if (!r.ok) throw new Error(`${r.problem}: ${r.detail}`);
   return { bytes, sc: r.sidecar };
@@ -64,11 +64,14 @@ describe('no false negative (fuzzed)', () => {
         fc.nat(),
         fc.integer({ min: 16, max: 400 }),
         fc.boolean(),
-        async (lines, pick, from, len, blockBytes, flipCase) => {
+        fc.boolean(),
+        async (lines, pick, from, len, blockBytes, flipCase, hexMaps) => {
           const good = lines.map((l, i) => ({ l, i })).filter((x) => !x.l.bad && enc.encode(x.l.msg).length >= 4);
           fc.pre(good.length > 0);
           const text = lines.map(render).join('\n') + (pick % 2 ? '\n' : '');
-          const { sc } = await build(text, blockBytes);
+          // hexMaps: every block keeps its hex grams in a hex map (real files do from ~16k of them).
+          const { sc } = await build(text, blockBytes, hexMaps ? 0 : undefined);
+          if (hexMaps) expect(sc.header.blocks.every((b) => b.hexMap === true)).toBe(true);
           const target = good[pick % good.length]!;
           const msg = enc.encode(target.l.msg);
           const start = from % (msg.length - 3);
@@ -160,6 +163,91 @@ describe('format', () => {
   });
 });
 
+describe('hex maps', () => {
+  // Node-log-like lines, each with a 64-hex container id, as kubelet and containerd write them.
+  const id = (i: number): string => {
+    let x = (Math.imul(i, 2654435761) + 12345) >>> 0;
+    let out = '';
+    for (let k = 0; k < 8; k++) {
+      x = (Math.imul(x, 1103515245) + 12345 + k) >>> 0;
+      x ^= x >>> 15;
+      out += x.toString(16).padStart(8, '0');
+    }
+    return out;
+  };
+  const lines = Array.from({ length: 3000 }, (_, i) => `2024-09-24T10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z[ns|kubelet|main] I0924 10:00:00.000000    1234 scope.go:117] "RemoveContainer" containerID="${id(i)}"`);
+  const text = lines.join('\n') + '\n';
+  const blockBytes = 128 * 1024;
+  /** The distinct hex grams of the messages of block `b`'s lines. */
+  const hexGramsOf = (sc: Sidecar, b: number): Set<string> => {
+    const blk = sc.header.blocks[b]!;
+    const out = new Set<string>();
+    for (const l of lines.slice(blk.lineBase, blk.lineBase + blk.lines)) {
+      const msg = l.slice(l.indexOf('] ') + 2).toLowerCase();
+      for (let k = 0; k + 4 <= msg.length; k++) if (/^[0-9a-f]{4}$/.test(msg.slice(k, k + 4))) out.add(msg.slice(k, k + 4));
+    }
+    return out;
+  };
+
+  it('keeps the hex grams of an id-heavy block in a map: smaller than in the bloom, and exact', async () => {
+    const { sc, bytes } = await build(text, blockBytes);
+    const { sc: bloomOnly, bytes: bloomBytes } = await build(text, blockBytes, Infinity);
+    expect(sc.header.blocks.length).toBeGreaterThan(2);
+    // Every full block has a map; the short last one (124 lines) keeps its few hex grams in its bloom.
+    expect(sc.header.blocks.map((b) => b.hexMap === true)).toEqual([...sc.header.blocks.slice(0, -1).map(() => true), false]);
+    expect(bloomOnly.header.blocks.some((b) => b.hexMap === true)).toBe(false);
+    expect(bytes.length).toBeLessThan(bloomBytes.length * 0.8);
+    // No false negative: every id, and pieces of it in either case, keep their line's block.
+    for (let i = 0; i < lines.length; i += 7) {
+      const b = sc.header.blocks.findIndex((x) => i + 1 > x.lineBase && i + 1 <= x.lineBase + x.lines);
+      for (const needle of [id(i), id(i).slice(13, 21).toUpperCase(), `containerID="${id(i).slice(0, 6)}`]) expect(blockMayHold(sc, b, needleProbes(needle)!)).toBe(true);
+    }
+    // Exact for hex needles: an 8-digit needle passes iff the block has all its grams; the
+    // bloom-only sidecar passes at least those (and its false positives).
+    let x = 99;
+    let mapPassed = 0;
+    let bloomPassed = 0;
+    for (let t = 0; t < 400; t++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      const needle = x.toString(16).padStart(8, '0');
+      const b = t % sc.header.blocks.length;
+      const have = hexGramsOf(sc, b);
+      const all = [0, 1, 2, 3, 4].every((k) => have.has(needle.slice(k, k + 4)));
+      const viaMap = blockMayHold(sc, b, needleProbes(needle)!);
+      const viaBloom = blockMayHold(bloomOnly, b, needleProbes(needle)!);
+      expect(viaMap).toBe(all);
+      if (viaMap) expect(viaBloom).toBe(true);
+      mapPassed += +viaMap!;
+      bloomPassed += +viaBloom!;
+    }
+    expect(mapPassed).toBeLessThanOrEqual(bloomPassed);
+    expect(mapPassed).toBeLessThan(400);
+  });
+
+  it('a query reads the segments its hex grams pick in the map, and a damaged map slice voids the sidecar', async () => {
+    const { bytes } = await build(text, blockBytes);
+    const head = decodeSidecarHead(bytes, bytes.length, { ...ID, size: enc.encode(text).length });
+    expect(head.ok).toBe(true);
+    if (!head.ok) return;
+    const sc = head.sidecar;
+    const probes = needleProbes(id(5))!;
+    for (const sg of neededSegments(sc, [probes])) attachSegment(sc, sg, bytes.subarray(sc.segmentAt[sg]!, sc.segmentAt[sg + 1]!));
+    expect(blockMayHold(sc, 0, probes)).toBe(true); // every segment it touches was attached (else it throws)
+    // Flip one bit in block 0's map slice of the segment that holds the first gram of id(5).
+    const damaged = bytes.slice();
+    const r = decodeSidecarHead(damaged, damaged.length, { ...ID, size: enc.encode(text).length });
+    if (!r.ok) throw new Error(r.detail);
+    const d = r.sidecar;
+    const segs = d.header.build.segments;
+    const hex = parseInt(id(5).slice(0, 4), 16);
+    const sg = segs === 1 ? 0 : hex >>> (16 - Math.log2(segs));
+    const at = d.segmentAt[sg]! + d.blockAt[0]! + 4 * d.header.blocks[0]!.bloomWords;
+    damaged[at] = damaged[at]! ^ 1;
+    for (const s of neededSegments(d, [probes])) attachSegment(d, s, damaged.subarray(d.segmentAt[s]!, d.segmentAt[s + 1]!));
+    expect(blockMayHold(d, 0, probes)).toBeNull();
+  });
+});
+
 describe('crc32', () => {
   it('is CRC-32/IEEE', async () => {
     const { crc32 } = await import('../../src/store/sidecar.js');
@@ -171,14 +259,14 @@ describe('crc32', () => {
   });
 });
 
-describe('version 4', () => {
+describe('version 5', () => {
   const text = Array.from({ length: 400 }, (_, i) => `2024-09-24T10:00:${String(i % 60).padStart(2, '0')}Z[ns|api|main] GET /orders/${(i * 2654435761) % 2 ** 32} trace=${((i * 40503) % 65536).toString(16)}`).join('\n') + '\n';
   const size = enc.encode(text).length;
 
-  it('refuses version 1, 2 and 3 sidecars as unsupported (they are rebuilt, never misread)', async () => {
+  it('refuses version 1 to 4 sidecars as unsupported (they are rebuilt, never misread)', async () => {
     const { bytes } = await build(text, 4096);
-    expect(SIDECAR_VERSION).toBe(4);
-    for (const v of [1, 2, 3]) {
+    expect(SIDECAR_VERSION).toBe(5);
+    for (const v of [1, 2, 3, 4]) {
       const old = bytes.slice();
       new DataView(old.buffer).setUint32(4, v, true);
       expect(decodeSidecar(old, { ...ID, size })).toMatchObject({ ok: false, problem: 'unsupported' });
