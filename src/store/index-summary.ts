@@ -12,7 +12,7 @@
  * summary it reads one head per target and the few filter parts its grams pick, and opens
  * only the sidecars of files the filter lets through.
  *
- * ## Format (version 1)
+ * ## Format (version 2)
  * ```
  * "LQTS" | u32 version | u32 headerLength | u32 headCrc | header (binary records, zero-padded
  * to a multiple of 4) | part checksums | filter parts
@@ -21,14 +21,15 @@
  * ({@link SummaryEntry}), one per indexed hour file, in name order: `u8 nameLength | name
  * (ASCII) | f64 size | f64 mtimeMs | f64 lines | f64 badLines | f64 longestLine |
  * f64 maxLineBytes | u32 blocks | u8 hasTimes | i64 minNs | i64 maxNs | u32 words |
- * u8 etagLength | etag (ASCII)`. The ETag is empty in a store on disk; in a summary `letheql
+ * u8 etagLength | etag (ASCII)`; the top bit of `words` says the filter has a hex map (version
+ * 2; each of its parts is then `words` words and the map's slice, `filterPartBytes`). The ETag is empty in a store on disk; in a summary `letheql
  * ship` uploads it is the hour object's, which an object store's listing gives where a
  * disk's gives the mtime. Binary,
  * not JSON: a query decodes every entry of each target it touches (560 per target on the
  * 4 GiB bench store), and parsing them as JSON cost ~20 ms per query. `headCrc` is the CRC-32
  * of the bytes before the checksums but its own four (the checksums need no cover: a damaged
  * one fails its part's check, which makes the summary unused, never trusted wrongly). Each
- * entry's file filter has {@link FILE_FILTER_SEGMENTS} parts of `words` words; the parts are
+ * entry's file filter has {@link FILE_FILTER_SEGMENTS} parts of `words` words (and a hex map slice); the parts are
  * stored *part-major* — part 0 of every entry, then part 1 of every entry, … — so that the
  * parts one gram picks in every file of the target are one contiguous read. The checksums
  * likewise (`checks[p × entries + e]`, {@link segmentChecksum}); a part is checked the first
@@ -43,9 +44,10 @@
  * reported and ignored.
  */
 import { InternalError } from '../errors.js';
-import { crc32, FILE_FILTER_SEGMENTS, filterPartHas, filterPartOf, segmentChecksum, sidecarDir, PROBE_STRIDE, type FileFilter, type NeedleProbes } from './sidecar.js';
+import { crc32, FILE_FILTER_SEGMENTS, filterGramPart, filterPartBytes, filterPartHasGram, filterPartOf, NOT_HEX, segmentChecksum, sidecarDir, PROBE_STRIDE, type FileFilter, type NeedleProbes } from './sidecar.js';
 
-export const SUMMARY_VERSION = 1;
+/** Version 1 (no hex maps in file filters) is unsupported: rebuilt by `letheql index`. */
+export const SUMMARY_VERSION = 2;
 /** The summary's file name in a target's sidecar directory. */
 export const SUMMARY_NAME = 'summary.lqts';
 /** Bytes a first read of a summary takes. */
@@ -75,9 +77,14 @@ export interface SummaryEntry {
   maxNs: bigint | null;
   /** Words per filter part. */
   words: number;
+  /** The file filter keeps its hex grams in a hex map (`sidecar.ts`): each part ends with its slice of it. */
+  hexMap: boolean;
   /** The hour object's ETag (a shipped summary, `write/ship.ts`): then the entry is checked against the listed ETag instead of the mtime. */
   etag?: string;
 }
+
+/** The top bit of an entry's `words` field: its filter has a hex map (version 2). */
+const HEX_MAP_FLAG = 0x80000000;
 
 /** Bytes of an entry's record after its name. */
 const RECORD = 6 * 8 + 4 + 1 + 2 * 8 + 4;
@@ -104,7 +111,7 @@ const pad4 = (n: number): number => (n + 3) & ~3;
 /** Serialises a summary of `files` (entries in name order, each with its file filter). */
 export function encodeIndexSummary(files: { entry: SummaryEntry; filter: FileFilter }[]): Uint8Array {
   for (const f of files) {
-    if (f.filter.words !== f.entry.words || f.filter.bytes.length !== FILE_FILTER_SEGMENTS * 4 * f.entry.words) throw new InternalError(`summary entry ${f.entry.name}: filter size mismatch`);
+    if (f.filter.words !== f.entry.words || f.filter.hexMap !== f.entry.hexMap || f.filter.bytes.length !== FILE_FILTER_SEGMENTS * filterPartBytes(f.entry.words, f.entry.hexMap)) throw new InternalError(`summary entry ${f.entry.name}: filter size mismatch`);
   }
   const n = files.length;
   const ascii = (v: string, what: string, min: number): string => {
@@ -117,7 +124,7 @@ export function encodeIndexSummary(files: { entry: SummaryEntry; filter: FileFil
   const tableAt = 16 + pad4(headerLength);
   const areaAt = tableAt + 4 * FILE_FILTER_SEGMENTS * n;
   const entryAt = [0];
-  for (const f of files) entryAt.push(entryAt[entryAt.length - 1]! + 4 * f.entry.words);
+  for (const f of files) entryAt.push(entryAt[entryAt.length - 1]! + filterPartBytes(f.entry.words, f.entry.hexMap));
   const run = entryAt[n]!;
   const out = new Uint8Array(areaAt + FILE_FILTER_SEGMENTS * run);
   const dv = new DataView(out.buffer);
@@ -139,7 +146,7 @@ export function encodeIndexSummary(files: { entry: SummaryEntry; filter: FileFil
     out[at + 4] = e.minNs === null ? 0 : 1;
     dv.setBigInt64(at + 5, e.minNs ?? 0n, true);
     dv.setBigInt64(at + 13, e.maxNs ?? 0n, true);
-    dv.setUint32(at + 21, e.words, true);
+    dv.setUint32(at + 21, (e.words | (e.hexMap ? HEX_MAP_FLAG : 0)) >>> 0, true);
     at += RECORD - 6 * 8;
     const tag = etags[i]!;
     out[at++] = tag.length;
@@ -147,7 +154,7 @@ export function encodeIndexSummary(files: { entry: SummaryEntry; filter: FileFil
   });
   for (let p = 0; p < FILE_FILTER_SEGMENTS; p++) {
     for (let e = 0; e < n; e++) {
-      const len = 4 * files[e]!.entry.words;
+      const len = filterPartBytes(files[e]!.entry.words, files[e]!.entry.hexMap);
       const to = areaAt + p * run + entryAt[e]!;
       out.set(files[e]!.filter.bytes.subarray(p * len, (p + 1) * len), to);
       dv.setUint32(tableAt + 4 * (p * n + e), segmentChecksum(out, to, len), true);
@@ -185,7 +192,8 @@ function readEntries(dv: DataView, headerLength: number): SummaryEntry[] | strin
     if (name <= prev) return 'entries not in name order';
     prev = name;
     const f = (k: number): number => dv.getFloat64(at + 8 * k, true);
-    const e: SummaryEntry = { name, size: f(0), mtimeMs: f(1), lines: f(2), badLines: f(3), longestLine: f(4), maxLineBytes: f(5), blocks: dv.getUint32(at + 48, true), minNs: null, maxNs: null, words: dv.getUint32(at + 69, true) };
+    const words = dv.getUint32(at + 69, true);
+    const e: SummaryEntry = { name, size: f(0), mtimeMs: f(1), lines: f(2), badLines: f(3), longestLine: f(4), maxLineBytes: f(5), blocks: dv.getUint32(at + 48, true), minNs: null, maxNs: null, words: words & ~HEX_MAP_FLAG, hexMap: (words & HEX_MAP_FLAG) !== 0 };
     const hasTimes = dv.getUint8(at + 52);
     if (hasTimes > 1) return `bad times for ${name}`;
     if (hasTimes === 1) {
@@ -240,7 +248,7 @@ export function decodeSummaryHead(head: Uint8Array, size: number): SummaryRead {
   const areaAt = tableAt + 4 * FILE_FILTER_SEGMENTS * n;
   if (areaAt > head.length) return more(areaAt, 'checksums cut short');
   const entryAt = [0];
-  for (const e of entries) entryAt.push(entryAt[entryAt.length - 1]! + 4 * e.words);
+  for (const e of entries) entryAt.push(entryAt[entryAt.length - 1]! + filterPartBytes(e.words, e.hexMap));
   const run = entryAt[n]!;
   const partAt: number[] = [];
   for (let p = 0; p <= FILE_FILTER_SEGMENTS; p++) partAt.push(areaAt + p * run);
@@ -255,8 +263,14 @@ export function decodeSummaryHead(head: Uint8Array, size: number): SummaryRead {
 
 /** The parts (indexes) whose runs a test of these literals reads and that are not attached yet. */
 export function neededSummaryParts(s: IndexSummary, literals: readonly NeedleProbes[]): number[] {
+  const hexMaps = s.entries.some((e) => e.hexMap);
   const want = new Set<number>();
-  for (const probes of literals) for (let g = 0; g < probes.length; g += PROBE_STRIDE) want.add(filterPartOf(probes[g]!));
+  for (const probes of literals) {
+    for (let g = 0; g < probes.length; g += PROBE_STRIDE) {
+      want.add(filterPartOf(probes[g]!));
+      if (hexMaps && probes[g + 2] !== NOT_HEX) want.add(filterGramPart(true, probes, g));
+    }
+  }
   return [...want].sort((a, b) => a - b).filter((p) => s.runs[p] === undefined);
 }
 
@@ -279,15 +293,16 @@ export function attachSummaryPart(s: IndexSummary, p: number, run: Uint8Array, f
 export function entryMayHold(s: IndexSummary, e: number, probes: NeedleProbes): boolean | null {
   const n = s.entries.length;
   const at = s.entryAt[e]! - s.runFrom;
-  const words = s.entries[e]!.words;
+  const { words, hexMap } = s.entries[e]!;
+  const len = filterPartBytes(words, hexMap);
   for (let g = 0; g < probes.length; g += PROBE_STRIDE) {
-    const p = filterPartOf(probes[g]!);
+    const p = filterGramPart(hexMap, probes, g);
     const run = s.runs[p];
-    if (run === undefined || at < 0 || at + 4 * words > run.length) throw new InternalError(`summary part ${p} not loaded for entry ${e}`);
+    if (run === undefined || at < 0 || at + len > run.length) throw new InternalError(`summary part ${p} not loaded for entry ${e}`);
     const st = p * n + e;
-    if (s.state[st] === 0) s.state[st] = segmentChecksum(run, at, 4 * words) === s.checks[st] ? 1 : 2;
+    if (s.state[st] === 0) s.state[st] = segmentChecksum(run, at, len) === s.checks[st] ? 1 : 2;
     if (s.state[st] === 2) return null;
-    if (!filterPartHas(run, at, words, probes[g + 1]!)) return false;
+    if (!filterPartHasGram(run, at, words, hexMap, probes, g)) return false;
   }
   return true;
 }
@@ -304,7 +319,8 @@ export function decodeSummaryFiles(bytes: Uint8Array): { entry: SummaryEntry; fi
   const n = s.entries.length;
   const out: { entry: SummaryEntry; filter: FileFilter }[] = [];
   for (let e = 0; e < n; e++) {
-    const len = 4 * s.entries[e]!.words;
+    const { words, hexMap } = s.entries[e]!;
+    const len = filterPartBytes(words, hexMap);
     const filter = new Uint8Array(FILE_FILTER_SEGMENTS * len);
     let sound = true;
     for (let p = 0; p < FILE_FILTER_SEGMENTS && sound; p++) {
@@ -312,7 +328,7 @@ export function decodeSummaryFiles(bytes: Uint8Array): { entry: SummaryEntry; fi
       if (segmentChecksum(bytes, at, len) !== s.checks[p * n + e]) sound = false;
       else filter.set(bytes.subarray(at, at + len), p * len);
     }
-    if (sound) out.push({ entry: s.entries[e]!, filter: { words: s.entries[e]!.words, bytes: filter } });
+    if (sound) out.push({ entry: s.entries[e]!, filter: { words, hexMap, bytes: filter } });
   }
   return out;
 }

@@ -67,6 +67,8 @@
  * is set in exactly the structure the test reads, so the argument below holds for both.
  * Sliced over the bloom's segments by the index's top bits, the map keeps "one contiguous
  * read per segment a query needs".
+ * The file filter does the same from {@link FILE_HEX_MAP_MIN_GRAMS} hex grams (its 2 bits
+ * per gram), its map sliced over its parts (`fileFilter.hexMap`; target summaries copy it).
  *
  * Lower-cased 4-grams serve both case-sensitive and `(?i)` literals with one bloom, at the
  * price of a few more false positives for case-sensitive ones. 4 rather than 3 bytes: every
@@ -180,8 +182,8 @@ export interface SidecarHeader {
     /** Bloom segments per block (a power of two, the same for every block of the file). */
     segments: number;
   };
-  /** The file filter: {@link FILE_FILTER_SEGMENTS} parts of `words` 32-bit words, and the CRC-32 of its bytes. */
-  fileFilter: { segments: number; words: number; crc: number };
+  /** The file filter: {@link FILE_FILTER_SEGMENTS} parts of `words` 32-bit words (and a hex map slice each, with `hexMap`), and the CRC-32 of its bytes. */
+  fileFilter: { segments: number; words: number; crc: number; hexMap?: true };
   lines: number;
   badLines: number;
   /** The first {@link SIDECAR_BAD_SAMPLES} bad lines, 1-based line numbers, in file order. */
@@ -365,24 +367,74 @@ export function filterPartHas(buf: Uint8Array, at: number, words: number, h2: nu
   return (buf[at + (bit >>> 3)]! & (1 << (bit & 7))) !== 0;
 }
 
-/** A file filter laid out: words per part, and its {@link FILE_FILTER_SEGMENTS} parts in order. */
+/**
+ * A file filter laid out: words per part, whether its hex grams are in a hex map, and its
+ * {@link FILE_FILTER_SEGMENTS} parts in order, each {@link filterPartBytes} long.
+ */
 export interface FileFilter {
   words: number;
+  hexMap: boolean;
   bytes: Uint8Array;
 }
 
-/** Lays out the file filter of a file whose distinct grams are `grams` (see the module note). */
-export function layFileFilter(grams: Uint32Array): FileFilter {
-  const words = Math.max(1, Math.ceil((grams.length * FILE_FILTER_BITS_PER_GRAM) / FILE_FILTER_SEGMENTS / 32));
-  const part = words * 4;
+/**
+ * A file filter keeps its hex grams in a hex map from this many: its {@link FILE_FILTER_BITS_PER_GRAM}
+ * bits per gram then cost as much as the map's 65,536 bits (an hour of node logs has ~60,000).
+ */
+export const FILE_HEX_MAP_MIN_GRAMS = HEX_GRAMS / FILE_FILTER_BITS_PER_GRAM;
+
+/** Bytes of one file-filter part: its words, then, with a hex map, the map's slice for that part. */
+export const filterPartBytes = (words: number, hexMap: boolean): number => 4 * words + (hexMap ? HEX_GRAMS / 8 / FILE_FILTER_SEGMENTS : 0);
+
+/** The part of a file filter with a hex map that holds hex gram `hex`'s bit: the index's top bits. */
+const filterHexPartOf = (hex: number): number => hex >>> (16 - Math.log2(FILE_FILTER_SEGMENTS));
+
+/** The part of a file filter (with a hex map or not) that a test of gram `g` of `probes` reads. */
+export function filterGramPart(hexMap: boolean, probes: NeedleProbes, g: number): number {
+  const hex = probes[g + 2]!;
+  return hexMap && hex !== NOT_HEX ? filterHexPartOf(hex) : filterPartOf(probes[g]!);
+}
+
+/**
+ * Whether the file-filter part at byte `at` of `buf` (`words` words, a hex map slice after them
+ * when `hexMap`) has gram `g` of `probes`; the part must be the one {@link filterGramPart} picks.
+ */
+export function filterPartHasGram(buf: Uint8Array, at: number, words: number, hexMap: boolean, probes: NeedleProbes, g: number): boolean {
+  const hex = probes[g + 2]!;
+  if (hexMap && hex !== NOT_HEX) {
+    const local = hex & (HEX_GRAMS / FILE_FILTER_SEGMENTS - 1);
+    return (buf[at + 4 * words + (local >>> 3)]! & (1 << (local & 7))) !== 0;
+  }
+  return filterPartHas(buf, at, words, probes[g + 1]!);
+}
+
+/**
+ * Lays out the file filter of a file whose distinct grams are `grams` (see the module note);
+ * with at least `hexMapMinGrams` hex grams (default {@link FILE_HEX_MAP_MIN_GRAMS}) they go in a
+ * hex map, sliced over the parts by the index's top bits, each slice after its part's words.
+ */
+export function layFileFilter(grams: Uint32Array, hexMapMinGrams = FILE_HEX_MAP_MIN_GRAMS): FileFilter {
+  let hexCount = 0;
+  for (let i = 0; i < grams.length; i++) if (hexGramIndex(grams[i]!) >= 0) hexCount++;
+  const hexMap = hexCount >= hexMapMinGrams;
+  const inBloom = grams.length - (hexMap ? hexCount : 0);
+  const words = Math.max(1, Math.ceil((inBloom * FILE_FILTER_BITS_PER_GRAM) / FILE_FILTER_SEGMENTS / 32));
+  const part = filterPartBytes(words, hexMap);
   const bytes = new Uint8Array(FILE_FILTER_SEGMENTS * part);
   const h = new Uint32Array(2);
+  const sliceMask = HEX_GRAMS / FILE_FILTER_SEGMENTS - 1;
   for (let i = 0; i < grams.length; i++) {
+    const hex = hexMap ? hexGramIndex(grams[i]!) : -1;
+    if (hex >= 0) {
+      const local = hex & sliceMask;
+      bytes[filterHexPartOf(hex) * part + 4 * words + (local >>> 3)]! |= 1 << (local & 7);
+      continue;
+    }
     gramProbeHashes(grams[i]!, h, 0);
     const bit = filterBit(h[1]!, words * 32);
     bytes[filterPartOf(h[0]!) * part + (bit >>> 3)]! |= 1 << (bit & 7);
   }
-  return { words, bytes };
+  return { words, hexMap, bytes };
 }
 
 /**
@@ -672,7 +724,7 @@ const pad4 = (n: number): number => (n + 3) & ~3;
 
 /** Serialises a sidecar (see the module note); `laid` as {@link layBlooms} made it for the header's blocks. */
 export function encodeSidecar(header: SidecarHeader, laid: LaidBlooms, filter: FileFilter): Uint8Array {
-  header.fileFilter = { segments: FILE_FILTER_SEGMENTS, words: filter.words, crc: crc32(filter.bytes) };
+  header.fileFilter = { segments: FILE_FILTER_SEGMENTS, words: filter.words, crc: crc32(filter.bytes), ...(filter.hexMap ? { hexMap: true as const } : {}) };
   const json = utf8.encode(JSON.stringify(header));
   const tableAt = 16 + pad4(json.length);
   const areaAt = tableAt + 4 * laid.checks.length;
@@ -710,7 +762,7 @@ function checkHeader(h: SidecarHeader): string | null {
   if (!bd || !isCount(bd.maxLineBytes) || bd.gram !== GRAM || bd.fold !== 'ascii-lower' || !Number.isInteger(bd.probes) || bd.probes < 1 || bd.probes > 8) return 'unknown build parameters';
   if (!Number.isInteger(bd.segments) || bd.segments < 1 || bd.segments > MAX_BLOOM_SEGMENTS || (bd.segments & (bd.segments - 1)) !== 0) return 'bad segment count';
   const ff = h.fileFilter;
-  if (!ff || ff.segments !== FILE_FILTER_SEGMENTS || !Number.isInteger(ff.words) || ff.words < 1 || ff.words > 1 << 20 || !isCount(ff.crc)) return 'bad file filter';
+  if (!ff || ff.segments !== FILE_FILTER_SEGMENTS || !Number.isInteger(ff.words) || ff.words < 1 || ff.words > 1 << 20 || !isCount(ff.crc) || (ff.hexMap !== undefined && ff.hexMap !== true)) return 'bad file filter';
   if (!isCount(h.lines) || !isCount(h.badLines) || !isCount(h.longestLine) || !isNs(h.minNs) || !isNs(h.maxNs)) return 'bad file counts';
   if (!Array.isArray(h.badLineSamples) || !Array.isArray(h.blocks)) return 'bad lists';
   let prevLine = 0;
@@ -789,7 +841,7 @@ export function decodeSidecarHead(head: Uint8Array, size: number, expect?: Sidec
   const run = blockAt[nBlocks]!;
   const segmentAt: number[] = [];
   for (let sg = 0; sg <= segments; sg++) segmentAt.push(areaAt + sg * run);
-  const end = segmentAt[segments]! + FILE_FILTER_SEGMENTS * 4 * header.fileFilter.words;
+  const end = segmentAt[segments]! + FILE_FILTER_SEGMENTS * filterPartBytes(header.fileFilter.words, header.fileFilter.hexMap === true);
   if (end > size) return bad('truncated', segmentAt[segments]! > size ? 'blooms cut short' : 'file filter cut short');
   if (end !== size) return bad('corrupt', 'trailing bytes');
   if (expect) {
@@ -819,7 +871,7 @@ export function decodeSidecar(bytes: Uint8Array, expect?: SidecarIdentity): Side
 export function fileFilterOf(sc: Sidecar, bytes: Uint8Array): FileFilter | null {
   const at = sc.segmentAt[sc.segmentAt.length - 1]!;
   const filter = bytes.subarray(at, sc.size);
-  return crc32(filter) === sc.header.fileFilter.crc ? { words: sc.header.fileFilter.words, bytes: filter } : null;
+  return crc32(filter) === sc.header.fileFilter.crc ? { words: sc.header.fileFilter.words, hexMap: sc.header.fileFilter.hexMap === true, bytes: filter } : null;
 }
 
 /** Checks every attached bloom segment of a sidecar (what a query does lazily); a problem when one fails. */

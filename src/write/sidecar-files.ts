@@ -147,8 +147,8 @@ export async function writeTargetSummary(root: string, logType: LogType, target:
     if (filter === null) continue;
     const h = r.sidecar.header;
     files.push({
-      entry: { name, size: h.file.size, mtimeMs: h.file.mtimeMs, lines: h.lines, badLines: h.badLines, longestLine: h.longestLine, maxLineBytes: h.build.maxLineBytes, blocks: h.blocks.length, minNs: h.minNs === null ? null : BigInt(h.minNs), maxNs: h.maxNs === null ? null : BigInt(h.maxNs), words: filter.words },
-      filter: { words: filter.words, bytes: filter.bytes.slice() },
+      entry: { name, size: h.file.size, mtimeMs: h.file.mtimeMs, lines: h.lines, badLines: h.badLines, longestLine: h.longestLine, maxLineBytes: h.build.maxLineBytes, blocks: h.blocks.length, minNs: h.minNs === null ? null : BigInt(h.minNs), maxNs: h.maxNs === null ? null : BigInt(h.maxNs), words: filter.words, hexMap: filter.hexMap },
+      filter: { words: filter.words, hexMap: filter.hexMap, bytes: filter.bytes.slice() },
     });
   }
   const dest = join(dir, SUMMARY_NAME);
