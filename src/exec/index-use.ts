@@ -56,6 +56,8 @@ export interface IndexStats {
   filesNotIndexed: number;
   /** Of the indexed files, those skipped on their target summary without opening their sidecar (`store/index-summary.ts`). */
   filesFromSummary: number;
+  /** Files whose target summary showed their sidecar could not narrow the query: not opened, read whole (counted in neither of the above). */
+  filesIndexNotNeeded: number;
   /** Files not read: no line in the window; every block pruned by a literal; counted from streams. */
   filesSkippedByTime: number;
   filesSkippedByBloom: number;
@@ -86,6 +88,7 @@ export function emptyIndexStats(plan: Pick<LogQueryPlan, 'index'>): IndexStats |
     filesIndexed: s.used,
     filesNotIndexed: s.missing + s.problems.length,
     filesFromSummary: s.fromSummary,
+    filesIndexNotNeeded: s.unneeded,
     filesSkippedByTime: 0,
     filesSkippedByBloom: 0,
     filesCounted: 0,
@@ -102,6 +105,7 @@ export function addIndexStats(a: IndexStats, b: IndexStats): void {
   a.filesIndexed += b.filesIndexed;
   a.filesNotIndexed += b.filesNotIndexed;
   a.filesFromSummary += b.filesFromSummary;
+  a.filesIndexNotNeeded += b.filesIndexNotNeeded ?? 0; // absent from an older remote member's statistics
   a.filesSkippedByTime += b.filesSkippedByTime;
   a.filesSkippedByBloom += b.filesSkippedByBloom;
   a.filesCounted += b.filesCounted;

@@ -512,7 +512,7 @@ export function formatPlan(plan: LogQueryPlan): string {
   out.push(`files:      ${plan.files.length} to read (${bytes} bytes), ${plan.filesOutOfRange} outside the window, ${plan.skippedFiles.length} with invalid names`);
   if (plan.index) {
     const ix = plan.index;
-    out.push(`index:      ${ix.used} files with a sidecar${ix.fromSummary > 0 ? ` (${ix.fromSummary} skipped on their target summary)` : ''}, ${ix.missing} without, ${ix.problems.length} ignored`);
+    out.push(`index:      ${ix.used} files with a sidecar${ix.fromSummary > 0 ? ` (${ix.fromSummary} skipped on their target summary)` : ''}, ${ix.missing} without, ${ix.problems.length} ignored${ix.unneeded > 0 ? `, ${ix.unneeded} not opened (their sidecar cannot narrow this query)` : ''}`);
     for (const p of [...ix.summaryProblems, ...ix.problems]) out.push(`  ignore ${p.path}  (${p.problem}: ${p.detail})`);
   }
   for (const f of plan.files) out.push(`  ${f.path}  ${f.size} B${f.index ? `  ${describeIndex(f.index)}` : ''}`);

@@ -80,6 +80,12 @@ export interface PlanIndexSummary {
   summaryProblems: { path: string; problem: string; detail: string }[];
   /** Planned files without one. */
   missing: number;
+  /**
+   * Planned files whose target summary shows that their sidecar could not narrow this query
+   * (no literal of 4 bytes or more to test, not a count from streams, every good line in the
+   * window): their sidecar is not opened and they are read whole, as without one.
+   */
+  unneeded: number;
   /** Sidecars ignored, and why. */
   problems: { path: string; problem: SidecarProblem; detail: string }[];
 }
@@ -289,13 +295,36 @@ async function loadSummary(source: ChunkSource, logType: LogType, target: string
  * here (no entry for this identity, bad lines to account, or the file may hold a match) —
  * the file's own sidecar decides then; `'corrupt'` when a filter part fails its checksum.
  */
-function skipFromSummary(sm: IndexSummary, f: IndexableFile, q: IndexQuery): PlannedIndex | null | 'corrupt' {
+/** The index of `f`'s entry in a summary, when the entry speaks for the file as listed (same size, and ETag or mtime). */
+function entryOf(sm: IndexSummary, f: IndexableFile): number | undefined {
   const i = sm.byName.get(f.name);
+  if (i === undefined) return undefined;
+  const e = sm.entries[i]!;
+  if (e.size !== f.size) return undefined;
+  // The identity: the listed ETag in a shipped summary (object stores), else the mtime.
+  if (e.etag !== undefined ? f.etag !== e.etag : f.mtimeMs === undefined || e.mtimeMs !== f.mtimeMs) return undefined;
+  return i;
+}
+
+/**
+ * Whether a file's sidecar could narrow this query, by its summary entry: not when the query
+ * has no literal to test, is no count from streams, and every good line of the file is in the
+ * window (no block can be skipped by time). Then opening the sidecar (a read per file; a GET
+ * in an object store) buys nothing. True when the summary does not speak for the file.
+ */
+function sidecarMayHelp(sm: IndexSummary, f: IndexableFile, q: IndexQuery): boolean {
+  if (q.literals.length > 0 || q.countable !== null) return true;
+  const i = entryOf(sm, f);
+  if (i === undefined) return true;
+  const e = sm.entries[i]!;
+  return e.minNs === null || e.maxNs === null || e.minNs < q.startNs || e.maxNs > q.endNs;
+}
+
+function skipFromSummary(sm: IndexSummary, f: IndexableFile, q: IndexQuery): PlannedIndex | null | 'corrupt' {
+  const i = entryOf(sm, f);
   if (i === undefined) return null;
   const e = sm.entries[i]!;
-  if (e.size !== f.size || e.badLines !== 0) return null;
-  // The identity: the listed ETag in a shipped summary (object stores), else the mtime.
-  if (e.etag !== undefined ? f.etag !== e.etag : f.mtimeMs === undefined || e.mtimeMs !== f.mtimeMs) return null;
+  if (e.badLines !== 0) return null;
   const out: PlannedIndex = {
     blocks: e.blocks,
     fileSkippedByTime: false,
@@ -341,7 +370,7 @@ export async function planIndexes(
   const hasSidecars = (s: ChunkSource): boolean => typeof s.openSidecar === 'function' || typeof s.readSidecar === 'function';
   if (files.length === 0 || !files.some((f) => hasSidecars(sourceOf(f.cluster)))) return { summary: null, indexes };
   const q = indexQuery(program, hasPipeline);
-  const summary: PlanIndexSummary = { used: 0, fromSummary: 0, summaryProblems: [], missing: 0, problems: [] };
+  const summary: PlanIndexSummary = { used: 0, fromSummary: 0, summaryProblems: [], missing: 0, unneeded: 0, problems: [] };
   // One target summary per target (when the source has them): most files of a rare literal
   // are skipped on it without opening their sidecar.
   const summaries = new Map<string, Promise<LoadedSummary>>();
@@ -355,7 +384,7 @@ export async function planIndexes(
     return p;
   };
   const corruptSummaries = new Set<IndexSummary>();
-  const found: ((typeof summary.problems)[number] | 'used' | 'missing')[] = new Array(files.length);
+  const found: ((typeof summary.problems)[number] | 'used' | 'missing' | 'unneeded')[] = new Array(files.length);
   // One directory listing per target (when the source can list): no failed read per file
   // of a target that was never indexed.
   const listed = new Map<string, Promise<Set<string> | null>>();
@@ -381,6 +410,9 @@ export async function planIndexes(
           indexes[i] = skip;
           found[i] = 'used';
           summary.fromSummary++;
+          continue;
+        } else if (!sidecarMayHelp(loaded.summary, f, q)) {
+          found[i] = 'unneeded';
           continue;
         }
       }
@@ -420,7 +452,8 @@ export async function planIndexes(
   for (const x of found) {
     if (x === 'used') summary.used++;
     else if (x === 'missing') summary.missing++;
+    else if (x === 'unneeded') summary.unneeded++;
     else summary.problems.push(x);
   }
-  return { summary: summary.used + summary.problems.length === 0 ? null : summary, indexes };
+  return { summary: summary.used + summary.unneeded + summary.problems.length === 0 ? null : summary, indexes };
 }
