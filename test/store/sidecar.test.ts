@@ -252,13 +252,27 @@ describe('hex maps', () => {
 });
 
 describe('crc32', () => {
-  it('is CRC-32/IEEE', async () => {
-    const { crc32 } = await import('../../src/store/sidecar.js');
-    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
-    expect(crc32(new Uint8Array(0))).toBe(0);
+  it('is CRC-32/IEEE, portable and native alike, chained as zlib chains it', async () => {
+    const { crc32, crc32Portable } = await import('../../src/store/sidecar.js');
     const { crc32: zlibCrc } = await import('node:zlib');
     const b = new Uint8Array(1000).map((_, i) => (i * 7919) & 0xff);
-    for (const n of [1, 7, 8, 9, 63, 1000]) expect(crc32(b.subarray(3, 3 + n))).toBe(zlibCrc(b.subarray(3, 3 + n)));
+    // This file never loads platform/node: crc32 is the portable loop here; then the native one.
+    for (const impl of ['portable', 'native'] as const) {
+      if (impl === 'native') await import('../../src/platform/node/crc.js');
+      for (const f of [crc32, crc32Portable]) {
+        expect(f(new TextEncoder().encode('123456789')), impl).toBe(0xcbf43926);
+        expect(f(new Uint8Array(0))).toBe(0);
+        for (const n of [1, 7, 8, 9, 63, 1000]) expect(f(b.subarray(3, 3 + n))).toBe(zlibCrc(b.subarray(3, 3 + n)));
+        // Chained: the CRC of a whole is that of its tail continuing from its head's.
+        for (const cut of [0, 5, 12, 999]) expect(f(b.subarray(cut), f(b.subarray(0, cut)))).toBe(zlibCrc(b));
+      }
+    }
+    // crc32 goes through what the platform handed in.
+    const { useNativeCrc32 } = await import('../../src/store/sidecar.js');
+    useNativeCrc32(() => 42);
+    expect(crc32(b)).toBe(42);
+    expect(crc32Portable(b)).toBe(zlibCrc(b));
+    useNativeCrc32((d, v) => zlibCrc(d, v));
   });
 });
 

@@ -18,6 +18,7 @@
  *   caller passes can reach outside the root.
  */
 import type { Dirent, Stats } from 'node:fs';
+import './crc.js'; // native CRC-32 for index checks
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

@@ -23,6 +23,7 @@
  *
  * The SDK is loaded on first use (`import()`), so a query of a local store never loads it.
  */
+import './crc.js'; // native CRC-32 for index checks
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DriverError, type DriverErrorKind, type ObjectHead, type ObjectInfo, type PutRequest, type StorageDriver } from '../../store/driver.js';
