@@ -37,9 +37,32 @@ interface Info {
   suffix: string;
   /** Every match contains this; the longest known ("" when nothing is known). */
   required: string;
+  /**
+   * Every match is a run of one character, `ch` repeated at least `min` times (`x+`, `x{2,}`,
+   * `x+x+`): then every match also starts and ends with `min` of them. Null otherwise.
+   */
+  run: { ch: string; min: number } | null;
 }
 
-const NOTHING: Info = { exact: null, prefix: '', suffix: '', required: '' };
+const NOTHING: Info = { exact: null, prefix: '', suffix: '', required: '', run: null };
+
+/** The Info of a node whose matches are runs of `ch`, at least `min` long. */
+function runInfo(ch: string, min: number): Info {
+  const r = ch.repeat(Math.max(1, Math.min(min, Math.floor(MAX_EXACT_LENGTH / ch.length))));
+  return { exact: null, prefix: r, suffix: r, required: r, run: { ch, min } };
+}
+
+/** Whether every string of `xs` is a non-empty run of one and the same character: the run, or null. */
+function runOf(xs: string[]): Info['run'] {
+  if (xs.length === 0 || xs.some((x) => x.length === 0)) return null;
+  const ch = String.fromCodePoint(xs[0]!.codePointAt(0)!);
+  let min = Infinity;
+  for (const x of xs) {
+    if (x !== ch.repeat(x.length / ch.length)) return null;
+    min = Math.min(min, x.length / ch.length);
+  }
+  return { ch, min };
+}
 
 const utf8Len = (s: string): number => new TextEncoder().encode(s).length;
 
@@ -109,7 +132,7 @@ function commonSubstring(xs: string[]): string {
 
 function fromExact(exact: string[]): Info {
   const required = exact.length === 1 ? exact[0]! : [commonPrefix(exact), commonSuffix(exact), commonSubstring(exact)].reduce(longer, '');
-  return { exact, prefix: commonPrefix(exact), suffix: commonSuffix(exact), required };
+  return { exact, prefix: commonPrefix(exact), suffix: commonSuffix(exact), required, run: runOf(exact) };
 }
 
 const isSurrogate = (c: number): boolean => c >= 0xd800 && c <= 0xdfff;
@@ -126,17 +149,25 @@ function classMembers(ranges: readonly number[]): number[] | null {
 }
 
 function concatInfo(a: Info, b: Info): Info {
+  // The empty string is the identity (a concatenation's fold starts from it): keep what the other knows.
+  if (a.exact !== null && a.exact.length === 1 && a.exact[0] === '') return b;
+  if (b.exact !== null && b.exact.length === 1 && b.exact[0] === '') return a;
   if (a.exact !== null && b.exact !== null && a.exact.length * b.exact.length <= MAX_EXACT_SET) {
     const exact: string[] = [];
     for (const x of a.exact) for (const y of b.exact) exact.push(x + y);
     if (exact.every((s) => s.length <= MAX_EXACT_LENGTH)) return fromExact([...new Set(exact)]);
+  }
+  // Two runs of one character make one run: x+ · x+ is x{2,}.
+  if (a.run !== null && b.run !== null && a.run.ch === b.run.ch) {
+    const joined = runInfo(a.run.ch, a.run.min + b.run.min);
+    return { ...joined, required: [joined.required, a.required, b.required].reduce(longer, '') };
   }
   // a·b starts with a's prefix; if a is one fixed string, the prefix runs on into b's.
   const prefix = a.exact !== null && a.exact.length === 1 ? a.exact[0]! + b.prefix : a.prefix;
   const suffix = b.exact !== null && b.exact.length === 1 ? a.suffix + b.exact[0]! : b.suffix;
   // a's suffix and b's prefix are adjacent in every match.
   const required = [a.required, b.required, a.suffix + b.prefix, prefix, suffix].reduce(longer, '');
-  return { exact: null, prefix, suffix, required };
+  return { exact: null, prefix, suffix, required, run: null };
 }
 
 function alternateInfo(infos: Info[]): Info {
@@ -146,7 +177,7 @@ function alternateInfo(infos: Info[]): Info {
   }
   const prefix = commonPrefix(infos.map((i) => i.prefix));
   const suffix = commonSuffix(infos.map((i) => i.suffix));
-  return { exact: null, prefix, suffix, required: longer(prefix, suffix) };
+  return { exact: null, prefix, suffix, required: longer(prefix, suffix), run: null };
 }
 
 /** Iterative post-order walk (patterns nest up to RE2's depth limit; no recursion). */
@@ -194,8 +225,10 @@ function infoOf(n: RegexNode, sub: (n: RegexNode) => Info): Info {
       if (n.min === n.max && s.exact !== null && s.exact.length === 1 && s.exact[0]!.length * n.min <= MAX_EXACT_LENGTH) {
         return fromExact([s.exact[0]!.repeat(n.min)]);
       }
+      // Copies of a run are a run: (x+x+)+ is x{2,}.
+      if (s.run !== null) return runInfo(s.run.ch, s.run.min * n.min);
       // At least one copy: the first starts the match, the last ends it.
-      return { exact: null, prefix: s.prefix, suffix: s.suffix, required: s.required };
+      return { exact: null, prefix: s.prefix, suffix: s.suffix, required: s.required, run: null };
     }
   }
 }

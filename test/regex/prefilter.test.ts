@@ -53,7 +53,7 @@ const CASES: Array<[string, string | null, number?]> = [
   ['abcd{0}e', 'abce'], // d{0} is empty
   ['abcd{0,3}e', 'abc'],
   ['abcd{1,}e', 'abcd'],
-  ['abcd{2,5}?e', 'abcd'],
+  ['abcd{2,5}?e', 'abcdd'], // at least two d's: the run's least length
   ['(?:ab)+cdef', 'abcdef'], // the last copy touches cdef
   ['(?U)abc*', 'ab'],
   ['ab(?s)*c', null], // `(?s)` is empty: the star applies to `b`
@@ -125,6 +125,16 @@ const CASES: Array<[string, string | null, number?]> = [
   ['a😀*b', null],
   ['a😀*b', 'a', 1],
   ['\ud800ab', null], // lone surrogate
+  // Runs of one character: copies and neighbours of a run are a run, which starts and ends
+  // with its least length (issue 13's hostile `(x+x+)+y` requires `xxy`).
+  ['(x+x+)+y', 'xxy'],
+  ['x+x+x+', 'xxx'],
+  ['x{2,}y', 'xxy'],
+  ['(xx)+?y', 'xxy'],
+  ['(x|xx)+z', 'xz'],
+  ['😀+😀+', '😀😀'],
+  ['(x+y+)+z', 'xy'], // no run: `xy` (and `yz`, as long) are required
+  ['(a+)+$', null],
   // Members of a small exact set share a literal in their middle.
   ['(GET|POST) /api/v[12]/', 'T /api/v'], // both verbs end in T
   ['(xabcy|zabcw)', 'abc'],
