@@ -158,10 +158,7 @@ function concatInfo(a: Info, b: Info): Info {
     if (exact.every((s) => s.length <= MAX_EXACT_LENGTH)) return fromExact([...new Set(exact)]);
   }
   // Two runs of one character make one run: x+ · x+ is x{2,}.
-  if (a.run !== null && b.run !== null && a.run.ch === b.run.ch) {
-    const joined = runInfo(a.run.ch, a.run.min + b.run.min);
-    return { ...joined, required: [joined.required, a.required, b.required].reduce(longer, '') };
-  }
+  if (a.run !== null && b.run !== null && a.run.ch === b.run.ch) return runInfo(a.run.ch, a.run.min + b.run.min);
   // a·b starts with a's prefix; if a is one fixed string, the prefix runs on into b's.
   const prefix = a.exact !== null && a.exact.length === 1 ? a.exact[0]! + b.prefix : a.prefix;
   const suffix = b.exact !== null && b.exact.length === 1 ? a.suffix + b.exact[0]! : b.suffix;
