@@ -839,6 +839,13 @@ function countRest(i: usize, end: usize, lineNo: u32): void {
   }
 }
 
+/** The number of `\n` bytes in `[p, e)` (a few bytes: the fast literal loop's edges). */
+function newlinesIn(p: usize, e: usize): u32 {
+  let n: u32 = 0;
+  for (; p < e; p++) n += <u32>(load<u8>(p) == 0x0a);
+  return n;
+}
+
 /** The sum of the 16 unsigned bytes of `acc`. */
 // @ts-ignore: decorator
 @inline function sumBytes(acc: v128): u32 {
@@ -962,15 +969,21 @@ function searchFrom(p: usize, end: usize, lineNo: u32, fast: bool): usize {
         // Fast path: 64 candidate starts a step while no rare-byte pair is in place.
         let lanes = zero;
         let steps = 0;
+        const s0 = i;
         if (fold) {
           while (i + 63 <= last) {
-            const c0 = v128.and(i8x16.eq(v128.or(v128.load(i + a), ma), va), i8x16.eq(v128.or(v128.load(i + b), mb), vb));
-            const c1 = v128.and(i8x16.eq(v128.or(v128.load(i + a, 16), ma), va), i8x16.eq(v128.or(v128.load(i + b, 16), mb), vb));
-            const c2 = v128.and(i8x16.eq(v128.or(v128.load(i + a, 32), ma), va), i8x16.eq(v128.or(v128.load(i + b, 32), mb), vb));
-            const c3 = v128.and(i8x16.eq(v128.or(v128.load(i + a, 48), ma), va), i8x16.eq(v128.or(v128.load(i + b, 48), mb), vb));
+            const x0 = v128.load(i + a);
+            const x1 = v128.load(i + a, 16);
+            const x2 = v128.load(i + a, 32);
+            const x3 = v128.load(i + a, 48);
+            const c0 = v128.and(i8x16.eq(v128.or(x0, ma), va), i8x16.eq(v128.or(v128.load(i + b), mb), vb));
+            const c1 = v128.and(i8x16.eq(v128.or(x1, ma), va), i8x16.eq(v128.or(v128.load(i + b, 16), mb), vb));
+            const c2 = v128.and(i8x16.eq(v128.or(x2, ma), va), i8x16.eq(v128.or(v128.load(i + b, 32), mb), vb));
+            const c3 = v128.and(i8x16.eq(v128.or(x3, ma), va), i8x16.eq(v128.or(v128.load(i + b, 48), mb), vb));
             if (v128.any_true(v128.or(v128.or(c0, c1), v128.or(c2, c3)))) break;
-            lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(v128.load(i), vnl)), i8x16.eq(v128.load(i, 16), vnl));
-            lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(v128.load(i, 32), vnl)), i8x16.eq(v128.load(i, 48), vnl));
+            // The '\n's of [i + a, i + a + 64), from the loads already made (see below the loop).
+            lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(x0, vnl)), i8x16.eq(x1, vnl));
+            lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(x2, vnl)), i8x16.eq(x3, vnl));
             i += 64;
             if (++steps == 63) {
               nCount += sumBytes(lanes);
@@ -980,13 +993,18 @@ function searchFrom(p: usize, end: usize, lineNo: u32, fast: bool): usize {
           }
         } else {
           while (i + 63 <= last) {
-            const c0 = v128.and(i8x16.eq(v128.load(i + a), va), i8x16.eq(v128.load(i + b), vb));
-            const c1 = v128.and(i8x16.eq(v128.load(i + a, 16), va), i8x16.eq(v128.load(i + b, 16), vb));
-            const c2 = v128.and(i8x16.eq(v128.load(i + a, 32), va), i8x16.eq(v128.load(i + b, 32), vb));
-            const c3 = v128.and(i8x16.eq(v128.load(i + a, 48), va), i8x16.eq(v128.load(i + b, 48), vb));
+            const x0 = v128.load(i + a);
+            const x1 = v128.load(i + a, 16);
+            const x2 = v128.load(i + a, 32);
+            const x3 = v128.load(i + a, 48);
+            const c0 = v128.and(i8x16.eq(x0, va), i8x16.eq(v128.load(i + b), vb));
+            const c1 = v128.and(i8x16.eq(x1, va), i8x16.eq(v128.load(i + b, 16), vb));
+            const c2 = v128.and(i8x16.eq(x2, va), i8x16.eq(v128.load(i + b, 32), vb));
+            const c3 = v128.and(i8x16.eq(x3, va), i8x16.eq(v128.load(i + b, 48), vb));
             if (v128.any_true(v128.or(v128.or(c0, c1), v128.or(c2, c3)))) break;
-            lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(v128.load(i), vnl)), i8x16.eq(v128.load(i, 16), vnl));
-            lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(v128.load(i, 32), vnl)), i8x16.eq(v128.load(i, 48), vnl));
+            // The '\n's of [i + a, i + a + 64), from the loads already made (see below the loop).
+            lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(x0, vnl)), i8x16.eq(x1, vnl));
+            lanes = i8x16.sub(i8x16.sub(lanes, i8x16.eq(x2, vnl)), i8x16.eq(x3, vnl));
             i += 64;
             if (++steps == 63) {
               nCount += sumBytes(lanes);
@@ -995,7 +1013,9 @@ function searchFrom(p: usize, end: usize, lineNo: u32, fast: bool): usize {
             }
           }
         }
-        nCount += sumBytes(lanes);
+        // The loop counted the '\n's of [s0 + a, i + a), sharing the loads at `i + a`
+        // (four fewer loads per 64 bytes); [s0, i) is that plus [s0, s0 + a) minus [i, i + a).
+        nCount += sumBytes(lanes) + newlinesIn(s0, s0 + a) - newlinesIn(i, i + a);
       }
       // Slow path: 16 candidate starts a step, each pair verified, for one fast step's worth (or to the end).
       const stop = fast && i + 63 <= last ? i + 64 : last + 1;

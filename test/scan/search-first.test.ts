@@ -45,7 +45,22 @@ const contains = (needle: string, caseInsensitive = false): Partial<KernelProgra
 
 const many = Array.from({ length: 40 }, (_, i) => `${T}[ns|pod-${i}|c] line ${i}${i % 7 === 3 ? ' XYZZY' : ''}`).join('\n') + '\n';
 
+// A needle whose rare bytes sit far in (the fast loop counts '\n's from its loads at the rare
+// byte's offset and corrects the edges), between runs of short junk lines.
+const FAR = `${'e'.repeat(40)}QZ`;
+const farLines = Array.from({ length: 90 }, (_, i) => (i % 10 === 5 ? `${T}[ns|p|c] hit ${i} ${FAR}` : i % 3 === 0 ? 'x' : i % 3 === 1 ? '' : `${T}[ns|p|c] line ${i} ${'e'.repeat(i % 45)}Q`));
+const far = farLines.join('\n') + '\n';
+
 const cases: Case[] = [
+  {
+    name: "a needle's rare bytes far from its start: '\\n's under them counted once, at any block size",
+    data: far,
+    prog: contains(FAR),
+    anchor: 'literal',
+    lines: 90,
+    validated: 9,
+    matches: [5, 15, 25, 35, 45, 55, 65, 75, 85].map((i) => [i + 1, `hit ${i} ${FAR}`]),
+  },
   {
     name: 'line numbers stay exact between rare hits (hits near every block boundary in the sweep)',
     data: many,
