@@ -520,12 +520,16 @@ for (const r of [...rows, ...sidecarRows]) for (const n of r.notes) console.log(
 const metricRows = [];
 if (inProcess && !values['no-metric'] && (!only || only === 'metric')) {
   const window = { start: info.start, end: info.end };
+  // One-minute steps, unless the store spans more minutes than a series may have points
+  // (11,000: the 4 GiB store spans 14 days); the scan is the same either way.
+  const minutes = Math.ceil((new Date(info.end).getTime() - new Date(info.start).getTime()) / 60000);
+  const step = `${Math.max(1, Math.ceil(minutes / 10000))}m`;
   const cases = [
-    { name: 'sum by (namespace) (count_over_time(… |= "error" [1m])), step 1m', run: async () => ({ count: (await store.queryMetric('sum by (namespace) (count_over_time(pod{namespace=~".+"} |= "error" [1m]))', { ...window, step: '1m' })).result.series.length }) },
+    { name: `sum by (namespace) (count_over_time(… |= "error" [1m])), step ${step}`, run: async () => ({ count: (await store.queryMetric('sum by (namespace) (count_over_time(pod{namespace=~".+"} |= "error" [1m]))', { ...window, step })).result.series.length }) },
     { name: 'the same lines as a --count log query', run: async () => ({ count: (await store.count('pod{namespace=~".+"} |= "error"', window)).count }) },
     // Pipelines: the kernel keeps lines with "latency_ms", then | json parses each of them in JS.
-    { name: 'quantile_over_time(0.99, … | json | unwrap latency_ms [1m]) by (namespace), step 1m', run: async () => ({ count: (await store.queryMetric('quantile_over_time(0.99, pod{namespace=~".+"} |= "latency_ms" | json | __error__="" | unwrap latency_ms [1m]) by (namespace)', { ...window, step: '1m' })).result.series.length }) },
-    { name: 'sum by (level) (count_over_time(… | json | latency_ms > 2000 [1m])), step 1m', run: async () => ({ count: (await store.queryMetric('sum by (level) (count_over_time(pod{namespace=~".+"} |= "latency_ms" | json | __error__="" | latency_ms > 2000 [1m]))', { ...window, step: '1m' })).result.series.length }) },
+    { name: `quantile_over_time(0.99, … | json | unwrap latency_ms [1m]) by (namespace), step ${step}`, run: async () => ({ count: (await store.queryMetric('quantile_over_time(0.99, pod{namespace=~".+"} |= "latency_ms" | json | __error__="" | unwrap latency_ms [1m]) by (namespace)', { ...window, step })).result.series.length }) },
+    { name: `sum by (level) (count_over_time(… | json | latency_ms > 2000 [1m])), step ${step}`, run: async () => ({ count: (await store.queryMetric('sum by (level) (count_over_time(pod{namespace=~".+"} |= "latency_ms" | json | __error__="" | latency_ms > 2000 [1m]))', { ...window, step })).result.series.length }) },
     { name: '--count … |= "latency_ms" | json | latency_ms > 2000 (log query)', run: async () => ({ count: (await store.count('pod{namespace=~".+"} |= "latency_ms" | json | __error__="" | latency_ms > 2000', window)).count }) },
     { name: '--count … |= "latency_ms" (the kernel alone, same lines)', run: async () => ({ count: (await store.count('pod{namespace=~".+"} |= "latency_ms"', window)).count }) },
   ];
