@@ -12,11 +12,11 @@
 // generated store, default 1GiB). Programs come from the planner of the current dist/
 // (`store.explain(query).program`); the matches and line counts of every build are printed
 // once when they agree, and as MISMATCH when they do not.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { generateStore, parseSize } from '../scripts/lib/generate.mjs';
 import { ALL, POD_QUERIES } from './queries.mjs';
+import { loadStoreFiles, MemReader } from './in-memory.mjs';
 import { openStore } from '../dist/node.js';
 import { Kernel } from '../dist/scan/kernel.js';
 
@@ -32,44 +32,9 @@ const size = process.env.SIZE ?? '1GiB';
 const root = fileURLToPath(new URL(`./data/store-${size}`, import.meta.url));
 const info = await generateStore({ out: root, sizeBytes: parseSize(size), seed: 1, log: (m) => console.log(m) });
 
-/** Up to `mb` MB of a log type's files, interleaving targets hour by hour (as kernel-search.mjs). */
-function loadFiles(logType) {
-  const dir = join(root, logType);
-  const perTarget = readdirSync(dir)
-    .sort()
-    .map((t) => readdirSync(join(dir, t)).filter((f) => f.endsWith('.log')).sort().map((f) => join(dir, t, f)));
-  const files = [];
-  let bytes = 0;
-  for (let h = 0; bytes < mb * 1e6; h++) {
-    let any = false;
-    for (const names of perTarget) {
-      if (h >= names.length) continue;
-      any = true;
-      const b = readFileSync(names[h]);
-      files.push(new Uint8Array(b.buffer, b.byteOffset, b.length));
-      bytes += b.length;
-    }
-    if (!any) break;
-  }
-  return { files, bytes };
-}
-
-class MemReader {
-  constructor(data) {
-    this.data = data;
-    this.size = data.length;
-  }
-  async read(dest, position) {
-    const n = Math.max(0, Math.min(dest.length, this.data.length - position));
-    dest.set(this.data.subarray(position, position + n));
-    return n;
-  }
-  async close() {}
-}
-
 const store = openStore(root, { workers: 0 });
 const kernels = await Promise.all(wasms.map(async (w) => Kernel.load(await WebAssembly.compile(readFileSync(w)))));
-const data = { pod: loadFiles('pod'), node: loadFiles('node') };
+const data = { pod: loadStoreFiles(root, 'pod', mb), node: loadStoreFiles(root, 'node', mb) };
 const queries = [...POD_QUERIES, { name: 'selector only', q: ALL }, { name: 'node regex + !~ regex', q: 'node{node=~".+"} |~ "(?i)(error|fail)" !~ "ContainerStatus|pod_workers"' }].filter(
   (q) => !only || q.name.toLowerCase().includes(only),
 );

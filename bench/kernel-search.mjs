@@ -14,13 +14,12 @@
 //
 // Usage: npm run build && node bench/kernel-search.mjs [--size 1GiB] [--mb 300] [--runs 5] [--only <substring>] [--block 1048576] [--no-rg]
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { generateStore, parseSize } from '../scripts/lib/generate.mjs';
 import { ALL, POD_QUERIES } from './queries.mjs';
+import { loadStoreFiles, MemReader } from './in-memory.mjs';
 import { openStore } from '../dist/node.js';
 import { Kernel } from '../dist/scan/kernel.js';
 
@@ -40,42 +39,6 @@ const root = fileURLToPath(new URL(`./data/store-${values.size}`, import.meta.ur
 const info = await generateStore({ out: root, sizeBytes: parseSize(values.size), seed: 1, log: (m) => console.log(m) });
 const window = { start: info.start, end: info.end };
 
-/** Up to `mb` MB of each log type's files, in store order, interleaving targets hour by hour. */
-function loadFiles(logType, mb) {
-  const dir = join(root, logType);
-  const targets = readdirSync(dir).sort();
-  const perTarget = targets.map((t) => readdirSync(join(dir, t)).sort().map((f) => join(dir, t, f)));
-  const out = [];
-  const paths = [];
-  let total = 0;
-  for (let h = 0; total < mb * 1e6; h++) {
-    let any = false;
-    for (const files of perTarget) {
-      if (h >= files.length) continue;
-      any = true;
-      const b = readFileSync(files[h]);
-      out.push(new Uint8Array(b.buffer, b.byteOffset, b.length));
-      paths.push(files[h]);
-      total += b.length;
-    }
-    if (!any) break;
-  }
-  return { files: out, paths, bytes: total };
-}
-
-class MemReader {
-  constructor(data) {
-    this.data = data;
-    this.size = data.length;
-  }
-  async read(dest, position) {
-    const n = Math.max(0, Math.min(dest.length, this.data.length - position));
-    dest.set(this.data.subarray(position, position + n));
-    return n;
-  }
-  async close() {}
-}
-
 const QUERIES = [
   ...POD_QUERIES,
   { name: 'selector only', q: ALL, rg: ['-e', '^'] },
@@ -87,7 +50,7 @@ const queries = only ? QUERIES.filter((s) => s.name.toLowerCase().includes(only)
 
 const store = openStore(root, { workers: 0 });
 const kernel = await Kernel.load();
-const data = { pod: loadFiles('pod', Number(values.mb)), node: loadFiles('node', Number(values.mb)) };
+const data = { pod: loadStoreFiles(root, 'pod', Number(values.mb)), node: loadStoreFiles(root, 'node', Number(values.mb)) };
 console.log(`kernel-search: ${os.cpus()[0]?.model}, node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, block ${blockSize}, best of ${runs}; pod ${(data.pod.bytes / 1e6).toFixed(0)} MB, node ${(data.node.bytes / 1e6).toFixed(0)} MB in memory`);
 console.log(['query'.padEnd(30), 'wall MB/s'.padStart(9), 'cpu MB/s'.padStart(9), 'rg cpu'.padStart(7), 'ratio'.padStart(6), 'matches'.padStart(9), 'rg count'.padStart(9), 'lines'.padStart(9), 'validated'.padStart(10), 'anchor'.padStart(8)].join(' '));
 
